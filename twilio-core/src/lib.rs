@@ -1,0 +1,15 @@
+//! Sans-IO Twilio for every target: `#![no_std]`, no allocator, no sockets, no clock.
+//!
+//! Callers hand this crate byte slices and a `now`; it hands back bytes to send or typed states.
+//! - [`buf`]: the caller-owned-buffer writer every encoder uses.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+#[macro_use]
+mod fmt;
+
+pub mod buf;
