@@ -1,0 +1,11 @@
+//! alertd: the gateway daemon that turns alerts into Twilio SMS and voice calls.
+//!
+//! Stages, in the manner of Alertmanager's dispatch/notify/nflog: [`ingest`] (HTTP) ->
+//! [`store`] (SQLite, persisted before the 202) -> [`pipeline`] (dedup, group, route, silence,
+//! quiet hours) -> [`outbox`] -> [`sender`] (Twilio or dry run) -> [`webhooks`] (status callbacks).
+//! Every timer goes through [`clock::Clock`].
+
+pub mod clock;
+pub mod config;
+pub mod pipeline;
+pub mod time;
