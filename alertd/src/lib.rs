@@ -10,3 +10,6 @@ pub mod config;
 pub mod pipeline;
 pub mod time;
 pub mod store;
+pub mod metrics;
+pub mod outbox;
+pub mod sender;
