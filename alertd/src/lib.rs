@@ -13,3 +13,6 @@ pub mod store;
 pub mod metrics;
 pub mod outbox;
 pub mod sender;
+pub mod engine;
+pub mod ingest;
+pub mod webhooks;

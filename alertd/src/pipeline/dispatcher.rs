@@ -61,9 +61,11 @@ impl Dispatcher {
         Self { root, groups: HashMap::new() }
     }
 
-    /// Adds or updates an alert in every group its routes lead to.
-    pub fn insert(&mut self, alert: Alert, now: Timestamp) {
+    /// Adds or updates an alert in every group its routes lead to; true when the alert was
+    /// already held (a duplicate or an update).
+    pub fn insert(&mut self, alert: Alert, now: Timestamp) -> bool {
         let fp = alert.fingerprint();
+        let mut known = false;
         for route in self.root.matching(&alert.labels) {
             let group_labels = route.group_labels(&alert.labels);
             let key = group_key(&route.id, &group_labels);
@@ -82,12 +84,16 @@ impl Dispatcher {
                 group.next_flush = group.next_flush.min(now);
             }
             match group.alerts.get_mut(&fp) {
-                Some(existing) => existing.merge(alert.clone()),
+                Some(existing) => {
+                    known = true;
+                    existing.merge(alert.clone());
+                }
                 None => {
                     group.alerts.insert(fp, alert.clone());
                 }
             }
         }
+        known
     }
 
     /// The earliest time a group is due, if any group exists.
