@@ -16,3 +16,4 @@ pub mod sender;
 pub mod engine;
 pub mod ingest;
 pub mod webhooks;
+pub mod app;

@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod dry_run;
 pub mod rate_limit;
+pub mod twilio;
 
 use std::future::Future;
 use std::pin::Pin;
