@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::alerts::{check_alert, parse_time};
-use super::errors::{ApiError, json_error};
+use super::errors::{ApiError, from_json};
 use crate::pipeline::alert::{Alert, LabelSet};
 use crate::time::Timestamp;
 
@@ -44,7 +44,7 @@ struct AmAlert {
 /// assert!(alerts[0].ends_at.is_some());
 /// ```
 pub fn parse(body: &[u8], now: Timestamp) -> Result<Vec<Alert>, ApiError> {
-    let payload: Payload = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+    let payload: Payload = from_json(body)?;
     if payload.version != "4" {
         return Err(ApiError::BadRequest(format!("webhook version {:?} is not supported; Alertmanager sends \"4\"", payload.version)));
     }

@@ -133,6 +133,15 @@ fn from_minimal(a: MinimalAlert, what: &str, now: Timestamp) -> Result<Alert, Ap
     Ok(alert)
 }
 
+fn shape_error(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    if path == "." {
+        ApiError::BadRequest(format!("{what}: {}", e.inner()))
+    } else {
+        ApiError::BadRequest(format!("{what}: field {path}: {}", e.inner()))
+    }
+}
+
 /// Parses a request body into alerts; either every alert is valid or none is taken.
 ///
 /// ```
@@ -164,10 +173,10 @@ pub fn parse(body: &[u8], now: Timestamp) -> Result<Vec<Alert>, ApiError> {
             let is_full = item.get("labels").is_some();
             let is_minimal = item.get("name").is_some();
             if is_full {
-                let a: FullAlert = serde_json::from_value(item).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
+                let a: FullAlert = serde_path_to_error::deserialize(item).map_err(|e| shape_error(&what, &e))?;
                 from_full(a, &what, now)
             } else if is_minimal {
-                let a: MinimalAlert = serde_json::from_value(item).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
+                let a: MinimalAlert = serde_path_to_error::deserialize(item).map_err(|e| shape_error(&what, &e))?;
                 from_minimal(a, &what, now)
             } else {
                 Err(ApiError::BadRequest(format!(

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::errors::{ApiError, json_error};
+use super::errors::{ApiError, from_json};
 use crate::pipeline::matchers::{MatchOp, Matcher};
 use crate::pipeline::silence::{MatcherRecord, SilenceRecord};
 use crate::time::Timestamp;
@@ -57,7 +57,7 @@ struct NewSilence {
 /// assert!(parse(br#"{"matchers": [], "duration": "2h"}"#, Timestamp(0)).is_err());
 /// ```
 pub fn parse(body: &[u8], now: Timestamp) -> Result<SilenceRecord, ApiError> {
-    let input: NewSilence = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+    let input: NewSilence = from_json(body)?;
     if input.matchers.is_empty() {
         return Err(ApiError::Invalid("a silence needs at least one matcher".into()));
     }
