@@ -60,7 +60,11 @@ pub struct StartOptions {
 
 impl Default for StartOptions {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), env: Arc::new(|name| std::env::var(name).ok()), sender: None }
+        Self {
+            clock: Arc::new(SystemClock),
+            env: Arc::new(|name| std::env::var(name).ok()),
+            sender: None,
+        }
     }
 }
 
@@ -100,13 +104,22 @@ impl RunningApp {
     }
 }
 
+/// A chosen sender: the trait object, the dry-run handle when it is one, and its kind name.
+pub type ChosenSender = (Arc<dyn Sender>, Option<Arc<DryRunSender>>, &'static str);
+
 /// The sender the config and environment call for, and its name.
-pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<(Arc<dyn Sender>, Option<Arc<DryRunSender>>, &'static str), StartError> {
+pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<ChosenSender, StartError> {
     let creds = secrets::resolve(&cfg.twilio, |n| env(n))?;
-    let from = cfg.twilio.from.clone().or_else(|| cfg.twilio.messaging_service_sid.clone()).unwrap_or_else(|| "+15005550006".into());
+    let from = cfg
+        .twilio
+        .from
+        .clone()
+        .or_else(|| cfg.twilio.messaging_service_sid.clone())
+        .unwrap_or_else(|| "+15005550006".into());
     match creds {
         Some(creds) if !cfg.twilio.dry_run => {
-            let sender = crate::sender::twilio::TwilioSender::new(cfg, creds, env).map_err(|e| StartError::Twilio(e.to_string()))?;
+            let sender = crate::sender::twilio::TwilioSender::new(cfg, creds, env)
+                .map_err(|e| StartError::Twilio(e.to_string()))?;
             Ok((Arc::new(sender), None, "twilio"))
         }
         _ => {
@@ -120,7 +133,11 @@ pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<(Arc<dyn Sender>, O
 pub async fn start(cfg: &Config, options: StartOptions) -> Result<RunningApp, StartError> {
     let addr = cfg.listen_addr()?;
     let path = cfg.store.path.clone();
-    let store = Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&path)).await.map_err(|_| StoreError::Closed)??);
+    let store = Arc::new(
+        tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+            .await
+            .map_err(|_| StoreError::Closed)??,
+    );
     start_with_store(cfg, options, store, addr).await
 }
 
@@ -139,7 +156,13 @@ pub async fn start_with_store(
     let outbox_wake = Arc::new(Notify::new());
     let dyn_store: Arc<dyn Store> = store.clone();
 
-    let mut engine = Engine::new(cfg, dyn_store.clone(), options.clock.clone(), metrics.clone(), outbox_wake.clone())?;
+    let mut engine = Engine::new(
+        cfg,
+        dyn_store.clone(),
+        options.clock.clone(),
+        metrics.clone(),
+        outbox_wake.clone(),
+    )?;
     let restored = engine.restore()?;
     if restored > 0 {
         tracing::info!(restored, "alerts restored from the store");
@@ -151,36 +174,17 @@ pub async fn start_with_store(
         sender,
         clock: options.clock.clone(),
         limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
-        policy: RetryPolicy { max_attempts: cfg.twilio.max_attempts, base: cfg.twilio.retry_base, max: cfg.twilio.retry_max },
+        policy: RetryPolicy {
+            max_attempts: cfg.twilio.max_attempts,
+            base: cfg.twilio.retry_base,
+            max: cfg.twilio.retry_max,
+        },
         metrics: metrics.clone(),
         wake: outbox_wake,
     };
 
-    let creds = secrets::resolve(&cfg.twilio, |n| (options.env)(n))?;
-    let webhook = match (&cfg.server.public_url, &creds) {
-        (Some(url), Some(c)) if c.username == c.account_sid => Some(Arc::new(WebhookAuth::new(url, &c.password))),
-        (Some(_), Some(_)) => {
-            tracing::warn!("status callbacks are signed with the account's auth token; with an API key, set TWILIO_AUTH_TOKEN too");
-            None
-        }
-        _ => None,
-    };
-    let webhook = webhook.or_else(|| {
-        let token = (options.env)("TWILIO_AUTH_TOKEN")?;
-        cfg.server.public_url.as_ref().map(|url| Arc::new(WebhookAuth::new(url, &token)))
-    });
-
-    let bearer = (options.env)("ALERTD_BEARER_TOKEN")
-        .or(match &cfg.server.bearer_token_file {
-            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| ConfigError::SecretFile {
-                field: "server.bearer_token_file",
-                path: p.display().to_string(),
-                reason: e.to_string(),
-            })?),
-            None => None,
-        })
-        .or_else(|| cfg.server.bearer_token.clone())
-        .map(|t| Arc::from(t.trim()));
+    let webhook = webhook_auth(cfg, &options.env)?;
+    let bearer = bearer_token(cfg, &options.env)?;
 
     let state = ApiState {
         committer: GroupCommitter::start(dyn_store.clone()),
@@ -192,9 +196,16 @@ pub async fn start_with_store(
         max_body_bytes: cfg.server.max_body_bytes,
         webhook,
     };
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen { addr, reason: e.to_string() })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen {
+        addr,
+        reason: e.to_string(),
+    })?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let app = router(state);
     let server = tokio::spawn(async move {
@@ -205,7 +216,59 @@ pub async fn start_with_store(
             tracing::error!("HTTP server stopped: {e}");
         }
     });
-    let tasks = vec![tokio::spawn(engine.run(pipeline_rx)), tokio::spawn(worker.run()), server];
+    let tasks = vec![
+        tokio::spawn(engine.run(pipeline_rx)),
+        tokio::spawn(worker.run()),
+        server,
+    ];
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
-    Ok(RunningApp { addr, store, metrics, sender_kind, dry_run, shutdown: Some(shutdown_tx), tasks })
+    Ok(RunningApp {
+        addr,
+        store,
+        metrics,
+        sender_kind,
+        dry_run,
+        shutdown: Some(shutdown_tx),
+        tasks,
+    })
+}
+
+/// How status callbacks are verified: the account's auth token and `public_url`.
+fn webhook_auth(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<WebhookAuth>>, StartError> {
+    let Some(url) = &cfg.server.public_url else {
+        return Ok(None);
+    };
+    let creds = secrets::resolve(&cfg.twilio, |n| env(n))?;
+    if let Some(c) = creds.filter(|c| c.username == c.account_sid) {
+        return Ok(Some(Arc::new(WebhookAuth::new(url, &c.password))));
+    }
+    // With an API key the signing key is still the account's auth token.
+    if let Some(token) = env("TWILIO_AUTH_TOKEN") {
+        Ok(Some(Arc::new(WebhookAuth::new(url, &token))))
+    } else {
+        tracing::warn!(
+            "status callbacks will be refused: they are verified with TWILIO_AUTH_TOKEN, which is not set"
+        );
+        Ok(None)
+    }
+}
+
+/// The API's bearer token: env `ALERTD_BEARER_TOKEN`, else `bearer_token_file`, else `bearer_token`.
+fn bearer_token(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<str>>, StartError> {
+    if let Some(t) = env("ALERTD_BEARER_TOKEN").filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(Arc::from(t.trim())));
+    }
+    if let Some(p) = &cfg.server.bearer_token_file {
+        let t = std::fs::read_to_string(p).map_err(|e| ConfigError::SecretFile {
+            field: "server.bearer_token_file",
+            path: p.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        return Ok(Some(Arc::from(t.trim())));
+    }
+    Ok(cfg
+        .server
+        .bearer_token
+        .as_deref()
+        .map(|t| Arc::from(t.trim())))
 }

@@ -65,7 +65,10 @@ impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: Timestamp) -> Self {
         let (changed, _) = watch::channel(start);
-        Self { now: Arc::new(Mutex::new(start)), changed }
+        Self {
+            now: Arc::new(Mutex::new(start)),
+            changed,
+        }
     }
 
     /// Moves time forward by `d`, waking every sleeper whose deadline has passed.
@@ -121,9 +124,16 @@ mod tests {
         let mut sleeper = tokio::spawn(clock.sleep_until(Timestamp(5_000)));
         clock.advance(Duration::from_secs(4));
         tokio::task::yield_now().await;
-        assert!(tokio::time::timeout(Duration::from_millis(20), &mut sleeper).await.is_err());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), &mut sleeper)
+                .await
+                .is_err()
+        );
         clock.advance(Duration::from_secs(1));
-        tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     #[tokio::test]

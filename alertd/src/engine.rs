@@ -22,7 +22,11 @@ pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::confi
     cfg.receivers
         .iter()
         .map(|r| {
-            let quiet_hours = r.quiet_hours.as_ref().map(QuietHours::from_config).transpose()?;
+            let quiet_hours = r
+                .quiet_hours
+                .as_ref()
+                .map(QuietHours::from_config)
+                .transpose()?;
             Ok((
                 r.name.clone(),
                 Receiver {
@@ -64,10 +68,11 @@ impl Engine {
         metrics: Arc<Metrics>,
         outbox_wake: Arc<Notify>,
     ) -> Result<Self, crate::config::ConfigError> {
-        let root = Route::from_config(&cfg.route).map_err(|e| crate::config::ConfigError::Invalid {
-            field: "route.matchers",
-            reason: e.to_string(),
-        })?;
+        let root =
+            Route::from_config(&cfg.route).map_err(|e| crate::config::ConfigError::Invalid {
+                field: "route.matchers",
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             dispatcher: Dispatcher::new(root),
             receivers: receivers(cfg)?,
@@ -85,7 +90,7 @@ impl Engine {
         let now = self.clock.now();
         let n = alerts.len();
         for a in alerts {
-            self.dispatcher.insert(a, now);
+            self.dispatcher.insert(&a, now);
         }
         Ok(n)
     }
@@ -94,7 +99,10 @@ impl Engine {
     pub async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
         loop {
             self.flush_due().await;
-            let sleep = self.dispatcher.next_deadline().map(|d| self.clock.sleep_until(d));
+            let sleep = self
+                .dispatcher
+                .next_deadline()
+                .map(|d| self.clock.sleep_until(d));
             tokio::select! {
                 batch = inbox.recv() => match batch {
                     Some(batch) => self.accept(batch),
@@ -113,7 +121,7 @@ impl Engine {
         let now = self.clock.now();
         let mut dups = 0;
         for alert in batch {
-            if self.dispatcher.insert(alert, now) {
+            if self.dispatcher.insert(&alert, now) {
                 dups += 1;
             }
         }
@@ -129,7 +137,10 @@ impl Engine {
         }
         let store = self.store.clone();
         let silences = match tokio::task::spawn_blocking(move || store.silences(now)).await {
-            Ok(Ok(records)) => records.into_iter().filter_map(|r| Silence::new(r).ok()).collect::<Vec<_>>(),
+            Ok(Ok(records)) => records
+                .into_iter()
+                .filter_map(|r| Silence::new(r).ok())
+                .collect::<Vec<_>>(),
             Ok(Err(e)) => {
                 tracing::error!("cannot read silences: {e}");
                 Vec::new()
@@ -144,13 +155,17 @@ impl Engine {
                     let gone = self.dispatcher.flushed(&flush, now);
                     if !gone.is_empty() {
                         let store = self.store.clone();
-                        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await {
+                        if let Ok(Err(e)) =
+                            tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await
+                        {
                             tracing::error!("cannot forget resolved alerts: {e}");
                         }
                     }
                 }
                 Ok(None) => {}
-                Err(e) => tracing::error!(group = %flush.group_key, "notification not written, will retry at the next interval: {e}"),
+                Err(e) => {
+                    tracing::error!(group = %flush.group_key, "notification not written, will retry at the next interval: {e}");
+                }
             }
         }
         if wrote {
@@ -159,15 +174,29 @@ impl Engine {
     }
 
     /// `Ok(Some(wrote_outbox))` when the flush is done with, `Ok(None)` when held.
-    async fn notify(&self, flush: &GroupFlush, silences: &[Silence], now: crate::time::Timestamp) -> Result<Option<bool>, StoreError> {
+    async fn notify(
+        &self,
+        flush: &GroupFlush,
+        silences: &[Silence],
+        now: crate::time::Timestamp,
+    ) -> Result<Option<bool>, StoreError> {
         let Some(receiver) = self.receivers.get(&flush.receiver) else {
             tracing::error!(receiver = %flush.receiver, "route names an unknown receiver");
             return Ok(Some(false));
         };
         let store = self.store.clone();
         let (recv, key) = (flush.receiver.clone(), flush.group_key.clone());
-        let last = tokio::task::spawn_blocking(move || store.nflog(&recv, &key)).await.map_err(|_| StoreError::Closed)??;
-        match decide(flush, receiver, silences, last.as_ref(), self.segment_budget, now) {
+        let last = tokio::task::spawn_blocking(move || store.nflog(&recv, &key))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        match decide(
+            flush,
+            receiver,
+            silences,
+            last.as_ref(),
+            self.segment_budget,
+            now,
+        ) {
             Decision::Nothing => Ok(Some(false)),
             Decision::Held => {
                 tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
@@ -177,9 +206,11 @@ impl Engine {
                 let store = self.store.clone();
                 let (recv, key) = (flush.receiver.clone(), flush.group_key.clone());
                 let count = messages.len();
-                tokio::task::spawn_blocking(move || store.record_notification(&recv, &key, &entry, &messages, now))
-                    .await
-                    .map_err(|_| StoreError::Closed)??;
+                tokio::task::spawn_blocking(move || {
+                    store.record_notification(&recv, &key, &entry, &messages, now)
+                })
+                .await
+                .map_err(|_| StoreError::Closed)??;
                 tracing::debug!(group = %flush.group_key, count, "notification written to the outbox");
                 Ok(Some(count > 0))
             }

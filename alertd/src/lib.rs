@@ -5,15 +5,15 @@
 //! quiet hours) -> [`outbox`] -> [`sender`] (Twilio or dry run) -> [`webhooks`] (status callbacks).
 //! Every timer goes through [`clock::Clock`].
 
+pub mod app;
 pub mod clock;
 pub mod config;
-pub mod pipeline;
-pub mod time;
-pub mod store;
-pub mod metrics;
-pub mod outbox;
-pub mod sender;
 pub mod engine;
 pub mod ingest;
+pub mod metrics;
+pub mod outbox;
+pub mod pipeline;
+pub mod sender;
+pub mod store;
+pub mod time;
 pub mod webhooks;
-pub mod app;

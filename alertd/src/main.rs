@@ -53,10 +53,12 @@ enum Command {
 
 fn load_config(path: Option<&Path>) -> Result<(Config, String), String> {
     match path {
-        Some(p) => Config::load(p).map(|c| (c, p.display().to_string())).map_err(|e| e.to_string()),
-        None if Path::new("alertd.toml").exists() => {
-            Config::load(Path::new("alertd.toml")).map(|c| (c, "alertd.toml".into())).map_err(|e| e.to_string())
-        }
+        Some(p) => Config::load(p)
+            .map(|c| (c, p.display().to_string()))
+            .map_err(|e| e.to_string()),
+        None if Path::new("alertd.toml").exists() => Config::load(Path::new("alertd.toml"))
+            .map(|c| (c, "alertd.toml".into()))
+            .map_err(|e| e.to_string()),
         None => Ok((Config::embedded_default(), "embedded defaults".into())),
     }
 }
@@ -106,20 +108,34 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
-    println!("config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s)", cfg.server.listen, cfg.store.path.display(), cfg.receivers.len());
+    println!(
+        "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s)",
+        cfg.server.listen,
+        cfg.store.path.display(),
+        cfg.receivers.len()
+    );
     Ok(())
 }
 
 fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
     if !alertd::config::is_e164(to) {
-        return Err(format!("--to {to:?} is not an E.164 number like +15551230001"));
+        return Err(format!(
+            "--to {to:?} is not an E.164 number like +15551230001"
+        ));
     }
     runtime()?.block_on(async {
         let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
         let (sender, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
         let channel = if voice { Channel::Voice } else { Channel::Sms };
         let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
-        let outcome = sender.send(&Outbound { outbox_id: 0, channel, to, body: &body }).await;
+        let outcome = sender
+            .send(&Outbound {
+                outbox_id: 0,
+                channel,
+                to,
+                body: &body,
+            })
+            .await;
         match outcome {
             SendOutcome::Accepted { sid, status } => {
                 println!("{kind}: accepted, sid {sid}, status {status}");
@@ -151,7 +167,9 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
             m.receiver,
             m.to,
             m.state.as_str(),
-            m.twilio_status.map(|s| format!(", {s}")).unwrap_or_default(),
+            m.twilio_status
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default(),
             m.error.map(|e| format!(" {e}")).unwrap_or_default()
         );
     }

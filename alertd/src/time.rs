@@ -225,23 +225,43 @@ mod tests {
 
     #[test]
     fn applies_offsets_and_fractions() {
-        let utc = Timestamp::parse_rfc3339("2024-05-01T12:00:00Z").unwrap().unwrap();
-        let plus2 = Timestamp::parse_rfc3339("2024-05-01T14:00:00+02:00").unwrap().unwrap();
+        let utc = Timestamp::parse_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .unwrap();
+        let plus2 = Timestamp::parse_rfc3339("2024-05-01T14:00:00+02:00")
+            .unwrap()
+            .unwrap();
         assert_eq!(utc, plus2);
-        let nanos = Timestamp::parse_rfc3339("2024-05-01T12:00:00.123456789Z").unwrap().unwrap();
+        let nanos = Timestamp::parse_rfc3339("2024-05-01T12:00:00.123456789Z")
+            .unwrap()
+            .unwrap();
         assert_eq!(nanos.0 - utc.0, 123);
     }
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for bad in ["", "2024", "2024-13-01T00:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00+0200", "２０２４-01-01T00:00:00Z", "2024-01-01T00:00:00.Z"] {
-            assert_eq!(Timestamp::parse_rfc3339(bad), Err(TimeError::NotRfc3339), "{bad}");
+        for bad in [
+            "",
+            "2024",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00+0200",
+            "２０２４-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.Z",
+        ] {
+            assert_eq!(
+                Timestamp::parse_rfc3339(bad),
+                Err(TimeError::NotRfc3339),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn minute_of_day_uses_offset() {
-        let t = Timestamp::parse_rfc3339("2024-05-01T23:30:00Z").unwrap().unwrap();
+        let t = Timestamp::parse_rfc3339("2024-05-01T23:30:00Z")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.minute_of_day(0), 23 * 60 + 30);
         assert_eq!(t.minute_of_day(60), 30);
     }

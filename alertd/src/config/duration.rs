@@ -31,5 +31,6 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
 /// serde `deserialize_with` for an optional duration.
 pub fn deserialize_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let text = Option::<String>::deserialize(d)?;
-    text.map(|t| parse(&t).map_err(de::Error::custom)).transpose()
+    text.map(|t| parse(&t).map_err(de::Error::custom))
+        .transpose()
 }

@@ -132,7 +132,9 @@ fn default_db_path() -> PathBuf {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { path: default_db_path() }
+        Self {
+            path: default_db_path(),
+        }
     }
 }
 
@@ -183,13 +185,22 @@ pub struct TwilioConfig {
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
     /// First retry delay; doubles each attempt, with jitter.
-    #[serde(default = "default_retry_base", deserialize_with = "duration::deserialize")]
+    #[serde(
+        default = "default_retry_base",
+        deserialize_with = "duration::deserialize"
+    )]
     pub retry_base: Duration,
     /// Longest retry delay.
-    #[serde(default = "default_retry_max", deserialize_with = "duration::deserialize")]
+    #[serde(
+        default = "default_retry_max",
+        deserialize_with = "duration::deserialize"
+    )]
     pub retry_max: Duration,
     /// Per-request timeout.
-    #[serde(default = "default_request_timeout", deserialize_with = "duration::deserialize")]
+    #[serde(
+        default = "default_request_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
     pub request_timeout: Duration,
 }
 
@@ -342,15 +353,19 @@ impl Config {
     /// assert!(alertd::config::Config::parse(&text.replace("group_wait", "group_wiat")).is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| ConfigError::Parse { reason: e.to_string() })?;
+        let cfg: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            reason: e.to_string(),
+        })?;
         cfg.validate()?;
         Ok(cfg)
     }
 
     /// Reads and validates a config file; relative `ca_file`/secret paths resolve against its folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read { path: path.display().to_string(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let mut cfg = Self::parse(&text)?;
         if let Some(dir) = path.parent() {
             cfg.resolve_relative_paths(dir);
@@ -375,10 +390,10 @@ impl Config {
 
     fn resolve_relative_paths(&mut self, dir: &Path) {
         let fix = |p: &mut Option<PathBuf>| {
-            if let Some(path) = p {
-                if path.is_relative() {
-                    *path = dir.join(&*path);
-                }
+            if let Some(path) = p
+                && path.is_relative()
+            {
+                *path = dir.join(&*path);
             }
         };
         fix(&mut self.twilio.ca_file);
@@ -389,21 +404,34 @@ impl Config {
 
     /// The socket address to listen on.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.server.listen.parse().map_err(|_| ConfigError::Invalid {
-            field: "server.listen",
-            reason: format!("{:?} is not an address like 127.0.0.1:9870", self.server.listen),
-        })
+        self.server
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::Invalid {
+                field: "server.listen",
+                reason: format!(
+                    "{:?} is not an address like 127.0.0.1:9870",
+                    self.server.listen
+                ),
+            })
     }
 
     /// Numbers of a receiver for one channel, with its roster expanded.
     pub fn receiver_numbers(&self, receiver: &ReceiverConfig, voice: bool) -> Vec<String> {
-        let mut out = if voice { receiver.voice.clone() } else { receiver.sms.clone() };
-        if let Some(roster) = receiver.roster.as_ref().and_then(|r| self.rosters.iter().find(|x| &x.name == r)) {
-            if !voice || receiver.roster_voice {
-                for n in &roster.numbers {
-                    if !out.contains(n) {
-                        out.push(n.clone());
-                    }
+        let mut out = if voice {
+            receiver.voice.clone()
+        } else {
+            receiver.sms.clone()
+        };
+        if let Some(roster) = receiver
+            .roster
+            .as_ref()
+            .and_then(|r| self.rosters.iter().find(|x| &x.name == r))
+            && (!voice || receiver.roster_voice)
+        {
+            for n in &roster.numbers {
+                if !out.contains(n) {
+                    out.push(n.clone());
                 }
             }
         }
@@ -413,33 +441,51 @@ impl Config {
     /// Checks everything that TOML types cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
-        if let Some(url) = &self.server.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(invalid("server.public_url", format!("{url:?} must start with http:// or https://")));
-            }
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.public_url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
         }
         if self.server.max_body_bytes < 1024 {
-            return Err(invalid("server.max_body_bytes", "must be at least 1024".into()));
+            return Err(invalid(
+                "server.max_body_bytes",
+                "must be at least 1024".into(),
+            ));
         }
         let t = &self.twilio;
         if let Some(from) = &t.from {
             check_e164(from, "twilio.from")?;
         }
-        if let Some(mg) = &t.messaging_service_sid {
-            if !is_sid(mg, "MG") {
-                return Err(invalid("twilio.messaging_service_sid", format!("{mg:?} is not MG + 32 hex digits")));
-            }
+        if let Some(mg) = &t.messaging_service_sid
+            && !is_sid(mg, "MG")
+        {
+            return Err(invalid(
+                "twilio.messaging_service_sid",
+                format!("{mg:?} is not MG + 32 hex digits"),
+            ));
         }
-        if let Some(base) = &t.api_base {
-            if !(base.starts_with("https://") || base.starts_with("http://")) {
-                return Err(invalid("twilio.api_base", format!("{base:?} must be an http(s) URL")));
-            }
+        if let Some(base) = &t.api_base
+            && !(base.starts_with("https://") || base.starts_with("http://"))
+        {
+            return Err(invalid(
+                "twilio.api_base",
+                format!("{base:?} must be an http(s) URL"),
+            ));
         }
         if !(t.mps.is_finite() && t.mps > 0.0) {
-            return Err(invalid("twilio.mps", "must be a positive number of messages per second".into()));
+            return Err(invalid(
+                "twilio.mps",
+                "must be a positive number of messages per second".into(),
+            ));
         }
         if t.segment_budget == 0 || t.segment_budget > 10 {
-            return Err(invalid("twilio.segment_budget", "must be between 1 and 10".into()));
+            return Err(invalid(
+                "twilio.segment_budget",
+                "must be between 1 and 10".into(),
+            ));
         }
         if t.max_attempts == 0 {
             return Err(invalid("twilio.max_attempts", "must be at least 1".into()));
@@ -452,37 +498,52 @@ impl Config {
         }
         for r in &self.receivers {
             if r.name.is_empty() || !names.insert(r.name.as_str()) {
-                return Err(invalid("receivers.name", format!("{:?} is empty or used twice", r.name)));
+                return Err(invalid(
+                    "receivers.name",
+                    format!("{:?} is empty or used twice", r.name),
+                ));
             }
             for n in r.sms.iter().chain(&r.voice) {
                 check_e164(n, "receivers.sms/voice")?;
             }
-            if let Some(roster) = &r.roster {
-                if !self.rosters.iter().any(|x| &x.name == roster) {
-                    return Err(invalid("receivers.roster", format!("no [[rosters]] named {roster:?}")));
-                }
+            if let Some(roster) = &r.roster
+                && !self.rosters.iter().any(|x| &x.name == roster)
+            {
+                return Err(invalid(
+                    "receivers.roster",
+                    format!("no [[rosters]] named {roster:?}"),
+                ));
             }
             if let Some(q) = &r.quiet_hours {
                 crate::pipeline::quiet_hours::QuietHours::from_config(q)?;
             }
         }
         if self.route.receiver.is_none() {
-            return Err(invalid("route.receiver", "the root route needs a receiver".into()));
+            return Err(invalid(
+                "route.receiver",
+                "the root route needs a receiver".into(),
+            ));
         }
-        self.validate_route(&self.route, &names)
+        Self::validate_route(&self.route, &names)
     }
 
-    fn validate_route(&self, route: &RouteConfig, receivers: &std::collections::HashSet<&str>) -> Result<(), ConfigError> {
-        if let Some(r) = &route.receiver {
-            if !receivers.contains(r.as_str()) {
-                return Err(invalid("route.receiver", format!("no [[receivers]] named {r:?}")));
-            }
+    fn validate_route(
+        route: &RouteConfig,
+        receivers: &std::collections::HashSet<&str>,
+    ) -> Result<(), ConfigError> {
+        if let Some(r) = &route.receiver
+            && !receivers.contains(r.as_str())
+        {
+            return Err(invalid(
+                "route.receiver",
+                format!("no [[receivers]] named {r:?}"),
+            ));
         }
         for m in &route.matchers {
             Matcher::parse(m).map_err(|e| invalid("route.matchers", format!("{m:?}: {e}")))?;
         }
         for child in &route.routes {
-            self.validate_route(child, receivers)?;
+            Self::validate_route(child, receivers)?;
         }
         Ok(())
     }
@@ -504,15 +565,22 @@ pub fn is_sid(s: &str, prefix: &str) -> bool {
 /// assert!(!alertd::config::is_e164("5551230001"));
 /// ```
 pub fn is_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else { return false };
-    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
     if is_e164(n) {
         Ok(())
     } else {
-        Err(invalid(field, format!("{n:?} is not an E.164 number like +15551230001")))
+        Err(invalid(
+            field,
+            format!("{n:?} is not an E.164 number like +15551230001"),
+        ))
     }
 }
 
@@ -545,9 +613,15 @@ group_wait = "0s"
     #[test]
     fn issue_minimal_config_parses_exactly_as_written() {
         let cfg = Config::parse(ISSUE_MINIMAL).unwrap();
-        assert_eq!(cfg.server.public_url.as_deref(), Some("http://127.0.0.1:9870"));
+        assert_eq!(
+            cfg.server.public_url.as_deref(),
+            Some("http://127.0.0.1:9870")
+        );
         assert_eq!(cfg.twilio.from.as_deref(), Some("+15005550006"));
-        assert_eq!(cfg.twilio.api_base.as_deref(), Some("https://127.0.0.1:8443"));
+        assert_eq!(
+            cfg.twilio.api_base.as_deref(),
+            Some("https://127.0.0.1:8443")
+        );
         assert_eq!(cfg.twilio.ca_file, Some(PathBuf::from("sim-ca.pem")));
         assert_eq!(cfg.receivers[0].voice, vec!["+15551230001".to_owned()]);
         assert_eq!(cfg.route.group_by, Some(vec!["alertname".to_owned()]));
@@ -571,7 +645,8 @@ group_wait = "0s"
         assert!(err.to_string().contains("lisen"), "{err}");
         let err = Config::parse("[route]\nreceiver = \"x\"\ngroup_wait = 30\n").unwrap_err();
         assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
-        let err = Config::parse("[route]\nreceiver = \"x\"\ngroup_wait = \"30 fortnights\"\n").unwrap_err();
+        let err = Config::parse("[route]\nreceiver = \"x\"\ngroup_wait = \"30 fortnights\"\n")
+            .unwrap_err();
         assert!(err.to_string().contains("30 fortnights"), "{err}");
     }
 
@@ -579,11 +654,23 @@ group_wait = "0s"
     fn semantic_errors_name_the_field() {
         let cases = [
             ("[route]\nreceiver = \"nobody\"\n", "route.receiver"),
-            ("[twilio]\nfrom = \"555\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n", "twilio.from"),
-            ("[[receivers]]\nname=\"a\"\nsms=[\"12\"]\n[route]\nreceiver=\"a\"\n", "receivers.sms/voice"),
-            ("[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\nmatchers=[\"sev~x\"]\n", "route.matchers"),
+            (
+                "[twilio]\nfrom = \"555\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "twilio.from",
+            ),
+            (
+                "[[receivers]]\nname=\"a\"\nsms=[\"12\"]\n[route]\nreceiver=\"a\"\n",
+                "receivers.sms/voice",
+            ),
+            (
+                "[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\nmatchers=[\"sev~x\"]\n",
+                "route.matchers",
+            ),
             ("[server]\nlisten=\"nowhere\"\n", "server.listen"),
-            ("[twilio]\nmps = 0.0\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n", "twilio.mps"),
+            (
+                "[twilio]\nmps = 0.0\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "twilio.mps",
+            ),
         ];
         for (text, field) in cases {
             match Config::parse(text) {
@@ -609,7 +696,10 @@ group_wait = "0s"
         )
         .unwrap();
         let r = &cfg.receivers[0];
-        assert_eq!(cfg.receiver_numbers(r, false), vec!["+15551230001", "+15551230002"]);
+        assert_eq!(
+            cfg.receiver_numbers(r, false),
+            vec!["+15551230001", "+15551230002"]
+        );
         assert!(cfg.receiver_numbers(r, true).is_empty());
     }
 }

@@ -46,7 +46,10 @@ struct AmAlert {
 pub fn parse(body: &[u8], now: Timestamp) -> Result<Vec<Alert>, ApiError> {
     let payload: Payload = from_json(body)?;
     if payload.version != "4" {
-        return Err(ApiError::BadRequest(format!("webhook version {:?} is not supported; Alertmanager sends \"4\"", payload.version)));
+        return Err(ApiError::BadRequest(format!(
+            "webhook version {:?} is not supported; Alertmanager sends \"4\"",
+            payload.version
+        )));
     }
     if payload.alerts.len() > super::alerts::MAX_ALERTS_PER_REQUEST {
         return Err(ApiError::Invalid("too many alerts in one request".into()));
@@ -70,10 +73,19 @@ pub fn parse(body: &[u8], now: Timestamp) -> Result<Vec<Alert>, ApiError> {
                     }
                 }
                 Some(other) => {
-                    return Err(ApiError::BadRequest(format!("{what}: status {other:?} must be \"firing\" or \"resolved\"")));
+                    return Err(ApiError::BadRequest(format!(
+                        "{what}: status {other:?} must be \"firing\" or \"resolved\""
+                    )));
                 }
             }
-            let alert = Alert { labels: a.labels, annotations: a.annotations, starts_at, ends_at, generator_url: a.generator_url, updated_at: now };
+            let alert = Alert {
+                labels: a.labels,
+                annotations: a.annotations,
+                starts_at,
+                ends_at,
+                generator_url: a.generator_url,
+                updated_at: now,
+            };
             check_alert(&alert, &what)?;
             Ok(alert)
         })
@@ -98,7 +110,9 @@ mod tests {
 
     #[test]
     fn firing_payload() {
-        let now = Timestamp::parse_rfc3339("2025-03-01T09:00:00Z").unwrap().unwrap();
+        let now = Timestamp::parse_rfc3339("2025-03-01T09:00:00Z")
+            .unwrap()
+            .unwrap();
         let alerts = parse(FIRING, now).unwrap();
         assert_eq!(alerts.len(), 2);
         assert!(alerts.iter().all(|a| !a.is_resolved_at(now)));
@@ -108,7 +122,11 @@ mod tests {
     #[test]
     fn fingerprint_is_alertmanagers() {
         // FNV-1a 64 over name 0xff value 0xff, as computed by an independent Python one-liner.
-        let labels: LabelSet = [("alertname".to_owned(), "PumpDown".to_owned()), ("pump".to_owned(), "p1".to_owned())].into();
+        let labels: LabelSet = [
+            ("alertname".to_owned(), "PumpDown".to_owned()),
+            ("pump".to_owned(), "p1".to_owned()),
+        ]
+        .into();
         assert_eq!(Fingerprint::of(&labels).to_string(), FNV_PUMPDOWN_P1);
     }
 
@@ -118,9 +136,30 @@ mod tests {
     #[test]
     fn wrong_shapes_are_clear() {
         let now = Timestamp(0);
-        assert!(parse(b"{}", now).unwrap_err().to_string().contains("missing field"));
-        assert!(parse(br#"{"version": "3", "alerts": []}"#, now).unwrap_err().to_string().contains("version"));
-        assert!(parse(br#"{"version": "4", "alerts": {}}"#, now).unwrap_err().to_string().contains("sequence"));
-        assert!(parse(br#"{"version": "4", "alerts": [{"labels": {"a": "b"}, "status": "maybe"}]}"#, now).is_err());
+        assert!(
+            parse(b"{}", now)
+                .unwrap_err()
+                .to_string()
+                .contains("missing field")
+        );
+        assert!(
+            parse(br#"{"version": "3", "alerts": []}"#, now)
+                .unwrap_err()
+                .to_string()
+                .contains("version")
+        );
+        assert!(
+            parse(br#"{"version": "4", "alerts": {}}"#, now)
+                .unwrap_err()
+                .to_string()
+                .contains("sequence")
+        );
+        assert!(
+            parse(
+                br#"{"version": "4", "alerts": [{"labels": {"a": "b"}, "status": "maybe"}]}"#,
+                now
+            )
+            .is_err()
+        );
     }
 }

@@ -59,32 +59,52 @@ fn valid_label_name(name: &str) -> bool {
 /// Checks label names and sizes; `what` names the alert in messages.
 pub fn check_alert(alert: &Alert, what: &str) -> Result<(), ApiError> {
     if alert.labels.is_empty() {
-        return Err(ApiError::Invalid(format!("{what}: labels must not be empty")));
+        return Err(ApiError::Invalid(format!(
+            "{what}: labels must not be empty"
+        )));
     }
     if alert.labels.len() + alert.annotations.len() > MAX_PAIRS {
-        return Err(ApiError::Invalid(format!("{what}: more than {MAX_PAIRS} labels and annotations")));
+        return Err(ApiError::Invalid(format!(
+            "{what}: more than {MAX_PAIRS} labels and annotations"
+        )));
     }
     for (k, v) in &alert.labels {
         if !valid_label_name(k) {
-            return Err(ApiError::Invalid(format!("{what}: label name {k:?} must match [a-zA-Z_][a-zA-Z0-9_]*")));
+            return Err(ApiError::Invalid(format!(
+                "{what}: label name {k:?} must match [a-zA-Z_][a-zA-Z0-9_]*"
+            )));
         }
         if v.len() > MAX_VALUE_BYTES {
-            return Err(ApiError::Invalid(format!("{what}: label {k:?} is longer than {MAX_VALUE_BYTES} bytes")));
+            return Err(ApiError::Invalid(format!(
+                "{what}: label {k:?} is longer than {MAX_VALUE_BYTES} bytes"
+            )));
         }
     }
-    if let Some((k, _)) = alert.annotations.iter().find(|(_, v)| v.len() > MAX_VALUE_BYTES) {
-        return Err(ApiError::Invalid(format!("{what}: annotation {k:?} is longer than {MAX_VALUE_BYTES} bytes")));
+    if let Some((k, _)) = alert
+        .annotations
+        .iter()
+        .find(|(_, v)| v.len() > MAX_VALUE_BYTES)
+    {
+        return Err(ApiError::Invalid(format!(
+            "{what}: annotation {k:?} is longer than {MAX_VALUE_BYTES} bytes"
+        )));
     }
     Ok(())
 }
 
 /// Parses an optional RFC 3339 field.
-pub fn parse_time(text: Option<&str>, what: &str, field: &str) -> Result<Option<Timestamp>, ApiError> {
+pub fn parse_time(
+    text: Option<&str>,
+    what: &str,
+    field: &str,
+) -> Result<Option<Timestamp>, ApiError> {
     match text {
-        None => Ok(None),
-        Some(t) if t.is_empty() => Ok(None),
-        Some(t) => Timestamp::parse_rfc3339(t)
-            .map_err(|_| ApiError::BadRequest(format!("{what}: {field} {t:?} is not an RFC 3339 time like 2024-05-01T12:00:00Z"))),
+        None | Some("") => Ok(None),
+        Some(t) => Timestamp::parse_rfc3339(t).map_err(|_| {
+            ApiError::BadRequest(format!(
+                "{what}: {field} {t:?} is not an RFC 3339 time like 2024-05-01T12:00:00Z"
+            ))
+        }),
     }
 }
 
@@ -98,7 +118,14 @@ fn from_full(a: FullAlert, what: &str, now: Timestamp) -> Result<Alert, ApiError
     if ends_at.is_none() && a.status.as_deref() == Some("resolved") {
         ends_at = Some(now);
     }
-    let alert = Alert { labels, annotations: a.annotations, starts_at, ends_at, generator_url: a.generator_url, updated_at: now };
+    let alert = Alert {
+        labels,
+        annotations: a.annotations,
+        starts_at,
+        ends_at,
+        generator_url: a.generator_url,
+        updated_at: now,
+    };
     check_alert(&alert, what)?;
     Ok(alert)
 }
@@ -121,14 +148,29 @@ fn from_minimal(a: MinimalAlert, what: &str, now: Timestamp) -> Result<Alert, Ap
         Some(v @ (Value::Number(_) | Value::Bool(_))) => {
             annotations.insert("value".into(), v.to_string());
         }
-        Some(_) => return Err(ApiError::BadRequest(format!("{what}: value must be a number or a string"))),
+        Some(_) => {
+            return Err(ApiError::BadRequest(format!(
+                "{what}: value must be a number or a string"
+            )));
+        }
     }
     let ends_at = match a.status.as_deref() {
         None | Some("firing") => None,
         Some("resolved") => Some(now),
-        Some(other) => return Err(ApiError::BadRequest(format!("{what}: status {other:?} must be \"firing\" or \"resolved\""))),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "{what}: status {other:?} must be \"firing\" or \"resolved\""
+            )));
+        }
     };
-    let alert = Alert { labels, annotations, starts_at: now, ends_at, generator_url: None, updated_at: now };
+    let alert = Alert {
+        labels,
+        annotations,
+        starts_at: now,
+        ends_at,
+        generator_url: None,
+        updated_at: now,
+    };
     check_alert(&alert, what)?;
     Ok(alert)
 }
@@ -157,13 +199,19 @@ pub fn parse(body: &[u8], now: Timestamp) -> Result<Vec<Alert>, ApiError> {
     let items = match value {
         Value::Array(items) => items,
         obj @ Value::Object(_) => vec![obj],
-        _ => return Err(ApiError::BadRequest("expected a JSON array of alerts (or one alert object)".into())),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "expected a JSON array of alerts (or one alert object)".into(),
+            ));
+        }
     };
     if items.is_empty() {
         return Err(ApiError::Invalid("no alerts in the request".into()));
     }
     if items.len() > MAX_ALERTS_PER_REQUEST {
-        return Err(ApiError::Invalid(format!("more than {MAX_ALERTS_PER_REQUEST} alerts in one request")));
+        return Err(ApiError::Invalid(format!(
+            "more than {MAX_ALERTS_PER_REQUEST} alerts in one request"
+        )));
     }
     items
         .into_iter()
@@ -199,16 +247,33 @@ mod tests {
         let a = &parse(body, Timestamp(5)).unwrap()[0];
         assert_eq!(a.labels["severity"], "warning");
         assert_eq!(a.ends_at, None);
-        assert_eq!(a.starts_at, Timestamp::parse_rfc3339("2024-05-01T12:00:00Z").unwrap().unwrap());
+        assert_eq!(
+            a.starts_at,
+            Timestamp::parse_rfc3339("2024-05-01T12:00:00Z")
+                .unwrap()
+                .unwrap()
+        );
         assert_eq!(a.generator_url.as_deref(), Some("http://prom/graph"));
     }
 
     #[test]
     fn minimal_form_dedups_on_name_and_severity() {
-        let a = parse(br#"{"name": "Hot", "value": 1, "severity": "critical", "message": "m1"}"#, Timestamp(1)).unwrap();
-        let b = parse(br#"{"name": "Hot", "value": 2, "severity": "critical", "message": "m2"}"#, Timestamp(2)).unwrap();
+        let a = parse(
+            br#"{"name": "Hot", "value": 1, "severity": "critical", "message": "m1"}"#,
+            Timestamp(1),
+        )
+        .unwrap();
+        let b = parse(
+            br#"{"name": "Hot", "value": 2, "severity": "critical", "message": "m2"}"#,
+            Timestamp(2),
+        )
+        .unwrap();
         assert_eq!(a[0].fingerprint(), b[0].fingerprint());
-        let r = parse(br#"{"name": "Hot", "severity": "critical", "status": "resolved"}"#, Timestamp(3)).unwrap();
+        let r = parse(
+            br#"{"name": "Hot", "severity": "critical", "status": "resolved"}"#,
+            Timestamp(3),
+        )
+        .unwrap();
         assert_eq!(r[0].ends_at, Some(Timestamp(3)));
     }
 
@@ -218,16 +283,26 @@ mod tests {
             (b"{not json", "malformed JSON"),
             (b"42", "expected a JSON array"),
             (b"[]", "no alerts"),
-            (br#"[{"labels": {"a": "b"}}, {"labels": {"a": 1}}]"#, "alert 1"),
+            (
+                br#"[{"labels": {"a": "b"}}, {"labels": {"a": 1}}]"#,
+                "alert 1",
+            ),
             (br#"[{"labels": {}}]"#, "labels must not be empty"),
             (br#"[{"labels": {"bad name": "x"}}]"#, "bad name"),
-            (br#"[{"labels": {"a": "b"}, "startsAt": "yesterday"}]"#, "startsAt"),
+            (
+                br#"[{"labels": {"a": "b"}, "startsAt": "yesterday"}]"#,
+                "startsAt",
+            ),
             (br#"[{"name": "x", "value": [1]}]"#, "value must be"),
             (br#"[{"name": "x", "colour": "red"}]"#, "colour"),
         ];
         for (body, needle) in cases {
             let err = parse(body, Timestamp(0)).unwrap_err();
-            assert!(err.to_string().contains(needle), "{}: {err}", String::from_utf8_lossy(body));
+            assert!(
+                err.to_string().contains(needle),
+                "{}: {err}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

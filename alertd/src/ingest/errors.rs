@@ -59,9 +59,19 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status();
-        let mut resp = (status, Json(Body { error: kind, message: self.to_string() })).into_response();
+        let mut resp = (
+            status,
+            Json(Body {
+                error: kind,
+                message: self.to_string(),
+            }),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -74,7 +84,9 @@ pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
         let path = e.path().to_string();
         let inner = e.into_inner();
         match json_error(&inner) {
-            ApiError::BadRequest(m) if path != "." => ApiError::BadRequest(format!("{m} (at {path})")),
+            ApiError::BadRequest(m) if path != "." => {
+                ApiError::BadRequest(format!("{m} (at {path})"))
+            }
             other => other,
         }
     })?;

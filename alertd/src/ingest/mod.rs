@@ -75,11 +75,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks `Authorization: Bearer` when a token is configured.
 pub fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = &state.bearer_token else { return Ok(()) };
+    let Some(expected) = &state.bearer_token else {
+        return Ok(());
+    };
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     match given {
         Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
@@ -88,9 +93,16 @@ pub fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiErro
 }
 
 /// Reads the whole body within the size limit.
-pub async fn read_body(state: &ApiState, headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+pub async fn read_body(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, ApiError> {
     let limit = state.max_body_bytes;
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::TooLarge { limit });
     }
@@ -98,7 +110,11 @@ pub async fn read_body(state: &ApiState, headers: &HeaderMap, body: Body) -> Res
         let too_large = std::error::Error::source(&e)
             .is_some_and(|s| s.to_string().contains("length limit"))
             || e.to_string().contains("length limit");
-        if too_large { ApiError::TooLarge { limit } } else { ApiError::BadRequest(format!("cannot read body: {e}")) }
+        if too_large {
+            ApiError::TooLarge { limit }
+        } else {
+            ApiError::BadRequest(format!("cannot read body: {e}"))
+        }
     })
 }
 
@@ -113,12 +129,20 @@ async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response,
         tracing::error!("cannot store alerts: {e}");
         ApiError::Unavailable(format!("alerts not stored: {e}"))
     })?;
-    state.metrics.alerts_received(u64::try_from(n).unwrap_or(u64::MAX));
+    state
+        .metrics
+        .alerts_received(u64::try_from(n).unwrap_or(u64::MAX));
     // Stored: even if the pipeline is gone now, a restart picks them up from the store.
     if state.pipeline.send(alerts).await.is_err() {
-        tracing::error!("pipeline has stopped; alerts are stored and will be processed after a restart");
+        tracing::error!(
+            "pipeline has stopped; alerts are stored and will be processed after a restart"
+        );
     }
-    Ok((StatusCode::ACCEPTED, axum::Json(json!({"status": "accepted", "alerts": n}))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"status": "accepted", "alerts": n})),
+    )
+        .into_response())
 }
 
 async fn ingest_with(
@@ -141,7 +165,11 @@ async fn post_alerts(State(state): State<ApiState>, headers: HeaderMap, body: Bo
     ingest_with(state, headers, body, alerts::parse).await
 }
 
-async fn post_alertmanager(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+async fn post_alertmanager(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     ingest_with(state, headers, body, alertmanager::parse).await
 }
 
@@ -178,7 +206,11 @@ async fn get_silences(State(state): State<ApiState>, headers: HeaderMap) -> Resp
     result.unwrap_or_else(|e| refuse(&state, e))
 }
 
-async fn delete_silence(State(state): State<ApiState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn delete_silence(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
@@ -203,10 +235,12 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
         let now = state.clock.now();
-        let (stats, recent) = tokio::task::spawn_blocking(move || Ok::<_, crate::store::StoreError>((store.stats(now)?, store.recent_outbox(20)?)))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let (stats, recent) = tokio::task::spawn_blocking(move || {
+            Ok::<_, crate::store::StoreError>((store.stats(now)?, store.recent_outbox(20)?))
+        })
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         Ok::<_, ApiError>(axum::Json(json!({"stats": stats, "recent": recent})).into_response())
     }
     .await;
@@ -220,6 +254,14 @@ async fn healthz() -> Response {
 async fn metrics(State(state): State<ApiState>) -> Response {
     let store = state.store.clone();
     let now = state.clock.now();
-    let stats = tokio::task::spawn_blocking(move || store.stats(now)).await.ok().and_then(Result::ok).unwrap_or_default();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&stats)).into_response()
+    let stats = tokio::task::spawn_blocking(move || store.stats(now))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&stats),
+    )
+        .into_response()
 }

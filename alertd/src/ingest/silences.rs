@@ -59,40 +59,67 @@ struct NewSilence {
 pub fn parse(body: &[u8], now: Timestamp) -> Result<SilenceRecord, ApiError> {
     let input: NewSilence = from_json(body)?;
     if input.matchers.is_empty() {
-        return Err(ApiError::Invalid("a silence needs at least one matcher".into()));
+        return Err(ApiError::Invalid(
+            "a silence needs at least one matcher".into(),
+        ));
     }
     let mut matchers = Vec::with_capacity(input.matchers.len());
     for m in input.matchers {
         let matcher = match m {
-            MatcherInput::Text(t) => Matcher::parse(&t).map_err(|e| ApiError::Invalid(format!("matcher {t:?}: {e}")))?,
-            MatcherInput::Parts { name, value, is_regex, is_equal } => {
+            MatcherInput::Text(t) => {
+                Matcher::parse(&t).map_err(|e| ApiError::Invalid(format!("matcher {t:?}: {e}")))?
+            }
+            MatcherInput::Parts {
+                name,
+                value,
+                is_regex,
+                is_equal,
+            } => {
                 let op = match (is_regex, is_equal) {
                     (false, true) => MatchOp::Equal,
                     (false, false) => MatchOp::NotEqual,
                     (true, true) => MatchOp::Regex,
                     (true, false) => MatchOp::NotRegex,
                 };
-                Matcher::new(&name, op, &value).map_err(|e| ApiError::Invalid(format!("matcher {name:?}: {e}")))?
+                Matcher::new(&name, op, &value)
+                    .map_err(|e| ApiError::Invalid(format!("matcher {name:?}: {e}")))?
             }
         };
-        matchers.push(MatcherRecord { name: matcher.name, op: matcher.op, value: matcher.value });
+        matchers.push(MatcherRecord {
+            name: matcher.name,
+            op: matcher.op,
+            value: matcher.value,
+        });
     }
-    let starts_at = super::alerts::parse_time(input.starts_at.as_deref(), "silence", "startsAt")?.unwrap_or(now);
+    let starts_at = super::alerts::parse_time(input.starts_at.as_deref(), "silence", "startsAt")?
+        .unwrap_or(now);
     let ends_at = match (input.ends_at.as_deref(), input.duration.as_deref()) {
-        (Some(_), Some(_)) => return Err(ApiError::Invalid("give endsAt or duration, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Invalid(
+                "give endsAt or duration, not both".into(),
+            ));
+        }
         (Some(e), None) => super::alerts::parse_time(Some(e), "silence", "endsAt")?
             .ok_or_else(|| ApiError::Invalid("endsAt must be after 1970".into()))?,
         (None, Some(d)) => {
             let d = crate::config::duration::parse(d).map_err(ApiError::Invalid)?;
             starts_at.after(d)
         }
-        (None, None) => return Err(ApiError::Invalid("a silence needs endsAt or duration".into())),
+        (None, None) => {
+            return Err(ApiError::Invalid(
+                "a silence needs endsAt or duration".into(),
+            ));
+        }
     };
     if ends_at <= starts_at || ends_at <= now {
-        return Err(ApiError::Invalid("endsAt must be after startsAt and in the future".into()));
+        return Err(ApiError::Invalid(
+            "endsAt must be after startsAt and in the future".into(),
+        ));
     }
     if ends_at.since(starts_at) > MAX_SILENCE {
-        return Err(ApiError::Invalid("a silence may last at most 366 days".into()));
+        return Err(ApiError::Invalid(
+            "a silence may last at most 366 days".into(),
+        ));
     }
     Ok(SilenceRecord {
         id: format!("sil-{:016x}", rand::random::<u64>()),

@@ -42,7 +42,9 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || f(store.as_ref())).await.map_err(|_| StoreError::Closed)?
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|_| StoreError::Closed)?
 }
 
 impl OutboxWorker {
@@ -69,7 +71,10 @@ impl OutboxWorker {
     }
 
     async fn idle(&self) {
-        let next = blocking(&self.store, |s| s.next_outbox_due()).await.ok().flatten();
+        let next = blocking(&self.store, super::store::Store::next_outbox_due)
+            .await
+            .ok()
+            .flatten();
         let deadline = next.unwrap_or_else(|| self.clock.now().after(IDLE_POLL));
         let deadline = deadline.min(self.clock.now().after(IDLE_POLL));
         let notified = self.wake.notified();
@@ -81,8 +86,15 @@ impl OutboxWorker {
 
     /// Sends one message and records how it went.
     pub async fn deliver(&self, msg: OutboxMessage) {
-        self.limiter.acquire(self.sender.rate_key(), self.clock.as_ref()).await;
-        let outbound = Outbound { outbox_id: msg.id, channel: msg.channel, to: &msg.to, body: &msg.body };
+        self.limiter
+            .acquire(self.sender.rate_key(), self.clock.as_ref())
+            .await;
+        let outbound = Outbound {
+            outbox_id: msg.id,
+            channel: msg.channel,
+            to: &msg.to,
+            body: &msg.body,
+        };
         let started = Instant::now();
         let outcome = self.sender.send(&outbound).await;
         self.metrics.twilio_latency(started.elapsed());
@@ -95,26 +107,67 @@ impl OutboxWorker {
                 tracing::info!(id = msg.id, %sid, to = %msg.to, channel, "notification accepted");
                 AttemptRecord::Sent { sid, status }
             }
-            SendOutcome::Retry { after, code, reason } if self.policy.may_retry(failed_attempts) => {
-                let delay = self.policy.delay(failed_attempts, rand::random::<f64>(), after);
+            SendOutcome::Retry {
+                after,
+                code,
+                reason,
+            } if self.policy.may_retry(failed_attempts) => {
+                let delay = self
+                    .policy
+                    .delay(failed_attempts, rand::random::<f64>(), after);
                 self.metrics.notification_retried(channel);
-                tracing::warn!(id = msg.id, attempt = failed_attempts, ?code, "send failed, retrying in {delay:?}: {reason}");
-                AttemptRecord::Retry { next_attempt_at: now.after(delay), code, error: reason }
+                tracing::warn!(
+                    id = msg.id,
+                    attempt = failed_attempts,
+                    ?code,
+                    "send failed, retrying in {delay:?}: {reason}"
+                );
+                AttemptRecord::Retry {
+                    next_attempt_at: now.after(delay),
+                    code,
+                    error: reason,
+                }
             }
             SendOutcome::Retry { code, reason, .. } => {
-                self.metrics.notification_failed(channel, code.map_or_else(|| "retries_exhausted".into(), |c| c.to_string()));
-                tracing::error!(id = msg.id, ?code, "giving up after {failed_attempts} attempts: {reason}");
-                AttemptRecord::Failed { code, error: format!("gave up after {failed_attempts} attempts: {reason}") }
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "retries_exhausted".into(), |c| c.to_string()),
+                );
+                tracing::error!(
+                    id = msg.id,
+                    ?code,
+                    "giving up after {failed_attempts} attempts: {reason}"
+                );
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("gave up after {failed_attempts} attempts: {reason}"),
+                }
             }
             SendOutcome::Rejected { code, reason } => {
-                self.metrics.notification_failed(channel, code.map_or_else(|| "rejected".into(), |c| c.to_string()));
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "rejected".into(), |c| c.to_string()),
+                );
                 tracing::error!(id = msg.id, to = %msg.to, ?code, "Twilio rejected the notification: {reason}");
-                AttemptRecord::Failed { code, error: format!("rejected: {reason}") }
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("rejected: {reason}"),
+                }
             }
             SendOutcome::Misconfigured { code, reason } => {
-                self.metrics.notification_failed(channel, code.map_or_else(|| "misconfigured".into(), |c| c.to_string()));
-                tracing::error!(id = msg.id, ?code, "Twilio refused alertd's configuration (credentials or From): {reason}");
-                AttemptRecord::Failed { code, error: format!("misconfigured: {reason}") }
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "misconfigured".into(), |c| c.to_string()),
+                );
+                tracing::error!(
+                    id = msg.id,
+                    ?code,
+                    "Twilio refused alertd's configuration (credentials or From): {reason}"
+                );
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("misconfigured: {reason}"),
+                }
             }
         };
         let id = msg.id;
@@ -145,34 +198,66 @@ mod tests {
     }
 
     impl Sender for ScriptedSender {
-        fn rate_key(&self) -> &str {
+        fn rate_key(&self) -> &'static str {
             "+15005550006"
         }
         fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
             self.calls.lock().unwrap().push(self.clock.now());
             let next = self.script.lock().unwrap().pop();
             let id = msg.outbox_id;
-            Box::pin(async move { next.unwrap_or(SendOutcome::Accepted { sid: format!("SM{id}"), status: "queued".into() }) })
+            Box::pin(async move {
+                next.unwrap_or(SendOutcome::Accepted {
+                    sid: format!("SM{id}"),
+                    status: "queued".into(),
+                })
+            })
         }
     }
 
-    fn setup(script: Vec<SendOutcome>, mps: f64, messages: usize) -> (OutboxWorker, Arc<ScriptedSender>, Arc<SqliteStore>, ManualClock) {
+    fn setup(
+        script: Vec<SendOutcome>,
+        mps: f64,
+        messages: usize,
+    ) -> (
+        OutboxWorker,
+        Arc<ScriptedSender>,
+        Arc<SqliteStore>,
+        ManualClock,
+    ) {
         let clock = ManualClock::new(Timestamp(1_000_000));
         let store = Arc::new(SqliteStore::open_in_memory().unwrap());
         let msgs: Vec<NewMessage> = (0..messages)
-            .map(|i| NewMessage { channel: Channel::Sms, to: format!("+1555123000{i}"), body: "hi".into() })
+            .map(|i| NewMessage {
+                channel: Channel::Sms,
+                to: format!("+1555123000{i}"),
+                body: "hi".into(),
+            })
             .collect();
-        let entry = NflogEntry { firing: Default::default(), resolved: Default::default(), sent_at: clock.now() };
-        store.record_notification("r", "g", &entry, &msgs, clock.now()).unwrap();
+        let entry = NflogEntry {
+            firing: Default::default(),
+            resolved: Default::default(),
+            sent_at: clock.now(),
+        };
+        store
+            .record_notification("r", "g", &entry, &msgs, clock.now())
+            .unwrap();
         let mut script = script;
         script.reverse();
-        let sender = Arc::new(ScriptedSender { script: Mutex::new(script), calls: Mutex::new(Vec::new()), clock: clock.clone() });
+        let sender = Arc::new(ScriptedSender {
+            script: Mutex::new(script),
+            calls: Mutex::new(Vec::new()),
+            clock: clock.clone(),
+        });
         let worker = OutboxWorker {
             store: store.clone(),
             sender: sender.clone(),
             clock: Arc::new(clock.clone()),
             limiter: Arc::new(RateLimiter::new(mps)),
-            policy: RetryPolicy { max_attempts: 3, base: Duration::from_secs(1), max: Duration::from_secs(10) },
+            policy: RetryPolicy {
+                max_attempts: 3,
+                base: Duration::from_secs(1),
+                max: Duration::from_secs(10),
+            },
             metrics: Arc::new(Metrics::default()),
             wake: Arc::new(Notify::new()),
         };
@@ -192,14 +277,24 @@ mod tests {
 
     #[tokio::test]
     async fn retry_then_accept() {
-        let retry = SendOutcome::Retry { after: Some(Duration::from_secs(2)), code: Some(20429), reason: "429".into() };
+        let retry = SendOutcome::Retry {
+            after: Some(Duration::from_secs(2)),
+            code: Some(20429),
+            reason: "429".into(),
+        };
         let (worker, sender, store, clock) = setup(vec![retry], 1000.0, 1);
         let task = tokio::spawn(worker.run());
         until(|| sender.calls.lock().unwrap().len() == 1).await;
         until(|| store.recent_outbox(1).unwrap()[0].attempts == 1).await;
         let row = store.recent_outbox(1).unwrap().remove(0);
-        assert_eq!((row.state, row.error_code), (OutboxState::Pending, Some(20429)));
-        assert!(row.next_attempt_at >= clock.now().after(Duration::from_secs(2)), "Retry-After honoured");
+        assert_eq!(
+            (row.state, row.error_code),
+            (OutboxState::Pending, Some(20429))
+        );
+        assert!(
+            row.next_attempt_at >= clock.now().after(Duration::from_secs(2)),
+            "Retry-After honoured"
+        );
         clock.advance(Duration::from_secs(11));
         until(|| store.recent_outbox(1).unwrap()[0].state == OutboxState::Sent).await;
         assert_eq!(store.recent_outbox(1).unwrap()[0].attempts, 2);
@@ -208,26 +303,41 @@ mod tests {
 
     #[tokio::test]
     async fn rejected_is_recorded_and_not_retried() {
-        let (worker, sender, store, _clock) =
-            setup(vec![SendOutcome::Rejected { code: Some(21211), reason: "invalid To".into() }], 1000.0, 1);
+        let (worker, sender, store, _clock) = setup(
+            vec![SendOutcome::Rejected {
+                code: Some(21211),
+                reason: "invalid To".into(),
+            }],
+            1000.0,
+            1,
+        );
         let metrics = worker.metrics.clone();
         let task = tokio::spawn(worker.run());
         until(|| store.recent_outbox(1).unwrap()[0].state == OutboxState::Failed).await;
         let row = store.recent_outbox(1).unwrap().remove(0);
         assert_eq!(row.error_code, Some(21211));
         assert_eq!(sender.calls.lock().unwrap().len(), 1);
-        assert!(metrics.render(&Default::default()).contains("code=\"21211\"} 1"));
+        assert!(
+            metrics
+                .render(&Default::default())
+                .contains("code=\"21211\"} 1")
+        );
         task.abort();
     }
 
     #[tokio::test]
     async fn gives_up_after_max_attempts() {
-        let retry = || SendOutcome::Retry { after: None, code: Some(500), reason: "500".into() };
+        let retry = || SendOutcome::Retry {
+            after: None,
+            code: Some(500),
+            reason: "500".into(),
+        };
         let (worker, sender, store, clock) = setup(vec![retry(), retry(), retry()], 1000.0, 1);
         let task = tokio::spawn(worker.run());
         for n in 1..=3 {
             until(|| sender.calls.lock().unwrap().len() == n).await;
-            until(|| store.recent_outbox(1).unwrap()[0].attempts == u32::try_from(n).unwrap()).await;
+            until(|| store.recent_outbox(1).unwrap()[0].attempts == u32::try_from(n).unwrap())
+                .await;
             clock.advance(Duration::from_secs(11));
         }
         let row = store.recent_outbox(1).unwrap().remove(0);
@@ -243,13 +353,22 @@ mod tests {
         until(|| sender.calls.lock().unwrap().len() == 1).await;
         clock.advance(Duration::from_millis(999));
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(sender.calls.lock().unwrap().len(), 1, "second send waits a full second");
+        assert_eq!(
+            sender.calls.lock().unwrap().len(),
+            1,
+            "second send waits a full second"
+        );
         clock.advance(Duration::from_millis(1));
         until(|| sender.calls.lock().unwrap().len() == 2).await;
         clock.advance(Duration::from_secs(1));
         until(|| store.stats(Timestamp(0)).unwrap().outbox_sent == 3).await;
         let calls = sender.calls.lock().unwrap().clone();
-        assert!(calls.windows(2).all(|w| w[1].since(w[0]) >= Duration::from_secs(1)), "{calls:?}");
+        assert!(
+            calls
+                .windows(2)
+                .all(|w| w[1].since(w[0]) >= Duration::from_secs(1)),
+            "{calls:?}"
+        );
         task.abort();
     }
 }

@@ -98,7 +98,8 @@ impl Alert {
             return;
         }
         // A fresh firing report after a resolution starts a new episode.
-        let restarted = self.ends_at.is_some_and(|e| e <= newer.starts_at) && newer.ends_at.is_none();
+        let restarted =
+            self.ends_at.is_some_and(|e| e <= newer.starts_at) && newer.ends_at.is_none();
         if !restarted && self.starts_at < newer.starts_at {
             let starts_at = self.starts_at;
             *self = newer;

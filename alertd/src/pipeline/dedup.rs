@@ -68,18 +68,85 @@ mod tests {
     const REPEAT: Duration = Duration::from_secs(3600);
 
     fn entry(firing: &[u64], resolved: &[u64]) -> NflogEntry {
-        NflogEntry { firing: set(firing), resolved: set(resolved), sent_at: Timestamp(0) }
+        NflogEntry {
+            firing: set(firing),
+            resolved: set(resolved),
+            sent_at: Timestamp(0),
+        }
     }
 
     #[test]
     fn alertmanager_cases() {
         let now = Timestamp(1_000);
-        assert!(!needs_update(None, &set(&[]), &set(&[1]), true, REPEAT, now), "only resolved, never told");
-        assert!(needs_update(Some(&entry(&[1], &[])), &set(&[1, 2]), &set(&[]), true, REPEAT, now), "new firing");
-        assert!(!needs_update(Some(&entry(&[1, 2], &[])), &set(&[1]), &set(&[]), false, REPEAT, now), "subset, no send_resolved");
-        assert!(needs_update(Some(&entry(&[1, 2], &[])), &set(&[1]), &set(&[2]), true, REPEAT, now), "newly resolved");
-        assert!(needs_update(Some(&entry(&[1], &[])), &set(&[]), &set(&[1]), false, REPEAT, now), "all resolved clears");
-        assert!(!needs_update(Some(&entry(&[], &[1])), &set(&[]), &set(&[1]), true, REPEAT, now), "already cleared");
-        assert!(needs_update(Some(&entry(&[1], &[])), &set(&[1]), &set(&[]), true, REPEAT, Timestamp(3_600_001)), "repeat");
+        assert!(
+            !needs_update(None, &set(&[]), &set(&[1]), true, REPEAT, now),
+            "only resolved, never told"
+        );
+        assert!(
+            needs_update(
+                Some(&entry(&[1], &[])),
+                &set(&[1, 2]),
+                &set(&[]),
+                true,
+                REPEAT,
+                now
+            ),
+            "new firing"
+        );
+        assert!(
+            !needs_update(
+                Some(&entry(&[1, 2], &[])),
+                &set(&[1]),
+                &set(&[]),
+                false,
+                REPEAT,
+                now
+            ),
+            "subset, no send_resolved"
+        );
+        assert!(
+            needs_update(
+                Some(&entry(&[1, 2], &[])),
+                &set(&[1]),
+                &set(&[2]),
+                true,
+                REPEAT,
+                now
+            ),
+            "newly resolved"
+        );
+        assert!(
+            needs_update(
+                Some(&entry(&[1], &[])),
+                &set(&[]),
+                &set(&[1]),
+                false,
+                REPEAT,
+                now
+            ),
+            "all resolved clears"
+        );
+        assert!(
+            !needs_update(
+                Some(&entry(&[], &[1])),
+                &set(&[]),
+                &set(&[1]),
+                true,
+                REPEAT,
+                now
+            ),
+            "already cleared"
+        );
+        assert!(
+            needs_update(
+                Some(&entry(&[1], &[])),
+                &set(&[1]),
+                &set(&[]),
+                true,
+                REPEAT,
+                Timestamp(3_600_001)
+            ),
+            "repeat"
+        );
     }
 }

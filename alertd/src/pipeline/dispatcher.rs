@@ -2,6 +2,7 @@
 //! `dispatch` package, as a state machine: callers pass `now` and ask what is due.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::alert::{Alert, Fingerprint, LabelSet};
@@ -24,6 +25,7 @@ pub struct GroupFlush {
 }
 
 #[derive(Debug)]
+#[allow(clippy::struct_field_names)] // the group_* names are Alertmanager's
 struct Group {
     receiver: String,
     group_labels: LabelSet,
@@ -45,7 +47,7 @@ struct Group {
 /// let mut d = Dispatcher::new(Route::from_config(&cfg.route).unwrap());
 /// let alert = Alert { labels: [("alertname".to_owned(), "Hot".to_owned())].into(), annotations: Default::default(),
 ///     starts_at: Timestamp(0), ends_at: None, generator_url: None, updated_at: Timestamp(0) };
-/// d.insert(alert, Timestamp(0));
+/// d.insert(&alert, Timestamp(0));
 /// assert!(d.take_due(Timestamp(29_999)).is_empty());
 /// assert_eq!(d.take_due(Timestamp(30_000)).len(), 1);
 /// ```
@@ -58,12 +60,15 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A dispatcher for a routing tree.
     pub fn new(root: Route) -> Self {
-        Self { root, groups: HashMap::new() }
+        Self {
+            root,
+            groups: HashMap::new(),
+        }
     }
 
     /// Adds or updates an alert in every group its routes lead to; true when the alert was
     /// already held (a duplicate or an update).
-    pub fn insert(&mut self, alert: Alert, now: Timestamp) -> bool {
+    pub fn insert(&mut self, alert: &Alert, now: Timestamp) -> bool {
         let fp = alert.fingerprint();
         let mut known = false;
         for route in self.root.matching(&alert.labels) {
@@ -130,7 +135,9 @@ impl Dispatcher {
     /// After a flush was handled: drops the resolved alerts it covered (unless they changed
     /// since) and groups left empty. Returns fingerprints no group holds any more.
     pub fn flushed(&mut self, flush: &GroupFlush, now: Timestamp) -> Vec<Fingerprint> {
-        let Some(group) = self.groups.get_mut(&flush.group_key) else { return Vec::new() };
+        let Some(group) = self.groups.get_mut(&flush.group_key) else {
+            return Vec::new();
+        };
         let mut dropped = Vec::new();
         for sent in flush.alerts.iter().filter(|a| a.is_resolved_at(now)) {
             let fp = sent.fingerprint();
@@ -154,9 +161,7 @@ pub fn group_key(route_id: &str, labels: &LabelSet) -> String {
         if i > 0 {
             key.push(',');
         }
-        key.push_str(k);
-        key.push('=');
-        key.push_str(&format!("{v:?}"));
+        let _ = write!(key, "{k}={v:?}");
     }
     key.push('}');
     key
@@ -168,13 +173,20 @@ mod tests {
     use crate::config::Config;
 
     fn dispatcher(route: &str) -> Dispatcher {
-        let cfg = Config::parse(&format!("[[receivers]]\nname='a'\n[route]\nreceiver='a'\n{route}")).unwrap();
+        let cfg = Config::parse(&format!(
+            "[[receivers]]\nname='a'\n[route]\nreceiver='a'\n{route}"
+        ))
+        .unwrap();
         Dispatcher::new(Route::from_config(&cfg.route).unwrap())
     }
 
     fn alert(name: &str, instance: &str, at: i64) -> Alert {
         Alert {
-            labels: [("alertname".to_owned(), name.to_owned()), ("instance".to_owned(), instance.to_owned())].into(),
+            labels: [
+                ("alertname".to_owned(), name.to_owned()),
+                ("instance".to_owned(), instance.to_owned()),
+            ]
+            .into(),
             annotations: LabelSet::new(),
             starts_at: Timestamp(at),
             ends_at: None,
@@ -186,9 +198,9 @@ mod tests {
     #[test]
     fn groups_by_label_and_waits_group_wait() {
         let mut d = dispatcher("group_by=['alertname']\ngroup_wait='30s'\ngroup_interval='5m'");
-        d.insert(alert("Hot", "a", 0), Timestamp(0));
-        d.insert(alert("Hot", "b", 1_000), Timestamp(1_000));
-        d.insert(alert("Cold", "a", 2_000), Timestamp(2_000));
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
+        d.insert(&alert("Hot", "b", 1_000), Timestamp(1_000));
+        d.insert(&alert("Cold", "a", 2_000), Timestamp(2_000));
         assert_eq!(d.group_count(), 2);
         assert_eq!(d.next_deadline(), Some(Timestamp(30_000)));
         let due = d.take_due(Timestamp(30_000));
@@ -196,14 +208,18 @@ mod tests {
         assert_eq!(due[0].alerts.len(), 2);
         assert_eq!(due[0].group_key, "0{alertname=\"Hot\"}");
         assert_eq!(d.take_due(Timestamp(32_000)).len(), 1, "Cold group");
-        assert_eq!(d.next_deadline(), Some(Timestamp(330_000)), "Hot's group_interval");
+        assert_eq!(
+            d.next_deadline(),
+            Some(Timestamp(330_000)),
+            "Hot's group_interval"
+        );
     }
 
     #[test]
     fn same_alert_many_times_is_one_alert() {
         let mut d = dispatcher("group_wait='0s'");
         for i in 0..100 {
-            d.insert(alert("Hot", "a", 0), Timestamp(i));
+            d.insert(&alert("Hot", "a", 0), Timestamp(i));
         }
         let due = d.take_due(Timestamp(100));
         assert_eq!(due[0].alerts.len(), 1);
@@ -212,21 +228,24 @@ mod tests {
     #[test]
     fn old_alert_flushes_at_once() {
         let mut d = dispatcher("group_wait='30s'");
-        d.insert(alert("Hot", "a", 0), Timestamp(60_000));
+        d.insert(&alert("Hot", "a", 0), Timestamp(60_000));
         assert_eq!(d.next_deadline(), Some(Timestamp(60_000)));
     }
 
     #[test]
     fn resolved_alerts_leave_after_their_flush() {
         let mut d = dispatcher("group_wait='0s'\ngroup_interval='1m'");
-        d.insert(alert("Hot", "a", 0), Timestamp(0));
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
         let first = d.take_due(Timestamp(0));
         assert!(d.flushed(&first[0], Timestamp(0)).is_empty());
         let mut resolved = alert("Hot", "a", 0);
         resolved.ends_at = Some(Timestamp(5_000));
         resolved.updated_at = Timestamp(5_000);
-        d.insert(resolved, Timestamp(5_000));
-        assert!(d.take_due(Timestamp(59_999)).is_empty(), "resolution waits for group_interval");
+        d.insert(&resolved, Timestamp(5_000));
+        assert!(
+            d.take_due(Timestamp(59_999)).is_empty(),
+            "resolution waits for group_interval"
+        );
         let second = d.take_due(Timestamp(60_000));
         assert!(second[0].alerts[0].is_resolved_at(Timestamp(60_000)));
         let gone = d.flushed(&second[0], Timestamp(60_000));
@@ -239,9 +258,9 @@ mod tests {
         let mut d = dispatcher("group_wait='0s'\ngroup_interval='1m'");
         let mut resolved = alert("Hot", "a", 0);
         resolved.ends_at = Some(Timestamp(1_000));
-        d.insert(resolved, Timestamp(1_000));
+        d.insert(&resolved, Timestamp(1_000));
         let due = d.take_due(Timestamp(1_000));
-        d.insert(alert("Hot", "a", 2_000), Timestamp(2_000));
+        d.insert(&alert("Hot", "a", 2_000), Timestamp(2_000));
         assert!(d.flushed(&due[0], Timestamp(2_000)).is_empty());
         assert_eq!(d.group_count(), 1);
     }

@@ -63,11 +63,17 @@ impl Matcher {
         }
         let regex = match op {
             MatchOp::Regex | MatchOp::NotRegex => Some(
-                Regex::new(&format!("^(?:{value})$")).map_err(|e| MatcherError::BadRegex(e.to_string()))?,
+                Regex::new(&format!("^(?:{value})$"))
+                    .map_err(|e| MatcherError::BadRegex(e.to_string()))?,
             ),
             MatchOp::Equal | MatchOp::NotEqual => None,
         };
-        Ok(Self { name: name.to_owned(), op, value: value.to_owned(), regex })
+        Ok(Self {
+            name: name.to_owned(),
+            op,
+            value: value.to_owned(),
+            regex,
+        })
     }
 
     /// Parses `severity="critical"` (quotes optional).
@@ -100,7 +106,10 @@ impl Matcher {
         let value = raw
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
-            .map_or_else(|| raw.to_owned(), |v| v.replace("\\\"", "\"").replace("\\\\", "\\"));
+            .map_or_else(
+                || raw.to_owned(),
+                |v| v.replace("\\\"", "\"").replace("\\\\", "\\"),
+            );
         Self::new(name, op, &value)
     }
 
@@ -127,26 +136,55 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> LabelSet {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn parses_every_operator() {
         let l = labels(&[("severity", "critical"), ("env", "prod-eu")]);
-        assert!(Matcher::parse(r#"severity="critical""#).unwrap().matches(&l));
-        assert!(!Matcher::parse(r#"severity!="critical""#).unwrap().matches(&l));
+        assert!(
+            Matcher::parse(r#"severity="critical""#)
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            !Matcher::parse(r#"severity!="critical""#)
+                .unwrap()
+                .matches(&l)
+        );
         assert!(Matcher::parse(r#"env=~"prod-.*""#).unwrap().matches(&l));
-        assert!(!Matcher::parse(r#"env=~"prod""#).unwrap().matches(&l), "regex is anchored");
+        assert!(
+            !Matcher::parse(r#"env=~"prod""#).unwrap().matches(&l),
+            "regex is anchored"
+        );
         assert!(Matcher::parse(r#"env!~"dev.*""#).unwrap().matches(&l));
-        assert!(Matcher::parse("team=").unwrap().matches(&l), "missing label is empty");
+        assert!(
+            Matcher::parse("team=").unwrap().matches(&l),
+            "missing label is empty"
+        );
         assert!(Matcher::parse("severity = critical").unwrap().matches(&l));
     }
 
     #[test]
     fn rejects_bad_matchers() {
-        assert!(matches!(Matcher::parse("severity"), Err(MatcherError::NoOperator)));
-        assert!(matches!(Matcher::parse("=x"), Err(MatcherError::BadName(_))));
-        assert!(matches!(Matcher::parse("a b=x"), Err(MatcherError::BadName(_))));
-        assert!(matches!(Matcher::parse("a=~\"(\""), Err(MatcherError::BadRegex(_))));
+        assert!(matches!(
+            Matcher::parse("severity"),
+            Err(MatcherError::NoOperator)
+        ));
+        assert!(matches!(
+            Matcher::parse("=x"),
+            Err(MatcherError::BadName(_))
+        ));
+        assert!(matches!(
+            Matcher::parse("a b=x"),
+            Err(MatcherError::BadName(_))
+        ));
+        assert!(matches!(
+            Matcher::parse("a=~\"(\""),
+            Err(MatcherError::BadRegex(_))
+        ));
     }
 }

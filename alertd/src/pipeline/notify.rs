@@ -91,31 +91,61 @@ pub fn decide(
     segment_budget: u16,
     now: Timestamp,
 ) -> Decision {
-    let live: Vec<&Alert> = flush.alerts.iter().filter(|a| !is_muted(silences, &a.labels, now)).collect();
-    let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) = live.iter().partition(|a| a.is_resolved_at(now));
+    let live: Vec<&Alert> = flush
+        .alerts
+        .iter()
+        .filter(|a| !is_muted(silences, &a.labels, now))
+        .collect();
+    let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) =
+        live.iter().partition(|a| a.is_resolved_at(now));
     let firing_set: BTreeSet<_> = firing.iter().map(|a| a.fingerprint()).collect();
     let resolved_set: BTreeSet<_> = resolved.iter().map(|a| a.fingerprint()).collect();
-    if !needs_update(last, &firing_set, &resolved_set, receiver.send_resolved, flush.repeat_interval, now) {
+    if !needs_update(
+        last,
+        &firing_set,
+        &resolved_set,
+        receiver.send_resolved,
+        flush.repeat_interval,
+        now,
+    ) {
         return Decision::Nothing;
     }
     if let Some(q) = &receiver.quiet_hours {
-        let severities = firing.iter().filter_map(|a| a.labels.get("severity").map(String::as_str));
+        let severities = firing
+            .iter()
+            .filter_map(|a| a.labels.get("severity").map(String::as_str));
         if q.holds(severities, now) {
             return Decision::Held;
         }
     }
-    let entry = NflogEntry { firing: firing_set, resolved: resolved_set, sent_at: now };
+    let entry = NflogEntry {
+        firing: firing_set,
+        resolved: resolved_set,
+        sent_at: now,
+    };
     let mut messages = Vec::new();
     // All resolved but the receiver does not want resolutions: log only, to clear the entry.
     if !firing.is_empty() || receiver.send_resolved {
-        let shown_resolved: &[&Alert] = if receiver.send_resolved { &resolved } else { &[] };
+        let shown_resolved: &[&Alert] = if receiver.send_resolved {
+            &resolved
+        } else {
+            &[]
+        };
         let text = render::sms_text(&firing, shown_resolved, &flush.group_labels);
         let body = text_budget::fit(&text, segment_budget);
-        messages.extend(receiver.sms.iter().map(|to| NewMessage { channel: Channel::Sms, to: to.clone(), body: body.clone() }));
+        messages.extend(receiver.sms.iter().map(|to| NewMessage {
+            channel: Channel::Sms,
+            to: to.clone(),
+            body: body.clone(),
+        }));
     }
     if !firing.is_empty() {
         let speech = render::voice_text(&firing, &flush.group_labels);
-        messages.extend(receiver.voice.iter().map(|to| NewMessage { channel: Channel::Voice, to: to.clone(), body: speech.clone() }));
+        messages.extend(receiver.voice.iter().map(|to| NewMessage {
+            channel: Channel::Voice,
+            to: to.clone(),
+            body: speech.clone(),
+        }));
     }
     Decision::Notify { entry, messages }
 }
@@ -131,7 +161,11 @@ mod tests {
 
     fn alert(name: &str, severity: &str, ends_at: Option<i64>) -> Alert {
         Alert {
-            labels: [("alertname".to_owned(), name.to_owned()), ("severity".to_owned(), severity.to_owned())].into(),
+            labels: [
+                ("alertname".to_owned(), name.to_owned()),
+                ("severity".to_owned(), severity.to_owned()),
+            ]
+            .into(),
             annotations: [("summary".to_owned(), format!("{name} is bad"))].into(),
             starts_at: Timestamp(0),
             ends_at: ends_at.map(Timestamp),
@@ -151,34 +185,77 @@ mod tests {
     }
 
     fn receiver() -> Receiver {
-        Receiver { name: "r".into(), sms: vec!["+15551230001".into()], voice: vec!["+15551230002".into()], send_resolved: true, quiet_hours: None }
+        Receiver {
+            name: "r".into(),
+            sms: vec!["+15551230001".into()],
+            voice: vec!["+15551230002".into()],
+            send_resolved: true,
+            quiet_hours: None,
+        }
     }
 
     #[test]
     fn firing_group_texts_and_calls() {
-        let d = decide(&flush(vec![alert("Hot", "critical", None), alert("Cold", "warning", None)]), &receiver(), &[], None, 3, Timestamp(1));
-        let Decision::Notify { messages, entry } = d else { panic!("{d:?}") };
+        let d = decide(
+            &flush(vec![
+                alert("Hot", "critical", None),
+                alert("Cold", "warning", None),
+            ]),
+            &receiver(),
+            &[],
+            None,
+            3,
+            Timestamp(1),
+        );
+        let Decision::Notify { messages, entry } = d else {
+            panic!("{d:?}")
+        };
         assert_eq!(entry.firing.len(), 2);
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0].channel, Channel::Sms);
-        assert!(messages[0].body.starts_with("[FIRING:2]"), "{}", messages[0].body);
+        assert!(
+            messages[0].body.starts_with("[FIRING:2]"),
+            "{}",
+            messages[0].body
+        );
         assert_eq!(messages[1].to, "+15551230002");
     }
 
     #[test]
     fn resolution_texts_but_does_not_call() {
-        let last = NflogEntry { firing: [alert("Hot", "critical", None).fingerprint()].into(), resolved: BTreeSet::new(), sent_at: Timestamp(0) };
-        let d = decide(&flush(vec![alert("Hot", "critical", Some(5))]), &receiver(), &[], Some(&last), 3, Timestamp(10));
-        let Decision::Notify { messages, .. } = d else { panic!("{d:?}") };
+        let last = NflogEntry {
+            firing: [alert("Hot", "critical", None).fingerprint()].into(),
+            resolved: BTreeSet::new(),
+            sent_at: Timestamp(0),
+        };
+        let d = decide(
+            &flush(vec![alert("Hot", "critical", Some(5))]),
+            &receiver(),
+            &[],
+            Some(&last),
+            3,
+            Timestamp(10),
+        );
+        let Decision::Notify { messages, .. } = d else {
+            panic!("{d:?}")
+        };
         assert_eq!(messages.len(), 1);
-        assert!(messages[0].body.starts_with("[RESOLVED] Hot"), "{}", messages[0].body);
+        assert!(
+            messages[0].body.starts_with("[RESOLVED] Hot"),
+            "{}",
+            messages[0].body
+        );
     }
 
     #[test]
     fn silenced_alerts_are_muted() {
         let silence = Silence::new(SilenceRecord {
             id: "s".into(),
-            matchers: vec![MatcherRecord { name: "alertname".into(), op: MatchOp::Equal, value: "Hot".into() }],
+            matchers: vec![MatcherRecord {
+                name: "alertname".into(),
+                op: MatchOp::Equal,
+                value: "Hot".into(),
+            }],
             starts_at: Timestamp(0),
             ends_at: Timestamp(100),
             created_by: "t".into(),
@@ -186,8 +263,21 @@ mod tests {
         })
         .unwrap();
         let f = flush(vec![alert("Hot", "critical", None)]);
-        assert_eq!(decide(&f, &receiver(), std::slice::from_ref(&silence), None, 3, Timestamp(1)), Decision::Nothing);
-        assert!(matches!(decide(&f, &receiver(), &[silence], None, 3, Timestamp(100)), Decision::Notify { .. }));
+        assert_eq!(
+            decide(
+                &f,
+                &receiver(),
+                std::slice::from_ref(&silence),
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Nothing
+        );
+        assert!(matches!(
+            decide(&f, &receiver(), &[silence], None, 3, Timestamp(100)),
+            Decision::Notify { .. }
+        ));
     }
 
     #[test]
@@ -202,14 +292,40 @@ mod tests {
             })
             .unwrap(),
         );
-        assert_eq!(decide(&flush(vec![alert("Cold", "warning", None)]), &r, &[], None, 3, Timestamp(1)), Decision::Held);
-        assert!(matches!(decide(&flush(vec![alert("Hot", "critical", None)]), &r, &[], None, 3, Timestamp(1)), Decision::Notify { .. }));
+        assert_eq!(
+            decide(
+                &flush(vec![alert("Cold", "warning", None)]),
+                &r,
+                &[],
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Held
+        );
+        assert!(matches!(
+            decide(
+                &flush(vec![alert("Hot", "critical", None)]),
+                &r,
+                &[],
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Notify { .. }
+        ));
     }
 
     #[test]
     fn long_groups_fit_the_segment_budget() {
-        let alerts: Vec<Alert> = (0..50).map(|i| alert(&format!("Alert{i}"), "warning", None)).collect();
-        let Decision::Notify { messages, .. } = decide(&flush(alerts), &receiver(), &[], None, 2, Timestamp(1)) else { panic!() };
+        let alerts: Vec<Alert> = (0..50)
+            .map(|i| alert(&format!("Alert{i}"), "warning", None))
+            .collect();
+        let Decision::Notify { messages, .. } =
+            decide(&flush(alerts), &receiver(), &[], None, 2, Timestamp(1))
+        else {
+            panic!()
+        };
         assert!(text_budget::count(&messages[0].body).1 <= 2);
     }
 }

@@ -13,7 +13,10 @@ pub struct QuietHours {
 }
 
 fn parse_hhmm(text: &str, field: &'static str) -> Result<u32, ConfigError> {
-    let bad = || ConfigError::Invalid { field, reason: format!("{text:?} is not a time like 22:00") };
+    let bad = || ConfigError::Invalid {
+        field,
+        reason: format!("{text:?} is not a time like 22:00"),
+    };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
     let h: u32 = h.parse().map_err(|_| bad())?;
     let m: u32 = m.parse().map_err(|_| bad())?;
@@ -97,7 +100,10 @@ mod tests {
         assert!(day.is_quiet(Timestamp(10 * 3_600_000)));
         assert!(!day.is_quiet(Timestamp(17 * 3_600_000)));
         let night_cet = q("22:00", "07:00", "+01:00").unwrap();
-        assert!(night_cet.is_quiet(Timestamp(21 * 3_600_000)), "21:00Z is 22:00 CET");
+        assert!(
+            night_cet.is_quiet(Timestamp(21 * 3_600_000)),
+            "21:00Z is 22:00 CET"
+        );
         assert!(!night_cet.is_quiet(Timestamp(20 * 3_600_000)));
         assert!(night_cet.is_quiet(Timestamp(5 * 3_600_000)));
     }

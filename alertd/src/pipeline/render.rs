@@ -6,7 +6,9 @@ fn detail(alert: &Alert, group_labels: &super::alert::LabelSet) -> String {
     let ids: Vec<String> = alert
         .labels
         .iter()
-        .filter(|(k, _)| k.as_str() != "alertname" && k.as_str() != "severity" && !group_labels.contains_key(*k))
+        .filter(|(k, _)| {
+            k.as_str() != "alertname" && k.as_str() != "severity" && !group_labels.contains_key(*k)
+        })
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let text = ["summary", "message", "description"]
@@ -24,7 +26,10 @@ fn detail(alert: &Alert, group_labels: &super::alert::LabelSet) -> String {
 }
 
 fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
-    let name = firing.first().or(resolved.first()).map_or("alert", |a| a.name());
+    let name = firing
+        .first()
+        .or(resolved.first())
+        .map_or("alert", |a| a.name());
     let severity = firing.first().and_then(|a| a.labels.get("severity"));
     let status = match (firing.len(), resolved.len()) {
         (0, _) => "[RESOLVED]".to_owned(),
@@ -47,7 +52,11 @@ fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
 ///     generator_url: None, updated_at: Timestamp(0) };
 /// assert_eq!(sms_text(&[&a], &[], &Default::default()), "[FIRING:1] Hot\n- room=2: 31C");
 /// ```
-pub fn sms_text(firing: &[&Alert], resolved: &[&Alert], group_labels: &super::alert::LabelSet) -> String {
+pub fn sms_text(
+    firing: &[&Alert],
+    resolved: &[&Alert],
+    group_labels: &super::alert::LabelSet,
+) -> String {
     let mut text = title(firing, resolved);
     for a in firing {
         text.push_str("\n- ");

@@ -86,14 +86,21 @@ impl Route {
     }
 
     fn build(cfg: &RouteConfig, parent: &Self, id: String) -> Result<Self, MatcherError> {
-        let matchers = cfg.matchers.iter().map(|m| Matcher::parse(m)).collect::<Result<Vec<_>, _>>()?;
+        let matchers = cfg
+            .matchers
+            .iter()
+            .map(|m| Matcher::parse(m))
+            .collect::<Result<Vec<_>, _>>()?;
         let group_by = match &cfg.group_by {
             Some(labels) if labels.iter().any(|l| l == "...") => GroupBy::All,
             Some(labels) => GroupBy::Labels(labels.clone()),
             None => parent.group_by.clone(),
         };
         let mut route = Self {
-            receiver: cfg.receiver.clone().unwrap_or_else(|| parent.receiver.clone()),
+            receiver: cfg
+                .receiver
+                .clone()
+                .unwrap_or_else(|| parent.receiver.clone()),
             group_by,
             group_wait: cfg.group_wait.unwrap_or(parent.group_wait),
             group_interval: cfg.group_interval.unwrap_or(parent.group_interval),
@@ -143,9 +150,10 @@ impl Route {
     pub fn group_labels(&self, labels: &LabelSet) -> LabelSet {
         match &self.group_by {
             GroupBy::All => labels.clone(),
-            GroupBy::Labels(names) => {
-                names.iter().filter_map(|n| labels.get(n).map(|v| (n.clone(), v.clone()))).collect()
-            }
+            GroupBy::Labels(names) => names
+                .iter()
+                .filter_map(|n| labels.get(n).map(|v| (n.clone(), v.clone())))
+                .collect(),
         }
     }
 }
@@ -156,7 +164,10 @@ mod tests {
     use crate::config::Config;
 
     fn labels(pairs: &[(&str, &str)]) -> LabelSet {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn tree() -> Route {
@@ -197,7 +208,11 @@ receiver = "crit"
 
     #[test]
     fn defaults_are_alertmanagers() {
-        let root = Route::from_config(&RouteConfig { receiver: Some("x".into()), ..RouteConfig::default() }).unwrap();
+        let root = Route::from_config(&RouteConfig {
+            receiver: Some("x".into()),
+            ..RouteConfig::default()
+        })
+        .unwrap();
         assert_eq!(root.group_wait, Duration::from_secs(30));
         assert_eq!(root.group_interval, Duration::from_secs(300));
         assert_eq!(root.repeat_interval, Duration::from_secs(14_400));
@@ -225,7 +240,10 @@ receiver = "crit"
         let receivers: Vec<_> = m.iter().map(|r| r.receiver.as_str()).collect();
         assert_eq!(receivers, ["audit", "crit"]);
         let m = root.matching(&labels(&[("team", "db"), ("env", "prod")]));
-        assert_eq!(m.iter().map(|r| r.receiver.as_str()).collect::<Vec<_>>(), ["db"]);
+        assert_eq!(
+            m.iter().map(|r| r.receiver.as_str()).collect::<Vec<_>>(),
+            ["db"]
+        );
         let m = root.matching(&labels(&[("env", "dev")]));
         assert_eq!(m[0].receiver, "root");
     }

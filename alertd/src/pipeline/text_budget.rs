@@ -19,7 +19,10 @@ pub enum Encoding {
 }
 
 fn encoding(text: &str) -> Encoding {
-    if text.chars().all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENSION.contains(c)) {
+    if text
+        .chars()
+        .all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENSION.contains(c))
+    {
         Encoding::Gsm7
     } else {
         Encoding::Ucs2
@@ -114,7 +117,12 @@ mod tests {
 
     #[test]
     fn fit_never_exceeds_the_budget() {
-        for text in ["a".repeat(2000), "ж".repeat(500), "🔥".repeat(300), "a€".repeat(400)] {
+        for text in [
+            "a".repeat(2000),
+            "ж".repeat(500),
+            "🔥".repeat(300),
+            "a€".repeat(400),
+        ] {
             for budget in 1..=4 {
                 let f = fit(&text, budget);
                 assert!(count(&f).1 <= u32::from(budget), "{budget}");

@@ -28,7 +28,12 @@ impl RetryPolicy {
     /// assert_eq!(p.delay(30, 0.999, None), Duration::from_millis(59_970));
     /// assert_eq!(p.delay(1, 0.0, Some(Duration::from_secs(7))), Duration::from_secs(7));
     /// ```
-    pub fn delay(&self, failed_attempts: u32, unit: f64, retry_after: Option<Duration>) -> Duration {
+    pub fn delay(
+        &self,
+        failed_attempts: u32,
+        unit: f64,
+        retry_after: Option<Duration>,
+    ) -> Duration {
         let exp = failed_attempts.saturating_sub(1).min(30);
         let step = self.base.saturating_mul(1u32 << exp).min(self.max);
         let half = step / 2;

@@ -39,12 +39,18 @@ pub struct DryRunSender {
 impl DryRunSender {
     /// A dry-run sender "sending" from `from`.
     pub fn new(from: impl Into<String>) -> Self {
-        Self { from: from.into(), log: Mutex::new(Vec::new()) }
+        Self {
+            from: from.into(),
+            log: Mutex::new(Vec::new()),
+        }
     }
 
     /// Everything "sent" so far (bounded to the last 1000).
     pub fn records(&self) -> Vec<DryRunRecord> {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Describes a message the way the log line does.
@@ -65,7 +71,14 @@ impl DryRunSender {
             }
             Channel::Voice => (0, USD_PER_CALL_MINUTE),
         };
-        DryRunRecord { channel: msg.channel, from: self.from.clone(), to: msg.to.to_owned(), body: msg.body.to_owned(), segments, cost_usd }
+        DryRunRecord {
+            channel: msg.channel,
+            from: self.from.clone(),
+            to: msg.to.to_owned(),
+            body: msg.body.to_owned(),
+            segments,
+            cost_usd,
+        }
     }
 }
 
@@ -93,12 +106,18 @@ impl Sender for DryRunSender {
                     record.from, record.to, record.cost_usd, record.body
                 ),
             }
-            let mut log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut log = self
+                .log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if log.len() >= 1000 {
                 log.remove(0);
             }
             log.push(record);
-            SendOutcome::Accepted { sid: format!("DRYRUN{:026}", msg.outbox_id), status: "dry-run".into() }
+            SendOutcome::Accepted {
+                sid: format!("DRYRUN{:026}", msg.outbox_id),
+                status: "dry-run".into(),
+            }
         })
     }
 }

@@ -18,8 +18,15 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// At most `mps` per second per key (`mps` must be positive; config validation checks).
     pub fn new(mps: f64) -> Self {
-        let interval = if mps.is_finite() && mps > 0.0 { Duration::from_secs_f64(1.0 / mps) } else { Duration::from_secs(1) };
-        Self { interval, next_slot: Mutex::new(HashMap::new()) }
+        let interval = if mps.is_finite() && mps > 0.0 {
+            Duration::from_secs_f64(1.0 / mps)
+        } else {
+            Duration::from_secs(1)
+        };
+        Self {
+            interval,
+            next_slot: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Reserves the next slot for `key` at or after `now`.
@@ -34,7 +41,10 @@ impl RateLimiter {
     /// assert_eq!(rl.reserve("+1555", Timestamp(5_000)), Timestamp(5_000));
     /// ```
     pub fn reserve(&self, key: &str, now: Timestamp) -> Timestamp {
-        let mut slots = self.next_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut slots = self
+            .next_slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let slot = slots.get(key).copied().map_or(now, |next| next.max(now));
         // Round the interval up so integer milliseconds never exceed the configured rate.
         let step_ms = i64::try_from(self.interval.as_micros().div_ceil(1000)).unwrap_or(i64::MAX);

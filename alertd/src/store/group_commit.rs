@@ -34,28 +34,31 @@ impl GroupCommitter {
     /// ```
     pub fn start(store: Arc<dyn Store>) -> Self {
         let (queue, rx) = mpsc::channel::<(Vec<Alert>, Reply)>();
-        let spawned = std::thread::Builder::new().name("alertd-store-writer".into()).spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut batch = vec![first];
-                let mut total = batch[0].0.len();
-                while total < MAX_BATCH_ALERTS {
-                    match rx.try_recv() {
-                        Ok(next) => {
-                            total += next.0.len();
-                            batch.push(next);
+        let spawned = std::thread::Builder::new()
+            .name("alertd-store-writer".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    let mut total = batch[0].0.len();
+                    while total < MAX_BATCH_ALERTS {
+                        match rx.try_recv() {
+                            Ok(next) => {
+                                total += next.0.len();
+                                batch.push(next);
+                            }
+                            Err(_) => break,
                         }
-                        Err(_) => break,
+                    }
+                    let (alerts, replies): (Vec<Vec<Alert>>, Vec<Reply>) =
+                        batch.into_iter().unzip();
+                    let all: Vec<Alert> = alerts.into_iter().flatten().collect();
+                    let result = store.ingest(&all);
+                    for reply in replies {
+                        // The requester may have gone away (client disconnected): nothing to tell.
+                        let _ = reply.send(result.clone());
                     }
                 }
-                let (alerts, replies): (Vec<Vec<Alert>>, Vec<Reply>) = batch.into_iter().unzip();
-                let all: Vec<Alert> = alerts.into_iter().flatten().collect();
-                let result = store.ingest(&all);
-                for reply in replies {
-                    // The requester may have gone away (client disconnected): nothing to tell.
-                    let _ = reply.send(result.clone());
-                }
-            }
-        });
+            });
         if let Err(e) = spawned {
             tracing::error!("cannot start the store writer thread: {e}");
         }
@@ -65,7 +68,9 @@ impl GroupCommitter {
     /// Stores `alerts` durably; resolves once their transaction has committed.
     pub async fn ingest(&self, alerts: Vec<Alert>) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
-        self.queue.send((alerts, tx)).map_err(|_| StoreError::Closed)?;
+        self.queue
+            .send((alerts, tx))
+            .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 }

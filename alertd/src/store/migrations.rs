@@ -50,15 +50,23 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The newest schema version this build knows.
+#[allow(clippy::cast_possible_wrap)] // a handful of migrations
 pub(super) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > LATEST {
-        return Err(StoreError::SchemaTooNew { found: version, supported: LATEST });
+        return Err(StoreError::SchemaTooNew {
+            found: version,
+            supported: LATEST,
+        });
     }
     let tx = conn.transaction()?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(LATEST))?;
     }

@@ -181,7 +181,12 @@ pub trait Store: Send + Sync + 'static {
     /// When the next pending message is due.
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
     /// Records an attempt's result.
-    fn record_attempt(&self, id: i64, record: &AttemptRecord, now: Timestamp) -> Result<(), StoreError>;
+    fn record_attempt(
+        &self,
+        id: i64,
+        record: &AttemptRecord,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Applies a status callback; false when no message has that SID.
     fn update_delivery(
         &self,

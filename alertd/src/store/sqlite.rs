@@ -41,7 +41,10 @@ impl SqliteStore {
     /// assert_eq!(store.active_alerts().unwrap().len(), 0);
     /// ```
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
+        let open_err = |reason: String| StoreError::Open {
+            path: path.display().to_string(),
+            reason,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         }
@@ -63,7 +66,9 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -72,12 +77,24 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 }
 
-fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, i64, Option<i64>, Option<String>, i64)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+/// labels, annotations, starts_at, ends_at, generator_url, updated_at
+type AlertColumns = (String, String, i64, Option<i64>, Option<String>, i64);
+
+fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<AlertColumns> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
 }
 
 const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
@@ -122,7 +139,8 @@ impl Store for SqliteStore {
             )?;
             for a in alerts {
                 let labels = serde_json::to_string(&a.labels).map_err(|e| json_err(&e))?;
-                let annotations = serde_json::to_string(&a.annotations).map_err(|e| json_err(&e))?;
+                let annotations =
+                    serde_json::to_string(&a.annotations).map_err(|e| json_err(&e))?;
                 stmt.execute(params![
                     fp_to_sql(a.fingerprint()),
                     labels,
@@ -175,9 +193,15 @@ impl Store for SqliteStore {
     fn nflog(&self, receiver: &str, group_key: &str) -> Result<Option<NflogEntry>, StoreError> {
         let conn = self.conn();
         let entry: Option<String> = conn
-            .query_row("SELECT entry FROM nflog WHERE receiver = ?1 AND group_key = ?2", [receiver, group_key], |r| r.get(0))
+            .query_row(
+                "SELECT entry FROM nflog WHERE receiver = ?1 AND group_key = ?2",
+                [receiver, group_key],
+                |r| r.get(0),
+            )
             .optional()?;
-        entry.map(|e| serde_json::from_str(&e).map_err(|e| json_err(&e))).transpose()
+        entry
+            .map(|e| serde_json::from_str(&e).map_err(|e| json_err(&e)))
+            .transpose()
     }
 
     fn record_notification(
@@ -203,7 +227,14 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
             )?;
             for m in messages {
-                stmt.execute(params![receiver, group_key, m.channel.as_str(), m.to, m.body, now.0])?;
+                stmt.execute(params![
+                    receiver,
+                    group_key,
+                    m.channel.as_str(),
+                    m.to,
+                    m.body,
+                    now.0
+                ])?;
                 ids.push(tx.last_insert_rowid());
             }
         }
@@ -216,18 +247,29 @@ impl Store for SqliteStore {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![now.0, i64::try_from(limit).unwrap_or(i64::MAX)], outbox_from_row)?;
+        let rows = stmt.query_map(
+            params![now.0, i64::try_from(limit).unwrap_or(i64::MAX)],
+            outbox_from_row,
+        )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let conn = self.conn();
-        let next: Option<i64> =
-            conn.query_row("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        let next: Option<i64> = conn.query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(next.map(Timestamp))
     }
 
-    fn record_attempt(&self, id: i64, record: &AttemptRecord, now: Timestamp) -> Result<(), StoreError> {
+    fn record_attempt(
+        &self,
+        id: i64,
+        record: &AttemptRecord,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let conn = self.conn();
         match record {
             AttemptRecord::Sent { sid, status } => conn.execute(
@@ -249,7 +291,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn update_delivery(&self, sid: &str, status: &str, error_code: Option<i64>, now: Timestamp) -> Result<bool, StoreError> {
+    fn update_delivery(
+        &self,
+        sid: &str,
+        status: &str,
+        error_code: Option<i64>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let conn = self.conn();
         let n = conn.execute(
             "UPDATE outbox SET twilio_status = ?2, error_code = COALESCE(?3, error_code), updated_at = ?4 WHERE sid = ?1",
@@ -260,7 +308,9 @@ impl Store for SqliteStore {
 
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
+        ))?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], outbox_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
@@ -277,7 +327,8 @@ impl Store for SqliteStore {
 
     fn silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT record FROM silences WHERE ends_at > ?1 ORDER BY id")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT record FROM silences WHERE ends_at > ?1 ORDER BY id")?;
         let rows = stmt.query_map([now.0], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -288,13 +339,21 @@ impl Store for SqliteStore {
 
     fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let conn = self.conn();
-        let record: Option<String> =
-            conn.query_row("SELECT record FROM silences WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-        let Some(record) = record else { return Ok(false) };
+        let record: Option<String> = conn
+            .query_row("SELECT record FROM silences WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(record) = record else {
+            return Ok(false);
+        };
         let mut silence: SilenceRecord = serde_json::from_str(&record).map_err(|e| json_err(&e))?;
         silence.ends_at = silence.ends_at.min(now);
         let record = serde_json::to_string(&silence).map_err(|e| json_err(&e))?;
-        conn.execute("UPDATE silences SET record = ?2, ends_at = ?3 WHERE id = ?1", params![id, record, silence.ends_at.0])?;
+        conn.execute(
+            "UPDATE silences SET record = ?2, ends_at = ?3 WHERE id = ?1",
+            params![id, record, silence.ends_at.0],
+        )?;
         Ok(true)
     }
 
@@ -309,7 +368,10 @@ impl Store for SqliteStore {
             outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", &[])?,
             outbox_sent: count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'", &[])?,
             outbox_failed: count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", &[])?,
-            silences: count("SELECT COUNT(*) FROM silences WHERE ends_at > ?1", &[&now.0])?,
+            silences: count(
+                "SELECT COUNT(*) FROM silences WHERE ends_at > ?1",
+                &[&now.0],
+            )?,
         })
     }
 }
@@ -341,7 +403,12 @@ mod tests {
         let path = dir.path().join("alertd.db");
         {
             let s = SqliteStore::open(&path).unwrap();
-            s.ingest(&[alert("Hot", 10, None), alert("Hot", 20, None), alert("Cold", 5, None)]).unwrap();
+            s.ingest(&[
+                alert("Hot", 10, None),
+                alert("Hot", 20, None),
+                alert("Cold", 5, None),
+            ])
+            .unwrap();
             s.ingest(&[alert("Hot", 30, Some(40))]).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
@@ -349,7 +416,11 @@ mod tests {
         let alerts = s.active_alerts().unwrap();
         assert_eq!(alerts.len(), 2);
         let hot = alerts.iter().find(|a| a.name() == "Hot").unwrap();
-        assert_eq!((hot.starts_at, hot.ends_at), (Timestamp(10), Some(Timestamp(40))), "earliest start, latest end");
+        assert_eq!(
+            (hot.starts_at, hot.ends_at),
+            (Timestamp(10), Some(Timestamp(40))),
+            "earliest start, latest end"
+        );
         s.delete_alerts(&[hot.fingerprint()]).unwrap();
         assert_eq!(s.active_alerts().unwrap().len(), 1);
     }
@@ -365,36 +436,98 @@ mod tests {
     #[test]
     fn outbox_lifecycle() {
         let s = SqliteStore::open_in_memory().unwrap();
-        let entry = NflogEntry { firing: [Fingerprint(1)].into(), resolved: Default::default(), sent_at: Timestamp(5) };
+        let entry = NflogEntry {
+            firing: [Fingerprint(1)].into(),
+            resolved: Default::default(),
+            sent_at: Timestamp(5),
+        };
         let msgs = [
-            NewMessage { channel: Channel::Sms, to: "+15551230001".into(), body: "hi".into() },
-            NewMessage { channel: Channel::Voice, to: "+15551230001".into(), body: "hi".into() },
+            NewMessage {
+                channel: Channel::Sms,
+                to: "+15551230001".into(),
+                body: "hi".into(),
+            },
+            NewMessage {
+                channel: Channel::Voice,
+                to: "+15551230001".into(),
+                body: "hi".into(),
+            },
         ];
-        let ids = s.record_notification("r", "g", &entry, &msgs, Timestamp(5)).unwrap();
+        let ids = s
+            .record_notification("r", "g", &entry, &msgs, Timestamp(5))
+            .unwrap();
         assert_eq!(ids.len(), 2);
         assert_eq!(s.nflog("r", "g").unwrap(), Some(entry));
         assert_eq!(s.next_outbox_due().unwrap(), Some(Timestamp(5)));
         assert_eq!(s.due_outbox(Timestamp(4), 10).unwrap().len(), 0);
         let due = s.due_outbox(Timestamp(5), 10).unwrap();
         assert_eq!(due.len(), 2);
-        s.record_attempt(ids[0], &AttemptRecord::Retry { next_attempt_at: Timestamp(100), code: Some(20429), error: "429".into() }, Timestamp(6)).unwrap();
-        s.record_attempt(ids[1], &AttemptRecord::Failed { code: Some(21211), error: "invalid To".into() }, Timestamp(6)).unwrap();
+        s.record_attempt(
+            ids[0],
+            &AttemptRecord::Retry {
+                next_attempt_at: Timestamp(100),
+                code: Some(20429),
+                error: "429".into(),
+            },
+            Timestamp(6),
+        )
+        .unwrap();
+        s.record_attempt(
+            ids[1],
+            &AttemptRecord::Failed {
+                code: Some(21211),
+                error: "invalid To".into(),
+            },
+            Timestamp(6),
+        )
+        .unwrap();
         assert_eq!(s.next_outbox_due().unwrap(), Some(Timestamp(100)));
-        s.record_attempt(ids[0], &AttemptRecord::Sent { sid: "SM1".into(), status: "queued".into() }, Timestamp(100)).unwrap();
-        assert!(s.update_delivery("SM1", "delivered", None, Timestamp(101)).unwrap());
-        assert!(!s.update_delivery("SM2", "delivered", None, Timestamp(101)).unwrap());
+        s.record_attempt(
+            ids[0],
+            &AttemptRecord::Sent {
+                sid: "SM1".into(),
+                status: "queued".into(),
+            },
+            Timestamp(100),
+        )
+        .unwrap();
+        assert!(
+            s.update_delivery("SM1", "delivered", None, Timestamp(101))
+                .unwrap()
+        );
+        assert!(
+            !s.update_delivery("SM2", "delivered", None, Timestamp(101))
+                .unwrap()
+        );
         let recent = s.recent_outbox(10).unwrap();
         assert_eq!(recent[0].state, OutboxState::Failed);
         assert_eq!(recent[0].error_code, Some(21211));
-        assert_eq!((recent[1].state, recent[1].attempts, recent[1].twilio_status.as_deref()), (OutboxState::Sent, 2, Some("delivered")));
+        assert_eq!(
+            (
+                recent[1].state,
+                recent[1].attempts,
+                recent[1].twilio_status.as_deref()
+            ),
+            (OutboxState::Sent, 2, Some("delivered"))
+        );
         let stats = s.stats(Timestamp(0)).unwrap();
-        assert_eq!((stats.outbox_pending, stats.outbox_sent, stats.outbox_failed), (0, 1, 1));
+        assert_eq!(
+            (stats.outbox_pending, stats.outbox_sent, stats.outbox_failed),
+            (0, 1, 1)
+        );
     }
 
     #[test]
     fn silences_expire() {
         let s = SqliteStore::open_in_memory().unwrap();
-        let rec = SilenceRecord { id: "sil-1".into(), matchers: vec![], starts_at: Timestamp(0), ends_at: Timestamp(1000), created_by: "t".into(), comment: "c".into() };
+        let rec = SilenceRecord {
+            id: "sil-1".into(),
+            matchers: vec![],
+            starts_at: Timestamp(0),
+            ends_at: Timestamp(1000),
+            created_by: "t".into(),
+            comment: "c".into(),
+        };
         s.put_silence(&rec).unwrap();
         assert_eq!(s.silences(Timestamp(10)).unwrap(), vec![rec]);
         assert!(s.expire_silence("sil-1", Timestamp(10)).unwrap());
@@ -409,6 +542,12 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
-        assert_eq!(SqliteStore::open(&path).unwrap_err(), StoreError::SchemaTooNew { found: 99, supported: 1 });
+        assert_eq!(
+            SqliteStore::open(&path).unwrap_err(),
+            StoreError::SchemaTooNew {
+                found: 99,
+                supported: 1
+            }
+        );
     }
 }

@@ -26,14 +26,19 @@ pub struct WebhookAuth {
 
 impl std::fmt::Debug for WebhookAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookAuth").field("callback_url", &self.callback_url).finish_non_exhaustive()
+        f.debug_struct("WebhookAuth")
+            .field("callback_url", &self.callback_url)
+            .finish_non_exhaustive()
     }
 }
 
 impl WebhookAuth {
     /// Auth for callbacks to `public_url`.
     pub fn new(public_url: &str, auth_token: &str) -> Self {
-        Self { callback_url: format!("{}{STATUS_PATH}", public_url.trim_end_matches('/')), auth_token: auth_token.to_owned() }
+        Self {
+            callback_url: format!("{}{STATUS_PATH}", public_url.trim_end_matches('/')),
+            auth_token: auth_token.to_owned(),
+        }
     }
 
     /// Whether `signature` signs `params` for the callback URL.
@@ -48,34 +53,58 @@ impl WebhookAuth {
 }
 
 /// Handles one status callback.
-pub async fn status_callback(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn status_callback(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let result = async {
         let Some(auth) = &state.webhook else {
-            return Err(ApiError::Forbidden("status callbacks need server.public_url and Twilio credentials".into()));
+            return Err(ApiError::Forbidden(
+                "status callbacks need server.public_url and Twilio credentials".into(),
+            ));
         };
         let bytes = read_body(&state, &headers, body).await?;
         let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-        let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let signature = headers
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if signature.is_empty() || !auth.verify(&params, signature) {
             tracing::warn!("status callback with a missing or wrong X-Twilio-Signature refused");
-            return Err(ApiError::Forbidden("X-Twilio-Signature does not match".into()));
+            return Err(ApiError::Forbidden(
+                "X-Twilio-Signature does not match".into(),
+            ));
         }
-        let get = |k: &str| params.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.as_str())
+        };
         let sid = get("MessageSid").or_else(|| get("CallSid"));
         let status = get("MessageStatus").or_else(|| get("CallStatus"));
         let (Some(sid), Some(status)) = (sid, status) else {
-            return Err(ApiError::BadRequest("expected MessageSid/MessageStatus or CallSid/CallStatus".into()));
+            return Err(ApiError::BadRequest(
+                "expected MessageSid/MessageStatus or CallSid/CallStatus".into(),
+            ));
         };
         let error_code = get("ErrorCode").and_then(|c| c.parse::<i64>().ok());
         state.metrics.status_callback(status);
         let store = state.store.clone();
         let now = state.clock.now();
         let (sid, status) = (sid.to_owned(), status.to_owned());
-        let known = tokio::task::spawn_blocking(move || store.update_delivery(&sid, &status, error_code, now))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        Ok((StatusCode::OK, axum::Json(json!({"status": "ok", "known": known}))).into_response())
+        let known = tokio::task::spawn_blocking(move || {
+            store.update_delivery(&sid, &status, error_code, now)
+        })
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        Ok((
+            StatusCode::OK,
+            axum::Json(json!({"status": "ok", "known": known})),
+        )
+            .into_response())
     };
     match result.await {
         Ok(r) => r,

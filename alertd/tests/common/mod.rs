@@ -29,7 +29,11 @@ pub fn config(extra_route: &str, extra: &str) -> Config {
 }
 
 pub fn config3(extra_route: &str, extra: &str, extra_twilio: &str) -> Config {
-    let group_wait = if extra_route.contains("group_wait") { "" } else { "group_wait = \"0s\"" };
+    let group_wait = if extra_route.contains("group_wait") {
+        ""
+    } else {
+        "group_wait = \"0s\""
+    };
     Config::parse(&format!(
         r#"
 [server]
@@ -65,35 +69,75 @@ impl Harness {
         Self::start_with(cfg, None, no_env(), None).await
     }
 
-    pub async fn start_with(cfg: Config, sender: Option<Arc<dyn Sender>>, env: app::EnvLookup, dir: Option<tempfile::TempDir>) -> Self {
+    pub async fn start_with(
+        cfg: Config,
+        sender: Option<Arc<dyn Sender>>,
+        env: app::EnvLookup,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
         let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let clock = ManualClock::new(T0);
         let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-        let options = StartOptions { clock: Arc::new(clock.clone()), env, sender };
+        let options = StartOptions {
+            clock: Arc::new(clock.clone()),
+            env,
+            sender,
+        };
         let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-        let app = app::start_with_store(&cfg, options, store, addr).await.unwrap();
+        let app = app::start_with_store(&cfg, options, store, addr)
+            .await
+            .unwrap();
         let base = format!("http://{}", app.addr);
-        Self { app: Some(app), clock, base, http: reqwest::Client::new(), dir, cfg }
+        Self {
+            app: Some(app),
+            clock,
+            base,
+            http: reqwest::Client::new(),
+            dir,
+            cfg,
+        }
     }
 
     pub fn app(&self) -> &RunningApp {
         self.app.as_ref().unwrap()
     }
 
-    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, serde_json::Value) {
-        let resp = self.http.post(format!("{}{path}", self.base)).body(body).send().await.unwrap();
+    pub async fn post(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
     pub fn dry_sent(&self) -> Vec<alertd::sender::dry_run::DryRunRecord> {
-        self.app().dry_run.as_ref().map(|d| d.records()).unwrap_or_default()
+        self.app()
+            .dry_run
+            .as_ref()
+            .map(|d| d.records())
+            .unwrap_or_default()
     }
 
     pub async fn shutdown(&mut self) {
@@ -107,7 +151,10 @@ impl Harness {
 pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

@@ -39,23 +39,48 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Send
     let reason = answer
         .as_ref()
         .and_then(|a| a.message.clone())
-        .unwrap_or_else(|| format!("HTTP {status}: {}", String::from_utf8_lossy(body.get(..200).unwrap_or(body))));
+        .unwrap_or_else(|| {
+            format!(
+                "HTTP {status}: {}",
+                String::from_utf8_lossy(body.get(..200).unwrap_or(body))
+            )
+        });
     if (200..300).contains(&status) {
         let sid = answer.as_ref().and_then(|a| a.sid.clone());
-        let state = answer.as_ref().and_then(|a| a.status.as_ref()).and_then(|s| s.as_str().map(str::to_owned));
+        let state = answer
+            .as_ref()
+            .and_then(|a| a.status.as_ref())
+            .and_then(|s| s.as_str().map(str::to_owned));
         return match sid {
-            Some(sid) => SendOutcome::Accepted { sid, status: state.unwrap_or_else(|| "queued".into()) },
+            Some(sid) => SendOutcome::Accepted {
+                sid,
+                status: state.unwrap_or_else(|| "queued".into()),
+            },
             // A success without a SID cannot be tracked; treat it as a transient fault.
-            None => SendOutcome::Retry { after: retry_after, code: None, reason: format!("HTTP {status} without a sid") },
+            None => SendOutcome::Retry {
+                after: retry_after,
+                code: None,
+                reason: format!("HTTP {status} without a sid"),
+            },
         };
     }
     if status == 429 || status >= 500 || code.is_some_and(|c| RETRYABLE.contains(&c)) {
-        return SendOutcome::Retry { after: retry_after, code: code.or(Some(i64::from(status))), reason };
+        return SendOutcome::Retry {
+            after: retry_after,
+            code: code.or(Some(i64::from(status))),
+            reason,
+        };
     }
     if status == 401 || status == 403 || code.is_some_and(|c| MISCONFIGURED.contains(&c)) {
-        return SendOutcome::Misconfigured { code: code.or(Some(i64::from(status))), reason };
+        return SendOutcome::Misconfigured {
+            code: code.or(Some(i64::from(status))),
+            reason,
+        };
     }
-    SendOutcome::Rejected { code: code.or(Some(i64::from(status))), reason }
+    SendOutcome::Rejected {
+        code: code.or(Some(i64::from(status))),
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -64,11 +89,42 @@ mod tests {
 
     #[test]
     fn classes() {
-        assert!(matches!(classify(503, b"oops", Some(Duration::from_secs(3))), SendOutcome::Retry { after: Some(_), code: Some(503), .. }));
-        assert!(matches!(classify(401, br#"{"code": 20003, "message": "Authenticate"}"#, None), SendOutcome::Misconfigured { code: Some(20003), .. }));
-        assert!(matches!(classify(400, br#"{"code": 21606, "message": "not owned"}"#, None), SendOutcome::Misconfigured { .. }));
-        assert!(matches!(classify(400, br#"{"code": 21610}"#, None), SendOutcome::Rejected { code: Some(21610), .. }));
-        assert!(matches!(classify(201, b"{}", None), SendOutcome::Retry { .. }));
-        assert!(matches!(classify(404, b"", None), SendOutcome::Rejected { code: Some(404), .. }));
+        assert!(matches!(
+            classify(503, b"oops", Some(Duration::from_secs(3))),
+            SendOutcome::Retry {
+                after: Some(_),
+                code: Some(503),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(401, br#"{"code": 20003, "message": "Authenticate"}"#, None),
+            SendOutcome::Misconfigured {
+                code: Some(20003),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(400, br#"{"code": 21606, "message": "not owned"}"#, None),
+            SendOutcome::Misconfigured { .. }
+        ));
+        assert!(matches!(
+            classify(400, br#"{"code": 21610}"#, None),
+            SendOutcome::Rejected {
+                code: Some(21610),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(201, b"{}", None),
+            SendOutcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(404, b"", None),
+            SendOutcome::Rejected {
+                code: Some(404),
+                ..
+            }
+        ));
     }
 }

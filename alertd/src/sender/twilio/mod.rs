@@ -53,10 +53,17 @@ pub struct TwilioSender {
 impl TwilioSender {
     /// Builds the client: trust anchors are Mozilla's plus `twilio.ca_file`; the API base is
     /// `TWILIO_API_BASE`, else `twilio.api_base`, else [`DEFAULT_API_BASE`].
-    pub fn new(cfg: &Config, creds: Credentials, env: &EnvLookup) -> Result<Self, TwilioSetupError> {
+    pub fn new(
+        cfg: &Config,
+        creds: Credentials,
+        env: &EnvLookup,
+    ) -> Result<Self, TwilioSetupError> {
         let from = cfg.twilio.from.clone();
         let messaging_service_sid = cfg.twilio.messaging_service_sid.clone();
-        let rate_key = from.clone().or_else(|| messaging_service_sid.clone()).ok_or(TwilioSetupError::NoSender)?;
+        let rate_key = from
+            .clone()
+            .or_else(|| messaging_service_sid.clone())
+            .ok_or(TwilioSetupError::NoSender)?;
         let tls = tls::client_config(cfg.twilio.ca_file.as_deref())?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
@@ -75,8 +82,20 @@ impl TwilioSender {
             .unwrap_or_else(|| DEFAULT_API_BASE.into())
             .trim_end_matches('/')
             .to_owned();
-        let status_callback = cfg.server.public_url.as_ref().map(|u| format!("{}{STATUS_PATH}", u.trim_end_matches('/')));
-        Ok(Self { client, api_base, creds, from, messaging_service_sid, status_callback, rate_key })
+        let status_callback = cfg
+            .server
+            .public_url
+            .as_ref()
+            .map(|u| format!("{}{STATUS_PATH}", u.trim_end_matches('/')));
+        Ok(Self {
+            client,
+            api_base,
+            creds,
+            from,
+            messaging_service_sid,
+            status_callback,
+            rate_key,
+        })
     }
 
     /// The API base in use.
@@ -98,21 +117,38 @@ impl TwilioSender {
             ),
             Channel::Voice => (
                 "Calls",
-                request::call_form(self.from.as_deref().unwrap_or_default(), msg.to, msg.body, self.status_callback.as_deref()),
+                request::call_form(
+                    self.from.as_deref().unwrap_or_default(),
+                    msg.to,
+                    msg.body,
+                    self.status_callback.as_deref(),
+                ),
             ),
         };
-        let url = format!("{}/2010-04-01/Accounts/{}/{resource}.json", self.api_base, self.creds.account_sid);
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}/{resource}.json",
+            self.api_base, self.creds.account_sid
+        );
         let sent = self
             .client
             .post(&url)
             .basic_auth(&self.creds.username, Some(&self.creds.password))
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(body)
             .send()
             .await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return SendOutcome::Retry { after: None, code: None, reason: format!("request to Twilio failed: {e}") },
+            Err(e) => {
+                return SendOutcome::Retry {
+                    after: None,
+                    code: None,
+                    reason: format!("request to Twilio failed: {e}"),
+                };
+            }
         };
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -123,7 +159,11 @@ impl TwilioSender {
             .map(Duration::from_secs);
         match resp.bytes().await {
             Ok(body) => classify::classify(status, &body, retry_after),
-            Err(e) => SendOutcome::Retry { after: retry_after, code: None, reason: format!("reading Twilio's response failed: {e}") },
+            Err(e) => SendOutcome::Retry {
+                after: retry_after,
+                code: None,
+                reason: format!("reading Twilio's response failed: {e}"),
+            },
         }
     }
 }

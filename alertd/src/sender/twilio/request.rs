@@ -7,7 +7,13 @@
 /// let body = message_form(Some("+15005550006"), None, "+15551230001", "Hot & bothered", None);
 /// assert_eq!(body, "To=%2B15551230001&From=%2B15005550006&Body=Hot+%26+bothered");
 /// ```
-pub fn message_form(from: Option<&str>, messaging_service_sid: Option<&str>, to: &str, body: &str, status_callback: Option<&str>) -> String {
+pub fn message_form(
+    from: Option<&str>,
+    messaging_service_sid: Option<&str>,
+    to: &str,
+    body: &str,
+    status_callback: Option<&str>,
+) -> String {
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("To", to);
     match (messaging_service_sid, from) {
@@ -48,7 +54,8 @@ pub fn xml_escape(text: &str) -> String {
 /// ```
 pub fn call_form(from: &str, to: &str, speech: &str, status_callback: Option<&str>) -> String {
     let said = xml_escape(speech);
-    let twiml = format!("<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>");
+    let twiml =
+        format!("<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>");
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("To", to);
     form.append_pair("From", from);

@@ -6,11 +6,16 @@ use std::sync::Arc;
 
 use super::TwilioSetupError;
 
-pub(super) fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, TwilioSetupError> {
+pub(super) fn client_config(
+    ca_file: Option<&Path>,
+) -> Result<rustls::ClientConfig, TwilioSetupError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = ca_file {
-        let err = |reason: String| TwilioSetupError::CaFile { path: path.display().to_string(), reason };
+        let err = |reason: String| TwilioSetupError::CaFile {
+            path: path.display().to_string(),
+            reason,
+        };
         let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let mut added = 0;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
