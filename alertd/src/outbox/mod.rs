@@ -234,8 +234,8 @@ mod tests {
             })
             .collect();
         let entry = NflogEntry {
-            firing: Default::default(),
-            resolved: Default::default(),
+            firing: std::collections::BTreeSet::default(),
+            resolved: std::collections::BTreeSet::default(),
             sent_at: clock.now(),
         };
         store
@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(sender.calls.lock().unwrap().len(), 1);
         assert!(
             metrics
-                .render(&Default::default())
+                .render(&crate::store::StoreStats::default())
                 .contains("code=\"21211\"} 1")
         );
         task.abort();

@@ -92,7 +92,7 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let alert = Alert {
                     labels: [("alertname".to_owned(), format!("A{i}"))].into(),
-                    annotations: Default::default(),
+                    annotations: crate::pipeline::alert::LabelSet::default(),
                     starts_at: Timestamp(i),
                     ends_at: None,
                     generator_url: None,

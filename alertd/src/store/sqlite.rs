@@ -438,7 +438,7 @@ mod tests {
         let s = SqliteStore::open_in_memory().unwrap();
         let entry = NflogEntry {
             firing: [Fingerprint(1)].into(),
-            resolved: Default::default(),
+            resolved: std::collections::BTreeSet::default(),
             sent_at: Timestamp(5),
         };
         let msgs = [
