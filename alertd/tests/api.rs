@@ -200,6 +200,7 @@ async fn alertmanager_webhook_firing_then_resolved() {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one table of cases
 async fn bad_input_on_every_endpoint_is_a_clear_4xx_and_stores_nothing() {
     let h = Harness::start(config("", "")).await;
     let huge = vec![b'['; 70_000];
