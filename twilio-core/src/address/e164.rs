@@ -129,11 +129,13 @@ pub fn normalize_e164_into<'b>(
             AddressError::MissingPlus
         });
     }
-    let digits = digits.get(..count).ok_or(AddressError::WrongDigitCount { actual: count })?;
+    let digits = digits
+        .get(..count)
+        .ok_or(AddressError::WrongDigitCount { actual: count })?;
     check_digits(digits)?;
-    let dst = out
-        .get_mut(..=count)
-        .ok_or(AddressError::OutputTooSmall { required: count + 1 })?;
+    let dst = out.get_mut(..=count).ok_or(AddressError::OutputTooSmall {
+        required: count + 1,
+    })?;
     if let Some((plus, rest)) = dst.split_first_mut() {
         *plus = b'+';
         rest.copy_from_slice(digits);

@@ -207,7 +207,9 @@ impl<'a> Sender<'a> {
             WhatsAppAddress::parse(s).map(Self::WhatsApp)
         } else if bytes.first() == Some(&b'+') {
             PhoneNumber::parse(s).map(Self::Phone)
-        } else if s.starts_with(MessagingServiceSid::PREFIX) && s.len() > AlphanumericSenderId::MAX_LEN {
+        } else if s.starts_with(MessagingServiceSid::PREFIX)
+            && s.len() > AlphanumericSenderId::MAX_LEN
+        {
             MessagingServiceSid::parse(s)
                 .map(Self::MessagingService)
                 .map_err(AddressError::InvalidMessagingServiceSid)

@@ -13,9 +13,15 @@ fn e164_bounds() {
         PhoneNumber::parse("+1234567890123456"),
         Err(AddressError::WrongDigitCount { actual: 16 })
     );
-    assert_eq!(PhoneNumber::parse("+0123456789"), Err(AddressError::LeadingZero));
+    assert_eq!(
+        PhoneNumber::parse("+0123456789"),
+        Err(AddressError::LeadingZero)
+    );
     assert_eq!(PhoneNumber::parse(""), Err(AddressError::Empty));
-    assert_eq!(PhoneNumber::parse("+"), Err(AddressError::WrongDigitCount { actual: 0 }));
+    assert_eq!(
+        PhoneNumber::parse("+"),
+        Err(AddressError::WrongDigitCount { actual: 0 })
+    );
     assert_eq!(
         PhoneNumber::parse("+1 5551234567"),
         Err(AddressError::InvalidCharacter { index: 2 })
@@ -58,7 +64,10 @@ fn normalizer() {
         normalize_e164("+1 234 567 890 123 456 789"),
         Err(AddressError::WrongDigitCount { actual: 19 })
     );
-    assert_eq!(normalize_e164("+0 555 123 4567"), Err(AddressError::LeadingZero));
+    assert_eq!(
+        normalize_e164("+0 555 123 4567"),
+        Err(AddressError::LeadingZero)
+    );
 }
 
 #[test]
@@ -117,7 +126,10 @@ fn senders_by_shape() {
         Sender::parse("whatsapp:+14155238886"),
         Ok(Sender::WhatsApp(_))
     ));
-    assert!(matches!(Sender::parse("MG alerts"), Ok(Sender::Alphanumeric(_))));
+    assert!(matches!(
+        Sender::parse("MG alerts"),
+        Ok(Sender::Alphanumeric(_))
+    ));
     assert_eq!(
         Sender::parse("MG0123456789abcdef0123456789abcdeX"),
         Err(AddressError::InvalidMessagingServiceSid(SidError::NotHex {
@@ -130,7 +142,10 @@ fn senders_by_shape() {
         Err(AddressError::WrongShortCodeLength { actual: 2 })
     );
     assert_eq!(Sender::parse(""), Err(AddressError::Empty));
-    assert_eq!(Sender::parse("+1555"), Err(AddressError::WrongDigitCount { actual: 4 }));
+    assert_eq!(
+        Sender::parse("+1555"),
+        Err(AddressError::WrongDigitCount { actual: 4 })
+    );
 }
 
 #[test]
@@ -159,5 +174,8 @@ fn recipients() {
         Recipient::parse("whatsapp:").unwrap_err(),
         AddressError::Empty
     );
-    assert_eq!(Recipient::parse("alerts").unwrap_err(), AddressError::MissingPlus);
+    assert_eq!(
+        Recipient::parse("alerts").unwrap_err(),
+        AddressError::MissingPlus
+    );
 }

@@ -80,7 +80,11 @@ impl<'a> Credentials<'a> {
         Self::new(account_sid, key.as_str(), api_key_secret)
     }
 
-    fn new(account_sid: AccountSid<'a>, username: &'a str, secret: &str) -> Result<Self, AuthError> {
+    fn new(
+        account_sid: AccountSid<'a>,
+        username: &'a str,
+        secret: &str,
+    ) -> Result<Self, AuthError> {
         check_secret(secret)?;
         // `username:secret`, at most SID_LEN + 1 + MAX_SECRET_LEN bytes (checked above).
         let mut plain = [0u8; SID_LEN + 1 + MAX_SECRET_LEN];

@@ -39,7 +39,10 @@ fn known_basic_value() {
 fn api_key_acts_for_account() {
     let creds = Credentials::api_key(ACCOUNT, KEY, "s3cr3t").unwrap();
     assert_eq!(creds.account_sid().as_str(), ACCOUNT);
-    assert_eq!(decode_basic(creds.authorization()), std::format!("{KEY}:s3cr3t"));
+    assert_eq!(
+        decode_basic(creds.authorization()),
+        std::format!("{KEY}:s3cr3t")
+    );
 }
 
 #[test]
@@ -47,7 +50,10 @@ fn longest_secret_fits() {
     let secret = "x".repeat(MAX_SECRET_LEN);
     let creds = Credentials::api_key(ACCOUNT, KEY, &secret).unwrap();
     assert_eq!(creds.authorization().len(), MAX_AUTHORIZATION_LEN);
-    assert_eq!(decode_basic(creds.authorization()), std::format!("{KEY}:{secret}"));
+    assert_eq!(
+        decode_basic(creds.authorization()),
+        std::format!("{KEY}:{secret}")
+    );
 }
 
 #[test]
@@ -66,7 +72,9 @@ fn rejections() {
     );
     assert_eq!(
         Credentials::auth_token(ACCOUNT, &"a".repeat(MAX_SECRET_LEN + 1)).unwrap_err(),
-        AuthError::SecretTooLong { max: MAX_SECRET_LEN }
+        AuthError::SecretTooLong {
+            max: MAX_SECRET_LEN
+        }
     );
     assert_eq!(
         Credentials::auth_token(ACCOUNT, "abc\r\n").unwrap_err(),

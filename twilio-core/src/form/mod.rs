@@ -106,7 +106,10 @@ pub fn write_encoded(out: &mut SliceWriter<'_>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut rest = s.as_bytes();
     while !rest.is_empty() {
-        let run = rest.iter().position(|&b| !is_unreserved(b)).unwrap_or(rest.len());
+        let run = rest
+            .iter()
+            .position(|&b| !is_unreserved(b))
+            .unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);
         out.write(plain);
         let Some((&b, tail)) = tail.split_first() else {

@@ -217,7 +217,8 @@ impl Encode for CallRequest<'_> {
         form.opt("AsyncAmdStatusCallback", self.async_amd_status_callback);
         form.opt(
             "AsyncAmdStatusCallbackMethod",
-            self.async_amd_status_callback_method.map(HttpMethod::as_str),
+            self.async_amd_status_callback_method
+                .map(HttpMethod::as_str),
         );
         form.opt("CallerId", self.caller_id);
         form.opt_u64("TimeLimit", self.time_limit.map(u64::from));
@@ -410,10 +411,15 @@ impl<'a> CallBuilder<'a> {
     }
 
     fn validate(self) -> Result<CallRequest<'a>, RequestError> {
-        let to = CallEndpoint::parse(self.to)
-            .map_err(|reason| RequestError::InvalidAddress { field: "To", reason })?;
-        let from = CallEndpoint::parse(self.from)
-            .map_err(|reason| RequestError::InvalidAddress { field: "From", reason })?;
+        let to = CallEndpoint::parse(self.to).map_err(|reason| RequestError::InvalidAddress {
+            field: "To",
+            reason,
+        })?;
+        let from =
+            CallEndpoint::parse(self.from).map_err(|reason| RequestError::InvalidAddress {
+                field: "From",
+                reason,
+            })?;
         let instructions = self.instructions()?;
         if let Some(url) = self.status_callback {
             check::url("StatusCallback", url, true)?;
@@ -428,9 +434,15 @@ impl<'a> CallBuilder<'a> {
         }
         if self.machine_detection.is_none() {
             let needs_detection = [
-                (self.machine_detection_timeout.is_some(), "MachineDetectionTimeout"),
+                (
+                    self.machine_detection_timeout.is_some(),
+                    "MachineDetectionTimeout",
+                ),
                 (self.async_amd.is_some(), "AsyncAmd"),
-                (self.async_amd_status_callback.is_some(), "AsyncAmdStatusCallback"),
+                (
+                    self.async_amd_status_callback.is_some(),
+                    "AsyncAmdStatusCallback",
+                ),
             ];
             if let Some((_, field)) = needs_detection.iter().find(|(given, _)| *given) {
                 return Err(RequestError::Requires {

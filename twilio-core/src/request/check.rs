@@ -36,7 +36,12 @@ fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
 }
 
 /// `value` must lie in `min..=max`.
-pub(crate) fn range(field: &'static str, value: u32, min: u32, max: u32) -> Result<(), RequestError> {
+pub(crate) fn range(
+    field: &'static str,
+    value: u32,
+    min: u32,
+    max: u32,
+) -> Result<(), RequestError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {
@@ -82,7 +87,25 @@ fn num(b: &[u8], max: u32) -> bool {
 
 fn is_date_time(s: &[u8]) -> bool {
     let [
-        y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T' | b't', h0, h1, b':', n0, n1, b':', s0, s1,
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T' | b't',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
         rest @ ..,
     ] = s
     else {

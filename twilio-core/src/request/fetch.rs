@@ -37,14 +37,20 @@ impl<'a> FetchRequest<'a> {
     pub fn message(sid: &'a str) -> Result<Self, RequestError> {
         MessageSid::parse(sid)
             .map(Self::Message)
-            .map_err(|reason| RequestError::InvalidSid { field: "Sid", reason })
+            .map_err(|reason| RequestError::InvalidSid {
+                field: "Sid",
+                reason,
+            })
     }
 
     /// Fetch the call `sid`.
     pub fn call(sid: &'a str) -> Result<Self, RequestError> {
         CallSid::parse(sid)
             .map(Self::Call)
-            .map_err(|reason| RequestError::InvalidSid { field: "Sid", reason })
+            .map_err(|reason| RequestError::InvalidSid {
+                field: "Sid",
+                reason,
+            })
     }
 }
 

@@ -71,9 +71,9 @@ impl<'a> HttpConfig<'a> {
     /// Sends `Host: host` instead (a name or address, with an optional `:port`).
     pub fn with_host(self, host: &'a str) -> Result<Self, RequestError> {
         let ok = !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'));
+            && host.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+            });
         if ok {
             Ok(Self { host, ..self })
         } else {
@@ -83,7 +83,10 @@ impl<'a> HttpConfig<'a> {
 
     /// Sends `User-Agent: user_agent` instead (printable ASCII and spaces).
     pub fn with_user_agent(self, user_agent: &'a str) -> Result<Self, RequestError> {
-        let ok = !user_agent.is_empty() && user_agent.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+        let ok = !user_agent.is_empty()
+            && user_agent
+                .bytes()
+                .all(|b| b == b' ' || b.is_ascii_graphic());
         if ok {
             Ok(Self { user_agent, ..self })
         } else {

@@ -321,8 +321,10 @@ impl<'a> MessageBuilder<'a> {
     }
 
     fn validate(self) -> Result<MessageRequest<'a>, RequestError> {
-        let to = Recipient::parse(self.to)
-            .map_err(|reason| RequestError::InvalidAddress { field: "To", reason })?;
+        let to = Recipient::parse(self.to).map_err(|reason| RequestError::InvalidAddress {
+            field: "To",
+            reason,
+        })?;
         let (from, messaging_service_sid) = self.senders()?;
         let content_sid = self.check_content()?;
         self.check_options(messaging_service_sid.is_some())?;
@@ -349,7 +351,9 @@ impl<'a> MessageBuilder<'a> {
 
     /// `From` and `MessagingServiceSid`: at least one, and a service SID given as `From` moves
     /// to `MessagingServiceSid`.
-    fn senders(&self) -> Result<(Option<Sender<'a>>, Option<MessagingServiceSid<'a>>), RequestError> {
+    fn senders(
+        &self,
+    ) -> Result<(Option<Sender<'a>>, Option<MessagingServiceSid<'a>>), RequestError> {
         let mut service = self
             .messaging_service_sid
             .map(|s| {
@@ -361,9 +365,10 @@ impl<'a> MessageBuilder<'a> {
             .transpose()?;
         let mut from = None;
         if let Some(raw) = self.from {
-            match Sender::parse(raw)
-                .map_err(|reason| RequestError::InvalidAddress { field: "From", reason })?
-            {
+            match Sender::parse(raw).map_err(|reason| RequestError::InvalidAddress {
+                field: "From",
+                reason,
+            })? {
                 Sender::MessagingService(sid) => {
                     if service.is_some_and(|m| m != sid) {
                         return Err(RequestError::Conflict {

@@ -123,7 +123,12 @@ pub trait ApiRequest {
     }
 
     /// Writes head and body through an existing writer (for callers composing larger outputs).
-    fn write_http_into(&self, creds: &Credentials<'_>, http: &HttpConfig<'_>, out: &mut SliceWriter<'_>) {
+    fn write_http_into(
+        &self,
+        creds: &Credentials<'_>,
+        http: &HttpConfig<'_>,
+        out: &mut SliceWriter<'_>,
+    ) {
         let body_len = self.has_body().then(|| self.body_len());
         self.write_head_into(creds, http, body_len, out);
         self.write_body(out);

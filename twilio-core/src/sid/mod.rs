@@ -200,7 +200,10 @@ mod tests {
             AccountSid::parse("AC0123456789abcdef0123456789abcdé"),
             Err(SidError::NotHex { index: 32 })
         );
-        assert_eq!(MessagingServiceSid::parse(""), Err(SidError::WrongLength { actual: 0 }));
+        assert_eq!(
+            MessagingServiceSid::parse(""),
+            Err(SidError::WrongLength { actual: 0 })
+        );
     }
 
     #[test]
