@@ -123,7 +123,7 @@ pub fn normalize_e164_into<'b>(
         }
     }
     if !seen_plus {
-        return Err(if input.trim().is_empty() {
+        return Err(if input.trim_ascii().is_empty() {
             AddressError::Empty
         } else {
             AddressError::MissingPlus

@@ -8,12 +8,12 @@
 //! The `Authorization: Basic ...` value is encoded once, into a fixed buffer inside
 //! [`Credentials`], so writing a request never re-encodes it.
 
+mod base64;
 mod error;
 
 pub use error::AuthError;
 
 use crate::sid::{AccountSid, ApiKeySid, SID_LEN};
-use base64::Engine as _;
 use core::fmt;
 
 /// Longest auth token or API key secret accepted, in bytes (Twilio issues 32-character ones).
@@ -95,11 +95,7 @@ impl<'a> Credentials<'a> {
 
         let mut authorization = [0u8; MAX_AUTHORIZATION_LEN];
         authorization[..6].copy_from_slice(b"Basic ");
-        let encoded = base64::engine::general_purpose::STANDARD
-            .encode_slice(&plain[..plain_len], &mut authorization[6..])
-            .map_err(|_| AuthError::SecretTooLong {
-                max: MAX_SECRET_LEN,
-            })?;
+        let encoded = base64::encode(&plain[..plain_len], &mut authorization[6..]);
         Ok(Self {
             account_sid,
             username,

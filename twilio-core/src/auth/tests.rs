@@ -6,9 +6,10 @@ const KEY: &str = "SK00112233445566778899aabbccddeeff";
 const TOKEN: &str = "fedcba9876543210fedcba9876543210";
 
 fn decode_basic(value: &str) -> std::string::String {
+    use ::base64::Engine as _;
     let b64 = value.strip_prefix("Basic ").unwrap();
     let mut raw = [0u8; 128];
-    let n = base64::engine::general_purpose::STANDARD
+    let n = ::base64::engine::general_purpose::STANDARD
         .decode_slice(b64, &mut raw)
         .unwrap();
     std::string::String::from_utf8(raw[..n].to_vec()).unwrap()

@@ -18,7 +18,7 @@ use crate::buf::SliceWriter;
 /// let mut form = FormWriter::new(&mut out);
 /// form.pair("To", "+15551234567");
 /// form.pair("Body", "Tank 3: 95% full & rising");
-/// form.pair_u64("ValidityPeriod", 600);
+/// form.pair_u32("ValidityPeriod", 600);
 /// let n = out.finish().unwrap();
 /// assert_eq!(
 ///     &buf[..n],
@@ -53,9 +53,9 @@ impl<'w, 'b> FormWriter<'w, 'b> {
     }
 
     /// Appends a decimal number.
-    pub fn pair_u64(&mut self, name: &str, value: u64) {
+    pub fn pair_u32(&mut self, name: &str, value: u32) {
         self.name(name);
-        self.out.write_u64(value);
+        write_u32(self.out, value);
     }
 
     /// Appends `true` or `false`, as Twilio's helper libraries write booleans.
@@ -71,9 +71,9 @@ impl<'w, 'b> FormWriter<'w, 'b> {
     }
 
     /// Appends the number only when present.
-    pub fn opt_u64(&mut self, name: &str, value: Option<u64>) {
+    pub fn opt_u32(&mut self, name: &str, value: Option<u32>) {
         if let Some(v) = value {
-            self.pair_u64(name, v);
+            self.pair_u32(name, v);
         }
     }
 
@@ -83,6 +83,35 @@ impl<'w, 'b> FormWriter<'w, 'b> {
             self.pair_bool(name, v);
         }
     }
+}
+
+/// Writes `n` in decimal with 32-bit arithmetic only: 64-bit division costs about a kilobyte of
+/// flash on a Cortex-M0, and every number Twilio takes fits in 32 bits.
+///
+/// ```
+/// use twilio_core::buf::SliceWriter;
+///
+/// let mut buf = [0u8; 10];
+/// let mut out = SliceWriter::new(&mut buf);
+/// twilio_core::form::write_u32(&mut out, u32::MAX);
+/// assert_eq!(out.written(), Some(&b"4294967295"[..]));
+/// ```
+pub fn write_u32(out: &mut SliceWriter<'_>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    while let Some(slot) = start.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        start -= 1;
+        // `n % 10` is below 10, so the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.write(digits.get(start..).unwrap_or_default());
 }
 
 /// True for the bytes written as they are.

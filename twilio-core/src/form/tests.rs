@@ -42,7 +42,7 @@ fn pairs_and_separators() {
     form.pair("A", "1");
     form.opt("Skipped", None);
     form.pair_bool("B", false);
-    form.opt_u64("C", Some(0));
+    form.opt_u32("C", Some(0));
     form.pair("A", "x y");
     form.opt_bool("D", Some(true));
     assert_eq!(

@@ -203,16 +203,13 @@ impl Encode for CallRequest<'_> {
             "StatusCallbackMethod",
             self.status_callback_method.map(HttpMethod::as_str),
         );
-        form.opt_u64("Timeout", self.timeout.map(u64::from));
+        form.opt_u32("Timeout", self.timeout);
         form.opt_bool("Record", self.record);
         form.opt(
             "MachineDetection",
             self.machine_detection.map(MachineDetection::as_str),
         );
-        form.opt_u64(
-            "MachineDetectionTimeout",
-            self.machine_detection_timeout.map(u64::from),
-        );
+        form.opt_u32("MachineDetectionTimeout", self.machine_detection_timeout);
         form.opt_bool("AsyncAmd", self.async_amd);
         form.opt("AsyncAmdStatusCallback", self.async_amd_status_callback);
         form.opt(
@@ -221,7 +218,7 @@ impl Encode for CallRequest<'_> {
                 .map(HttpMethod::as_str),
         );
         form.opt("CallerId", self.caller_id);
-        form.opt_u64("TimeLimit", self.time_limit.map(u64::from));
+        form.opt_u32("TimeLimit", self.time_limit);
     }
 }
 
@@ -389,7 +386,7 @@ impl<'a> CallBuilder<'a> {
                 Ok(CallInstructions::Url(url))
             }
             (None, Some(twiml), None) => {
-                if !twiml.trim_start().starts_with('<') {
+                if !twiml.trim_ascii_start().starts_with('<') {
                     return Err(RequestError::InvalidValue { field: "Twiml" });
                 }
                 let actual = check::chars(twiml);

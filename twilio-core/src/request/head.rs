@@ -109,10 +109,13 @@ impl<'a> HttpConfig<'a> {
 
 /// Writes the head: request line, headers and the blank line. `body_len` is `None` for requests
 /// without a body (no `Content-Type` or `Content-Length` then).
+///
+/// Not generic (the path comes as `&dyn Fn`), so firmware sending several kinds of request links
+/// one copy of the header code rather than one per request type.
 pub(crate) fn write_head(
     out: &mut SliceWriter<'_>,
     method: HttpMethod,
-    path: impl Fn(&mut SliceWriter<'_>),
+    path: &dyn Fn(&mut SliceWriter<'_>),
     creds: &Credentials<'_>,
     http: &HttpConfig<'_>,
     body_len: Option<usize>,
@@ -129,7 +132,11 @@ pub(crate) fn write_head(
     out.write_str("\r\nAccept: application/json\r\n");
     if let Some(len) = body_len {
         out.write_str("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ");
-        out.write_u64(len as u64);
+        // Always 32 bits on the MCUs, so the 64-bit path (and its division) is never linked there.
+        match u32::try_from(len) {
+            Ok(len) => crate::form::write_u32(out, len),
+            Err(_) => out.write_u64(len as u64),
+        }
         out.write_str("\r\n");
     }
     out.write_str("Connection: keep-alive\r\n\r\n");

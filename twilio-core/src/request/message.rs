@@ -161,10 +161,10 @@ impl Encode for MessageRequest<'_> {
         form.opt("ContentSid", self.content_sid.map(|s| s.as_str()));
         form.opt("ContentVariables", self.content_variables);
         form.opt("StatusCallback", self.status_callback);
-        form.opt_u64("ValidityPeriod", self.validity_period.map(u64::from));
+        form.opt_u32("ValidityPeriod", self.validity_period);
         form.opt("MaxPrice", self.max_price);
         form.opt_bool("ProvideFeedback", self.provide_feedback);
-        form.opt_u64("Attempt", self.attempt.map(u64::from));
+        form.opt_u32("Attempt", self.attempt);
         form.opt_bool("SmartEncoded", self.smart_encoded);
         form.opt_bool("ShortenUrls", self.shorten_urls);
         form.opt_bool("SendAsMms", self.send_as_mms);
@@ -428,7 +428,7 @@ impl<'a> MessageBuilder<'a> {
                     requires: "ContentSid",
                 });
             }
-            let trimmed = vars.trim();
+            let trimmed = vars.trim_ascii();
             if !(trimmed.starts_with('{') && trimmed.ends_with('}')) {
                 return Err(RequestError::InvalidValue {
                     field: "ContentVariables",

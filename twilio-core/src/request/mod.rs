@@ -167,7 +167,7 @@ pub trait ApiRequest {
         head::write_head(
             out,
             self.method(),
-            |w| self.write_path(account, w),
+            &|w| self.write_path(account, w),
             creds,
             http,
             body_len,
