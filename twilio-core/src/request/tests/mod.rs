@@ -176,3 +176,29 @@ fn accessors() {
         [CallEvent::Initiated, CallEvent::Completed]
     );
 }
+
+/// The README's "building a request" sample, kept compiling and working.
+#[test]
+fn readme_example() -> Result<(), std::boxed::Box<dyn core::error::Error>> {
+    let creds = Credentials::auth_token(
+        "AC0123456789abcdef0123456789abcdef",
+        "your_auth_token_32_characters_xx",
+    )?;
+    let http = HttpConfig::default();
+
+    let sms = MessageRequest::sms("+15551234567", "+15005550006", "Freezer 2 at -4 C")?;
+    let mut buf = [0u8; 1024];
+    let n = sms.write_http(&creds, &http, &mut buf)?;
+    assert!(buf[..n].ends_with(b"Body=Freezer+2+at+-4+C"));
+
+    let call = CallRequest::builder("+15551234567", "+15005550006")
+        .twiml("<Response><Say>Freezer 2 is warm. Press 1 to acknowledge.</Say></Response>")
+        .status_callback("https://gw.example.com/twilio/call-status")
+        .status_callback_event(CallEvent::Answered)
+        .status_callback_event(CallEvent::Completed)
+        .timeout(30)
+        .build()?;
+    let n = call.write_http(&creds, &http, &mut buf)?;
+    assert!(buf[..n].ends_with(b"&Timeout=30"));
+    Ok(())
+}
