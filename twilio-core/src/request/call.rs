@@ -417,6 +417,10 @@ impl<'a> CallBuilder<'a> {
                 field: "From",
                 reason,
             })?;
+        // The spec: "If the `to` parameter is a phone number, `From` must also be a phone number."
+        if matches!(to, CallEndpoint::Phone(_)) && !matches!(from, CallEndpoint::Phone(_)) {
+            return Err(RequestError::ChannelMismatch { field: "From" });
+        }
         let instructions = self.instructions()?;
         if let Some(url) = self.status_callback {
             check::url("StatusCallback", url, true)?;

@@ -84,6 +84,12 @@ pub enum RequestError {
         /// The parameter it needs, such as `"ContentSid"`.
         requires: &'static str,
     },
+    /// `From` is on another channel than `To`: a WhatsApp recipient needs a `whatsapp:` sender
+    /// (or a Messaging Service), and a call to a phone number needs a phone number as `From`.
+    ChannelMismatch {
+        /// The parameter that does not match `To` (`"From"`).
+        field: &'static str,
+    },
     /// A header value (Host, User-Agent) with characters HTTP does not allow there.
     InvalidHeaderValue {
         /// The header, such as `"Host"`.
@@ -121,6 +127,9 @@ impl fmt::Display for RequestError {
                 write!(f, "Twiml has {actual} characters, at most {max} allowed")
             }
             Self::Requires { field, requires } => write!(f, "{field} requires {requires}"),
+            Self::ChannelMismatch { field } => {
+                write!(f, "{field} is not on the same channel as To")
+            }
             Self::InvalidHeaderValue { header } => write!(f, "invalid {header} header value"),
         }
     }

@@ -326,6 +326,14 @@ impl<'a> MessageBuilder<'a> {
             reason,
         })?;
         let (from, messaging_service_sid) = self.senders()?;
+        // WhatsApp goes from a WhatsApp sender to a WhatsApp user; SMS senders cannot reach one.
+        if let Some(sender) = from {
+            let whatsapp_to = matches!(to, Recipient::WhatsApp(_));
+            let whatsapp_from = matches!(sender, Sender::WhatsApp(_));
+            if whatsapp_to != whatsapp_from {
+                return Err(RequestError::ChannelMismatch { field: "From" });
+            }
+        }
         let content_sid = self.check_content()?;
         self.check_options(messaging_service_sid.is_some())?;
         Ok(MessageRequest {

@@ -423,3 +423,30 @@ fn errors_display_what_was_needed() {
         "ValidityPeriod must be 1 to 36000, got 0"
     );
 }
+
+#[test]
+fn channels_must_match() {
+    assert_eq!(
+        sms_err("whatsapp:+15551234567", FROM, "x"),
+        RequestError::ChannelMismatch { field: "From" }
+    );
+    assert_eq!(
+        sms_err(TO, "whatsapp:+14155238886", "x"),
+        RequestError::ChannelMismatch { field: "From" }
+    );
+    // A Messaging Service picks a sender of the right channel itself.
+    assert!(MessageRequest::sms("whatsapp:+15551234567", MG, "x").is_ok());
+    assert_eq!(
+        CallRequest::url(TO, "client:desk", "https://x.example/t").unwrap_err(),
+        RequestError::ChannelMismatch { field: "From" }
+    );
+    assert!(CallRequest::url("client:desk", FROM, "https://x.example/t").is_ok());
+    assert!(
+        CallRequest::url(
+            "sip:ops@pbx.example.com",
+            "client:desk",
+            "https://x.example/t"
+        )
+        .is_ok()
+    );
+}

@@ -13,14 +13,25 @@ fn url() -> impl Strategy<Value = String> {
     "https://[a-z0-9-]{1,12}\\.example(:[0-9]{2,4})?/[A-Za-z0-9/%?=&~*.+-]{0,24}"
 }
 
-fn sender() -> impl Strategy<Value = String> {
-    prop_oneof![
+/// A recipient and a sender on the same channel.
+fn to_and_from() -> impl Strategy<Value = (String, String)> {
+    let sms = (
         phone(),
-        "[A-Z][A-Za-z0-9 ]{0,10}",
-        "[0-9]{3,8}",
-        "MG[0-9a-f]{32}",
+        prop_oneof![
+            phone(),
+            "[A-Z][A-Za-z0-9 ]{0,10}",
+            "[0-9]{3,8}",
+            "MG[0-9a-f]{32}",
+        ],
+    );
+    let whatsapp = (
         phone().prop_map(|p| std::format!("whatsapp:{p}")),
-    ]
+        prop_oneof![
+            phone().prop_map(|p| std::format!("whatsapp:{p}")),
+            "MG[0-9a-f]{32}",
+        ],
+    );
+    prop_oneof![sms, whatsapp]
 }
 
 #[derive(Debug, Clone)]
@@ -37,8 +48,7 @@ struct MessageInput {
 
 fn message_input() -> impl Strategy<Value = MessageInput> {
     (
-        phone(),
-        sender(),
+        to_and_from(),
         proptest::option::of("\\PC{1,200}"),
         proptest::collection::vec(url(), 0..=3),
         proptest::option::of(url()),
@@ -46,9 +56,9 @@ fn message_input() -> impl Strategy<Value = MessageInput> {
         proptest::option::of(1u32..),
         proptest::option::of(any::<bool>()),
     )
-        .prop_filter("needs content", |t| t.2.is_some() || !t.3.is_empty())
+        .prop_filter("needs content", |t| t.1.is_some() || !t.2.is_empty())
         .prop_map(
-            |(to, from, body, media, callback, validity, attempt, smart)| MessageInput {
+            |((to, from), body, media, callback, validity, attempt, smart)| MessageInput {
                 to,
                 from,
                 body,
@@ -110,7 +120,7 @@ proptest! {
         timeout in 1u32..=600,
         record in any::<bool>(),
     ) {
-        let mut b = CallRequest::builder("+15551234567", "client:oncall")
+        let mut b = CallRequest::builder("client:oncall", "+15551234567")
             .twiml(&twiml)
             .status_callback(&callback)
             .timeout(timeout)
@@ -119,8 +129,8 @@ proptest! {
         let req = b.build().unwrap();
 
         let mut want = pairs(&[
-            ("To", "+15551234567"),
-            ("From", "client:oncall"),
+            ("To", "client:oncall"),
+            ("From", "+15551234567"),
             ("Twiml", &twiml),
             ("StatusCallback", &callback),
         ]);
