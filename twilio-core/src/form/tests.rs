@@ -88,3 +88,11 @@ proptest! {
         prop_assert!(e.bytes().all(|b| is_unreserved(b) || b == b'+' || b == b'%'));
     }
 }
+
+#[test]
+fn unreserved_set_is_exactly_rfc3986() {
+    for b in 0..=255u8 {
+        let expected = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        assert_eq!(is_unreserved(b), expected, "byte {b}");
+    }
+}

@@ -95,8 +95,20 @@ fn too_small_buffer_is_cleared_for_every_size() {
         assert_eq!(err.required, need);
         assert!(buf.iter().all(|&b| b == 0), "size {size}");
     }
-    let mut buf = std::vec![0u8; need + 10];
-    assert_eq!(call.write_http(&creds, &http, &mut buf), Ok(need));
+    // Every size from exact fit upwards writes the same bytes.
+    let mut reference = std::vec![0u8; need];
+    let mut out = SliceWriter::new(&mut reference);
+    call.write_http_into(&creds, &http, &mut out);
+    assert_eq!(out.finish(), Ok(need));
+    for size in need..need + 24 {
+        let mut buf = std::vec![0xAAu8; size];
+        assert_eq!(
+            call.write_http(&creds, &http, &mut buf),
+            Ok(need),
+            "size {size}"
+        );
+        assert_eq!(&buf[..need], &reference[..], "size {size}");
+    }
 }
 
 #[test]
