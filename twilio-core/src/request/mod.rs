@@ -108,6 +108,21 @@ pub trait ApiRequest {
     }
 
     /// Appends head and body to `vec`; on error `vec` is left as it was.
+    ///
+    /// ```
+    /// use twilio_core::auth::Credentials;
+    /// use twilio_core::request::{ApiRequest, HttpConfig, MessageRequest};
+    ///
+    /// let creds = Credentials::auth_token(
+    ///     "AC0123456789abcdef0123456789abcdef",
+    ///     "0123456789abcdef0123456789abcdef",
+    /// )?;
+    /// let sms = MessageRequest::sms("+15551234567", "+15005550006", "Door open")?;
+    /// let mut out: heapless::Vec<u8, 512> = heapless::Vec::new();
+    /// sms.write_http_to_vec(&creds, &HttpConfig::default(), &mut out)?;
+    /// assert!(out.ends_with(b"Body=Door+open"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn write_http_to_vec<const N: usize>(
         &self,
         creds: &Credentials<'_>,
@@ -143,6 +158,24 @@ pub trait ApiRequest {
 
     /// Writes only the head, for a body of `body_len` bytes sent separately (`None` for a
     /// request without a body).
+    ///
+    /// ```
+    /// use twilio_core::auth::Credentials;
+    /// use twilio_core::buf::Encode;
+    /// use twilio_core::request::{ApiRequest, HttpConfig, MessageRequest};
+    ///
+    /// let creds = Credentials::auth_token(
+    ///     "AC0123456789abcdef0123456789abcdef",
+    ///     "0123456789abcdef0123456789abcdef",
+    /// )?;
+    /// let sms = MessageRequest::sms("+15551234567", "+15005550006", "Door open")?;
+    /// let mut body = [0u8; 128];
+    /// let body_len = sms.encode_to_slice(&mut body)?;
+    /// let mut head = [0u8; 512];
+    /// let head_len = sms.write_head(&creds, &HttpConfig::default(), Some(body_len), &mut head)?;
+    /// assert!(head[..head_len].ends_with(b"Content-Length: 56\r\nConnection: keep-alive\r\n\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn write_head(
         &self,
         creds: &Credentials<'_>,
