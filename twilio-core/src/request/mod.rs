@@ -173,7 +173,7 @@ pub trait ApiRequest {
     /// let body_len = sms.encode_to_slice(&mut body)?;
     /// let mut head = [0u8; 512];
     /// let head_len = sms.write_head(&creds, &HttpConfig::default(), Some(body_len), &mut head)?;
-    /// assert!(head[..head_len].ends_with(b"Content-Length: 56\r\nConnection: keep-alive\r\n\r\n"));
+    /// assert!(head[..head_len].ends_with(b"Content-Length: 52\r\nConnection: keep-alive\r\n\r\n"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn write_head(
