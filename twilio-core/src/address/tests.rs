@@ -179,3 +179,42 @@ fn recipients() {
         AddressError::MissingPlus
     );
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn normalizer_output_is_strict_e164_with_the_same_digits(input in "[ +()./0-9a-z-]{0,30}") {
+            if let Ok(n) = normalize_e164(&input) {
+                prop_assert_eq!(PhoneNumber::parse(&n).map(|p| p.as_str()), Ok(n.as_str()));
+                let digits_in: std::string::String =
+                    input.chars().filter(char::is_ascii_digit).collect();
+                prop_assert_eq!(&n[1..], digits_in.as_str());
+            }
+        }
+
+        #[test]
+        fn formatted_numbers_normalize(cc in 1u32..999, rest in "[0-9]{7,11}", sep in "[ .()/-]{1,2}") {
+            let digits = std::format!("{cc}{rest}");
+            prop_assume!(digits.len() <= E164_MAX_DIGITS);
+            let formatted = std::format!("+{cc}{sep}{}{sep}{}", &rest[..3], &rest[3..]);
+            let n = normalize_e164(&formatted).unwrap();
+            prop_assert_eq!(n.as_str(), std::format!("+{digits}"));
+        }
+
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,40}") {
+            let _ = PhoneNumber::parse(&s);
+            let _ = Sender::parse(&s);
+            let _ = Recipient::parse(&s);
+            let _ = CallEndpoint::parse(&s);
+            let _ = AlphanumericSenderId::parse(&s);
+            let _ = ShortCode::parse(&s);
+            let _ = normalize_e164(&s);
+            let _ = crate::sid::AccountSid::parse(&s);
+            let _ = crate::sid::MessageSid::parse(&s);
+        }
+    }
+}
