@@ -46,6 +46,8 @@ use crate::sid::AccountSid;
 
 /// A request to Twilio's REST API that can be written as HTTP/1.1.
 ///
+/// Object safe: an outbox can hold `&dyn ApiRequest` for messages, calls and fetches alike.
+///
 /// Implementors say what goes in the request line and the body; the provided methods write the
 /// head (request line, `Host`, `Authorization`, `User-Agent`, `Accept`, `Content-Type`,
 /// `Content-Length`, `Connection: keep-alive`) and body in the same way for every request.
@@ -128,7 +130,10 @@ pub trait ApiRequest {
         creds: &Credentials<'_>,
         http: &HttpConfig<'_>,
         vec: &mut heapless::Vec<u8, N>,
-    ) -> Result<(), InsufficientSize> {
+    ) -> Result<(), InsufficientSize>
+    where
+        Self: Sized,
+    {
         HttpEncoding {
             request: self,
             creds,

@@ -214,3 +214,30 @@ fn readme_example() -> Result<(), std::boxed::Box<dyn core::error::Error>> {
     assert!(buf[..n].ends_with(b"&Timeout=30"));
     Ok(())
 }
+
+#[test]
+fn requests_work_as_trait_objects() {
+    let sms = MessageRequest::sms("+15551234567", "+15005550006", "x").unwrap();
+    let call = CallRequest::url("+15551234567", "+15005550006", "https://t.example/x").unwrap();
+    let fetch = FetchRequest::call("CA0123456789abcdef0123456789abcdef").unwrap();
+    let outbox: [&dyn ApiRequest; 3] = [&sms, &call, &fetch];
+    let creds = creds();
+    let http = HttpConfig::default();
+    let lines: Vec<String> = outbox
+        .iter()
+        .map(|req| {
+            let mut buf = [0u8; 512];
+            let n = req.write_http(&creds, &http, &mut buf).unwrap();
+            let text = String::from_utf8(buf[..n].to_vec()).unwrap();
+            text.lines().next().unwrap().into()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json HTTP/1.1",
+            "POST /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls.json HTTP/1.1",
+            "GET /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls/CA0123456789abcdef0123456789abcdef.json HTTP/1.1",
+        ]
+    );
+}
