@@ -23,8 +23,8 @@ find_llvm_size() {
 size_tool="$(find_llvm_size)"
 
 # shellcheck disable=SC2086
-cargo build --release --locked --manifest-path "$here/Cargo.toml" --target "$target" \
-  ${CORE_BUILD_STD:-} --bins 2>&1 | grep -v '^\s*\(Compiling\|Finished\)' >&2 || true
+cargo build -q --release --locked --manifest-path "$here/Cargo.toml" --target "$target" \
+  ${CORE_BUILD_STD:-} --bins
 
 # section_size ELF NAME: bytes of one section (0 when absent).
 section_size() {
