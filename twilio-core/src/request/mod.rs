@@ -2,8 +2,8 @@
 //!
 //! - [`MessageRequest`] (`POST .../Messages.json`) and [`CallRequest`] (`POST .../Calls.json`):
 //!   built from borrowed `&str` fields by shortcuts (`MessageRequest::sms`) or builders. Building
-//!   enforces the spec's rules, so a built request is always one Twilio can accept; encoding it
-//!   can only fail for lack of space.
+//!   checks every value and the spec's conditional rules, so a built request is well-formed;
+//!   encoding it can only fail for lack of space.
 //! - [`FetchRequest`]: `GET .../Messages/{Sid}.json` and `.../Calls/{Sid}.json`.
 //! - [`ApiRequest`]: writes any of them as HTTP/1.1 (head and body in one buffer, ready for one
 //!   write), or the head and body separately. The body alone is [`Encode`].
