@@ -5,7 +5,13 @@
 //!  [--distinct D] [--url http://127.0.0.1:9870]`
 //! Without `--url` it starts alertd in this process (temp SQLite, dry-run sender) and reports
 //! its RSS at rest and after the load. Bounded: stops after N requests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +30,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { url: None, requests: 20_000, batch: 1, concurrency: 64, distinct: 1000 };
+    let mut a = Args {
+        url: None,
+        requests: 20_000,
+        batch: 1,
+        concurrency: 64,
+        distinct: 1000,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().expect("flag needs a value");
@@ -42,7 +54,13 @@ fn args() -> Args {
 
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -64,15 +82,26 @@ async fn main() {
         )
         .unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-        let app = app::start_with_store(&cfg, StartOptions { env: Arc::new(|_| None), ..StartOptions::default() }, store, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let app = app::start_with_store(
+            &cfg,
+            StartOptions {
+                env: Arc::new(|_| None),
+                ..StartOptions::default()
+            },
+            store,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
         let base = format!("http://{}", app.addr);
         running = Some(app);
         base
     };
     let rss_rest = rss_kib();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .build()
+        .unwrap();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -110,9 +139,16 @@ async fn main() {
     let alerts = a.requests * a.batch;
     println!(
         "ingest: {alerts} alerts in {} requests (batch {}, concurrency {}, {} distinct) in {:.2}s",
-        a.requests, a.batch, a.concurrency, a.distinct, elapsed.as_secs_f64()
+        a.requests,
+        a.batch,
+        a.concurrency,
+        a.distinct,
+        elapsed.as_secs_f64()
     );
-    println!("ingest: {:.0} alerts/s accepted (durable commit)", alerts as f64 / elapsed.as_secs_f64());
+    println!(
+        "ingest: {:.0} alerts/s accepted (durable commit)",
+        alerts as f64 / elapsed.as_secs_f64()
+    );
     println!(
         "request latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&all, 0.50).as_secs_f64() * 1e3,
@@ -120,6 +156,10 @@ async fn main() {
         all.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
     if running.is_some() {
-        println!("RSS (load generator + alertd in one process): at rest {} KiB, after load {} KiB", rss_rest.unwrap_or(0), rss_kib().unwrap_or(0));
+        println!(
+            "RSS (load generator + alertd in one process): at rest {} KiB, after load {} KiB",
+            rss_rest.unwrap_or(0),
+            rss_kib().unwrap_or(0)
+        );
     }
 }

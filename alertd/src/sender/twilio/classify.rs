@@ -23,6 +23,61 @@ const MISCONFIGURED: &[i64] = &[20003, 20005, 20404, 21212, 21603, 21606, 21659,
 /// Errors worth retrying.
 const RETRYABLE: &[i64] = &[20429, 21611];
 
+/// Classifies a whole raw HTTP response.
+///
+/// ```
+/// use alertd::sender::{SendOutcome, twilio::classify::classify_raw};
+/// let raw = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 15\r\n\r\n{\"code\": 20429}";
+/// assert!(matches!(classify_raw(raw), SendOutcome::Retry { after: Some(d), code: Some(20429), .. } if d.as_secs() == 3));
+/// ```
+pub fn classify_raw(raw: &[u8]) -> SendOutcome {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut resp = httparse::Response::new(&mut headers);
+    let Ok(httparse::Status::Complete(head_len)) = resp.parse(raw) else {
+        return SendOutcome::Retry {
+            after: None,
+            code: None,
+            reason: "unreadable HTTP response".into(),
+        };
+    };
+    let status = resp.code.unwrap_or(0);
+    let header = |name: &str| {
+        resp.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
+    };
+    let retry_after = header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let raw_body = raw.get(head_len..).unwrap_or_default();
+    let body = if header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
+        dechunk(raw_body)
+    } else {
+        raw_body.to_vec()
+    };
+    classify(status, &body, retry_after)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(body.get(..line_end).unwrap_or_default())
+            .ok()
+            .and_then(|t| usize::from_str_radix(t.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        let rest = body.get(line_end + 2..).unwrap_or_default();
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.extend_from_slice(rest.get(..size).unwrap_or_default());
+        body = rest.get(size + 2..).unwrap_or_default();
+    }
+    out
+}
+
 /// Classifies an HTTP status and body.
 ///
 /// ```

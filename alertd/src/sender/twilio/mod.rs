@@ -1,13 +1,19 @@
-//! The Twilio sender: one HTTPS request per outbox message over a keep-alive rustls
-//! connection pool (reqwest with rustls + ring, no OpenSSL). The form body comes from
-//! [`request`], the response is classified by [`classify`].
+//! The Twilio sender: twilio-core builds each request's bytes (head and form body); a small
+//! keep-alive HTTP/1.1 client over rustls (ring, no OpenSSL) sends them; the response is
+//! classified into Accepted / Retry / Rejected / Misconfigured.
 
 pub mod classify;
+pub mod connection;
 pub mod request;
 mod tls;
 
-use std::time::Duration;
+use std::sync::Arc;
 
+use twilio_core::auth::Credentials as CoreCredentials;
+use twilio_core::request::HttpConfig;
+
+use self::connection::{Endpoint, Pool, TransportError};
+use self::request::RequestParts;
 use super::{BoxFuture, Outbound, SendOutcome, Sender};
 use crate::app::EnvLookup;
 use crate::config::Config;
@@ -17,6 +23,7 @@ use crate::webhooks::STATUS_PATH;
 
 /// The default API base.
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
+const USER_AGENT: &str = concat!("alertd/", env!("CARGO_PKG_VERSION"));
 
 /// A Twilio sender that could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,16 +40,21 @@ pub enum TwilioSetupError {
     /// Neither `from` nor `messaging_service_sid` is set.
     #[error("twilio.from or twilio.messaging_service_sid is required to send")]
     NoSender,
-    /// The HTTP client could not be built.
-    #[error("HTTP client: {0}")]
+    /// The API base is not `https://host[:port]` or `http://host[:port]`.
+    #[error("API base {0:?} must be https://host[:port]")]
+    ApiBase(String),
+    /// The credentials are malformed (SID shape, secret length).
+    #[error("Twilio credentials: {0}")]
+    Credentials(String),
+    /// The TLS client could not be built.
+    #[error("TLS client: {0}")]
     Client(String),
 }
 
 /// Sends through Twilio's REST API.
 #[derive(Debug)]
 pub struct TwilioSender {
-    client: reqwest::Client,
-    api_base: String,
+    pool: Pool,
     creds: Credentials,
     from: Option<String>,
     messaging_service_sid: Option<String>,
@@ -64,32 +76,25 @@ impl TwilioSender {
             .clone()
             .or_else(|| messaging_service_sid.clone())
             .ok_or(TwilioSetupError::NoSender)?;
-        let tls = tls::client_config(cfg.twilio.ca_file.as_deref())?;
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .http1_only()
-            .timeout(cfg.twilio.request_timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(8)
-            .tcp_nodelay(true)
-            .user_agent(concat!("alertd/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TwilioSetupError::Client(e.to_string()))?;
+        core_credentials(&creds).map_err(|e| TwilioSetupError::Credentials(e.to_string()))?;
         let api_base = env("TWILIO_API_BASE")
             .filter(|v| !v.trim().is_empty())
             .or_else(|| cfg.twilio.api_base.clone())
-            .unwrap_or_else(|| DEFAULT_API_BASE.into())
-            .trim_end_matches('/')
-            .to_owned();
+            .unwrap_or_else(|| DEFAULT_API_BASE.into());
+        let endpoint = Endpoint::parse(api_base.trim())
+            .ok_or_else(|| TwilioSetupError::ApiBase(api_base.clone()))?;
+        HttpConfig::default()
+            .with_host(&endpoint.host_header)
+            .map_err(|_| TwilioSetupError::ApiBase(api_base.clone()))?;
+        let tls = tls::client_config(cfg.twilio.ca_file.as_deref())?;
+        let pool = Pool::new(endpoint, Arc::new(tls), cfg.twilio.request_timeout);
         let status_callback = cfg
             .server
             .public_url
             .as_ref()
             .map(|u| format!("{}{STATUS_PATH}", u.trim_end_matches('/')));
         Ok(Self {
-            client,
-            api_base,
+            pool,
             creds,
             from,
             messaging_service_sid,
@@ -98,73 +103,64 @@ impl TwilioSender {
         })
     }
 
-    /// The API base in use.
-    pub fn api_base(&self) -> &str {
-        &self.api_base
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Endpoint {
+        self.pool.endpoint()
+    }
+
+    fn build(&self, msg: &Outbound<'_>) -> Result<Vec<u8>, String> {
+        let creds = core_credentials(&self.creds).map_err(|e| e.to_string())?;
+        let http = HttpConfig::default()
+            .with_host(&self.pool.endpoint().host_header)
+            .and_then(|h| h.with_user_agent(USER_AGENT))
+            .map_err(|e| e.to_string())?;
+        let parts = RequestParts {
+            from: self.from.as_deref(),
+            messaging_service_sid: self.messaging_service_sid.as_deref(),
+            to: msg.to,
+            status_callback: self.status_callback.as_deref(),
+        };
+        match msg.channel {
+            Channel::Sms => request::message_http(&parts, msg.body, &creds, &http),
+            Channel::Voice => request::call_http(&parts, msg.body, &creds, &http),
+        }
+        .map_err(|e| e.to_string())
     }
 
     async fn post(&self, msg: &Outbound<'_>) -> SendOutcome {
-        let (resource, body) = match msg.channel {
-            Channel::Sms => (
-                "Messages",
-                request::message_form(
-                    self.from.as_deref(),
-                    self.messaging_service_sid.as_deref(),
-                    msg.to,
-                    msg.body,
-                    self.status_callback.as_deref(),
-                ),
-            ),
-            Channel::Voice => (
-                "Calls",
-                request::call_form(
-                    self.from.as_deref().unwrap_or_default(),
-                    msg.to,
-                    msg.body,
-                    self.status_callback.as_deref(),
-                ),
-            ),
-        };
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/{resource}.json",
-            self.api_base, self.creds.account_sid
-        );
-        let sent = self
-            .client
-            .post(&url)
-            .basic_auth(&self.creds.username, Some(&self.creds.password))
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .await;
-        let resp = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                return SendOutcome::Retry {
-                    after: None,
+        let bytes = match self.build(msg) {
+            Ok(b) => b,
+            // The core refused to build it (bad number, body too long): sending cannot help.
+            Err(reason) => {
+                return SendOutcome::Rejected {
                     code: None,
-                    reason: format!("request to Twilio failed: {e}"),
+                    reason: format!("request not built: {reason}"),
                 };
             }
         };
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        match resp.bytes().await {
-            Ok(body) => classify::classify(status, &body, retry_after),
-            Err(e) => SendOutcome::Retry {
-                after: retry_after,
+        match self.pool.exchange(&bytes).await {
+            Ok(resp) => classify::classify_raw(&resp.bytes),
+            Err(TransportError::Tls) => SendOutcome::Retry {
+                after: None,
                 code: None,
-                reason: format!("reading Twilio's response failed: {e}"),
+                reason:
+                    "TLS handshake with Twilio failed (certificate not trusted? see twilio.ca_file)"
+                        .into(),
+            },
+            Err(e) => SendOutcome::Retry {
+                after: None,
+                code: None,
+                reason: format!("request to Twilio failed: {e}"),
             },
         }
+    }
+}
+
+fn core_credentials(c: &Credentials) -> Result<CoreCredentials<'_>, twilio_core::auth::AuthError> {
+    if c.username == c.account_sid {
+        CoreCredentials::auth_token(&c.account_sid, &c.password)
+    } else {
+        CoreCredentials::api_key(&c.account_sid, &c.username, &c.password)
     }
 }
 

@@ -1,34 +1,66 @@
-//! Form bodies for CreateMessage and CreateCall.
+//! Twilio requests as bytes, built by twilio-core: CreateMessage and CreateCall with inline
+//! TwiML, written as complete HTTP/1.1 requests (head and form body).
 
-/// `application/x-www-form-urlencoded` body for POST .../Messages.json.
+use twilio_core::auth::Credentials;
+use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest, RequestError};
+
+/// What to send, borrowed from the outbox row and the config.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestParts<'a> {
+    /// Sender number.
+    pub from: Option<&'a str>,
+    /// Messaging service (instead of `from` for SMS).
+    pub messaging_service_sid: Option<&'a str>,
+    /// Destination.
+    pub to: &'a str,
+    /// Where Twilio posts status changes.
+    pub status_callback: Option<&'a str>,
+}
+
+fn write<R: ApiRequest>(request: &R, creds: &Credentials<'_>, http: &HttpConfig<'_>) -> Vec<u8> {
+    let mut buf = vec![0u8; request.http_len(creds, http)];
+    // The length was just computed from the same inputs, so this cannot run out of space.
+    match request.write_http(creds, http, &mut buf) {
+        Ok(n) => buf.truncate(n),
+        Err(e) => buf.resize(e.required, 0),
+    }
+    buf
+}
+
+/// The HTTP request for an SMS.
 ///
 /// ```
-/// use alertd::sender::twilio::request::message_form;
-/// let body = message_form(Some("+15005550006"), None, "+15551230001", "Hot & bothered", None);
-/// assert_eq!(body, "To=%2B15551230001&From=%2B15005550006&Body=Hot+%26+bothered");
+/// use alertd::sender::twilio::request::{message_http, RequestParts};
+/// use twilio_core::auth::Credentials;
+/// use twilio_core::request::HttpConfig;
+/// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();
+/// let parts = RequestParts { from: Some("+15005550006"), messaging_service_sid: None, to: "+15551230001", status_callback: None };
+/// let bytes = message_http(&parts, "Hot & bothered", &creds, &HttpConfig::default()).unwrap();
+/// assert!(bytes.ends_with(b"To=%2B15551230001&From=%2B15005550006&Body=Hot+%26+bothered"));
 /// ```
-pub fn message_form(
-    from: Option<&str>,
-    messaging_service_sid: Option<&str>,
-    to: &str,
+pub fn message_http(
+    parts: &RequestParts<'_>,
     body: &str,
-    status_callback: Option<&str>,
-) -> String {
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("To", to);
-    match (messaging_service_sid, from) {
-        (Some(mg), _) => form.append_pair("MessagingServiceSid", mg),
-        (None, Some(from)) => form.append_pair("From", from),
-        (None, None) => &mut form,
+    creds: &Credentials<'_>,
+    http: &HttpConfig<'_>,
+) -> Result<Vec<u8>, RequestError> {
+    let mut builder = MessageRequest::builder(parts.to).body(body);
+    builder = match (parts.messaging_service_sid, parts.from) {
+        (Some(mg), _) => builder.messaging_service_sid(mg),
+        (None, Some(from)) => builder.from(from),
+        (None, None) => builder,
     };
-    form.append_pair("Body", body);
-    if let Some(cb) = status_callback {
-        form.append_pair("StatusCallback", cb);
+    if let Some(cb) = parts.status_callback {
+        builder = builder.status_callback(cb);
     }
-    form.finish()
+    Ok(write(&builder.build()?, creds, http))
 }
 
 /// Escapes text for an XML element.
+///
+/// ```
+/// assert_eq!(alertd::sender::twilio::request::xml_escape("a<b & 'c'"), "a&lt;b &amp; &apos;c&apos;");
+/// ```
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -38,30 +70,42 @@ pub fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
+            c if c.is_control() && c != '\n' => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Body for POST .../Calls.json with inline TwiML that says `speech` twice.
+/// The TwiML a call runs: the alert said twice.
+pub fn call_twiml(speech: &str) -> String {
+    let said = xml_escape(speech);
+    format!("<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>")
+}
+
+/// The HTTP request for a call that speaks `speech`.
 ///
 /// ```
-/// use alertd::sender::twilio::request::call_form;
-/// let body = call_form("+15005550006", "+15551230001", "Pump <1> down", None);
-/// assert!(body.contains("Twiml=%3CResponse%3E%3CSay%3EPump+%26lt%3B1%26gt%3B+down"));
+/// use alertd::sender::twilio::request::{call_http, RequestParts};
+/// use twilio_core::auth::Credentials;
+/// use twilio_core::request::HttpConfig;
+/// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();
+/// let parts = RequestParts { from: Some("+15005550006"), messaging_service_sid: None, to: "+15551230001", status_callback: None };
+/// let bytes = call_http(&parts, "Pump <1> down", &creds, &HttpConfig::default()).unwrap();
+/// let text = String::from_utf8(bytes).unwrap();
+/// assert!(text.starts_with("POST /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls.json HTTP/1.1\r\n"));
+/// assert!(text.contains("%3CSay%3EPump+%26lt%3B1%26gt%3B+down"));
 /// ```
-pub fn call_form(from: &str, to: &str, speech: &str, status_callback: Option<&str>) -> String {
-    let said = xml_escape(speech);
-    let twiml =
-        format!("<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>");
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("To", to);
-    form.append_pair("From", from);
-    form.append_pair("Twiml", &twiml);
-    if let Some(cb) = status_callback {
-        form.append_pair("StatusCallback", cb);
+pub fn call_http(
+    parts: &RequestParts<'_>,
+    speech: &str,
+    creds: &Credentials<'_>,
+    http: &HttpConfig<'_>,
+) -> Result<Vec<u8>, RequestError> {
+    let twiml = call_twiml(speech);
+    let mut builder = CallRequest::builder(parts.to, parts.from.unwrap_or_default()).twiml(&twiml);
+    if let Some(cb) = parts.status_callback {
+        builder = builder.status_callback(cb);
     }
-    form.finish()
+    Ok(write(&builder.build()?, creds, http))
 }
