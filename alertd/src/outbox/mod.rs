@@ -2,10 +2,12 @@
 //! the per-From rate limit; retries Retry outcomes with backoff and jitter; records Rejected
 //! and Misconfigured as failures. After a restart it simply continues with the table.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
 use crate::metrics::Metrics;
@@ -18,6 +20,8 @@ use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError};
 const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Rows fetched per pass.
 const BATCH: usize = 64;
+/// Sends in progress at once (across all From numbers; each still paced by the rate limiter).
+pub const MAX_IN_FLIGHT: usize = 8;
 
 /// Sends outbox messages.
 pub struct OutboxWorker {
@@ -48,35 +52,61 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl OutboxWorker {
-    /// Runs until the task is dropped.
+    /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
+    /// sent is never picked up a second time.
     pub async fn run(self) {
+        let worker = Arc::new(self);
+        let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
+        let mut sends = JoinSet::new();
         loop {
-            let now = self.clock.now();
-            let due = match blocking(&self.store, move |s| s.due_outbox(now, BATCH)).await {
+            let now = worker.clock.now();
+            let due = match blocking(&worker.store, move |s| s.due_outbox(now, BATCH)).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!("outbox: cannot read pending messages: {e}");
-                    crate::clock::sleep(self.clock.as_ref(), Duration::from_secs(1)).await;
+                    crate::clock::sleep(worker.clock.as_ref(), Duration::from_secs(1)).await;
                     continue;
                 }
             };
-            if due.is_empty() {
-                self.idle().await;
+            let fresh: Vec<OutboxMessage> = {
+                let mut flying = in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+                due.into_iter().filter(|m| flying.insert(m.id)).collect()
+            };
+            if fresh.is_empty() {
+                tokio::select! {
+                    Some(_) = sends.join_next(), if !sends.is_empty() => {}
+                    () = worker.idle() => {}
+                }
                 continue;
             }
-            for msg in due {
-                self.deliver(msg).await;
+            for msg in fresh {
+                while sends.len() >= MAX_IN_FLIGHT {
+                    let _ = sends.join_next().await;
+                }
+                let (w, flying) = (worker.clone(), in_flight.clone());
+                sends.spawn(async move {
+                    let id = msg.id;
+                    w.deliver(msg).await;
+                    flying
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&id);
+                });
             }
         }
     }
 
     async fn idle(&self) {
-        let next = blocking(&self.store, super::store::Store::next_outbox_due)
+        let next = blocking(&self.store, |s| s.next_outbox_due())
             .await
             .ok()
             .flatten();
-        let deadline = next.unwrap_or_else(|| self.clock.now().after(IDLE_POLL));
-        let deadline = deadline.min(self.clock.now().after(IDLE_POLL));
+        let now = self.clock.now();
+        // A due row that is in flight would make us spin: look again a little later instead.
+        let deadline = next.map_or(now.after(IDLE_POLL), |n| {
+            n.max(now.after(Duration::from_millis(50)))
+        });
+        let deadline = deadline.min(now.after(IDLE_POLL));
         let notified = self.wake.notified();
         tokio::select! {
             () = notified => {}
@@ -179,8 +209,6 @@ impl OutboxWorker {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
     use crate::clock::{Clock, ManualClock};
     use crate::pipeline::dedup::NflogEntry;
