@@ -73,9 +73,14 @@ impl OutboxWorker {
                 due.into_iter().filter(|m| flying.insert(m.id)).collect()
             };
             if fresh.is_empty() {
-                tokio::select! {
-                    Some(_) = sends.join_next(), if !sends.is_empty() => {}
-                    () = worker.idle() => {}
+                if sends.is_empty() {
+                    worker.idle().await;
+                } else {
+                    // Everything due is being sent: wait for a send to finish or new rows.
+                    tokio::select! {
+                        _ = sends.join_next() => {}
+                        () = worker.wake.notified() => {}
+                    }
                 }
                 continue;
             }
@@ -97,16 +102,15 @@ impl OutboxWorker {
     }
 
     async fn idle(&self) {
-        let next = blocking(&self.store, |s| s.next_outbox_due())
+        let next = blocking(&self.store, super::store::Store::next_outbox_due)
             .await
             .ok()
             .flatten();
         let now = self.clock.now();
-        // A due row that is in flight would make us spin: look again a little later instead.
-        let deadline = next.map_or(now.after(IDLE_POLL), |n| {
-            n.max(now.after(Duration::from_millis(50)))
-        });
-        let deadline = deadline.min(now.after(IDLE_POLL));
+        // Rows in flight are not waited for here: their completion wakes `run` instead.
+        let deadline = next
+            .unwrap_or_else(|| now.after(IDLE_POLL))
+            .min(now.after(IDLE_POLL));
         let notified = self.wake.notified();
         tokio::select! {
             () = notified => {}
