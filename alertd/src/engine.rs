@@ -121,7 +121,10 @@ impl Engine {
         let now = self.clock.now();
         let mut dups = 0;
         for alert in batch {
-            if self.dispatcher.insert(&alert, now) {
+            // group_wait counts from when the alert reached the API, not from when this task
+            // got to it.
+            let arrived = alert.updated_at.min(now);
+            if self.dispatcher.insert(&alert, arrived) {
                 dups += 1;
             }
         }
