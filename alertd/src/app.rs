@@ -181,6 +181,7 @@ pub async fn start_with_store(
         },
         metrics: metrics.clone(),
         wake: outbox_wake,
+        attempts: OutboxWorker::attempt_writer(dyn_store.clone()),
     };
 
     let webhook = webhook_auth(cfg, &options.env)?;

@@ -15,7 +15,7 @@ use crate::pipeline::notify::{Decision, Receiver, decide};
 use crate::pipeline::quiet_hours::QuietHours;
 use crate::pipeline::route::Route;
 use crate::pipeline::silence::Silence;
-use crate::store::{Store, StoreError};
+use crate::store::{Notification, Store, StoreError};
 
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).
 pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
@@ -138,85 +138,91 @@ impl Engine {
         if due.is_empty() {
             return;
         }
-        let store = self.store.clone();
-        let silences = match tokio::task::spawn_blocking(move || store.silences(now)).await {
-            Ok(Ok(records)) => records
-                .into_iter()
-                .filter_map(|r| Silence::new(r).ok())
-                .collect::<Vec<_>>(),
-            Ok(Err(e)) => {
-                tracing::error!("cannot read silences: {e}");
-                Vec::new()
-            }
-            Err(_) => Vec::new(),
-        };
-        let mut wrote = false;
-        for flush in due {
-            match self.notify(&flush, &silences, now).await {
-                Ok(Some(w)) => {
-                    wrote |= w;
-                    let gone = self.dispatcher.flushed(&flush, now);
-                    if !gone.is_empty() {
-                        let store = self.store.clone();
-                        if let Ok(Err(e)) =
-                            tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await
-                        {
-                            tracing::error!("cannot forget resolved alerts: {e}");
-                        }
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::error!(group = %flush.group_key, "notification not written, will retry at the next interval: {e}");
+        match self.notify_all(&due, now).await {
+            Ok(written) => {
+                if written > 0 {
+                    self.outbox_wake.notify_one();
                 }
             }
-        }
-        if wrote {
-            self.outbox_wake.notify_one();
+            Err(e) => {
+                tracing::error!("notifications not written, will retry at the next interval: {e}");
+            }
         }
     }
 
-    /// `Ok(Some(wrote_outbox))` when the flush is done with, `Ok(None)` when held.
-    async fn notify(
-        &self,
-        flush: &GroupFlush,
-        silences: &[Silence],
+    /// The notify stage for every due group, with one read and one write transaction; returns
+    /// how many outbox messages were written.
+    async fn notify_all(
+        &mut self,
+        due: &[GroupFlush],
         now: crate::time::Timestamp,
-    ) -> Result<Option<bool>, StoreError> {
-        let Some(receiver) = self.receivers.get(&flush.receiver) else {
-            tracing::error!(receiver = %flush.receiver, "route names an unknown receiver");
-            return Ok(Some(false));
-        };
+    ) -> Result<usize, StoreError> {
         let store = self.store.clone();
-        let (recv, key) = (flush.receiver.clone(), flush.group_key.clone());
-        let last = tokio::task::spawn_blocking(move || store.nflog(&recv, &key))
-            .await
-            .map_err(|_| StoreError::Closed)??;
-        match decide(
-            flush,
-            receiver,
-            silences,
-            last.as_ref(),
-            self.segment_budget,
-            now,
-        ) {
-            Decision::Nothing => Ok(Some(false)),
-            Decision::Held => {
-                tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
-                Ok(None)
-            }
-            Decision::Notify { entry, messages } => {
-                let store = self.store.clone();
-                let (recv, key) = (flush.receiver.clone(), flush.group_key.clone());
-                let count = messages.len();
-                tokio::task::spawn_blocking(move || {
-                    store.record_notification(&recv, &key, &entry, &messages, now)
-                })
-                .await
-                .map_err(|_| StoreError::Closed)??;
-                tracing::debug!(group = %flush.group_key, count, "notification written to the outbox");
-                Ok(Some(count > 0))
+        let keys: Vec<(String, String)> = due
+            .iter()
+            .map(|f| (f.receiver.clone(), f.group_key.clone()))
+            .collect();
+        let (silences, lasts) = tokio::task::spawn_blocking(move || {
+            let silences = store.silences(now)?;
+            let lasts = keys
+                .iter()
+                .map(|(r, g)| store.nflog(r, g))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StoreError>((silences, lasts))
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        let silences: Vec<Silence> = silences
+            .into_iter()
+            .filter_map(|r| Silence::new(r).ok())
+            .collect();
+        let mut batch = Vec::new();
+        let mut done = Vec::new();
+        for (flush, last) in due.iter().zip(lasts) {
+            let Some(receiver) = self.receivers.get(&flush.receiver) else {
+                tracing::error!(receiver = %flush.receiver, "route names an unknown receiver");
+                done.push(flush);
+                continue;
+            };
+            match decide(
+                flush,
+                receiver,
+                &silences,
+                last.as_ref(),
+                self.segment_budget,
+                now,
+            ) {
+                Decision::Nothing => done.push(flush),
+                Decision::Held => {
+                    tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
+                }
+                Decision::Notify { entry, messages } => {
+                    batch.push(Notification {
+                        receiver: flush.receiver.clone(),
+                        group_key: flush.group_key.clone(),
+                        entry,
+                        messages,
+                    });
+                    done.push(flush);
+                }
             }
         }
+        let store = self.store.clone();
+        let written = tokio::task::spawn_blocking(move || store.record_notifications(&batch, now))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        let mut gone = Vec::new();
+        for flush in done {
+            gone.extend(self.dispatcher.flushed(flush, now));
+        }
+        if !gone.is_empty() {
+            let store = self.store.clone();
+            if let Ok(Err(e)) =
+                tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await
+            {
+                tracing::error!("cannot forget resolved alerts: {e}");
+            }
+        }
+        Ok(written)
     }
 }

@@ -14,7 +14,9 @@ use crate::metrics::Metrics;
 use crate::sender::backoff::RetryPolicy;
 use crate::sender::rate_limit::RateLimiter;
 use crate::sender::{Outbound, SendOutcome, Sender};
+use crate::store::group_commit::Batcher;
 use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError};
+use crate::time::Timestamp;
 
 /// How long the worker waits with nothing due before looking again (covers clock jumps).
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -39,6 +41,17 @@ pub struct OutboxWorker {
     pub metrics: Arc<Metrics>,
     /// Poked when new messages are written.
     pub wake: Arc<Notify>,
+    /// Records attempt results, many per transaction.
+    pub attempts: Batcher<(i64, AttemptRecord, Timestamp)>,
+}
+
+impl OutboxWorker {
+    /// The attempt writer for `store`.
+    pub fn attempt_writer(store: Arc<dyn Store>) -> Batcher<(i64, AttemptRecord, Timestamp)> {
+        Batcher::start("alertd-outbox-writer", 1024, move |batch| {
+            store.record_attempts(batch)
+        })
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -205,7 +218,7 @@ impl OutboxWorker {
             }
         };
         let id = msg.id;
-        if let Err(e) = blocking(&self.store, move |s| s.record_attempt(id, &record, now)).await {
+        if let Err(e) = self.attempts.submit(vec![(id, record, now)]).await {
             tracing::error!(id, "outbox: cannot record the attempt: {e}");
         }
     }
@@ -292,6 +305,7 @@ mod tests {
             },
             metrics: Arc::new(Metrics::default()),
             wake: Arc::new(Notify::new()),
+            attempts: OutboxWorker::attempt_writer(store.clone()),
         };
         (worker, sender, store, clock)
     }

@@ -14,10 +14,77 @@ type Reply = oneshot::Sender<Result<(), StoreError>>;
 /// Most alerts one transaction takes.
 const MAX_BATCH_ALERTS: usize = 20_000;
 
+/// Collects items submitted concurrently and writes them with one call (one transaction).
+pub struct Batcher<T> {
+    queue: mpsc::Sender<(Vec<T>, Reply)>,
+}
+
+impl<T> Clone for Batcher<T> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Batcher<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batcher").finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Batcher<T> {
+    /// Starts a writer thread named `name` that calls `write` with up to `max_batch` items.
+    pub fn start(
+        name: &str,
+        max_batch: usize,
+        write: impl Fn(&[T]) -> Result<(), StoreError> + Send + 'static,
+    ) -> Self {
+        let (queue, rx) = mpsc::channel::<(Vec<T>, Reply)>();
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut total = first.0.len();
+                    let mut batch = vec![first];
+                    while total < max_batch {
+                        match rx.try_recv() {
+                            Ok(next) => {
+                                total += next.0.len();
+                                batch.push(next);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let (items, replies): (Vec<Vec<T>>, Vec<Reply>) = batch.into_iter().unzip();
+                    let all: Vec<T> = items.into_iter().flatten().collect();
+                    let result = write(&all);
+                    for reply in replies {
+                        // The requester may have gone away (client disconnected): nothing to tell.
+                        let _ = reply.send(result.clone());
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the {name} thread: {e}");
+        }
+        Self { queue }
+    }
+
+    /// Writes `items`; resolves once their transaction has committed.
+    pub async fn submit(&self, items: Vec<T>) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.queue
+            .send((items, tx))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
 /// Batches `ingest` calls onto a writer thread.
 #[derive(Debug, Clone)]
 pub struct GroupCommitter {
-    queue: mpsc::Sender<(Vec<Alert>, Reply)>,
+    batcher: Batcher<Alert>,
 }
 
 impl GroupCommitter {
@@ -33,45 +100,16 @@ impl GroupCommitter {
     /// # });
     /// ```
     pub fn start(store: Arc<dyn Store>) -> Self {
-        let (queue, rx) = mpsc::channel::<(Vec<Alert>, Reply)>();
-        let spawned = std::thread::Builder::new()
-            .name("alertd-store-writer".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    let mut total = batch[0].0.len();
-                    while total < MAX_BATCH_ALERTS {
-                        match rx.try_recv() {
-                            Ok(next) => {
-                                total += next.0.len();
-                                batch.push(next);
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    let (alerts, replies): (Vec<Vec<Alert>>, Vec<Reply>) =
-                        batch.into_iter().unzip();
-                    let all: Vec<Alert> = alerts.into_iter().flatten().collect();
-                    let result = store.ingest(&all);
-                    for reply in replies {
-                        // The requester may have gone away (client disconnected): nothing to tell.
-                        let _ = reply.send(result.clone());
-                    }
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot start the store writer thread: {e}");
+        Self {
+            batcher: Batcher::start("alertd-ingest-writer", MAX_BATCH_ALERTS, move |alerts| {
+                store.ingest(alerts)
+            }),
         }
-        Self { queue }
     }
 
     /// Stores `alerts` durably; resolves once their transaction has committed.
     pub async fn ingest(&self, alerts: Vec<Alert>) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.queue
-            .send((alerts, tx))
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.batcher.submit(alerts).await
     }
 }
 

@@ -114,6 +114,19 @@ pub struct OutboxMessage {
     pub updated_at: Timestamp,
 }
 
+/// A notification to record: the log entry for a (receiver, group) and its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Receiver name.
+    pub receiver: String,
+    /// Group key.
+    pub group_key: String,
+    /// The new notification-log entry.
+    pub entry: NflogEntry,
+    /// Messages for the outbox.
+    pub messages: Vec<NewMessage>,
+}
+
 /// How a send attempt ended, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptRecord {
@@ -167,7 +180,14 @@ pub trait Store: Send + Sync + 'static {
     fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError>;
     /// The last notification for a (receiver, group).
     fn nflog(&self, receiver: &str, group_key: &str) -> Result<Option<NflogEntry>, StoreError>;
-    /// Writes the log entry and the outbox messages in one transaction; returns their ids.
+    /// Writes notification-log entries and their outbox messages, all in one transaction;
+    /// returns how many messages were written.
+    fn record_notifications(
+        &self,
+        batch: &[Notification],
+        now: Timestamp,
+    ) -> Result<usize, StoreError>;
+    /// One notification (see [`Store::record_notifications`]).
     fn record_notification(
         &self,
         receiver: &str,
@@ -175,18 +195,30 @@ pub trait Store: Send + Sync + 'static {
         entry: &NflogEntry,
         messages: &[NewMessage],
         now: Timestamp,
-    ) -> Result<Vec<i64>, StoreError>;
+    ) -> Result<usize, StoreError> {
+        let n = Notification {
+            receiver: receiver.to_owned(),
+            group_key: group_key.to_owned(),
+            entry: entry.clone(),
+            messages: messages.to_vec(),
+        };
+        self.record_notifications(std::slice::from_ref(&n), now)
+    }
     /// Pending messages due at `now`, oldest first.
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
     /// When the next pending message is due.
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
-    /// Records an attempt's result.
+    /// Records attempts' results (outbox id, result, when), in one transaction.
+    fn record_attempts(&self, batch: &[(i64, AttemptRecord, Timestamp)]) -> Result<(), StoreError>;
+    /// Records one attempt's result.
     fn record_attempt(
         &self,
         id: i64,
         record: &AttemptRecord,
         now: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.record_attempts(&[(id, record.clone(), now)])
+    }
     /// Applies a status callback; false when no message has that SID.
     fn update_delivery(
         &self,

@@ -6,10 +6,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{AttemptRecord, OutboxMessage, OutboxState, Store, StoreError, StoreStats, migrations};
+use super::{
+    AttemptRecord, Notification, OutboxMessage, OutboxState, Store, StoreError, StoreStats,
+    migrations,
+};
 use crate::pipeline::alert::{Alert, Fingerprint};
 use crate::pipeline::dedup::NflogEntry;
-use crate::pipeline::notify::{Channel, NewMessage};
+use crate::pipeline::notify::Channel;
 use crate::pipeline::silence::SilenceRecord;
 use crate::time::Timestamp;
 
@@ -204,42 +207,46 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    fn record_notification(
+    fn record_notifications(
         &self,
-        receiver: &str,
-        group_key: &str,
-        entry: &NflogEntry,
-        messages: &[NewMessage],
+        batch: &[Notification],
         now: Timestamp,
-    ) -> Result<Vec<i64>, StoreError> {
-        let entry_json = serde_json::to_string(entry).map_err(|e| json_err(&e))?;
+    ) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO nflog (receiver, group_key, entry, sent_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (receiver, group_key) DO UPDATE SET entry = excluded.entry, sent_at = excluded.sent_at",
-            params![receiver, group_key, entry_json, entry.sent_at.0],
-        )?;
-        let mut ids = Vec::with_capacity(messages.len());
+        let mut written = 0;
         {
-            let mut stmt = tx.prepare_cached(
+            let mut log = tx.prepare_cached(
+                "INSERT INTO nflog (receiver, group_key, entry, sent_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (receiver, group_key) DO UPDATE SET entry = excluded.entry, sent_at = excluded.sent_at",
+            )?;
+            let mut outbox = tx.prepare_cached(
                 "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at, next_attempt_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
             )?;
-            for m in messages {
-                stmt.execute(params![
-                    receiver,
-                    group_key,
-                    m.channel.as_str(),
-                    m.to,
-                    m.body,
-                    now.0
+            for n in batch {
+                let entry_json = serde_json::to_string(&n.entry).map_err(|e| json_err(&e))?;
+                log.execute(params![
+                    n.receiver,
+                    n.group_key,
+                    entry_json,
+                    n.entry.sent_at.0
                 ])?;
-                ids.push(tx.last_insert_rowid());
+                for m in &n.messages {
+                    outbox.execute(params![
+                        n.receiver,
+                        n.group_key,
+                        m.channel.as_str(),
+                        m.to,
+                        m.body,
+                        now.0
+                    ])?;
+                    written += 1;
+                }
             }
         }
         tx.commit()?;
-        Ok(ids)
+        Ok(written)
     }
 
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
@@ -264,30 +271,29 @@ impl Store for SqliteStore {
         Ok(next.map(Timestamp))
     }
 
-    fn record_attempt(
-        &self,
-        id: i64,
-        record: &AttemptRecord,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        match record {
-            AttemptRecord::Sent { sid, status } => conn.execute(
-                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
-                 error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
-                params![id, sid, status, now.0],
-            )?,
-            AttemptRecord::Retry { next_attempt_at, code, error } => conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,
-                 updated_at = ?5 WHERE id = ?1",
-                params![id, next_attempt_at.0, code, error, now.0],
-            )?,
-            AttemptRecord::Failed { code, error } => conn.execute(
-                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?2, error = ?3,
-                 updated_at = ?4 WHERE id = ?1",
-                params![id, code, error, now.0],
-            )?,
-        };
+    fn record_attempts(&self, batch: &[(i64, AttemptRecord, Timestamp)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (id, record, now) in batch {
+            match record {
+                AttemptRecord::Sent { sid, status } => tx.execute(
+                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
+                     error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
+                    params![id, sid, status, now.0],
+                )?,
+                AttemptRecord::Retry { next_attempt_at, code, error } => tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,
+                     updated_at = ?5 WHERE id = ?1",
+                    params![id, next_attempt_at.0, code, error, now.0],
+                )?,
+                AttemptRecord::Failed { code, error } => tx.execute(
+                    "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?2, error = ?3,
+                     updated_at = ?4 WHERE id = ?1",
+                    params![id, code, error, now.0],
+                )?,
+            };
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -385,6 +391,7 @@ pub fn fingerprint_from_column(v: i64) -> Fingerprint {
 mod tests {
     use super::*;
     use crate::pipeline::alert::LabelSet;
+    use crate::pipeline::notify::NewMessage;
 
     fn alert(name: &str, at: i64, ends_at: Option<i64>) -> Alert {
         Alert {
@@ -453,10 +460,11 @@ mod tests {
                 body: "hi".into(),
             },
         ];
-        let ids = s
+        let written = s
             .record_notification("r", "g", &entry, &msgs, Timestamp(5))
             .unwrap();
-        assert_eq!(ids.len(), 2);
+        assert_eq!(written, 2);
+        let ids = [1, 2];
         assert_eq!(s.nflog("r", "g").unwrap(), Some(entry));
         assert_eq!(s.next_outbox_due().unwrap(), Some(Timestamp(5)));
         assert_eq!(s.due_outbox(Timestamp(4), 10).unwrap().len(), 0);
