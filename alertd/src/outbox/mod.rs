@@ -23,7 +23,7 @@ const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Rows fetched per pass.
 const BATCH: usize = 64;
 /// Sends in progress at once (across all From numbers; each still paced by the rate limiter).
-pub const MAX_IN_FLIGHT: usize = 8;
+pub const MAX_IN_FLIGHT: usize = 32;
 
 /// Sends outbox messages.
 pub struct OutboxWorker {

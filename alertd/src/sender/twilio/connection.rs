@@ -12,7 +12,7 @@ use tokio_rustls::rustls::pki_types::ServerName;
 /// Largest response accepted (Twilio's are a few KiB).
 const MAX_RESPONSE: usize = 256 * 1024;
 /// Idle connections kept.
-const MAX_IDLE: usize = 8;
+const MAX_IDLE: usize = 32;
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
