@@ -1,0 +1,70 @@
+//! An owned, fixed-size resource SID.
+
+use core::fmt;
+
+/// A Twilio resource SID such as `SM...` or `CA...` (two letters and 32 hex digits), stored inline
+/// so an [`Outcome`](super::Outcome) is `Copy` and outlives the response buffer.
+///
+/// ```
+/// use twilio_core::outcome::Sid;
+///
+/// let sid = Sid::new("SM0123456789abcdef0123456789abcdef").unwrap();
+/// assert_eq!(sid.as_str(), "SM0123456789abcdef0123456789abcdef");
+/// assert_eq!(sid.prefix(), "SM");
+/// assert!(Sid::new("SM 'quoted'").is_none());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sid {
+    bytes: [u8; Sid::MAX_LEN],
+    len: u8,
+}
+
+impl Sid {
+    /// Longest SID accepted; Twilio's are exactly this long.
+    pub const MAX_LEN: usize = 34;
+
+    /// Copies `text` if it is 1 to 34 ASCII letters and digits.
+    pub fn new(text: &str) -> Option<Self> {
+        let src = text.as_bytes();
+        if src.is_empty() || src.len() > Self::MAX_LEN || !src.iter().all(u8::is_ascii_alphanumeric)
+        {
+            return None;
+        }
+        let mut bytes = [0u8; Self::MAX_LEN];
+        bytes[..src.len()].copy_from_slice(src);
+        Some(Sid {
+            bytes,
+            len: u8::try_from(src.len()).ok()?,
+        })
+    }
+
+    /// The SID text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII alphanumerics are ever stored.
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// The two-letter type prefix (`SM`, `MM`, `CA`, ...), or less for a shorter SID.
+    pub fn prefix(&self) -> &str {
+        self.as_str().get(..2).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Sid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Sid").field(&self.as_str()).finish()
+    }
+}
+
+impl fmt::Display for Sid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Sid {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.as_str());
+    }
+}

@@ -1,0 +1,185 @@
+//! Resource status enums, exactly as the v2010 OpenAPI spec lists them, with an `Unknown` fallback.
+//!
+//! A status Twilio adds later parses as `Unknown` instead of failing the whole response.
+
+use core::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+macro_rules! status_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this version does not know (or a missing field).
+            #[default]
+            Unknown,
+        }
+
+        impl $name {
+            /// Parses Twilio's spelling; anything unrecognised is `Unknown`.
+            pub fn from_wire(text: &[u8]) -> Self {
+                match text {
+                    $( $text => Self::$variant, )*
+                    _ => Self::Unknown,
+                }
+            }
+
+            /// Twilio's spelling, or `"unknown"` for `Unknown`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    // The literals are ASCII byte strings from this file.
+                    $( Self::$variant => match core::str::from_utf8($text) { Ok(s) => s, Err(_) => "" }, )*
+                    Self::Unknown => "unknown",
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a status string")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(v.as_bytes()))
+                    }
+                    fn visit_unit<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                    fn visit_none<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+status_enum! {
+    /// `message_enum_status` from the v2010 spec.
+    ///
+    /// ```
+    /// use twilio_core::response::MessageStatus;
+    ///
+    /// assert_eq!(MessageStatus::from_wire(b"partially_delivered"), MessageStatus::PartiallyDelivered);
+    /// assert_eq!(MessageStatus::from_wire(b"teleported"), MessageStatus::Unknown);
+    /// assert_eq!(MessageStatus::Queued.as_str(), "queued");
+    /// ```
+    MessageStatus {
+        /// `queued`: waiting to be sent.
+        Queued = b"queued",
+        /// `sending`: being handed to the carrier.
+        Sending = b"sending",
+        /// `sent`: the carrier accepted it.
+        Sent = b"sent",
+        /// `failed`: not sent (see `error_code`).
+        Failed = b"failed",
+        /// `delivered`: the carrier confirmed delivery.
+        Delivered = b"delivered",
+        /// `undelivered`: the carrier could not deliver it (see `error_code`).
+        Undelivered = b"undelivered",
+        /// `receiving`: an inbound message being received.
+        Receiving = b"receiving",
+        /// `received`: an inbound message was received.
+        Received = b"received",
+        /// `accepted`: a Messaging Service accepted it.
+        Accepted = b"accepted",
+        /// `scheduled`: scheduled for later.
+        Scheduled = b"scheduled",
+        /// `read`: read by the recipient (channels that report it).
+        Read = b"read",
+        /// `partially_delivered`: some segments were delivered.
+        PartiallyDelivered = b"partially_delivered",
+        /// `canceled`: a scheduled message was canceled.
+        Canceled = b"canceled",
+    }
+}
+
+status_enum! {
+    /// `call_enum_status` from the v2010 spec.
+    ///
+    /// ```
+    /// use twilio_core::response::CallStatus;
+    ///
+    /// assert_eq!(CallStatus::from_wire(b"no-answer"), CallStatus::NoAnswer);
+    /// assert_eq!(CallStatus::InProgress.as_str(), "in-progress");
+    /// ```
+    CallStatus {
+        /// `queued`: waiting to be placed.
+        Queued = b"queued",
+        /// `ringing`: the callee's phone is ringing.
+        Ringing = b"ringing",
+        /// `in-progress`: answered and ongoing.
+        InProgress = b"in-progress",
+        /// `completed`: answered and ended normally.
+        Completed = b"completed",
+        /// `busy`: the callee was busy.
+        Busy = b"busy",
+        /// `failed`: the call could not be placed.
+        Failed = b"failed",
+        /// `no-answer`: nobody answered.
+        NoAnswer = b"no-answer",
+        /// `canceled`: canceled while queued or ringing.
+        Canceled = b"canceled",
+    }
+}
+
+status_enum! {
+    /// `AnsweredBy` from answering machine detection.
+    ///
+    /// ```
+    /// use twilio_core::response::AnsweredBy;
+    ///
+    /// assert_eq!(AnsweredBy::from_wire(b"machine_end_beep"), AnsweredBy::MachineEndBeep);
+    /// ```
+    AnsweredBy {
+        /// `human`.
+        Human = b"human",
+        /// `machine_start` (`MachineDetection=Enable`).
+        MachineStart = b"machine_start",
+        /// `machine_end_beep` (`DetectMessageEnd`).
+        MachineEndBeep = b"machine_end_beep",
+        /// `machine_end_silence` (`DetectMessageEnd`).
+        MachineEndSilence = b"machine_end_silence",
+        /// `machine_end_other` (`DetectMessageEnd`).
+        MachineEndOther = b"machine_end_other",
+        /// `fax`.
+        Fax = b"fax",
+    }
+}
+
+impl MessageStatus {
+    /// True for statuses after which the message's state no longer changes.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered | Self::Undelivered | Self::Failed | Self::Read | Self::Canceled
+        )
+    }
+}
+
+impl CallStatus {
+    /// True once the call has ended, for whatever reason.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Busy | Self::Failed | Self::NoAnswer | Self::Canceled
+        )
+    }
+}
