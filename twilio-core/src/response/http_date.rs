@@ -31,7 +31,11 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let year = digits(&t[12..16])?;
-    let (hour, minute, second) = (digits(&t[17..19])?, digits(&t[20..22])?, digits(&t[23..25])?);
+    let (hour, minute, second) = (
+        digits(&t[17..19])?,
+        digits(&t[20..22])?,
+        digits(&t[23..25])?,
+    );
     if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }

@@ -273,7 +273,9 @@ impl<'b> ResponseParser<'b> {
     /// Consumes chunk framing and data from `rest`; returns the bytes used.
     fn feed_chunked(&mut self, chunk: Chunked, rest: &[u8]) -> Result<usize, ResponseError> {
         if let Chunked::Data { remaining } = chunk {
-            let take = usize::try_from(remaining).unwrap_or(usize::MAX).min(rest.len());
+            let take = usize::try_from(remaining)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
             self.store(&rest[..take])?;
             let remaining = remaining - take as u64;
             self.state = State::Chunked(if remaining == 0 {
@@ -292,7 +294,11 @@ impl<'b> ResponseParser<'b> {
                     self.state = State::Complete;
                     return Ok(i + 1);
                 }
-                Step::SizeDone(0) => chunk = Chunked::Trailer { at_line_start: true },
+                Step::SizeDone(0) => {
+                    chunk = Chunked::Trailer {
+                        at_line_start: true,
+                    }
+                }
                 Step::SizeDone(size) => {
                     let required = usize::try_from(size)
                         .ok()

@@ -82,23 +82,34 @@ pub struct MessageStatusCallback<'a> {
 impl<'a> MessageStatusCallback<'a> {
     /// Reads a status callback body.
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self, FormError> {
-        let [sid, sms_sid, status, sms_status, code, account, from, to, service, dlr, api] =
-            first_values(
-                FormBody::new(body),
-                [
-                    "MessageSid",
-                    "SmsSid",
-                    "MessageStatus",
-                    "SmsStatus",
-                    "ErrorCode",
-                    "AccountSid",
-                    "From",
-                    "To",
-                    "MessagingServiceSid",
-                    "RawDlrDoneDate",
-                    "ApiVersion",
-                ],
-            );
+        let [
+            sid,
+            sms_sid,
+            status,
+            sms_status,
+            code,
+            account,
+            from,
+            to,
+            service,
+            dlr,
+            api,
+        ] = first_values(
+            FormBody::new(body),
+            [
+                "MessageSid",
+                "SmsSid",
+                "MessageStatus",
+                "SmsStatus",
+                "ErrorCode",
+                "AccountSid",
+                "From",
+                "To",
+                "MessagingServiceSid",
+                "RawDlrDoneDate",
+                "ApiVersion",
+            ],
+        );
         let mut s = Scratch::new(scratch);
         let view = MessageStatusCallback {
             message_sid: required(&mut s, sid.or(sms_sid), "MessageSid")?,
@@ -154,7 +165,17 @@ pub struct InboundSms<'a> {
 impl<'a> InboundSms<'a> {
     /// Reads an inbound message body.
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self, FormError> {
-        let [sid, sms_sid, from, to, text, media, segments, account, service] = first_values(
+        let [
+            sid,
+            sms_sid,
+            from,
+            to,
+            text,
+            media,
+            segments,
+            account,
+            service,
+        ] = first_values(
             FormBody::new(body),
             [
                 "MessageSid",
@@ -227,29 +248,38 @@ pub struct CallStatusCallback<'a> {
 impl<'a> CallStatusCallback<'a> {
     /// Reads a call status callback body.
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self, FormError> {
-        let [sid, status, answered, duration, code, seq, from, to, account, direction, time] =
-            first_values(
-                FormBody::new(body),
-                [
-                    "CallSid",
-                    "CallStatus",
-                    "AnsweredBy",
-                    "CallDuration",
-                    "ErrorCode",
-                    "SequenceNumber",
-                    "From",
-                    "To",
-                    "AccountSid",
-                    "Direction",
-                    "Timestamp",
-                ],
-            );
+        let [
+            sid,
+            status,
+            answered,
+            duration,
+            code,
+            seq,
+            from,
+            to,
+            account,
+            direction,
+            time,
+        ] = first_values(
+            FormBody::new(body),
+            [
+                "CallSid",
+                "CallStatus",
+                "AnsweredBy",
+                "CallDuration",
+                "ErrorCode",
+                "SequenceNumber",
+                "From",
+                "To",
+                "AccountSid",
+                "Direction",
+                "Timestamp",
+            ],
+        );
         let mut s = Scratch::new(scratch);
         let view = CallStatusCallback {
             call_sid: required(&mut s, sid, "CallSid")?,
-            call_status: CallStatus::from_wire(
-                required(&mut s, status, "CallStatus")?.as_bytes(),
-            ),
+            call_status: CallStatus::from_wire(required(&mut s, status, "CallStatus")?.as_bytes()),
             answered_by: optional(&mut s, answered, "AnsweredBy")?
                 .map(|a| AnsweredBy::from_wire(a.as_bytes())),
             call_duration: number(duration, "CallDuration")?,

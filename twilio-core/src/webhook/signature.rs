@@ -278,12 +278,7 @@ fn signature_matches(
 ) -> Result<bool, SignatureError> {
     let parts = UrlParts::parse(url).ok_or(SignatureError::InvalidUrl)?;
     let base = [parts.without_port(), parts.with_port()];
-    let forms = [
-        base[0],
-        base[1],
-        base[0].whatwg(),
-        base[1].whatwg(),
-    ];
+    let forms = [base[0], base[1], base[0].whatwg(), base[1].whatwg()];
     let count = if parts.query_needs_whatwg() { 4 } else { 2 };
     let mut macs = [
         AnyMac::new(algorithm, key),
@@ -315,13 +310,16 @@ impl AnyMac {
         // HMAC takes keys of any length, so `new_from_slice` cannot fail; the fallbacks only
         // keep this free of panics.
         match algorithm {
-            Algorithm::HmacSha1 => AnyMac::Sha1(
-                Hmac::<Sha1>::new_from_slice(key).unwrap_or_else(|_| Hmac::new(&hmac::digest::generic_array::GenericArray::default())),
-            ),
-            Algorithm::HmacSha256 => AnyMac::Sha256(
-                Hmac::<Sha256>::new_from_slice(key)
-                    .unwrap_or_else(|_| Hmac::new(&hmac::digest::generic_array::GenericArray::default())),
-            ),
+            Algorithm::HmacSha1 => {
+                AnyMac::Sha1(Hmac::<Sha1>::new_from_slice(key).unwrap_or_else(|_| {
+                    Hmac::new(&hmac::digest::generic_array::GenericArray::default())
+                }))
+            }
+            Algorithm::HmacSha256 => {
+                AnyMac::Sha256(Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| {
+                    Hmac::new(&hmac::digest::generic_array::GenericArray::default())
+                }))
+            }
         }
     }
 

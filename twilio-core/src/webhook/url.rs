@@ -140,8 +140,20 @@ mod tests {
 
     #[test]
     fn whatwg_detection() {
-        assert!(UrlParts::parse("https://h/?a=It's").unwrap().query_needs_whatwg());
-        assert!(!UrlParts::parse("https://h/it's?a=1").unwrap().query_needs_whatwg());
-        assert!(!UrlParts::parse("https://h/?a=1#it's").unwrap().query_needs_whatwg());
+        assert!(
+            UrlParts::parse("https://h/?a=It's")
+                .unwrap()
+                .query_needs_whatwg()
+        );
+        assert!(
+            !UrlParts::parse("https://h/it's?a=1")
+                .unwrap()
+                .query_needs_whatwg()
+        );
+        assert!(
+            !UrlParts::parse("https://h/?a=1#it's")
+                .unwrap()
+                .query_needs_whatwg()
+        );
     }
 }
