@@ -2,34 +2,26 @@
 
 use crate::outcome::Delay;
 
+const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+/// Days before the first of each month in a common year.
+const DAYS_BEFORE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
 /// Seconds since the Unix epoch of an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
-/// Only the fixed form RFC 9110 requires senders to use; obsolete forms give `None`.
-pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<i64> {
+/// Only the fixed form RFC 9110 requires senders to use, and only years 1970 to 2105 so the
+/// arithmetic stays in `u32` (64-bit division is a library call on a Cortex-M0); anything else
+/// gives `None`.
+pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
     // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 bytes.
-    let t: &[u8; 29] = text.get(..29)?.try_into().ok()?;
-    if text.len() != 29 || t[3] != b',' || t[4] != b' ' || t[7] != b' ' || t[11] != b' ' {
+    let t: &[u8; 29] = text.try_into().ok()?;
+    if t[3] != b',' || t[4] != b' ' || t[7] != b' ' || t[11] != b' ' {
         return None;
     }
     if t[16] != b' ' || t[19] != b':' || t[22] != b':' || &t[25..] != b" GMT" {
         return None;
     }
+    let month = MONTHS.chunks_exact(3).position(|m| m == &t[8..11])?;
     let day = digits(&t[5..7])?;
-    let month = match &t[8..11] {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
-        _ => return None,
-    };
     let year = digits(&t[12..16])?;
     let (hour, minute, second) = (
         digits(&t[17..19])?,
@@ -39,25 +31,24 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<i64> {
     if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    if !(1970..=2105).contains(&year) {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leaps_before = |y: u32| y / 4 - y / 100 + y / 400;
+    let days = 365 * (year - 1970) + leaps_before(year - 1) - leaps_before(1969)
+        + DAYS_BEFORE[month]
+        + u32::from(leap && month >= 2)
+        + day
+        - 1;
+    days.checked_mul(86_400)?
+        .checked_add(hour * 3600 + minute * 60 + second)
 }
 
-fn digits(text: &[u8]) -> Option<i64> {
-    text.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+fn digits(text: &[u8]) -> Option<u32> {
+    text.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
     })
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// The delay a `Retry-After` value asks for.
@@ -75,8 +66,7 @@ pub(crate) fn retry_after(value: &[u8], date: Option<&[u8]>) -> Option<Delay> {
     }
     let at = parse_imf_fixdate(value)?;
     let now = parse_imf_fixdate(date?.trim_ascii())?;
-    let secs = at.saturating_sub(now).clamp(0, i64::from(u32::MAX));
-    Some(Delay::from_secs(u32::try_from(secs).unwrap_or(u32::MAX)))
+    Some(Delay::from_secs(at.saturating_sub(now)))
 }
 
 #[cfg(test)]
@@ -90,6 +80,15 @@ mod tests {
             Some(784_111_777)
         );
         assert_eq!(parse_imf_fixdate(b"Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_imf_fixdate(b"Sun, 22 Nov 2026 19:40:12 GMT"),
+            Some(1_795_376_412)
+        );
+        assert_eq!(
+            parse_imf_fixdate(b"Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
+        assert_eq!(parse_imf_fixdate(b"Thu, 01 Jan 1969 00:00:00 GMT"), None);
         assert_eq!(parse_imf_fixdate(b"Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(parse_imf_fixdate(b"Sun, 06 Foo 1994 08:49:37 GMT"), None);
     }

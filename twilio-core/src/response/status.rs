@@ -23,21 +23,24 @@ macro_rules! status_enum {
         }
 
         impl $name {
+            // A table rather than a `match` on byte strings: a fraction of the code on a
+            // Cortex-M0, where every `match` arm became its own comparison.
+            const WIRE: &'static [(&'static str, $name)] = &[ $( ($text, $name::$variant), )* ];
+
             /// Parses Twilio's spelling; anything unrecognised is `Unknown`.
             pub fn from_wire(text: &[u8]) -> Self {
-                match text {
-                    $( $text => Self::$variant, )*
-                    _ => Self::Unknown,
-                }
+                Self::WIRE
+                    .iter()
+                    .find(|(wire, _)| wire.as_bytes() == text)
+                    .map_or(Self::Unknown, |&(_, status)| status)
             }
 
             /// Twilio's spelling, or `"unknown"` for `Unknown`.
             pub fn as_str(self) -> &'static str {
-                match self {
-                    // The literals are ASCII byte strings from this file.
-                    $( Self::$variant => match core::str::from_utf8($text) { Ok(s) => s, Err(_) => "" }, )*
-                    Self::Unknown => "unknown",
-                }
+                Self::WIRE
+                    .iter()
+                    .find(|(_, status)| *status == self)
+                    .map_or("unknown", |&(wire, _)| wire)
             }
         }
 
@@ -83,31 +86,31 @@ status_enum! {
     /// ```
     MessageStatus {
         /// `queued`: waiting to be sent.
-        Queued = b"queued",
+        Queued = "queued",
         /// `sending`: being handed to the carrier.
-        Sending = b"sending",
+        Sending = "sending",
         /// `sent`: the carrier accepted it.
-        Sent = b"sent",
+        Sent = "sent",
         /// `failed`: not sent (see `error_code`).
-        Failed = b"failed",
+        Failed = "failed",
         /// `delivered`: the carrier confirmed delivery.
-        Delivered = b"delivered",
+        Delivered = "delivered",
         /// `undelivered`: the carrier could not deliver it (see `error_code`).
-        Undelivered = b"undelivered",
+        Undelivered = "undelivered",
         /// `receiving`: an inbound message being received.
-        Receiving = b"receiving",
+        Receiving = "receiving",
         /// `received`: an inbound message was received.
-        Received = b"received",
+        Received = "received",
         /// `accepted`: a Messaging Service accepted it.
-        Accepted = b"accepted",
+        Accepted = "accepted",
         /// `scheduled`: scheduled for later.
-        Scheduled = b"scheduled",
+        Scheduled = "scheduled",
         /// `read`: read by the recipient (channels that report it).
-        Read = b"read",
+        Read = "read",
         /// `partially_delivered`: some segments were delivered.
-        PartiallyDelivered = b"partially_delivered",
+        PartiallyDelivered = "partially_delivered",
         /// `canceled`: a scheduled message was canceled.
-        Canceled = b"canceled",
+        Canceled = "canceled",
     }
 }
 
@@ -122,21 +125,21 @@ status_enum! {
     /// ```
     CallStatus {
         /// `queued`: waiting to be placed.
-        Queued = b"queued",
+        Queued = "queued",
         /// `ringing`: the callee's phone is ringing.
-        Ringing = b"ringing",
+        Ringing = "ringing",
         /// `in-progress`: answered and ongoing.
-        InProgress = b"in-progress",
+        InProgress = "in-progress",
         /// `completed`: answered and ended normally.
-        Completed = b"completed",
+        Completed = "completed",
         /// `busy`: the callee was busy.
-        Busy = b"busy",
+        Busy = "busy",
         /// `failed`: the call could not be placed.
-        Failed = b"failed",
+        Failed = "failed",
         /// `no-answer`: nobody answered.
-        NoAnswer = b"no-answer",
+        NoAnswer = "no-answer",
         /// `canceled`: canceled while queued or ringing.
-        Canceled = b"canceled",
+        Canceled = "canceled",
     }
 }
 
@@ -150,17 +153,17 @@ status_enum! {
     /// ```
     AnsweredBy {
         /// `human`.
-        Human = b"human",
+        Human = "human",
         /// `machine_start` (`MachineDetection=Enable`).
-        MachineStart = b"machine_start",
+        MachineStart = "machine_start",
         /// `machine_end_beep` (`DetectMessageEnd`).
-        MachineEndBeep = b"machine_end_beep",
+        MachineEndBeep = "machine_end_beep",
         /// `machine_end_silence` (`DetectMessageEnd`).
-        MachineEndSilence = b"machine_end_silence",
+        MachineEndSilence = "machine_end_silence",
         /// `machine_end_other` (`DetectMessageEnd`).
-        MachineEndOther = b"machine_end_other",
+        MachineEndOther = "machine_end_other",
         /// `fax`.
-        Fax = b"fax",
+        Fax = "fax",
     }
 }
 
