@@ -38,13 +38,15 @@
 
 mod delay;
 mod error_code;
+mod scan;
 mod sid;
 
 pub use delay::Delay;
 pub use error_code::{ErrorClass, ErrorCode};
 pub use sid::Sid;
 
-use crate::response::{CallStatus, Created, MessageStatus, Response, TwilioError};
+use crate::response::{CallStatus, MessageStatus, Response};
+use scan::Summary;
 
 /// The status of the resource a request created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,13 +119,12 @@ impl Outcome {
     /// Classifies a complete response (see the table in [`crate::outcome`]).
     pub fn from_response(response: &Response<'_>) -> Outcome {
         let status = response.status;
+        // Bodies that are not JSON (HTML error pages) classify by HTTP status alone.
+        let summary = scan::summary(response.body);
         if response.is_success() {
-            return accepted(response.body);
+            return accepted(summary);
         }
-        let code = TwilioError::from_json(response.body)
-            .ok()
-            .and_then(|e| e.code)
-            .map(ErrorCode);
+        let code = summary.code.map(ErrorCode);
         let retry = Outcome::Retry {
             after: response.retry_after,
             code,
@@ -176,14 +177,11 @@ impl Outcome {
     }
 }
 
-fn accepted(body: &[u8]) -> Outcome {
-    let created = Created::from_json(body).unwrap_or_default();
-    let sid = created.sid.and_then(Sid::new);
-    let status = match (sid.as_ref().map(Sid::prefix), created.status) {
-        (Some("CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s.as_bytes())),
-        (Some("SM" | "MM"), Some(s)) => {
-            ResourceStatus::Message(MessageStatus::from_wire(s.as_bytes()))
-        }
+fn accepted(summary: Summary<'_>) -> Outcome {
+    let sid = summary.sid.and_then(Sid::from_bytes);
+    let status = match (sid.as_ref().map(Sid::prefix), summary.status) {
+        (Some("CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s)),
+        (Some("SM" | "MM"), Some(s)) => ResourceStatus::Message(MessageStatus::from_wire(s)),
         _ => ResourceStatus::Unknown,
     };
     Outcome::Accepted { sid, status }

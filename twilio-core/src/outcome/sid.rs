@@ -25,7 +25,11 @@ impl Sid {
 
     /// Copies `text` if it is 1 to 34 ASCII letters and digits.
     pub fn new(text: &str) -> Option<Self> {
-        let src = text.as_bytes();
+        Self::from_bytes(text.as_bytes())
+    }
+
+    /// Copies `src` if it is 1 to 34 ASCII letters and digits.
+    pub fn from_bytes(src: &[u8]) -> Option<Self> {
         if src.is_empty() || src.len() > Self::MAX_LEN || !src.iter().all(u8::is_ascii_alphanumeric)
         {
             return None;

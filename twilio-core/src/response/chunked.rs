@@ -44,13 +44,13 @@ impl Chunked {
     pub(crate) fn step(self, b: u8) -> Step {
         match self {
             Chunked::Size { value, digits } => match (b as char).to_digit(16) {
-                Some(d) => match value.checked_mul(16) {
-                    Some(v) if digits < 16 => Step::Next(Chunked::Size {
-                        value: v | u64::from(d),
-                        digits: digits + 1,
-                    }),
-                    _ => Step::Invalid,
-                },
+                // Sixteen hex digits fill a u64; a shift keeps 64-bit multiplication out of
+                // Cortex-M0 builds.
+                Some(d) if digits < 16 => Step::Next(Chunked::Size {
+                    value: value << 4 | u64::from(d),
+                    digits: digits + 1,
+                }),
+                Some(_) => Step::Invalid,
                 None if digits == 0 => Step::Invalid,
                 None => match b {
                     b';' | b' ' | b'\t' => Step::Next(Chunked::Extension { value }),

@@ -34,9 +34,11 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
     if !(1970..=2105).contains(&year) {
         return None;
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let leaps_before = |y: u32| y / 4 - y / 100 + y / 400;
-    let days = 365 * (year - 1970) + leaps_before(year - 1) - leaps_before(1969)
+    // In 1970..=2105 every fourth year is a leap year except 2100, so no division is needed.
+    let leap = year.trailing_zeros() >= 2 && year != 2100;
+    let leaps_before = ((year - 1) >> 2) - (1969 >> 2) - u32::from(year > 2100);
+    let days = 365 * (year - 1970)
+        + leaps_before
         + DAYS_BEFORE[month]
         + u32::from(leap && month >= 2)
         + day
@@ -89,6 +91,15 @@ mod tests {
             Some(1_835_438_400)
         );
         assert_eq!(parse_imf_fixdate(b"Thu, 01 Jan 1969 00:00:00 GMT"), None);
+        // Across the one non-leap century in range.
+        assert_eq!(
+            parse_imf_fixdate(b"Mon, 01 Mar 2100 00:00:00 GMT"),
+            Some(4_107_542_400)
+        );
+        assert_eq!(
+            parse_imf_fixdate(b"Sat, 01 Jan 2105 00:00:00 GMT"),
+            Some(4_260_211_200)
+        );
         assert_eq!(parse_imf_fixdate(b"Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(parse_imf_fixdate(b"Sun, 06 Foo 1994 08:49:37 GMT"), None);
     }

@@ -28,6 +28,5 @@ mod status;
 
 pub use json_str::{JsonStr, UnescapeError};
 pub use parser::{MAX_HEADERS, Progress, Response, ResponseError, ResponseParser};
-pub(crate) use resource::Created;
 pub use resource::{Call, Message, ResourceError, TwilioError};
 pub use status::{AnsweredBy, CallStatus, MessageStatus};

@@ -206,16 +206,3 @@ impl<'a> TwilioError<'a> {
         from_json(body, "error")
     }
 }
-
-/// Just what classification needs from a 2xx body: SID and status text.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-pub(crate) struct Created<'a> {
-    pub(crate) sid: Option<&'a str>,
-    pub(crate) status: Option<&'a str>,
-}
-
-impl<'a> Created<'a> {
-    pub(crate) fn from_json(body: &'a [u8]) -> Result<Self, ResourceError> {
-        from_json(body, "created resource")
-    }
-}
