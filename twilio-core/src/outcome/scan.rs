@@ -82,7 +82,7 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let mut n = 0u32;
         while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
-            n = n.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+            n = crate::response::decimal::push_digit(n, d)?;
             self.pos += 1;
         }
         (self.pos > start && matches!(self.skip_ws(), Some(b',' | b'}'))).then_some(n)

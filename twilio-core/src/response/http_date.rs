@@ -43,14 +43,12 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
         + u32::from(leap && month >= 2)
         + day
         - 1;
-    days.checked_mul(86_400)?
-        .checked_add(hour * 3600 + minute * 60 + second)
+    // At most 2105-12-31 23:59:60, which is below u32::MAX.
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 fn digits(text: &[u8]) -> Option<u32> {
-    text.iter().try_fold(0u32, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })
+    super::decimal::parse_u32(text)
 }
 
 /// The delay a `Retry-After` value asks for.
@@ -60,11 +58,9 @@ fn digits(text: &[u8]) -> Option<u32> {
 pub(crate) fn retry_after(value: &[u8], date: Option<&[u8]>) -> Option<Delay> {
     let value = value.trim_ascii();
     if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-        // Longer than u32 seconds (136 years) saturates rather than failing.
-        let secs = value.iter().try_fold(0u32, |acc, &b| {
-            acc.checked_mul(10)?.checked_add(u32::from(b - b'0'))
-        });
-        return Some(Delay::from_secs(secs.unwrap_or(u32::MAX)));
+        // More seconds than a u32 holds (136 years) saturates rather than failing.
+        let secs = super::decimal::parse_u32(value).unwrap_or(u32::MAX);
+        return Some(Delay::from_secs(secs));
     }
     let at = parse_imf_fixdate(value)?;
     let now = parse_imf_fixdate(date?.trim_ascii())?;

@@ -20,6 +20,7 @@
 //! ```
 
 mod chunked;
+pub(crate) mod decimal;
 mod http_date;
 mod json_str;
 mod parser;

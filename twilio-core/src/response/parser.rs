@@ -459,15 +459,7 @@ fn check_prefix(buf: &[u8]) -> Result<(), ResponseError> {
 }
 
 fn parse_content_length(value: &[u8]) -> Result<usize, ResponseError> {
-    if value.is_empty() {
-        return Err(ResponseError::InvalidContentLength);
-    }
-    value.iter().try_fold(0usize, |acc, &b| {
-        if !b.is_ascii_digit() {
-            return Err(ResponseError::InvalidContentLength);
-        }
-        acc.checked_mul(10)
-            .and_then(|v| v.checked_add(usize::from(b - b'0')))
-            .ok_or(ResponseError::InvalidContentLength)
-    })
+    super::decimal::parse_u32(value)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(ResponseError::InvalidContentLength)
 }
