@@ -266,3 +266,44 @@ fn errors_are_specific() {
         Err(SignatureError::TooManyParams { max: 256 })
     );
 }
+
+#[test]
+fn large_bodies_sort_the_same_way_as_small_ones() {
+    use base64::Engine;
+    use hmac::Mac;
+    let url = "https://example.com/hook";
+    let reference = |pairs: &[(&str, &str)]| {
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let signed: String = sorted.iter().fold(url.to_owned(), |s, (k, v)| s + k + v);
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"key").unwrap();
+        mac.update(signed.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    };
+    // 100 pairs (past the 64 sorted on the stack), with repeats and escapes; and 50 (on it).
+    let pairs: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("k{}", i % 37), format!("+v {}", i % 11)))
+        .collect();
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for n in [100, 50] {
+        let subset = &refs[..n];
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(subset)
+            .finish();
+        let expected = reference(subset);
+        let from_pairs = compute(b"key", url, Params::Pairs(subset), Algorithm::HmacSha1).unwrap();
+        let from_form = compute(
+            b"key",
+            url,
+            Params::Form(FormBody::new(body.as_bytes())),
+            Algorithm::HmacSha1,
+        )
+        .unwrap();
+        assert_eq!(from_pairs.as_str(), expected, "{n} pairs");
+        assert_eq!(from_form.as_str(), expected, "{n} pairs, form");
+    }
+}

@@ -6,8 +6,9 @@
 //! auth token (HMAC-SHA256 with a webhook shared key). JSON bodies are not signed as parameters:
 //! the URL carries `bodySHA256=<hex SHA-256 of the body>` and only the URL is signed.
 //!
-//! Sorting happens without a heap by repeatedly picking the smallest pair above the last one
-//! taken, so a body may carry at most [`MAX_PARAMS`] pairs.
+//! Sorting happens without a heap: up to 64 pairs are sorted in a stack array; larger bodies are
+//! walked by repeatedly picking the smallest pair above the last one taken (quadratic, so a body
+//! may carry at most [`MAX_PARAMS`] pairs).
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -448,6 +449,15 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The bytes themselves when no decoding is needed.
+    fn plain(self) -> Option<&'a [u8]> {
+        match self {
+            Text::Form(e) if !e.is_plain() => None,
+            Text::Form(e) => Some(e.raw()),
+            Text::Plain(p) => Some(p),
+        }
+    }
+
     fn feed(self, feeder: &mut Feeder<'_>) {
         match self {
             Text::Form(e) if !e.is_plain() => e.bytes().for_each(|b| feeder.byte(b)),
@@ -459,10 +469,16 @@ impl<'a> Text<'a> {
 
 type Pair<'a> = (Text<'a>, Text<'a>);
 
+fn cmp_text(a: Text<'_>, b: Text<'_>) -> Ordering {
+    // Most names, and many values, have no escapes: compare them as plain slices.
+    match (a.plain(), b.plain()) {
+        (Some(a), Some(b)) => a.cmp(b),
+        _ => a.bytes().cmp(b.bytes()),
+    }
+}
+
 fn cmp_pair(a: Pair<'_>, b: Pair<'_>) -> Ordering {
-    a.0.bytes()
-        .cmp(b.0.bytes())
-        .then_with(|| a.1.bytes().cmp(b.1.bytes()))
+    cmp_text(a.0, b.0).then_with(|| cmp_text(a.1, b.1))
 }
 
 fn for_each_pair<'a>(params: Params<'a>, mut f: impl FnMut(Pair<'a>)) {
@@ -477,6 +493,10 @@ fn for_each_pair<'a>(params: Params<'a>, mut f: impl FnMut(Pair<'a>)) {
     }
 }
 
+/// Pairs sorted on the stack when there are at most this many (every Twilio webhook);
+/// larger bodies fall back to a slower selection that needs no space at all.
+const SORT_ON_STACK: usize = 64;
+
 /// Feeds the sorted, de-duplicated pairs to every MAC.
 fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureError> {
     let mut count = 0usize;
@@ -485,6 +505,37 @@ fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureE
         return Err(SignatureError::TooManyParams { max: MAX_PARAMS });
     }
     let mut feeder = Feeder::new(macs);
+    if count <= SORT_ON_STACK {
+        let empty = (Text::Plain(&[]), Text::Plain(&[]));
+        let mut pairs = [empty; SORT_ON_STACK];
+        let mut n = 0;
+        for_each_pair(params, |pair| {
+            if let Some(slot) = pairs.get_mut(n) {
+                *slot = pair;
+                n += 1;
+            }
+        });
+        let pairs = &mut pairs[..n];
+        pairs.sort_unstable_by(|a, b| cmp_pair(*a, *b));
+        let mut last: Option<Pair<'_>> = None;
+        for &pair in pairs.iter() {
+            // A repeated identical pair is signed once.
+            if last.is_none_or(|l| cmp_pair(pair, l) != Ordering::Equal) {
+                pair.0.feed(&mut feeder);
+                pair.1.feed(&mut feeder);
+            }
+            last = Some(pair);
+        }
+    } else {
+        feed_by_selection(&mut feeder, params, count);
+    }
+    feeder.flush();
+    Ok(())
+}
+
+/// Feeds pairs in order by repeatedly taking the smallest above the last one fed: quadratic,
+/// but needs no buffer.
+fn feed_by_selection(feeder: &mut Feeder<'_>, params: Params<'_>, count: usize) {
     let mut last: Option<Pair<'_>> = None;
     for _ in 0..count {
         let mut next: Option<Pair<'_>> = None;
@@ -495,10 +546,8 @@ fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureE
             }
         });
         let Some(pair) = next else { break };
-        pair.0.feed(&mut feeder);
-        pair.1.feed(&mut feeder);
+        pair.0.feed(feeder);
+        pair.1.feed(feeder);
         last = Some(pair);
     }
-    feeder.flush();
-    Ok(())
 }
