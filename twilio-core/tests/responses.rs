@@ -1,6 +1,6 @@
 //! Recorded-style Twilio responses fed whole, one byte at a time and split at every offset.
 
-use twilio_core::outcome::{Delay, ErrorCode, Outcome, ResourceStatus, Sid};
+use twilio_core::outcome::{Delay, ErrorCode, Outcome, ResourceSid, ResourceStatus};
 use twilio_core::response::{
     Call, CallStatus, Message, MessageStatus, Progress, ResponseError, ResponseParser, TwilioError,
 };
@@ -88,7 +88,7 @@ fn message_201() {
     assert_eq!(
         p.outcome,
         Outcome::Accepted {
-            sid: Sid::new(MSG_SID),
+            sid: ResourceSid::new(MSG_SID),
             status: ResourceStatus::Message(MessageStatus::Queued)
         }
     );
@@ -105,7 +105,7 @@ fn call_201() {
     assert_eq!(
         p.outcome,
         Outcome::Accepted {
-            sid: Sid::new(CALL_SID),
+            sid: ResourceSid::new(CALL_SID),
             status: ResourceStatus::Call(CallStatus::Queued)
         }
     );

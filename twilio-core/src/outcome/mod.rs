@@ -38,12 +38,12 @@
 
 mod delay;
 mod error_code;
+mod resource_sid;
 mod scan;
-mod sid;
 
 pub use delay::Delay;
 pub use error_code::{ErrorClass, ErrorCode};
-pub use sid::Sid;
+pub use resource_sid::ResourceSid;
 
 use crate::response::{CallStatus, MessageStatus, Response};
 use scan::Summary;
@@ -69,7 +69,7 @@ pub enum Outcome {
     /// Twilio took the request. Never retry it.
     Accepted {
         /// The new resource's SID, when the body carried one.
-        sid: Option<Sid>,
+        sid: Option<ResourceSid>,
         /// Its initial status.
         status: ResourceStatus,
     },
@@ -178,8 +178,8 @@ impl Outcome {
 }
 
 fn accepted(summary: Summary<'_>) -> Outcome {
-    let sid = summary.sid.and_then(Sid::from_bytes);
-    let status = match (sid.as_ref().map(Sid::prefix), summary.status) {
+    let sid = summary.sid.and_then(ResourceSid::from_bytes);
+    let status = match (sid.as_ref().map(ResourceSid::prefix), summary.status) {
         (Some("CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s)),
         (Some("SM" | "MM"), Some(s)) => ResourceStatus::Message(MessageStatus::from_wire(s)),
         _ => ResourceStatus::Unknown,
