@@ -214,6 +214,17 @@ pub fn validate(
 }
 
 /// [`validate`] with a chosen algorithm (see [`Algorithm::from_settings_header`]).
+///
+/// ```
+/// use twilio_core::webhook::{Algorithm, Params, compute, validate_with};
+///
+/// let url = "https://gw.example.net/twilio/status";
+/// let params = Params::Pairs(&[("MessageStatus", "delivered")]);
+/// let sig = compute(b"shared-key", url, params, Algorithm::HmacSha256).unwrap();
+/// assert_eq!(sig.as_str().len(), 44);
+/// assert!(validate_with(b"shared-key", url, params, sig.as_str(), Algorithm::HmacSha256).is_ok());
+/// assert!(validate_with(b"shared-key", url, params, sig.as_str(), Algorithm::HmacSha1).is_err());
+/// ```
 pub fn validate_with(
     key: &[u8],
     url: &str,
