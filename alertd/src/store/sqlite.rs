@@ -279,7 +279,7 @@ impl Store for SqliteStore {
                 AttemptRecord::Sent { sid, status } => tx.execute(
                     "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
                      error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
-                    params![id, sid, status, now.0],
+                    params![id, (!sid.is_empty()).then_some(sid), status, now.0],
                 )?,
                 AttemptRecord::Retry { next_attempt_at, code, error } => tx.execute(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,

@@ -1,13 +1,12 @@
 //! `POST /twilio/status`: Twilio's status callbacks. The `X-Twilio-Signature` is checked
 //! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
 
-mod signature;
-
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use twilio_core::webhook::{Algorithm, FormBody, Params, compute, validate};
 
 use crate::ingest::errors::ApiError;
 use crate::ingest::{ApiState, read_body};
@@ -41,14 +40,28 @@ impl WebhookAuth {
         }
     }
 
-    /// Whether `signature` signs `params` for the callback URL.
-    pub fn verify(&self, params: &[(String, String)], signature: &str) -> bool {
-        signature::is_valid(&self.auth_token, &self.callback_url, params, signature)
+    /// Whether `signature` signs this form `body` for the callback URL (twilio-core's
+    /// validator: the helper libraries' algorithm, constant-time compare).
+    pub fn verify(&self, body: &[u8], signature: &str) -> bool {
+        validate(
+            self.auth_token.as_bytes(),
+            &self.callback_url,
+            Params::Form(FormBody::new(body)),
+            signature,
+        )
+        .is_ok()
     }
 
-    /// The signature Twilio would send (for tests and the simulator side).
-    pub fn sign(&self, params: &[(String, String)]) -> String {
-        signature::compute(&self.auth_token, &self.callback_url, params)
+    /// The signature Twilio would send for `body` (for tests).
+    pub fn sign(&self, body: &[u8]) -> String {
+        compute(
+            self.auth_token.as_bytes(),
+            &self.callback_url,
+            Params::Form(FormBody::new(body)),
+            Algorithm::HmacSha1,
+        )
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default()
     }
 }
 
@@ -70,7 +83,7 @@ pub async fn status_callback(
             .get("x-twilio-signature")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if signature.is_empty() || !auth.verify(&params, signature) {
+        if signature.is_empty() || !auth.verify(&bytes, signature) {
             tracing::warn!("status callback with a missing or wrong X-Twilio-Signature refused");
             return Err(ApiError::Forbidden(
                 "X-Twilio-Signature does not match".into(),

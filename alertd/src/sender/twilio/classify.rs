@@ -1,140 +1,89 @@
-//! Turns Twilio's answer into one of the four outcomes the outbox acts on.
-
-use std::time::Duration;
+//! Turns Twilio's answer into one of the four outcomes the outbox acts on, through
+//! twilio-core's response parser and `Outcome` classification (the contract the devices use).
 
 use serde::Deserialize;
+use twilio_core::outcome::{Outcome, ResourceStatus};
+use twilio_core::response::{Progress, Response, ResponseParser};
 
 use crate::sender::SendOutcome;
 
 #[derive(Deserialize)]
-struct Answer {
-    #[serde(default)]
-    sid: Option<String>,
-    #[serde(default)]
-    status: Option<serde_json::Value>,
-    #[serde(default)]
-    code: Option<i64>,
+struct ErrorText {
     #[serde(default)]
     message: Option<String>,
 }
 
-/// Errors caused by alertd's own configuration (credentials, sender identity).
-const MISCONFIGURED: &[i64] = &[20003, 20005, 20404, 21212, 21603, 21606, 21659, 21608];
-/// Errors worth retrying.
-const RETRYABLE: &[i64] = &[20429, 21611];
+/// The human-readable part of an error body (`message`), else the start of the body.
+fn reason(status: u16, body: &[u8]) -> String {
+    let message = serde_json::from_slice::<ErrorText>(body)
+        .ok()
+        .and_then(|e| e.message);
+    message.unwrap_or_else(|| {
+        format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(body.get(..200).unwrap_or(body))
+        )
+    })
+}
 
-/// Classifies a whole raw HTTP response.
+/// Classifies a complete parsed response.
+pub fn from_response(resp: &Response<'_>) -> SendOutcome {
+    let code = |c: Option<twilio_core::outcome::ErrorCode>| c.map(|c| i64::from(c.0));
+    match Outcome::from_response(resp) {
+        Outcome::Accepted { sid, status } => SendOutcome::Accepted {
+            // A 2xx is never retried, even without a readable SID: a duplicate alert is avoided.
+            sid: sid.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            status: match status {
+                ResourceStatus::Message(s) => s.as_str().to_owned(),
+                ResourceStatus::Call(s) => s.as_str().to_owned(),
+                _ => "unknown".to_owned(),
+            },
+        },
+        Outcome::Retry { after, code: c } => SendOutcome::Retry {
+            after: after.map(twilio_core::outcome::Delay::to_duration),
+            code: code(c).or(Some(i64::from(resp.status))),
+            reason: reason(resp.status, resp.body),
+        },
+        Outcome::Rejected { code: c } => SendOutcome::Rejected {
+            code: code(c).or(Some(i64::from(resp.status))),
+            reason: reason(resp.status, resp.body),
+        },
+        Outcome::Misconfigured { code: c } => SendOutcome::Misconfigured {
+            code: code(c).or(Some(i64::from(resp.status))),
+            reason: reason(resp.status, resp.body),
+        },
+        _ => SendOutcome::Retry {
+            after: None,
+            code: None,
+            reason: "unclassified response".into(),
+        },
+    }
+}
+
+/// Parses and classifies a whole raw HTTP response.
 ///
 /// ```
 /// use alertd::sender::{SendOutcome, twilio::classify::classify_raw};
 /// let raw = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 15\r\n\r\n{\"code\": 20429}";
 /// assert!(matches!(classify_raw(raw), SendOutcome::Retry { after: Some(d), code: Some(20429), .. } if d.as_secs() == 3));
+/// let ok = b"HTTP/1.1 201 Created\r\nContent-Length: 60\r\n\r\n{\"sid\": \"SM0123456789abcdef0123456789abcdef\", \"status\": \"queued\"}";
+/// assert!(matches!(classify_raw(ok), SendOutcome::Accepted { .. }));
 /// ```
 pub fn classify_raw(raw: &[u8]) -> SendOutcome {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    let Ok(httparse::Status::Complete(head_len)) = resp.parse(raw) else {
-        return SendOutcome::Retry {
+    let mut buf = vec![0u8; raw.len().max(1024)];
+    let mut parser = ResponseParser::new(&mut buf);
+    let complete = match parser.feed(raw) {
+        Ok(Progress::Complete { .. }) => true,
+        Ok(Progress::Partial) => matches!(parser.finish(), Ok(Progress::Complete { .. })),
+        Err(_) => false,
+    };
+    match parser.response() {
+        Some(resp) if complete => from_response(&resp),
+        _ => SendOutcome::Retry {
             after: None,
             code: None,
             reason: "unreadable HTTP response".into(),
-        };
-    };
-    let status = resp.code.unwrap_or(0);
-    let header = |name: &str| {
-        resp.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
-    };
-    let retry_after = header("retry-after")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let raw_body = raw.get(head_len..).unwrap_or_default();
-    let body = if header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
-    {
-        dechunk(raw_body)
-    } else {
-        raw_body.to_vec()
-    };
-    classify(status, &body, retry_after)
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(body.get(..line_end).unwrap_or_default())
-            .ok()
-            .and_then(|t| usize::from_str_radix(t.split(';').next().unwrap_or("").trim(), 16).ok())
-            .unwrap_or(0);
-        let rest = body.get(line_end + 2..).unwrap_or_default();
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.extend_from_slice(rest.get(..size).unwrap_or_default());
-        body = rest.get(size + 2..).unwrap_or_default();
-    }
-    out
-}
-
-/// Classifies an HTTP status and body.
-///
-/// ```
-/// use alertd::sender::{SendOutcome, twilio::classify::classify};
-/// let ok = classify(201, br#"{"sid": "SM0123", "status": "queued"}"#, None);
-/// assert_eq!(ok, SendOutcome::Accepted { sid: "SM0123".into(), status: "queued".into() });
-/// assert!(matches!(classify(400, br#"{"code": 21211, "message": "bad To", "status": 400}"#, None),
-///     SendOutcome::Rejected { code: Some(21211), .. }));
-/// assert!(matches!(classify(429, br#"{"code": 20429}"#, None), SendOutcome::Retry { .. }));
-/// ```
-pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> SendOutcome {
-    let answer: Option<Answer> = serde_json::from_slice(body).ok();
-    let code = answer.as_ref().and_then(|a| a.code);
-    let reason = answer
-        .as_ref()
-        .and_then(|a| a.message.clone())
-        .unwrap_or_else(|| {
-            format!(
-                "HTTP {status}: {}",
-                String::from_utf8_lossy(body.get(..200).unwrap_or(body))
-            )
-        });
-    if (200..300).contains(&status) {
-        let sid = answer.as_ref().and_then(|a| a.sid.clone());
-        let state = answer
-            .as_ref()
-            .and_then(|a| a.status.as_ref())
-            .and_then(|s| s.as_str().map(str::to_owned));
-        return match sid {
-            Some(sid) => SendOutcome::Accepted {
-                sid,
-                status: state.unwrap_or_else(|| "queued".into()),
-            },
-            // A success without a SID cannot be tracked; treat it as a transient fault.
-            None => SendOutcome::Retry {
-                after: retry_after,
-                code: None,
-                reason: format!("HTTP {status} without a sid"),
-            },
-        };
-    }
-    if status == 429 || status >= 500 || code.is_some_and(|c| RETRYABLE.contains(&c)) {
-        return SendOutcome::Retry {
-            after: retry_after,
-            code: code.or(Some(i64::from(status))),
-            reason,
-        };
-    }
-    if status == 401 || status == 403 || code.is_some_and(|c| MISCONFIGURED.contains(&c)) {
-        return SendOutcome::Misconfigured {
-            code: code.or(Some(i64::from(status))),
-            reason,
-        };
-    }
-    SendOutcome::Rejected {
-        code: code.or(Some(i64::from(status))),
-        reason,
+        },
     }
 }
 
@@ -142,44 +91,61 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Send
 mod tests {
     use super::*;
 
+    fn raw(status: &str, body: &str) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
     #[test]
     fn classes() {
         assert!(matches!(
-            classify(503, b"oops", Some(Duration::from_secs(3))),
+            classify_raw(&raw("503 Service Unavailable", "oops")),
             SendOutcome::Retry {
-                after: Some(_),
                 code: Some(503),
                 ..
             }
         ));
         assert!(matches!(
-            classify(401, br#"{"code": 20003, "message": "Authenticate"}"#, None),
+            classify_raw(&raw(
+                "401 Unauthorized",
+                r#"{"code": 20003, "message": "Authenticate"}"#
+            )),
             SendOutcome::Misconfigured {
                 code: Some(20003),
                 ..
             }
         ));
-        assert!(matches!(
-            classify(400, br#"{"code": 21606, "message": "not owned"}"#, None),
-            SendOutcome::Misconfigured { .. }
+        let rejected = classify_raw(&raw(
+            "400 Bad Request",
+            r#"{"code": 21211, "message": "The 'To' number is not valid."}"#,
         ));
+        assert_eq!(
+            rejected,
+            SendOutcome::Rejected {
+                code: Some(21211),
+                reason: "The 'To' number is not valid.".into()
+            }
+        );
         assert!(matches!(
-            classify(400, br#"{"code": 21610}"#, None),
+            classify_raw(&raw("400 Bad Request", r#"{"code": 21610}"#)),
             SendOutcome::Rejected {
                 code: Some(21610),
                 ..
             }
         ));
+        assert!(
+            matches!(
+                classify_raw(&raw("201 Created", "{}")),
+                SendOutcome::Accepted { .. }
+            ),
+            "2xx is never retried"
+        );
         assert!(matches!(
-            classify(201, b"{}", None),
+            classify_raw(b"garbage"),
             SendOutcome::Retry { .. }
-        ));
-        assert!(matches!(
-            classify(404, b"", None),
-            SendOutcome::Rejected {
-                code: Some(404),
-                ..
-            }
         ));
     }
 }

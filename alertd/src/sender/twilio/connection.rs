@@ -8,9 +8,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::ServerName;
+use twilio_core::response::{Progress, Response, ResponseParser};
 
 /// Largest response accepted (Twilio's are a few KiB).
-const MAX_RESPONSE: usize = 256 * 1024;
+const MAX_RESPONSE: usize = 64 * 1024;
 /// Idle connections kept.
 const MAX_IDLE: usize = 32;
 
@@ -36,15 +37,6 @@ pub enum TransportError {
     /// The response is not HTTP/1.1 we can read, or is too large.
     #[error("malformed or oversized response")]
     Invalid,
-}
-
-/// A complete response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawResponse {
-    /// The whole response as received (head and body, body possibly chunked).
-    pub bytes: Vec<u8>,
-    /// Whether the server allows reusing the connection.
-    pub keep_alive: bool,
 }
 
 /// Where requests go.
@@ -154,16 +146,30 @@ impl Pool {
         Ok(Box::new(tls))
     }
 
-    /// Sends `request` and reads one response, on an idle connection if there is one.
-    pub async fn exchange(&self, request: &[u8]) -> Result<RawResponse, TransportError> {
+    /// Sends `request`, reads one response with twilio-core's parser and hands it to `read`,
+    /// on an idle connection if there is one.
+    pub async fn exchange<R>(
+        &self,
+        request: &[u8],
+        read: impl Fn(&Response<'_>) -> R,
+    ) -> Result<R, TransportError> {
+        let mut buf = vec![0u8; MAX_RESPONSE];
         let reused = self
             .idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
         if let Some(mut conn) = reused {
-            match tokio::time::timeout(self.timeout, exchange_on(&mut conn, request)).await {
-                Ok(Ok(resp)) => return Ok(self.keep(conn, resp)),
+            match tokio::time::timeout(
+                self.timeout,
+                exchange_on(&mut conn, request, &mut buf, &read),
+            )
+            .await
+            {
+                Ok(Ok((r, keep_alive))) => {
+                    self.keep(conn, keep_alive);
+                    return Ok(r);
+                }
                 // The server closed the idle connection before answering: nothing was
                 // processed, so the request goes again on a fresh connection.
                 Ok(Err(Attempt::ClosedBeforeResponse)) => {}
@@ -172,22 +178,29 @@ impl Pool {
             }
         }
         let mut conn = self.connect().await?;
-        match tokio::time::timeout(self.timeout, exchange_on(&mut conn, request)).await {
-            Ok(Ok(resp)) => Ok(self.keep(conn, resp)),
+        match tokio::time::timeout(
+            self.timeout,
+            exchange_on(&mut conn, request, &mut buf, &read),
+        )
+        .await
+        {
+            Ok(Ok((r, keep_alive))) => {
+                self.keep(conn, keep_alive);
+                Ok(r)
+            }
             Ok(Err(Attempt::ClosedBeforeResponse)) => Err(TransportError::Reset),
             Ok(Err(Attempt::Failed(e))) => Err(e),
             Err(_) => Err(TransportError::Timeout),
         }
     }
 
-    fn keep(&self, conn: Box<dyn Stream>, resp: RawResponse) -> RawResponse {
-        if resp.keep_alive {
+    fn keep(&self, conn: Box<dyn Stream>, keep_alive: bool) {
+        if keep_alive {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             if idle.len() < MAX_IDLE {
                 idle.push(conn);
             }
         }
-        resp
     }
 }
 
@@ -196,107 +209,37 @@ enum Attempt {
     Failed(TransportError),
 }
 
-async fn exchange_on(conn: &mut Box<dyn Stream>, request: &[u8]) -> Result<RawResponse, Attempt> {
+async fn exchange_on<R>(
+    conn: &mut Box<dyn Stream>,
+    request: &[u8],
+    buf: &mut [u8],
+    read: &impl Fn(&Response<'_>) -> R,
+) -> Result<(R, bool), Attempt> {
     if conn.write_all(request).await.is_err() || conn.flush().await.is_err() {
         return Err(Attempt::ClosedBeforeResponse);
     }
-    let mut buf = Vec::with_capacity(4096);
+    let mut parser = ResponseParser::new(buf);
     let mut chunk = [0u8; 8192];
+    let mut received = 0usize;
     loop {
         let n = match conn.read(&mut chunk).await {
-            Ok(0) | Err(_) if buf.is_empty() => return Err(Attempt::ClosedBeforeResponse),
-            Ok(0) | Err(_) => return Err(Attempt::Failed(TransportError::Reset)),
+            Ok(0) | Err(_) if received == 0 => return Err(Attempt::ClosedBeforeResponse),
+            Ok(0) => match parser.finish() {
+                Ok(Progress::Complete { .. }) => break,
+                _ => return Err(Attempt::Failed(TransportError::Reset)),
+            },
+            Err(_) => return Err(Attempt::Failed(TransportError::Reset)),
             Ok(n) => n,
         };
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        if buf.len() > MAX_RESPONSE {
-            return Err(Attempt::Failed(TransportError::Invalid));
-        }
-        match response_complete(&buf) {
-            Ok(Some(keep_alive)) => {
-                return Ok(RawResponse {
-                    bytes: buf,
-                    keep_alive,
-                });
-            }
-            Ok(None) => {}
-            Err(()) => return Err(Attempt::Failed(TransportError::Invalid)),
+        received += n;
+        match parser.feed(chunk.get(..n).unwrap_or_default()) {
+            Ok(Progress::Complete { .. }) => break,
+            Ok(Progress::Partial) => {}
+            Err(_) => return Err(Attempt::Failed(TransportError::Invalid)),
         }
     }
-}
-
-/// `Some(keep_alive)` once `buf` holds a whole response.
-fn response_complete(buf: &[u8]) -> Result<Option<bool>, ()> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    let head_len = match resp.parse(buf).map_err(|_| ())? {
-        httparse::Status::Complete(n) => n,
-        httparse::Status::Partial => return Ok(None),
-    };
-    let header = |name: &str| {
-        resp.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
-    };
-    let keep_alive = header("connection").is_none_or(|v| v != "close");
-    let body = buf.get(head_len..).unwrap_or_default();
-    if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        return Ok(chunked_complete(body)?.then_some(keep_alive));
-    }
-    match header("content-length") {
-        Some(len) => {
-            let len: usize = len.parse().map_err(|_| ())?;
-            Ok((body.len() >= len).then_some(keep_alive))
-        }
-        // No length: the body ends when the server closes; we never get here with Twilio.
-        None => Err(()),
-    }
-}
-
-fn chunked_complete(mut body: &[u8]) -> Result<bool, ()> {
-    loop {
-        let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") else {
-            return Ok(false);
-        };
-        let size_text = std::str::from_utf8(body.get(..line_end).ok_or(())?).map_err(|_| ())?;
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| ())?;
-        let rest = body.get(line_end + 2..).ok_or(())?;
-        if size == 0 {
-            // Trailers end with an empty line.
-            return Ok(rest.windows(2).any(|w| w == b"\r\n"));
-        }
-        if rest.len() < size + 2 {
-            return Ok(false);
-        }
-        body = rest.get(size + 2..).ok_or(())?;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn completeness() {
-        assert_eq!(
-            response_complete(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{"),
-            Ok(None)
-        );
-        assert_eq!(
-            response_complete(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"),
-            Ok(Some(true))
-        );
-        assert_eq!(
-            response_complete(
-                b"HTTP/1.1 201 Created\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-            ),
-            Ok(Some(false))
-        );
-        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
-        assert_eq!(response_complete(chunked), Ok(Some(true)));
-        assert_eq!(response_complete(&chunked[..chunked.len() - 2]), Ok(None));
-        assert!(response_complete(b"garbage\r\n\r\n").is_err());
-    }
+    let resp = parser
+        .response()
+        .ok_or(Attempt::Failed(TransportError::Invalid))?;
+    Ok((read(&resp), resp.keep_alive))
 }

@@ -138,8 +138,8 @@ impl TwilioSender {
                 };
             }
         };
-        match self.pool.exchange(&bytes).await {
-            Ok(resp) => classify::classify_raw(&resp.bytes),
+        match self.pool.exchange(&bytes, classify::from_response).await {
+            Ok(outcome) => outcome,
             Err(TransportError::Tls) => SendOutcome::Retry {
                 after: None,
                 code: None,
