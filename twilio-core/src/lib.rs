@@ -2,6 +2,9 @@
 //!
 //! Callers hand this crate byte slices and a `now`; it hands back bytes to send or typed states.
 //! - [`buf`]: the caller-owned-buffer writer every encoder uses.
+//! - [`text`]: SMS segments, smart encoding, fitting to a segment budget, alert templates.
+//! - [`twiml`]: a no-heap TwiML writer for voice calls.
+//! - [`alerting`]: threshold evaluation with hysteresis, debounce, cooldown and severities.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -13,3 +16,4 @@ extern crate std;
 mod fmt;
 
 pub mod buf;
+pub mod text;
