@@ -17,3 +17,4 @@ mod fmt;
 
 pub mod buf;
 pub mod text;
+pub mod twiml;
