@@ -18,3 +18,4 @@ mod fmt;
 pub mod buf;
 pub mod text;
 pub mod twiml;
+pub mod alerting;
