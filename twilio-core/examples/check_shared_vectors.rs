@@ -20,10 +20,10 @@ fn load(dir: &Path, name: &str) -> Result<Value, String> {
 
 /// Compares one field; records a mismatch.
 fn expect(failures: &mut Vec<String>, case: &str, key: &str, got: &Value, want: Option<&Value>) {
-    if let Some(want) = want {
-        if got != want {
-            failures.push(format!("{case}: {key}: got {got}, want {want}"));
-        }
+    if let Some(want) = want
+        && got != want
+    {
+        failures.push(format!("{case}: {key}: got {got}, want {want}"));
     }
 }
 
@@ -41,7 +41,13 @@ fn check_segments(dir: &Path, failures: &mut Vec<String>) -> Result<usize, Strin
             original
         };
         if let Some(want) = case.get("smart_encoded_body") {
-            expect(failures, name, "smart_encoded_body", &Value::from(body), Some(want));
+            expect(
+                failures,
+                name,
+                "smart_encoded_body",
+                &Value::from(body),
+                Some(want),
+            );
         }
         let count = segments::count(body);
         let parts: Vec<_> = segments::split(body).collect();
@@ -58,7 +64,10 @@ fn check_segments(dir: &Path, failures: &mut Vec<String>) -> Result<usize, Strin
             ("totalSize", Value::from(count.total_bits())),
             ("characters", Value::from(characters)),
             ("unicodeScalars", Value::from(original.chars().count())),
-            ("utf16_code_units", Value::from(original.encode_utf16().count())),
+            (
+                "utf16_code_units",
+                Value::from(original.encode_utf16().count()),
+            ),
             ("per_segment_payload_chars", Value::from(per_segment)),
         ];
         for source in ["expected", "oracle"] {
@@ -82,7 +91,9 @@ fn check_segments(dir: &Path, failures: &mut Vec<String>) -> Result<usize, Strin
 
 fn check_charset(dir: &Path, failures: &mut Vec<String>) -> Result<usize, String> {
     let data = load(dir, "gsm7_charset.json")?;
-    let chars = data["chars"].as_array().ok_or("gsm7_charset.json: no chars")?;
+    let chars = data["chars"]
+        .as_array()
+        .ok_or("gsm7_charset.json: no chars")?;
     for entry in chars {
         let c = entry["char"]
             .as_str()
@@ -94,7 +105,11 @@ fn check_charset(dir: &Path, failures: &mut Vec<String>) -> Result<usize, String
         if gsm7::septets(c) != Some(want) || units != usize::from(want) {
             failures.push(format!(
                 "gsm7 {:?} ({}): septets {:?}, vector says {} units, extension {}",
-                c, entry["unicode"], gsm7::septets(c), units, extension
+                c,
+                entry["unicode"],
+                gsm7::septets(c),
+                units,
+                extension
             ));
         }
     }
@@ -113,13 +128,17 @@ fn check_charset(dir: &Path, failures: &mut Vec<String>) -> Result<usize, String
 
 fn check_smart_map(dir: &Path, failures: &mut Vec<String>) -> Result<usize, String> {
     let data = load(dir, "smart_encoding_map.json")?;
-    let map = data["map"].as_array().ok_or("smart_encoding_map.json: no map")?;
+    let map = data["map"]
+        .as_array()
+        .ok_or("smart_encoding_map.json: no map")?;
     for entry in map {
         let from = entry["from"]
             .as_str()
             .and_then(|s| s.chars().next())
             .ok_or("smart_encoding_map.json: entry without from")?;
-        let to = entry["to"].as_str().ok_or("smart_encoding_map.json: entry without to")?;
+        let to = entry["to"]
+            .as_str()
+            .ok_or("smart_encoding_map.json: entry without to")?;
         if smart_encoding::replacement(from) != Some(to) {
             failures.push(format!(
                 "smart encoding {}: got {:?}, want {to:?}",
@@ -141,6 +160,9 @@ fn check_smart_map(dir: &Path, failures: &mut Vec<String>) -> Result<usize, Stri
     Ok(map.len())
 }
 
+/// One vectors file's check: the number of cases, mismatches pushed to the list.
+type Check = fn(&Path, &mut Vec<String>) -> Result<usize, String>;
+
 fn main() -> ExitCode {
     let Some(dir) = std::env::args().nth(1) else {
         eprintln!("usage: check_shared_vectors <vectors dir>");
@@ -148,7 +170,7 @@ fn main() -> ExitCode {
     };
     let dir = Path::new(&dir);
     let mut failures = Vec::new();
-    let checks: [(&str, fn(&Path, &mut Vec<String>) -> Result<usize, String>); 3] = [
+    let checks: [(&str, Check); 3] = [
         ("segments.json", check_segments),
         ("gsm7_charset.json", check_charset),
         ("smart_encoding_map.json", check_smart_map),

@@ -15,7 +15,7 @@ extern crate std;
 #[macro_use]
 mod fmt;
 
+pub mod alerting;
 pub mod buf;
 pub mod text;
 pub mod twiml;
-pub mod alerting;

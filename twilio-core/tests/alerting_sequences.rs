@@ -1,8 +1,9 @@
 //! The evaluator over scripted reading sequences.
+// Test helpers outside #[test] fns may panic: a panic is a test failure here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use twilio_core::alerting::{
-    AlertEvent, Channel, Config, ConfigError, Debounce, Evaluator, Instant, Severity,
-    percent_move,
+    AlertEvent, Channel, Config, ConfigError, Debounce, Evaluator, Instant, Severity, percent_move,
 };
 
 /// Feeds `(seconds, value)` readings and returns the events with their times.
@@ -50,7 +51,13 @@ fn debounce_by_samples_ignores_spikes() {
     let mut e = Evaluator::new(config).unwrap();
     // Single and double spikes never last 3 samples; without hysteresis each crossing counts.
     let spikes = [95.0, 80.0, 95.0, 95.0, 80.0, 95.0, 80.0];
-    assert!(run(&mut e, spikes.into_iter().enumerate().map(|(i, v)| (i as u64, v))).is_empty());
+    assert!(
+        run(
+            &mut e,
+            spikes.into_iter().enumerate().map(|(i, v)| (i as u64, v))
+        )
+        .is_empty()
+    );
     let events = run(&mut e, [(10, 91.0), (11, 92.0), (12, 93.0), (13, 94.0)]);
     assert_eq!(kinds(&events), [("raised", Severity::Warning, 12)]);
 }
@@ -65,10 +72,16 @@ fn debounce_by_hold_time() {
         ..Config::rising(Some(90.0_f32), None, 0.0)
     };
     let mut e = Evaluator::new(config).unwrap();
-    let events = run(&mut e, [(0, 95.0), (10, 95.0), (20, 95.0), (29, 95.0), (30, 95.0)]);
+    let events = run(
+        &mut e,
+        [(0, 95.0), (10, 95.0), (20, 95.0), (29, 95.0), (30, 95.0)],
+    );
     assert_eq!(kinds(&events), [("raised", Severity::Warning, 30)]);
     // Clearing is debounced too: a 20 s dip does not clear.
-    let events = run(&mut e, [(40, 80.0), (60, 95.0), (70, 80.0), (99, 80.0), (100, 80.0)]);
+    let events = run(
+        &mut e,
+        [(40, 80.0), (60, 95.0), (70, 80.0), (99, 80.0), (100, 80.0)],
+    );
     assert_eq!(kinds(&events), [("cleared", Severity::Warning, 100)]);
 }
 
@@ -108,7 +121,10 @@ fn escalation_is_not_held_back_by_a_warning_cooldown() {
         ..Config::rising(Some(90.0_f32), Some(100.0), 1.0)
     };
     let mut e = Evaluator::new(config).unwrap();
-    let events = run(&mut e, [(0, 95.0), (10, 101.0), (20, 99.5), (30, 95.0), (40, 102.0)]);
+    let events = run(
+        &mut e,
+        [(0, 95.0), (10, 101.0), (20, 99.5), (30, 95.0), (40, 102.0)],
+    );
     assert_eq!(
         kinds(&events),
         [
@@ -144,7 +160,15 @@ fn falling_integer_readings() {
     let mut e = Evaluator::new(Config::falling(Some(3500_i32), Some(3300), 50)).unwrap();
     let events = run(
         &mut e,
-        [(0, 3700), (1, 3500), (2, 3520), (3, 3300), (4, 3340), (5, 3360), (6, 3551)],
+        [
+            (0, 3700),
+            (1, 3500),
+            (2, 3520),
+            (3, 3300),
+            (4, 3340),
+            (5, 3360),
+            (6, 3551),
+        ],
     );
     assert_eq!(
         kinds(&events),
@@ -209,9 +233,18 @@ fn clock_going_backwards_is_not_a_hold() {
 fn bad_configs_are_refused() {
     let err = |c: Config<f32>| Evaluator::new(c).unwrap_err();
     assert_eq!(err(Config::rising(None, None, 0.0)), ConfigError::NoLevels);
-    assert_eq!(err(Config::rising(Some(1.0), None, -1.0)), ConfigError::InvalidHysteresis);
-    assert_eq!(err(Config::rising(Some(1.0), None, f32::NAN)), ConfigError::InvalidHysteresis);
-    assert_eq!(err(Config::rising(Some(f32::NAN), None, 0.0)), ConfigError::InvalidLevel);
+    assert_eq!(
+        err(Config::rising(Some(1.0), None, -1.0)),
+        ConfigError::InvalidHysteresis
+    );
+    assert_eq!(
+        err(Config::rising(Some(1.0), None, f32::NAN)),
+        ConfigError::InvalidHysteresis
+    );
+    assert_eq!(
+        err(Config::rising(Some(f32::NAN), None, 0.0)),
+        ConfigError::InvalidLevel
+    );
     assert_eq!(
         err(Config::rising(Some(10.0), Some(5.0), 0.0)),
         ConfigError::CriticalBeforeWarning

@@ -1,4 +1,6 @@
 //! Property tests for the text module against a simple, obviously-correct std implementation.
+// Test helpers outside #[test] fns may panic: a panic is a test failure here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashSet;
 

@@ -119,8 +119,11 @@ impl<T: Reading> Config<T> {
         if self.warning.is_none() && self.critical.is_none() {
             return Err(ConfigError::NoLevels);
         }
-        // `!(a >= b)` rather than `a < b` so that NaN is rejected too.
-        if !(self.hysteresis >= T::zero()) {
+        // Written so that a NaN hysteresis (which compares as nothing) is rejected too.
+        if !matches!(
+            self.hysteresis.partial_cmp(&T::zero()),
+            Some(core::cmp::Ordering::Greater | core::cmp::Ordering::Equal)
+        ) {
             return Err(ConfigError::InvalidHysteresis);
         }
         for level in [self.warning, self.critical].into_iter().flatten() {

@@ -188,11 +188,12 @@ impl<T: Reading> Evaluator<T> {
         if self.notified >= Some(severity) {
             return None;
         }
-        if let Some((at, last)) = self.last_alert {
-            if last >= severity && now.millis_since(at) < self.config.cooldown_ms {
-                trace!("alert held back by cooldown");
-                return None;
-            }
+        if let Some((at, last)) = self.last_alert
+            && last >= severity
+            && now.millis_since(at) < self.config.cooldown_ms
+        {
+            trace!("alert held back by cooldown");
+            return None;
         }
         let level = self.level_of(severity)?;
         self.notified = Some(severity);

@@ -27,8 +27,10 @@ impl Instant {
 /// fixed-point readings on an MCU without an FPU (no soft-float code is linked for them).
 pub trait Reading: Copy + PartialOrd {
     /// `self - by`, saturating for integers.
+    #[must_use]
     fn minus(self, by: Self) -> Self;
     /// `self + by`, saturating for integers.
+    #[must_use]
     fn plus(self, by: Self) -> Self;
     /// The zero of the type (hysteresis default).
     fn zero() -> Self;

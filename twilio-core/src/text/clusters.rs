@@ -8,17 +8,17 @@
 
 /// Code point ranges that never start a new character (`Extend`-like).
 const EXTENDERS: [(u32, u32); 14] = [
-    (0x0300, 0x036F), // combining diacritical marks
-    (0x0483, 0x0489), // Cyrillic combining marks
-    (0x0591, 0x05BD), // Hebrew points
-    (0x0610, 0x061A), // Arabic marks
-    (0x064B, 0x065F), // Arabic harakat
-    (0x1AB0, 0x1AFF), // combining diacritical marks extended
-    (0x1DC0, 0x1DFF), // combining diacritical marks supplement
-    (0x200D, 0x200D), // zero width joiner
-    (0x20D0, 0x20FF), // combining marks for symbols (keycap U+20E3)
-    (0xFE00, 0xFE0F), // variation selectors
-    (0xFE20, 0xFE2F), // combining half marks
+    (0x0300, 0x036F),   // combining diacritical marks
+    (0x0483, 0x0489),   // Cyrillic combining marks
+    (0x0591, 0x05BD),   // Hebrew points
+    (0x0610, 0x061A),   // Arabic marks
+    (0x064B, 0x065F),   // Arabic harakat
+    (0x1AB0, 0x1AFF),   // combining diacritical marks extended
+    (0x1DC0, 0x1DFF),   // combining diacritical marks supplement
+    (0x200D, 0x200D),   // zero width joiner
+    (0x20D0, 0x20FF),   // combining marks for symbols (keycap U+20E3)
+    (0xFE00, 0xFE0F),   // variation selectors
+    (0xFE20, 0xFE2F),   // combining half marks
     (0x1F3FB, 0x1F3FF), // emoji modifiers (skin tones)
     (0xE0020, 0xE007F), // tags (subdivision flags)
     (0xE0100, 0xE01EF), // variation selectors supplement
@@ -129,6 +129,9 @@ mod tests {
         assert!(parts.iter().all(|c| c.utf16_units <= 2));
         let emoji = "😀\u{1F3FB}";
         let parts: Vec<_> = Clusters::new(emoji, 3).collect();
-        assert_eq!(parts.iter().map(|c| c.utf16_units).collect::<Vec<_>>(), [2, 2]);
+        assert_eq!(
+            parts.iter().map(|c| c.utf16_units).collect::<Vec<_>>(),
+            [2, 2]
+        );
     }
 }

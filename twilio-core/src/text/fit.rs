@@ -78,9 +78,9 @@ pub fn fit_to_segments<'a>(
         let mut out = SliceWriter::new(buf);
         out.write_str(prefix);
         out.write_str(ellipsis);
-        let len = out
-            .finish()
-            .map_err(|e| FitError::InsufficientSize { required: e.required })?;
+        let len = out.finish().map_err(|e| FitError::InsufficientSize {
+            required: e.required,
+        })?;
         let fitted = as_str(buf, len);
         if cut == 0 || segments::count(fitted).segments <= max_segments {
             break len;
@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn errors() {
         let mut buf = [0u8; 10];
-        assert_eq!(fit_to_segments("x", 0, &mut buf), Err(FitError::ZeroSegments));
+        assert_eq!(
+            fit_to_segments("x", 0, &mut buf),
+            Err(FitError::ZeroSegments)
+        );
         assert_eq!(
             fit_to_segments(&"x".repeat(200), 1, &mut buf),
             Err(FitError::InsufficientSize { required: 160 })

@@ -75,7 +75,7 @@ mod tests {
 
     #[test]
     fn table_sizes() {
-        let all = (0..=0x10FFFFu32).filter_map(char::from_u32);
+        let all = (0..=0x0010_FFFF_u32).filter_map(char::from_u32);
         let (mut basic, mut ext) = (0, 0);
         for c in all {
             match septets(c) {

@@ -294,9 +294,21 @@ mod tests {
 
     #[test]
     fn gsm_boundaries() {
-        for (n, segments) in [(0, 1), (1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3)] {
+        for (n, segments) in [
+            (0, 1),
+            (1, 1),
+            (160, 1),
+            (161, 2),
+            (306, 2),
+            (307, 3),
+            (459, 3),
+        ] {
             let c = count(&"1".repeat(n));
-            assert_eq!((c.encoding, c.segments, c.units), (Encoding::Gsm7, segments, n), "{n}");
+            assert_eq!(
+                (c.encoding, c.segments, c.units),
+                (Encoding::Gsm7, segments, n),
+                "{n}"
+            );
         }
         assert_eq!(payload_chars(&"1".repeat(307)), [153, 153, 1]);
         assert_eq!(payload_chars(""), [0]);

@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn too_small_buffer_says_how_much() {
         let mut buf = [0u8; 4];
-        assert_eq!(replace("a…b", &mut buf), Err(InsufficientSize { required: 5 }));
+        assert_eq!(
+            replace("a…b", &mut buf),
+            Err(InsufficientSize { required: 5 })
+        );
         assert_eq!(buf, [0; 4]);
     }
 

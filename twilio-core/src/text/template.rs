@@ -172,9 +172,9 @@ pub fn render<'b>(
 ) -> Result<&'b str, TemplateError> {
     let mut out = SliceWriter::new(buf);
     write_template(template, values, &mut out)?;
-    let len = out
-        .finish()
-        .map_err(|e| TemplateError::InsufficientSize { required: e.required })?;
+    let len = out.finish().map_err(|e| TemplateError::InsufficientSize {
+        required: e.required,
+    })?;
     // Only whole `&str`s and ASCII digits were written.
     core::str::from_utf8(buf.get(..len).unwrap_or_default())
         .map_err(|_| TemplateError::InsufficientSize { required: len })
@@ -250,8 +250,14 @@ mod tests {
     #[test]
     fn placeholders_and_braces() {
         let mut buf = [0u8; 64];
-        let values = [("a", Value::Text("x")), ("n", Value::Number(Fixed::new(7, 0)))];
-        assert_eq!(render("{a}{n} {{lit}} ü", &values, &mut buf).unwrap(), "x7 {lit} ü");
+        let values = [
+            ("a", Value::Text("x")),
+            ("n", Value::Number(Fixed::new(7, 0))),
+        ];
+        assert_eq!(
+            render("{a}{n} {{lit}} ü", &values, &mut buf).unwrap(),
+            "x7 {lit} ü"
+        );
         assert_eq!(
             render("ok {b}", &values, &mut buf),
             Err(TemplateError::UnknownPlaceholder { at: 3 })

@@ -177,12 +177,14 @@ impl Encode for Prompt<'_> {
 }
 
 /// An optional attribute value.
+#[derive(Clone, Copy)]
 enum Attr<'a> {
     Str(Option<&'a str>),
     Num(Option<u32>),
 }
 
 /// What goes between the tags.
+#[derive(Clone, Copy)]
 enum Body<'a> {
     Text(&'a str),
     Prompts(&'a [Prompt<'a>]),
@@ -239,7 +241,10 @@ mod tests {
     fn empty_response_and_elements() {
         let mut buf = [0u8; 128];
         let n = Response::new(&[]).encode_to_slice(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response />");
+        assert_eq!(
+            &buf[..n],
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response />"
+        );
         let verbs = [Verb::Say(Say::new("")), Verb::Pause(Pause { length: None })];
         let doc = Response::new(&verbs).without_declaration();
         let n = doc.encode_to_slice(&mut buf).unwrap();
@@ -251,7 +256,9 @@ mod tests {
     fn too_small_buffer() {
         let verbs = [Verb::Hangup];
         let mut buf = [0u8; 8];
-        let err = Response::new(&verbs).without_declaration().encode_to_slice(&mut buf);
+        let err = Response::new(&verbs)
+            .without_declaration()
+            .encode_to_slice(&mut buf);
         assert_eq!(err.unwrap_err().required, 31);
     }
 }
