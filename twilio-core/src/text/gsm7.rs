@@ -16,10 +16,9 @@
 pub fn septets(c: char) -> Option<u8> {
     let code = u32::from(c);
     if code < 128 {
-        let bit = 1u128 << code;
-        if ASCII_BASIC & bit != 0 {
+        if in_set(&ASCII_BASIC, code) {
             Some(1)
-        } else if ASCII_EXTENSION & bit != 0 {
+        } else if in_set(&ASCII_EXTENSION, code) {
             Some(2)
         } else {
             None
@@ -43,23 +42,31 @@ pub const BASIC_COUNT: usize = 127;
 /// Number of characters in the extension table that map to Unicode.
 pub const EXTENSION_COUNT: usize = 10;
 
-const fn ascii_set(chars: &[u8]) -> u128 {
-    let mut set = 0u128;
+/// A set of ASCII codes as four 32-bit words (`u128` shifts are library calls on a Cortex-M0).
+type AsciiSet = [u32; 4];
+
+const fn ascii_set(chars: &[u8]) -> AsciiSet {
+    let mut set = [0u32; 4];
     let mut i = 0;
     while i < chars.len() {
-        set |= 1u128 << chars[i];
+        set[(chars[i] >> 5) as usize] |= 1 << (chars[i] & 31);
         i += 1;
     }
     set
 }
 
+fn in_set(set: &AsciiSet, code: u32) -> bool {
+    set.get((code >> 5) as usize)
+        .is_some_and(|word| word & (1 << (code & 31)) != 0)
+}
+
 /// Printable ASCII without ` and the extension characters, plus LF and CR.
-const ASCII_BASIC: u128 = ascii_set(
+const ASCII_BASIC: AsciiSet = ascii_set(
     b"\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz",
 );
 
 /// Extension table characters inside ASCII (form feed and `[\]^{|}~`).
-const ASCII_EXTENSION: u128 = ascii_set(b"\x0c[\\]^{|}~");
+const ASCII_EXTENSION: AsciiSet = ascii_set(b"\x0c[\\]^{|}~");
 
 /// Basic-table characters above ASCII, sorted for binary search.
 const NON_ASCII_BASIC: [u16; 39] = [

@@ -35,12 +35,19 @@ impl Encoding {
 
     /// Units that fit in a message of exactly one segment (160 or 70).
     pub const fn single_segment_units(self) -> usize {
-        SEGMENT_BITS / self.unit_bits()
+        // One constant per arm: a runtime division costs a Cortex-M0 a library call.
+        match self {
+            Encoding::Gsm7 => SEGMENT_BITS / 7,
+            Encoding::Ucs2 => SEGMENT_BITS / 16,
+        }
     }
 
     /// Units that fit in each segment of a multi-part message (153 or 67).
     pub const fn concatenated_segment_units(self) -> usize {
-        (SEGMENT_BITS - UDH_BITS) / self.unit_bits()
+        match self {
+            Encoding::Gsm7 => (SEGMENT_BITS - UDH_BITS) / 7,
+            Encoding::Ucs2 => (SEGMENT_BITS - UDH_BITS) / 16,
+        }
     }
 
     /// The name Twilio's tools use: `"GSM-7"` or `"UCS-2"`.

@@ -204,7 +204,7 @@ fn element(out: &mut SliceWriter<'_>, name: &str, attrs: &[(&str, Attr<'_>)], bo
             }
             Attr::Num(Some(n)) => {
                 write_attr_start(out, key);
-                out.write_u64(u64::from(*n));
+                write_u32(out, *n);
             }
         }
         out.write_byte(b'"');
@@ -225,6 +225,39 @@ fn element(out: &mut SliceWriter<'_>, name: &str, attrs: &[(&str, Attr<'_>)], bo
     out.write_str("</");
     out.write_str(name);
     out.write_byte(b'>');
+}
+
+/// Decimal digits of `n`. A 32-bit path of its own: on a Cortex-M0 (no divide instruction)
+/// `SliceWriter::write_u64` links the 64-bit software division, about 900 bytes, and even a
+/// `u32` `/ 10` links a 400-byte routine; a multiply by the reciprocal needs neither.
+fn write_u32(out: &mut SliceWriter<'_>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        let quotient = div10(n);
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            // The remainder is below 10.
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                *d = b'0' + (n - quotient * 10) as u8;
+            }
+        }
+        n = quotient;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    out.write(digits.get(start..).unwrap_or_default());
+}
+
+/// `n / 10` for every `u32`, as `n * ceil(2^35 / 10) >> 35`.
+fn div10(n: u32) -> u32 {
+    // The product is below 2^67 >> 35 = 2^32 after the shift, so the cast is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    {
+        ((u64::from(n) * 0xCCCC_CCCD) >> 35) as u32
+    }
 }
 
 fn write_attr_start(out: &mut SliceWriter<'_>, key: &str) {
@@ -250,6 +283,29 @@ mod tests {
         let n = doc.encode_to_slice(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"<Response><Say /><Pause /></Response>");
         assert_eq!(doc.encoded_len(), n);
+    }
+
+    #[test]
+    fn div10_is_exact() {
+        let mut n: u32 = 0;
+        while n < u32::MAX - 9973 {
+            assert_eq!(div10(n), n / 10);
+            n += 9973;
+        }
+        for n in [9, 10, 11, 99, 100, u32::MAX - 1, u32::MAX] {
+            assert_eq!(div10(n), n / 10);
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        let mut buf = [0u8; 16];
+        for (n, want) in [(0, "0"), (7, "7"), (10, "10"), (u32::MAX, "4294967295")] {
+            let mut out = SliceWriter::new(&mut buf);
+            write_u32(&mut out, n);
+            let len = out.finish().unwrap();
+            assert_eq!(&buf[..len], want.as_bytes());
+        }
     }
 
     #[test]
