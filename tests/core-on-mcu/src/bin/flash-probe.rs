@@ -108,6 +108,7 @@ fn main() -> ! {
     let text: &str = black_box("Boiler 3 “92.5C” & rising");
     #[allow(unused_mut)]
     let mut buf = [0u8; 512];
+    #[allow(unused_mut)]
     let mut sink = 0usize;
     #[cfg(feature = "probe-segments")]
     {
