@@ -95,11 +95,8 @@ fn template(value: f32, buf: &mut [u8]) -> usize {
     use core::fmt::Write;
     use twilio_core::buf::SliceWriter;
     let mut out = SliceWriter::new(buf);
-    let _ = write!(
-        out,
-        "{} {:.1}{} above {:.1} at {}",
-        "boiler", value, "C", 90.0_f32, "B"
-    );
+    let (name, unit, limit, site) = black_box(("boiler", "C", 90.0_f32, "B"));
+    let _ = write!(out, "{name} {value:.1}{unit} above {limit:.1} at {site}");
     out.finish().unwrap_or(0)
 }
 
