@@ -215,3 +215,29 @@ fn unicode_text() {
     assert_eq!(xml, golden("unicode_text"));
     assert_eq!(parse(&xml)[1].text, text);
 }
+
+proptest::proptest! {
+    /// Any text and attribute value comes back unchanged from an XML parser (control characters
+    /// XML cannot carry are dropped, so they are left out here).
+    #[test]
+    fn any_text_round_trips_through_an_xml_parser(
+        text in "[^\u{0}-\u{8}\u{b}-\u{1f}]{0,60}",
+        voice in "[^\u{0}-\u{8}\u{b}\u{c}\u{e}-\u{1f}]{0,30}",
+        url in "[ -~]{0,40}",
+    ) {
+        let prompts = [Prompt::Say(Say::new(&text))];
+        let xml = render(&[
+            Verb::Say(Say::new(&text).voice(&voice)),
+            Verb::Gather(Gather::new(&prompts).action(&url, Method::Post)),
+        ]);
+        let parsed = parse(&xml);
+        let say_text = if text.is_empty() { "" } else { &text };
+        proptest::prop_assert_eq!(&parsed[1].text, say_text);
+        if !voice.is_empty() {
+            proptest::prop_assert_eq!(&parsed[1].attrs[0].1, &voice);
+        }
+        if !url.is_empty() {
+            proptest::prop_assert_eq!(&parsed[2].attrs[0].1, &url);
+        }
+    }
+}
