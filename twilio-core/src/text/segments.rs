@@ -84,13 +84,14 @@ impl SegmentCount {
 
     /// Payload bits, without concatenation headers.
     pub const fn message_bits(&self) -> usize {
-        self.units * self.encoding.unit_bits()
+        self.units.saturating_mul(self.encoding.unit_bits())
     }
 
     /// Payload bits plus the 48-bit header of every segment of a multi-part message.
     pub const fn total_bits(&self) -> usize {
         if self.segments > 1 {
-            self.message_bits() + self.segments * UDH_BITS
+            self.message_bits()
+                .saturating_add(self.segments.saturating_mul(UDH_BITS))
         } else {
             self.message_bits()
         }

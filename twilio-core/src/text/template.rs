@@ -78,9 +78,11 @@ impl Encode for Fixed {
             out.write_byte(b'-');
         }
         let magnitude = self.mantissa.unsigned_abs();
-        let scale = 10u64.pow(u32::from(self.decimals));
+        // The fields are public: cap here too, so 10^decimals always fits a u64.
+        let decimals = self.decimals.min(MAX_DECIMALS);
+        let scale = 10u64.pow(u32::from(decimals));
         out.write_u64(magnitude / scale);
-        if self.decimals > 0 {
+        if decimals > 0 {
             out.write_byte(b'.');
             let fraction = magnitude % scale;
             // Leading zeros of the fraction: write_u64 would drop them.
@@ -242,6 +244,11 @@ mod tests {
         assert_eq!(fixed(Fixed::new(1_000_007, 6)), "1.000007");
         assert_eq!(fixed(Fixed::new(i64::MIN, 0)), "-9223372036854775808");
         assert_eq!(fixed(Fixed::new(i64::MAX, 30)), "9223372036.854775807");
+        let raw = Fixed {
+            mantissa: 5,
+            decimals: 200,
+        };
+        assert_eq!(fixed(raw), "0.000000005");
         assert_eq!(Fixed::from_f32(-0.05, 1), Some(Fixed::new(-1, 1)));
         assert_eq!(Fixed::from_f32(1e30, 2), None);
         assert_eq!(Fixed::from_f32(f32::INFINITY, 0), None);
