@@ -2,6 +2,13 @@
 
 /// A point in time in milliseconds from any fixed origin (boot, the Unix epoch ...). The caller
 /// supplies it; the evaluator never reads a clock.
+///
+/// ```
+/// use twilio_core::alerting::Instant;
+///
+/// assert_eq!(Instant::from_secs(2).millis_since(Instant::from_millis(500)), 1500);
+/// assert_eq!(Instant(0).millis_since(Instant(10)), 0); // a clock that went backwards
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Instant(pub u64);

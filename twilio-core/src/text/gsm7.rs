@@ -33,6 +33,13 @@ pub fn septets(c: char) -> Option<u8> {
 }
 
 /// True when GSM-7 can carry `c` (basic or extension table).
+///
+/// ```
+/// use twilio_core::text::gsm7::is_gsm7;
+///
+/// assert!(is_gsm7('Δ') && is_gsm7('{'));
+/// assert!(!is_gsm7('“'));
+/// ```
 pub fn is_gsm7(c: char) -> bool {
     septets(c).is_some()
 }

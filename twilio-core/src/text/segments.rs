@@ -15,6 +15,16 @@ pub const SEGMENT_BITS: usize = 1120;
 pub const UDH_BITS: usize = 48;
 
 /// How Twilio will encode a message body.
+///
+/// ```
+/// use twilio_core::text::segments::Encoding;
+///
+/// assert_eq!(Encoding::Gsm7.single_segment_units(), 160);
+/// assert_eq!(Encoding::Gsm7.concatenated_segment_units(), 153);
+/// assert_eq!(Encoding::Ucs2.single_segment_units(), 70);
+/// assert_eq!(Encoding::Ucs2.concatenated_segment_units(), 67);
+/// assert_eq!(Encoding::Ucs2.name(), "UCS-2");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Encoding {
@@ -60,6 +70,15 @@ impl Encoding {
 }
 
 /// The result of [`count`]: encoding, number of segments and size of a message body.
+///
+/// ```
+/// use twilio_core::text::segments::{count, Encoding};
+///
+/// let c = count(&"x".repeat(161));
+/// assert_eq!((c.encoding(), c.segments()), (Encoding::Gsm7, 2));
+/// assert_eq!(c.message_bits(), 161 * 7);
+/// assert_eq!(c.total_bits(), 161 * 7 + 2 * 48);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SegmentCount {

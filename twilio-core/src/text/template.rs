@@ -183,6 +183,18 @@ pub fn render<'b>(
 }
 
 /// Writes a rendered template through a [`SliceWriter`] (to build a larger text).
+///
+/// ```
+/// use twilio_core::buf::SliceWriter;
+/// use twilio_core::text::template::{write_template, Value};
+///
+/// let mut buf = [0u8; 32];
+/// let mut out = SliceWriter::new(&mut buf);
+/// out.write_str("ALERT ");
+/// write_template("{site}: {what}", &[("site", Value::Text("B")), ("what", Value::Text("hot"))], &mut out).unwrap();
+/// let n = out.finish().unwrap();
+/// assert_eq!(&buf[..n], b"ALERT B: hot");
+/// ```
 pub fn write_template(
     template: &str,
     values: &[(&str, Value<'_>)],
