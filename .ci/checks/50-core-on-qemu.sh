@@ -7,5 +7,3 @@ apt_install qemu-system-arm
 cd "$ROOT/tests/core-on-mcu"
 # shellcheck disable=SC2086
 timeout 600 cargo run --locked ${CORE_BUILD_STD:-}
-# Flash figures (informational): what segments, TwiML and the evaluator add at opt-level "z".
-bash "$ROOT/tests/core-on-mcu/flash-report.sh"

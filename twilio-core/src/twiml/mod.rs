@@ -88,81 +88,72 @@ impl Encode for Verb<'_> {
             Verb::Play(play) => play.encode(out),
             Verb::Pause(pause) => pause.encode(out),
             Verb::Gather(gather) => gather.encode(out),
-            Verb::Dial(dial) => element(
-                out,
-                "Dial",
-                &[
-                    ("callerId", Attr::Str(dial.caller_id)),
-                    ("timeout", Attr::Num(dial.timeout)),
-                ],
-                Body::Text(dial.number),
-            ),
-            Verb::Redirect(redirect) => element(
-                out,
-                "Redirect",
-                &[("method", Attr::Str(redirect.method.map(Method::as_str)))],
-                Body::Text(redirect.url),
-            ),
-            Verb::Hangup => element(out, "Hangup", &[], Body::Text("")),
+            Verb::Dial(dial) => {
+                open(out, "Dial");
+                attr_str(out, "callerId", dial.caller_id);
+                attr_num(out, "timeout", dial.timeout);
+                text_and_close(out, "Dial", dial.number);
+            }
+            Verb::Redirect(redirect) => {
+                open(out, "Redirect");
+                attr_str(out, "method", redirect.method.map(Method::as_str));
+                text_and_close(out, "Redirect", redirect.url);
+            }
+            Verb::Hangup => {
+                open(out, "Hangup");
+                text_and_close(out, "Hangup", "");
+            }
         }
     }
 }
 
+// Attributes are written in alphabetical order, as the helper libraries write them.
+
 impl Encode for Say<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        element(
-            out,
-            "Say",
-            &[
-                ("language", Attr::Str(self.language)),
-                ("loop", Attr::Num(self.loop_count)),
-                ("voice", Attr::Str(self.voice)),
-            ],
-            Body::Text(self.text),
-        );
+        open(out, "Say");
+        attr_str(out, "language", self.language);
+        attr_num(out, "loop", self.loop_count);
+        attr_str(out, "voice", self.voice);
+        text_and_close(out, "Say", self.text);
     }
 }
 
 impl Encode for Play<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        element(
-            out,
-            "Play",
-            &[
-                ("digits", Attr::Str(self.digits)),
-                ("loop", Attr::Num(self.loop_count)),
-            ],
-            Body::Text(self.url),
-        );
+        open(out, "Play");
+        attr_str(out, "digits", self.digits);
+        attr_num(out, "loop", self.loop_count);
+        text_and_close(out, "Play", self.url);
     }
 }
 
 impl Encode for Pause {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        element(
-            out,
-            "Pause",
-            &[("length", Attr::Num(self.length))],
-            Body::Text(""),
-        );
+        open(out, "Pause");
+        attr_num(out, "length", self.length);
+        text_and_close(out, "Pause", "");
     }
 }
 
 impl Encode for Gather<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        element(
-            out,
-            "Gather",
-            &[
-                ("action", Attr::Str(self.action)),
-                ("finishOnKey", Attr::Str(self.finish_on_key)),
-                ("input", Attr::Str(self.input.map(Input::as_str))),
-                ("method", Attr::Str(self.method.map(Method::as_str))),
-                ("numDigits", Attr::Num(self.num_digits)),
-                ("timeout", Attr::Num(self.timeout)),
-            ],
-            Body::Prompts(self.prompts),
-        );
+        open(out, "Gather");
+        attr_str(out, "action", self.action);
+        attr_str(out, "finishOnKey", self.finish_on_key);
+        attr_str(out, "input", self.input.map(Input::as_str));
+        attr_str(out, "method", self.method.map(Method::as_str));
+        attr_num(out, "numDigits", self.num_digits);
+        attr_num(out, "timeout", self.timeout);
+        if self.prompts.is_empty() {
+            out.write_str(" />");
+            return;
+        }
+        out.write_byte(b'>');
+        for prompt in self.prompts {
+            prompt.encode(out);
+        }
+        close(out, "Gather");
     }
 }
 
@@ -176,52 +167,49 @@ impl Encode for Prompt<'_> {
     }
 }
 
-/// An optional attribute value.
-#[derive(Clone, Copy)]
-enum Attr<'a> {
-    Str(Option<&'a str>),
-    Num(Option<u32>),
-}
-
-/// What goes between the tags.
-#[derive(Clone, Copy)]
-enum Body<'a> {
-    Text(&'a str),
-    Prompts(&'a [Prompt<'a>]),
-}
-
-/// Writes `<name attr="..">body</name>`, or `<name attr=".." />` when the body is empty.
-/// `attrs` must already be in alphabetical order.
-fn element(out: &mut SliceWriter<'_>, name: &str, attrs: &[(&str, Attr<'_>)], body: Body<'_>) {
+/// `<name`
+fn open(out: &mut SliceWriter<'_>, name: &str) {
     out.write_byte(b'<');
     out.write_str(name);
-    for (key, value) in attrs {
-        match value {
-            Attr::Str(None) | Attr::Num(None) => continue,
-            Attr::Str(Some(s)) => {
-                write_attr_start(out, key);
-                write_escaped(out, s, Context::Attribute);
-            }
-            Attr::Num(Some(n)) => {
-                write_attr_start(out, key);
-                write_u32(out, *n);
-            }
-        }
+}
+
+/// ` key="value"` when there is a value.
+fn attr_str(out: &mut SliceWriter<'_>, key: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        attr_start(out, key);
+        write_escaped(out, value, Context::Attribute);
         out.write_byte(b'"');
     }
-    let empty = match body {
-        Body::Text(text) => text.is_empty(),
-        Body::Prompts(prompts) => prompts.is_empty(),
-    };
-    if empty {
+}
+
+/// ` key="123"` when there is a value.
+fn attr_num(out: &mut SliceWriter<'_>, key: &str, value: Option<u32>) {
+    if let Some(value) = value {
+        attr_start(out, key);
+        write_u32(out, value);
+        out.write_byte(b'"');
+    }
+}
+
+fn attr_start(out: &mut SliceWriter<'_>, key: &str) {
+    out.write_byte(b' ');
+    out.write_str(key);
+    out.write_str("=\"");
+}
+
+/// `>text</name>`, or ` />` for empty text.
+fn text_and_close(out: &mut SliceWriter<'_>, name: &str, text: &str) {
+    if text.is_empty() {
         out.write_str(" />");
         return;
     }
     out.write_byte(b'>');
-    match body {
-        Body::Text(text) => write_escaped(out, text, Context::Text),
-        Body::Prompts(prompts) => prompts.iter().for_each(|p| p.encode(out)),
-    }
+    write_escaped(out, text, Context::Text);
+    close(out, name);
+}
+
+/// `</name>`
+fn close(out: &mut SliceWriter<'_>, name: &str) {
     out.write_str("</");
     out.write_str(name);
     out.write_byte(b'>');
@@ -258,12 +246,6 @@ fn div10(n: u32) -> u32 {
     {
         ((u64::from(n) * 0xCCCC_CCCD) >> 35) as u32
     }
-}
-
-fn write_attr_start(out: &mut SliceWriter<'_>, key: &str) {
-    out.write_byte(b' ');
-    out.write_str(key);
-    out.write_str("=\"");
 }
 
 #[cfg(test)]

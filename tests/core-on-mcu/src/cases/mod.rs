@@ -1,6 +1,7 @@
 //! The cases, one module per area of twilio-core.
 
 mod alerting;
+mod request;
 mod text;
 mod twiml;
 
@@ -29,4 +30,9 @@ pub static ALL: &[Case] = &[
         alerting::cooldown_and_escalation,
     ),
     ("alerting::float_readings", alerting::float_readings),
+    ("request::sms_exact_bytes", request::sms_exact_bytes),
+    (
+        "request::escalation_call_with_twiml",
+        request::escalation_call_with_twiml,
+    ),
 ];
