@@ -7,6 +7,9 @@
 //! - [`address`]: E.164 numbers (and a normalizer), WhatsApp addresses, sender IDs.
 //! - [`form`]: the `application/x-www-form-urlencoded` writer.
 //! - [`request`]: message, call and fetch requests written as HTTP/1.1 into caller buffers.
+//! - [`response`]: HTTP/1.1 response push parser and Twilio's JSON resources.
+//! - [`outcome`]: the one outcome (accepted, retry, rejected, misconfigured) every response maps to.
+//! - [`webhook`]: `X-Twilio-Signature` validation and zero-copy callback form parsing.
 //! - [`text`]: SMS segments, smart encoding, fitting to a segment budget, alert templates.
 //! - [`twiml`]: a no-heap TwiML writer for voice calls.
 //! - [`alerting`]: threshold evaluation with hysteresis, debounce, cooldown and severities.
@@ -30,3 +33,7 @@ pub mod request;
 pub mod sid;
 pub mod text;
 pub mod twiml;
+
+pub mod outcome;
+pub mod response;
+pub mod webhook;
