@@ -326,6 +326,6 @@ mod tests {
         else {
             panic!()
         };
-        assert!(text_budget::count(&messages[0].body).1 <= 2);
+        assert!(text_budget::count(&messages[0].body).segments <= 2);
     }
 }

@@ -66,7 +66,8 @@ impl DryRunSender {
     pub fn describe(&self, msg: &Outbound<'_>) -> DryRunRecord {
         let (segments, cost_usd) = match msg.channel {
             Channel::Sms => {
-                let (_, segments) = text_budget::count(msg.body);
+                let segments =
+                    u32::try_from(text_budget::count(msg.body).segments).unwrap_or(u32::MAX);
                 (segments, f64::from(segments) * USD_PER_SEGMENT)
             }
             Channel::Voice => (0, USD_PER_CALL_MINUTE),
@@ -90,7 +91,7 @@ impl Sender for DryRunSender {
     fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
         Box::pin(async move {
             let record = self.describe(msg);
-            let encoding = match text_budget::count(msg.body).0 {
+            let encoding = match text_budget::count(msg.body).encoding {
                 Encoding::Gsm7 => "GSM-7",
                 Encoding::Ucs2 => "UCS-2",
             };

@@ -2,7 +2,9 @@
 //! TwiML, written as complete HTTP/1.1 requests (head and form body).
 
 use twilio_core::auth::Credentials;
+use twilio_core::buf::Encode;
 use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest, RequestError};
+use twilio_core::twiml::{Pause, Response, Say, Verb};
 
 /// What to send, borrowed from the outbox row and the config.
 #[derive(Debug, Clone, Copy)]
@@ -56,31 +58,25 @@ pub fn message_http(
     Ok(write(&builder.build()?, creds, http))
 }
 
-/// Escapes text for an XML element.
+/// The TwiML a call runs (written by twilio-core): the alert said twice.
 ///
 /// ```
-/// assert_eq!(alertd::sender::twilio::request::xml_escape("a<b & 'c'"), "a&lt;b &amp; &apos;c&apos;");
+/// let twiml = alertd::sender::twilio::request::call_twiml("Pump <1> down");
+/// assert!(twiml.ends_with("<Response><Say>Pump &lt;1&gt; down</Say><Pause length=\"1\" /><Say>Pump &lt;1&gt; down</Say></Response>"), "{twiml}");
 /// ```
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The TwiML a call runs: the alert said twice.
 pub fn call_twiml(speech: &str) -> String {
-    let said = xml_escape(speech);
-    format!("<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>")
+    let verbs = [
+        Verb::Say(Say::new(speech)),
+        Verb::Pause(Pause::seconds(1)),
+        Verb::Say(Say::new(speech)),
+    ];
+    let response = Response::new(&verbs);
+    let mut buf = vec![0u8; response.encoded_len()];
+    match response.encode_to_slice(&mut buf) {
+        Ok(n) => buf.truncate(n),
+        Err(e) => buf.resize(e.required, 0),
+    }
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// The HTTP request for a call that speaks `speech`.
