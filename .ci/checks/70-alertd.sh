@@ -27,7 +27,7 @@ sms = ["+15551230001"]
 receiver = "default"
 group_wait = "0s"
 TOML
-(cd "$work" && env -u TWILIO_ACCOUNT_SID -u TWILIO_AUTH_TOKEN "$bin" run --config smoke.toml > log.txt 2>&1) &
+(cd "$work" && exec env -u TWILIO_ACCOUNT_SID -u TWILIO_AUTH_TOKEN "$bin" run --config smoke.toml > log.txt 2>&1) &
 pid=$!
 for _ in $(seq 1 50); do
   curl -sf http://127.0.0.1:19870/healthz > /dev/null 2>&1 && break
@@ -43,5 +43,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 grep "DRY RUN would send SMS" "$work/log.txt" || { cat "$work/log.txt"; exit 1; }
+(cd "$work" && env -u TWILIO_ACCOUNT_SID -u TWILIO_AUTH_TOKEN "$bin" send --config smoke.toml --to +15551230001 "one-off test") | tee "$work/send.txt"
+grep -q "dry-run: accepted" "$work/send.txt"
 (cd "$work" && "$bin" status --config smoke.toml)
 echo "alertd smoke test passed"
