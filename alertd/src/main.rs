@@ -51,6 +51,9 @@ enum Command {
     },
 }
 
+/// How the embedded defaults are named in logs.
+const EMBEDDED: &str = "embedded defaults";
+
 fn load_config(path: Option<&Path>) -> Result<(Config, String), String> {
     match path {
         Some(p) => Config::load(p)
@@ -59,7 +62,7 @@ fn load_config(path: Option<&Path>) -> Result<(Config, String), String> {
         None if Path::new("alertd.toml").exists() => Config::load(Path::new("alertd.toml"))
             .map(|c| (c, "alertd.toml".into()))
             .map_err(|e| e.to_string()),
-        None => Ok((Config::embedded_default(), "embedded defaults".into())),
+        None => Ok((Config::embedded_default(), EMBEDDED.into())),
     }
 }
 
@@ -93,7 +96,9 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
             "alertd started on http://{}", running.addr
         );
         if running.sender_kind == "dry-run" {
-            tracing::info!("no Twilio credentials (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN): dry run, messages are logged, not sent");
+            tracing::info!(
+                "dry run: messages are logged, not sent (no Twilio credentials, twilio.dry_run, or no config file: see alertd generate-config)"
+            );
         }
         tokio::select! {
             () = running.wait() => Err("HTTP server stopped".to_owned()),
@@ -184,7 +189,14 @@ fn main() -> ExitCode {
     }
     init_logging();
     let result = load_config(cli.config.as_deref()).and_then(|(cfg, source)| match cli.command {
-        None | Some(Command::Run) => run(&cfg, &source),
+        None | Some(Command::Run) => {
+            let mut cfg = cfg;
+            if source == EMBEDDED {
+                // The embedded receiver is a placeholder number: never text it for real.
+                cfg.twilio.dry_run = true;
+            }
+            run(&cfg, &source)
+        }
         Some(Command::CheckConfig) => check_config(&cfg, &source),
         Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),
         Some(Command::Status { recent }) => status(&cfg, recent),
