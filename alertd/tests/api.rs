@@ -386,3 +386,25 @@ async fn status_callbacks_are_signature_checked() {
         (Some("undelivered"), Some(30003), OutboxState::Sent)
     );
 }
+
+#[tokio::test]
+async fn a_huge_chunked_body_without_length_is_refused_with_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = Harness::start(config("", "")).await;
+    let mut tcp = tokio::net::TcpStream::connect(h.app().addr).await.unwrap();
+    let head = "POST /api/v1/alerts HTTP/1.1\r\nHost: alertd\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 10_000, "[".repeat(10_000));
+    for _ in 0..8 {
+        if tcp.write_all(chunk.as_bytes()).await.is_err() {
+            break; // the server may stop reading once over the limit
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut resp = Vec::new();
+    let _ = tcp.read_to_end(&mut resp).await;
+    let text = String::from_utf8_lossy(&resp);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains(r#""error":"too_large""#), "{text}");
+    assert!(h.app().store.active_alerts().unwrap().is_empty());
+}

@@ -107,13 +107,11 @@ pub async fn read_body(
         return Err(ApiError::TooLarge { limit });
     }
     axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e)
-            .is_some_and(|s| s.to_string().contains("length limit"))
-            || e.to_string().contains("length limit");
-        if too_large {
+        let inner = e.into_inner();
+        if inner.is::<http_body_util::LengthLimitError>() {
             ApiError::TooLarge { limit }
         } else {
-            ApiError::BadRequest(format!("cannot read body: {e}"))
+            ApiError::BadRequest(format!("cannot read body: {inner}"))
         }
     })
 }
