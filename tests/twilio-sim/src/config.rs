@@ -60,7 +60,10 @@ pub struct LifecycleTiming {
 
 impl Default for LifecycleTiming {
     fn default() -> Self {
-        Self { message_step: Duration::from_millis(5), call_step: Duration::from_millis(5) }
+        Self {
+            message_step: Duration::from_millis(5),
+            call_step: Duration::from_millis(5),
+        }
     }
 }
 

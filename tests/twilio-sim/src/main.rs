@@ -47,7 +47,11 @@ struct Args {
 }
 
 fn config(args: &Args) -> SimConfig {
-    let mut config = SimConfig { listen: args.listen, plain_http: args.http, ..SimConfig::default() };
+    let mut config = SimConfig {
+        listen: args.listen,
+        plain_http: args.http,
+        ..SimConfig::default()
+    };
     if let Some(sid) = &args.account_sid {
         config.account_sid.clone_from(sid);
     }
@@ -63,7 +67,10 @@ fn config(args: &Args) -> SimConfig {
         _ => TlsVersions::Both,
     };
     let step = std::time::Duration::from_millis(args.step_ms);
-    config.timing = twilio_sim::LifecycleTiming { message_step: step, call_step: step };
+    config.timing = twilio_sim::LifecycleTiming {
+        message_step: step,
+        call_step: step,
+    };
     config.history_cap = args.history_cap;
     if args.rate_limit {
         config.rate_limit = Some(twilio_sim::RateLimitConfig::default());
@@ -75,13 +82,18 @@ fn config(args: &Args) -> SimConfig {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let sim = Simulator::start(config(&args)).await?;
     if let Some(path) = &args.ca_out {
-        std::fs::write(path, sim.ca_pem()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, sim.ca_pem())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("CA certificate written to {}", path.display());
     }
     println!("twilio-sim listening on {}", sim.base_url());
     println!("account SID: {}", sim.account_sid());
     println!("auth token:  {}", sim.auth_token());
-    println!("API key:     {} / {}", twilio_sim::DEFAULT_API_KEY_SID, twilio_sim::DEFAULT_API_KEY_SECRET);
+    println!(
+        "API key:     {} / {}",
+        twilio_sim::DEFAULT_API_KEY_SID,
+        twilio_sim::DEFAULT_API_KEY_SECRET
+    );
     println!("messages:    {}", sim.messages_url());
     println!("inspect:     {}/_sim/messages", sim.base_url());
     tokio::signal::ctrl_c().await?;

@@ -20,8 +20,15 @@ pub const HEADER: &str = "X-Twilio-Signature";
 ///     "https://mycompany.com/myapp.php?foo=1&bar=2", &params);
 /// assert_eq!(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
 /// ```
-pub fn sign<K: AsRef<str>, V: AsRef<str>>(auth_token: &str, url: &str, params: &[(K, V)]) -> String {
-    let mut pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+pub fn sign<K: AsRef<str>, V: AsRef<str>>(
+    auth_token: &str,
+    url: &str,
+    params: &[(K, V)],
+) -> String {
+    let mut pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect();
     pairs.sort_unstable();
     pairs.dedup();
     // HMAC accepts keys of any length, so this never fails; fall back to an empty tag anyway.
@@ -42,9 +49,17 @@ mod tests {
 
     #[test]
     fn duplicate_pairs_are_signed_once_and_values_sorted() {
-        let with_dups = [("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234"), ("Sid", "CA1")];
+        let with_dups = [
+            ("Digits", "5678"),
+            ("Digits", "1234"),
+            ("Digits", "1234"),
+            ("Sid", "CA1"),
+        ];
         let without = [("Digits", "1234"), ("Digits", "5678"), ("Sid", "CA1")];
-        assert_eq!(sign("t", "https://a/b", &with_dups), sign("t", "https://a/b", &without));
+        assert_eq!(
+            sign("t", "https://a/b", &with_dups),
+            sign("t", "https://a/b", &without)
+        );
     }
 
     #[test]

@@ -45,7 +45,9 @@ impl std::fmt::Display for StartError {
         match self {
             Self::Bind { addr, source } => write!(f, "could not listen on {addr}: {source}"),
             Self::Tls(e) => write!(f, "{e}"),
-            Self::WebhookClient { reason } => write!(f, "could not build the webhook client: {reason}"),
+            Self::WebhookClient { reason } => {
+                write!(f, "could not build the webhook client: {reason}")
+            }
         }
     }
 }
@@ -83,19 +85,24 @@ impl Drop for Simulator {
 }
 
 fn webhook_client(config: &SimConfig, identity: &Identity) -> Result<reqwest::Client, StartError> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(config.callback_timeout)
-        .add_root_certificate(
-            reqwest::Certificate::from_der(&identity.ca_der)
-                .map_err(|e| StartError::WebhookClient { reason: e.to_string() })?,
-        );
+    let mut builder =
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(config.callback_timeout)
+            .add_root_certificate(reqwest::Certificate::from_der(&identity.ca_der).map_err(
+                |e| StartError::WebhookClient {
+                    reason: e.to_string(),
+                },
+            )?);
     for der in &config.callback_root_certs {
-        let cert = reqwest::Certificate::from_der(der)
-            .map_err(|e| StartError::WebhookClient { reason: e.to_string() })?;
+        let cert = reqwest::Certificate::from_der(der).map_err(|e| StartError::WebhookClient {
+            reason: e.to_string(),
+        })?;
         builder = builder.add_root_certificate(cert);
     }
-    builder.build().map_err(|e| StartError::WebhookClient { reason: e.to_string() })
+    builder.build().map_err(|e| StartError::WebhookClient {
+        reason: e.to_string(),
+    })
 }
 
 impl Simulator {
@@ -113,14 +120,26 @@ impl Simulator {
         let acceptor = if config.plain_http {
             None
         } else {
-            Some(tokio_rustls::TlsAcceptor::from(identity.server_config(config.tls_versions)?))
+            Some(tokio_rustls::TlsAcceptor::from(
+                identity.server_config(config.tls_versions)?,
+            ))
         };
         let state = Arc::new(SimState::new(&config, webhook_client(&config, &identity)?));
-        let (listener, local_addr) = server::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        let (listener, local_addr) =
+            server::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
         let accept_task = tokio::spawn(server::accept_loop(listener, acceptor, state.clone()));
-        Ok(Self { state, identity, local_addr, plain_http: config.plain_http, accept_task })
+        Ok(Self {
+            state,
+            identity,
+            local_addr,
+            plain_http: config.plain_http,
+            accept_task,
+        })
     }
 
     /// Stops accepting connections and closes open ones.
@@ -149,12 +168,20 @@ impl Simulator {
 
     /// `.../2010-04-01/Accounts/{AccountSid}/Messages.json`.
     pub fn messages_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url(), self.state.account_sid)
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.base_url(),
+            self.state.account_sid
+        )
     }
 
     /// `.../2010-04-01/Accounts/{AccountSid}/Calls.json`.
     pub fn calls_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Calls.json", self.base_url(), self.state.account_sid)
+        format!(
+            "{}/2010-04-01/Accounts/{}/Calls.json",
+            self.base_url(),
+            self.state.account_sid
+        )
     }
 
     /// The test CA certificate (PEM) clients must trust.
@@ -243,7 +270,10 @@ impl Simulator {
 
     /// Scripts how messages to `number` end.
     pub fn set_message_outcome(&self, number: &str, outcome: MessageOutcome) {
-        self.state.scripts().messages.insert(number.to_owned(), outcome);
+        self.state
+            .scripts()
+            .messages
+            .insert(number.to_owned(), outcome);
     }
 
     /// Turns per-sender rate limiting on (Some) or off (None).
@@ -285,7 +315,10 @@ impl Simulator {
         status: MessageStatus,
         timeout: Duration,
     ) -> Result<MessageRecord, WaitTimeout> {
-        self.wait_for(timeout, |v| v.message(sid).filter(|m| m.status == status).cloned()).await
+        self.wait_for(timeout, |v| {
+            v.message(sid).filter(|m| m.status == status).cloned()
+        })
+        .await
     }
 
     /// Waits until call `sid` has reached `status`.
@@ -295,7 +328,10 @@ impl Simulator {
         status: CallStatus,
         timeout: Duration,
     ) -> Result<CallRecord, WaitTimeout> {
-        self.wait_for(timeout, |v| v.call(sid).filter(|c| c.status == status).cloned()).await
+        self.wait_for(timeout, |v| {
+            v.call(sid).filter(|c| c.status == status).cloned()
+        })
+        .await
     }
 
     /// Waits until at least `n` webhook requests have been made; returns all of them.

@@ -38,7 +38,11 @@ impl SimState {
         Self {
             account_sid: config.account_sid.clone(),
             auth_token: config.auth_token.clone(),
-            credentials: Credentials::new(&config.account_sid, &config.auth_token, &config.api_keys),
+            credentials: Credentials::new(
+                &config.account_sid,
+                &config.auth_token,
+                &config.api_keys,
+            ),
             store: Store::new(config.history_cap),
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(config.rate_limit.clone()),

@@ -3,8 +3,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -17,7 +18,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, u32::try_from(month).unwrap_or(1), u32::try_from(day).unwrap_or(1))
+    (
+        year,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
 }
 
 /// Formats a time as RFC 2822 in GMT.
@@ -28,7 +33,9 @@ pub(crate) fn rfc2822(t: SystemTime) -> String {
     let rem = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let weekday = WEEKDAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    let month_name = MONTHS[usize::try_from(month.saturating_sub(1)).unwrap_or(0).min(11)];
+    let month_name = MONTHS[usize::try_from(month.saturating_sub(1))
+        .unwrap_or(0)
+        .min(11)];
     format!(
         "{weekday}, {day:02} {month_name} {year} {:02}:{:02}:{:02} +0000",
         rem / 3600,
@@ -43,7 +50,12 @@ pub(crate) fn raw_dlr_done_date(t: SystemTime) -> String {
     let secs = i64::try_from(secs).unwrap_or(i64::MAX);
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!("{:02}{month:02}{day:02}{:02}{:02}", year % 100, rem / 3600, rem % 3600 / 60)
+    format!(
+        "{:02}{month:02}{day:02}{:02}{:02}",
+        year % 100,
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 #[cfg(test)]

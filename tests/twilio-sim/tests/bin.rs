@@ -1,4 +1,5 @@
 //! The `twilio-sim` binary: starts, prints its credentials, writes its CA, serves requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test helpers fail loudly.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -39,8 +40,16 @@ async fn binary_serves_with_the_default_credentials_and_writes_its_ca() {
         }
     }
     let base_url = base_url.unwrap();
-    assert!(printed.iter().any(|l| l.contains(twilio_sim::DEFAULT_ACCOUNT_SID)));
-    assert!(printed.iter().any(|l| l.contains(twilio_sim::DEFAULT_AUTH_TOKEN)));
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(twilio_sim::DEFAULT_ACCOUNT_SID))
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(twilio_sim::DEFAULT_AUTH_TOKEN))
+    );
 
     let ca = std::fs::read(&ca_path).unwrap();
     let client = reqwest::Client::builder()
@@ -50,14 +59,31 @@ async fn binary_serves_with_the_default_credentials_and_writes_its_ca() {
         .build()
         .unwrap();
     let response = client
-        .post(format!("{base_url}/2010-04-01/Accounts/{}/Messages.json", twilio_sim::DEFAULT_ACCOUNT_SID))
-        .basic_auth(twilio_sim::DEFAULT_ACCOUNT_SID, Some(twilio_sim::DEFAULT_AUTH_TOKEN))
-        .form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "from the binary")])
+        .post(format!(
+            "{base_url}/2010-04-01/Accounts/{}/Messages.json",
+            twilio_sim::DEFAULT_ACCOUNT_SID
+        ))
+        .basic_auth(
+            twilio_sim::DEFAULT_ACCOUNT_SID,
+            Some(twilio_sim::DEFAULT_AUTH_TOKEN),
+        )
+        .form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "from the binary"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let messages: serde_json::Value = client.get(format!("{base_url}/_sim/messages")).send().await.unwrap().json().await.unwrap();
+    let messages: serde_json::Value = client
+        .get(format!("{base_url}/_sim/messages"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(messages[0]["body"], "from the binary");
     drop(child);
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,4 +1,5 @@
 //! Fault injection and rate limiting: 429, 5xx, slow answers, cut connections.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test helpers fail loudly.
 
 mod common;
 
@@ -12,7 +13,11 @@ async fn create(sim: &twilio_sim::Simulator) -> reqwest::Response {
         .unwrap()
         .post(sim.messages_url())
         .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "hi")])
+        .form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "hi"),
+        ])
         .send()
         .await
         .unwrap()
@@ -21,7 +26,13 @@ async fn create(sim: &twilio_sim::Simulator) -> reqwest::Response {
 #[tokio::test]
 async fn too_many_requests_for_n_requests_then_normal() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::next(2, Endpoint::CreateMessage, FaultKind::TooManyRequests { retry_after_secs: Some(3) }));
+    sim.add_fault(FaultRule::next(
+        2,
+        Endpoint::CreateMessage,
+        FaultKind::TooManyRequests {
+            retry_after_secs: Some(3),
+        },
+    ));
     for _ in 0..2 {
         let response = create(&sim).await;
         assert_eq!(response.status(), 429);
@@ -39,8 +50,22 @@ async fn too_many_requests_for_n_requests_then_normal() {
 #[tokio::test]
 async fn server_errors_with_and_without_retry_after() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, FaultKind::ServerError { status: 503, retry_after_secs: Some(5) }));
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, FaultKind::ServerError { status: 500, retry_after_secs: None }));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::ServerError {
+            status: 503,
+            retry_after_secs: Some(5),
+        },
+    ));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::ServerError {
+            status: 500,
+            retry_after_secs: None,
+        },
+    ));
     let first = create(&sim).await;
     assert_eq!(first.status(), 503);
     assert_eq!(first.headers()["retry-after"], "5");
@@ -55,27 +80,55 @@ async fn server_errors_with_and_without_retry_after() {
 #[tokio::test]
 async fn faults_only_hit_their_endpoint() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateCall, FaultKind::ServerError { status: 500, retry_after_secs: None }));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateCall,
+        FaultKind::ServerError {
+            status: 500,
+            retry_after_secs: None,
+        },
+    ));
     assert_eq!(create(&sim).await.status(), 201);
-    let (status, _) = post_form(&sim, &sim.calls_url(), &[("To", "+14155550100"), ("From", "+15005550006"), ("Twiml", "<Response/>")]).await;
+    let (status, _) = post_form(
+        &sim,
+        &sim.calls_url(),
+        &[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Twiml", "<Response/>"),
+        ],
+    )
+    .await;
     assert_eq!(status, 500);
 }
 
 #[tokio::test]
 async fn slow_responses_are_delayed() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, FaultKind::Slow { delay_ms: 300 }));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::Slow { delay_ms: 300 },
+    ));
     let started = Instant::now();
     assert_eq!(create(&sim).await.status(), 201);
     assert!(started.elapsed() >= Duration::from_millis(300));
     // A client timeout shorter than the delay fails; the simulator still processed the request.
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, FaultKind::Slow { delay_ms: 2_000 }));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::Slow { delay_ms: 2_000 },
+    ));
     let result = sim
         .client()
         .unwrap()
         .post(sim.messages_url())
         .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "hi")])
+        .form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "hi"),
+        ])
         .timeout(Duration::from_millis(100))
         .send()
         .await;
@@ -85,13 +138,21 @@ async fn slow_responses_are_delayed() {
 #[tokio::test]
 async fn reset_mid_response_after_processing() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, FaultKind::ResetMidResponse));
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::ResetMidResponse,
+    ));
     let result = sim
         .client()
         .unwrap()
         .post(sim.messages_url())
         .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "hi")])
+        .form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "hi"),
+        ])
         .send()
         .await;
     let failed = match result {
@@ -107,7 +168,12 @@ async fn reset_mid_response_after_processing() {
 #[tokio::test]
 async fn random_faults_hit_about_their_percentage() {
     let sim = sim().await;
-    sim.add_fault(FaultRule::random(50.0, FaultKind::TooManyRequests { retry_after_secs: None }));
+    sim.add_fault(FaultRule::random(
+        50.0,
+        FaultKind::TooManyRequests {
+            retry_after_secs: None,
+        },
+    ));
     let mut limited = 0;
     for _ in 0..200 {
         if create(&sim).await.status() == 429 {
@@ -128,7 +194,12 @@ async fn rate_limit_answers_429_per_sender() {
     assert_eq!((status, body["code"].as_u64()), (429, Some(20429)));
     // A short code has 100 MPS.
     for _ in 0..20 {
-        let (status, _) = post_form(&sim, &sim.messages_url(), &[("To", "+14155550100"), ("From", "12345"), ("Body", "x")]).await;
+        let (status, _) = post_form(
+            &sim,
+            &sim.messages_url(),
+            &[("To", "+14155550100"), ("From", "12345"), ("Body", "x")],
+        )
+        .await;
         assert_eq!(status, 201);
     }
     sim.set_rate_limit(None);

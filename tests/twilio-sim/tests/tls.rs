@@ -1,4 +1,5 @@
 //! Real TLS: versions, key types, trust, plain HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test helpers fail loudly.
 
 mod common;
 
@@ -12,16 +13,23 @@ async fn handshake(
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> Result<(rustls::ProtocolVersion, String), std::io::Error> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(sim.ca_der().to_vec())).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(versions)
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    roots
+        .add(CertificateDer::from(sim.ca_der().to_vec()))
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(sim.local_addr()).await?;
-    let mut tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await?;
-    tls.write_all(b"GET /_sim/info HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+    let mut tls = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await?;
+    tls.write_all(b"GET /_sim/info HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await?;
     let mut answer = String::new();
     tls.read_to_string(&mut answer).await?;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -44,20 +52,38 @@ async fn tls13_and_tls12_both_offered_by_default() {
 
 #[tokio::test]
 async fn single_version_servers_refuse_the_other() {
-    let sim = Simulator::start(SimConfig { tls_versions: TlsVersions::Tls13Only, ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig {
+        tls_versions: TlsVersions::Tls13Only,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     assert!(handshake(&sim, &[&rustls::version::TLS12]).await.is_err());
     assert!(handshake(&sim, &[&rustls::version::TLS13]).await.is_ok());
-    let sim = Simulator::start(SimConfig { tls_versions: TlsVersions::Tls12Only, ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig {
+        tls_versions: TlsVersions::Tls12Only,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     assert!(handshake(&sim, &[&rustls::version::TLS13]).await.is_err());
     assert!(handshake(&sim, &[&rustls::version::TLS12]).await.is_ok());
 }
 
 #[tokio::test]
 async fn rsa_leaf_is_served_and_trusted() {
-    let sim = Simulator::start(SimConfig { leaf_key: LeafKey::Rsa2048, ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig {
+        leaf_key: LeafKey::Rsa2048,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let (_, suite) = handshake(&sim, &[&rustls::version::TLS12]).await.unwrap();
     assert!(suite.contains("ECDHE_RSA"), "{suite}");
-    assert_eq!(common::send_sms(&sim, "+14155550100", "rsa", None).await.0, 201);
+    assert_eq!(
+        common::send_sms(&sim, "+14155550100", "rsa", None).await.0,
+        201
+    );
 }
 
 #[tokio::test]
@@ -65,19 +91,33 @@ async fn clients_that_do_not_trust_the_ca_are_refused() {
     let sim = common::sim().await;
     let other = common::sim().await;
     // A client trusting another simulator's CA must fail verification.
-    let result = other.client().unwrap().get(format!("{}/_sim/info", sim.base_url())).send().await;
+    let result = other
+        .client()
+        .unwrap()
+        .get(format!("{}/_sim/info", sim.base_url()))
+        .send()
+        .await;
     assert!(result.is_err());
     assert!(sim.ca_pem().contains("BEGIN CERTIFICATE"));
 }
 
 #[tokio::test]
 async fn plain_http_option() {
-    let sim = Simulator::start(SimConfig { plain_http: true, ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig {
+        plain_http: true,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     assert!(sim.base_url().starts_with("http://"));
     let response = reqwest::Client::new()
         .post(sim.messages_url())
         .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "plain")])
+        .form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "plain"),
+        ])
         .send()
         .await
         .unwrap();

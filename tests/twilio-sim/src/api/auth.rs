@@ -14,13 +14,17 @@ pub(crate) struct Credentials {
 
 impl Credentials {
     pub(crate) fn new(account_sid: &str, auth_token: &str, api_keys: &[ApiKey]) -> Self {
-        let pairs: Vec<(String, String)> = std::iter::once((account_sid.to_owned(), auth_token.to_owned()))
-            .chain(api_keys.iter().map(|k| (k.sid.clone(), k.secret.clone())))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            std::iter::once((account_sid.to_owned(), auth_token.to_owned()))
+                .chain(api_keys.iter().map(|k| (k.sid.clone(), k.secret.clone())))
+                .collect();
         let precomputed = pairs
             .iter()
             .map(|(u, p)| {
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+                )
             })
             .collect();
         Self { pairs, precomputed }
@@ -32,16 +36,24 @@ impl Credentials {
         if self.precomputed.iter().any(|p| p.as_bytes() == header) {
             return true;
         }
-        let Ok(text) = std::str::from_utf8(header) else { return false };
-        let Some((scheme, encoded)) = text.trim().split_once(' ') else { return false };
+        let Ok(text) = std::str::from_utf8(header) else {
+            return false;
+        };
+        let Some((scheme, encoded)) = text.trim().split_once(' ') else {
+            return false;
+        };
         if !scheme.eq_ignore_ascii_case("basic") {
             return false;
         }
         let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
             return false;
         };
-        let Ok(decoded) = String::from_utf8(decoded) else { return false };
-        let Some((user, pass)) = decoded.split_once(':') else { return false };
+        let Ok(decoded) = String::from_utf8(decoded) else {
+            return false;
+        };
+        let Some((user, pass)) = decoded.split_once(':') else {
+            return false;
+        };
         self.pairs.iter().any(|(u, p)| u == user && p == pass)
     }
 }
@@ -51,13 +63,19 @@ mod tests {
     use super::*;
 
     fn basic(user: &str, pass: &str) -> Vec<u8> {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
-            .into_bytes()
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        )
+        .into_bytes()
     }
 
     #[test]
     fn accepts_token_and_api_key_rejects_the_rest() {
-        let key = ApiKey { sid: "SK1".into(), secret: "s".into() };
+        let key = ApiKey {
+            sid: "SK1".into(),
+            secret: "s".into(),
+        };
         let creds = Credentials::new("AC1", "tok", &[key]);
         assert!(creds.accepts(Some(&basic("AC1", "tok"))));
         assert!(creds.accepts(Some(&basic("SK1", "s"))));

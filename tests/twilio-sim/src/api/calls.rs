@@ -20,7 +20,10 @@ pub(super) fn create(state: &Arc<SimState>, form: &[(String, String)]) -> Result
         from: new.from,
         to: new.to,
         status: CallStatus::Queued,
-        history: vec![StatusChange { status: CallStatus::Queued, at: now }],
+        history: vec![StatusChange {
+            status: CallStatus::Queued,
+            at: now,
+        }],
         answered_by: None,
         heard: Vec::new(),
         digits_sent: Vec::new(),
@@ -47,14 +50,26 @@ pub(super) fn create(state: &Arc<SimState>, form: &[(String, String)]) -> Result
 }
 
 pub(super) fn fetch(state: &SimState, path: &str, sid: &str) -> Result<Reply, ApiError> {
-    let record = state.store.call(sid).ok_or_else(|| ApiError::not_found(path))?;
-    Ok(Reply::json(200, serde_json::to_vec(&CallResource::new(&record)).unwrap_or_default()))
+    let record = state
+        .store
+        .call(sid)
+        .ok_or_else(|| ApiError::not_found(path))?;
+    Ok(Reply::json(
+        200,
+        serde_json::to_vec(&CallResource::new(&record)).unwrap_or_default(),
+    ))
 }
 
 pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
-    let filter = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let filter = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let (to, from, status) = (filter("To"), filter("From"), filter("Status"));
     let all = state.store.calls_newest_first(|c| {
         to.as_ref().is_none_or(|t| &c.to == t)
@@ -69,6 +84,14 @@ pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
-    let page = Page { key: "calls", items, path, filters, page, page_size, has_more: end < all.len() };
+    let page = Page {
+        key: "calls",
+        items,
+        path,
+        filters,
+        index: page,
+        size: page_size,
+        has_more: end < all.len(),
+    };
     Reply::json(200, page.to_json())
 }

@@ -21,7 +21,12 @@ struct Body<'a> {
 
 impl ApiError {
     pub(crate) fn new(status: u16, code: u32, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after_secs: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
     }
 
     pub(crate) fn bad_request(code: u32, message: impl Into<String>) -> Self {
@@ -33,7 +38,11 @@ impl ApiError {
     }
 
     pub(crate) fn not_found(path: &str) -> Self {
-        Self::new(404, 20404, format!("The requested resource {path} was not found"))
+        Self::new(
+            404,
+            20404,
+            format!("The requested resource {path} was not found"),
+        )
     }
 
     pub(crate) fn method_not_allowed(method: &str) -> Self {
@@ -41,12 +50,19 @@ impl ApiError {
     }
 
     pub(crate) fn too_many_requests(retry_after_secs: Option<u32>) -> Self {
-        Self { retry_after_secs, ..Self::new(429, 20429, "Too Many Requests") }
+        Self {
+            retry_after_secs,
+            ..Self::new(429, 20429, "Too Many Requests")
+        }
     }
 
     pub(crate) fn body_too_large(limit: usize) -> Self {
         // Twilio has no documented code for this; 20413 follows its 20xxx-per-HTTP-status pattern.
-        Self::new(413, 20413, format!("Request body exceeds the {limit} byte limit"))
+        Self::new(
+            413,
+            20413,
+            format!("Request body exceeds the {limit} byte limit"),
+        )
     }
 
     /// The JSON body.
@@ -67,9 +83,10 @@ mod tests {
 
     #[test]
     fn body_has_twilio_shape() {
-        let v: serde_json::Value =
-            serde_json::from_slice(&ApiError::bad_request(21602, "Message body is required.").to_json())
-                .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(
+            &ApiError::bad_request(21602, "Message body is required.").to_json(),
+        )
+        .unwrap();
         assert_eq!(v["code"], 21602);
         assert_eq!(v["status"], 400);
         assert_eq!(v["message"], "Message body is required.");

@@ -35,7 +35,13 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(crate) fn json(status: u16, body: Vec<u8>) -> Self {
-        Self { status, body, content_type: "application/json", retry_after_secs: None, error_code: None }
+        Self {
+            status,
+            body,
+            content_type: "application/json",
+            retry_after_secs: None,
+            error_code: None,
+        }
     }
 
     pub(crate) fn error(e: &ApiError) -> Self {
@@ -79,7 +85,11 @@ pub(crate) fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiErr
     if matches!(endpoint, Endpoint::FetchMessage | Endpoint::FetchCall) && sid.is_none() {
         return Err(ApiError::not_found(path));
     }
-    Ok(Route { endpoint, account_sid, sid })
+    Ok(Route {
+        endpoint,
+        account_sid,
+        sid,
+    })
 }
 
 /// Runs an authenticated, routed request.
@@ -89,7 +99,9 @@ pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Ro
     }
     let result = match route.endpoint {
         Endpoint::CreateMessage => messages::create(state, request.form),
-        Endpoint::FetchMessage => messages::fetch(state, request.path, route.sid.unwrap_or_default()),
+        Endpoint::FetchMessage => {
+            messages::fetch(state, request.path, route.sid.unwrap_or_default())
+        }
         Endpoint::ListMessages => Ok(messages::list(state, request.path, request.query)),
         Endpoint::CreateCall => calls::create(state, request.form),
         Endpoint::FetchCall => calls::fetch(state, request.path, route.sid.unwrap_or_default()),
@@ -100,8 +112,16 @@ pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Ro
 
 /// Page number and size from a list query (`Page`, `PageSize` 1..=1000, default 50).
 pub(crate) fn paging(query: &[(String, String)]) -> (usize, usize) {
-    let get = |name: &str| query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<usize>().ok());
-    (get("Page").unwrap_or(0).min(1_000_000), get("PageSize").unwrap_or(50).clamp(1, 1000))
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    (
+        get("Page").unwrap_or(0).min(1_000_000),
+        get("PageSize").unwrap_or(50).clamp(1, 1000),
+    )
 }
 
 #[cfg(test)]
@@ -117,16 +137,27 @@ mod tests {
         assert_eq!(route("GET", &p).unwrap().endpoint, Endpoint::ListMessages);
         let p = format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1.json");
         let r = route("GET", &p).unwrap();
-        assert_eq!((r.endpoint, r.sid, r.account_sid), (Endpoint::FetchCall, Some("CA1"), ACCOUNT));
+        assert_eq!(
+            (r.endpoint, r.sid, r.account_sid),
+            (Endpoint::FetchCall, Some("CA1"), ACCOUNT)
+        );
         assert_eq!(route("DELETE", &p).unwrap_err().code, 20004);
         assert_eq!(route("GET", "/nope").unwrap_err().code, 20404);
-        assert_eq!(route("GET", &format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1")).unwrap_err().code, 20404);
+        assert_eq!(
+            route("GET", &format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1"))
+                .unwrap_err()
+                .code,
+            20404
+        );
     }
 
     #[test]
     fn paging_defaults_and_bounds() {
         assert_eq!(paging(&[]), (0, 50));
-        let q = vec![("Page".to_owned(), "2".to_owned()), ("PageSize".to_owned(), "5000".to_owned())];
+        let q = vec![
+            ("Page".to_owned(), "2".to_owned()),
+            ("PageSize".to_owned(), "5000".to_owned()),
+        ];
         assert_eq!(paging(&q), (2, 1000));
         let q = vec![("PageSize".to_owned(), "0".to_owned())];
         assert_eq!(paging(&q), (0, 1));

@@ -50,7 +50,10 @@ pub(crate) struct MessageResource<'a> {
 
 impl<'a> MessageResource<'a> {
     pub(crate) fn new(m: &'a MessageRecord) -> Self {
-        let base = format!("/{API_VERSION}/Accounts/{}/Messages/{}", m.account_sid, m.sid);
+        let base = format!(
+            "/{API_VERSION}/Accounts/{}/Messages/{}",
+            m.account_sid, m.sid
+        );
         let mut subresource_uris = BTreeMap::new();
         subresource_uris.insert("media", format!("{base}/Media.json"));
         subresource_uris.insert("feedback", format!("{base}/Feedback.json"));
@@ -68,7 +71,12 @@ impl<'a> MessageResource<'a> {
             messaging_service_sid: m.messaging_service_sid.as_deref(),
             num_media: m.media_urls.len().to_string(),
             // Twilio reports 0 until a Messaging Service picks a sender.
-            num_segments: if m.messaging_service_sid.is_some() { 0 } else { m.num_segments }.to_string(),
+            num_segments: if m.messaging_service_sid.is_some() {
+                0
+            } else {
+                m.num_segments
+            }
+            .to_string(),
             price: None,
             price_unit: "USD",
             sid: &m.sid,
@@ -124,21 +132,29 @@ pub(crate) struct CallResource<'a> {
 impl<'a> CallResource<'a> {
     pub(crate) fn new(c: &'a CallRecord) -> Self {
         let base = format!("/{API_VERSION}/Accounts/{}/Calls/{}", c.account_sid, c.sid);
-        let subresource_uris = ["notifications", "recordings", "payments", "events", "siprec", "streams", "transcriptions"]
-            .into_iter()
-            .map(|name| {
-                let file = match name {
-                    "notifications" => "Notifications",
-                    "recordings" => "Recordings",
-                    "payments" => "Payments",
-                    "events" => "Events",
-                    "siprec" => "Siprec",
-                    "streams" => "Streams",
-                    _ => "Transcriptions",
-                };
-                (name, format!("{base}/{file}.json"))
-            })
-            .collect();
+        let subresource_uris = [
+            "notifications",
+            "recordings",
+            "payments",
+            "events",
+            "siprec",
+            "streams",
+            "transcriptions",
+        ]
+        .into_iter()
+        .map(|name| {
+            let file = match name {
+                "notifications" => "Notifications",
+                "recordings" => "Recordings",
+                "payments" => "Payments",
+                "events" => "Events",
+                "siprec" => "Siprec",
+                "streams" => "Streams",
+                _ => "Transcriptions",
+            };
+            (name, format!("{base}/{file}.json"))
+        })
+        .collect();
         Self {
             account_sid: &c.account_sid,
             annotation: None,
@@ -177,8 +193,8 @@ pub(crate) struct Page<'a, T> {
     pub(crate) items: Vec<T>,
     pub(crate) path: &'a str,
     pub(crate) filters: Vec<(&'static str, String)>,
-    pub(crate) page: usize,
-    pub(crate) page_size: usize,
+    pub(crate) index: usize,
+    pub(crate) size: usize,
     pub(crate) has_more: bool,
 }
 
@@ -188,7 +204,7 @@ impl<T: Serialize> Page<'_, T> {
         for (k, v) in &self.filters {
             query.append_pair(k, v);
         }
-        query.append_pair("PageSize", &self.page_size.to_string());
+        query.append_pair("PageSize", &self.size.to_string());
         query.append_pair("Page", &page.to_string());
         if page > 0 {
             query.append_pair("PageToken", &format!("PA{page}"));
@@ -197,23 +213,37 @@ impl<T: Serialize> Page<'_, T> {
     }
 
     pub(crate) fn to_json(&self) -> Vec<u8> {
-        let start = self.page * self.page_size;
+        let start = self.index * self.size;
         let mut map = serde_json::Map::new();
-        map.insert(self.key.to_owned(), serde_json::to_value(&self.items).unwrap_or_default());
-        map.insert("end".into(), (start + self.items.len().saturating_sub(1)).into());
+        map.insert(
+            self.key.to_owned(),
+            serde_json::to_value(&self.items).unwrap_or_default(),
+        );
+        map.insert(
+            "end".into(),
+            (start + self.items.len().saturating_sub(1)).into(),
+        );
         map.insert("first_page_uri".into(), self.page_uri(0).into());
         map.insert(
             "next_page_uri".into(),
-            if self.has_more { self.page_uri(self.page + 1).into() } else { serde_json::Value::Null },
+            if self.has_more {
+                self.page_uri(self.index + 1).into()
+            } else {
+                serde_json::Value::Null
+            },
         );
-        map.insert("page".into(), self.page.into());
-        map.insert("page_size".into(), self.page_size.into());
+        map.insert("page".into(), self.index.into());
+        map.insert("page_size".into(), self.size.into());
         map.insert(
             "previous_page_uri".into(),
-            if self.page > 0 { self.page_uri(self.page - 1).into() } else { serde_json::Value::Null },
+            if self.index > 0 {
+                self.page_uri(self.index - 1).into()
+            } else {
+                serde_json::Value::Null
+            },
         );
         map.insert("start".into(), start.into());
-        map.insert("uri".into(), self.page_uri(self.page).into());
+        map.insert("uri".into(), self.page_uri(self.index).into());
         serde_json::to_vec(&map).unwrap_or_default()
     }
 }

@@ -12,20 +12,24 @@ pub(crate) type Form = [(String, String)];
 
 /// First value of `name`, if present and not empty.
 pub(crate) fn param<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
 }
 
 /// Every non-empty value of `name`.
 pub(crate) fn params<'a>(form: &'a Form, name: &str) -> Vec<&'a str> {
-    form.iter().filter(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str()).collect()
+    form.iter()
+        .filter(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 /// `+` and 7 to 15 digits, not starting with 0.
 pub(crate) fn is_e164(s: &str) -> bool {
     s.strip_prefix('+').is_some_and(|d| {
-        (7..=15).contains(&d.len())
-            && d.bytes().all(|b| b.is_ascii_digit())
-            && !d.starts_with('0')
+        (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
     })
 }
 
@@ -64,38 +68,20 @@ fn check_status_callback(form: &Form) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn check_owned(from: &str, owned: Option<&[String]>, code: u32, message: String) -> Result<(), ApiError> {
+fn check_owned(
+    from: &str,
+    owned: Option<&[String]>,
+    code: u32,
+    message: String,
+) -> Result<(), ApiError> {
     match owned {
         Some(list) if !list.iter().any(|n| n == from) => Err(ApiError::bad_request(code, message)),
         _ => Ok(()),
     }
 }
 
-/// Validates a CreateMessage form in the order Twilio reports problems.
-pub(crate) fn new_message(form: &Form, owned: Option<&[String]>) -> Result<NewMessage, ApiError> {
-    let Some(to) = param(form, "To") else {
-        return Err(ApiError::bad_request(21604, "A 'To' phone number is required."));
-    };
-    let service = param(form, "MessagingServiceSid");
-    let from = param(form, "From");
-    if from.is_none() && service.is_none() {
-        return Err(ApiError::bad_request(21603, "A 'From' phone number is required."));
-    }
-    if let Some(sid) = service.filter(|s| !ids::is_sid(s, "MG")) {
-        return Err(ApiError::bad_request(21701, format!("The Messaging Service Sid {sid} is invalid.")));
-    }
-    let body = param(form, "Body").unwrap_or("");
-    let media_urls: Vec<String> = params(form, "MediaUrl").into_iter().map(str::to_owned).collect();
-    if body.is_empty() && media_urls.is_empty() && param(form, "ContentSid").is_none() {
-        return Err(ApiError::bad_request(21602, "Message body is required."));
-    }
-    if body.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::bad_request(
-            21617,
-            "The concatenated message body exceeds the 1600 character limit.",
-        ));
-    }
-    let from = from.unwrap_or("+15005550006");
+/// The magic and malformed `From` values of CreateMessage.
+fn check_sms_from(from: &str) -> Result<(), ApiError> {
     match from {
         "+15005550001" => return Err(invalid_from(from)),
         "+15005550007" => {
@@ -117,14 +103,11 @@ pub(crate) fn new_message(form: &Form, owned: Option<&[String]>) -> Result<NewMe
         }
         _ => {}
     }
-    if service.is_none() {
-        check_owned(
-            from,
-            owned,
-            21659,
-            format!("'From' {from} is not a Twilio phone number or Short Code country mismatch"),
-        )?;
-    }
+    Ok(())
+}
+
+/// The magic and malformed `To` values of CreateMessage.
+fn check_sms_to(to: &str, from: &str) -> Result<(), ApiError> {
     match to {
         "+15005550001" => return Err(invalid_to(to)),
         "+15005550002" => {
@@ -144,14 +127,70 @@ pub(crate) fn new_message(form: &Form, owned: Option<&[String]>) -> Result<NewMe
             ));
         }
         "+15005550004" => {
-            return Err(ApiError::bad_request(21610, "Attempt to send to unsubscribed recipient"));
+            return Err(ApiError::bad_request(
+                21610,
+                "Attempt to send to unsubscribed recipient",
+            ));
         }
         "+15005550009" => {
-            return Err(ApiError::bad_request(21614, format!("'To' number {to} is not a valid mobile number")));
+            return Err(ApiError::bad_request(
+                21614,
+                format!("'To' number {to} is not a valid mobile number"),
+            ));
         }
         t if !is_e164(t) => return Err(invalid_to(t)),
         _ => {}
     }
+    Ok(())
+}
+
+/// Validates a CreateMessage form in the order Twilio reports problems.
+pub(crate) fn new_message(form: &Form, owned: Option<&[String]>) -> Result<NewMessage, ApiError> {
+    let Some(to) = param(form, "To") else {
+        return Err(ApiError::bad_request(
+            21604,
+            "A 'To' phone number is required.",
+        ));
+    };
+    let service = param(form, "MessagingServiceSid");
+    let from = param(form, "From");
+    if from.is_none() && service.is_none() {
+        return Err(ApiError::bad_request(
+            21603,
+            "A 'From' phone number is required.",
+        ));
+    }
+    if let Some(sid) = service.filter(|s| !ids::is_sid(s, "MG")) {
+        return Err(ApiError::bad_request(
+            21701,
+            format!("The Messaging Service Sid {sid} is invalid."),
+        ));
+    }
+    let body = param(form, "Body").unwrap_or("");
+    let media_urls: Vec<String> = params(form, "MediaUrl")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if body.is_empty() && media_urls.is_empty() && param(form, "ContentSid").is_none() {
+        return Err(ApiError::bad_request(21602, "Message body is required."));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(ApiError::bad_request(
+            21617,
+            "The concatenated message body exceeds the 1600 character limit.",
+        ));
+    }
+    let from = from.unwrap_or("+15005550006");
+    check_sms_from(from)?;
+    if service.is_none() {
+        check_owned(
+            from,
+            owned,
+            21659,
+            format!("'From' {from} is not a Twilio phone number or Short Code country mismatch"),
+        )?;
+    }
+    check_sms_to(to, from)?;
     Ok(NewMessage {
         to: to.to_owned(),
         from: from.to_owned(),
@@ -163,13 +202,18 @@ pub(crate) fn new_message(form: &Form, owned: Option<&[String]>) -> Result<NewMe
 }
 
 fn invalid_to(to: &str) -> ApiError {
-    ApiError::bad_request(21211, format!("The 'To' number {to} is not a valid phone number."))
+    ApiError::bad_request(
+        21211,
+        format!("The 'To' number {to} is not a valid phone number."),
+    )
 }
 
 fn invalid_from(from: &str) -> ApiError {
     ApiError::bad_request(
         21212,
-        format!("The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID."),
+        format!(
+            "The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID."
+        ),
     )
 }
 
@@ -200,15 +244,24 @@ pub(crate) fn new_call(form: &Form, owned: Option<&[String]>) -> Result<NewCall,
         return Err(ApiError::bad_request(21201, "No 'To' number is specified"));
     };
     let Some(from) = param(form, "From") else {
-        return Err(ApiError::bad_request(21213, "No 'From' number is specified"));
+        return Err(ApiError::bad_request(
+            21213,
+            "No 'From' number is specified",
+        ));
     };
     let twiml = param(form, "Twiml");
     let url = param(form, "Url");
     if twiml.is_none() && url.is_none() && param(form, "ApplicationSid").is_none() {
-        return Err(ApiError::bad_request(21205, "A 'Url' or 'Twiml' parameter is required."));
+        return Err(ApiError::bad_request(
+            21205,
+            "A 'Url' or 'Twiml' parameter is required.",
+        ));
     }
     if let Some(u) = url.filter(|u| !is_http_url(u)) {
-        return Err(ApiError::bad_request(21205, format!("Url is not a valid URL: {u}")));
+        return Err(ApiError::bad_request(
+            21205,
+            format!("Url is not a valid URL: {u}"),
+        ));
     }
     match from {
         "+15005550007" => return Err(unverified_caller(from)),
@@ -220,19 +273,30 @@ pub(crate) fn new_call(form: &Form, owned: Option<&[String]>) -> Result<NewCall,
     }
     match to {
         "+15005550001" => {
-            return Err(ApiError::bad_request(21217, format!("Phone number {to} does not appear to be valid")));
+            return Err(ApiError::bad_request(
+                21217,
+                format!("Phone number {to} does not appear to be valid"),
+            ));
         }
         "+15005550002" => {
-            return Err(ApiError::bad_request(21214, format!("'To' phone number {to} cannot be reached")));
+            return Err(ApiError::bad_request(
+                21214,
+                format!("'To' phone number {to} cannot be reached"),
+            ));
         }
         "+15005550003" => {
             return Err(ApiError::bad_request(
                 21215,
-                format!("Account not authorized to call {to}. Perhaps you need to enable some international permissions"),
+                format!(
+                    "Account not authorized to call {to}. Perhaps you need to enable some international permissions"
+                ),
             ));
         }
         "+15005550004" => {
-            return Err(ApiError::bad_request(21216, format!("Account not allowed to call {to}")));
+            return Err(ApiError::bad_request(
+                21216,
+                format!("Account not allowed to call {to}"),
+            ));
         }
         t if !is_e164(t) => return Err(invalid_to(t)),
         _ => {}
@@ -271,7 +335,10 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn msg_code(pairs: &[(&str, &str)]) -> u32 {
@@ -282,24 +349,48 @@ mod tests {
     fn message_errors_in_twilio_order() {
         assert_eq!(msg_code(&[]), 21604);
         assert_eq!(msg_code(&[("To", "+14155550100")]), 21603);
-        assert_eq!(msg_code(&[("To", "+14155550100"), ("From", "+15005550006")]), 21602);
+        assert_eq!(
+            msg_code(&[("To", "+14155550100"), ("From", "+15005550006")]),
+            21602
+        );
         let long = "a".repeat(1601);
-        assert_eq!(msg_code(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", &long)]), 21617);
-        assert_eq!(msg_code(&[("To", "nope"), ("From", "+15005550006"), ("Body", "x")]), 21211);
-        assert_eq!(msg_code(&[("To", "+14155550100"), ("From", "+1-bad"), ("Body", "x")]), 21212);
+        assert_eq!(
+            msg_code(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550006"),
+                ("Body", &long)
+            ]),
+            21617
+        );
+        assert_eq!(
+            msg_code(&[("To", "nope"), ("From", "+15005550006"), ("Body", "x")]),
+            21211
+        );
+        assert_eq!(
+            msg_code(&[("To", "+14155550100"), ("From", "+1-bad"), ("Body", "x")]),
+            21212
+        );
     }
 
     #[test]
     fn message_with_media_only_or_service_only_is_valid() {
         let m = new_message(
-            &form(&[("To", "+14155550100"), ("From", "+15005550006"), ("MediaUrl", "https://x/a.png")]),
+            &form(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550006"),
+                ("MediaUrl", "https://x/a.png"),
+            ]),
             None,
         )
         .unwrap();
         assert_eq!(m.media_urls, ["https://x/a.png"]);
         let service = "MG0123456789abcdef0123456789abcdef";
         let m = new_message(
-            &form(&[("To", "+14155550100"), ("MessagingServiceSid", service), ("Body", "x")]),
+            &form(&[
+                ("To", "+14155550100"),
+                ("MessagingServiceSid", service),
+                ("Body", "x"),
+            ]),
             None,
         )
         .unwrap();
@@ -309,9 +400,18 @@ mod tests {
     #[test]
     fn owned_numbers_and_callbacks_are_checked() {
         let owned = vec!["+15550001111".to_owned()];
-        let f = form(&[("To", "+14155550100"), ("From", "+15005550006"), ("Body", "x")]);
+        let f = form(&[
+            ("To", "+14155550100"),
+            ("From", "+15005550006"),
+            ("Body", "x"),
+        ]);
         assert_eq!(new_message(&f, Some(&owned)).unwrap_err().code, 21659);
-        let f = form(&[("To", "+14155550100"), ("From", "+15550001111"), ("Body", "x"), ("StatusCallback", "ftp://x")]);
+        let f = form(&[
+            ("To", "+14155550100"),
+            ("From", "+15550001111"),
+            ("Body", "x"),
+            ("StatusCallback", "ftp://x"),
+        ]);
         assert_eq!(new_message(&f, Some(&owned)).unwrap_err().code, 21609);
     }
 
@@ -320,16 +420,46 @@ mod tests {
         let code = |pairs: &[(&str, &str)]| new_call(&form(pairs), None).unwrap_err().code;
         assert_eq!(code(&[]), 21201);
         assert_eq!(code(&[("To", "+14155550100")]), 21213);
-        assert_eq!(code(&[("To", "+14155550100"), ("From", "+15005550006")]), 21205);
-        assert_eq!(code(&[("To", "+14155550100"), ("From", "+15005550006"), ("Url", "not a url")]), 21205);
+        assert_eq!(
+            code(&[("To", "+14155550100"), ("From", "+15005550006")]),
+            21205
+        );
+        assert_eq!(
+            code(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550006"),
+                ("Url", "not a url")
+            ]),
+            21205
+        );
         let ok = [("From", "+15005550006"), ("Twiml", "<Response/>")];
-        for (to, expected) in [("+15005550001", 21217), ("+15005550002", 21214), ("+15005550003", 21215), ("+15005550004", 21216), ("12", 21211)] {
+        for (to, expected) in [
+            ("+15005550001", 21217),
+            ("+15005550002", 21214),
+            ("+15005550003", 21215),
+            ("+15005550004", 21216),
+            ("12", 21211),
+        ] {
             let mut f = ok.to_vec();
             f.push(("To", to));
             assert_eq!(code(&f), expected, "{to}");
         }
-        assert_eq!(code(&[("To", "+14155550100"), ("From", "+15005550007"), ("Twiml", "<Response/>")]), 21210);
-        assert_eq!(code(&[("To", "+14155550100"), ("From", "+15005550001"), ("Twiml", "<Response/>")]), 21212);
+        assert_eq!(
+            code(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550007"),
+                ("Twiml", "<Response/>")
+            ]),
+            21210
+        );
+        assert_eq!(
+            code(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550001"),
+                ("Twiml", "<Response/>")
+            ]),
+            21212
+        );
     }
 
     #[test]
@@ -347,7 +477,10 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(c.status_callback_events, ["initiated", "ringing", "answered"]);
+        assert_eq!(
+            c.status_callback_events,
+            ["initiated", "ringing", "answered"]
+        );
         assert_eq!(c.method, "GET");
     }
 }

@@ -79,7 +79,12 @@ impl FaultRule {
     /// assert_eq!(rule.count, Some(2));
     /// ```
     pub fn next(count: u32, endpoint: Endpoint, kind: FaultKind) -> Self {
-        Self { kind, endpoint: Some(endpoint), count: Some(count), percent: None }
+        Self {
+            kind,
+            endpoint: Some(endpoint),
+            count: Some(count),
+            percent: None,
+        }
     }
 
     /// A rule that fires at random on `percent` of all API requests, forever.
@@ -90,7 +95,12 @@ impl FaultRule {
     /// assert_eq!(rule.percent, Some(25.0));
     /// ```
     pub fn random(percent: f64, kind: FaultKind) -> Self {
-        Self { kind, endpoint: None, count: None, percent: Some(percent) }
+        Self {
+            kind,
+            endpoint: None,
+            count: None,
+            percent: Some(percent),
+        }
     }
 }
 
@@ -102,7 +112,9 @@ pub(crate) struct Faults {
 
 impl Faults {
     fn rules(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
-        self.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.rules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn add(&self, rule: FaultRule) {
@@ -126,7 +138,9 @@ impl Faults {
         let index = rules.iter().position(|rule| {
             rule.endpoint.is_none_or(|e| e == endpoint)
                 && rule.count != Some(0)
-                && rule.percent.is_none_or(|p| rand::random::<f64>() * 100.0 < p)
+                && rule
+                    .percent
+                    .is_none_or(|p| rand::random::<f64>() * 100.0 < p)
         })?;
         let rule = &mut rules[index];
         let kind = rule.kind;
@@ -147,7 +161,10 @@ mod tests {
     #[test]
     fn counted_rules_expire_and_match_only_their_endpoint() {
         let faults = Faults::default();
-        let kind = FaultKind::ServerError { status: 500, retry_after_secs: None };
+        let kind = FaultKind::ServerError {
+            status: 500,
+            retry_after_secs: None,
+        };
         faults.add(FaultRule::next(2, Endpoint::CreateMessage, kind));
         assert_eq!(faults.take(Endpoint::CreateCall), None);
         assert_eq!(faults.take(Endpoint::CreateMessage), Some(kind));
@@ -160,7 +177,9 @@ mod tests {
     fn percentages_fire_roughly_that_often() {
         let faults = Faults::default();
         faults.add(FaultRule::random(50.0, FaultKind::Slow { delay_ms: 1 }));
-        let fired = (0..2000).filter(|_| faults.take(Endpoint::FetchCall).is_some()).count();
+        let fired = (0..2000)
+            .filter(|_| faults.take(Endpoint::FetchCall).is_some())
+            .count();
         assert!((800..1200).contains(&fired), "{fired}");
         faults.clear();
         faults.add(FaultRule::random(0.0, FaultKind::Slow { delay_ms: 1 }));

@@ -64,7 +64,9 @@ impl std::fmt::Display for InboundError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NoWebhook => write!(f, "no webhook URL given and no inbound_webhook configured"),
-            Self::InvalidUrl { url } => write!(f, "webhook URL {url:?} is not an absolute http(s) URL"),
+            Self::InvalidUrl { url } => {
+                write!(f, "webhook URL {url:?} is not an absolute http(s) URL")
+            }
             Self::Unreachable { url } => write!(f, "webhook {url} could not be reached"),
         }
     }
@@ -72,7 +74,14 @@ impl std::fmt::Display for InboundError {
 
 impl std::error::Error for InboundError {}
 
-fn new_message(state: &SimState, from: &str, to: &str, body: &str, direction: Direction, status: MessageStatus) -> MessageRecord {
+fn new_message(
+    state: &SimState,
+    from: &str,
+    to: &str,
+    body: &str,
+    direction: Direction,
+    status: MessageStatus,
+) -> MessageRecord {
     let now = SystemTime::now();
     MessageRecord {
         sid: ids::new_sid("SM"),
@@ -95,12 +104,26 @@ fn new_message(state: &SimState, from: &str, to: &str, body: &str, direction: Di
 }
 
 /// Delivers `sms` to its webhook and records the inbound message and any replies.
-pub(crate) async fn deliver(state: &Arc<SimState>, sms: InboundSms) -> Result<InboundDelivery, InboundError> {
-    let url = sms.webhook_url.clone().or_else(|| state.inbound_webhook.clone()).ok_or(InboundError::NoWebhook)?;
+pub(crate) async fn deliver(
+    state: &Arc<SimState>,
+    sms: InboundSms,
+) -> Result<InboundDelivery, InboundError> {
+    let url = sms
+        .webhook_url
+        .clone()
+        .or_else(|| state.inbound_webhook.clone())
+        .ok_or(InboundError::NoWebhook)?;
     if !reqwest::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
         return Err(InboundError::InvalidUrl { url });
     }
-    let record = new_message(state, &sms.from, &sms.to, &sms.body, Direction::Inbound, MessageStatus::Received);
+    let record = new_message(
+        state,
+        &sms.from,
+        &sms.to,
+        &sms.body,
+        Direction::Inbound,
+        MessageStatus::Received,
+    );
     let sid = record.sid.clone();
     let params = vec![
         ("AccountSid".to_owned(), state.account_sid.clone()),
@@ -116,16 +139,34 @@ pub(crate) async fn deliver(state: &Arc<SimState>, sms: InboundSms) -> Result<In
         ("To".to_owned(), sms.to.clone()),
     ];
     state.store.insert_message(record);
-    let hook = Webhook { kind: CallbackKind::InboundSms, resource_sid: &sid, url: &url, method: "POST", params };
-    let answer = webhook::send(state, hook).await.ok_or_else(|| InboundError::Unreachable { url: url.clone() })?;
+    let hook = Webhook {
+        kind: CallbackKind::InboundSms,
+        resource_sid: &sid,
+        url: &url,
+        method: "POST",
+        params,
+    };
+    let answer = webhook::send(state, hook)
+        .await
+        .ok_or_else(|| InboundError::Unreachable { url: url.clone() })?;
     let mut reply_sids = Vec::new();
     if (200..300).contains(&answer.status)
         && let Ok(verbs) = twiml::parse(&answer.body)
     {
         for verb in verbs {
             if let Verb::Message { body } = verb {
-                let reply = new_message(state, &sms.to, &sms.from, &body, Direction::OutboundReply, MessageStatus::Queued);
-                let reply = MessageRecord { date_sent: None, ..reply };
+                let reply = new_message(
+                    state,
+                    &sms.to,
+                    &sms.from,
+                    &body,
+                    Direction::OutboundReply,
+                    MessageStatus::Queued,
+                );
+                let reply = MessageRecord {
+                    date_sent: None,
+                    ..reply
+                };
                 let reply_sid = reply.sid.clone();
                 let outcome = state.message_outcome(&reply.to);
                 state.store.insert_message(reply);
@@ -134,5 +175,10 @@ pub(crate) async fn deliver(state: &Arc<SimState>, sms: InboundSms) -> Result<In
             }
         }
     }
-    Ok(InboundDelivery { message_sid: sid, response_status: answer.status, response_body: answer.body, reply_sids })
+    Ok(InboundDelivery {
+        message_sid: sid,
+        response_status: answer.status,
+        response_body: answer.body,
+        reply_sids,
+    })
 }

@@ -33,7 +33,10 @@ fn percent_decode(segment: &str) -> String {
     while i < bytes.len() {
         let hex = |b: u8| char::from(b).to_digit(16);
         if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
         {
             out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
             i += 3;
@@ -62,13 +65,15 @@ pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body
         )),
         ("GET", ["requests"]) => Ok(json(200, &state.store.requests())),
         ("GET", ["messages"]) => Ok(json(200, &state.store.messages())),
-        ("GET", ["messages", sid]) => {
-            Ok(state.store.message(sid).map_or_else(|| problem(404, "no such message"), |m| json(200, &m)))
-        }
+        ("GET", ["messages", sid]) => Ok(state
+            .store
+            .message(sid)
+            .map_or_else(|| problem(404, "no such message"), |m| json(200, &m))),
         ("GET", ["calls"]) => Ok(json(200, &state.store.calls())),
-        ("GET", ["calls", sid]) => {
-            Ok(state.store.call(sid).map_or_else(|| problem(404, "no such call"), |c| json(200, &c)))
-        }
+        ("GET", ["calls", sid]) => Ok(state
+            .store
+            .call(sid)
+            .map_or_else(|| problem(404, "no such call"), |c| json(200, &c))),
         ("GET", ["callbacks"]) => Ok(json(200, &state.store.callbacks())),
         ("POST", ["reset"]) => {
             state.reset();
@@ -86,8 +91,16 @@ pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body
         ("GET", ["scripts"]) => {
             let scripts = state.scripts();
             let view = Scripts {
-                calls: scripts.calls.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                messages: scripts.messages.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                calls: scripts
+                    .calls
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                messages: scripts
+                    .messages
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
             };
             Ok(json(200, &view))
         }
@@ -99,10 +112,15 @@ pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body
             state.scripts().calls.remove(&percent_decode(number));
             Ok(json(200, &serde_json::json!({ "ok": true })))
         }
-        ("PUT" | "POST", ["scripts", "messages", number]) => parse::<MessageOutcome>(body).map(|outcome| {
-            state.scripts().messages.insert(percent_decode(number), outcome);
-            json(200, &serde_json::json!({ "ok": true }))
-        }),
+        ("PUT" | "POST", ["scripts", "messages", number]) => {
+            parse::<MessageOutcome>(body).map(|outcome| {
+                state
+                    .scripts()
+                    .messages
+                    .insert(percent_decode(number), outcome);
+                json(200, &serde_json::json!({ "ok": true }))
+            })
+        }
         ("DELETE", ["scripts", "messages", number]) => {
             state.scripts().messages.remove(&percent_decode(number));
             Ok(json(200, &serde_json::json!({ "ok": true })))

@@ -29,7 +29,14 @@ struct Run {
 /// Runs a freshly queued call in the background.
 pub(crate) fn start(state: Arc<SimState>, sid: String, script: CallScript) {
     tokio::spawn(async move {
-        let mut run = Run { state, sid, script, next_gather: 0, sequence: 0, seconds: 0 };
+        let mut run = Run {
+            state,
+            sid,
+            script,
+            next_gather: 0,
+            sequence: 0,
+            seconds: 0,
+        };
         run.progress().await;
     });
 }
@@ -83,7 +90,9 @@ impl Run {
         self.state.store.update_call(&self.sid, |c| {
             match &event {
                 CallEvent::Say { text } => c.heard.push(text.clone()),
-                CallEvent::Gather { digits: Some(d), .. } => c.digits_sent.push(d.clone()),
+                CallEvent::Gather {
+                    digits: Some(d), ..
+                } => c.digits_sent.push(d.clone()),
                 _ => {}
             }
             c.events.push(event);
@@ -100,12 +109,17 @@ impl Run {
 
     /// Sends the status callback for `event` if the call asked for it.
     async fn report(&mut self, call: &CallRecord, event: &str, status: &str) {
-        let Some(url) = call.status_callback.as_deref() else { return };
+        let Some(url) = call.status_callback.as_deref() else {
+            return;
+        };
         if !Self::wants(call, event) {
             return;
         }
         let mut params = call_params(call, status);
-        params.push(("CallbackSource".to_owned(), "call-progress-events".to_owned()));
+        params.push((
+            "CallbackSource".to_owned(),
+            "call-progress-events".to_owned(),
+        ));
         params.push(("SequenceNumber".to_owned(), self.sequence.to_string()));
         params.push(("Timestamp".to_owned(), time::rfc2822(SystemTime::now())));
         if let Some(duration) = call.duration_secs {
@@ -128,11 +142,19 @@ impl Run {
 
     async fn progress(&mut self) {
         self.pause().await;
-        let Some(call) = self.state.store.call(&self.sid) else { return };
+        let Some(call) = self.state.store.call(&self.sid) else {
+            return;
+        };
         self.report(&call, "initiated", "initiated").await;
 
         self.pause().await;
-        let Some(call) = self.state.store.set_call_status(&self.sid, CallStatus::Ringing) else { return };
+        let Some(call) = self
+            .state
+            .store
+            .set_call_status(&self.sid, CallStatus::Ringing)
+        else {
+            return;
+        };
         self.report(&call, "ringing", "ringing").await;
 
         self.pause().await;
@@ -154,8 +176,14 @@ impl Run {
             (CallScript::Machine, Some(_)) => Some("machine_start"),
             (_, Some(_)) => Some("human"),
         };
-        self.state.store.update_call(&self.sid, |c| c.answered_by = answered_by.map(str::to_owned));
-        let Some(call) = self.state.store.set_call_status(&self.sid, CallStatus::InProgress) else {
+        self.state.store.update_call(&self.sid, |c| {
+            c.answered_by = answered_by.map(str::to_owned);
+        });
+        let Some(call) = self
+            .state
+            .store
+            .set_call_status(&self.sid, CallStatus::InProgress)
+        else {
             return;
         };
         self.report(&call, "answered", "in-progress").await;
@@ -163,8 +191,14 @@ impl Run {
         self.run_twiml(&call).await;
 
         let seconds = self.seconds.max(1);
-        self.state.store.update_call(&self.sid, |c| c.duration_secs = Some(seconds));
-        if let Some(call) = self.state.store.set_call_status(&self.sid, CallStatus::Completed) {
+        self.state
+            .store
+            .update_call(&self.sid, |c| c.duration_secs = Some(seconds));
+        if let Some(call) = self
+            .state
+            .store
+            .set_call_status(&self.sid, CallStatus::Completed)
+        {
             self.report(&call, "completed", "completed").await;
         }
     }
@@ -180,12 +214,23 @@ impl Run {
     ) -> Option<Vec<Verb>> {
         let mut params = call_params(call, "in-progress");
         params.extend(extra);
-        let hook = Webhook { kind, resource_sid: &self.sid, url, method, params };
+        let hook = Webhook {
+            kind,
+            resource_sid: &self.sid,
+            url,
+            method,
+            params,
+        };
         let answer = webhook::send(&self.state, hook).await;
-        self.record(CallEvent::TwimlFetched { url: url.to_owned(), status: answer.as_ref().map(|a| a.status) });
+        self.record(CallEvent::TwimlFetched {
+            url: url.to_owned(),
+            status: answer.as_ref().map(|a| a.status),
+        });
         let reason = match answer {
             None => "the TwiML URL could not be reached".to_owned(),
-            Some(a) if !(200..300).contains(&a.status) => format!("the TwiML URL answered {}", a.status),
+            Some(a) if !(200..300).contains(&a.status) => {
+                format!("the TwiML URL answered {}", a.status)
+            }
             Some(a) => match twiml::parse(&a.body) {
                 Ok(verbs) => return Some(verbs),
                 Err(e) => e.to_string(),
@@ -200,7 +245,10 @@ impl Run {
         let mut verbs = match (&call.url, &call.twiml) {
             (Some(url), _) => {
                 let method = call.method.clone();
-                match self.fetch(call, CallbackKind::TwimlFetch, url, &method, Vec::new()).await {
+                match self
+                    .fetch(call, CallbackKind::TwimlFetch, url, &method, Vec::new())
+                    .await
+                {
                     Some(v) => v,
                     None => return,
                 }
@@ -208,16 +256,23 @@ impl Run {
             (None, Some(inline)) => match twiml::parse(inline) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.record(CallEvent::ApplicationError { reason: e.to_string() });
+                    self.record(CallEvent::ApplicationError {
+                        reason: e.to_string(),
+                    });
                     return;
                 }
             },
             (None, None) => return,
         };
         for _ in 0..MAX_DOCUMENTS {
-            match self.run_document(call, &verbs, document_url.as_deref()).await {
+            match self.run_document(&verbs, document_url.as_deref()) {
                 Next::End => return,
-                Next::Fetch { url, method, kind, extra } => {
+                Next::Fetch {
+                    url,
+                    method,
+                    kind,
+                    extra,
+                } => {
                     match self.fetch(call, kind, &url, &method, extra).await {
                         Some(v) => verbs = v,
                         None => return,
@@ -226,11 +281,13 @@ impl Run {
                 }
             }
         }
-        self.record(CallEvent::ApplicationError { reason: format!("more than {MAX_DOCUMENTS} TwiML documents") });
+        self.record(CallEvent::ApplicationError {
+            reason: format!("more than {MAX_DOCUMENTS} TwiML documents"),
+        });
     }
 
     /// Runs simple verbs; returns what to do after the document.
-    async fn run_document(&mut self, call: &CallRecord, verbs: &[Verb], base: Option<&str>) -> Next {
+    fn run_document(&mut self, verbs: &[Verb], base: Option<&str>) -> Next {
         for verb in verbs {
             match verb {
                 Verb::Gather(gather) => {
@@ -243,11 +300,18 @@ impl Run {
                 }
                 Verb::Redirect { url, method } => {
                     let Some(url) = resolve(base, url) else {
-                        self.record(CallEvent::ApplicationError { reason: format!("cannot resolve Redirect URL {url}") });
+                        self.record(CallEvent::ApplicationError {
+                            reason: format!("cannot resolve Redirect URL {url}"),
+                        });
                         return Next::End;
                     };
                     self.record(CallEvent::Redirect { url: url.clone() });
-                    return Next::Fetch { url, method: method.clone(), kind: CallbackKind::TwimlFetch, extra: Vec::new() };
+                    return Next::Fetch {
+                        url,
+                        method: method.clone(),
+                        kind: CallbackKind::TwimlFetch,
+                        extra: Vec::new(),
+                    };
                 }
                 Verb::Hangup => {
                     self.record(CallEvent::Hangup);
@@ -260,7 +324,6 @@ impl Run {
                 other => self.run_simple(other),
             }
         }
-        let _ = call;
         Next::End
     }
 
@@ -280,12 +343,20 @@ impl Run {
                 self.seconds += seconds;
                 self.record(CallEvent::Pause { seconds: *seconds });
             }
-            Verb::Dial { number } => self.record(CallEvent::Dial { number: number.clone() }),
-            Verb::Message { .. } => self.record(CallEvent::Unsupported { verb: "Message".to_owned() }),
-            Verb::Unsupported { verb } => self.record(CallEvent::Unsupported { verb: verb.clone() }),
+            Verb::Dial { number } => self.record(CallEvent::Dial {
+                number: number.clone(),
+            }),
+            Verb::Message { .. } => self.record(CallEvent::Unsupported {
+                verb: "Message".to_owned(),
+            }),
+            Verb::Unsupported { verb } => {
+                self.record(CallEvent::Unsupported { verb: verb.clone() });
+            }
             // Only reached for verbs nested in Gather, where Twilio does not allow them.
             Verb::Gather(_) | Verb::Redirect { .. } | Verb::Hangup | Verb::Reject => {
-                self.record(CallEvent::Unsupported { verb: "nested".to_owned() });
+                self.record(CallEvent::Unsupported {
+                    verb: "nested".to_owned(),
+                });
             }
         }
     }
@@ -297,27 +368,45 @@ impl Run {
             _ => None,
         };
         self.next_gather += 1;
-        let digits = press.map(|p| gathered(&p, gather)).filter(|d| !d.is_empty());
-        let action = gather.action.as_deref().map_or_else(|| base.map(str::to_owned), |a| resolve(base, a));
+        let digits = press
+            .map(|p| gathered(&p, gather))
+            .filter(|d| !d.is_empty());
+        let action = gather
+            .action
+            .as_deref()
+            .map_or_else(|| base.map(str::to_owned), |a| resolve(base, a));
         if digits.is_none() {
             self.seconds += gather.timeout_secs;
         }
         let post = digits.is_some() || gather.action_on_empty_result;
         let posted_to = action.filter(|_| post);
-        self.record(CallEvent::Gather { digits: digits.clone(), action: posted_to.clone() });
+        self.record(CallEvent::Gather {
+            digits: digits.clone(),
+            action: posted_to.clone(),
+        });
         let url = posted_to?;
         let extra = vec![
             ("Digits".to_owned(), digits.unwrap_or_default()),
             ("FinishedOnKey".to_owned(), String::new()),
         ];
-        Some(Next::Fetch { url, method: gather.method.clone(), kind: CallbackKind::GatherAction, extra })
+        Some(Next::Fetch {
+            url,
+            method: gather.method.clone(),
+            kind: CallbackKind::GatherAction,
+            extra,
+        })
     }
 }
 
 /// What follows a document.
 enum Next {
     End,
-    Fetch { url: String, method: String, kind: CallbackKind, extra: Vec<(String, String)> },
+    Fetch {
+        url: String,
+        method: String,
+        kind: CallbackKind,
+        extra: Vec<(String, String)>,
+    },
 }
 
 #[cfg(test)]
@@ -345,8 +434,14 @@ mod tests {
 
     #[test]
     fn relative_urls_resolve_against_the_document() {
-        assert_eq!(resolve(Some("https://h/a/b?x=1"), "c").as_deref(), Some("https://h/a/c"));
-        assert_eq!(resolve(Some("https://h/a/b"), "/ack").as_deref(), Some("https://h/ack"));
+        assert_eq!(
+            resolve(Some("https://h/a/b?x=1"), "c").as_deref(),
+            Some("https://h/a/c")
+        );
+        assert_eq!(
+            resolve(Some("https://h/a/b"), "/ack").as_deref(),
+            Some("https://h/ack")
+        );
         assert_eq!(resolve(None, "https://o/p").as_deref(), Some("https://o/p"));
         assert_eq!(resolve(None, "/ack"), None);
     }

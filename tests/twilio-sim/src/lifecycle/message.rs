@@ -27,15 +27,23 @@ pub(crate) fn callback_params(m: &MessageRecord) -> Vec<(String, String)> {
     if let Some(code) = m.error_code {
         p.push(("ErrorCode".to_owned(), code.to_string()));
     }
-    if matches!(m.status, MessageStatus::Delivered | MessageStatus::Undelivered) {
-        p.push(("RawDlrDoneDate".to_owned(), time::raw_dlr_done_date(m.date_updated)));
+    if matches!(
+        m.status,
+        MessageStatus::Delivered | MessageStatus::Undelivered
+    ) {
+        p.push((
+            "RawDlrDoneDate".to_owned(),
+            time::raw_dlr_done_date(m.date_updated),
+        ));
     }
     p
 }
 
 async fn step(state: &SimState, sid: &str, status: MessageStatus, error_code: Option<u32>) {
     tokio::time::sleep(state.timing.message_step).await;
-    let Some(record) = state.store.set_message_status(sid, status, error_code) else { return };
+    let Some(record) = state.store.set_message_status(sid, status, error_code) else {
+        return;
+    };
     if let Some(url) = &record.status_callback {
         let hook = Webhook {
             kind: CallbackKind::MessageStatus,

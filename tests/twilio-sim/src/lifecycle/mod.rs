@@ -70,7 +70,9 @@ impl CallScript {
     /// );
     /// ```
     pub fn answer_and_press(digits: &str) -> Self {
-        Self::Answer { digits: vec![digits.to_owned()] }
+        Self::Answer {
+            digits: vec![digits.to_owned()],
+        }
     }
 
     /// A person answers and presses nothing.

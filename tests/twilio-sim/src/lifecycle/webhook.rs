@@ -46,7 +46,9 @@ pub(crate) async fn send(state: &SimState, hook: Webhook<'_>) -> Option<WebhookA
     let request = if is_get {
         state.webhook_client.get(&url)
     } else {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(hook.params.iter()).finish();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(hook.params.iter())
+            .finish();
         state
             .webhook_client
             .post(&url)

@@ -28,7 +28,12 @@ impl SimBody {
     pub(crate) fn full(data: impl Into<Bytes>) -> Self {
         let data: Bytes = data.into();
         let full_len = data.len() as u64;
-        Self { data: Some(data), full_len, truncated: false, stage: Stage::Data }
+        Self {
+            data: Some(data),
+            full_len,
+            truncated: false,
+            stage: Stage::Data,
+        }
     }
 
     /// The first half of `data`, then a connection error.
@@ -36,7 +41,12 @@ impl SimBody {
         let data: Bytes = data.into();
         let full_len = data.len() as u64;
         let half = data.slice(..data.len() / 2);
-        Self { data: Some(half), full_len, truncated: true, stage: Stage::Data }
+        Self {
+            data: Some(half),
+            full_len,
+            truncated: true,
+            stage: Stage::Data,
+        }
     }
 }
 
@@ -51,7 +61,11 @@ impl Body for SimBody {
         let this = self.get_mut();
         match this.stage {
             Stage::Data => {
-                this.stage = if this.truncated { Stage::Yield } else { Stage::Done };
+                this.stage = if this.truncated {
+                    Stage::Yield
+                } else {
+                    Stage::Done
+                };
                 match this.data.take() {
                     Some(d) if !d.is_empty() => Poll::Ready(Some(Ok(Frame::data(d)))),
                     _ => {
@@ -77,7 +91,8 @@ impl Body for SimBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.stage == Stage::Done || (!self.truncated && self.data.as_ref().is_none_or(Bytes::is_empty))
+        self.stage == Stage::Done
+            || (!self.truncated && self.data.as_ref().is_none_or(Bytes::is_empty))
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -78,9 +78,14 @@ where
 }
 
 fn response(reply: &Reply, truncate: bool) -> Response<SimBody> {
-    let body = if truncate { SimBody::truncated(reply.body.clone()) } else { SimBody::full(reply.body.clone()) };
+    let body = if truncate {
+        SimBody::truncated(reply.body.clone())
+    } else {
+        SimBody::full(reply.body.clone())
+    };
     let mut response = Response::new(body);
-    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     if truncate {
@@ -93,15 +98,77 @@ fn response(reply: &Reply, truncate: bool) -> Response<SimBody> {
         headers.insert("retry-after", HeaderValue::from(secs));
     }
     if reply.status == 401 {
-        headers.insert("www-authenticate", HeaderValue::from_static("Basic realm=\"Twilio API\""));
+        headers.insert(
+            "www-authenticate",
+            HeaderValue::from_static("Basic realm=\"Twilio API\""),
+        );
     }
     response
 }
 
 fn is_form(content_type: Option<&HeaderValue>) -> bool {
     content_type.and_then(|v| v.to_str().ok()).is_some_and(|v| {
-        v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        v.split(';').next().is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
     })
+}
+
+/// The answer for a fault that refuses the request (429 and 5xx); None for the others.
+fn refusal(kind: FaultKind) -> Option<Reply> {
+    match kind {
+        FaultKind::TooManyRequests { retry_after_secs } => {
+            Some(Reply::error(&ApiError::too_many_requests(retry_after_secs)))
+        }
+        FaultKind::ServerError {
+            status,
+            retry_after_secs,
+        } => {
+            let status = if (500..600).contains(&status) {
+                status
+            } else {
+                500
+            };
+            let message = if status == 503 {
+                "Service Unavailable"
+            } else {
+                "Internal Server Error"
+            };
+            let mut e = ApiError::new(status, 20000 + u32::from(status), message);
+            e.retry_after_secs = retry_after_secs;
+            Some(Reply::error(&e))
+        }
+        FaultKind::Slow { .. } | FaultKind::ResetMidResponse => None,
+    }
+}
+
+/// What the inspection API shows of a request.
+fn recorded(
+    parts: &hyper::http::request::Parts,
+    form: Vec<(String, String)>,
+    reply: &Reply,
+) -> RecordedRequest {
+    RecordedRequest {
+        id: 0,
+        received_at: SystemTime::now(),
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        form,
+        status: reply.status,
+        error_code: reply.error_code,
+    }
 }
 
 async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBody> {
@@ -118,8 +185,14 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
     } else {
         match Limited::new(body, limit).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::body_too_large(limit)),
-            Err(_) => Err(ApiError::new(400, 20400, "The request body could not be read")),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                Err(ApiError::body_too_large(limit))
+            }
+            Err(_) => Err(ApiError::new(
+                400,
+                20400,
+                "The request body could not be read",
+            )),
         }
     };
     if path == "/_sim" || path.starts_with("/_sim/") {
@@ -142,48 +215,29 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
         (Err(e), _) | (_, Err(e)) => Reply::error(e),
         (Ok(_), Ok(route)) => {
             let fault = state.faults.take(route.endpoint);
-            match fault {
-                Some(FaultKind::TooManyRequests { retry_after_secs }) => {
-                    Reply::error(&ApiError::too_many_requests(retry_after_secs))
+            if let Some(refused) = fault.and_then(refusal) {
+                refused
+            } else {
+                if let Some(FaultKind::Slow { delay_ms }) = fault {
+                    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                 }
-                Some(FaultKind::ServerError { status, retry_after_secs }) => {
-                    let status = if (500..600).contains(&status) { status } else { 500 };
-                    let message = if status == 503 { "Service Unavailable" } else { "Internal Server Error" };
-                    let mut e = ApiError::new(status, 20000 + u32::from(status), message);
-                    e.retry_after_secs = retry_after_secs;
-                    Reply::error(&e)
-                }
-                other => {
-                    if let Some(FaultKind::Slow { delay_ms }) = other {
-                        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                    }
-                    truncate = other == Some(FaultKind::ResetMidResponse);
-                    let request = ApiRequest {
-                        path,
-                        query: parts.uri.query(),
-                        authorization: parts.headers.get(hyper::header::AUTHORIZATION).map(HeaderValue::as_bytes),
-                        form: &form,
-                    };
-                    api::handle(state, &request, &route)
-                }
+                truncate = fault == Some(FaultKind::ResetMidResponse);
+                let request = ApiRequest {
+                    path,
+                    query: parts.uri.query(),
+                    authorization: parts
+                        .headers
+                        .get(hyper::header::AUTHORIZATION)
+                        .map(HeaderValue::as_bytes),
+                    form: &form,
+                };
+                api::handle(state, &request, route)
             }
         }
     };
-    state.store.record_request(RecordedRequest {
-        id: 0,
-        received_at,
-        method: parts.method.as_str().to_owned(),
-        path: path.to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
-        form,
-        status: reply.status,
-        error_code: reply.error_code,
-    });
+    let mut record = recorded(&parts, form, &reply);
+    record.received_at = received_at;
+    state.store.record_request(record);
     response(&reply, truncate)
 }
 

@@ -39,7 +39,10 @@ struct Bounded<T> {
 
 impl<T> Default for Bounded<T> {
     fn default() -> Self {
-        Self { by_sid: HashMap::new(), order: VecDeque::new() }
+        Self {
+            by_sid: HashMap::new(),
+            order: VecDeque::new(),
+        }
     }
 }
 
@@ -55,7 +58,10 @@ impl<T: Clone> Bounded<T> {
     }
 
     fn all(&self) -> Vec<T> {
-        self.order.iter().filter_map(|sid| self.by_sid.get(sid).cloned()).collect()
+        self.order
+            .iter()
+            .filter_map(|sid| self.by_sid.get(sid).cloned())
+            .collect()
     }
 
     fn clear(&mut self) {
@@ -88,7 +94,11 @@ impl StoreView<'_> {
 
     /// All messages, oldest first.
     pub fn messages(&self) -> impl Iterator<Item = &MessageRecord> {
-        self.inner.messages.order.iter().filter_map(|sid| self.inner.messages.by_sid.get(sid))
+        self.inner
+            .messages
+            .order
+            .iter()
+            .filter_map(|sid| self.inner.messages.by_sid.get(sid))
     }
 
     /// A call by SID.
@@ -98,7 +108,11 @@ impl StoreView<'_> {
 
     /// All calls, oldest first.
     pub fn calls(&self) -> impl Iterator<Item = &CallRecord> {
-        self.inner.calls.order.iter().filter_map(|sid| self.inner.calls.by_sid.get(sid))
+        self.inner
+            .calls
+            .order
+            .iter()
+            .filter_map(|sid| self.inner.calls.by_sid.get(sid))
     }
 
     /// All API requests received, oldest first.
@@ -122,7 +136,11 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(cap: usize) -> Self {
-        Self { inner: Mutex::new(StoreInner::default()), changed: Notify::new(), cap: cap.max(1) }
+        Self {
+            inner: Mutex::new(StoreInner::default()),
+            changed: Notify::new(),
+            cap: cap.max(1),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, StoreInner> {
@@ -308,7 +326,9 @@ impl Store {
                 notified.await;
             }
         };
-        tokio::time::timeout(timeout, wait).await.map_err(|_| WaitTimeout { waited: timeout })
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| WaitTimeout { waited: timeout })
     }
 }
 
@@ -328,7 +348,10 @@ mod tests {
             num_segments: 1,
             direction: Direction::OutboundApi,
             status: MessageStatus::Queued,
-            history: vec![StatusChange { status: MessageStatus::Queued, at: now }],
+            history: vec![StatusChange {
+                status: MessageStatus::Queued,
+                at: now,
+            }],
             error_code: None,
             status_callback: None,
             messaging_service_sid: None,
@@ -354,12 +377,18 @@ mod tests {
     fn status_change_is_recorded_in_history() {
         let store = Store::new(10);
         store.insert_message(message("SM1"));
-        let m = store.set_message_status("SM1", MessageStatus::Sent, None).unwrap();
+        let m = store
+            .set_message_status("SM1", MessageStatus::Sent, None)
+            .unwrap();
         assert_eq!(m.status, MessageStatus::Sent);
         assert!(m.date_sent.is_some());
         let statuses: Vec<_> = m.history.iter().map(|h| h.status).collect();
         assert_eq!(statuses, [MessageStatus::Queued, MessageStatus::Sent]);
-        assert!(store.set_message_status("SM9", MessageStatus::Sent, None).is_none());
+        assert!(
+            store
+                .set_message_status("SM9", MessageStatus::Sent, None)
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -371,11 +400,15 @@ mod tests {
             writer.insert_message(message("SM1"));
         });
         let found = store
-            .wait_for(Duration::from_secs(5), |v| v.message("SM1").map(|m| m.sid.clone()))
+            .wait_for(Duration::from_secs(5), |v| {
+                v.message("SM1").map(|m| m.sid.clone())
+            })
             .await;
         assert_eq!(found.unwrap(), "SM1");
         task.await.unwrap();
-        let missing = store.wait_for(Duration::from_millis(20), |v| v.message("SM2").cloned()).await;
+        let missing = store
+            .wait_for(Duration::from_millis(20), |v| v.message("SM2").cloned())
+            .await;
         assert_eq!(missing.unwrap_err().waited, Duration::from_millis(20));
     }
 }

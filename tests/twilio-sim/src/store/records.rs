@@ -38,7 +38,10 @@ impl RecordedRequest {
     /// assert_eq!(r.form_value("To"), Some("+15005550006"));
     /// ```
     pub fn form_value(&self, name: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of a header (case-insensitive name).
@@ -52,7 +55,10 @@ impl RecordedRequest {
     /// assert_eq!(r.header("User-Agent"), Some("x"));
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -103,7 +109,10 @@ impl MessageStatus {
 
     /// Whether no further transition follows.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Delivered | Self::Undelivered | Self::Failed | Self::Received)
+        matches!(
+            self,
+            Self::Delivered | Self::Undelivered | Self::Failed | Self::Received
+        )
     }
 }
 
@@ -216,7 +225,10 @@ impl CallStatus {
 
     /// Whether no further transition follows.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Completed | Self::Busy | Self::NoAnswer | Self::Failed | Self::Canceled)
+        matches!(
+            self,
+            Self::Completed | Self::Busy | Self::NoAnswer | Self::Failed | Self::Canceled
+        )
     }
 }
 
@@ -381,6 +393,9 @@ impl CallbackRecord {
     /// assert_eq!(c.param("MessageStatus"), Some("sent"));
     /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -46,8 +46,10 @@ impl std::fmt::Display for TlsError {
 
 impl std::error::Error for TlsError {}
 
-fn cert_err(e: rcgen::Error) -> TlsError {
-    TlsError::Certificate { reason: e.to_string() }
+fn cert_err(e: &rcgen::Error) -> TlsError {
+    TlsError::Certificate {
+        reason: e.to_string(),
+    }
 }
 
 /// The CA and server identity of one simulator run.
@@ -62,36 +64,48 @@ pub(crate) struct Identity {
 impl Identity {
     /// Makes a CA and a leaf for `localhost`, loopback addresses, api.twilio.com and `extra`.
     pub(crate) fn generate(leaf_key: LeafKey, extra: &[String]) -> Result<Self, TlsError> {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;
+        let mut ca_params =
+            CertificateParams::new(Vec::<String>::new()).map_err(|e| cert_err(&e))?;
         let mut ca_name = DistinguishedName::new();
         ca_name.push(DnType::CommonName, "twilio-sim test CA");
         ca_name.push(DnType::OrganizationName, "twilio-sim");
         ca_params.distinguished_name = ca_name;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(cert_err)?;
-        let ca_cert = ca_params.self_signed(&ca_key).map_err(cert_err)?;
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_key =
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| cert_err(&e))?;
+        let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| cert_err(&e))?;
         let issuer = Issuer::new(ca_params, ca_key);
 
-        let names: Vec<String> =
-            DEFAULT_NAMES.iter().map(|s| (*s).to_owned()).chain(extra.iter().cloned()).collect();
-        let mut leaf_params = CertificateParams::new(names).map_err(cert_err)?;
+        let names: Vec<String> = DEFAULT_NAMES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(extra.iter().cloned())
+            .collect();
+        let mut leaf_params = CertificateParams::new(names).map_err(|e| cert_err(&e))?;
         let mut leaf_name = DistinguishedName::new();
         leaf_name.push(DnType::CommonName, "localhost");
         leaf_params.distinguished_name = leaf_name;
         leaf_params.is_ca = IsCa::ExplicitNoCa;
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        leaf_params.key_usages =
-            vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        leaf_params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         let leaf_key = match leaf_key {
             LeafKey::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
             LeafKey::Rsa2048 => {
                 KeyPair::from_pem_and_sign_algo(RSA_LEAF_TEST_KEY, &rcgen::PKCS_RSA_SHA256)
             }
         }
-        .map_err(cert_err)?;
-        let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer).map_err(cert_err)?;
+        .map_err(|e| cert_err(&e))?;
+        let leaf_cert = leaf_params
+            .signed_by(&leaf_key, &issuer)
+            .map_err(|e| cert_err(&e))?;
 
         Ok(Self {
             ca_pem: ca_cert.pem(),
@@ -115,10 +129,14 @@ impl Identity {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key_der.clone()));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)
-            .map_err(|e| TlsError::Config { reason: e.to_string() })?
+            .map_err(|e| TlsError::Config {
+                reason: e.to_string(),
+            })?
             .with_no_client_auth()
             .with_single_cert(vec![self.leaf_der.clone(), self.ca_der.clone()], key)
-            .map_err(|e| TlsError::Config { reason: e.to_string() })?;
+            .map_err(|e| TlsError::Config {
+                reason: e.to_string(),
+            })?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
@@ -130,12 +148,16 @@ pub(crate) fn client_config(
 ) -> Result<Arc<rustls::ClientConfig>, TlsError> {
     let mut store = rustls::RootCertStore::empty();
     for root in roots {
-        store.add(root.clone()).map_err(|e| TlsError::Config { reason: e.to_string() })?;
+        store.add(root.clone()).map_err(|e| TlsError::Config {
+            reason: e.to_string(),
+        })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::Config { reason: e.to_string() })?
+        .map_err(|e| TlsError::Config {
+            reason: e.to_string(),
+        })?
         .with_root_certificates(store)
         .with_no_client_auth();
     Ok(Arc::new(config))

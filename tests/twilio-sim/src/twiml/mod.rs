@@ -21,7 +21,9 @@ impl std::fmt::Display for TwimlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Xml { reason } => write!(f, "invalid XML: {reason}"),
-            Self::NotResponse { root } => write!(f, "root element is <{root}>, expected <Response>"),
+            Self::NotResponse { root } => {
+                write!(f, "root element is <{root}>, expected <Response>")
+            }
             Self::TooDeep => write!(f, "elements nested deeper than {MAX_DEPTH}"),
         }
     }
@@ -64,7 +66,10 @@ struct Element {
 
 impl Element {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn text(&self) -> String {
@@ -73,7 +78,9 @@ impl Element {
 }
 
 fn xml_err(e: impl std::fmt::Display) -> TwimlError {
-    TwimlError::Xml { reason: e.to_string() }
+    TwimlError::Xml {
+        reason: e.to_string(),
+    }
 }
 
 fn element(start: &BytesStart<'_>) -> Result<Element, TwimlError> {
@@ -85,7 +92,11 @@ fn element(start: &BytesStart<'_>) -> Result<Element, TwimlError> {
         let value = attr.unescape_value().map_err(xml_err)?.into_owned();
         attrs.push((key, value));
     }
-    Ok(Element { name, attrs, ..Element::default() })
+    Ok(Element {
+        name,
+        attrs,
+        ..Element::default()
+    })
 }
 
 fn entity(name: &str) -> Option<char> {
@@ -157,7 +168,10 @@ fn tree(xml: &str) -> Result<Element, TwimlError> {
         return Err(xml_err("unclosed element"));
     }
     let mut document = stack.pop().unwrap_or_default();
-    let root = document.children.pop().ok_or_else(|| xml_err("empty document"))?;
+    let root = document
+        .children
+        .pop()
+        .ok_or_else(|| xml_err("empty document"))?;
     Ok(root)
 }
 
@@ -172,7 +186,11 @@ fn verb(el: &Element) -> Verb {
     match el.name.as_str() {
         "Say" => Verb::Say {
             text: el.text(),
-            repeat: el.attr("loop").and_then(|l| l.parse().ok()).unwrap_or(1).clamp(1, 10),
+            repeat: el
+                .attr("loop")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(1)
+                .clamp(1, 10),
         },
         "Play" => Verb::Play { url: el.text() },
         "Pause" => Verb::Pause {
@@ -187,18 +205,34 @@ fn verb(el: &Element) -> Verb {
             action_on_empty_result: el.attr("actionOnEmptyResult") == Some("true"),
             children: el.children.iter().map(verb).collect(),
         }),
-        "Redirect" => Verb::Redirect { url: el.text(), method: method(el) },
+        "Redirect" => Verb::Redirect {
+            url: el.text(),
+            method: method(el),
+        },
         "Hangup" => Verb::Hangup,
         "Reject" => Verb::Reject,
         "Dial" => {
-            let nested = el.children.iter().map(Element::text).collect::<Vec<_>>().join(",");
-            Verb::Dial { number: if nested.is_empty() { el.text() } else { nested } }
+            let nested = el
+                .children
+                .iter()
+                .map(Element::text)
+                .collect::<Vec<_>>()
+                .join(",");
+            Verb::Dial {
+                number: if nested.is_empty() { el.text() } else { nested },
+            }
         }
         "Message" | "Sms" => {
-            let body = el.children.iter().find(|c| c.name == "Body").map_or_else(|| el.text(), Element::text);
+            let body = el
+                .children
+                .iter()
+                .find(|c| c.name == "Body")
+                .map_or_else(|| el.text(), Element::text);
             Verb::Message { body }
         }
-        other => Verb::Unsupported { verb: other.to_owned() },
+        other => Verb::Unsupported {
+            verb: other.to_owned(),
+        },
     }
 }
 
@@ -226,30 +260,79 @@ mod tests {
   <Record/>
 </Response>"#;
         let verbs = parse(xml).unwrap();
-        assert_eq!(verbs[0], Verb::Say { text: "Temperature & humidity & more".into(), repeat: 2 });
-        let Verb::Gather(g) = &verbs[1] else { panic!("{:?}", verbs[1]) };
+        assert_eq!(
+            verbs[0],
+            Verb::Say {
+                text: "Temperature & humidity & more".into(),
+                repeat: 2
+            }
+        );
+        let Verb::Gather(g) = &verbs[1] else {
+            panic!("{:?}", verbs[1])
+        };
         assert_eq!(g.action.as_deref(), Some("/ack"));
         assert_eq!(g.method, "GET");
         assert_eq!(g.num_digits, Some(1));
-        assert_eq!(g.children, [Verb::Say { text: "Press 1".into(), repeat: 1 }, Verb::Pause { seconds: 2 }]);
-        assert_eq!(verbs[2], Verb::Redirect { url: "https://example.com/next".into(), method: "POST".into() });
+        assert_eq!(
+            g.children,
+            [
+                Verb::Say {
+                    text: "Press 1".into(),
+                    repeat: 1
+                },
+                Verb::Pause { seconds: 2 }
+            ]
+        );
+        assert_eq!(
+            verbs[2],
+            Verb::Redirect {
+                url: "https://example.com/next".into(),
+                method: "POST".into()
+            }
+        );
         assert_eq!(verbs[3], Verb::Hangup);
-        assert_eq!(verbs[4], Verb::Unsupported { verb: "Record".into() });
+        assert_eq!(
+            verbs[4],
+            Verb::Unsupported {
+                verb: "Record".into()
+            }
+        );
     }
 
     #[test]
     fn message_replies_and_cdata() {
         let verbs = parse("<Response><Message><Body><![CDATA[a < b]]></Body></Message><Message>ok</Message></Response>").unwrap();
-        assert_eq!(verbs, [Verb::Message { body: "a < b".into() }, Verb::Message { body: "ok".into() }]);
+        assert_eq!(
+            verbs,
+            [
+                Verb::Message {
+                    body: "a < b".into()
+                },
+                Verb::Message { body: "ok".into() }
+            ]
+        );
     }
 
     #[test]
     fn bad_documents_are_errors() {
-        assert!(matches!(parse("<Response><Say>x</Response>"), Err(TwimlError::Xml { .. })));
-        assert!(matches!(parse("<Foo/>"), Err(TwimlError::NotResponse { .. })));
+        assert!(matches!(
+            parse("<Response><Say>x</Response>"),
+            Err(TwimlError::Xml { .. })
+        ));
+        assert!(matches!(
+            parse("<Foo/>"),
+            Err(TwimlError::NotResponse { .. })
+        ));
         assert!(matches!(parse(""), Err(TwimlError::Xml { .. })));
-        assert!(matches!(parse("<Response>&bogus;</Response>"), Err(TwimlError::Xml { .. })));
-        let deep = format!("<Response>{}{}</Response>", "<a>".repeat(40), "</a>".repeat(40));
+        assert!(matches!(
+            parse("<Response>&bogus;</Response>"),
+            Err(TwimlError::Xml { .. })
+        ));
+        let deep = format!(
+            "<Response>{}{}</Response>",
+            "<a>".repeat(40),
+            "</a>".repeat(40)
+        );
         assert_eq!(parse(&deep), Err(TwimlError::TooDeep));
         assert_eq!(parse("<Response/>"), Ok(vec![]));
     }

@@ -1,5 +1,11 @@
 //! Shared helpers for the simulator's integration tests: a webhook receiver and form helpers.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -29,7 +35,10 @@ pub struct Hook {
 
 impl Hook {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -58,47 +67,73 @@ impl Receiver {
         let (h, a, c) = (hooks.clone(), answers.clone(), changed.clone());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (h, a, c) = (h.clone(), a.clone(), c.clone());
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let (h, a, c) = (h.clone(), a.clone(), c.clone());
-                        async move {
-                            let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
-                            let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                            let path = parts.uri.path().to_owned();
-                            let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-                            let hook = Hook {
-                                method: parts.method.to_string(),
-                                url: format!("http://{addr}{path_and_query}"),
-                                path: path.clone(),
-                                signature: header("x-twilio-signature"),
-                                content_type: header("content-type"),
-                                form: form_urlencoded::parse(&body).into_owned().collect(),
-                                body: String::from_utf8_lossy(&body).into_owned(),
-                            };
-                            h.lock().unwrap().push(hook);
-                            c.notify_waiters();
-                            let (status, text) = a
-                                .lock()
-                                .unwrap()
-                                .get(&path)
-                                .cloned()
-                                .unwrap_or((200, "<Response/>".to_owned()));
-                            let mut response = Response::new(Full::new(Bytes::from(text)));
-                            *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                            response.headers_mut().insert("content-type", "text/xml".parse().unwrap());
-                            Ok::<_, Infallible>(response)
-                        }
-                    });
+                    let service =
+                        hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                            let (h, a, c) = (h.clone(), a.clone(), c.clone());
+                            async move {
+                                let (parts, body) = req.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes().to_vec())
+                                    .unwrap_or_default();
+                                let header = |n: &str| {
+                                    parts
+                                        .headers
+                                        .get(n)
+                                        .and_then(|v| v.to_str().ok())
+                                        .map(str::to_owned)
+                                };
+                                let path = parts.uri.path().to_owned();
+                                let path_and_query = parts
+                                    .uri
+                                    .path_and_query()
+                                    .map_or("/", |p| p.as_str())
+                                    .to_owned();
+                                let hook = Hook {
+                                    method: parts.method.to_string(),
+                                    url: format!("http://{addr}{path_and_query}"),
+                                    path: path.clone(),
+                                    signature: header("x-twilio-signature"),
+                                    content_type: header("content-type"),
+                                    form: form_urlencoded::parse(&body).into_owned().collect(),
+                                    body: String::from_utf8_lossy(&body).into_owned(),
+                                };
+                                h.lock().unwrap().push(hook);
+                                c.notify_waiters();
+                                let (status, text) = a
+                                    .lock()
+                                    .unwrap()
+                                    .get(&path)
+                                    .cloned()
+                                    .unwrap_or((200, "<Response/>".to_owned()));
+                                let mut response = Response::new(Full::new(Bytes::from(text)));
+                                *response.status_mut() =
+                                    hyper::StatusCode::from_u16(status).unwrap();
+                                response
+                                    .headers_mut()
+                                    .insert("content-type", "text/xml".parse().unwrap());
+                                Ok::<_, Infallible>(response)
+                            }
+                        });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
             }
         });
-        Self { addr, hooks, answers, changed, task }
+        Self {
+            addr,
+            hooks,
+            answers,
+            changed,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:PORT{path}`.
@@ -108,7 +143,10 @@ impl Receiver {
 
     /// Answer requests to `path` with `status` and `body`.
     pub fn answer(&self, path: &str, status: u16, body: &str) {
-        self.answers.lock().unwrap().insert(path.to_owned(), (status, body.to_owned()));
+        self.answers
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), (status, body.to_owned()));
     }
 
     pub fn hooks(&self) -> Vec<Hook> {
@@ -141,7 +179,11 @@ pub async fn sim() -> Simulator {
 }
 
 /// POSTs a form to `url` with the simulator's credentials; returns status and JSON.
-pub async fn post_form(sim: &Simulator, url: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+pub async fn post_form(
+    sim: &Simulator,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
     let response = sim
         .client()
         .unwrap()
@@ -168,7 +210,12 @@ pub async fn get_json(sim: &Simulator, url: &str) -> (u16, serde_json::Value) {
     (status, response.json().await.unwrap())
 }
 
-pub async fn send_sms(sim: &Simulator, to: &str, body: &str, callback: Option<&str>) -> (u16, serde_json::Value) {
+pub async fn send_sms(
+    sim: &Simulator,
+    to: &str,
+    body: &str,
+    callback: Option<&str>,
+) -> (u16, serde_json::Value) {
     let mut form = vec![("To", to), ("From", "+15005550006"), ("Body", body)];
     if let Some(cb) = callback {
         form.push(("StatusCallback", cb));
@@ -178,6 +225,11 @@ pub async fn send_sms(sim: &Simulator, to: &str, body: &str, callback: Option<&s
 
 /// Checks a hook's signature with the simulator's own signer.
 pub fn signature_ok(sim: &Simulator, hook: &Hook) -> bool {
-    let params: Vec<(&str, &str)> = hook.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    hook.signature.as_deref() == Some(twilio_sim::signature::sign(sim.auth_token(), &hook.url, &params).as_str())
+    let params: Vec<(&str, &str)> = hook
+        .form
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    hook.signature.as_deref()
+        == Some(twilio_sim::signature::sign(sim.auth_token(), &hook.url, &params).as_str())
 }
