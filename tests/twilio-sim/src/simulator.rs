@@ -189,6 +189,22 @@ impl Simulator {
         &self.identity.ca_pem
     }
 
+    /// Writes the CA certificate (PEM) to `path`, for clients configured with a CA file.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = twilio_sim::Simulator::start(twilio_sim::SimConfig::default()).await?;
+    /// let path = std::env::temp_dir().join(format!("sim-ca-{}.pem", std::process::id()));
+    /// sim.write_ca_pem(&path)?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, sim.ca_pem());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn write_ca_pem(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        std::fs::write(path, &self.identity.ca_pem)
+    }
+
     /// The test CA certificate (DER).
     pub fn ca_der(&self) -> &[u8] {
         &self.identity.ca_der
