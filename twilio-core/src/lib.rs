@@ -2,6 +2,11 @@
 //!
 //! Callers hand this crate byte slices and a `now`; it hands back bytes to send or typed states.
 //! - [`buf`]: the caller-owned-buffer writer every encoder uses.
+//! - [`sid`]: typed, validated Twilio SIDs (`AC...`, `MG...`, `SM...`, ...).
+//! - [`auth`]: account or API-key credentials and their `Authorization: Basic` value.
+//! - [`address`]: E.164 numbers (and a normalizer), WhatsApp addresses, sender IDs.
+//! - [`form`]: the `application/x-www-form-urlencoded` writer.
+//! - [`request`]: message, call and fetch requests written as HTTP/1.1 into caller buffers.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -13,3 +18,9 @@ extern crate std;
 mod fmt;
 
 pub mod buf;
+
+pub mod address;
+pub mod auth;
+pub mod form;
+pub mod request;
+pub mod sid;

@@ -1,0 +1,145 @@
+//! Checks the request encoders against Twilio's OpenAPI extracts (run by CI with ../shared):
+//! every parameter name they emit exists in the spec, and every enum value they emit is one the
+//! spec lists. Exits non-zero on any mismatch.
+//!
+//! `cargo run -p twilio-core --example check_request_spec -- ../shared/twilio/openapi`
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::error::Error;
+use std::path::Path;
+use twilio_core::buf::Encode;
+use twilio_core::request::{
+    CallBuilder, CallEvent, CallRequest, HttpMethod, MachineDetection, MessageRequest,
+};
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/twilio/openapi".into());
+    match check(Path::new(&dir)) {
+        Ok(0) => println!("request encoders match the spec"),
+        Ok(n) => {
+            eprintln!("{n} mismatch(es) with the spec");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("cannot check against {dir}: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Every (name, value) pair a request's body holds.
+fn pairs(req: &impl Encode) -> Result<Vec<(String, String)>, Box<dyn Error>> {
+    let mut buf = vec![0u8; req.encoded_len()];
+    let n = req.encode_to_slice(&mut buf)?;
+    Ok(form_urlencoded::parse(&buf[..n]).into_owned().collect())
+}
+
+fn load(dir: &Path, file: &str) -> Result<Vec<Value>, Box<dyn Error>> {
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file))?)?;
+    Ok(spec["form_parameters"]
+        .as_array()
+        .ok_or("no form_parameters")?
+        .clone())
+}
+
+/// Compares the emitted pairs with the spec's parameters; returns the number of mismatches.
+fn compare(what: &str, emitted: &[(String, String)], params: &[Value]) -> usize {
+    let mut mismatches = 0;
+    for (name, value) in emitted {
+        let Some(param) = params.iter().find(|p| p["name"] == name.as_str()) else {
+            eprintln!("{what}: {name} is not a spec parameter");
+            mismatches += 1;
+            continue;
+        };
+        if let Some(values) = param["enum"].as_array()
+            && !values.iter().any(|v| v == value.as_str())
+        {
+            eprintln!("{what}: {name}={value} is not in the spec's enum {values:?}");
+            mismatches += 1;
+        }
+    }
+    let names: BTreeSet<&str> = emitted.iter().map(|(n, _)| n.as_str()).collect();
+    println!("{what}: {} parameters checked: {names:?}", names.len());
+    mismatches
+}
+
+fn check(dir: &Path) -> Result<usize, Box<dyn Error>> {
+    let message_params = load(dir, "messages_create_params.json")?;
+    let call_params = load(dir, "calls_create_params.json")?;
+    let mut mismatches = 0;
+
+    // Two messages between them use every parameter the builder offers.
+    let full = MessageRequest::builder("+15551234567")
+        .messaging_service_sid("MG0123456789abcdef0123456789abcdef")
+        .body("x")
+        .media_url("https://m.example/a.jpg")
+        .content_sid("HX0123456789abcdef0123456789abcdef")
+        .content_variables("{}")
+        .status_callback("https://cb.example/s")
+        .validity_period(600)
+        .max_price("0.05")
+        .provide_feedback(true)
+        .attempt(1)
+        .smart_encoded(true)
+        .shorten_urls(true)
+        .send_as_mms(false)
+        .send_at("2026-11-23T08:00:00Z")
+        .build()?;
+    mismatches += compare("message", &pairs(&full)?, &message_params);
+    let with_from = MessageRequest::sms("+15551234567", "+15005550006", "x")?;
+    mismatches += compare("message", &pairs(&with_from)?, &message_params);
+
+    for method in [HttpMethod::Get, HttpMethod::Post] {
+        for detection in [MachineDetection::Enable, MachineDetection::DetectMessageEnd] {
+            let call = CallRequest::builder("+15551234567", "+15005550006")
+                .url("https://t.example/twiml")
+                .method(method)
+                .status_callback("https://cb.example/s")
+                .status_callback_method(method)
+                .timeout(30)
+                .record(true)
+                .machine_detection(detection)
+                .machine_detection_timeout(20)
+                .async_amd(true)
+                .async_amd_status_callback("https://cb.example/amd")
+                .async_amd_status_callback_method(method)
+                .caller_id("+15005550006")
+                .time_limit(60);
+            let call = CallEvent::ALL
+                .into_iter()
+                .fold(call, CallBuilder::status_callback_event)
+                .build()?;
+            let emitted = pairs(&call)?;
+            mismatches += compare("call", &emitted, &call_params);
+            // Enums the spec gives only in prose.
+            let described = |name: &str| {
+                call_params
+                    .iter()
+                    .find(|p| p["name"] == name)
+                    .and_then(|p| p["description"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            for (name, value) in &emitted {
+                if matches!(name.as_str(), "StatusCallbackEvent" | "MachineDetection")
+                    && !described(name).contains(&format!("`{value}`"))
+                {
+                    eprintln!("call: {name}={value} is not a value the spec describes");
+                    mismatches += 1;
+                }
+            }
+        }
+    }
+    for twiml_or_app in [
+        CallRequest::twiml("+15551234567", "+15005550006", "<Response/>")?,
+        CallRequest::builder("+15551234567", "+15005550006")
+            .application_sid("AP0123456789abcdef0123456789abcdef")
+            .build()?,
+    ] {
+        mismatches += compare("call", &pairs(&twiml_or_app)?, &call_params);
+    }
+    Ok(mismatches)
+}
