@@ -413,3 +413,26 @@ async fn requests_are_recorded_with_decoded_forms() {
     assert!(r.header("authorization").unwrap().starts_with("Basic "));
     assert!(r.path.ends_with("/Messages.json"));
 }
+
+#[tokio::test]
+async fn account_fetch_checks_credentials() {
+    let sim = sim().await;
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}.json",
+        sim.base_url(),
+        sim.account_sid()
+    );
+    let (status, account) = get_json(&sim, &url).await;
+    assert_eq!(status, 200);
+    assert_eq!(account["sid"], sim.account_sid());
+    assert_eq!(account["status"], "active");
+    let response = sim
+        .client()
+        .unwrap()
+        .get(&url)
+        .basic_auth(sim.account_sid(), Some("bad"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}

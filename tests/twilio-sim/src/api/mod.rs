@@ -67,6 +67,17 @@ pub(crate) struct Route<'a> {
 pub(crate) fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (account_sid, rest) = match segments.as_slice() {
+        ["2010-04-01", "Accounts", file] if file.strip_suffix(".json").is_some() => {
+            let account = file.strip_suffix(".json").unwrap_or(file);
+            return match method {
+                "GET" => Ok(Route {
+                    endpoint: Endpoint::FetchAccount,
+                    account_sid: account,
+                    sid: None,
+                }),
+                _ => Err(ApiError::method_not_allowed(method)),
+            };
+        }
         ["2010-04-01", "Accounts", account, rest @ ..] => (*account, rest),
         _ => return Err(ApiError::not_found(path)),
     };
@@ -106,6 +117,7 @@ pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Ro
         Endpoint::CreateCall => calls::create(state, request.form),
         Endpoint::FetchCall => calls::fetch(state, request.path, route.sid.unwrap_or_default()),
         Endpoint::ListCalls => Ok(calls::list(state, request.path, request.query)),
+        Endpoint::FetchAccount => Ok(Reply::json(200, resource::account(&state.account_sid))),
     };
     result.unwrap_or_else(|e| Reply::error(&e))
 }
@@ -143,6 +155,10 @@ mod tests {
         );
         assert_eq!(route("DELETE", &p).unwrap_err().code, 20004);
         assert_eq!(route("GET", "/nope").unwrap_err().code, 20404);
+        let p = format!("/2010-04-01/Accounts/{ACCOUNT}.json");
+        assert_eq!(route("GET", &p).unwrap().endpoint, Endpoint::FetchAccount);
+        assert_eq!(route("GET", &p).unwrap().account_sid, ACCOUNT);
+        assert_eq!(route("POST", &p).unwrap_err().code, 20004);
         assert_eq!(
             route("GET", &format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1"))
                 .unwrap_err()

@@ -88,6 +88,28 @@ impl<'a> MessageResource<'a> {
     }
 }
 
+/// The account resource (`GET Accounts/{AccountSid}.json`), which clients use to check
+/// credentials.
+pub(crate) fn account(sid: &str) -> Vec<u8> {
+    let base = format!("/{API_VERSION}/Accounts/{sid}");
+    serde_json::to_vec(&serde_json::json!({
+        "auth_token": null,
+        "date_created": "Thu, 01 Jan 2026 00:00:00 +0000",
+        "date_updated": "Thu, 01 Jan 2026 00:00:00 +0000",
+        "friendly_name": "twilio-sim",
+        "owner_account_sid": sid,
+        "sid": sid,
+        "status": "active",
+        "subresource_uris": {
+            "calls": format!("{base}/Calls.json"),
+            "messages": format!("{base}/Messages.json"),
+        },
+        "type": "Full",
+        "uri": format!("{base}.json"),
+    }))
+    .unwrap_or_default()
+}
+
 /// `(305) 141-6799` for North American numbers, the number itself otherwise.
 fn formatted(number: &str) -> String {
     match number.strip_prefix("+1") {

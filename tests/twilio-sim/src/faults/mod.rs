@@ -21,6 +21,8 @@ pub enum Endpoint {
     FetchCall,
     /// `GET Calls.json`
     ListCalls,
+    /// `GET Accounts/{AccountSid}.json`
+    FetchAccount,
 }
 
 /// What goes wrong.
