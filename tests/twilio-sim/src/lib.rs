@@ -50,7 +50,7 @@ pub use faults::{Endpoint, FaultKind, FaultRule};
 pub use inbound::{InboundDelivery, InboundError, InboundSms};
 pub use lifecycle::{CallScript, MessageOutcome};
 pub use ratelimit::RateLimitConfig;
-pub use simulator::{Simulator, StartError};
+pub use simulator::{CaCertificate, Simulator, StartError};
 pub use store::records::{
     CallEvent, CallRecord, CallStatus, CallbackKind, CallbackRecord, Direction, MessageRecord,
     MessageStatus, RecordedRequest, StatusChange,
