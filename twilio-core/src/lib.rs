@@ -7,6 +7,9 @@
 //! - [`address`]: E.164 numbers (and a normalizer), WhatsApp addresses, sender IDs.
 //! - [`form`]: the `application/x-www-form-urlencoded` writer.
 //! - [`request`]: message, call and fetch requests written as HTTP/1.1 into caller buffers.
+//! - [`response`]: HTTP/1.1 response push parser and Twilio's JSON resources.
+//! - [`outcome`]: the one outcome (accepted, retry, rejected, misconfigured) every response maps to.
+//! - [`webhook`]: `X-Twilio-Signature` validation and zero-copy callback form parsing.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -24,3 +27,7 @@ pub mod auth;
 pub mod form;
 pub mod request;
 pub mod sid;
+
+pub mod outcome;
+pub mod response;
+pub mod webhook;

@@ -1,0 +1,188 @@
+//! Resource status enums, exactly as the v2010 OpenAPI spec lists them, with an `Unknown` fallback.
+//!
+//! A status Twilio adds later parses as `Unknown` instead of failing the whole response.
+
+use core::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+macro_rules! status_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this version does not know (or a missing field).
+            #[default]
+            Unknown,
+        }
+
+        impl $name {
+            // A table rather than a `match` on byte strings: a fraction of the code on a
+            // Cortex-M0, where every `match` arm became its own comparison.
+            const WIRE: &'static [(&'static str, $name)] = &[ $( ($text, $name::$variant), )* ];
+
+            /// Parses Twilio's spelling; anything unrecognised is `Unknown`.
+            pub fn from_wire(text: &[u8]) -> Self {
+                Self::WIRE
+                    .iter()
+                    .find(|(wire, _)| wire.as_bytes() == text)
+                    .map_or(Self::Unknown, |&(_, status)| status)
+            }
+
+            /// Twilio's spelling, or `"unknown"` for `Unknown`.
+            pub fn as_str(self) -> &'static str {
+                Self::WIRE
+                    .iter()
+                    .find(|(_, status)| *status == self)
+                    .map_or("unknown", |&(wire, _)| wire)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a status string")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(v.as_bytes()))
+                    }
+                    fn visit_unit<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                    fn visit_none<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+status_enum! {
+    /// `message_enum_status` from the v2010 spec.
+    ///
+    /// ```
+    /// use twilio_core::response::MessageStatus;
+    ///
+    /// assert_eq!(MessageStatus::from_wire(b"partially_delivered"), MessageStatus::PartiallyDelivered);
+    /// assert_eq!(MessageStatus::from_wire(b"teleported"), MessageStatus::Unknown);
+    /// assert_eq!(MessageStatus::Queued.as_str(), "queued");
+    /// ```
+    MessageStatus {
+        /// `queued`: waiting to be sent.
+        Queued = "queued",
+        /// `sending`: being handed to the carrier.
+        Sending = "sending",
+        /// `sent`: the carrier accepted it.
+        Sent = "sent",
+        /// `failed`: not sent (see `error_code`).
+        Failed = "failed",
+        /// `delivered`: the carrier confirmed delivery.
+        Delivered = "delivered",
+        /// `undelivered`: the carrier could not deliver it (see `error_code`).
+        Undelivered = "undelivered",
+        /// `receiving`: an inbound message being received.
+        Receiving = "receiving",
+        /// `received`: an inbound message was received.
+        Received = "received",
+        /// `accepted`: a Messaging Service accepted it.
+        Accepted = "accepted",
+        /// `scheduled`: scheduled for later.
+        Scheduled = "scheduled",
+        /// `read`: read by the recipient (channels that report it).
+        Read = "read",
+        /// `partially_delivered`: some segments were delivered.
+        PartiallyDelivered = "partially_delivered",
+        /// `canceled`: a scheduled message was canceled.
+        Canceled = "canceled",
+    }
+}
+
+status_enum! {
+    /// `call_enum_status` from the v2010 spec.
+    ///
+    /// ```
+    /// use twilio_core::response::CallStatus;
+    ///
+    /// assert_eq!(CallStatus::from_wire(b"no-answer"), CallStatus::NoAnswer);
+    /// assert_eq!(CallStatus::InProgress.as_str(), "in-progress");
+    /// ```
+    CallStatus {
+        /// `queued`: waiting to be placed.
+        Queued = "queued",
+        /// `ringing`: the callee's phone is ringing.
+        Ringing = "ringing",
+        /// `in-progress`: answered and ongoing.
+        InProgress = "in-progress",
+        /// `completed`: answered and ended normally.
+        Completed = "completed",
+        /// `busy`: the callee was busy.
+        Busy = "busy",
+        /// `failed`: the call could not be placed.
+        Failed = "failed",
+        /// `no-answer`: nobody answered.
+        NoAnswer = "no-answer",
+        /// `canceled`: canceled while queued or ringing.
+        Canceled = "canceled",
+    }
+}
+
+status_enum! {
+    /// `AnsweredBy` from answering machine detection.
+    ///
+    /// ```
+    /// use twilio_core::response::AnsweredBy;
+    ///
+    /// assert_eq!(AnsweredBy::from_wire(b"machine_end_beep"), AnsweredBy::MachineEndBeep);
+    /// ```
+    AnsweredBy {
+        /// `human`.
+        Human = "human",
+        /// `machine_start` (`MachineDetection=Enable`).
+        MachineStart = "machine_start",
+        /// `machine_end_beep` (`DetectMessageEnd`).
+        MachineEndBeep = "machine_end_beep",
+        /// `machine_end_silence` (`DetectMessageEnd`).
+        MachineEndSilence = "machine_end_silence",
+        /// `machine_end_other` (`DetectMessageEnd`).
+        MachineEndOther = "machine_end_other",
+        /// `fax`.
+        Fax = "fax",
+    }
+}
+
+impl MessageStatus {
+    /// True for statuses after which the message's state no longer changes.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered | Self::Undelivered | Self::Failed | Self::Read | Self::Canceled
+        )
+    }
+}
+
+impl CallStatus {
+    /// True once the call has ended, for whatever reason.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Busy | Self::Failed | Self::NoAnswer | Self::Canceled
+        )
+    }
+}
