@@ -20,6 +20,9 @@ use crate::time::Timestamp;
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// A second connection for reads, so reads never wait behind a commit's fsync (WAL lets
+    /// readers run beside the writer). `None` for in-memory databases, which cannot share.
+    read_conn: Option<Mutex<Connection>>,
 }
 
 fn fp_to_sql(fp: Fingerprint) -> i64 {
@@ -52,10 +55,14 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         }
         let conn = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
-        Self::setup(conn).map_err(|e| match e {
+        let mut store = Self::setup(conn).map_err(|e| match e {
             StoreError::Query(reason) => open_err(reason),
             other => other,
-        })
+        })?;
+        let reader = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        store.read_conn = Some(Mutex::new(reader));
+        Ok(store)
     }
 
     /// An in-memory database (tests, `--dry-run` experiments).
@@ -71,11 +78,20 @@ impl SqliteStore {
         migrations::migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            read_conn: None,
         })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.read_conn
+            .as_ref()
+            .unwrap_or(&self.conn)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The schema version of the open database.
@@ -160,7 +176,7 @@ impl Store for SqliteStore {
     }
 
     fn active_alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT labels, annotations, starts_at, ends_at, generator_url, updated_at FROM alerts ORDER BY updated_at",
         )?;
@@ -194,7 +210,7 @@ impl Store for SqliteStore {
     }
 
     fn nflog(&self, receiver: &str, group_key: &str) -> Result<Option<NflogEntry>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let entry: Option<String> = conn
             .query_row(
                 "SELECT entry FROM nflog WHERE receiver = ?1 AND group_key = ?2",
@@ -250,7 +266,7 @@ impl Store for SqliteStore {
     }
 
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
         ))?;
@@ -262,7 +278,7 @@ impl Store for SqliteStore {
     }
 
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let next: Option<i64> = conn.query_row(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
             [],
@@ -304,7 +320,7 @@ impl Store for SqliteStore {
         error_code: Option<i64>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let n = conn.execute(
             "UPDATE outbox SET twilio_status = ?2, error_code = COALESCE(?3, error_code), updated_at = ?4 WHERE sid = ?1",
             params![sid, status, error_code, now.0],
@@ -313,7 +329,7 @@ impl Store for SqliteStore {
     }
 
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
         ))?;
@@ -364,7 +380,7 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
             let n: i64 = conn.query_row(sql, p, |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
