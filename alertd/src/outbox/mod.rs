@@ -73,17 +73,25 @@ impl OutboxWorker {
         let mut sends = JoinSet::new();
         loop {
             let now = worker.clock.now();
-            let due = match blocking(&worker.store, move |s| s.due_outbox(now, BATCH)).await {
-                Ok(due) => due,
+            // The in-flight set is locked across the query: a send finishing meanwhile cannot
+            // drop its id before the query's (possibly older) view of that row is filtered out.
+            let flying = in_flight.clone();
+            let fresh = blocking(&worker.store, move |s| {
+                let mut flying = flying.lock().unwrap_or_else(PoisonError::into_inner);
+                let due = s.due_outbox(now, BATCH)?;
+                Ok(due
+                    .into_iter()
+                    .filter(|m| flying.insert(m.id))
+                    .collect::<Vec<OutboxMessage>>())
+            })
+            .await;
+            let fresh = match fresh {
+                Ok(fresh) => fresh,
                 Err(e) => {
                     tracing::error!("outbox: cannot read pending messages: {e}");
                     crate::clock::sleep(worker.clock.as_ref(), Duration::from_secs(1)).await;
                     continue;
                 }
-            };
-            let fresh: Vec<OutboxMessage> = {
-                let mut flying = in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-                due.into_iter().filter(|m| flying.insert(m.id)).collect()
             };
             if fresh.is_empty() {
                 if sends.is_empty() {
