@@ -247,6 +247,7 @@ mod tests {
     struct ScriptedSender {
         script: Mutex<Vec<SendOutcome>>,
         calls: Mutex<Vec<Timestamp>>,
+        ids: Mutex<Vec<i64>>,
         clock: ManualClock,
     }
 
@@ -256,9 +257,12 @@ mod tests {
         }
         fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
             self.calls.lock().unwrap().push(self.clock.now());
+            self.ids.lock().unwrap().push(msg.outbox_id);
             let next = self.script.lock().unwrap().pop();
             let id = msg.outbox_id;
             Box::pin(async move {
+                // A little latency so sends overlap and finish while the worker queries.
+                tokio::task::yield_now().await;
                 next.unwrap_or(SendOutcome::Accepted {
                     sid: format!("SM{id}"),
                     status: "queued".into(),
@@ -299,6 +303,7 @@ mod tests {
         let sender = Arc::new(ScriptedSender {
             script: Mutex::new(script),
             calls: Mutex::new(Vec::new()),
+            ids: Mutex::new(Vec::new()),
             clock: clock.clone(),
         });
         let worker = OutboxWorker {
@@ -423,6 +428,24 @@ mod tests {
                 .all(|w| w[1].since(w[0]) >= Duration::from_secs(1)),
             "{calls:?}"
         );
+        task.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_message_is_sent_exactly_once_under_concurrency() {
+        let (worker, sender, store, clock) = setup(vec![], 1_000_000.0, 300);
+        let task = tokio::spawn(worker.run());
+        // Each send slot is at least 1 ms apart on the manual clock: keep time moving.
+        until(|| {
+            clock.advance(Duration::from_millis(50));
+            store.stats(Timestamp(0)).unwrap().outbox_sent == 300
+        })
+        .await;
+        let mut ids = sender.ids.lock().unwrap().clone();
+        assert_eq!(ids.len(), 300);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 300, "no row sent twice");
         task.abort();
     }
 }
