@@ -10,6 +10,9 @@
 //! - [`response`]: HTTP/1.1 response push parser and Twilio's JSON resources.
 //! - [`outcome`]: the one outcome (accepted, retry, rejected, misconfigured) every response maps to.
 //! - [`webhook`]: `X-Twilio-Signature` validation and zero-copy callback form parsing.
+//! - [`text`]: SMS segments, smart encoding, fitting to a segment budget, alert templates.
+//! - [`twiml`]: a no-heap TwiML writer for voice calls.
+//! - [`alerting`]: threshold evaluation with hysteresis, debounce, cooldown and severities.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -23,6 +26,7 @@ mod fmt;
 pub mod buf;
 
 pub mod address;
+pub mod alerting;
 pub mod auth;
 pub mod form;
 pub mod request;
@@ -31,3 +35,5 @@ pub mod sid;
 pub mod outcome;
 pub mod response;
 pub mod webhook;
+pub mod text;
+pub mod twiml;
