@@ -9,4 +9,5 @@
 mod common;
 mod connection;
 mod retry;
+mod rsa;
 mod tls;
