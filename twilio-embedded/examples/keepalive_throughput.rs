@@ -35,7 +35,9 @@ impl Connect for Tcp {
         let stream = TcpStream::connect(self.addr)
             .await
             .map_err(|_| ConnectError::Refused)?;
-        stream.set_nodelay(true).map_err(|_| ConnectError::Refused)?;
+        stream
+            .set_nodelay(true)
+            .map_err(|_| ConnectError::Refused)?;
         Ok(FromTokio::new(stream))
     }
 }

@@ -304,6 +304,7 @@ where
             .recipients
             .iter()
             .enumerate()
+            .take(MAX_RECIPIENTS)
             .filter(|(_, r)| r.channel_for(alert).is_some())
             .fold(0u16, |set, (i, _)| set | (1 << i)))
     }
@@ -313,7 +314,8 @@ where
             let alert = queued.alert.clone();
             let mut pending = queued.pending;
             let recipients = self.config.recipients;
-            for (index, recipient) in recipients.iter().enumerate() {
+            // `take` keeps the shifts in range even if `config_mut` grew the list since.
+            for (index, recipient) in recipients.iter().enumerate().take(MAX_RECIPIENTS) {
                 if pending & (1 << index) == 0 {
                     continue;
                 }

@@ -4,28 +4,46 @@
 //! inactivity timeout (so a silent server cannot stall a read forever); the [`crate::Client`] on
 //! top opens TLS, reuses the connection while the server allows and reconnects on failure.
 //!
+//! The README's sample, kept compiling (the `static`s and the network stack come from the
+//! board's setup):
+//!
 //! ```no_run
+//! # use twilio_core::alerting::{AlertEvent, Instant};
 //! # async fn demo(
 //! #     stack: embassy_net::Stack<'static>,
-//! #     config: twilio_embedded::ClientConfig<'static>,
+//! #     tcp_pool: &'static embassy_net::tcp::client::TcpClient<'static, 1, 1536, 1536>,
 //! #     rng: impl embedded_tls::CryptoRngCore,
 //! #     buffers: &'static mut twilio_embedded::Buffers,
-//! #     tcp_state: &'static embassy_net::tcp::client::TcpClientState<1, 1536, 1536>,
-//! #     tcp_client: &'static mut Option<embassy_net::tcp::client::TcpClient<'static, 1, 1536, 1536>>,
-//! # ) {
-//! use embassy_net::tcp::client::TcpClient;
-//! use twilio_embedded::Client;
-//! use twilio_embedded::net::{DEFAULT_SOCKET_TIMEOUT, EmbassySleeper, TcpConnector};
+//! #     event: AlertEvent<i32>,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! # const AMAZON_ROOT_CA_1_DER: &[u8] = &[0x30];
+//! # const DIGICERT_GLOBAL_ROOT_G2_DER: &[u8] = &[0x30];
+//! # const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+//! # const AUTH_TOKEN: &str = "fedcba9876543210fedcba9876543210";
+//! use twilio_core::auth::Credentials;
+//! use twilio_embedded::net::{EmbassySleeper, TcpConnector};
+//! use twilio_embedded::tls::{ServerVerification, TrustAnchors};
+//! use twilio_embedded::{Alert, Client, ClientConfig, Outcome, Recipient};
 //!
-//! // `tcp_state`, `tcp_client` and `buffers` live in statics (StaticCell) in real firmware.
-//! let mut pool = TcpClient::new(stack, tcp_state);
-//! pool.set_timeout(Some(embassy_time::Duration::from_secs(DEFAULT_SOCKET_TIMEOUT.as_secs())));
-//! let pool = tcp_client.insert(pool);
-//! let connector = TcpConnector::new(stack, pool, "api.twilio.com", 443);
+//! let anchors: [&[u8]; 2] = [AMAZON_ROOT_CA_1_DER, DIGICERT_GLOBAL_ROOT_G2_DER];
+//! let recipients = [Recipient::sms_and_voice("+14155550100"), Recipient::sms_only("+14155550101")];
+//! let config = ClientConfig::twilio(
+//!     Credentials::auth_token(ACCOUNT_SID, AUTH_TOKEN)?,
+//!     "+15005550006",
+//!     &recipients,
+//!     ServerVerification::anchors(TrustAnchors::new(&anchors)),
+//! );
+//! let connector = TcpConnector::new(stack, tcp_pool, "api.twilio.com", 443);
 //! let mut client: Client<'_, _, _, _> = Client::new(config, connector, rng, EmbassySleeper, buffers);
-//! let _ = client.send_sms("+14155550100", "Freezer 2 at -4 C").await;
-//! # }
+//!
+//! if let Outcome::Accepted { .. } = client.send_sms("+14155550100", "Freezer 2 at -4 C").await? {}
+//! client.send(Alert::from_event("Freezer 2", &event)).await?;
+//! client.flush_outbox().await?;
+//! # Ok(()) }
 //! ```
+//!
+//! Give the pool a socket timeout (`TcpClient::set_timeout(Some(..))`, e.g.
+//! [`DEFAULT_SOCKET_TIMEOUT`]) so reads on a silent connection end.
 
 use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;

@@ -12,6 +12,9 @@ use super::TrustAnchors;
 pub const CERT_CHAIN_BUFFER_LEN: usize = 4_096;
 
 type AnchorVerifier<'a, S> = CertVerifier<'a, S, NoClock, CERT_CHAIN_BUFFER_LEN>;
+/// Checks one anchor against a copy of the chain. The copy has no raw bytes for the verifier to
+/// keep, so it needs no chain buffer: probing costs no RAM beyond the real check.
+type ProbeVerifier<'a, S> = CertVerifier<'a, S, NoClock, 0>;
 
 /// A [`TlsVerifier`] that accepts the server when its chain leads to ANY configured anchor and its
 /// certificate names the host the client connected to.
@@ -45,10 +48,13 @@ impl<'a, S: TlsCipherSuite> MultiAnchorVerifier<'a, S> {
     }
 
     /// A single-anchor verifier for `anchor`, checking the host name.
-    fn for_anchor(&self, anchor: &'a [u8]) -> Result<AnchorVerifier<'a, S>, TlsError> {
+    fn for_anchor<const N: usize>(
+        &self,
+        anchor: &'a [u8],
+    ) -> Result<CertVerifier<'a, S, NoClock, N>, TlsError> {
         // Without a host name embedded-tls would accept any certificate that names no host.
         let host = self.host.as_deref().ok_or(TlsError::InvalidCertificate)?;
-        let mut verifier = AnchorVerifier::new(Certificate::X509(anchor));
+        let mut verifier = CertVerifier::new(Certificate::X509(anchor));
         TlsVerifier::<S>::set_hostname_verification(&mut verifier, host)?;
         Ok(verifier)
     }
@@ -85,19 +91,19 @@ impl<S: TlsCipherSuite> TlsVerifier<S> for MultiAnchorVerifier<'_, S> {
             return Err(TlsError::InvalidCertificate);
         };
         for (index, anchor) in earlier.iter().enumerate() {
-            let mut probe = self.for_anchor(anchor)?;
+            let mut probe: ProbeVerifier<'_, S> = self.for_anchor(anchor)?;
             if probe
                 .verify_certificate(transcript, copy_chain(&cert)?)
                 .is_ok()
             {
-                let mut verifier = self.for_anchor(anchor)?;
+                let mut verifier: AnchorVerifier<'_, S> = self.for_anchor(anchor)?;
                 verifier.verify_certificate(transcript, cert)?;
                 debug!("TLS: server verified by trust anchor {}", index);
                 self.accepted = Some((index, verifier));
                 return Ok(());
             }
         }
-        let mut verifier = self.for_anchor(last)?;
+        let mut verifier: AnchorVerifier<'_, S> = self.for_anchor(last)?;
         match verifier.verify_certificate(transcript, cert) {
             Ok(()) => {
                 debug!("TLS: server verified by trust anchor {}", earlier.len());

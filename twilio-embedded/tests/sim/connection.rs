@@ -167,3 +167,29 @@ async fn a_new_alert_goes_after_the_queued_ones() {
     let bodies: Vec<String> = sim.messages().into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["older", "newer"]);
 }
+
+#[tokio::test]
+async fn more_recipients_than_the_limit_is_an_error_not_a_send() {
+    let sim = start_sim().await;
+    let mut setup = Setup::for_sim(&sim);
+    setup.recipients = vec![twilio_embedded::Recipient::sms_only(TO); 17];
+    let anchors = setup.anchor_refs();
+    let mut buffers = Buffers::new();
+    let connector = TokioConnector::new(sim.local_addr());
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector.clone(),
+        RecordingSleeper::default(),
+        &mut buffers,
+    );
+
+    let result = client.send(Alert::new(Severity::Warning, "too many")).await;
+    assert_eq!(
+        result,
+        Err(twilio_embedded::ClientError::TooManyRecipients { max: 16 })
+    );
+    assert_eq!(connector.connects(), 0);
+    assert!(client.outbox().is_empty());
+}

@@ -21,7 +21,14 @@ async fn rsa_server_certificate() {
     let anchors = setup.anchor_refs();
     let mut buffers = Buffers::new();
     let connector = TokioConnector::new(sim.local_addr());
-    let mut client = client(&sim, &setup, &anchors, connector, RecordingSleeper::default(), &mut buffers);
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector,
+        RecordingSleeper::default(),
+        &mut buffers,
+    );
 
     let outcome = client.send_sms(TO, "RSA leaf").await.unwrap();
     if cfg!(feature = "rsa") {
