@@ -34,6 +34,6 @@ pub mod sid;
 
 pub mod outcome;
 pub mod response;
-pub mod webhook;
 pub mod text;
 pub mod twiml;
+pub mod webhook;
