@@ -31,9 +31,9 @@ pub mod auth;
 pub mod form;
 pub mod request;
 pub mod sid;
+pub mod text;
+pub mod twiml;
 
 pub mod outcome;
 pub mod response;
-pub mod text;
-pub mod twiml;
 pub mod webhook;

@@ -169,3 +169,50 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any Unicode at all: fitting never panics, always fits, and keeps a prefix of the text.
+    #[test]
+    fn any_unicode_fits(text in any::<String>(), max in 1usize..4) {
+        let mut buf = vec![0u8; text.len() + 8];
+        let fitted = fit_to_segments(&text, max, &mut buf).unwrap();
+        prop_assert!(segments::count(fitted).segments <= max);
+        let prefix = fitted
+            .strip_suffix("...")
+            .or_else(|| fitted.strip_suffix('…'))
+            .unwrap_or(fitted);
+        prop_assert!(text.starts_with(prefix));
+    }
+
+    /// Any Unicode: smart encoding either fits the buffer or says exactly how much it needs.
+    #[test]
+    fn any_unicode_smart_encodes(text in any::<String>(), room in 0usize..64) {
+        let mut buf = vec![0u8; room];
+        match smart_encoding::replace(&text, &mut buf) {
+            Ok(out) => prop_assert!(out.len() <= room),
+            Err(e) => {
+                prop_assert!(e.required > room);
+                let mut big = vec![0u8; e.required];
+                prop_assert_eq!(smart_encoding::replace(&text, &mut big).unwrap().len(), e.required);
+            }
+        }
+    }
+
+    /// Any template text: rendering returns text or a clear error, never panics.
+    #[test]
+    fn any_template_renders_or_errs(template in any::<String>()) {
+        use twilio_core::text::template::{Fixed, TemplateError, Value, render};
+        let mut buf = [0u8; 256];
+        let values = [("name", Value::Text("x")), ("value", Value::Number(Fixed::new(-15, 1)))];
+        match render(&template, &values, &mut buf) {
+            Ok(out) => prop_assert!(out.len() <= 256),
+            Err(TemplateError::UnknownPlaceholder { at } | TemplateError::UnclosedPlaceholder { at }) => {
+                prop_assert_eq!(template.as_bytes()[at], b'{');
+            }
+            Err(TemplateError::InsufficientSize { required }) => prop_assert!(required > 256),
+            Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+        }
+    }
+}

@@ -1,4 +1,7 @@
 //! twilio-core's tests on a Cortex-M0: no std, no heap, 32-bit `usize`, 16 KiB of RAM.
+//! Segments, smart encoding, fitting, templates, TwiML, the threshold evaluator, request
+//! encoding (exact bytes), response parsing and classification (recorded responses) and webhook
+//! signature validation.
 //!
 //! Runs every case in [`cases::ALL`], prints one line per case over semihosting and exits 0
 //! only if all pass (`cargo run` in this directory runs it under qemu-system-arm).

@@ -9,7 +9,7 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Encodes `input` into the start of `out` and returns the encoded length,
 /// `4 * ceil(input.len() / 3)`. Output past the end of `out` is dropped; callers size `out`.
-pub(super) fn encode(input: &[u8], out: &mut [u8]) -> usize {
+pub(crate) fn encode(input: &[u8], out: &mut [u8]) -> usize {
     let mut len = 0;
     for chunk in input.chunks(3) {
         let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));

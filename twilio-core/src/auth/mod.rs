@@ -8,7 +8,7 @@
 //! The `Authorization: Basic ...` value is encoded once, into a fixed buffer inside
 //! [`Credentials`], so writing a request never re-encodes it.
 
-mod base64;
+pub(crate) mod base64;
 mod error;
 
 pub use error::AuthError;

@@ -112,6 +112,17 @@ pub struct Response<'r> {
 
 impl<'r> Response<'r> {
     /// The first header named `name` (ASCII case-insensitive), value trimmed.
+    ///
+    /// ```
+    /// use twilio_core::response::ResponseParser;
+    ///
+    /// let mut buf = [0u8; 256];
+    /// let mut parser = ResponseParser::new(&mut buf);
+    /// parser.feed(b"HTTP/1.1 204 No Content\r\nTwilio-Request-Id: RQ42\r\n\r\n").unwrap();
+    /// let response = parser.response().unwrap();
+    /// assert_eq!(response.header("twilio-request-id"), Some(&b"RQ42"[..]));
+    /// assert!(response.keep_alive);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&'r [u8]> {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Response::new(&mut headers);

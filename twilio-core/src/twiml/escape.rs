@@ -9,29 +9,42 @@ pub(super) enum Context {
     Attribute,
 }
 
+/// Replacements: the first three apply everywhere, the rest only inside attribute values.
+const ESCAPES: [(u8, &str); 7] = [
+    (b'&', "&amp;"),
+    (b'<', "&lt;"),
+    (b'>', "&gt;"),
+    (b'"', "&quot;"),
+    (b'\n', "&#10;"),
+    (b'\r', "&#13;"),
+    (b'\t', "&#09;"),
+];
+
 /// Writes `s` escaped for `context`. Characters XML 1.0 cannot carry at all (C0 controls other
 /// than tab, LF and CR) are dropped: Twilio would reject the whole document otherwise.
 pub(super) fn write_escaped(out: &mut SliceWriter<'_>, s: &str, context: Context) {
+    let escapes = match context {
+        Context::Text => ESCAPES.get(..3).unwrap_or_default(),
+        Context::Attribute => &ESCAPES[..],
+    };
+    let bytes = s.as_bytes();
     let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let replacement = match (b, context) {
-            (b'&', _) => "&amp;",
-            (b'<', _) => "&lt;",
-            (b'>', _) => "&gt;",
-            (b'"', Context::Attribute) => "&quot;",
-            (b'\n', Context::Attribute) => "&#10;",
-            (b'\r', Context::Attribute) => "&#13;",
-            (b'\t', Context::Attribute) => "&#09;",
-            (b'\t' | b'\n' | b'\r', Context::Text) => continue,
-            (0..0x20, _) => "",
-            _ => continue,
+    for (i, &b) in bytes.iter().enumerate() {
+        // Every byte that needs care is at most `>`: most text skips the table.
+        if b > b'>' {
+            continue;
+        }
+        let replacement = match escapes.iter().find(|(c, _)| *c == b) {
+            Some((_, r)) => *r,
+            None if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') => "",
+            None => continue,
         };
         // `i` is at an ASCII byte, so both slices end on character boundaries.
-        out.write(s.as_bytes().get(from..i).unwrap_or_default());
+        out.write(bytes.get(from..i).unwrap_or_default());
         out.write_str(replacement);
         from = i + 1;
     }
-    out.write(s.as_bytes().get(from..).unwrap_or_default());
+    out.write(bytes.get(from..).unwrap_or_default());
 }
 
 #[cfg(test)]

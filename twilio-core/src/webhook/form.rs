@@ -119,6 +119,16 @@ impl<'a> Iterator for FormPairs<'a> {
 }
 
 /// A still-encoded name or value.
+///
+/// ```
+/// use twilio_core::webhook::Encoded;
+///
+/// let value = Encoded::new(b"%2B1+555%zz");
+/// assert!(!value.is_plain());
+/// assert_eq!(value.decoded_len(), 9);
+/// assert!(value.eq_str("+1 555%zz"));
+/// assert_eq!(value.bytes().next(), Some(b'+'));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Encoded<'a>(&'a [u8]);
 

@@ -13,8 +13,8 @@
 use core::cmp::Ordering;
 use core::fmt;
 
-use base64::Engine;
-use hmac::{Hmac, Mac as _};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
@@ -159,7 +159,18 @@ pub fn compute(
     params: Params<'_>,
     algorithm: Algorithm,
 ) -> Result<Signature, SignatureError> {
-    let mut macs = [AnyMac::new(algorithm, key)];
+    match algorithm {
+        Algorithm::HmacSha1 => compute_with::<Hmac<Sha1>>(key, url, params),
+        Algorithm::HmacSha256 => compute_with::<Hmac<Sha256>>(key, url, params),
+    }
+}
+
+fn compute_with<M: Mac + KeyInit>(
+    key: &[u8],
+    url: &str,
+    params: Params<'_>,
+) -> Result<Signature, SignatureError> {
+    let mut macs = [new_mac::<M>(key)];
     feed_url(
         &mut macs[0],
         UrlForm {
@@ -169,7 +180,7 @@ pub fn compute(
     );
     feed_params(&mut macs, params)?;
     let [mac] = macs;
-    Ok(mac.finish())
+    Ok(finish(mac))
 }
 
 /// Validates `X-Twilio-Signature` for a form POST (or a GET with `Params::None`), HMAC-SHA1.
@@ -196,10 +207,24 @@ pub fn validate(
     params: Params<'_>,
     signature: &str,
 ) -> Result<(), SignatureError> {
-    validate_with(auth_token, url, params, signature, Algorithm::HmacSha1)
+    // Calls the SHA-1 instance directly so firmware that only validates links no SHA-256.
+    verdict(signature_matches::<Hmac<Sha1>>(
+        auth_token, url, params, signature,
+    )?)
 }
 
 /// [`validate`] with a chosen algorithm (see [`Algorithm::from_settings_header`]).
+///
+/// ```
+/// use twilio_core::webhook::{Algorithm, Params, compute, validate_with};
+///
+/// let url = "https://gw.example.net/twilio/status";
+/// let params = Params::Pairs(&[("MessageStatus", "delivered")]);
+/// let sig = compute(b"shared-key", url, params, Algorithm::HmacSha256).unwrap();
+/// assert_eq!(sig.as_str().len(), 44);
+/// assert!(validate_with(b"shared-key", url, params, sig.as_str(), Algorithm::HmacSha256).is_ok());
+/// assert!(validate_with(b"shared-key", url, params, sig.as_str(), Algorithm::HmacSha1).is_err());
+/// ```
 pub fn validate_with(
     key: &[u8],
     url: &str,
@@ -207,7 +232,14 @@ pub fn validate_with(
     signature: &str,
     algorithm: Algorithm,
 ) -> Result<(), SignatureError> {
-    if signature_matches(key, url, params, signature, algorithm)? {
+    verdict(match algorithm {
+        Algorithm::HmacSha1 => signature_matches::<Hmac<Sha1>>(key, url, params, signature)?,
+        Algorithm::HmacSha256 => signature_matches::<Hmac<Sha256>>(key, url, params, signature)?,
+    })
+}
+
+fn verdict(matched: bool) -> Result<(), SignatureError> {
+    if matched {
         Ok(())
     } else {
         debug!("twilio-core: webhook signature mismatch");
@@ -244,13 +276,7 @@ pub fn validate_json(
         Ok(text) => bool::from(text.as_bytes().ct_eq(&actual)),
         Err(_) => false,
     };
-    let signature_ok = signature_matches(
-        auth_token,
-        url,
-        Params::None,
-        signature,
-        Algorithm::HmacSha1,
-    )?;
+    let signature_ok = signature_matches::<Hmac<Sha1>>(auth_token, url, Params::None, signature)?;
     match (signature_ok, hash_ok) {
         (true, true) => Ok(()),
         (false, _) => Err(SignatureError::Mismatch),
@@ -270,22 +296,21 @@ pub fn body_sha256_hex(body: &[u8]) -> [u8; 64] {
     out
 }
 
-fn signature_matches(
+fn signature_matches<M: Mac + KeyInit>(
     key: &[u8],
     url: &str,
     params: Params<'_>,
     signature: &str,
-    algorithm: Algorithm,
 ) -> Result<bool, SignatureError> {
     let parts = UrlParts::parse(url).ok_or(SignatureError::InvalidUrl)?;
     let base = [parts.without_port(), parts.with_port()];
     let forms = [base[0], base[1], base[0].whatwg(), base[1].whatwg()];
     let count = if parts.query_needs_whatwg() { 4 } else { 2 };
     let mut macs = [
-        AnyMac::new(algorithm, key),
-        AnyMac::new(algorithm, key),
-        AnyMac::new(algorithm, key),
-        AnyMac::new(algorithm, key),
+        new_mac::<M>(key),
+        new_mac::<M>(key),
+        new_mac::<M>(key),
+        new_mac::<M>(key),
     ];
     for (mac, form) in macs.iter_mut().zip(forms).take(count) {
         feed_url(mac, form);
@@ -294,67 +319,38 @@ fn signature_matches(
     let header = signature.trim().as_bytes();
     let mut matched = Choice::from(0);
     for mac in macs.into_iter().take(count) {
-        matched |= mac.finish().matches(header);
+        matched |= finish(mac).matches(header);
     }
     Ok(bool::from(matched))
 }
 
-/// HMAC-SHA1 or HMAC-SHA256, chosen at run time.
-#[derive(Clone)]
-enum AnyMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
+fn new_mac<M: Mac + KeyInit>(key: &[u8]) -> M {
+    // HMAC takes keys of any length, so `new_from_slice` cannot fail; the fallback only keeps
+    // this free of panics.
+    <M as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <M as KeyInit>::new(&hmac::digest::Key::<M>::default()))
 }
 
-impl AnyMac {
-    fn new(algorithm: Algorithm, key: &[u8]) -> Self {
-        // HMAC takes keys of any length, so `new_from_slice` cannot fail; the fallbacks only
-        // keep this free of panics.
-        match algorithm {
-            Algorithm::HmacSha1 => {
-                AnyMac::Sha1(Hmac::<Sha1>::new_from_slice(key).unwrap_or_else(|_| {
-                    Hmac::new(&hmac::digest::generic_array::GenericArray::default())
-                }))
-            }
-            Algorithm::HmacSha256 => {
-                AnyMac::Sha256(Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| {
-                    Hmac::new(&hmac::digest::generic_array::GenericArray::default())
-                }))
-            }
-        }
-    }
-
-    fn update(&mut self, data: &[u8]) {
-        match self {
-            AnyMac::Sha1(m) => m.update(data),
-            AnyMac::Sha256(m) => m.update(data),
-        }
-    }
-
-    fn finish(self) -> Signature {
-        let mut text = [0u8; 44];
-        let engine = base64::engine::general_purpose::STANDARD;
-        let len = match self {
-            AnyMac::Sha1(m) => engine.encode_slice(m.finalize().into_bytes(), &mut text),
-            AnyMac::Sha256(m) => engine.encode_slice(m.finalize().into_bytes(), &mut text),
-        };
-        // 20 or 32 bytes always encode into 44 characters or fewer.
-        Signature {
-            text,
-            len: len.ok().and_then(|n| u8::try_from(n).ok()).unwrap_or(0),
-        }
+fn finish<M: Mac>(mac: M) -> Signature {
+    let digest = mac.finalize().into_bytes();
+    let mut text = [0u8; 44];
+    // 20 or 32 bytes encode into at most 44 characters.
+    let len = crate::auth::base64::encode(&digest, &mut text).min(text.len());
+    Signature {
+        text,
+        len: u8::try_from(len).unwrap_or(0),
     }
 }
 
 /// Batches single bytes into larger MAC updates, for every MAC at once.
-struct Feeder<'m> {
-    macs: &'m mut [AnyMac],
+struct Feeder<'m, M> {
+    macs: &'m mut [M],
     buf: [u8; 64],
     len: usize,
 }
 
-impl<'m> Feeder<'m> {
-    fn new(macs: &'m mut [AnyMac]) -> Self {
+impl<'m, M: Mac> Feeder<'m, M> {
+    fn new(macs: &'m mut [M]) -> Self {
         Feeder {
             macs,
             buf: [0; 64],
@@ -388,7 +384,7 @@ impl<'m> Feeder<'m> {
     }
 }
 
-fn feed_url(mac: &mut AnyMac, form: UrlForm<'_>) {
+fn feed_url<M: Mac>(mac: &mut M, form: UrlForm<'_>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut feeder = Feeder::new(core::slice::from_mut(mac));
     if !form.whatwg_query {
@@ -458,7 +454,7 @@ impl<'a> Text<'a> {
         }
     }
 
-    fn feed(self, feeder: &mut Feeder<'_>) {
+    fn feed<M: Mac>(self, feeder: &mut Feeder<'_, M>) {
         match self {
             Text::Form(e) if !e.is_plain() => e.bytes().for_each(|b| feeder.byte(b)),
             Text::Form(e) => feeder.slice(e.raw()),
@@ -498,7 +494,7 @@ fn for_each_pair<'a>(params: Params<'a>, mut f: impl FnMut(Pair<'a>)) {
 const SORT_ON_STACK: usize = 64;
 
 /// Feeds the sorted, de-duplicated pairs to every MAC.
-fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureError> {
+fn feed_params<M: Mac>(macs: &mut [M], params: Params<'_>) -> Result<(), SignatureError> {
     let mut count = 0usize;
     for_each_pair(params, |_| count += 1);
     if count > MAX_PARAMS {
@@ -516,7 +512,15 @@ fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureE
             }
         });
         let pairs = &mut pairs[..n];
-        pairs.sort_unstable_by(|a, b| cmp_pair(*a, *b));
+        // Insertion sort: a few dozen comparisons for a real webhook, and a fraction of the
+        // flash of core's general-purpose sort on a Cortex-M0.
+        for i in 1..pairs.len() {
+            let mut j = i;
+            while j > 0 && cmp_pair(pairs[j - 1], pairs[j]) == Ordering::Greater {
+                pairs.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         let mut last: Option<Pair<'_>> = None;
         for &pair in pairs.iter() {
             // A repeated identical pair is signed once.
@@ -535,7 +539,7 @@ fn feed_params(macs: &mut [AnyMac], params: Params<'_>) -> Result<(), SignatureE
 
 /// Feeds pairs in order by repeatedly taking the smallest above the last one fed: quadratic,
 /// but needs no buffer.
-fn feed_by_selection(feeder: &mut Feeder<'_>, params: Params<'_>, count: usize) {
+fn feed_by_selection<M: Mac>(feeder: &mut Feeder<'_, M>, params: Params<'_>, count: usize) {
     let mut last: Option<Pair<'_>> = None;
     for _ in 0..count {
         let mut next: Option<Pair<'_>> = None;

@@ -27,7 +27,8 @@ pub(crate) struct UrlForm<'a> {
 impl<'a> UrlParts<'a> {
     /// Splits an absolute URL; `None` when it has no `scheme://`.
     pub(crate) fn parse(url: &'a str) -> Option<Self> {
-        let scheme_end = url.find("://")?;
+        // A byte search: `str::find` with a string pattern links a 300-byte Two-Way searcher.
+        let scheme_end = url.as_bytes().windows(3).position(|w| w == b"://")?;
         let scheme = &url[..scheme_end];
         let authority_start = scheme_end + 3;
         let authority_len = url[authority_start..]

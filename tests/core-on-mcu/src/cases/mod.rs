@@ -2,6 +2,7 @@
 
 mod alerting;
 mod request;
+mod response;
 mod text;
 mod twiml;
 
@@ -34,5 +35,17 @@ pub static ALL: &[Case] = &[
     (
         "request::escalation_call_with_twiml",
         request::escalation_call_with_twiml,
+    ),
+    (
+        "response::recorded_201_parsed_and_classified",
+        response::recorded_201_parsed_and_classified,
+    ),
+    (
+        "response::recorded_429_is_retried_after_its_delay",
+        response::recorded_429_is_retried_after_its_delay,
+    ),
+    (
+        "response::webhook_signature_vector",
+        response::webhook_signature_vector,
     ),
 ];

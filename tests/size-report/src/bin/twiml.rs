@@ -16,7 +16,12 @@ size_report::entry!(|| {
         Prompt::Pause(Pause::seconds(1)),
     ];
     let verbs = [
-        Verb::Say(Say::new(text).voice("alice").language("en-US").loop_count(2)),
+        Verb::Say(
+            Say::new(text)
+                .voice("alice")
+                .language("en-US")
+                .loop_count(2),
+        ),
         Verb::Play(Play::new(text).digits("1")),
         Verb::Gather(
             Gather::new(&prompts)
