@@ -4,7 +4,8 @@
 #   with its embassy + TLS features, with defmt, and with RSA certificates;
 # - verifies an RSA server certificate from twilio-sim (feature `rsa`);
 # - reports the flash the client adds (thumbv6m, opt-level "z"; fails over 8 KiB), its RAM, and
-#   requests/s over one keep-alive TLS connection to the simulator.
+#   requests/s over one keep-alive TLS connection to the simulator;
+# - runs the client on embassy-net over a Linux TAP device when the machine allows it.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
 
@@ -25,6 +26,8 @@ cargo check -p twilio-embedded --locked --features embassy,log
 # The README sample lives in the `net` module docs (feature embassy).
 cargo test -p twilio-embedded --locked --features embassy --doc
 cargo test -p twilio-embedded --locked --features rsa --test sim
+# embassy-net (smoltcp) over a TAP device; prints why and passes where /dev/net/tun or root is missing.
+cargo test -p twilio-embedded --locked --features embassy --test tuntap -- --nocapture
 
 # Flash: embedded-client minus embedded-tls-baseline (the same handshake, SMS and call written
 # by twilio-core, without the client) in tests/size-report.

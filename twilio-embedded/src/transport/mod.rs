@@ -48,6 +48,19 @@ pub enum ConnectError {
     NetworkDown,
 }
 
+impl core::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Dns => "the host name did not resolve",
+            Self::Timeout => "connecting timed out",
+            Self::Refused => "the connection was refused or reset",
+            Self::NetworkDown => "the network is down",
+        })
+    }
+}
+
+impl core::error::Error for ConnectError {}
+
 impl From<ConnectError> for TransportFailure {
     fn from(e: ConnectError) -> Self {
         match e {
