@@ -149,7 +149,8 @@ pub struct RecipientOutcome {
 /// What [`Client::send`] and [`Client::flush_outbox`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Delivery {
-    /// One entry per request made (the last attempt's outcome), in order.
+    /// One entry per request made (the last attempt's outcome), in order; the first
+    /// [`MAX_RECIPIENTS`] when a flush makes more.
     pub outcomes: heapless::Vec<RecipientOutcome, MAX_RECIPIENTS>,
     /// Alerts that reached every recipient they were for (accepted, or rejected for good).
     pub completed: usize,
@@ -239,8 +240,9 @@ where
     }
 
     /// Sends `alert` to every configured recipient on their channel for it. Older alerts in the
-    /// outbox go first; recipients still failing after the retries keep the alert in the outbox
-    /// for [`Client::flush_outbox`].
+    /// outbox go first. Recipients whose last outcome is `Retry` (network or Twilio down) or
+    /// `Misconfigured` (credentials, sender, trust anchors) keep the alert in the outbox for
+    /// [`Client::flush_outbox`]; `Accepted` and `Rejected` (bad number, opted out) are final.
     pub async fn send(&mut self, alert: Alert) -> Result<Delivery, ClientError> {
         let pending = self.recipients_for(&alert)?;
         let mut delivery = Delivery {
@@ -269,6 +271,12 @@ where
     /// The alerts waiting to be sent.
     pub fn outbox(&self) -> &Outbox<OUTBOX> {
         &self.outbox
+    }
+
+    /// The alerts waiting to be sent, to inspect or drop (an alert stays queued while its
+    /// outcome is `Retry` or `Misconfigured`, and blocks the ones behind it until then).
+    pub fn outbox_mut(&mut self) -> &mut Outbox<OUTBOX> {
+        &mut self.outbox
     }
 
     /// True while a connection is held open for the next request.
@@ -329,8 +337,15 @@ where
                     channel,
                     outcome,
                 });
-                if !outcome.is_retry() {
-                    pending &= !(1 << index);
+                match outcome {
+                    // Done for this recipient: delivered, or refused for good (bad number,
+                    // opted out): resending cannot help.
+                    Outcome::Accepted { .. } | Outcome::Rejected { .. } => {
+                        pending &= !(1 << index);
+                    }
+                    // Retry: the link or Twilio is down. Misconfigured: credentials, sender or
+                    // trust anchors are wrong; the alert waits until `config_mut` fixes them.
+                    _ => {}
                 }
             }
             if pending != 0 {

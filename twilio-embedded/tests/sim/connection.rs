@@ -193,3 +193,84 @@ async fn more_recipients_than_the_limit_is_an_error_not_a_send() {
     assert_eq!(connector.connects(), 0);
     assert!(client.outbox().is_empty());
 }
+
+/// Wrong credentials keep the alert (Misconfigured is not the recipient's fault); once the
+/// firmware fixes its configuration the outbox delivers it.
+#[tokio::test]
+async fn alerts_wait_out_a_misconfiguration() {
+    let sim = start_sim().await;
+    let setup = Setup::for_sim(&sim);
+    let anchors = setup.anchor_refs();
+    let mut buffers = Buffers::new();
+    let connector = TokioConnector::new(sim.local_addr());
+    let sleeper = RecordingSleeper::default();
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector,
+        sleeper.clone(),
+        &mut buffers,
+    );
+    let good = client.config().credentials.clone();
+    client.config_mut().credentials = twilio_core::auth::Credentials::auth_token(
+        sim.account_sid(),
+        "00000000000000000000000000000000",
+    )
+    .unwrap();
+
+    let delivery = client
+        .send(Alert::new(Severity::Warning, "Door open"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        delivery.outcomes[0].outcome,
+        Outcome::Misconfigured { .. }
+    ));
+    assert_eq!((delivery.completed, delivery.queued), (0, 1));
+    assert!(
+        sleeper.delays().is_empty(),
+        "misconfiguration is not retried"
+    );
+
+    client.config_mut().credentials = good;
+    let delivery = client.flush_outbox().await.unwrap();
+    assert_eq!((delivery.completed, delivery.queued), (1, 0));
+    assert_eq!(sim.messages()[0].body, "Door open");
+}
+
+/// A permanently bad number is final: the alert leaves the outbox.
+#[tokio::test]
+async fn rejected_recipients_do_not_hold_the_outbox() {
+    let sim = start_sim().await;
+    let mut setup = Setup::for_sim(&sim);
+    setup.recipients = vec![
+        twilio_embedded::Recipient::sms_only(crate::common::INVALID_TO),
+        twilio_embedded::Recipient::sms_only(TO),
+    ];
+    let anchors = setup.anchor_refs();
+    let mut buffers = Buffers::new();
+    let connector = TokioConnector::new(sim.local_addr());
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector,
+        RecordingSleeper::default(),
+        &mut buffers,
+    );
+
+    let delivery = client
+        .send(Alert::new(Severity::Warning, "Door open"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        delivery.outcomes[0].outcome,
+        Outcome::Rejected { .. }
+    ));
+    assert!(matches!(
+        delivery.outcomes[1].outcome,
+        Outcome::Accepted { .. }
+    ));
+    assert_eq!((delivery.completed, delivery.queued), (1, 0));
+}
