@@ -32,10 +32,10 @@ pub mod inbound;
 mod inspect;
 mod lifecycle;
 pub mod ratelimit;
-mod segments;
 mod server;
 pub mod signature;
 mod simulator;
+mod sms;
 mod state;
 pub mod store;
 mod time;
@@ -50,7 +50,7 @@ pub use faults::{Endpoint, FaultKind, FaultRule};
 pub use inbound::{InboundDelivery, InboundError, InboundSms};
 pub use lifecycle::{CallScript, MessageOutcome};
 pub use ratelimit::RateLimitConfig;
-pub use simulator::{Simulator, StartError};
+pub use simulator::{CaCertificate, Simulator, StartError};
 pub use store::records::{
     CallEvent, CallRecord, CallStatus, CallbackKind, CallbackRecord, Direction, MessageRecord,
     MessageStatus, RecordedRequest, StatusChange,

@@ -68,14 +68,33 @@ impl From<TlsError> for StartError {
     }
 }
 
+/// A CA certificate the simulator's server chain leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaCertificate {
+    /// PEM encoding.
+    pub pem: String,
+    /// DER encoding.
+    pub der: Vec<u8>,
+}
+
 /// A running simulator. Dropping it stops the server (lifecycle tasks finish on their own).
-#[derive(Debug)]
 pub struct Simulator {
     state: Arc<SimState>,
     identity: Identity,
+    acceptor: Option<server::SharedAcceptor>,
+    config: SimConfig,
     local_addr: SocketAddr,
     plain_http: bool,
     accept_task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url())
+            .field("account_sid", &self.state.account_sid)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for Simulator {
@@ -120,9 +139,9 @@ impl Simulator {
         let acceptor = if config.plain_http {
             None
         } else {
-            Some(tokio_rustls::TlsAcceptor::from(
-                identity.server_config(config.tls_versions)?,
-            ))
+            Some(Arc::new(std::sync::RwLock::new(
+                tokio_rustls::TlsAcceptor::from(identity.server_config(config.tls_versions)?),
+            )))
         };
         let state = Arc::new(SimState::new(&config, webhook_client(&config, &identity)?));
         let (listener, local_addr) =
@@ -132,13 +151,50 @@ impl Simulator {
                     addr: config.listen,
                     source,
                 })?;
-        let accept_task = tokio::spawn(server::accept_loop(listener, acceptor, state.clone()));
+        let accept_task = tokio::spawn(server::accept_loop(
+            listener,
+            acceptor.clone(),
+            state.clone(),
+        ));
         Ok(Self {
             state,
             identity,
+            acceptor,
             local_addr,
             plain_http: config.plain_http,
+            config,
             accept_task,
+        })
+    }
+
+    /// Replaces the CA and server certificate while serving, as when Twilio moves its
+    /// certificates to a new authority: new connections get a chain from a fresh CA, returned
+    /// here; open connections keep theirs. [`Self::ca_pem`] and [`Self::ca_der`] keep returning
+    /// the CA the simulator started with.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = twilio_sim::Simulator::start(twilio_sim::SimConfig::default()).await?;
+    /// let new_ca = sim.rotate_certificate()?;
+    /// assert_ne!(new_ca.pem, sim.ca_pem());
+    /// # Ok(()) }
+    /// ```
+    pub fn rotate_certificate(&self) -> Result<CaCertificate, TlsError> {
+        let Some(acceptor) = &self.acceptor else {
+            return Err(TlsError::Config {
+                reason: "plain HTTP serves no certificate".to_owned(),
+            });
+        };
+        let identity = Identity::generate(self.config.leaf_key, &self.config.extra_hostnames)?;
+        let server = identity.server_config(self.config.tls_versions)?;
+        *acceptor
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            tokio_rustls::TlsAcceptor::from(server);
+        Ok(CaCertificate {
+            pem: identity.ca_pem,
+            der: identity.ca_der.to_vec(),
         })
     }
 

@@ -31,6 +31,9 @@ async fn inbound_sms_is_signed_and_replies_become_messages() {
         Some(delivery.message_sid.as_str())
     );
     assert_eq!(hook.param("SmsStatus"), Some("received"));
+    let mut scratch = [0u8; 256];
+    let sms = twilio_core::webhook::InboundSms::parse(hook.body.as_bytes(), &mut scratch).unwrap();
+    assert_eq!((sms.from, sms.body), ("+14155550100", "ACK 42"));
     let inbound = sim.message(&delivery.message_sid).unwrap();
     assert_eq!(
         (inbound.direction, inbound.status),

@@ -49,6 +49,18 @@ async fn message_goes_queued_sent_delivered_with_signed_callbacks() {
         assert_eq!(hook.param("ApiVersion"), Some("2010-04-01"));
     }
     assert_eq!(hooks[1].param("RawDlrDoneDate").map(str::len), Some(10));
+    assert!(common::tampered_fails(&sim, &hooks[0]));
+    // twilio-core's callback view reads what the simulator sent.
+    let mut scratch = [0u8; 256];
+    let view =
+        twilio_core::webhook::MessageStatusCallback::parse(hooks[1].body.as_bytes(), &mut scratch)
+            .unwrap();
+    assert_eq!(view.message_sid, sid);
+    assert_eq!(
+        view.message_status,
+        twilio_core::response::MessageStatus::Delivered
+    );
+    assert_eq!(view.to, Some("+14155550100"));
     // The simulator's own record of the callbacks matches.
     let sent = sim.wait_for_callbacks(2, WAIT).await.unwrap();
     assert!(
@@ -169,6 +181,10 @@ async fn gather_round_trip_posts_scripted_digits_signed() {
     }
     let gather = hooks.iter().find(|h| h.path == "/gather").unwrap();
     assert_eq!(gather.param("Digits"), Some("1"));
+    let mut scratch = [0u8; 256];
+    let result =
+        twilio_core::webhook::GatherResult::parse(gather.body.as_bytes(), &mut scratch).unwrap();
+    assert_eq!((result.call_sid, result.digits), (sid, Some("1")));
     let events: Vec<_> = hooks
         .iter()
         .filter(|h| h.path == "/call-status")
@@ -177,6 +193,16 @@ async fn gather_round_trip_posts_scripted_digits_signed() {
     assert_eq!(events, ["initiated", "ringing", "in-progress", "completed"]);
     let completed = hooks.iter().rfind(|h| h.path == "/call-status").unwrap();
     assert!(completed.param("CallDuration").is_some());
+    let mut scratch = [0u8; 512];
+    let view =
+        twilio_core::webhook::CallStatusCallback::parse(completed.body.as_bytes(), &mut scratch)
+            .unwrap();
+    assert_eq!(
+        view.call_status,
+        twilio_core::response::CallStatus::Completed
+    );
+    assert_eq!(view.sequence_number, Some(3));
+    assert!(view.call_duration.is_some_and(|d| d >= 1));
 }
 
 #[tokio::test]

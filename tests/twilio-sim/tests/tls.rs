@@ -123,3 +123,31 @@ async fn plain_http_option() {
         .unwrap();
     assert_eq!(response.status(), 201);
 }
+
+#[tokio::test]
+async fn certificate_rotation_needs_the_new_anchor() {
+    let sim = common::sim().await;
+    let old_only = sim.client().unwrap();
+    let url = format!("{}/_sim/info", sim.base_url());
+    assert!(old_only.get(&url).send().await.is_ok());
+    let new_ca = sim.rotate_certificate().unwrap();
+    assert!(new_ca.pem.contains("BEGIN CERTIFICATE"));
+    // A fresh client that trusts only the old anchor is refused; one trusting both works.
+    let fresh_old_only = sim.client().unwrap();
+    assert!(fresh_old_only.get(&url).send().await.is_err());
+    let both = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_der(sim.ca_der()).unwrap())
+        .add_root_certificate(reqwest::Certificate::from_pem(new_ca.pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(both.get(&url).send().await.unwrap().status(), 200);
+    let plain = Simulator::start(SimConfig {
+        plain_http: true,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    assert!(plain.rotate_certificate().is_err());
+}

@@ -9,7 +9,7 @@ use super::{Reply, paging, validation};
 use crate::lifecycle::message;
 use crate::state::SimState;
 use crate::store::records::{Direction, MessageRecord, MessageStatus, StatusChange};
-use crate::{ids, segments};
+use crate::{ids, sms};
 
 pub(super) fn create(state: &Arc<SimState>, form: &[(String, String)]) -> Result<Reply, ApiError> {
     let new = validation::new_message(form, state.owned_numbers.as_deref())?;
@@ -23,7 +23,7 @@ pub(super) fn create(state: &Arc<SimState>, form: &[(String, String)]) -> Result
     let record = MessageRecord {
         sid: ids::new_sid("SM"),
         account_sid: state.account_sid.clone(),
-        num_segments: segments::count(&new.body),
+        num_segments: sms::segments(&new.body),
         from: new.from,
         to: new.to,
         body: new.body,

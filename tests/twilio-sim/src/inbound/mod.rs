@@ -11,7 +11,7 @@ use crate::lifecycle::webhook::{self, Webhook};
 use crate::state::SimState;
 use crate::store::records::{CallbackKind, Direction, MessageRecord, MessageStatus, StatusChange};
 use crate::twiml::{self, Verb};
-use crate::{ids, segments};
+use crate::{ids, sms};
 
 /// An inbound SMS to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ fn new_message(
         from: from.to_owned(),
         to: to.to_owned(),
         body: body.to_owned(),
-        num_segments: segments::count(body),
+        num_segments: sms::segments(body),
         direction,
         status,
         history: vec![StatusChange { status, at: now }],

@@ -25,10 +25,13 @@ use crate::inspect;
 use crate::state::SimState;
 use crate::store::records::RecordedRequest;
 
+/// The TLS acceptor, replaceable while serving (certificate rotation).
+pub(crate) type SharedAcceptor = Arc<std::sync::RwLock<tokio_rustls::TlsAcceptor>>;
+
 /// Runs the accept loop until the task is aborted; connections die with it.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<SharedAcceptor>,
     state: Arc<SimState>,
 ) {
     let mut connections = JoinSet::new();
@@ -42,7 +45,9 @@ pub(crate) async fn accept_loop(
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let tls = tls.clone();
+                let tls = tls
+                    .as_ref()
+                    .map(|t| t.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone());
                 connections.spawn(async move {
                     match tls {
                         Some(acceptor) => match acceptor.accept(stream).await {

@@ -223,13 +223,47 @@ pub async fn send_sms(
     post_form(sim, &sim.messages_url(), &form).await
 }
 
-/// Checks a hook's signature with the simulator's own signer.
+/// Checks a hook's signature twice: with the simulator's own signer and with twilio-core's
+/// validator (independent implementations checking each other). GET hooks carry their
+/// parameters in the URL, POST hooks in the raw form body.
 pub fn signature_ok(sim: &Simulator, hook: &Hook) -> bool {
+    let Some(signature) = hook.signature.as_deref() else {
+        return false;
+    };
     let params: Vec<(&str, &str)> = hook
         .form
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    hook.signature.as_deref()
-        == Some(twilio_sim::signature::sign(sim.auth_token(), &hook.url, &params).as_str())
+    let ours = twilio_sim::signature::sign(sim.auth_token(), &hook.url, &params) == signature;
+    let core_params = if hook.method == "GET" {
+        twilio_core::webhook::Params::None
+    } else {
+        twilio_core::webhook::Params::Form(twilio_core::webhook::FormBody::new(
+            hook.body.as_bytes(),
+        ))
+    };
+    let core = twilio_core::webhook::validate(
+        sim.auth_token().as_bytes(),
+        &hook.url,
+        core_params,
+        signature,
+    );
+    assert_eq!(
+        ours,
+        core.is_ok(),
+        "the two signature implementations disagree on {hook:?}: {core:?}"
+    );
+    ours && core.is_ok()
+}
+
+/// A tampered copy of a hook (one parameter changed) must fail twilio-core's validation.
+pub fn tampered_fails(sim: &Simulator, hook: &Hook) -> bool {
+    let tampered = format!("{}&Injected=1", hook.body);
+    let params = twilio_core::webhook::Params::Form(twilio_core::webhook::FormBody::new(
+        tampered.as_bytes(),
+    ));
+    let signature = hook.signature.as_deref().unwrap_or_default();
+    twilio_core::webhook::validate(sim.auth_token().as_bytes(), &hook.url, params, signature)
+        .is_err()
 }
