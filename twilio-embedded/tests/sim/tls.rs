@@ -178,3 +178,51 @@ async fn either_of_two_anchors_accepted() {
     }
     assert_eq!(sim.messages().len(), 2);
 }
+
+/// The server moves to a new CA (as api.twilio.com moves from DigiCert to Amazon): a device that
+/// only trusts the old one keeps its alert, and delivers it once new anchors arrive as data
+/// (here through `config_mut`, on a board from flash or an OTA payload), with no code change.
+#[tokio::test]
+async fn new_anchors_delivered_as_data_after_the_server_changes_ca() {
+    use twilio_core::alerting::Severity;
+    use twilio_embedded::Alert;
+    use twilio_embedded::tls::{ServerVerification, TrustAnchors};
+
+    let sim = start_sim().await;
+    let setup = Setup::for_sim(&sim);
+    let anchors = setup.anchor_refs();
+    let mut buffers = Buffers::new();
+    let connector = TokioConnector::new(sim.local_addr());
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector,
+        RecordingSleeper::default(),
+        &mut buffers,
+    );
+    let before = client.send_sms(TO, "before the move").await.unwrap();
+    assert!(matches!(before, Outcome::Accepted { .. }), "{before:?}");
+
+    let new_ca = sim.rotate_certificate().unwrap();
+    client.disconnect();
+    let delivery = client
+        .send(Alert::new(Severity::Warning, "during the move"))
+        .await
+        .unwrap();
+    assert_eq!(
+        delivery.outcomes[0].outcome,
+        Outcome::Misconfigured { code: None }
+    );
+    assert_eq!(delivery.queued, 1, "the alert waits for new anchors");
+
+    // The update: both roots, old first (it may still be in use elsewhere).
+    let new_der: &'static [u8] = Box::leak(new_ca.der.into_boxed_slice());
+    let old_der: &'static [u8] = Box::leak(sim.ca_der().to_vec().into_boxed_slice());
+    let both: &'static [&'static [u8]] = Box::leak(Box::new([old_der, new_der]));
+    client.config_mut().tls.verification = ServerVerification::anchors(TrustAnchors::new(both));
+    let delivery = client.flush_outbox().await.unwrap();
+    assert_eq!((delivery.completed, delivery.queued), (1, 0));
+    let bodies: Vec<String> = sim.messages().into_iter().map(|m| m.body).collect();
+    assert_eq!(bodies, ["before the move", "during the move"]);
+}
