@@ -2,7 +2,7 @@
 //!
 //! The client never opens sockets itself: it asks a [`Connect`] for a fresh stream whenever it
 //! needs one (first request, after the server closed a keep-alive connection, after a failure).
-//! On embassy that is [`crate::net::TcpConnector`] (feature `embassy`); on a host, a tokio
+//! On embassy that is `net::TcpConnector` (feature `embassy`); on a host, a tokio
 //! `TcpStream` wrapped in `embedded_io_adapters::tokio_1::FromTokio`; in tests, anything that
 //! implements [`embedded_io_async::Read`] and [`embedded_io_async::Write`].
 //!
@@ -74,7 +74,7 @@ impl From<ConnectError> for TransportFailure {
 /// Opens a new byte stream to the API host (TCP, before TLS).
 ///
 /// Implementations should bound the time a connect may take; the client adds no timer of its
-/// own (on embassy, [`crate::net::TcpConnector`] also sets the socket's inactivity timeout so a
+/// own (on embassy, `net::TcpConnector` also sets the socket's inactivity timeout so a
 /// silent server cannot stall a read forever).
 // Single-threaded executors are the target: no `Send` bound is wanted on the future.
 #[allow(async_fn_in_trait)]

@@ -152,3 +152,38 @@ async fn bad_credentials_are_misconfiguration_not_retried() {
     );
     assert!(sleeper.delays().is_empty());
 }
+
+/// The server processes the request, then the connection dies mid-response: the client cannot
+/// know it was sent, so it sends again (for alerts a duplicate is preferred to a loss).
+#[tokio::test]
+async fn connection_cut_mid_response_is_retried_on_a_new_connection() {
+    let sim = start_sim().await;
+    sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::ResetMidResponse,
+    ));
+    let setup = Setup::for_sim(&sim);
+    let anchors = setup.anchor_refs();
+    let mut buffers = Buffers::new();
+    let connector = TokioConnector::new(sim.local_addr());
+    let sleeper = RecordingSleeper::default();
+    let mut client = client(
+        &sim,
+        &setup,
+        &anchors,
+        connector.clone(),
+        sleeper.clone(),
+        &mut buffers,
+    );
+
+    let outcome = client.send_sms(TO, "Valve 7 open").await.unwrap();
+    assert!(matches!(outcome, Outcome::Accepted { .. }), "{outcome:?}");
+    assert_eq!(sleeper.delays().len(), 1, "one backoff before the resend");
+    assert_eq!(connector.connects(), 2);
+    assert_eq!(
+        sim.messages().len(),
+        2,
+        "sent twice: the first answer was lost"
+    );
+}
