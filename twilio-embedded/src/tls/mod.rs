@@ -17,8 +17,9 @@
 //! assert_eq!(settings.server_name, "api.twilio.com");
 //! ```
 //!
-//! Verification (chain to one of the anchors, plus the host name in the certificate) is always on
-//! unless the firmware names [`ServerVerification::InsecureAcceptAnyCertificate`].
+//! Verification (chain to one of the anchors, plus the host name in the certificate, plus the
+//! validity dates once [`CertificateClock`] knows the time) is always on unless the firmware
+//! names [`ServerVerification::InsecureAcceptAnyCertificate`].
 //!
 //! Server keys: ECDSA P-256 certificates verify without a heap. RSA server certificates (what
 //! api.twilio.com serves today) need the `rsa` feature, which enables `alloc` in embedded-tls:
@@ -26,9 +27,11 @@
 //! 8 KiB free during the handshake) and, on a Cortex-M0 (no atomic compare-and-swap), a
 //! `critical-section` implementation with `portable-atomic`'s `critical-section` feature.
 
+mod clock;
 mod session;
 mod verifier;
 
+pub use clock::CertificateClock;
 pub(crate) use session::TlsSession;
 pub use verifier::{CERT_CHAIN_BUFFER_LEN, MultiAnchorVerifier};
 

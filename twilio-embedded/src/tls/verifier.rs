@@ -1,20 +1,20 @@
 //! Chain and hostname verification against any one of several trust anchors.
 
 use embedded_tls::pki::CertVerifier;
-use embedded_tls::{Certificate, NoClock, TlsCipherSuite, TlsError, TlsVerifier};
+use embedded_tls::{Certificate, TlsCipherSuite, TlsError, TlsVerifier};
 use embedded_tls::{CertificateEntryRef, CertificateRef, CertificateVerifyRef};
 
-use super::TrustAnchors;
+use super::{CertificateClock, TrustAnchors};
 
 /// Bytes kept of the server's certificate chain between the Certificate and CertificateVerify
 /// handshake messages. An ECDSA leaf plus one intermediate is about 1.5 KiB; RSA chains such as
 /// api.twilio.com's are about 3.5 KiB.
 pub const CERT_CHAIN_BUFFER_LEN: usize = 4_096;
 
-type AnchorVerifier<'a, S> = CertVerifier<'a, S, NoClock, CERT_CHAIN_BUFFER_LEN>;
+type AnchorVerifier<'a, S> = CertVerifier<'a, S, CertificateClock, CERT_CHAIN_BUFFER_LEN>;
 /// Checks one anchor against a copy of the chain. The copy has no raw bytes for the verifier to
 /// keep, so it needs no chain buffer: probing costs no RAM beyond the real check.
-type ProbeVerifier<'a, S> = CertVerifier<'a, S, NoClock, 0>;
+type ProbeVerifier<'a, S> = CertVerifier<'a, S, CertificateClock, 0>;
 
 /// A [`TlsVerifier`] that accepts the server when its chain leads to ANY configured anchor and its
 /// certificate names the host the client connected to.
@@ -25,7 +25,8 @@ type ProbeVerifier<'a, S> = CertVerifier<'a, S, NoClock, 0>;
 /// today last to verify once per handshake; an anchor listed before it costs one failed chain
 /// check per handshake.
 ///
-/// Certificate validity dates are not checked: most boards have no trusted clock at boot.
+/// Validity dates are checked once the firmware has set [`CertificateClock`]; before that only
+/// the chain and the host name are (most boards do not know the time at boot).
 pub struct MultiAnchorVerifier<'a, S: TlsCipherSuite> {
     anchors: TrustAnchors<'a>,
     host: Option<heapless::String<64>>,
@@ -51,7 +52,7 @@ impl<'a, S: TlsCipherSuite> MultiAnchorVerifier<'a, S> {
     fn for_anchor<const N: usize>(
         &self,
         anchor: &'a [u8],
-    ) -> Result<CertVerifier<'a, S, NoClock, N>, TlsError> {
+    ) -> Result<CertVerifier<'a, S, CertificateClock, N>, TlsError> {
         // Without a host name embedded-tls would accept any certificate that names no host.
         let host = self.host.as_deref().ok_or(TlsError::InvalidCertificate)?;
         let mut verifier = CertVerifier::new(Certificate::X509(anchor));
