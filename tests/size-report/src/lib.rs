@@ -35,3 +35,6 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// Doubles for the twilio-embedded binaries.
+pub mod embedded;
