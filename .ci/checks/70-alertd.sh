@@ -3,6 +3,7 @@
 # accepts an alert, shows the dry-run send, and refuses malformed input with a JSON 4xx.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
+command -v curl > /dev/null || apt_install curl ca-certificates
 cd "$ROOT"
 cargo build -p alertd --locked
 bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/alertd"
