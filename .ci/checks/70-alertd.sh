@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# alertd: the generated example config validates, the binary starts on its embedded defaults,
-# accepts an alert, shows the dry-run send, and refuses malformed input with a JSON 4xx.
+# alertd: the generated example config validates; the binary starts (scratch port, dry run),
+# accepts an alert, logs the dry-run send, refuses malformed JSON with a JSON 400, and `send`
+# and `status` work.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
 command -v curl > /dev/null || apt_install curl ca-certificates
