@@ -16,7 +16,7 @@ use crate::sender::Sender;
 use crate::sender::backoff::RetryPolicy;
 use crate::sender::dry_run::DryRunSender;
 use crate::sender::rate_limit::RateLimiter;
-use crate::store::group_commit::GroupCommitter;
+use crate::store::group_commit::{GroupCommitter, StoreWriter};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use crate::webhooks::WebhookAuth;
@@ -155,10 +155,13 @@ pub async fn start_with_store(
     let metrics = Arc::new(Metrics::default());
     let outbox_wake = Arc::new(Notify::new());
     let dyn_store: Arc<dyn Store> = store.clone();
+    // One writer for every stage: their writes share commits (one fsync each).
+    let writer = StoreWriter::start(dyn_store.clone());
 
     let mut engine = Engine::new(
         cfg,
         dyn_store.clone(),
+        writer.clone(),
         options.clock.clone(),
         metrics.clone(),
         outbox_wake.clone(),
@@ -181,14 +184,14 @@ pub async fn start_with_store(
         },
         metrics: metrics.clone(),
         wake: outbox_wake,
-        attempts: OutboxWorker::attempt_writer(dyn_store.clone()),
+        attempts: writer.clone(),
     };
 
     let webhook = webhook_auth(cfg, &options.env)?;
     let bearer = bearer_token(cfg, &options.env)?;
 
     let state = ApiState {
-        committer: GroupCommitter::start(dyn_store.clone()),
+        committer: GroupCommitter::with_writer(writer),
         store: dyn_store,
         pipeline: pipeline_tx,
         metrics: metrics.clone(),

@@ -15,7 +15,8 @@ use crate::pipeline::notify::{Decision, Receiver, decide};
 use crate::pipeline::quiet_hours::QuietHours;
 use crate::pipeline::route::Route;
 use crate::pipeline::silence::Silence;
-use crate::store::{Notification, Store, StoreError};
+use crate::store::group_commit::StoreWriter;
+use crate::store::{Notification, Store, StoreError, WriteOp};
 
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).
 pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
@@ -47,8 +48,10 @@ pub struct Engine {
     pub dispatcher: Dispatcher,
     /// Receivers by name.
     pub receivers: HashMap<String, Receiver>,
-    /// Persistence.
+    /// Persistence (reads).
     pub store: Arc<dyn Store>,
+    /// Writes, committed together with ingest's and the outbox worker's.
+    pub writer: StoreWriter,
     /// Time.
     pub clock: SharedClock,
     /// Counters.
@@ -64,6 +67,7 @@ impl Engine {
     pub fn new(
         cfg: &Config,
         store: Arc<dyn Store>,
+        writer: StoreWriter,
         clock: SharedClock,
         metrics: Arc<Metrics>,
         outbox_wake: Arc<Notify>,
@@ -77,6 +81,7 @@ impl Engine {
             dispatcher: Dispatcher::new(root),
             receivers: receivers(cfg)?,
             store,
+            writer,
             clock,
             metrics,
             outbox_wake,
@@ -207,21 +212,24 @@ impl Engine {
                 }
             }
         }
-        let store = self.store.clone();
-        let written = tokio::task::spawn_blocking(move || store.record_notifications(&batch, now))
-            .await
-            .map_err(|_| StoreError::Closed)??;
+        let written = self
+            .writer
+            .submit(WriteOp::Notifications(batch, now))
+            .await?;
         let mut gone = Vec::new();
         for flush in done {
             gone.extend(self.dispatcher.flushed(flush, now));
         }
         if !gone.is_empty() {
-            let store = self.store.clone();
-            if let Ok(Err(e)) =
-                tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await
-            {
-                tracing::error!("cannot forget resolved alerts: {e}");
-            }
+            // Not awaited: forgetting notified resolved alerts is housekeeping (after a crash
+            // they are restored and the notification log finds nothing new), so the next
+            // flush need not wait for this commit.
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                if let Err(e) = writer.submit(WriteOp::DeleteAlerts(gone)).await {
+                    tracing::error!("cannot forget resolved alerts: {e}");
+                }
+            });
         }
         Ok(written)
     }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
@@ -14,15 +14,16 @@ use crate::metrics::Metrics;
 use crate::sender::backoff::RetryPolicy;
 use crate::sender::rate_limit::RateLimiter;
 use crate::sender::{Outbound, SendOutcome, Sender};
-use crate::store::group_commit::Batcher;
-use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError};
-use crate::time::Timestamp;
+use crate::store::group_commit::StoreWriter;
+use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError, WriteOp};
 
 /// How long the worker waits with nothing due before looking again (covers clock jumps).
 const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Rows fetched per pass.
 const BATCH: usize = 64;
 /// Sends in progress at once (across all From numbers; each still paced by the rate limiter).
+/// A send's slot is freed when Twilio answers, not when its result is on disk: waiting for
+/// that commit (a WAL fsync, slow on a busy disk) must not throttle the sends behind it.
 pub const MAX_IN_FLIGHT: usize = 32;
 
 /// Sends outbox messages.
@@ -41,16 +42,15 @@ pub struct OutboxWorker {
     pub metrics: Arc<Metrics>,
     /// Poked when new messages are written.
     pub wake: Arc<Notify>,
-    /// Records attempt results, many per transaction.
-    pub attempts: Batcher<(i64, AttemptRecord, Timestamp)>,
+    /// Records attempt results (sharing commits with the other stages when it is the app's
+    /// one writer).
+    pub attempts: StoreWriter,
 }
 
 impl OutboxWorker {
-    /// The attempt writer for `store`.
-    pub fn attempt_writer(store: Arc<dyn Store>) -> Batcher<(i64, AttemptRecord, Timestamp)> {
-        Batcher::start("alertd-outbox-writer", 1024, move |batch| {
-            store.record_attempts(batch)
-        })
+    /// A writer of its own for `store` (tests; the app shares one writer between stages).
+    pub fn attempt_writer(store: Arc<dyn Store>) -> StoreWriter {
+        StoreWriter::start(store)
     }
 }
 
@@ -66,9 +66,10 @@ async fn blocking<T: Send + 'static>(
 
 impl OutboxWorker {
     /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
-    /// sent is never picked up a second time.
+    /// sent, or whose result is being recorded, is never picked up a second time.
     pub async fn run(self) {
         let worker = Arc::new(self);
+        let send_slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
         let mut sends = JoinSet::new();
         loop {
@@ -106,13 +107,15 @@ impl OutboxWorker {
                 continue;
             }
             for msg in fresh {
-                while sends.len() >= MAX_IN_FLIGHT {
-                    let _ = sends.join_next().await;
-                }
+                // Reap finished tasks so the set only holds live ones.
+                while sends.try_join_next().is_some() {}
+                let Ok(slot) = send_slots.clone().acquire_owned().await else {
+                    return; // Never closed; nothing left to do if it were.
+                };
                 let (w, flying) = (worker.clone(), in_flight.clone());
                 sends.spawn(async move {
                     let id = msg.id;
-                    w.deliver(msg).await;
+                    w.deliver_in_slot(msg, Some(slot)).await;
                     flying
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -141,6 +144,11 @@ impl OutboxWorker {
 
     /// Sends one message and records how it went.
     pub async fn deliver(&self, msg: OutboxMessage) {
+        self.deliver_in_slot(msg, None).await;
+    }
+
+    /// [`Self::deliver`], giving `slot` back once Twilio has answered.
+    async fn deliver_in_slot(&self, msg: OutboxMessage, slot: Option<OwnedSemaphorePermit>) {
         self.limiter
             .acquire(self.sender.rate_key(), self.clock.as_ref())
             .await;
@@ -152,6 +160,7 @@ impl OutboxWorker {
         };
         let started = Instant::now();
         let outcome = self.sender.send(&outbound).await;
+        drop(slot);
         self.metrics.twilio_latency(started.elapsed());
         let now = self.clock.now();
         let channel = msg.channel.as_str();
@@ -226,7 +235,11 @@ impl OutboxWorker {
             }
         };
         let id = msg.id;
-        if let Err(e) = self.attempts.submit(vec![(id, record, now)]).await {
+        if let Err(e) = self
+            .attempts
+            .submit(WriteOp::Attempts(vec![(id, record, now)]))
+            .await
+        {
             tracing::error!(id, "outbox: cannot record the attempt: {e}");
         }
     }

@@ -1,94 +1,93 @@
-//! Group commit: concurrent ingest requests share one SQLite transaction (one fsync), so
-//! throughput grows with concurrency while every 202 still means "on disk".
+//! Group commit: every durable write (ingested alerts, notifications with their outbox rows,
+//! send results) goes through one writer thread, which takes whatever is queued and commits it
+//! in one SQLite transaction (one fsync). Throughput grows with concurrency, every 202 still
+//! means "on disk", and a pipeline stage never waits behind another stage's separate fsync.
 
 use std::sync::Arc;
 use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteOp};
 use crate::pipeline::alert::Alert;
 
-type Reply = oneshot::Sender<Result<(), StoreError>>;
+type Reply = oneshot::Sender<Result<usize, StoreError>>;
 
-/// Most alerts one transaction takes.
-const MAX_BATCH_ALERTS: usize = 20_000;
+/// Most rows one transaction takes.
+const MAX_BATCH_ROWS: usize = 20_000;
 
-/// Collects items submitted concurrently and writes them with one call (one transaction).
-pub struct Batcher<T> {
-    queue: mpsc::Sender<(Vec<T>, Reply)>,
+/// The single writer: collects writes submitted concurrently and commits them together.
+#[derive(Clone)]
+pub struct StoreWriter {
+    queue: mpsc::Sender<(WriteOp, Reply)>,
 }
 
-impl<T> Clone for Batcher<T> {
-    fn clone(&self) -> Self {
-        Self {
-            queue: self.queue.clone(),
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for Batcher<T> {
+impl std::fmt::Debug for StoreWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Batcher").finish_non_exhaustive()
+        f.debug_struct("StoreWriter").finish_non_exhaustive()
     }
 }
 
-impl<T: Send + 'static> Batcher<T> {
-    /// Starts a writer thread named `name` that calls `write` with up to `max_batch` items.
-    pub fn start(
-        name: &str,
-        max_batch: usize,
-        write: impl Fn(&[T]) -> Result<(), StoreError> + Send + 'static,
-    ) -> Self {
-        let (queue, rx) = mpsc::channel::<(Vec<T>, Reply)>();
+impl StoreWriter {
+    /// Starts the writer thread for `store`.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use alertd::store::{Store, WriteOp, group_commit::StoreWriter, sqlite::SqliteStore};
+    /// use std::sync::Arc;
+    /// let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    /// let writer = StoreWriter::start(store.clone());
+    /// assert_eq!(writer.submit(WriteOp::Attempts(Vec::new())).await, Ok(0));
+    /// # });
+    /// ```
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (queue, rx) = mpsc::channel::<(WriteOp, Reply)>();
         let spawned = std::thread::Builder::new()
-            .name(name.into())
+            .name("alertd-store-writer".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let mut total = first.0.len();
+                    let mut rows = first.0.len();
                     let mut batch = vec![first];
-                    while total < max_batch {
+                    while rows < MAX_BATCH_ROWS {
                         match rx.try_recv() {
                             Ok(next) => {
-                                total += next.0.len();
+                                rows += next.0.len();
                                 batch.push(next);
                             }
                             Err(_) => break,
                         }
                     }
-                    let (items, replies): (Vec<Vec<T>>, Vec<Reply>) = batch.into_iter().unzip();
-                    let all: Vec<T> = items.into_iter().flatten().collect();
-                    let result = write(&all);
-                    for reply in replies {
+                    let (ops, replies): (Vec<WriteOp>, Vec<Reply>) = batch.into_iter().unzip();
+                    let results = store.write_all(&ops);
+                    for (reply, result) in replies.into_iter().zip(results) {
                         // The requester may have gone away (client disconnected): nothing to tell.
-                        let _ = reply.send(result.clone());
+                        let _ = reply.send(result);
                     }
                 }
             });
         if let Err(e) = spawned {
-            tracing::error!("cannot start the {name} thread: {e}");
+            tracing::error!("cannot start the store writer thread: {e}");
         }
         Self { queue }
     }
 
-    /// Writes `items`; resolves once their transaction has committed.
-    pub async fn submit(&self, items: Vec<T>) -> Result<(), StoreError> {
+    /// Writes `op`; resolves once its transaction has committed, with the op's result
+    /// (outbox messages written, for notifications).
+    pub async fn submit(&self, op: WriteOp) -> Result<usize, StoreError> {
         let (tx, rx) = oneshot::channel();
-        self.queue
-            .send((items, tx))
-            .map_err(|_| StoreError::Closed)?;
+        self.queue.send((op, tx)).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 }
 
-/// Batches `ingest` calls onto a writer thread.
+/// Ingest's view of the [`StoreWriter`].
 #[derive(Debug, Clone)]
 pub struct GroupCommitter {
-    batcher: Batcher<Alert>,
+    writer: StoreWriter,
 }
 
 impl GroupCommitter {
-    /// Starts the writer thread for `store`.
+    /// Starts a writer thread of its own for `store`.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -100,16 +99,20 @@ impl GroupCommitter {
     /// # });
     /// ```
     pub fn start(store: Arc<dyn Store>) -> Self {
-        Self {
-            batcher: Batcher::start("alertd-ingest-writer", MAX_BATCH_ALERTS, move |alerts| {
-                store.ingest(alerts)
-            }),
-        }
+        Self::with_writer(StoreWriter::start(store))
+    }
+
+    /// Shares `writer` (and its commits) with the other stages.
+    pub fn with_writer(writer: StoreWriter) -> Self {
+        Self { writer }
     }
 
     /// Stores `alerts` durably; resolves once their transaction has committed.
     pub async fn ingest(&self, alerts: Vec<Alert>) -> Result<(), StoreError> {
-        self.batcher.submit(alerts).await
+        self.writer
+            .submit(WriteOp::Ingest(alerts))
+            .await
+            .map(|_| ())
     }
 }
 

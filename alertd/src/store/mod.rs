@@ -170,6 +170,37 @@ pub struct StoreStats {
     pub silences: u64,
 }
 
+/// One write for [`Store::write_all`]: what the ingest API, the engine and the outbox worker
+/// hand to the single writer thread ([`group_commit::StoreWriter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOp {
+    /// [`Store::ingest`].
+    Ingest(Vec<Alert>),
+    /// [`Store::record_notifications`] at a time.
+    Notifications(Vec<Notification>, Timestamp),
+    /// [`Store::record_attempts`].
+    Attempts(Vec<(i64, AttemptRecord, Timestamp)>),
+    /// [`Store::delete_alerts`].
+    DeleteAlerts(Vec<Fingerprint>),
+}
+
+impl WriteOp {
+    /// Rows it writes (bounds a group commit).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Ingest(v) => v.len(),
+            Self::Notifications(v, _) => v.iter().map(|n| n.messages.len() + 1).sum(),
+            Self::Attempts(v) => v.len(),
+            Self::DeleteAlerts(v) => v.len(),
+        }
+    }
+
+    /// True when it writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Everything alertd persists.
 pub trait Store: Send + Sync + 'static {
     /// Inserts or updates alerts by fingerprint, all in one transaction.
@@ -237,4 +268,19 @@ pub trait Store: Send + Sync + 'static {
     fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
     /// Counts.
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError>;
+    /// Applies several writes; one result per op (written outbox messages for
+    /// `Notifications`, 0 otherwise). An op's result is only `Ok` once it is durable. The
+    /// SQLite store commits them all in one transaction (one fsync), each op in its own
+    /// savepoint so one failing op does not undo the others; this default applies them one by
+    /// one.
+    fn write_all(&self, ops: &[WriteOp]) -> Vec<Result<usize, StoreError>> {
+        ops.iter()
+            .map(|op| match op {
+                WriteOp::Ingest(alerts) => self.ingest(alerts).map(|()| 0),
+                WriteOp::Notifications(batch, now) => self.record_notifications(batch, *now),
+                WriteOp::Attempts(batch) => self.record_attempts(batch).map(|()| 0),
+                WriteOp::DeleteAlerts(fps) => self.delete_alerts(fps).map(|()| 0),
+            })
+            .collect()
+    }
 }

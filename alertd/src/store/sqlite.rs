@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     AttemptRecord, Notification, OutboxMessage, OutboxState, Store, StoreError, StoreStats,
-    migrations,
+    WriteOp, migrations,
 };
 use crate::pipeline::alert::{Alert, Fingerprint};
 use crate::pipeline::dedup::NflogEntry;
@@ -145,32 +145,7 @@ impl Store for SqliteStore {
     fn ingest(&self, alerts: &[Alert]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, generator_url, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (fingerprint) DO UPDATE SET
-                   starts_at = CASE WHEN alerts.ends_at IS NOT NULL AND alerts.ends_at <= excluded.starts_at
-                                    THEN excluded.starts_at ELSE MIN(alerts.starts_at, excluded.starts_at) END,
-                   annotations = excluded.annotations, ends_at = excluded.ends_at,
-                   generator_url = excluded.generator_url, updated_at = excluded.updated_at
-                 WHERE excluded.updated_at >= alerts.updated_at",
-            )?;
-            for a in alerts {
-                let labels = serde_json::to_string(&a.labels).map_err(|e| json_err(&e))?;
-                let annotations =
-                    serde_json::to_string(&a.annotations).map_err(|e| json_err(&e))?;
-                stmt.execute(params![
-                    fp_to_sql(a.fingerprint()),
-                    labels,
-                    annotations,
-                    a.starts_at.0,
-                    a.ends_at.map(|t| t.0),
-                    a.generator_url,
-                    a.updated_at.0
-                ])?;
-            }
-        }
+        ingest_in(&tx, alerts)?;
         tx.commit()?;
         Ok(())
     }
@@ -199,12 +174,7 @@ impl Store for SqliteStore {
     fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached("DELETE FROM alerts WHERE fingerprint = ?1")?;
-            for fp in fingerprints {
-                stmt.execute([fp_to_sql(*fp)])?;
-            }
-        }
+        delete_in(&tx, fingerprints)?;
         tx.commit()?;
         Ok(())
     }
@@ -230,37 +200,7 @@ impl Store for SqliteStore {
     ) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut written = 0;
-        {
-            let mut log = tx.prepare_cached(
-                "INSERT INTO nflog (receiver, group_key, entry, sent_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (receiver, group_key) DO UPDATE SET entry = excluded.entry, sent_at = excluded.sent_at",
-            )?;
-            let mut outbox = tx.prepare_cached(
-                "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at, next_attempt_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
-            )?;
-            for n in batch {
-                let entry_json = serde_json::to_string(&n.entry).map_err(|e| json_err(&e))?;
-                log.execute(params![
-                    n.receiver,
-                    n.group_key,
-                    entry_json,
-                    n.entry.sent_at.0
-                ])?;
-                for m in &n.messages {
-                    outbox.execute(params![
-                        n.receiver,
-                        n.group_key,
-                        m.channel.as_str(),
-                        m.to,
-                        m.body,
-                        now.0
-                    ])?;
-                    written += 1;
-                }
-            }
-        }
+        let written = notifications_in(&tx, batch, now)?;
         tx.commit()?;
         Ok(written)
     }
@@ -290,25 +230,7 @@ impl Store for SqliteStore {
     fn record_attempts(&self, batch: &[(i64, AttemptRecord, Timestamp)]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for (id, record, now) in batch {
-            match record {
-                AttemptRecord::Sent { sid, status } => tx.execute(
-                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
-                     error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
-                    params![id, (!sid.is_empty()).then_some(sid), status, now.0],
-                )?,
-                AttemptRecord::Retry { next_attempt_at, code, error } => tx.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,
-                     updated_at = ?5 WHERE id = ?1",
-                    params![id, next_attempt_at.0, code, error, now.0],
-                )?,
-                AttemptRecord::Failed { code, error } => tx.execute(
-                    "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?2, error = ?3,
-                     updated_at = ?4 WHERE id = ?1",
-                    params![id, code, error, now.0],
-                )?,
-            };
-        }
+        attempts_in(&tx, batch)?;
         tx.commit()?;
         Ok(())
     }
@@ -348,7 +270,8 @@ impl Store for SqliteStore {
     }
 
     fn silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>, StoreError> {
-        let conn = self.conn();
+        // The reader: the engine asks on every flush and must not wait behind a commit.
+        let conn = self.reader();
         let mut stmt =
             conn.prepare_cached("SELECT record FROM silences WHERE ends_at > ?1 ORDER BY id")?;
         let rows = stmt.query_map([now.0], |r| r.get::<_, String>(0))?;
@@ -379,6 +302,11 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    fn write_all(&self, ops: &[WriteOp]) -> Vec<Result<usize, StoreError>> {
+        self.write_all_in_one(ops)
+            .unwrap_or_else(|e| ops.iter().map(|_| Err(e.clone())).collect())
+    }
+
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError> {
         let conn = self.reader();
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
@@ -395,6 +323,139 @@ impl Store for SqliteStore {
                 &[&now.0],
             )?,
         })
+    }
+}
+
+fn ingest_in(tx: &Connection, alerts: &[Alert]) -> Result<(), StoreError> {
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, generator_url, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (fingerprint) DO UPDATE SET
+               starts_at = CASE WHEN alerts.ends_at IS NOT NULL AND alerts.ends_at <= excluded.starts_at
+                                THEN excluded.starts_at ELSE MIN(alerts.starts_at, excluded.starts_at) END,
+               annotations = excluded.annotations, ends_at = excluded.ends_at,
+               generator_url = excluded.generator_url, updated_at = excluded.updated_at
+             WHERE excluded.updated_at >= alerts.updated_at",
+        )?;
+        for a in alerts {
+            let labels = serde_json::to_string(&a.labels).map_err(|e| json_err(&e))?;
+            let annotations = serde_json::to_string(&a.annotations).map_err(|e| json_err(&e))?;
+            stmt.execute(params![
+                fp_to_sql(a.fingerprint()),
+                labels,
+                annotations,
+                a.starts_at.0,
+                a.ends_at.map(|t| t.0),
+                a.generator_url,
+                a.updated_at.0
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn delete_in(tx: &Connection, fingerprints: &[Fingerprint]) -> Result<(), StoreError> {
+    {
+        let mut stmt = tx.prepare_cached("DELETE FROM alerts WHERE fingerprint = ?1")?;
+        for fp in fingerprints {
+            stmt.execute([fp_to_sql(*fp)])?;
+        }
+    }
+    Ok(())
+}
+
+fn notifications_in(
+    tx: &Connection,
+    batch: &[Notification],
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let mut written = 0;
+    {
+        let mut log = tx.prepare_cached(
+            "INSERT INTO nflog (receiver, group_key, entry, sent_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (receiver, group_key) DO UPDATE SET entry = excluded.entry, sent_at = excluded.sent_at",
+        )?;
+        let mut outbox = tx.prepare_cached(
+            "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at, next_attempt_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+        )?;
+        for n in batch {
+            let entry_json = serde_json::to_string(&n.entry).map_err(|e| json_err(&e))?;
+            log.execute(params![
+                n.receiver,
+                n.group_key,
+                entry_json,
+                n.entry.sent_at.0
+            ])?;
+            for m in &n.messages {
+                outbox.execute(params![
+                    n.receiver,
+                    n.group_key,
+                    m.channel.as_str(),
+                    m.to,
+                    m.body,
+                    now.0
+                ])?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}
+
+fn attempts_in(
+    tx: &Connection,
+    batch: &[(i64, AttemptRecord, Timestamp)],
+) -> Result<(), StoreError> {
+    for (id, record, now) in batch {
+        match record {
+            AttemptRecord::Sent { sid, status } => tx.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
+                 error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
+                params![id, (!sid.is_empty()).then_some(sid), status, now.0],
+            )?,
+            AttemptRecord::Retry { next_attempt_at, code, error } => tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,
+                 updated_at = ?5 WHERE id = ?1",
+                params![id, next_attempt_at.0, code, error, now.0],
+            )?,
+            AttemptRecord::Failed { code, error } => tx.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?2, error = ?3,
+                 updated_at = ?4 WHERE id = ?1",
+                params![id, code, error, now.0],
+            )?,
+        };
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// [`Store::write_all`] in one transaction: ops queued by different stages share one
+    /// commit (one WAL fsync), so no stage waits behind another stage's fsync.
+    fn write_all_in_one(
+        &self,
+        ops: &[WriteOp],
+    ) -> Result<Vec<Result<usize, StoreError>>, StoreError> {
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            let sp = tx.savepoint()?;
+            let result = match op {
+                WriteOp::Ingest(alerts) => ingest_in(&sp, alerts).map(|()| 0),
+                WriteOp::Notifications(batch, now) => notifications_in(&sp, batch, *now),
+                WriteOp::Attempts(batch) => attempts_in(&sp, batch).map(|()| 0),
+                WriteOp::DeleteAlerts(fps) => delete_in(&sp, fps).map(|()| 0),
+            };
+            // A failed op is rolled back to its savepoint (on drop); the others still commit.
+            if result.is_ok() {
+                sp.commit()?;
+            }
+            results.push(result);
+        }
+        tx.commit()?;
+        Ok(results)
     }
 }
 
