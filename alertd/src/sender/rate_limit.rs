@@ -1,5 +1,7 @@
 //! Per-sender rate limit: at most `mps` requests per second per From, spaced evenly, on the
-//! injected clock.
+//! injected clock. Slots are kept in microseconds: rounding each step up to a whole
+//! millisecond would cap every From at 1,000 requests/s whatever `mps` says, and a send queue
+//! offered exactly that rate would never drain.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,8 +13,10 @@ use crate::time::Timestamp;
 /// Evenly spaced send slots per key.
 #[derive(Debug)]
 pub struct RateLimiter {
-    interval: Duration,
-    next_slot: Mutex<HashMap<String, Timestamp>>,
+    /// Microseconds between slots (rounded up so the rate is never exceeded).
+    interval_us: i64,
+    /// Next free slot per key, in microseconds since the epoch.
+    next_slot_us: Mutex<HashMap<String, i64>>,
 }
 
 impl RateLimiter {
@@ -24,8 +28,10 @@ impl RateLimiter {
             Duration::from_secs(1)
         };
         Self {
-            interval,
-            next_slot: Mutex::new(HashMap::new()),
+            interval_us: i64::try_from(interval.as_nanos().div_ceil(1000))
+                .unwrap_or(i64::MAX)
+                .max(1),
+            next_slot_us: Mutex::new(HashMap::new()),
         }
     }
 
@@ -39,17 +45,25 @@ impl RateLimiter {
     /// assert_eq!(rl.reserve("+1555", Timestamp(0)), Timestamp(500));
     /// assert_eq!(rl.reserve("+1666", Timestamp(0)), Timestamp(0));
     /// assert_eq!(rl.reserve("+1555", Timestamp(5_000)), Timestamp(5_000));
+    /// // 4,000 per second: four slots per millisecond, not one.
+    /// let fast = RateLimiter::new(4_000.0);
+    /// let slots: Vec<_> = (0..8).map(|_| fast.reserve("+1555", Timestamp(0))).collect();
+    /// assert_eq!(slots, [0, 1, 1, 1, 1, 2, 2, 2].map(Timestamp));
     /// ```
     pub fn reserve(&self, key: &str, now: Timestamp) -> Timestamp {
         let mut slots = self
-            .next_slot
+            .next_slot_us
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let slot = slots.get(key).copied().map_or(now, |next| next.max(now));
-        // Round the interval up so integer milliseconds never exceed the configured rate.
-        let step_ms = i64::try_from(self.interval.as_micros().div_ceil(1000)).unwrap_or(i64::MAX);
-        slots.insert(key.to_owned(), Timestamp(slot.0.saturating_add(step_ms)));
-        slot
+        let now_us = now.0.saturating_mul(1000);
+        let slot_us = slots
+            .get(key)
+            .copied()
+            .map_or(now_us, |next| next.max(now_us));
+        slots.insert(key.to_owned(), slot_us.saturating_add(self.interval_us));
+        // The clock has millisecond steps: a slot inside a millisecond waits for its end, so
+        // no request goes before its slot.
+        Timestamp(slot_us.saturating_add(999).div_euclid(1000))
     }
 
     /// Waits for the next slot for `key`.
