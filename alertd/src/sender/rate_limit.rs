@@ -72,3 +72,26 @@ impl RateLimiter {
         clock.sleep_until(slot).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_above_one_per_millisecond_are_honoured_not_capped() {
+        let rl = RateLimiter::new(10_000.0);
+        let last = (0..1000)
+            .map(|_| rl.reserve("+1555", Timestamp(0)))
+            .last()
+            .unwrap();
+        // 1,000 slots at 10,000/s take 100 ms (the old 1 ms step made it 1,000 ms).
+        assert_eq!(last, Timestamp(100));
+    }
+
+    #[test]
+    fn slow_rates_are_never_exceeded() {
+        let rl = RateLimiter::new(3.0);
+        let slots: Vec<_> = (0..4).map(|_| rl.reserve("+1555", Timestamp(0))).collect();
+        assert_eq!(slots, [0, 334, 667, 1001].map(Timestamp));
+    }
+}

@@ -603,6 +603,67 @@ mod tests {
     }
 
     #[test]
+    fn write_all_commits_every_stage_and_a_failing_op_undoes_only_itself() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        s.conn()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON outbox WHEN NEW.to_number = 'refused'
+                 BEGIN SELECT RAISE(ABORT, 'refused by test'); END",
+            )
+            .unwrap();
+        let notification = |to: &str, group: &str| Notification {
+            receiver: "r".into(),
+            group_key: group.into(),
+            entry: NflogEntry {
+                firing: [Fingerprint(1)].into(),
+                resolved: std::collections::BTreeSet::default(),
+                sent_at: Timestamp(5),
+            },
+            messages: vec![NewMessage {
+                channel: Channel::Sms,
+                to: to.into(),
+                body: "hi".into(),
+            }],
+        };
+        let results = s.write_all(&[
+            WriteOp::Ingest(vec![alert("Hot", 1, None)]),
+            WriteOp::Notifications(vec![notification("+15551230001", "g1")], Timestamp(5)),
+            WriteOp::Notifications(
+                vec![
+                    notification("+15551230002", "g2"),
+                    notification("refused", "g3"),
+                ],
+                Timestamp(5),
+            ),
+            WriteOp::Attempts(vec![(
+                1,
+                AttemptRecord::Sent {
+                    sid: "SM1".into(),
+                    status: "queued".into(),
+                },
+                Timestamp(6),
+            )]),
+        ]);
+        assert_eq!(results.len(), 4);
+        assert_eq!(results[0], Ok(0));
+        assert_eq!(results[1], Ok(1));
+        assert!(matches!(&results[2], Err(StoreError::Query(e)) if e.contains("refused by test")));
+        assert_eq!(results[3], Ok(0));
+        assert_eq!(s.active_alerts().unwrap().len(), 1);
+        let outbox = s.recent_outbox(10).unwrap();
+        assert_eq!(
+            outbox.len(),
+            1,
+            "the failed op's first message was rolled back too"
+        );
+        assert_eq!(
+            (outbox[0].to.as_str(), outbox[0].state),
+            ("+15551230001", OutboxState::Sent)
+        );
+        assert_eq!(s.nflog("r", "g2").unwrap(), None);
+    }
+
+    #[test]
     fn silences_expire() {
         let s = SqliteStore::open_in_memory().unwrap();
         let rec = SilenceRecord {
