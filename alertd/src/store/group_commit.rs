@@ -103,6 +103,16 @@ impl GroupCommitter {
     }
 
     /// Shares `writer` (and its commits) with the other stages.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use alertd::store::{Store, group_commit::{GroupCommitter, StoreWriter}, sqlite::SqliteStore};
+    /// use std::sync::Arc;
+    /// let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    /// let committer = GroupCommitter::with_writer(StoreWriter::start(store.clone()));
+    /// committer.ingest(Vec::new()).await.unwrap();
+    /// # });
+    /// ```
     pub fn with_writer(writer: StoreWriter) -> Self {
         Self { writer }
     }
