@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::chunked::{Chunked, Step};
+use super::chunked::{Phase, SizeLine, Step};
 use super::http_date;
 use crate::outcome::Delay;
 
@@ -82,8 +82,9 @@ pub enum Progress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Head,
-    Fixed { remaining: usize },
-    Chunked(Chunked),
+    /// A `Content-Length` body; `ResponseParser::remaining` bytes are still to come.
+    Fixed,
+    Chunked(Phase),
     UntilClose,
     Complete,
     Failed,
@@ -165,6 +166,9 @@ pub struct ResponseParser<'b> {
     len: usize,
     head_len: usize,
     state: State,
+    /// Body bytes still to come in `State::Fixed`; the chunk size being read, then the chunk
+    /// data still to come, in `State::Chunked`.
+    remaining: SizeLine,
     head: Head,
 }
 
@@ -176,6 +180,7 @@ impl<'b> ResponseParser<'b> {
             len: 0,
             head_len: 0,
             state: State::Head,
+            remaining: SizeLine::default(),
             head: Head::default(),
         }
     }
@@ -185,6 +190,7 @@ impl<'b> ResponseParser<'b> {
         self.len = 0;
         self.head_len = 0;
         self.state = State::Head;
+        self.remaining = SizeLine::default();
         self.head = Head::default();
     }
 
@@ -243,27 +249,45 @@ impl<'b> ResponseParser<'b> {
                     Some(n) => used += n,
                     None => return Ok(Progress::Partial),
                 },
-                State::Fixed { remaining } => {
+                State::Fixed | State::Chunked(Phase::Data) => {
+                    let remaining = self.remaining.value;
                     let take = remaining.min(rest.len());
-                    self.store(&rest[..take])?;
+                    self.store(rest.get(..take).unwrap_or_default())?;
                     used += take;
-                    let remaining = remaining - take;
-                    if remaining == 0 {
-                        self.state = State::Complete;
-                    } else {
-                        self.state = State::Fixed { remaining };
+                    self.remaining.value = remaining - take;
+                    if take < remaining {
                         return Ok(Progress::Partial);
                     }
+                    self.state = if self.state == State::Fixed {
+                        State::Complete
+                    } else {
+                        State::Chunked(Phase::DataCr)
+                    };
                 }
                 State::UntilClose => {
                     self.store(rest)?;
                     return Ok(Progress::Partial);
                 }
-                State::Chunked(chunk) => {
-                    if rest.is_empty() {
+                State::Chunked(phase) => {
+                    let Some(&b) = rest.first() else {
                         return Ok(Progress::Partial);
-                    }
-                    used += self.feed_chunked(chunk, rest)?;
+                    };
+                    used += 1;
+                    self.state = match phase.step(b, &mut self.remaining) {
+                        Step::Next(next) => State::Chunked(next),
+                        Step::Invalid => return Err(ResponseError::InvalidChunk),
+                        Step::Done => State::Complete,
+                        Step::SizeDone if self.remaining.value == 0 => {
+                            State::Chunked(Phase::TrailerLineStart)
+                        }
+                        Step::SizeDone => {
+                            let required = self.len.saturating_add(self.remaining.value);
+                            if required > self.buf.len() {
+                                return Err(ResponseError::TooLarge { required });
+                            }
+                            State::Chunked(Phase::Data)
+                        }
+                    };
                 }
             }
         }
@@ -279,52 +303,6 @@ impl<'b> ResponseParser<'b> {
         dst.copy_from_slice(bytes);
         self.len = end;
         Ok(())
-    }
-
-    /// Consumes chunk framing and data from `rest`; returns the bytes used.
-    fn feed_chunked(&mut self, chunk: Chunked, rest: &[u8]) -> Result<usize, ResponseError> {
-        if let Chunked::Data { remaining } = chunk {
-            let take = usize::try_from(remaining)
-                .unwrap_or(usize::MAX)
-                .min(rest.len());
-            self.store(&rest[..take])?;
-            let remaining = remaining - take as u64;
-            self.state = State::Chunked(if remaining == 0 {
-                Chunked::DataCr
-            } else {
-                Chunked::Data { remaining }
-            });
-            return Ok(take);
-        }
-        let mut chunk = chunk;
-        for (i, &b) in rest.iter().enumerate() {
-            match chunk.step(b) {
-                Step::Next(next) => chunk = next,
-                Step::Invalid => return Err(ResponseError::InvalidChunk),
-                Step::Done => {
-                    self.state = State::Complete;
-                    return Ok(i + 1);
-                }
-                Step::SizeDone(0) => {
-                    chunk = Chunked::Trailer {
-                        at_line_start: true,
-                    }
-                }
-                Step::SizeDone(size) => {
-                    let required = usize::try_from(size)
-                        .ok()
-                        .and_then(|s| self.len.checked_add(s))
-                        .unwrap_or(usize::MAX);
-                    if required > self.buf.len() {
-                        return Err(ResponseError::TooLarge { required });
-                    }
-                    self.state = State::Chunked(Chunked::Data { remaining: size });
-                    return Ok(i + 1);
-                }
-            }
-        }
-        self.state = State::Chunked(chunk);
-        Ok(rest.len())
     }
 
     /// Buffers head bytes; once the head is complete, parses it and returns the bytes used.
@@ -419,7 +397,8 @@ impl<'b> ResponseParser<'b> {
         self.state = if status == 204 || status == 304 {
             State::Complete
         } else if chunked {
-            State::Chunked(Chunked::START)
+            self.remaining = SizeLine::default();
+            State::Chunked(Phase::Size)
         } else if other_coding {
             return Err(ResponseError::UnsupportedTransferEncoding);
         } else if let Some(n) = content_length {
@@ -430,7 +409,8 @@ impl<'b> ResponseParser<'b> {
             if n == 0 {
                 State::Complete
             } else {
-                State::Fixed { remaining: n }
+                self.remaining.value = n;
+                State::Fixed
             }
         } else {
             // No length: the body runs until the server closes the connection.
