@@ -345,41 +345,49 @@ impl<'b> ResponseParser<'b> {
         let mut chunked = false;
         let mut other_coding = false;
         let mut connection_close = !http11;
-        let mut retry_after: Option<&[u8]> = None;
-        let mut date: Option<&[u8]> = None;
+        // Retry-After and Date, first of each.
+        let mut dates: [Option<&[u8]>; 2] = [None, None];
         for h in parsed.headers.iter() {
             let value = h.value.trim_ascii();
-            if h.name.eq_ignore_ascii_case("content-length") {
-                let n = parse_content_length(value)?;
-                if content_length.is_some_and(|old| old != n) {
-                    return Err(ResponseError::InvalidContentLength);
-                }
-                content_length = Some(n);
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                // Only the last coding decides whether the body is chunked.
-                for coding in value.split(|&b| b == b',') {
-                    let coding = coding.trim_ascii();
-                    if coding.is_empty() {
-                        continue;
+            // One lookup loop instead of a comparison per name.
+            let name = HEADER_NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(h.name.as_bytes()));
+            match name {
+                Some(CONTENT_LENGTH) => {
+                    let n = parse_content_length(value)?;
+                    if content_length.is_some_and(|old| old != n) {
+                        return Err(ResponseError::InvalidContentLength);
                     }
-                    chunked = coding.eq_ignore_ascii_case(b"chunked");
-                    other_coding |= !chunked;
+                    content_length = Some(n);
                 }
-            } else if h.name.eq_ignore_ascii_case("connection") {
-                for token in value.split(|&b| b == b',') {
-                    let token = token.trim_ascii();
-                    if token.eq_ignore_ascii_case(b"close") {
-                        connection_close = true;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
-                        connection_close = false;
+                Some(TRANSFER_ENCODING | CONNECTION) => {
+                    for token in value.split(|&b| b == b',') {
+                        let token = token.trim_ascii();
+                        if token.is_empty() {
+                            continue;
+                        }
+                        let token = TOKENS.iter().position(|t| t.eq_ignore_ascii_case(token));
+                        if name == Some(TRANSFER_ENCODING) {
+                            // Only the last coding decides whether the body is chunked.
+                            chunked = token == Some(CHUNKED);
+                            other_coding |= !chunked;
+                        } else if token == Some(CLOSE) {
+                            connection_close = true;
+                        } else if token == Some(KEEP_ALIVE) {
+                            connection_close = false;
+                        }
                     }
                 }
-            } else if h.name.eq_ignore_ascii_case("retry-after") {
-                retry_after = retry_after.or(Some(value));
-            } else if h.name.eq_ignore_ascii_case("date") {
-                date = date.or(Some(value));
+                Some(n) => {
+                    if let Some(slot) = dates.get_mut(n - RETRY_AFTER) {
+                        *slot = slot.or(Some(value));
+                    }
+                }
+                None => {}
             }
         }
+        let [retry_after, date] = dates;
         let retry_after = retry_after.and_then(|v| http_date::retry_after(v, date));
 
         if (100..200).contains(&status) {
@@ -421,6 +429,25 @@ impl<'b> ResponseParser<'b> {
         Ok(())
     }
 }
+
+/// The headers the parser reads, lower-case; the constants below index it.
+const HEADER_NAMES: [&[u8]; 5] = [
+    b"content-length",
+    b"transfer-encoding",
+    b"connection",
+    b"retry-after",
+    b"date",
+];
+const CONTENT_LENGTH: usize = 0;
+const TRANSFER_ENCODING: usize = 1;
+const CONNECTION: usize = 2;
+/// `Retry-After`, then `Date`.
+const RETRY_AFTER: usize = 3;
+/// The `Transfer-Encoding` and `Connection` tokens the parser acts on.
+const TOKENS: [&[u8]; 3] = [b"chunked", b"close", b"keep-alive"];
+const CHUNKED: usize = 0;
+const CLOSE: usize = 1;
+const KEEP_ALIVE: usize = 2;
 
 /// Position just past the blank line ending the head, searching from `from`.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
