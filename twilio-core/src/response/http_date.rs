@@ -9,6 +9,8 @@ const DAYS_BEFORE: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304
 /// second; `w` a weekday letter (not checked, as before); `m` a month letter (checked against
 /// [`MONTHS`] afterwards); anything else must match exactly. One walk over a template is a
 /// fraction of the code of field-by-field parsing on a Cortex-M0.
+/// The smallest and largest accepted day, year, hour, minute and second.
+const FIELD_RANGES: [(u32, u32); 5] = [(1, 31), (1970, 2105), (0, 23), (0, 59), (0, 60)];
 const LAYOUT: &[u8; 29] = b"www, 00 mmm 1111 22:33:44 GMT";
 
 /// Seconds since the Unix epoch of an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -33,14 +35,16 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
             _ => return None,
         }
     }
+    // Each field within its range, checked in one loop.
+    if fields
+        .iter()
+        .zip(FIELD_RANGES)
+        .any(|(&field, (min, max))| field < min || field > max)
+    {
+        return None;
+    }
     let [day, year, hour, minute, second] = fields;
     let month = MONTHS.chunks_exact(3).position(|m| Some(m) == text.get(8..11))?;
-    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    if !(1970..=2105).contains(&year) {
-        return None;
-    }
     // In 1970..=2105 every fourth year is a leap year except 2100, so no division is needed.
     let leap = year.trailing_zeros() >= 2 && year != 2100;
     let leaps_before = ((year - 1) >> 2) - (1969 >> 2) - u32::from(year > 2100);
