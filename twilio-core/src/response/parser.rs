@@ -308,13 +308,13 @@ impl<'b> ResponseParser<'b> {
     /// Buffers head bytes; once the head is complete, parses it and returns the bytes used.
     fn feed_head(&mut self, rest: &[u8]) -> Result<Option<usize>, ResponseError> {
         let old_len = self.len;
-        let space = self.buf.len() - self.len;
-        let take = space.min(rest.len());
-        self.buf[old_len..old_len + take].copy_from_slice(&rest[..take]);
-        self.len += take;
+        let take = (self.buf.len() - old_len).min(rest.len());
+        // Fits by construction; `store` is the one copy routine.
+        self.store(rest.get(..take).unwrap_or_default())?;
+        let buffered = self.buf.get(..self.len).unwrap_or_default();
 
-        let Some(end) = find_head_end(&self.buf[..self.len], old_len.saturating_sub(2)) else {
-            check_prefix(&self.buf[..self.len])?;
+        let Some(end) = find_head_end(buffered, old_len.saturating_sub(2)) else {
+            check_prefix(buffered)?;
             if take < rest.len() {
                 return Err(ResponseError::HeadTooLarge { at_least: self.len });
             }
@@ -331,7 +331,7 @@ impl<'b> ResponseParser<'b> {
     fn parse_head(&mut self) -> Result<(), ResponseError> {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Response::new(&mut headers);
-        match parsed.parse(&self.buf[..self.head_len]) {
+        match parsed.parse(self.buf.get(..self.head_len).unwrap_or_default()) {
             Ok(httparse::Status::Complete(n)) if n == self.head_len => {}
             Err(httparse::Error::TooManyHeaders) => {
                 return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
@@ -468,8 +468,7 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 /// Rejects early a peer that is not speaking HTTP, instead of filling the buffer first.
 fn check_prefix(buf: &[u8]) -> Result<(), ResponseError> {
     const PREFIX: &[u8] = b"HTTP/1.";
-    let n = buf.len().min(PREFIX.len());
-    if buf[..n] == PREFIX[..n] {
+    if buf.iter().zip(PREFIX).all(|(a, b)| a == b) {
         Ok(())
     } else {
         Err(ResponseError::InvalidHead)
