@@ -125,15 +125,27 @@ mod tests {
     #[test]
     fn size_lines() {
         let mut size = SizeLine::default();
-        assert_eq!(run(Phase::Size, b"1aF;ext=1\r\n", &mut size), Step::SizeDone);
+        assert_eq!(
+            run(Phase::Size, b"1aF;ext=1\r\n", &mut size),
+            Step::SizeDone
+        );
         assert_eq!(size.value, 0x1af);
         let mut size = SizeLine::default();
-        assert_eq!(run(Phase::Size, b"0000000000000010\n", &mut size), Step::SizeDone);
+        assert_eq!(
+            run(Phase::Size, b"0000000000000010\n", &mut size),
+            Step::SizeDone
+        );
         assert_eq!(size.value, 16);
         let mut size = SizeLine::default();
-        assert_eq!(run(Phase::Size, b"00000000000000010", &mut size), Step::Invalid);
+        assert_eq!(
+            run(Phase::Size, b"00000000000000010", &mut size),
+            Step::Invalid
+        );
         let mut size = SizeLine::default();
-        assert_eq!(run(Phase::Size, b"ffffffffffffffff\r\n", &mut size), Step::SizeDone);
+        assert_eq!(
+            run(Phase::Size, b"ffffffffffffffff\r\n", &mut size),
+            Step::SizeDone
+        );
         assert_eq!(size.value, usize::MAX);
         for bad in [&b"\r\n"[..], b"x\r\n", b"1\rx", b";\r\n"] {
             assert_eq!(
@@ -146,16 +158,29 @@ mod tests {
     #[test]
     fn data_ends_and_trailers() {
         let mut size = SizeLine::default();
-        assert_eq!(run(Phase::DataCr, b"\r\n", &mut size), Step::Next(Phase::Size));
-        assert_eq!(run(Phase::DataCr, b"\n", &mut size), Step::Next(Phase::Size));
+        assert_eq!(
+            run(Phase::DataCr, b"\r\n", &mut size),
+            Step::Next(Phase::Size)
+        );
+        assert_eq!(
+            run(Phase::DataCr, b"\n", &mut size),
+            Step::Next(Phase::Size)
+        );
         assert_eq!(run(Phase::DataCr, b"x", &mut size), Step::Invalid);
         assert_eq!(run(Phase::DataLf, b"\r", &mut size), Step::Invalid);
         assert_eq!(
-            run(Phase::TrailerLineStart, b"X-A: 1\r\nX-B: 2\n\r\n", &mut size),
+            run(
+                Phase::TrailerLineStart,
+                b"X-A: 1\r\nX-B: 2\n\r\n",
+                &mut size
+            ),
             Step::Done
         );
         assert_eq!(run(Phase::TrailerLineStart, b"\n", &mut size), Step::Done);
-        assert_eq!(run(Phase::TrailerLineStart, b"\rx", &mut size), Step::Invalid);
+        assert_eq!(
+            run(Phase::TrailerLineStart, b"\rx", &mut size),
+            Step::Invalid
+        );
         assert_eq!(run(Phase::Data, b"x", &mut size), Step::Invalid);
     }
 }

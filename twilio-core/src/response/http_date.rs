@@ -44,7 +44,9 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
         return None;
     }
     let [day, year, hour, minute, second] = fields;
-    let month = MONTHS.chunks_exact(3).position(|m| Some(m) == text.get(8..11))?;
+    let month = MONTHS
+        .chunks_exact(3)
+        .position(|m| Some(m) == text.get(8..11))?;
     // In 1970..=2105 every fourth year is a leap year except 2100, so no division is needed.
     let leap = year.trailing_zeros() >= 2 && year != 2100;
     let leaps_before = ((year - 1) >> 2) - (1969 >> 2) - u32::from(year > 2100);
