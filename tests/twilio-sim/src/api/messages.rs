@@ -1,0 +1,96 @@
+//! Messages.json: create, fetch, list.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::error::ApiError;
+use super::resource::{MessageResource, Page};
+use super::{Reply, paging, validation};
+use crate::lifecycle::message;
+use crate::state::SimState;
+use crate::store::records::{Direction, MessageRecord, MessageStatus, StatusChange};
+use crate::{ids, sms};
+
+pub(super) fn create(state: &Arc<SimState>, form: &[(String, String)]) -> Result<Reply, ApiError> {
+    let new = validation::new_message(form, state.owned_numbers.as_deref())?;
+    if !state
+        .rate_limiter
+        .allow(&new.from, tokio::time::Instant::now())
+    {
+        return Err(ApiError::too_many_requests(Some(1)));
+    }
+    let now = SystemTime::now();
+    let record = MessageRecord {
+        sid: ids::new_sid("SM"),
+        account_sid: state.account_sid.clone(),
+        num_segments: sms::segments(&new.body),
+        from: new.from,
+        to: new.to,
+        body: new.body,
+        direction: Direction::OutboundApi,
+        status: MessageStatus::Queued,
+        history: vec![StatusChange {
+            status: MessageStatus::Queued,
+            at: now,
+        }],
+        error_code: None,
+        status_callback: new.status_callback,
+        messaging_service_sid: new.messaging_service_sid,
+        media_urls: new.media_urls,
+        date_created: now,
+        date_updated: now,
+        date_sent: None,
+    };
+    let body = serde_json::to_vec(&MessageResource::new(&record)).unwrap_or_default();
+    let outcome = state.message_outcome(&record.to);
+    let sid = record.sid.clone();
+    state.store.insert_message(record);
+    message::start(state.clone(), sid, outcome);
+    Ok(Reply::json(201, body))
+}
+
+pub(super) fn fetch(state: &SimState, path: &str, sid: &str) -> Result<Reply, ApiError> {
+    let record = state
+        .store
+        .message(sid)
+        .ok_or_else(|| ApiError::not_found(path))?;
+    Ok(Reply::json(
+        200,
+        serde_json::to_vec(&MessageResource::new(&record)).unwrap_or_default(),
+    ))
+}
+
+pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let filter = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (to, from) = (filter("To"), filter("From"));
+    let all = state.store.messages_newest_first(|m| {
+        to.as_ref().is_none_or(|t| &m.to == t) && from.as_ref().is_none_or(|f| &m.from == f)
+    });
+    let (page, page_size) = paging(&query);
+    let start = page.saturating_mul(page_size).min(all.len());
+    let end = start.saturating_add(page_size).min(all.len());
+    let items: Vec<MessageResource<'_>> =
+        all[start..end].iter().map(MessageResource::new).collect();
+    let filters = [("To", to), ("From", from)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    let page = Page {
+        key: "messages",
+        items,
+        path,
+        filters,
+        index: page,
+        size: page_size,
+        has_more: end < all.len(),
+    };
+    Reply::json(200, page.to_json())
+}

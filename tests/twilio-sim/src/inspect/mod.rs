@@ -1,0 +1,155 @@
+//! The `/_sim/` API: what the simulator received and did, and controls for tests and scripts
+//! (reset, faults, per-number scripts, rate limit, inbound SMS). Unauthenticated by design: it
+//! only ever listens on a developer's machine or a CI runner.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::api::Reply;
+use crate::faults::FaultRule;
+use crate::inbound::{self, InboundSms};
+use crate::lifecycle::{CallScript, MessageOutcome};
+use crate::ratelimit::RateLimitConfig;
+use crate::state::SimState;
+
+fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Reply {
+    Reply::json(status, serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn problem(status: u16, message: &str) -> Reply {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
+    serde_json::from_slice(body).map_err(|e| problem(400, &format!("invalid JSON body: {e}")))
+}
+
+/// Decodes `%XX` escapes in a path segment (`%2B1555...` -> `+1555...`).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Serialize)]
+struct Scripts {
+    calls: std::collections::BTreeMap<String, CallScript>,
+    messages: std::collections::BTreeMap<String, MessageOutcome>,
+}
+
+/// Handles a request under `/_sim/`.
+pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body: &[u8]) -> Reply {
+    let rest = path.trim_start_matches("/_sim/").trim_end_matches('/');
+    let segments: Vec<&str> = rest.split('/').collect();
+    let result = match (method, segments.as_slice()) {
+        ("GET", ["info"]) => Ok(json(
+            200,
+            &serde_json::json!({ "account_sid": state.account_sid, "auth_token": state.auth_token }),
+        )),
+        ("GET", ["requests"]) => Ok(json(200, &state.store.requests())),
+        ("GET", ["messages"]) => Ok(json(200, &state.store.messages())),
+        ("GET", ["messages", sid]) => Ok(state
+            .store
+            .message(sid)
+            .map_or_else(|| problem(404, "no such message"), |m| json(200, &m))),
+        ("GET", ["calls"]) => Ok(json(200, &state.store.calls())),
+        ("GET", ["calls", sid]) => Ok(state
+            .store
+            .call(sid)
+            .map_or_else(|| problem(404, "no such call"), |c| json(200, &c))),
+        ("GET", ["callbacks"]) => Ok(json(200, &state.store.callbacks())),
+        ("POST", ["reset"]) => {
+            state.reset();
+            Ok(json(200, &serde_json::json!({ "reset": true })))
+        }
+        ("GET", ["faults"]) => Ok(json(200, &state.faults.list())),
+        ("POST", ["faults"]) => parse::<FaultRule>(body).map(|rule| {
+            state.faults.add(rule);
+            json(201, &state.faults.list())
+        }),
+        ("DELETE", ["faults"]) => {
+            state.faults.clear();
+            Ok(json(200, &state.faults.list()))
+        }
+        ("GET", ["scripts"]) => {
+            let scripts = state.scripts();
+            let view = Scripts {
+                calls: scripts
+                    .calls
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                messages: scripts
+                    .messages
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+            };
+            Ok(json(200, &view))
+        }
+        ("PUT" | "POST", ["scripts", "calls", number]) => parse::<CallScript>(body).map(|script| {
+            state.scripts().calls.insert(percent_decode(number), script);
+            json(200, &serde_json::json!({ "ok": true }))
+        }),
+        ("DELETE", ["scripts", "calls", number]) => {
+            state.scripts().calls.remove(&percent_decode(number));
+            Ok(json(200, &serde_json::json!({ "ok": true })))
+        }
+        ("PUT" | "POST", ["scripts", "messages", number]) => {
+            parse::<MessageOutcome>(body).map(|outcome| {
+                state
+                    .scripts()
+                    .messages
+                    .insert(percent_decode(number), outcome);
+                json(200, &serde_json::json!({ "ok": true }))
+            })
+        }
+        ("DELETE", ["scripts", "messages", number]) => {
+            state.scripts().messages.remove(&percent_decode(number));
+            Ok(json(200, &serde_json::json!({ "ok": true })))
+        }
+        ("GET", ["ratelimit"]) => Ok(json(200, &state.rate_limiter.get())),
+        ("PUT" | "POST", ["ratelimit"]) => parse::<Option<RateLimitConfig>>(body).map(|config| {
+            state.rate_limiter.set(config);
+            json(200, &state.rate_limiter.get())
+        }),
+        ("POST", ["inbound"]) => match parse::<InboundSms>(body) {
+            Ok(sms) => Ok(match inbound::deliver(state, sms).await {
+                Ok(delivery) => json(200, &delivery),
+                Err(e) => json(502, &e),
+            }),
+            Err(reply) => Err(reply),
+        },
+        _ => Err(problem(404, "unknown /_sim/ endpoint")),
+    };
+    result.unwrap_or_else(|reply| reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_escaped_numbers_and_keeps_bad_escapes() {
+        assert_eq!(percent_decode("%2B15005550006"), "+15005550006");
+        assert_eq!(percent_decode("+1555"), "+1555");
+        assert_eq!(percent_decode("%zz%2"), "%zz%2");
+    }
+}
