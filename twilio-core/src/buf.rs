@@ -72,9 +72,7 @@ impl<'a> SliceWriter<'a> {
     }
 
     /// Appends one byte.
-    // Out of line: one copy of the bounds logic instead of one per call site (a Cortex-M0
-    // pays about 16 bytes for each inlined copy, 6 for a call).
-    #[inline(never)]
+    #[inline]
     pub fn write_byte(&mut self, b: u8) {
         if let Some(dst) = self.buf.get_mut(self.len) {
             *dst = b;
