@@ -45,13 +45,10 @@ pub(crate) struct Cluster {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) utf16_units: usize,
-    /// Its first character.
-    pub(crate) first: char,
 }
 
 /// Splits text into [`Cluster`]s no longer than `max_units` UTF-16 units (a cluster that would
 /// exceed a whole segment is cut at a code point boundary, never inside a surrogate pair).
-/// With `max_units` 0 every cluster is a single character.
 #[derive(Debug, Clone)]
 pub(crate) struct Clusters<'a> {
     text: &'a str,
@@ -102,7 +99,6 @@ impl Iterator for Clusters<'_> {
             start,
             end,
             utf16_units: units,
-            first,
         })
     }
 }

@@ -272,24 +272,20 @@ pub(crate) struct Atom {
 }
 
 /// GSM-7: one character (1 or 2 septets). UCS-2: one cluster (its UTF-16 length).
-///
-/// Both walk the text with the one cluster iterator (GSM-7 with clusters of one character), so
-/// a Cortex-M0 links a single UTF-8 walk for both encodings.
 #[derive(Debug, Clone)]
-pub(crate) struct Atoms<'a> {
-    clusters: Clusters<'a>,
-    encoding: Encoding,
+pub(crate) enum Atoms<'a> {
+    Gsm7(core::str::CharIndices<'a>),
+    Ucs2(Clusters<'a>),
 }
 
 impl<'a> Atoms<'a> {
     pub(crate) fn new(text: &'a str, encoding: Encoding) -> Self {
-        let max_units = match encoding {
-            Encoding::Gsm7 => 0,
-            Encoding::Ucs2 => Encoding::Ucs2.concatenated_segment_units(),
-        };
-        Atoms {
-            clusters: Clusters::new(text, max_units),
-            encoding,
+        match encoding {
+            Encoding::Gsm7 => Atoms::Gsm7(text.char_indices()),
+            Encoding::Ucs2 => Atoms::Ucs2(Clusters::new(
+                text,
+                Encoding::Ucs2.concatenated_segment_units(),
+            )),
         }
     }
 }
@@ -298,16 +294,18 @@ impl Iterator for Atoms<'_> {
     type Item = Atom;
 
     fn next(&mut self) -> Option<Atom> {
-        let c = self.clusters.next()?;
-        let units = match self.encoding {
-            Encoding::Gsm7 => usize::from(gsm7::septets(c.first).unwrap_or(1)),
-            Encoding::Ucs2 => c.utf16_units,
-        };
-        Some(Atom {
-            start: c.start,
-            end: c.end,
-            units,
-        })
+        match self {
+            Atoms::Gsm7(chars) => chars.next().map(|(start, c)| Atom {
+                start,
+                end: start + c.len_utf8(),
+                units: usize::from(gsm7::septets(c).unwrap_or(1)),
+            }),
+            Atoms::Ucs2(clusters) => clusters.next().map(|c| Atom {
+                start: c.start,
+                end: c.end,
+                units: c.utf16_units,
+            }),
+        }
     }
 }
 
