@@ -78,3 +78,6 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// Doubles for the twilio-embedded binaries.
+pub mod embedded;

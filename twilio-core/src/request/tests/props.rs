@@ -91,7 +91,10 @@ proptest! {
         if let Some(s) = m.smart { b = b.smart_encoded(s); }
         let req = b.build().unwrap();
 
-        let from_key = if m.from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
+        // Only a whole Messaging Service SID moves to MessagingServiceSid; an alphanumeric
+        // sender ID such as "MG" or "MGate" stays a From.
+        let is_service_sid = m.from.len() == 34 && m.from.starts_with("MG");
+        let from_key = if is_service_sid { "MessagingServiceSid" } else { "From" };
         let mut want = pairs(&[("To", &m.to), (from_key, &m.from)]);
         if let Some(body) = &m.body { want.push(("Body".into(), body.clone())); }
         for u in &m.media { want.push(("MediaUrl".into(), u.clone())); }
@@ -179,4 +182,19 @@ proptest! {
         prop_assert_eq!(err.required, need);
         prop_assert!(buf.iter().all(|&b| b == 0));
     }
+}
+
+/// Found by `accepted_messages_round_trip`: a short alphanumeric sender that happens to start
+/// with "MG" is a From, not a Messaging Service SID.
+#[test]
+fn alphanumeric_sender_starting_with_mg_is_a_from() {
+    let req = MessageRequest::sms("+15551234567", "MGate", "door open").unwrap();
+    assert_eq!(
+        decode(&body_string(&req)),
+        pairs(&[
+            ("To", "+15551234567"),
+            ("From", "MGate"),
+            ("Body", "door open")
+        ])
+    );
 }
