@@ -4,7 +4,7 @@
 # baseline, which links the same runtime floor as every path (see tests/size-report/src/lib.rs).
 # The target for the response path is 4096; it stands at 5472 (httparse ~1.3 KiB of it,
 # the calling code in src/bin/response.rs ~0.25 KiB), so the budget sits just above today's
-# figure and growth is a decision rather than an accident. webhook: 9496 including ~2.9 KiB of
+# figure and growth is a decision rather than an accident. webhook: 9600 including ~2.9 KiB of
 # SHA-1.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
