@@ -412,7 +412,7 @@ mod tests {
         // 1 per second plus the limiter's 3% jitter margin.
         let spacing = Duration::from_millis(1030);
         until(|| sender.calls.lock().unwrap().len() == 1).await;
-        clock.advance(spacing - Duration::from_millis(1));
+        clock.advance(spacing.saturating_sub(Duration::from_millis(1)));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(
             sender.calls.lock().unwrap().len(),
