@@ -1,4 +1,10 @@
 //! MQTT readings ingest against a real mosquitto broker started on a free loopback port.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss
+)]
 
 mod common;
 
@@ -109,7 +115,7 @@ debounce_samples = 2
     cfg
 }
 
-async fn publisher(port: u16) -> AsyncClient {
+fn publisher(port: u16) -> AsyncClient {
     let opts = MqttOptions::new(format!("pub-{port}"), "127.0.0.1", port);
     let (client, mut eventloop) = AsyncClient::new(opts, 256);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
@@ -139,7 +145,7 @@ async fn flapping_readings_are_one_alert_and_one_clear() {
     let broker = start_broker_on(free_port()).await;
     let h = Harness::start(mqtt_config(broker.port)).await;
     connected(&h).await;
-    let client = publisher(broker.port).await;
+    let client = publisher(broker.port);
     let values = [
         85.0, 90.5, 89.0, 91.0, 92.0, 89.5, 90.2, 88.5, 90.1, 89.0, 87.9, 87.0, 86.0,
     ];
@@ -197,7 +203,7 @@ async fn bad_payloads_are_counted_and_ingest_goes_on() {
     let broker = start_broker_on(free_port()).await;
     let h = Harness::start(mqtt_config(broker.port)).await;
     connected(&h).await;
-    let client = publisher(broker.port).await;
+    let client = publisher(broker.port);
     let topic = "sensors/b1/temperature";
     for bad in ["hot", "", "{\"value\": \"x\"}", "NaN"] {
         client
@@ -232,7 +238,7 @@ async fn reconnects_when_the_broker_comes_back() {
     let broker = start_broker_on(port).await;
     eventually("reconnected", || count(&h, |s| &s.connections) >= 2).await;
     settle().await;
-    let client = publisher(broker.port).await;
+    let client = publisher(broker.port);
     for (i, v) in [95.0, 96.0].iter().enumerate() {
         client
             .publish(

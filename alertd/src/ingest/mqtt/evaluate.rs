@@ -96,34 +96,30 @@ impl Readings {
             error,
         })?;
         let at = reading.at.unwrap_or(now);
-        let state = match self.states.get_mut(topic_name) {
-            Some(s) => s,
-            None => {
-                let index = self
-                    .topics
-                    .iter()
-                    .position(|(t, _)| topic::matches(topic_name, &t.filter))
-                    .ok_or_else(|| ReadingError::UnknownTopic {
-                        topic: topic_name.into(),
-                    })?;
-                let (_, config) =
-                    self.topics
-                        .get(index)
-                        .ok_or_else(|| ReadingError::UnknownTopic {
-                            topic: topic_name.into(),
-                        })?;
-                // Validated in `new`, so this only fails if the config changed underneath.
-                let evaluator =
-                    Evaluator::new(*config).map_err(|_| ReadingError::UnknownTopic {
-                        topic: topic_name.into(),
-                    })?;
-                self.states
-                    .entry(topic_name.to_owned())
-                    .or_insert(TopicState {
-                        topic: index,
-                        evaluator,
-                    })
-            }
+        if !self.states.contains_key(topic_name) {
+            let index = self
+                .topics
+                .iter()
+                .position(|(t, _)| topic::matches(topic_name, &t.filter));
+            let evaluator = index
+                .and_then(|i| self.topics.get(i))
+                // Validated in `new`, so this cannot fail.
+                .and_then(|(_, config)| Evaluator::new(*config).ok());
+            let (Some(index), Some(evaluator)) = (index, evaluator) else {
+                return Err(ReadingError::UnknownTopic {
+                    topic: topic_name.into(),
+                });
+            };
+            self.states.insert(
+                topic_name.to_owned(),
+                TopicState {
+                    topic: index,
+                    evaluator,
+                },
+            );
+        }
+        let Some(state) = self.states.get_mut(topic_name) else {
+            return Ok(Vec::new());
         };
         let before = state.evaluator.notified();
         let instant = Instant(u64::try_from(at.0).unwrap_or(0));

@@ -114,6 +114,7 @@ fn timestamp(value: serde_json::Value) -> Result<Timestamp, PayloadError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values parsed from exact text
 mod tests {
     use super::*;
 

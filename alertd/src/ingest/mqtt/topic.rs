@@ -41,10 +41,9 @@ pub fn matches(topic: &str, filter: &str) -> bool {
     let mut f = filter.split('/');
     loop {
         match (f.next(), t.next()) {
-            (Some("#"), _) => return true,
+            (Some("#"), _) | (None, None) => return true,
             (Some("+"), Some(_)) => {}
             (Some(fl), Some(tl)) if fl == tl => {}
-            (None, None) => return true,
             _ => return false,
         }
     }
