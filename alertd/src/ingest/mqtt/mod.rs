@@ -111,7 +111,7 @@ fn options(cfg: &MqttConfig) -> MqttOptions {
 async fn handle(
     readings: &mut Readings,
     stats: &MqttStats,
-    sink: &AlertSink,
+    forward: &mpsc::Sender<Vec<Alert>>,
     clock: &SharedClock,
     topic: &str,
     payload: &[u8],
@@ -131,13 +131,9 @@ async fn handle(
                     "MQTT reading crossed a threshold"
                 );
             }
-            if let Err(e) = sink.committer.ingest(alerts.clone()).await {
-                tracing::error!(topic, "alerts from MQTT not stored: {e}");
-                return;
-            }
             stats.alerts.fetch_add(n, Ordering::Relaxed);
-            if sink.pipeline.send(alerts).await.is_err() {
-                tracing::error!("pipeline has stopped; MQTT alerts are stored for the next start");
+            if forward.send(alerts).await.is_err() {
+                tracing::error!(topic, "MQTT alert writer has stopped; alerts lost");
             }
         }
         Err(e @ ReadingError::UnknownTopic { .. }) => {
@@ -147,6 +143,23 @@ async fn handle(
         Err(e) => {
             stats.bad_payloads.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("bad MQTT reading ignored: {e}");
+        }
+    }
+}
+
+/// Stores alerts (batched: one commit for everything waiting) and hands them to the pipeline,
+/// so the broker connection never waits on a disk flush.
+async fn forward_alerts(mut rx: mpsc::Receiver<Vec<Alert>>, sink: AlertSink) {
+    while let Some(mut batch) = rx.recv().await {
+        while let Ok(more) = rx.try_recv() {
+            batch.extend(more);
+        }
+        if let Err(e) = sink.committer.ingest(batch.clone()).await {
+            tracing::error!("alerts from MQTT not stored: {e}");
+            continue;
+        }
+        if sink.pipeline.send(batch).await.is_err() {
+            tracing::error!("pipeline has stopped; MQTT alerts are stored for the next start");
         }
     }
 }
@@ -161,6 +174,9 @@ pub async fn run(
     stats: Arc<MqttStats>,
 ) {
     let filters: Vec<String> = readings.filters().map(str::to_owned).collect();
+    let (forward, rx) = mpsc::channel(1024);
+    // Ends when `forward` is dropped, i.e. when this task is aborted.
+    tokio::spawn(forward_alerts(rx, sink));
     let (client, mut eventloop) = AsyncClient::new(options(&cfg), 64);
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
     loop {
@@ -176,7 +192,15 @@ pub async fn run(
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                handle(&mut readings, &stats, &sink, &clock, &p.topic, &p.payload).await;
+                handle(
+                    &mut readings,
+                    &stats,
+                    &forward,
+                    &clock,
+                    &p.topic,
+                    &p.payload,
+                )
+                .await;
             }
             Ok(_) => {}
             Err(e) => {
