@@ -80,6 +80,8 @@ pub struct RunningApp {
     pub sender_kind: &'static str,
     /// The dry-run sender, when that is the one in use.
     pub dry_run: Option<Arc<DryRunSender>>,
+    /// MQTT ingest counters, when `[mqtt]` is configured.
+    pub mqtt: Option<Arc<crate::ingest::mqtt::MqttStats>>,
     shutdown: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -190,8 +192,10 @@ pub async fn start_with_store(
     let webhook = webhook_auth(cfg, &options.env)?;
     let bearer = bearer_token(cfg, &options.env)?;
 
+    let committer = GroupCommitter::with_writer(writer);
+    let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock)?;
     let state = ApiState {
-        committer: GroupCommitter::with_writer(writer),
+        committer,
         store: dyn_store,
         pipeline: pipeline_tx,
         metrics: metrics.clone(),
@@ -220,11 +224,15 @@ pub async fn start_with_store(
             tracing::error!("HTTP server stopped: {e}");
         }
     });
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(engine.run(pipeline_rx)),
         tokio::spawn(worker.run()),
-        server,
     ];
+    let mqtt_stats = mqtt.map(|(task, stats)| {
+        tasks.push(task);
+        stats
+    });
+    tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
     Ok(RunningApp {
         addr,
@@ -232,9 +240,45 @@ pub async fn start_with_store(
         metrics,
         sender_kind,
         dry_run,
+        mqtt: mqtt_stats,
         shutdown: Some(shutdown_tx),
         tasks,
     })
+}
+
+/// A started MQTT ingest: its task and counters.
+type MqttTask = (JoinHandle<()>, Arc<crate::ingest::mqtt::MqttStats>);
+
+/// Starts the MQTT ingest when `[mqtt]` is configured.
+fn start_mqtt(
+    cfg: &Config,
+    committer: &GroupCommitter,
+    pipeline: &mpsc::Sender<Vec<crate::pipeline::alert::Alert>>,
+    clock: &SharedClock,
+) -> Result<Option<MqttTask>, StartError> {
+    use crate::ingest::mqtt;
+    let Some(mqtt_cfg) = &cfg.mqtt else {
+        return Ok(None);
+    };
+    let readings = mqtt::evaluate::Readings::new(mqtt_cfg.topics.clone()).map_err(|e| {
+        ConfigError::Invalid {
+            field: "mqtt.topics",
+            reason: e.to_string(),
+        }
+    })?;
+    let stats = Arc::new(mqtt::MqttStats::default());
+    let sink = mqtt::AlertSink {
+        committer: committer.clone(),
+        pipeline: pipeline.clone(),
+    };
+    let task = tokio::spawn(mqtt::run(
+        mqtt_cfg.clone(),
+        readings,
+        sink,
+        clock.clone(),
+        stats.clone(),
+    ));
+    Ok(Some((task, stats)))
 }
 
 /// How status callbacks are verified: the account's auth token and `public_url`.

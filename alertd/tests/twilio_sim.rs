@@ -477,13 +477,11 @@ async fn sends_never_exceed_the_configured_mps() {
         "the simulator's limiter never answered 429"
     );
     let times: Vec<_> = posts.iter().map(|r| r.received_at).collect();
-    // Any 5 consecutive sends span at least one second (a little network jitter allowed).
+    // No one-second window at the receiver holds more than MPS sends: any MPS + 1 consecutive
+    // arrivals span at least a second (the limiter's 3% margin absorbs send jitter).
     for w in times.windows(6) {
         let span = w[5].duration_since(w[0]).unwrap_or_default();
-        assert!(
-            span >= Duration::from_millis(990),
-            "6 sends within {span:?}"
-        );
+        assert!(span >= Duration::from_secs(1), "6 sends within {span:?}");
     }
     let _ = SystemClock.now();
 }

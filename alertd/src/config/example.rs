@@ -57,6 +57,28 @@ repeat_interval = "4h"
 [[route.routes]]
 matchers = ['severity!="critical"']
 receiver = "sms-only"
+
+# MQTT readings (optional): each reading is evaluated with twilio-core's threshold evaluator,
+# one evaluator per concrete topic (per device); crossings become firing/resolved alerts.
+# [mqtt]
+# host = "127.0.0.1"
+# port = 1883
+# reconnect_min = "500ms"              # backoff doubles up to reconnect_max while the broker is away
+# reconnect_max = "30s"
+#
+# [[mqtt.topics]]
+# filter = "sensors/+/temperature"     # payload: 21.5, or {"value": 21.5, "timestamp": 1767268800}
+# alertname = "BoilerHot"
+# device_level = 2                     # topic level 2 becomes the `device` label
+# labels = { site = "plant-1" }
+# unit = "C"
+# direction = "rising"                 # or "falling"
+# warning = 90.0
+# critical = 100.0
+# hysteresis = 2.0
+# debounce_samples = 2
+# debounce_hold = "0s"
+# cooldown = "0s"
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.

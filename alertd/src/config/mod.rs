@@ -75,6 +75,9 @@ pub struct Config {
     /// The root of the routing tree.
     #[serde(default)]
     pub route: RouteConfig,
+    /// MQTT readings ingest (off unless present).
+    #[serde(default)]
+    pub mqtt: Option<crate::ingest::mqtt::config::MqttConfig>,
 }
 
 /// `[server]`
@@ -383,6 +386,7 @@ impl Config {
             receivers: Vec::new(),
             rosters: Vec::new(),
             route: RouteConfig::default(),
+            mqtt: None,
         });
         cfg.store = StoreConfig::default();
         cfg
@@ -441,6 +445,10 @@ impl Config {
     /// Checks everything that TOML types cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
+        if let Some(mqtt) = &self.mqtt {
+            crate::ingest::mqtt::evaluate::Readings::new(mqtt.topics.clone())
+                .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
+        }
         if let Some(url) = &self.server.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {

@@ -5,6 +5,7 @@
 pub mod alertmanager;
 pub mod alerts;
 pub mod errors;
+pub mod mqtt;
 pub mod silences;
 
 use std::sync::Arc;

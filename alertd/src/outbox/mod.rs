@@ -422,17 +422,19 @@ mod tests {
     async fn rate_limit_spaces_sends_on_the_clock() {
         let (worker, sender, store, clock) = setup(vec![], 1.0, 3);
         let task = tokio::spawn(worker.run());
+        // 1 per second plus the limiter's 3% jitter margin.
+        let spacing = Duration::from_millis(1030);
         until(|| sender.calls.lock().unwrap().len() == 1).await;
-        clock.advance(Duration::from_millis(999));
+        clock.advance(spacing.saturating_sub(Duration::from_millis(1)));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(
             sender.calls.lock().unwrap().len(),
             1,
-            "second send waits a full second"
+            "second send waits a full spacing"
         );
         clock.advance(Duration::from_millis(1));
         until(|| sender.calls.lock().unwrap().len() == 2).await;
-        clock.advance(Duration::from_secs(1));
+        clock.advance(spacing);
         until(|| store.stats(Timestamp(0)).unwrap().outbox_sent == 3).await;
         let calls = sender.calls.lock().unwrap().clone();
         assert!(
