@@ -1,5 +1,7 @@
 //! The loop on the host: a scripted sensor, a recording notifier (or the real client over a
 //! network that is down), a recording indicator and a manual clock.
+// Test helpers fail the test by panicking.
+#![allow(clippy::panic)]
 
 use core::future::Future;
 use core::pin::pin;
@@ -345,7 +347,12 @@ impl rand_core_06::RngCore for CountingRng {
         (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
     }
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        dest.iter_mut().for_each(|b| *b = self.next_u32() as u8);
+        for (b, r) in dest
+            .iter_mut()
+            .zip(core::iter::repeat_with(|| self.next_u32().to_le_bytes()[0]))
+        {
+            *b = r;
+        }
     }
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core_06::Error> {
         self.fill_bytes(dest);
