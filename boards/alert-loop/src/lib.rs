@@ -49,10 +49,15 @@
 #[macro_use]
 mod fmt;
 
+#[cfg(feature = "embassy")]
+mod embassy;
 mod ports;
 mod runner;
+pub mod settings;
 mod tenths;
 
+#[cfg(feature = "embassy")]
+pub use embassy::EmbassyTicker;
 pub use ports::{DeviceState, Indicator, Notifier, Sensor, Ticker};
 pub use runner::{AlertLoop, Step, StepError};
 pub use tenths::Tenths;

@@ -427,3 +427,116 @@ fn the_real_client_keeps_a_critical_alert_queued_while_the_network_is_down() {
 fn super_config() -> Config<f32> {
     config()
 }
+
+// --- Settings from the build-time configuration ---
+
+mod settings {
+    use alert_loop::settings::{Secret, Settings, SettingsError, Thresholds};
+    use twilio_embedded::Recipient;
+
+    const ANCHOR: &[u8] = b"not parsed until a handshake";
+    const RECIPIENTS: &[Recipient<'static>] = &[
+        Recipient::sms_and_voice("+14155550100"),
+        Recipient::sms_only("+14155550101"),
+    ];
+
+    fn settings() -> Settings<'static> {
+        Settings {
+            device_name: "Pico W",
+            account_sid: "AC0123456789abcdef0123456789abcdef",
+            secret: Secret::AuthToken("fedcba9876543210fedcba9876543210"),
+            from: "+15005550006",
+            recipients: RECIPIENTS,
+            api_host: None,
+            anchors: &[ANCHOR],
+            thresholds: Thresholds {
+                warning: Some(45.0),
+                critical: Some(60.0),
+                hysteresis: 2.0,
+                debounce_samples: 3,
+                cooldown_secs: 900,
+                sample_secs: 10,
+            },
+        }
+    }
+
+    #[test]
+    fn twilio_by_default_and_a_relay_when_configured() {
+        let config = settings().client_config().unwrap();
+        assert_eq!(config.tls.server_name, "api.twilio.com");
+        assert_eq!(config.recipients.len(), 2);
+        assert_eq!(config.from, "+15005550006");
+        assert_eq!(settings().host(), "api.twilio.com");
+
+        let relay = Settings {
+            api_host: Some("alertd.plant.example"),
+            ..settings()
+        };
+        let config = relay.client_config().unwrap();
+        assert_eq!(config.tls.server_name, "alertd.plant.example");
+        assert_eq!(relay.host(), "alertd.plant.example");
+    }
+
+    #[test]
+    fn bad_configuration_is_a_clear_error() {
+        let bad_sid = Settings {
+            account_sid: "AC123",
+            ..settings()
+        };
+        assert!(matches!(
+            bad_sid.client_config(),
+            Err(SettingsError::Credentials(_))
+        ));
+        let bad_key = Settings {
+            secret: Secret::ApiKey {
+                sid: "SKnope",
+                secret: "s3cret",
+            },
+            ..settings()
+        };
+        assert!(matches!(
+            bad_key.client_config(),
+            Err(SettingsError::Credentials(_))
+        ));
+        let key = Settings {
+            secret: Secret::ApiKey {
+                sid: "SK0123456789abcdef0123456789abcdef",
+                secret: "simulator-api-key-secret",
+            },
+            ..settings()
+        };
+        assert!(key.client_config().is_ok());
+        let no_anchor = Settings {
+            anchors: &[],
+            ..settings()
+        };
+        assert_eq!(
+            no_anchor.client_config().err(),
+            Some(SettingsError::NoTrustAnchors)
+        );
+        let bad_host = Settings {
+            api_host: Some("bad host/"),
+            ..settings()
+        };
+        assert!(matches!(
+            bad_host.client_config(),
+            Err(SettingsError::ApiHost(_))
+        ));
+    }
+
+    #[test]
+    fn evaluator_config_is_valid_and_rising() {
+        let config = settings().evaluator_config();
+        assert_eq!(config.warning, Some(45.0));
+        assert_eq!(config.critical, Some(60.0));
+        assert!(twilio_core::alerting::Evaluator::new(config).is_ok());
+        let inverted = Settings {
+            thresholds: Thresholds {
+                warning: Some(70.0),
+                ..settings().thresholds
+            },
+            ..settings()
+        };
+        assert!(twilio_core::alerting::Evaluator::new(inverted.evaluator_config()).is_err());
+    }
+}
