@@ -8,8 +8,6 @@ mod config;
 mod led;
 mod sensor;
 
-use core::mem::MaybeUninit;
-
 use alert_loop::{AlertLoop, DeviceState, EmbassyTicker};
 use cyw43::{A4, Aligned};
 use cyw43_pio::{DEFAULT_CLOCK_DIVIDER, PioSpi};
@@ -24,7 +22,6 @@ use embassy_rp::peripherals::{DMA_CH0, PIO0};
 use embassy_rp::pio::{self, Pio};
 use embassy_rp::{bind_interrupts, dma};
 use embassy_time::Timer;
-use embedded_alloc::LlffHeap as Heap;
 use static_cell::{ConstStaticCell, StaticCell};
 use twilio_embedded::net::{DEFAULT_SOCKET_TIMEOUT, EmbassySleeper, TcpConnector};
 use twilio_embedded::{Buffers, Client};
@@ -47,9 +44,23 @@ static CLM: &[u8] = cyw43_firmware::CYW43_43439A0_CLM;
 static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/nvram_rp2040.bin")));
 
 /// Heap for RSA certificate verification (api.twilio.com's chain is RSA); nothing else allocates.
-const HEAP_SIZE: usize = 16 * 1024;
-#[global_allocator]
-static HEAP: Heap = Heap::empty();
+#[cfg(feature = "rsa")]
+mod heap {
+    use core::mem::MaybeUninit;
+
+    use embedded_alloc::LlffHeap as Heap;
+
+    const HEAP_SIZE: usize = 16 * 1024;
+    #[global_allocator]
+    static HEAP: Heap = Heap::empty();
+
+    /// Gives the allocator its memory; call once, first thing.
+    pub fn init() {
+        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+        // SAFETY: called once, before anything allocates; HEAP_MEM is used by nothing else.
+        unsafe { HEAP.init(&raw mut HEAP_MEM as usize, HEAP_SIZE) }
+    }
+}
 
 /// TCP socket buffers: TLS records are reassembled in the client's own buffers.
 const SOCKET_BUFFER: usize = 1_536;
@@ -68,11 +79,8 @@ async fn net_task(mut runner: embassy_net::Runner<'static, cyw43::NetDriver<'sta
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     info!("{} starting", SETTINGS.device_name);
-    {
-        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
-        // SAFETY: called once, before anything allocates; HEAP_MEM is used by nothing else.
-        unsafe { HEAP.init(&raw mut HEAP_MEM as usize, HEAP_SIZE) }
-    }
+    #[cfg(feature = "rsa")]
+    heap::init();
     let p = embassy_rp::init(Default::default());
     let mut rng = RoscRng;
 
