@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Board firmware: builds the Pico W and ESP32-C3 alert firmware and their bare embassy HTTPS POST
-# baselines in release (opt-level "z" / "s", LTO) with obviously fake configuration, and prints
+# baselines in release (opt-level "z", LTO) with obviously fake configuration, and prints
 # a size table (text, rodata, data, bss) with flash and RAM over each baseline.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
