@@ -8,10 +8,22 @@ use std::path::{Path, PathBuf};
 /// Variables the firmware cannot do without.
 const REQUIRED: &[(&str, &str)] = &[
     ("WIFI_SSID", "the Wi-Fi network to join"),
-    ("WIFI_PASSWORD", "its WPA2 passphrase (empty for an open network: set it to \"\")"),
-    ("TWILIO_ACCOUNT_SID", "your Account SID, AC... (Twilio console)"),
-    ("TWILIO_FROM", "your Twilio number in E.164 form, e.g. +15005550006"),
-    ("ALERT_TO", "who to alert: E.164 numbers separated by commas; prefix sms: for text-only"),
+    (
+        "WIFI_PASSWORD",
+        "its WPA2 passphrase (empty for an open network: set it to \"\")",
+    ),
+    (
+        "TWILIO_ACCOUNT_SID",
+        "your Account SID, AC... (Twilio console)",
+    ),
+    (
+        "TWILIO_FROM",
+        "your Twilio number in E.164 form, e.g. +15005550006",
+    ),
+    (
+        "ALERT_TO",
+        "who to alert: E.164 numbers separated by commas; prefix sms: for text-only",
+    ),
 ];
 
 /// Writes `config.rs` into `out_dir`; `default_name` names the device when DEVICE_NAME is unset,
@@ -37,10 +49,15 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     let key = var("TWILIO_API_KEY");
     let key_secret = var("TWILIO_API_SECRET");
     let secret = match (token, key, key_secret) {
-        (_, Some(sid), Some(secret)) => format!("Secret::ApiKey {{ sid: {sid:?}, secret: {secret:?} }}"),
+        (_, Some(sid), Some(secret)) => {
+            format!("Secret::ApiKey {{ sid: {sid:?}, secret: {secret:?} }}")
+        }
         (Some(token), None, None) => format!("Secret::AuthToken({token:?})"),
         (_, Some(_), None) => {
-            errors.push("environment variable TWILIO_API_SECRET is not set: the secret of TWILIO_API_KEY".into());
+            errors.push(
+                "environment variable TWILIO_API_SECRET is not set: the secret of TWILIO_API_KEY"
+                    .into(),
+            );
             String::new()
         }
         (_, None, Some(_)) => {
@@ -73,23 +90,41 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     let cooldown = number("ALERT_COOLDOWN_SECS", Some(900.0)).unwrap_or(900.0);
     let sample = number("ALERT_SAMPLE_SECS", Some(10.0)).unwrap_or(10.0);
     if warning.is_none() && critical.is_none() {
-        errors.push("ALERT_WARNING_C and ALERT_CRITICAL_C are both \"none\": set at least one".into());
+        errors.push(
+            "ALERT_WARNING_C and ALERT_CRITICAL_C are both \"none\": set at least one".into(),
+        );
     }
 
     let name = var("DEVICE_NAME").unwrap_or_else(|| default_name.to_owned());
     let api_host = var("TWILIO_API_HOST").filter(|h| !h.is_empty());
-    let anchors_dir = var("TRUST_ANCHORS_DIR").map_or_else(|| default_anchors.to_path_buf(), PathBuf::from);
+    let anchors_dir =
+        var("TRUST_ANCHORS_DIR").map_or_else(|| default_anchors.to_path_buf(), PathBuf::from);
     println!("cargo:rerun-if-changed={}", anchors_dir.display());
     let mut anchors: Vec<PathBuf> = std::fs::read_dir(&anchors_dir)
-        .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "der")).collect())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "der"))
+                .collect()
+        })
         .unwrap_or_default();
     anchors.sort();
     if anchors.is_empty() {
-        errors.push(format!("no trust anchors (*.der) in {} (set TRUST_ANCHORS_DIR)", anchors_dir.display()));
+        errors.push(format!(
+            "no trust anchors (*.der) in {} (set TRUST_ANCHORS_DIR)",
+            anchors_dir.display()
+        ));
     }
 
     let mut recipients = String::new();
-    for to in required.get("ALERT_TO").map(String::as_str).unwrap_or("").split(',').map(str::trim).filter(|t| !t.is_empty()) {
+    for to in required
+        .get("ALERT_TO")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         match to.strip_prefix("sms:") {
             Some(n) => write!(recipients, "Recipient::sms_only({n:?}), ").unwrap(),
             None => write!(recipients, "Recipient::sms_and_voice({to:?}), ").unwrap(),
@@ -100,18 +135,54 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     }
 
     for e in &errors {
-        writeln!(out, "compile_error!({:?});", format!("board configuration: {e}")).unwrap();
+        writeln!(
+            out,
+            "compile_error!({:?});",
+            format!("board configuration: {e}")
+        )
+        .unwrap();
     }
     if errors.is_empty() {
         let get = |n: &str| required.get(n).cloned().unwrap_or_default();
-        let anchors: String = anchors.iter().map(|p| format!("include_bytes!({:?}), ", p.display().to_string())).collect();
-        writeln!(out, "use alert_loop::settings::{{Secret, Settings, Thresholds}};").unwrap();
+        let anchors: String = anchors
+            .iter()
+            .map(|p| format!("include_bytes!({:?}), ", p.display().to_string()))
+            .collect();
+        writeln!(
+            out,
+            "use alert_loop::settings::{{Secret, Settings, Thresholds}};"
+        )
+        .unwrap();
         writeln!(out, "use twilio_embedded::Recipient;").unwrap();
-        writeln!(out, "/// The Wi-Fi network.\npub const WIFI_SSID: &str = {:?};", get("WIFI_SSID")).unwrap();
-        writeln!(out, "/// Its passphrase.\npub const WIFI_PASSWORD: &str = {:?};", get("WIFI_PASSWORD")).unwrap();
-        writeln!(out, "/// What the device alerts with.\npub const SETTINGS: Settings<'static> = Settings {{").unwrap();
-        writeln!(out, "    device_name: {name:?},\n    account_sid: {:?},\n    secret: {secret},", get("TWILIO_ACCOUNT_SID")).unwrap();
-        writeln!(out, "    from: {:?},\n    recipients: &[{recipients}],\n    api_host: {api_host:?},", get("TWILIO_FROM")).unwrap();
+        writeln!(
+            out,
+            "/// The Wi-Fi network.\npub const WIFI_SSID: &str = {:?};",
+            get("WIFI_SSID")
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "/// Its passphrase.\npub const WIFI_PASSWORD: &str = {:?};",
+            get("WIFI_PASSWORD")
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "/// What the device alerts with.\npub const SETTINGS: Settings<'static> = Settings {{"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    device_name: {name:?},\n    account_sid: {:?},\n    secret: {secret},",
+            get("TWILIO_ACCOUNT_SID")
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    from: {:?},\n    recipients: &[{recipients}],\n    api_host: {api_host:?},",
+            get("TWILIO_FROM")
+        )
+        .unwrap();
         writeln!(out, "    anchors: &[{anchors}],").unwrap();
         writeln!(out, "    thresholds: Thresholds {{ warning: {warning:?}, critical: {critical:?}, hysteresis: {hysteresis:?}, debounce_samples: {}, cooldown_secs: {}, sample_secs: {} }},", debounce as u16, cooldown as u32, sample as u32).unwrap();
         writeln!(out, "}};").unwrap();

@@ -32,7 +32,10 @@ fn main() {
     let nvram = PathBuf::from(dir).join("nvram_rp2040.bin");
     println!("cargo:rerun-if-changed={}", nvram.display());
     if let Err(e) = std::fs::copy(&nvram, out.join("nvram_rp2040.bin")) {
-        eprintln!("error: cannot read {} ({e}); CYW43_NVRAM_DIR must hold nvram_rp2040.bin", nvram.display());
+        eprintln!(
+            "error: cannot read {} ({e}); CYW43_NVRAM_DIR must hold nvram_rp2040.bin",
+            nvram.display()
+        );
         std::process::exit(1);
     }
 

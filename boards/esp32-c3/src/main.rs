@@ -18,7 +18,9 @@ use esp_hal::rng::{Trng, TrngSource};
 use esp_hal::timer::timg::TimerGroup;
 use esp_hal::tsens::{self, TemperatureSensor};
 use esp_radio::wifi::sta::StationConfig;
-use esp_radio::wifi::{AuthenticationMethodConfig, Config, ControllerConfig, Interface, WifiController};
+use esp_radio::wifi::{
+    AuthenticationMethodConfig, Config, ControllerConfig, Interface, WifiController,
+};
 use log::{error, info, warn};
 use static_cell::{ConstStaticCell, StaticCell};
 use twilio_embedded::net::{DEFAULT_SOCKET_TIMEOUT, EmbassySleeper, TcpConnector};
@@ -54,9 +56,18 @@ async fn main(spawner: Spawner) -> ! {
             Err(_) => halt("WIFI_PASSWORD is too long").await,
         }
     };
-    let Ok(ssid) = WIFI_SSID.try_into() else { halt("WIFI_SSID is too long").await };
-    let station = Config::Station(StationConfig::default().with_ssid(ssid).with_authentication(auth));
-    let controller = match WifiController::new(peripherals.WIFI, ControllerConfig::default().with_initial_config(station)) {
+    let Ok(ssid) = WIFI_SSID.try_into() else {
+        halt("WIFI_SSID is too long").await
+    };
+    let station = Config::Station(
+        StationConfig::default()
+            .with_ssid(ssid)
+            .with_authentication(auth),
+    );
+    let controller = match WifiController::new(
+        peripherals.WIFI,
+        ControllerConfig::default().with_initial_config(station),
+    ) {
         Ok(controller) => controller,
         Err(e) => {
             error!("Wi-Fi did not start: {e:?}");
@@ -66,10 +77,17 @@ async fn main(spawner: Spawner) -> ! {
 
     // The hardware RNG is a true RNG while this source (and the radio) runs; main never returns.
     let _entropy = TrngSource::new(peripherals.RNG, peripherals.ADC1);
-    let Ok(rng) = Trng::try_new() else { halt("no entropy source").await };
+    let Ok(rng) = Trng::try_new() else {
+        halt("no entropy source").await
+    };
     let seed = u64::from(rng.random()) << 32 | u64::from(rng.random());
     static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
-    let (stack, runner) = embassy_net::new(Interface::station(), embassy_net::Config::dhcpv4(Default::default()), RESOURCES.init(StackResources::new()), seed);
+    let (stack, runner) = embassy_net::new(
+        Interface::station(),
+        embassy_net::Config::dhcpv4(Default::default()),
+        RESOURCES.init(StackResources::new()),
+        seed,
+    );
     spawner.spawn(stay_connected(controller).unwrap());
     spawner.spawn(net_task(runner).unwrap());
 
@@ -83,14 +101,21 @@ async fn main(spawner: Spawner) -> ! {
     stack.wait_config_up().await;
     info!("network up: {:?}", stack.config_v4().map(|c| c.address));
 
-    static TCP_STATE: StaticCell<TcpClientState<1, SOCKET_BUFFER, SOCKET_BUFFER>> = StaticCell::new();
+    static TCP_STATE: StaticCell<TcpClientState<1, SOCKET_BUFFER, SOCKET_BUFFER>> =
+        StaticCell::new();
     static POOL: StaticCell<Pool> = StaticCell::new();
     let mut pool = TcpClient::new(stack, TCP_STATE.init(TcpClientState::new()));
     pool.set_timeout(Some(Duration::from_secs(DEFAULT_SOCKET_TIMEOUT.as_secs())));
     let pool: &'static Pool = POOL.init(pool);
     let connector = TcpConnector::new(stack, pool, SETTINGS.host(), 443);
     static BUFFERS: ConstStaticCell<Buffers> = ConstStaticCell::new(Buffers::new());
-    let client: Client<'static, _, _, _> = Client::new(client_config, connector, rng, EmbassySleeper, BUFFERS.take());
+    let client: Client<'static, _, _, _> = Client::new(
+        client_config,
+        connector,
+        rng,
+        EmbassySleeper,
+        BUFFERS.take(),
+    );
 
     let sensor = match TemperatureSensor::new(peripherals.TSENS, tsens::Config::default()) {
         Ok(sensor) => DieTemperature(sensor),
@@ -100,7 +125,14 @@ async fn main(spawner: Spawner) -> ! {
         }
     };
     let thresholds = SETTINGS.thresholds;
-    let mut device = match AlertLoop::new(SETTINGS.device_name, "C", SETTINGS.evaluator_config(), sensor, client, StatusLog(None)) {
+    let mut device = match AlertLoop::new(
+        SETTINGS.device_name,
+        "C",
+        SETTINGS.evaluator_config(),
+        sensor,
+        client,
+        StatusLog(None),
+    ) {
         Ok(device) => device,
         Err(e) => {
             error!("alert levels inconsistent: {e:?}; fix ALERT_* and rebuild");
@@ -111,7 +143,9 @@ async fn main(spawner: Spawner) -> ! {
         "watching: warning {:?} C, critical {:?} C, every {} s",
         thresholds.warning, thresholds.critical, thresholds.sample_secs
     );
-    device.run(&mut EmbassyTicker::every_secs(thresholds.sample_secs)).await
+    device
+        .run(&mut EmbassyTicker::every_secs(thresholds.sample_secs))
+        .await
 }
 
 /// Logs `why` every minute, forever: a configuration the firmware cannot run with.

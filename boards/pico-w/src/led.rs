@@ -69,13 +69,17 @@ pub async fn wifi_and_led(mut control: Control<'static>, stack: Stack<'static>) 
         }
         let (on, off) = pattern(shown);
         control.gpio_set(0, true).await;
-        if let embassy_futures::select::Either::Second(new) = select(Timer::after(Duration::from_millis(on)), STATE.wait()).await {
+        if let embassy_futures::select::Either::Second(new) =
+            select(Timer::after(Duration::from_millis(on)), STATE.wait()).await
+        {
             shown = new;
             continue;
         }
         if off > 0 {
             control.gpio_set(0, false).await;
-            if let embassy_futures::select::Either::Second(new) = select(Timer::after(Duration::from_millis(off)), STATE.wait()).await {
+            if let embassy_futures::select::Either::Second(new) =
+                select(Timer::after(Duration::from_millis(off)), STATE.wait()).await
+            {
                 shown = new;
             }
         }

@@ -41,7 +41,10 @@ bind_interrupts!(struct Irqs {
 static FIRMWARE: &Aligned<A4, [u8]> = &Aligned(*cyw43_firmware::CYW43_43439A0);
 static CLM: &[u8] = cyw43_firmware::CYW43_43439A0_CLM;
 /// The Pico W's radio board configuration, copied from `CYW43_NVRAM_DIR` by build.rs.
-static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/nvram_rp2040.bin")));
+static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/nvram_rp2040.bin"
+)));
 
 /// Heap for RSA certificate verification (api.twilio.com's chain is RSA); nothing else allocates.
 #[cfg(feature = "rsa")]
@@ -67,7 +70,9 @@ const SOCKET_BUFFER: usize = 1_536;
 type Pool = TcpClient<'static, 1, SOCKET_BUFFER, SOCKET_BUFFER>;
 
 #[embassy_executor::task]
-async fn cyw43_task(runner: cyw43::Runner<'static, cyw43::SpiBus<Output<'static>, PioSpi<'static, PIO0, 0>>>) -> ! {
+async fn cyw43_task(
+    runner: cyw43::Runner<'static, cyw43::SpiBus<Output<'static>, PioSpi<'static, PIO0, 0>>>,
+) -> ! {
     runner.run().await
 }
 
@@ -98,14 +103,28 @@ async fn main(spawner: Spawner) {
         dma::Channel::new(p.DMA_CH0, Irqs),
     );
     static STATE_CYW43: StaticCell<cyw43::State> = StaticCell::new();
-    let (net_device, mut control, runner) = cyw43::new(STATE_CYW43.init(cyw43::State::new()), pwr, spi, FIRMWARE, NVRAM).await;
+    let (net_device, mut control, runner) = cyw43::new(
+        STATE_CYW43.init(cyw43::State::new()),
+        pwr,
+        spi,
+        FIRMWARE,
+        NVRAM,
+    )
+    .await;
     spawner.spawn(unwrap!(cyw43_task(runner)));
     control.init(CLM).await;
-    control.set_power_management(cyw43::PowerManagementMode::PowerSave).await;
+    control
+        .set_power_management(cyw43::PowerManagementMode::PowerSave)
+        .await;
 
     static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
     let seed = rand_core::RngCore::next_u64(&mut rng);
-    let (stack, runner) = embassy_net::new(net_device, Config::dhcpv4(Default::default()), RESOURCES.init(StackResources::new()), seed);
+    let (stack, runner) = embassy_net::new(
+        net_device,
+        Config::dhcpv4(Default::default()),
+        RESOURCES.init(StackResources::new()),
+        seed,
+    );
     spawner.spawn(unwrap!(net_task(runner)));
     spawner.spawn(unwrap!(led::wifi_and_led(control, stack)));
     STATE.signal(Shown::Joining);
@@ -123,21 +142,37 @@ async fn main(spawner: Spawner) {
     stack.wait_config_up().await;
     info!("network up: {}", stack.config_v4().map(|c| c.address));
 
-    static TCP_STATE: StaticCell<TcpClientState<1, SOCKET_BUFFER, SOCKET_BUFFER>> = StaticCell::new();
+    static TCP_STATE: StaticCell<TcpClientState<1, SOCKET_BUFFER, SOCKET_BUFFER>> =
+        StaticCell::new();
     static POOL: StaticCell<Pool> = StaticCell::new();
     let mut pool = TcpClient::new(stack, TCP_STATE.init(TcpClientState::new()));
-    pool.set_timeout(Some(embassy_time::Duration::from_secs(DEFAULT_SOCKET_TIMEOUT.as_secs())));
+    pool.set_timeout(Some(embassy_time::Duration::from_secs(
+        DEFAULT_SOCKET_TIMEOUT.as_secs(),
+    )));
     let pool: &'static Pool = POOL.init(pool);
     let connector = TcpConnector::new(stack, pool, SETTINGS.host(), 443);
     static BUFFERS: ConstStaticCell<Buffers> = ConstStaticCell::new(Buffers::new());
-    let client: Client<'static, _, _, _> = Client::new(client_config, connector, RoscRng, EmbassySleeper, BUFFERS.take());
+    let client: Client<'static, _, _, _> = Client::new(
+        client_config,
+        connector,
+        RoscRng,
+        EmbassySleeper,
+        BUFFERS.take(),
+    );
 
     let sensor = DieTemperature {
         adc: Adc::new(p.ADC, Irqs, adc::Config::default()),
         channel: adc::Channel::new_temp_sensor(p.ADC_TEMP_SENSOR),
     };
     let thresholds = SETTINGS.thresholds;
-    let mut device = match AlertLoop::new(SETTINGS.device_name, "C", SETTINGS.evaluator_config(), sensor, client, Led) {
+    let mut device = match AlertLoop::new(
+        SETTINGS.device_name,
+        "C",
+        SETTINGS.evaluator_config(),
+        sensor,
+        client,
+        Led,
+    ) {
         Ok(device) => device,
         Err(e) => {
             error!("alert levels inconsistent: {}; fix ALERT_* and rebuild", e);
@@ -147,6 +182,11 @@ async fn main(spawner: Spawner) {
             }
         }
     };
-    info!("watching: warning {} C, critical {} C, every {} s", thresholds.warning, thresholds.critical, thresholds.sample_secs);
-    device.run(&mut EmbassyTicker::every_secs(thresholds.sample_secs)).await
+    info!(
+        "watching: warning {} C, critical {} C, every {} s",
+        thresholds.warning, thresholds.critical, thresholds.sample_secs
+    );
+    device
+        .run(&mut EmbassyTicker::every_secs(thresholds.sample_secs))
+        .await
 }

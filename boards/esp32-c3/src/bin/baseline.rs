@@ -16,7 +16,9 @@ use esp_hal::clock::CpuClock;
 use esp_hal::rng::{Trng, TrngSource};
 use esp_hal::timer::timg::TimerGroup;
 use esp_radio::wifi::sta::StationConfig;
-use esp_radio::wifi::{AuthenticationMethodConfig, Config, ControllerConfig, Interface, WifiController};
+use esp_radio::wifi::{
+    AuthenticationMethodConfig, Config, ControllerConfig, Interface, WifiController,
+};
 use log::info;
 use static_cell::StaticCell;
 use {esp_alloc as _, esp_backtrace as _};
@@ -43,14 +45,25 @@ async fn main(spawner: Spawner) -> ! {
     let station = Config::Station(
         StationConfig::default()
             .with_ssid(WIFI_SSID.try_into().unwrap())
-            .with_authentication(AuthenticationMethodConfig::Wpa2Personal(WIFI_PASSWORD.try_into().unwrap())),
+            .with_authentication(AuthenticationMethodConfig::Wpa2Personal(
+                WIFI_PASSWORD.try_into().unwrap(),
+            )),
     );
-    let controller = WifiController::new(peripherals.WIFI, ControllerConfig::default().with_initial_config(station)).unwrap();
+    let controller = WifiController::new(
+        peripherals.WIFI,
+        ControllerConfig::default().with_initial_config(station),
+    )
+    .unwrap();
     let _entropy = TrngSource::new(peripherals.RNG, peripherals.ADC1);
     let mut rng = Trng::try_new().unwrap();
     let seed = u64::from(rng.random()) << 32 | u64::from(rng.random());
     static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
-    let (stack, runner) = embassy_net::new(Interface::station(), embassy_net::Config::dhcpv4(Default::default()), RESOURCES.init(StackResources::new()), seed);
+    let (stack, runner) = embassy_net::new(
+        Interface::station(),
+        embassy_net::Config::dhcpv4(Default::default()),
+        RESOURCES.init(StackResources::new()),
+        seed,
+    );
     spawner.spawn(connection(controller).unwrap());
     spawner.spawn(net_task(runner).unwrap());
     stack.wait_config_up().await;
@@ -61,8 +74,12 @@ async fn main(spawner: Spawner) -> ! {
     let mut tls_write = [0u8; 4_096];
     loop {
         Timer::after(Duration::from_secs(10)).await;
-        let Ok(addresses) = stack.dns_query(HOST, DnsQueryType::A).await else { continue };
-        let Some(address) = addresses.first() else { continue };
+        let Ok(addresses) = stack.dns_query(HOST, DnsQueryType::A).await else {
+            continue;
+        };
+        let Some(address) = addresses.first() else {
+            continue;
+        };
         let mut socket = TcpSocket::new(stack, &mut rx, &mut tx);
         socket.set_timeout(Some(Duration::from_secs(30)));
         if socket.connect((*address, 443)).await.is_err() {
@@ -70,7 +87,14 @@ async fn main(spawner: Spawner) -> ! {
         }
         let mut tls = TlsConnection::new(socket, &mut tls_read, &mut tls_write);
         let config = TlsConfig::new().with_server_name(HOST);
-        if tls.open(TlsContext::new(&config, UnsecureProvider::new::<Aes128GcmSha256>(&mut rng))).await.is_err() {
+        if tls
+            .open(TlsContext::new(
+                &config,
+                UnsecureProvider::new::<Aes128GcmSha256>(&mut rng),
+            ))
+            .await
+            .is_err()
+        {
             continue;
         }
         if tls.write_all(REQUEST).await.is_err() || tls.flush().await.is_err() {
@@ -78,7 +102,10 @@ async fn main(spawner: Spawner) -> ! {
         }
         let mut response = [0u8; 512];
         if let Ok(n) = embedded_io_async::Read::read(&mut tls, &mut response).await {
-            info!("response: {:?}", core::str::from_utf8(&response[..n.min(16)]));
+            info!(
+                "response: {:?}",
+                core::str::from_utf8(&response[..n.min(16)])
+            );
         }
         let _ = tls.close().await;
     }

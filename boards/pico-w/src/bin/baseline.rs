@@ -29,7 +29,10 @@ bind_interrupts!(struct Irqs {
 });
 
 static FIRMWARE: &Aligned<A4, [u8]> = &Aligned(*cyw43_firmware::CYW43_43439A0);
-static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/nvram_rp2040.bin")));
+static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/nvram_rp2040.bin"
+)));
 
 const WIFI_SSID: &str = env!("WIFI_SSID");
 const WIFI_PASSWORD: &str = env!("WIFI_PASSWORD");
@@ -40,7 +43,9 @@ Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 51\r\n\r\n\
 To=%2B15005550010&From=%2B15005550006&Body=Hot+75+C";
 
 #[embassy_executor::task]
-async fn cyw43_task(runner: cyw43::Runner<'static, cyw43::SpiBus<Output<'static>, PioSpi<'static, PIO0, 0>>>) -> ! {
+async fn cyw43_task(
+    runner: cyw43::Runner<'static, cyw43::SpiBus<Output<'static>, PioSpi<'static, PIO0, 0>>>,
+) -> ! {
     runner.run().await
 }
 
@@ -67,16 +72,27 @@ async fn main(spawner: Spawner) {
         dma::Channel::new(p.DMA_CH0, Irqs),
     );
     static STATE: StaticCell<cyw43::State> = StaticCell::new();
-    let (net_device, mut control, runner) = cyw43::new(STATE.init(cyw43::State::new()), pwr, spi, FIRMWARE, NVRAM).await;
+    let (net_device, mut control, runner) =
+        cyw43::new(STATE.init(cyw43::State::new()), pwr, spi, FIRMWARE, NVRAM).await;
     spawner.spawn(unwrap!(cyw43_task(runner)));
     control.init(cyw43_firmware::CYW43_43439A0_CLM).await;
-    control.set_power_management(cyw43::PowerManagementMode::PowerSave).await;
+    control
+        .set_power_management(cyw43::PowerManagementMode::PowerSave)
+        .await;
 
     static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
     let seed = rand_core::RngCore::next_u64(&mut rng);
-    let (stack, runner) = embassy_net::new(net_device, Config::dhcpv4(Default::default()), RESOURCES.init(StackResources::new()), seed);
+    let (stack, runner) = embassy_net::new(
+        net_device,
+        Config::dhcpv4(Default::default()),
+        RESOURCES.init(StackResources::new()),
+        seed,
+    );
     spawner.spawn(unwrap!(net_task(runner)));
-    while let Err(e) = control.join(WIFI_SSID, JoinOptions::new(WIFI_PASSWORD.as_bytes())).await {
+    while let Err(e) = control
+        .join(WIFI_SSID, JoinOptions::new(WIFI_PASSWORD.as_bytes()))
+        .await
+    {
         warn!("join failed: {}", e);
     }
     stack.wait_config_up().await;
@@ -87,8 +103,12 @@ async fn main(spawner: Spawner) {
     let mut tls_write = [0u8; 4_096];
     loop {
         Timer::after(Duration::from_secs(10)).await;
-        let Ok(addresses) = stack.dns_query(HOST, DnsQueryType::A).await else { continue };
-        let Some(address) = addresses.first() else { continue };
+        let Ok(addresses) = stack.dns_query(HOST, DnsQueryType::A).await else {
+            continue;
+        };
+        let Some(address) = addresses.first() else {
+            continue;
+        };
         let mut socket = TcpSocket::new(stack, &mut rx, &mut tx);
         socket.set_timeout(Some(Duration::from_secs(30)));
         if socket.connect((*address, 443)).await.is_err() {
@@ -96,7 +116,14 @@ async fn main(spawner: Spawner) {
         }
         let mut tls = TlsConnection::new(socket, &mut tls_read, &mut tls_write);
         let config = TlsConfig::new().with_server_name(HOST);
-        if tls.open(TlsContext::new(&config, UnsecureProvider::new::<Aes128GcmSha256>(&mut rng))).await.is_err() {
+        if tls
+            .open(TlsContext::new(
+                &config,
+                UnsecureProvider::new::<Aes128GcmSha256>(&mut rng),
+            ))
+            .await
+            .is_err()
+        {
             continue;
         }
         if tls.write_all(REQUEST).await.is_err() || tls.flush().await.is_err() {
