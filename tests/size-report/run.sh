@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every binary in src/bin/ for thumbv6m-none-eabi at opt-level "z" (LTO, panic=abort) and
 # prints the flash each adds over `baseline`. Add a path to the report by adding a binary.
+# attribute.py breaks one binary's .text down by source (crate, file, function or line).
 # Env: SIZE_BUDGET_request=4096 (bytes of .text over baseline; any bin name) makes the script fail
 # when that binary's .text delta exceeds the budget. CORE_BUILD_STD is passed to cargo (see
 # .ci/lib.sh's Debian fallback).
@@ -53,5 +54,5 @@ for bin in $bins; do
     status=1
   fi
 done
-echo "(+ columns: bytes over 'baseline', which already links the memcpy/memset/division runtime every firmware has; baseline-bare shows that runtime's size)"
+echo "(+ columns: bytes over 'baseline'. Every binary, baseline included, links the same runtime floor (memcpy, memclr, 32-bit division; see src/lib.rs), so a figure is what the path adds to a firmware that has that floor: its own code, the calling code in its src/bin file, and any runtime routine beyond the floor it needs (memcmp, aligned memcpy, 64-bit arithmetic). baseline-bare minus baseline is the floor itself.)"
 exit $status

@@ -179,9 +179,10 @@ impl Outcome {
 
 fn accepted(summary: Summary<'_>) -> Outcome {
     let sid = summary.sid.and_then(ResourceSid::from_bytes);
-    let status = match (sid.as_ref().map(ResourceSid::prefix), summary.status) {
-        (Some("CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s)),
-        (Some("SM" | "MM"), Some(s)) => ResourceStatus::Message(MessageStatus::from_wire(s)),
+    // The prefix as bytes: going through `&str` would link UTF-8 validation.
+    let status = match (sid.as_ref().map(ResourceSid::prefix_bytes), summary.status) {
+        (Some(b"CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s)),
+        (Some(b"SM" | b"MM"), Some(s)) => ResourceStatus::Message(MessageStatus::from_wire(s)),
         _ => ResourceStatus::Unknown,
     };
     Outcome::Accepted { sid, status }

@@ -64,6 +64,13 @@ impl ResourceSid {
         CallSid::parse(self.as_str()).ok()
     }
 
+    /// The first two bytes (fewer for a shorter SID), without UTF-8 validation.
+    pub(crate) fn prefix_bytes(&self) -> &[u8] {
+        self.bytes
+            .get(..usize::from(self.len).min(2))
+            .unwrap_or_default()
+    }
+
     /// The two-letter type prefix (`SM`, `MM`, `CA`, ...), or less for a shorter SID.
     pub fn prefix(&self) -> &str {
         self.as_str().get(..2).unwrap_or_default()

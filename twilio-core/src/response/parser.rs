@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::chunked::{Chunked, Step};
+use super::chunked::{Phase, SizeLine, Step};
 use super::http_date;
 use crate::outcome::Delay;
 
@@ -82,8 +82,9 @@ pub enum Progress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Head,
-    Fixed { remaining: usize },
-    Chunked(Chunked),
+    /// A `Content-Length` body; `ResponseParser::remaining` bytes are still to come.
+    Fixed,
+    Chunked(Phase),
     UntilClose,
     Complete,
     Failed,
@@ -165,6 +166,9 @@ pub struct ResponseParser<'b> {
     len: usize,
     head_len: usize,
     state: State,
+    /// Body bytes still to come in `State::Fixed`; the chunk size being read, then the chunk
+    /// data still to come, in `State::Chunked`.
+    remaining: SizeLine,
     head: Head,
 }
 
@@ -176,6 +180,7 @@ impl<'b> ResponseParser<'b> {
             len: 0,
             head_len: 0,
             state: State::Head,
+            remaining: SizeLine::default(),
             head: Head::default(),
         }
     }
@@ -185,6 +190,7 @@ impl<'b> ResponseParser<'b> {
         self.len = 0;
         self.head_len = 0;
         self.state = State::Head;
+        self.remaining = SizeLine::default();
         self.head = Head::default();
     }
 
@@ -243,27 +249,45 @@ impl<'b> ResponseParser<'b> {
                     Some(n) => used += n,
                     None => return Ok(Progress::Partial),
                 },
-                State::Fixed { remaining } => {
+                State::Fixed | State::Chunked(Phase::Data) => {
+                    let remaining = self.remaining.value;
                     let take = remaining.min(rest.len());
-                    self.store(&rest[..take])?;
+                    self.store(rest.get(..take).unwrap_or_default())?;
                     used += take;
-                    let remaining = remaining - take;
-                    if remaining == 0 {
-                        self.state = State::Complete;
-                    } else {
-                        self.state = State::Fixed { remaining };
+                    self.remaining.value = remaining - take;
+                    if take < remaining {
                         return Ok(Progress::Partial);
                     }
+                    self.state = if self.state == State::Fixed {
+                        State::Complete
+                    } else {
+                        State::Chunked(Phase::DataCr)
+                    };
                 }
                 State::UntilClose => {
                     self.store(rest)?;
                     return Ok(Progress::Partial);
                 }
-                State::Chunked(chunk) => {
-                    if rest.is_empty() {
+                State::Chunked(phase) => {
+                    let Some(&b) = rest.first() else {
                         return Ok(Progress::Partial);
-                    }
-                    used += self.feed_chunked(chunk, rest)?;
+                    };
+                    used += 1;
+                    self.state = match phase.step(b, &mut self.remaining) {
+                        Step::Next(next) => State::Chunked(next),
+                        Step::Invalid => return Err(ResponseError::InvalidChunk),
+                        Step::Done => State::Complete,
+                        Step::SizeDone if self.remaining.value == 0 => {
+                            State::Chunked(Phase::TrailerLineStart)
+                        }
+                        Step::SizeDone => {
+                            let required = self.len.saturating_add(self.remaining.value);
+                            if required > self.buf.len() {
+                                return Err(ResponseError::TooLarge { required });
+                            }
+                            State::Chunked(Phase::Data)
+                        }
+                    };
                 }
             }
         }
@@ -281,62 +305,16 @@ impl<'b> ResponseParser<'b> {
         Ok(())
     }
 
-    /// Consumes chunk framing and data from `rest`; returns the bytes used.
-    fn feed_chunked(&mut self, chunk: Chunked, rest: &[u8]) -> Result<usize, ResponseError> {
-        if let Chunked::Data { remaining } = chunk {
-            let take = usize::try_from(remaining)
-                .unwrap_or(usize::MAX)
-                .min(rest.len());
-            self.store(&rest[..take])?;
-            let remaining = remaining - take as u64;
-            self.state = State::Chunked(if remaining == 0 {
-                Chunked::DataCr
-            } else {
-                Chunked::Data { remaining }
-            });
-            return Ok(take);
-        }
-        let mut chunk = chunk;
-        for (i, &b) in rest.iter().enumerate() {
-            match chunk.step(b) {
-                Step::Next(next) => chunk = next,
-                Step::Invalid => return Err(ResponseError::InvalidChunk),
-                Step::Done => {
-                    self.state = State::Complete;
-                    return Ok(i + 1);
-                }
-                Step::SizeDone(0) => {
-                    chunk = Chunked::Trailer {
-                        at_line_start: true,
-                    }
-                }
-                Step::SizeDone(size) => {
-                    let required = usize::try_from(size)
-                        .ok()
-                        .and_then(|s| self.len.checked_add(s))
-                        .unwrap_or(usize::MAX);
-                    if required > self.buf.len() {
-                        return Err(ResponseError::TooLarge { required });
-                    }
-                    self.state = State::Chunked(Chunked::Data { remaining: size });
-                    return Ok(i + 1);
-                }
-            }
-        }
-        self.state = State::Chunked(chunk);
-        Ok(rest.len())
-    }
-
     /// Buffers head bytes; once the head is complete, parses it and returns the bytes used.
     fn feed_head(&mut self, rest: &[u8]) -> Result<Option<usize>, ResponseError> {
         let old_len = self.len;
-        let space = self.buf.len() - self.len;
-        let take = space.min(rest.len());
-        self.buf[old_len..old_len + take].copy_from_slice(&rest[..take]);
-        self.len += take;
+        let take = (self.buf.len() - old_len).min(rest.len());
+        // Fits by construction; `store` is the one copy routine.
+        self.store(rest.get(..take).unwrap_or_default())?;
+        let buffered = self.buf.get(..self.len).unwrap_or_default();
 
-        let Some(end) = find_head_end(&self.buf[..self.len], old_len.saturating_sub(2)) else {
-            check_prefix(&self.buf[..self.len])?;
+        let Some(end) = find_head_end(buffered, old_len.saturating_sub(2)) else {
+            check_prefix(buffered)?;
             if take < rest.len() {
                 return Err(ResponseError::HeadTooLarge { at_least: self.len });
             }
@@ -353,7 +331,7 @@ impl<'b> ResponseParser<'b> {
     fn parse_head(&mut self) -> Result<(), ResponseError> {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Response::new(&mut headers);
-        match parsed.parse(&self.buf[..self.head_len]) {
+        match parsed.parse(self.buf.get(..self.head_len).unwrap_or_default()) {
             Ok(httparse::Status::Complete(n)) if n == self.head_len => {}
             Err(httparse::Error::TooManyHeaders) => {
                 return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
@@ -367,41 +345,49 @@ impl<'b> ResponseParser<'b> {
         let mut chunked = false;
         let mut other_coding = false;
         let mut connection_close = !http11;
-        let mut retry_after: Option<&[u8]> = None;
-        let mut date: Option<&[u8]> = None;
+        // Retry-After and Date, first of each.
+        let mut dates: [Option<&[u8]>; 2] = [None, None];
         for h in parsed.headers.iter() {
             let value = h.value.trim_ascii();
-            if h.name.eq_ignore_ascii_case("content-length") {
-                let n = parse_content_length(value)?;
-                if content_length.is_some_and(|old| old != n) {
-                    return Err(ResponseError::InvalidContentLength);
-                }
-                content_length = Some(n);
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                // Only the last coding decides whether the body is chunked.
-                for coding in value.split(|&b| b == b',') {
-                    let coding = coding.trim_ascii();
-                    if coding.is_empty() {
-                        continue;
+            // One lookup loop instead of a comparison per name.
+            let name = HEADER_NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(h.name.as_bytes()));
+            match name {
+                Some(CONTENT_LENGTH) => {
+                    let n = parse_content_length(value)?;
+                    if content_length.is_some_and(|old| old != n) {
+                        return Err(ResponseError::InvalidContentLength);
                     }
-                    chunked = coding.eq_ignore_ascii_case(b"chunked");
-                    other_coding |= !chunked;
+                    content_length = Some(n);
                 }
-            } else if h.name.eq_ignore_ascii_case("connection") {
-                for token in value.split(|&b| b == b',') {
-                    let token = token.trim_ascii();
-                    if token.eq_ignore_ascii_case(b"close") {
-                        connection_close = true;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
-                        connection_close = false;
+                Some(TRANSFER_ENCODING | CONNECTION) => {
+                    for token in value.split(|&b| b == b',') {
+                        let token = token.trim_ascii();
+                        if token.is_empty() {
+                            continue;
+                        }
+                        let token = TOKENS.iter().position(|t| t.eq_ignore_ascii_case(token));
+                        if name == Some(TRANSFER_ENCODING) {
+                            // Only the last coding decides whether the body is chunked.
+                            chunked = token == Some(CHUNKED);
+                            other_coding |= !chunked;
+                        } else if token == Some(CLOSE) {
+                            connection_close = true;
+                        } else if token == Some(KEEP_ALIVE) {
+                            connection_close = false;
+                        }
                     }
                 }
-            } else if h.name.eq_ignore_ascii_case("retry-after") {
-                retry_after = retry_after.or(Some(value));
-            } else if h.name.eq_ignore_ascii_case("date") {
-                date = date.or(Some(value));
+                Some(n) => {
+                    if let Some(slot) = dates.get_mut(n - RETRY_AFTER) {
+                        *slot = slot.or(Some(value));
+                    }
+                }
+                None => {}
             }
         }
+        let [retry_after, date] = dates;
         let retry_after = retry_after.and_then(|v| http_date::retry_after(v, date));
 
         if (100..200).contains(&status) {
@@ -419,7 +405,8 @@ impl<'b> ResponseParser<'b> {
         self.state = if status == 204 || status == 304 {
             State::Complete
         } else if chunked {
-            State::Chunked(Chunked::START)
+            self.remaining = SizeLine::default();
+            State::Chunked(Phase::Size)
         } else if other_coding {
             return Err(ResponseError::UnsupportedTransferEncoding);
         } else if let Some(n) = content_length {
@@ -430,7 +417,8 @@ impl<'b> ResponseParser<'b> {
             if n == 0 {
                 State::Complete
             } else {
-                State::Fixed { remaining: n }
+                self.remaining.value = n;
+                State::Fixed
             }
         } else {
             // No length: the body runs until the server closes the connection.
@@ -441,6 +429,25 @@ impl<'b> ResponseParser<'b> {
         Ok(())
     }
 }
+
+/// The headers the parser reads, lower-case; the constants below index it.
+const HEADER_NAMES: [&[u8]; 5] = [
+    b"content-length",
+    b"transfer-encoding",
+    b"connection",
+    b"retry-after",
+    b"date",
+];
+const CONTENT_LENGTH: usize = 0;
+const TRANSFER_ENCODING: usize = 1;
+const CONNECTION: usize = 2;
+/// `Retry-After`, then `Date`.
+const RETRY_AFTER: usize = 3;
+/// The `Transfer-Encoding` and `Connection` tokens the parser acts on.
+const TOKENS: [&[u8]; 3] = [b"chunked", b"close", b"keep-alive"];
+const CHUNKED: usize = 0;
+const CLOSE: usize = 1;
+const KEEP_ALIVE: usize = 2;
 
 /// Position just past the blank line ending the head, searching from `from`.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
@@ -461,8 +468,7 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 /// Rejects early a peer that is not speaking HTTP, instead of filling the buffer first.
 fn check_prefix(buf: &[u8]) -> Result<(), ResponseError> {
     const PREFIX: &[u8] = b"HTTP/1.";
-    let n = buf.len().min(PREFIX.len());
-    if buf[..n] == PREFIX[..n] {
+    if buf.iter().zip(PREFIX).all(|(a, b)| a == b) {
         Ok(())
     } else {
         Err(ResponseError::InvalidHead)

@@ -23,24 +23,26 @@ macro_rules! status_enum {
         }
 
         impl $name {
-            // A table rather than a `match` on byte strings: a fraction of the code on a
-            // Cortex-M0, where every `match` arm became its own comparison.
-            const WIRE: &'static [(&'static str, $name)] = &[ $( ($text, $name::$variant), )* ];
+            // Tables rather than a `match` on byte strings (on a Cortex-M0 every `match` arm
+            // became its own comparison): the spellings as one NUL-terminated list, so the
+            // table holds no 8-byte `&str` per entry, and the variants in the same order.
+            const NAMES: &'static str = concat!($( $text, "\0", )*);
+            const VARIANTS: &'static [$name] = &[ $( $name::$variant, )* ];
 
             /// Parses Twilio's spelling; anything unrecognised is `Unknown`.
             pub fn from_wire(text: &[u8]) -> Self {
-                Self::WIRE
-                    .iter()
-                    .find(|(wire, _)| wire.as_bytes() == text)
-                    .map_or(Self::Unknown, |&(_, status)| status)
+                wire_index(Self::NAMES, text)
+                    .and_then(|i| Self::VARIANTS.get(i))
+                    .map_or(Self::Unknown, |&status| status)
             }
 
             /// Twilio's spelling, or `"unknown"` for `Unknown`.
             pub fn as_str(self) -> &'static str {
-                Self::WIRE
+                Self::VARIANTS
                     .iter()
-                    .find(|(_, status)| *status == self)
-                    .map_or("unknown", |&(wire, _)| wire)
+                    .position(|&status| status == self)
+                    .and_then(|i| Self::NAMES.split('\0').nth(i))
+                    .unwrap_or("unknown")
             }
         }
 
@@ -72,6 +74,23 @@ macro_rules! status_enum {
             }
         }
     };
+}
+
+/// Where `text` is in a NUL-terminated list of names: one loop that every status enum shares.
+#[inline(never)]
+fn wire_index(names: &str, text: &[u8]) -> Option<usize> {
+    let names = names.as_bytes();
+    let (mut index, mut start) = (0, 0);
+    for (end, &b) in names.iter().enumerate() {
+        if b == 0 {
+            if names.get(start..end) == Some(text) {
+                return Some(index);
+            }
+            index += 1;
+            start = end + 1;
+        }
+    }
+    None
 }
 
 status_enum! {

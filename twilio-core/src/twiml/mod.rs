@@ -67,19 +67,22 @@ impl<'a> Response<'a> {
 impl Encode for Response<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
         if self.xml_declaration {
-            out.write_str(XML_DECLARATION);
+            put(out, XML_DECLARATION);
         }
         if self.verbs.is_empty() {
-            out.write_str("<Response />");
+            put(out, "<Response />");
             return;
         }
-        out.write_str("<Response>");
+        put(out, "<Response>");
         for verb in self.verbs {
             verb.encode(out);
         }
-        out.write_str("</Response>");
+        put(out, "</Response>");
     }
 }
+
+// Markup is written as whole literals (`<Say`, ` voice="`, `</Say>`): one call per piece keeps
+// each verb a short run of calls on a Cortex-M0.
 
 impl Encode for Verb<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
@@ -89,20 +92,17 @@ impl Encode for Verb<'_> {
             Verb::Pause(pause) => pause.encode(out),
             Verb::Gather(gather) => gather.encode(out),
             Verb::Dial(dial) => {
-                open(out, "Dial");
-                attr_str(out, "callerId", dial.caller_id);
-                attr_num(out, "timeout", dial.timeout);
-                text_and_close(out, "Dial", dial.number);
+                put(out, "<Dial");
+                attr_str(out, " callerId=\"", dial.caller_id);
+                attr_num(out, " timeout=\"", dial.timeout);
+                text_and_close(out, "</Dial>", dial.number);
             }
             Verb::Redirect(redirect) => {
-                open(out, "Redirect");
-                attr_str(out, "method", redirect.method.map(Method::as_str));
-                text_and_close(out, "Redirect", redirect.url);
+                put(out, "<Redirect");
+                attr_str(out, " method=\"", redirect.method.map(Method::as_str));
+                text_and_close(out, "</Redirect>", redirect.url);
             }
-            Verb::Hangup => {
-                open(out, "Hangup");
-                text_and_close(out, "Hangup", "");
-            }
+            Verb::Hangup => put(out, "<Hangup />"),
         }
     }
 }
@@ -111,49 +111,49 @@ impl Encode for Verb<'_> {
 
 impl Encode for Say<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        open(out, "Say");
-        attr_str(out, "language", self.language);
-        attr_num(out, "loop", self.loop_count);
-        attr_str(out, "voice", self.voice);
-        text_and_close(out, "Say", self.text);
+        put(out, "<Say");
+        attr_str(out, " language=\"", self.language);
+        attr_num(out, " loop=\"", self.loop_count);
+        attr_str(out, " voice=\"", self.voice);
+        text_and_close(out, "</Say>", self.text);
     }
 }
 
 impl Encode for Play<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        open(out, "Play");
-        attr_str(out, "digits", self.digits);
-        attr_num(out, "loop", self.loop_count);
-        text_and_close(out, "Play", self.url);
+        put(out, "<Play");
+        attr_str(out, " digits=\"", self.digits);
+        attr_num(out, " loop=\"", self.loop_count);
+        text_and_close(out, "</Play>", self.url);
     }
 }
 
 impl Encode for Pause {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        open(out, "Pause");
-        attr_num(out, "length", self.length);
-        text_and_close(out, "Pause", "");
+        put(out, "<Pause");
+        attr_num(out, " length=\"", self.length);
+        put(out, " />");
     }
 }
 
 impl Encode for Gather<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        open(out, "Gather");
-        attr_str(out, "action", self.action);
-        attr_str(out, "finishOnKey", self.finish_on_key);
-        attr_str(out, "input", self.input.map(Input::as_str));
-        attr_str(out, "method", self.method.map(Method::as_str));
-        attr_num(out, "numDigits", self.num_digits);
-        attr_num(out, "timeout", self.timeout);
+        put(out, "<Gather");
+        attr_str(out, " action=\"", self.action);
+        attr_str(out, " finishOnKey=\"", self.finish_on_key);
+        attr_str(out, " input=\"", self.input.map(Input::as_str));
+        attr_str(out, " method=\"", self.method.map(Method::as_str));
+        attr_num(out, " numDigits=\"", self.num_digits);
+        attr_num(out, " timeout=\"", self.timeout);
         if self.prompts.is_empty() {
-            out.write_str(" />");
+            put(out, " />");
             return;
         }
-        out.write_byte(b'>');
+        put(out, ">");
         for prompt in self.prompts {
             prompt.encode(out);
         }
-        close(out, "Gather");
+        put(out, "</Gather>");
     }
 }
 
@@ -167,85 +167,41 @@ impl Encode for Prompt<'_> {
     }
 }
 
-/// `<name`
-fn open(out: &mut SliceWriter<'_>, name: &str) {
-    out.write_byte(b'<');
-    out.write_str(name);
+/// Every piece of markup goes through this one out-of-line call.
+#[inline(never)]
+fn put(out: &mut SliceWriter<'_>, markup: &str) {
+    out.write_str(markup);
 }
 
-/// ` key="value"` when there is a value.
-fn attr_str(out: &mut SliceWriter<'_>, key: &str, value: Option<&str>) {
+/// `key_eq` (such as ` voice="`), the escaped value and `"`, when there is a value.
+fn attr_str(out: &mut SliceWriter<'_>, key_eq: &str, value: Option<&str>) {
     if let Some(value) = value {
-        attr_start(out, key);
+        put(out, key_eq);
         write_escaped(out, value, Context::Attribute);
-        out.write_byte(b'"');
+        put(out, "\"");
     }
 }
 
-/// ` key="123"` when there is a value.
-fn attr_num(out: &mut SliceWriter<'_>, key: &str, value: Option<u32>) {
+/// `key_eq` (such as ` loop="`), the number and `"`, when there is a value.
+fn attr_num(out: &mut SliceWriter<'_>, key_eq: &str, value: Option<u32>) {
     if let Some(value) = value {
-        attr_start(out, key);
-        write_u32(out, value);
-        out.write_byte(b'"');
+        put(out, key_eq);
+        // The crate's one number writer (shared with the form encoder): plain `u32` division,
+        // which every Cortex-M0 firmware already links.
+        crate::form::write_u32(out, value);
+        put(out, "\"");
     }
 }
 
-fn attr_start(out: &mut SliceWriter<'_>, key: &str) {
-    out.write_byte(b' ');
-    out.write_str(key);
-    out.write_str("=\"");
-}
-
-/// `>text</name>`, or ` />` for empty text.
-fn text_and_close(out: &mut SliceWriter<'_>, name: &str, text: &str) {
+/// `>text` and `close`, or ` />` for empty text.
+fn text_and_close(out: &mut SliceWriter<'_>, close: &str, text: &str) {
     if text.is_empty() {
-        out.write_str(" />");
+        put(out, " />");
         return;
     }
-    out.write_byte(b'>');
+    put(out, ">");
     write_escaped(out, text, Context::Text);
-    close(out, name);
-}
-
-/// `</name>`
-fn close(out: &mut SliceWriter<'_>, name: &str) {
-    out.write_str("</");
-    out.write_str(name);
-    out.write_byte(b'>');
-}
-
-/// Decimal digits of `n`. A 32-bit path of its own: on a Cortex-M0 (no divide instruction)
-/// `SliceWriter::write_u64` links the 64-bit software division, about 900 bytes, and even a
-/// `u32` `/ 10` links a 400-byte routine; a multiply by the reciprocal needs neither.
-fn write_u32(out: &mut SliceWriter<'_>, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    loop {
-        let quotient = div10(n);
-        start -= 1;
-        if let Some(d) = digits.get_mut(start) {
-            // The remainder is below 10.
-            #[allow(clippy::cast_possible_truncation)]
-            {
-                *d = b'0' + (n - quotient * 10) as u8;
-            }
-        }
-        n = quotient;
-        if n == 0 || start == 0 {
-            break;
-        }
-    }
-    out.write(digits.get(start..).unwrap_or_default());
-}
-
-/// `n / 10` for every `u32`, as `n * ceil(2^35 / 10) >> 35`.
-fn div10(n: u32) -> u32 {
-    // The product is below 2^67 >> 35 = 2^32 after the shift, so the cast is exact.
-    #[allow(clippy::cast_possible_truncation)]
-    {
-        ((u64::from(n) * 0xCCCC_CCCD) >> 35) as u32
-    }
+    put(out, close);
 }
 
 #[cfg(test)]
@@ -268,24 +224,16 @@ mod tests {
     }
 
     #[test]
-    fn div10_is_exact() {
-        let mut n: u32 = 0;
-        while n < u32::MAX - 9973 {
-            assert_eq!(div10(n), n / 10);
-            n += 9973;
-        }
-        for n in [9, 10, 11, 99, 100, u32::MAX - 1, u32::MAX] {
-            assert_eq!(div10(n), n / 10);
-        }
-    }
-
-    #[test]
     fn numbers() {
-        let mut buf = [0u8; 16];
-        for (n, want) in [(0, "0"), (7, "7"), (10, "10"), (u32::MAX, "4294967295")] {
-            let mut out = SliceWriter::new(&mut buf);
-            write_u32(&mut out, n);
-            let len = out.finish().unwrap();
+        let mut buf = [0u8; 64];
+        for (n, want) in [
+            (0, "<Pause length=\"0\" />"),
+            (7, "<Pause length=\"7\" />"),
+            (10, "<Pause length=\"10\" />"),
+            (u32::MAX, "<Pause length=\"4294967295\" />"),
+        ] {
+            let pause = Pause { length: Some(n) };
+            let len = pause.encode_to_slice(&mut buf).unwrap();
             assert_eq!(&buf[..len], want.as_bytes());
         }
     }

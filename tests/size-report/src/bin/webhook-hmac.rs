@@ -5,8 +5,8 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use size_report::opaque;
 use sha1::Sha1;
+use size_report::opaque;
 
 size_report::entry!(|| {
     let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(opaque(b"token")) else {
@@ -15,5 +15,9 @@ size_report::entry!(|| {
     mac.update(opaque(b"https://gw.local/ack"));
     let mut out = [0u8; 28];
     let digest = mac.finalize().into_bytes();
-    opaque(base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut out).ok());
+    opaque(
+        base64::engine::general_purpose::STANDARD
+            .encode_slice(digest, &mut out)
+            .ok(),
+    );
 });

@@ -1,0 +1,275 @@
+//! Wires the components together: store, group commit, engine, outbox worker, HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, ConfigError, secrets};
+use crate::engine::Engine;
+use crate::ingest::{ApiState, router};
+use crate::metrics::Metrics;
+use crate::outbox::OutboxWorker;
+use crate::sender::Sender;
+use crate::sender::backoff::RetryPolicy;
+use crate::sender::dry_run::DryRunSender;
+use crate::sender::rate_limit::RateLimiter;
+use crate::store::group_commit::GroupCommitter;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+use crate::webhooks::WebhookAuth;
+
+/// Why alertd could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// Address.
+        addr: SocketAddr,
+        /// OS error.
+        reason: String,
+    },
+    /// The Twilio client could not be built (CA file, URL).
+    #[error("cannot set up the Twilio client: {0}")]
+    Twilio(String),
+}
+
+/// Environment lookup (injected so tests need not touch the process environment).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// What `start` can be given besides the config.
+#[derive(Clone)]
+pub struct StartOptions {
+    /// Time source for every timer.
+    pub clock: SharedClock,
+    /// Environment lookup for credentials and `TWILIO_API_BASE`.
+    pub env: EnvLookup,
+    /// Use this sender instead of the one the config selects.
+    pub sender: Option<Arc<dyn Sender>>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            env: Arc::new(|name| std::env::var(name).ok()),
+            sender: None,
+        }
+    }
+}
+
+/// A running alertd.
+pub struct RunningApp {
+    /// Where the HTTP API listens.
+    pub addr: SocketAddr,
+    /// The store (for status and tests).
+    pub store: Arc<SqliteStore>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Which sender was chosen (`"twilio"` or `"dry-run"`), for the startup log.
+    pub sender_kind: &'static str,
+    /// The dry-run sender, when that is the one in use.
+    pub dry_run: Option<Arc<DryRunSender>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningApp {
+    /// Stops the server and workers (pending outbox rows stay for the next start).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Waits until the HTTP server stops (never, unless it fails).
+    pub async fn wait(mut self) {
+        if let Some(server) = self.tasks.pop() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// A chosen sender: the trait object, the dry-run handle when it is one, and its kind name.
+pub type ChosenSender = (Arc<dyn Sender>, Option<Arc<DryRunSender>>, &'static str);
+
+/// The sender the config and environment call for, and its name.
+pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<ChosenSender, StartError> {
+    let creds = secrets::resolve(&cfg.twilio, |n| env(n))?;
+    let from = cfg
+        .twilio
+        .from
+        .clone()
+        .or_else(|| cfg.twilio.messaging_service_sid.clone())
+        .unwrap_or_else(|| "+15005550006".into());
+    match creds {
+        Some(creds) if !cfg.twilio.dry_run => {
+            let sender = crate::sender::twilio::TwilioSender::new(cfg, creds, env)
+                .map_err(|e| StartError::Twilio(e.to_string()))?;
+            Ok((Arc::new(sender), None, "twilio"))
+        }
+        _ => {
+            let dry = Arc::new(DryRunSender::new(from));
+            Ok((dry.clone(), Some(dry), "dry-run"))
+        }
+    }
+}
+
+/// Opens the store, restores state, and starts the HTTP server and workers.
+pub async fn start(cfg: &Config, options: StartOptions) -> Result<RunningApp, StartError> {
+    let addr = cfg.listen_addr()?;
+    let path = cfg.store.path.clone();
+    let store = Arc::new(
+        tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+            .await
+            .map_err(|_| StoreError::Closed)??,
+    );
+    start_with_store(cfg, options, store, addr).await
+}
+
+/// Like [`start`] with an already open store and an explicit address (port 0 picks one).
+pub async fn start_with_store(
+    cfg: &Config,
+    options: StartOptions,
+    store: Arc<SqliteStore>,
+    addr: SocketAddr,
+) -> Result<RunningApp, StartError> {
+    let (sender, dry_run, sender_kind) = match options.sender.clone() {
+        Some(s) => (s, None, "custom"),
+        None => build_sender(cfg, &options.env)?,
+    };
+    let metrics = Arc::new(Metrics::default());
+    let outbox_wake = Arc::new(Notify::new());
+    let dyn_store: Arc<dyn Store> = store.clone();
+
+    let mut engine = Engine::new(
+        cfg,
+        dyn_store.clone(),
+        options.clock.clone(),
+        metrics.clone(),
+        outbox_wake.clone(),
+    )?;
+    let restored = engine.restore()?;
+    if restored > 0 {
+        tracing::info!(restored, "alerts restored from the store");
+    }
+    let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
+
+    let worker = OutboxWorker {
+        store: dyn_store.clone(),
+        sender,
+        clock: options.clock.clone(),
+        limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
+        policy: RetryPolicy {
+            max_attempts: cfg.twilio.max_attempts,
+            base: cfg.twilio.retry_base,
+            max: cfg.twilio.retry_max,
+        },
+        metrics: metrics.clone(),
+        wake: outbox_wake,
+        attempts: OutboxWorker::attempt_writer(dyn_store.clone()),
+    };
+
+    let webhook = webhook_auth(cfg, &options.env)?;
+    let bearer = bearer_token(cfg, &options.env)?;
+
+    let state = ApiState {
+        committer: GroupCommitter::start(dyn_store.clone()),
+        store: dyn_store,
+        pipeline: pipeline_tx,
+        metrics: metrics.clone(),
+        clock: options.clock.clone(),
+        bearer_token: bearer,
+        max_body_bytes: cfg.server.max_body_bytes,
+        webhook,
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen {
+        addr,
+        reason: e.to_string(),
+    })?;
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let app = router(state);
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("HTTP server stopped: {e}");
+        }
+    });
+    let tasks = vec![
+        tokio::spawn(engine.run(pipeline_rx)),
+        tokio::spawn(worker.run()),
+        server,
+    ];
+    tracing::info!(%addr, sender = sender_kind, "alertd listening");
+    Ok(RunningApp {
+        addr,
+        store,
+        metrics,
+        sender_kind,
+        dry_run,
+        shutdown: Some(shutdown_tx),
+        tasks,
+    })
+}
+
+/// How status callbacks are verified: the account's auth token and `public_url`.
+fn webhook_auth(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<WebhookAuth>>, StartError> {
+    let Some(url) = &cfg.server.public_url else {
+        return Ok(None);
+    };
+    let creds = secrets::resolve(&cfg.twilio, |n| env(n))?;
+    if let Some(c) = creds.filter(|c| c.username == c.account_sid) {
+        return Ok(Some(Arc::new(WebhookAuth::new(url, &c.password))));
+    }
+    // With an API key the signing key is still the account's auth token.
+    if let Some(token) = env("TWILIO_AUTH_TOKEN") {
+        Ok(Some(Arc::new(WebhookAuth::new(url, &token))))
+    } else {
+        tracing::warn!(
+            "status callbacks will be refused: they are verified with TWILIO_AUTH_TOKEN, which is not set"
+        );
+        Ok(None)
+    }
+}
+
+/// The API's bearer token: env `ALERTD_BEARER_TOKEN`, else `bearer_token_file`, else `bearer_token`.
+fn bearer_token(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<str>>, StartError> {
+    if let Some(t) = env("ALERTD_BEARER_TOKEN").filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(Arc::from(t.trim())));
+    }
+    if let Some(p) = &cfg.server.bearer_token_file {
+        let t = std::fs::read_to_string(p).map_err(|e| ConfigError::SecretFile {
+            field: "server.bearer_token_file",
+            path: p.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        return Ok(Some(Arc::from(t.trim())));
+    }
+    Ok(cfg
+        .server
+        .bearer_token
+        .as_deref()
+        .map(|t| Arc::from(t.trim())))
+}

@@ -1,0 +1,705 @@
+//! The TOML configuration: parsing (`deny_unknown_fields` everywhere), defaults and validation.
+//!
+//! Durations are text (`"30s"`, `"5m"`); secrets come from the environment or files
+//! ([`secrets`]); [`example::EXAMPLE`] is the commented config `alertd generate-config` prints.
+
+pub mod duration;
+pub mod example;
+pub mod secrets;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::pipeline::matchers::Matcher;
+
+/// A config that could not be read, parsed or validated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("config is not valid: {reason}")]
+    Parse {
+        /// What the TOML parser said, with the line.
+        reason: String,
+    },
+    /// A value is well-formed TOML but not acceptable.
+    #[error("config field `{field}`: {reason}")]
+    Invalid {
+        /// Dotted path of the field.
+        field: &'static str,
+        /// What was wrong and what is needed.
+        reason: String,
+    },
+    /// A `*_file` secret could not be read.
+    #[error("cannot read secret `{field}` from {path}: {reason}")]
+    SecretFile {
+        /// Which secret.
+        field: &'static str,
+        /// The file.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// HTTP listener and callbacks.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Where alerts, the outbox and the notification log live.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Twilio account, sender identity and sending policy.
+    #[serde(default)]
+    pub twilio: TwilioConfig,
+    /// Who gets notified and how.
+    #[serde(default)]
+    pub receivers: Vec<ReceiverConfig>,
+    /// Named lists of phone numbers that receivers can refer to.
+    #[serde(default)]
+    pub rosters: Vec<RosterConfig>,
+    /// The root of the routing tree.
+    #[serde(default)]
+    pub route: RouteConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on, default `127.0.0.1:9870`.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The URL Twilio calls back (status callbacks); signatures are checked against it.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Bearer token required on the ingest API when set.
+    #[serde(default)]
+    pub bearer_token: Option<String>,
+    /// File holding the bearer token (overrides `bearer_token`; env ALERTD_BEARER_TOKEN wins).
+    #[serde(default)]
+    pub bearer_token_file: Option<PathBuf>,
+    /// Largest request body accepted, bytes (default 1 MiB).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9870".into()
+}
+fn default_max_body() -> usize {
+    1024 * 1024
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            public_url: None,
+            bearer_token: None,
+            bearer_token_file: None,
+            max_body_bytes: default_max_body(),
+        }
+    }
+}
+
+/// `[store]`
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite database file, default `./alertd-data/alertd.db`.
+    #[serde(default = "default_db_path")]
+    pub path: PathBuf,
+}
+
+fn default_db_path() -> PathBuf {
+    PathBuf::from("./alertd-data/alertd.db")
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            path: default_db_path(),
+        }
+    }
+}
+
+/// `[twilio]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioConfig {
+    /// Sender number (E.164) for SMS and calls.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Messaging service (MG...) to send SMS through instead of `from`.
+    #[serde(default)]
+    pub messaging_service_sid: Option<String>,
+    /// API base URL; env `TWILIO_API_BASE` overrides; default `https://api.twilio.com`.
+    #[serde(default)]
+    pub api_base: Option<String>,
+    /// Extra PEM trust anchor(s), for the simulator or a TLS-inspecting proxy.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Account SID (prefer env `TWILIO_ACCOUNT_SID`).
+    #[serde(default)]
+    pub account_sid: Option<String>,
+    /// Auth token (prefer env `TWILIO_AUTH_TOKEN` or `auth_token_file`).
+    #[serde(default)]
+    pub auth_token: Option<String>,
+    /// File holding the auth token.
+    #[serde(default)]
+    pub auth_token_file: Option<PathBuf>,
+    /// API key SID (SK...), with `api_secret`.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// API key secret (prefer env `TWILIO_API_SECRET` or `api_secret_file`).
+    #[serde(default)]
+    pub api_secret: Option<String>,
+    /// File holding the API key secret.
+    #[serde(default)]
+    pub api_secret_file: Option<PathBuf>,
+    /// Log requests instead of sending them, even with credentials.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Messages per second per From number (1 for long codes).
+    #[serde(default = "default_mps")]
+    pub mps: f64,
+    /// Most SMS segments one notification may use; longer text is shortened to fit.
+    #[serde(default = "default_segment_budget")]
+    pub segment_budget: u16,
+    /// Attempts before a retryable failure is given up.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay; doubles each attempt, with jitter.
+    #[serde(
+        default = "default_retry_base",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub retry_base: Duration,
+    /// Longest retry delay.
+    #[serde(
+        default = "default_retry_max",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub retry_max: Duration,
+    /// Per-request timeout.
+    #[serde(
+        default = "default_request_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub request_timeout: Duration,
+}
+
+fn default_mps() -> f64 {
+    1.0
+}
+fn default_segment_budget() -> u16 {
+    3
+}
+fn default_max_attempts() -> u32 {
+    8
+}
+fn default_retry_base() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_retry_max() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+impl Default for TwilioConfig {
+    fn default() -> Self {
+        Self {
+            from: None,
+            messaging_service_sid: None,
+            api_base: None,
+            ca_file: None,
+            account_sid: None,
+            auth_token: None,
+            auth_token_file: None,
+            api_key: None,
+            api_secret: None,
+            api_secret_file: None,
+            dry_run: false,
+            mps: default_mps(),
+            segment_budget: default_segment_budget(),
+            max_attempts: default_max_attempts(),
+            retry_base: default_retry_base(),
+            retry_max: default_retry_max(),
+            request_timeout: default_request_timeout(),
+        }
+    }
+}
+
+/// `[[receivers]]`: who is notified, on which channels.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    /// Name routes refer to.
+    pub name: String,
+    /// Numbers that get SMS.
+    #[serde(default)]
+    pub sms: Vec<String>,
+    /// Numbers that get a voice call.
+    #[serde(default)]
+    pub voice: Vec<String>,
+    /// A roster whose numbers get SMS (and calls when `roster_voice`).
+    #[serde(default)]
+    pub roster: Option<String>,
+    /// Also call the roster's numbers.
+    #[serde(default)]
+    pub roster_voice: bool,
+    /// Send a notification when a group's alerts resolve (default true).
+    #[serde(default = "default_true")]
+    pub send_resolved: bool,
+    /// Hold non-critical notifications during these hours.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHoursConfig>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Quiet hours: `start`/`end` as `HH:MM` at `utc_offset` (e.g. `"+02:00"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHoursConfig {
+    /// Start of the quiet window, `HH:MM`.
+    pub start: String,
+    /// End of the quiet window, `HH:MM` (may be earlier than start: crosses midnight).
+    pub end: String,
+    /// Offset from UTC of the times above, default `+00:00`.
+    #[serde(default = "default_offset")]
+    pub utc_offset: String,
+    /// Severities that still go out during quiet hours (default `["critical"]`).
+    #[serde(default = "default_critical")]
+    pub allow_severities: Vec<String>,
+}
+
+fn default_offset() -> String {
+    "+00:00".into()
+}
+fn default_critical() -> Vec<String> {
+    vec!["critical".into()]
+}
+
+/// `[[rosters]]`: a named list of numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterConfig {
+    /// Name receivers refer to.
+    pub name: String,
+    /// E.164 numbers.
+    pub numbers: Vec<String>,
+}
+
+/// `[route]` and its nested `[[route.routes]]`: Alertmanager's routing tree.
+///
+/// Unset fields inherit from the parent; the root's defaults are Alertmanager's
+/// (group_wait 30s, group_interval 5m, repeat_interval 4h, no grouping labels).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Receiver for alerts this route matches.
+    #[serde(default)]
+    pub receiver: Option<String>,
+    /// Labels that split alerts into groups; `["..."]` groups by all labels.
+    #[serde(default)]
+    pub group_by: Option<Vec<String>>,
+    /// Wait before a new group's first notification.
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    pub group_wait: Option<Duration>,
+    /// Wait before notifying about changes to a group already notified.
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    pub group_interval: Option<Duration>,
+    /// Wait before repeating an unchanged notification.
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    pub repeat_interval: Option<Duration>,
+    /// Label matchers, Alertmanager syntax: `severity="critical"`, `env=~"prod.*"`, `team!="db"`.
+    #[serde(default)]
+    pub matchers: Vec<String>,
+    /// Keep matching sibling routes after this one matched.
+    #[serde(default, rename = "continue")]
+    pub continue_matching: bool,
+    /// Child routes, tried in order.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+}
+
+impl Config {
+    /// Parses TOML text and validates it.
+    ///
+    /// ```
+    /// let text = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\ngroup_wait = \"10s\"\n";
+    /// let cfg = alertd::config::Config::parse(text).unwrap();
+    /// assert_eq!(cfg.server.listen, "127.0.0.1:9870");
+    /// assert!(alertd::config::Config::parse(&text.replace("group_wait", "group_wiat")).is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let cfg: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            reason: e.to_string(),
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads and validates a config file; relative `ca_file`/secret paths resolve against its folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut cfg = Self::parse(&text)?;
+        if let Some(dir) = path.parent() {
+            cfg.resolve_relative_paths(dir);
+        }
+        Ok(cfg)
+    }
+
+    /// The embedded defaults used when alertd starts without any config: dry-run unless
+    /// credentials are in the environment, one `default` receiver, no group_wait.
+    pub fn embedded_default() -> Self {
+        let mut cfg: Self = toml::from_str(example::EMBEDDED_DEFAULT).unwrap_or_else(|_| Self {
+            server: ServerConfig::default(),
+            store: StoreConfig::default(),
+            twilio: TwilioConfig::default(),
+            receivers: Vec::new(),
+            rosters: Vec::new(),
+            route: RouteConfig::default(),
+        });
+        cfg.store = StoreConfig::default();
+        cfg
+    }
+
+    fn resolve_relative_paths(&mut self, dir: &Path) {
+        let fix = |p: &mut Option<PathBuf>| {
+            if let Some(path) = p
+                && path.is_relative()
+            {
+                *path = dir.join(&*path);
+            }
+        };
+        fix(&mut self.twilio.ca_file);
+        fix(&mut self.twilio.auth_token_file);
+        fix(&mut self.twilio.api_secret_file);
+        fix(&mut self.server.bearer_token_file);
+    }
+
+    /// The socket address to listen on.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::Invalid {
+                field: "server.listen",
+                reason: format!(
+                    "{:?} is not an address like 127.0.0.1:9870",
+                    self.server.listen
+                ),
+            })
+    }
+
+    /// Numbers of a receiver for one channel, with its roster expanded.
+    pub fn receiver_numbers(&self, receiver: &ReceiverConfig, voice: bool) -> Vec<String> {
+        let mut out = if voice {
+            receiver.voice.clone()
+        } else {
+            receiver.sms.clone()
+        };
+        if let Some(roster) = receiver
+            .roster
+            .as_ref()
+            .and_then(|r| self.rosters.iter().find(|x| &x.name == r))
+            && (!voice || receiver.roster_voice)
+        {
+            for n in &roster.numbers {
+                if !out.contains(n) {
+                    out.push(n.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Checks everything that TOML types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.public_url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(invalid(
+                "server.max_body_bytes",
+                "must be at least 1024".into(),
+            ));
+        }
+        let t = &self.twilio;
+        if let Some(from) = &t.from {
+            check_e164(from, "twilio.from")?;
+        }
+        if let Some(mg) = &t.messaging_service_sid
+            && !is_sid(mg, "MG")
+        {
+            return Err(invalid(
+                "twilio.messaging_service_sid",
+                format!("{mg:?} is not MG + 32 hex digits"),
+            ));
+        }
+        if let Some(base) = &t.api_base
+            && !(base.starts_with("https://") || base.starts_with("http://"))
+        {
+            return Err(invalid(
+                "twilio.api_base",
+                format!("{base:?} must be an http(s) URL"),
+            ));
+        }
+        if !(t.mps.is_finite() && t.mps > 0.0) {
+            return Err(invalid(
+                "twilio.mps",
+                "must be a positive number of messages per second".into(),
+            ));
+        }
+        if t.segment_budget == 0 || t.segment_budget > 10 {
+            return Err(invalid(
+                "twilio.segment_budget",
+                "must be between 1 and 10".into(),
+            ));
+        }
+        if t.max_attempts == 0 {
+            return Err(invalid("twilio.max_attempts", "must be at least 1".into()));
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.rosters {
+            for n in &r.numbers {
+                check_e164(n, "rosters.numbers")?;
+            }
+        }
+        for r in &self.receivers {
+            if r.name.is_empty() || !names.insert(r.name.as_str()) {
+                return Err(invalid(
+                    "receivers.name",
+                    format!("{:?} is empty or used twice", r.name),
+                ));
+            }
+            for n in r.sms.iter().chain(&r.voice) {
+                check_e164(n, "receivers.sms/voice")?;
+            }
+            if let Some(roster) = &r.roster
+                && !self.rosters.iter().any(|x| &x.name == roster)
+            {
+                return Err(invalid(
+                    "receivers.roster",
+                    format!("no [[rosters]] named {roster:?}"),
+                ));
+            }
+            if let Some(q) = &r.quiet_hours {
+                crate::pipeline::quiet_hours::QuietHours::from_config(q)?;
+            }
+        }
+        if self.route.receiver.is_none() {
+            return Err(invalid(
+                "route.receiver",
+                "the root route needs a receiver".into(),
+            ));
+        }
+        Self::validate_route(&self.route, &names)
+    }
+
+    fn validate_route(
+        route: &RouteConfig,
+        receivers: &std::collections::HashSet<&str>,
+    ) -> Result<(), ConfigError> {
+        if let Some(r) = &route.receiver
+            && !receivers.contains(r.as_str())
+        {
+            return Err(invalid(
+                "route.receiver",
+                format!("no [[receivers]] named {r:?}"),
+            ));
+        }
+        for m in &route.matchers {
+            Matcher::parse(m).map_err(|e| invalid("route.matchers", format!("{m:?}: {e}")))?;
+        }
+        for child in &route.routes {
+            Self::validate_route(child, receivers)?;
+        }
+        Ok(())
+    }
+}
+
+fn invalid(field: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { field, reason }
+}
+
+/// Whether `s` is `prefix` followed by 32 hex digits (a Twilio SID).
+pub fn is_sid(s: &str, prefix: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix) && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `s` is an E.164 number: `+`, then 2 to 15 digits, not starting with 0.
+///
+/// ```
+/// assert!(alertd::config::is_e164("+15551230001"));
+/// assert!(!alertd::config::is_e164("5551230001"));
+/// ```
+pub fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
+    if is_e164(n) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{n:?} is not an E.164 number like +15551230001"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUE_MINIMAL: &str = r#"
+[server]
+listen = "127.0.0.1:9870"
+public_url = "http://127.0.0.1:9870"   # what Twilio calls back; signatures are checked against it
+
+[twilio]
+from = "+15005550006"                    # or messaging_service_sid = "MG..."
+api_base = "https://127.0.0.1:8443"      # env TWILIO_API_BASE overrides; default https://api.twilio.com
+ca_file = "sim-ca.pem"                   # extra trust anchor, for the simulator or a proxy
+# account_sid / auth_token from env TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN
+
+[[receivers]]
+name = "oncall"
+sms = ["+15551230001"]
+voice = ["+15551230001"]
+
+[route]
+receiver = "oncall"
+group_by = ["alertname"]
+group_wait = "0s"
+"#;
+
+    #[test]
+    fn issue_minimal_config_parses_exactly_as_written() {
+        let cfg = Config::parse(ISSUE_MINIMAL).unwrap();
+        assert_eq!(
+            cfg.server.public_url.as_deref(),
+            Some("http://127.0.0.1:9870")
+        );
+        assert_eq!(cfg.twilio.from.as_deref(), Some("+15005550006"));
+        assert_eq!(
+            cfg.twilio.api_base.as_deref(),
+            Some("https://127.0.0.1:8443")
+        );
+        assert_eq!(cfg.twilio.ca_file, Some(PathBuf::from("sim-ca.pem")));
+        assert_eq!(cfg.receivers[0].voice, vec!["+15551230001".to_owned()]);
+        assert_eq!(cfg.route.group_by, Some(vec!["alertname".to_owned()]));
+        assert_eq!(cfg.route.group_wait, Some(Duration::ZERO));
+        assert_eq!(cfg.route.group_interval, None);
+        assert!((cfg.twilio.mps - 1.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn load_resolves_ca_file_next_to_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alertd.toml");
+        std::fs::write(&path, ISSUE_MINIMAL).unwrap();
+        let cfg = Config::load(&path).unwrap();
+        assert_eq!(cfg.twilio.ca_file, Some(dir.path().join("sim-ca.pem")));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_rejected_with_the_field() {
+        let err = Config::parse("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 1\n").unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+        let err = Config::parse("[route]\nreceiver = \"x\"\ngroup_wait = 30\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+        let err = Config::parse("[route]\nreceiver = \"x\"\ngroup_wait = \"30 fortnights\"\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("30 fortnights"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_field() {
+        let cases = [
+            ("[route]\nreceiver = \"nobody\"\n", "route.receiver"),
+            (
+                "[twilio]\nfrom = \"555\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "twilio.from",
+            ),
+            (
+                "[[receivers]]\nname=\"a\"\nsms=[\"12\"]\n[route]\nreceiver=\"a\"\n",
+                "receivers.sms/voice",
+            ),
+            (
+                "[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\nmatchers=[\"sev~x\"]\n",
+                "route.matchers",
+            ),
+            ("[server]\nlisten=\"nowhere\"\n", "server.listen"),
+            (
+                "[twilio]\nmps = 0.0\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "twilio.mps",
+            ),
+        ];
+        for (text, field) in cases {
+            match Config::parse(text) {
+                Err(ConfigError::Invalid { field: f, .. }) => assert_eq!(f, field, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn generated_example_and_embedded_default_are_valid() {
+        Config::parse(example::EXAMPLE).unwrap();
+        let d = Config::embedded_default();
+        d.validate().unwrap();
+        assert_eq!(d.store.path, PathBuf::from("./alertd-data/alertd.db"));
+        assert_eq!(d.server.listen, "127.0.0.1:9870");
+    }
+
+    #[test]
+    fn roster_numbers_are_expanded() {
+        let cfg = Config::parse(
+            "[[rosters]]\nname=\"ops\"\nnumbers=[\"+15551230002\"]\n[[receivers]]\nname=\"a\"\nsms=[\"+15551230001\"]\nroster=\"ops\"\n[route]\nreceiver=\"a\"\n",
+        )
+        .unwrap();
+        let r = &cfg.receivers[0];
+        assert_eq!(
+            cfg.receiver_numbers(r, false),
+            vec!["+15551230001", "+15551230002"]
+        );
+        assert!(cfg.receiver_numbers(r, true).is_empty());
+    }
+}

@@ -1,0 +1,228 @@
+//! The pipeline task: owns the dispatcher, sleeps on the clock until the next group is due,
+//! runs the notify stage for due groups and writes the outbox.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc};
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::pipeline::alert::Alert;
+use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
+use crate::pipeline::notify::{Decision, Receiver, decide};
+use crate::pipeline::quiet_hours::QuietHours;
+use crate::pipeline::route::Route;
+use crate::pipeline::silence::Silence;
+use crate::store::{Notification, Store, StoreError};
+
+/// Builds the receivers table from config (rosters expanded, quiet hours parsed).
+pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
+    cfg.receivers
+        .iter()
+        .map(|r| {
+            let quiet_hours = r
+                .quiet_hours
+                .as_ref()
+                .map(QuietHours::from_config)
+                .transpose()?;
+            Ok((
+                r.name.clone(),
+                Receiver {
+                    name: r.name.clone(),
+                    sms: cfg.receiver_numbers(r, false),
+                    voice: cfg.receiver_numbers(r, true),
+                    send_resolved: r.send_resolved,
+                    quiet_hours,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The pipeline task.
+pub struct Engine {
+    /// Groups.
+    pub dispatcher: Dispatcher,
+    /// Receivers by name.
+    pub receivers: HashMap<String, Receiver>,
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: SharedClock,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Poked after outbox writes.
+    pub outbox_wake: Arc<Notify>,
+    /// SMS segment budget.
+    pub segment_budget: u16,
+}
+
+impl Engine {
+    /// An engine for `cfg`'s routes and receivers.
+    pub fn new(
+        cfg: &Config,
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        metrics: Arc<Metrics>,
+        outbox_wake: Arc<Notify>,
+    ) -> Result<Self, crate::config::ConfigError> {
+        let root =
+            Route::from_config(&cfg.route).map_err(|e| crate::config::ConfigError::Invalid {
+                field: "route.matchers",
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            dispatcher: Dispatcher::new(root),
+            receivers: receivers(cfg)?,
+            store,
+            clock,
+            metrics,
+            outbox_wake,
+            segment_budget: cfg.twilio.segment_budget,
+        })
+    }
+
+    /// Reloads the alerts held in the store (after a restart).
+    pub fn restore(&mut self) -> Result<usize, StoreError> {
+        let alerts = self.store.active_alerts()?;
+        let now = self.clock.now();
+        let n = alerts.len();
+        for a in alerts {
+            self.dispatcher.insert(&a, now);
+        }
+        Ok(n)
+    }
+
+    /// Runs until `inbox` closes.
+    pub async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
+        loop {
+            self.flush_due().await;
+            let sleep = self
+                .dispatcher
+                .next_deadline()
+                .map(|d| self.clock.sleep_until(d));
+            tokio::select! {
+                batch = inbox.recv() => match batch {
+                    Some(batch) => self.accept(batch),
+                    None => return,
+                },
+                () = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {}
+            }
+            // Take whatever else arrived meanwhile before flushing.
+            while let Ok(batch) = inbox.try_recv() {
+                self.accept(batch);
+            }
+        }
+    }
+
+    fn accept(&mut self, batch: Vec<Alert>) {
+        let now = self.clock.now();
+        let mut dups = 0;
+        for alert in batch {
+            // group_wait counts from when the alert reached the API, not from when this task
+            // got to it.
+            let arrived = alert.updated_at.min(now);
+            if self.dispatcher.insert(&alert, arrived) {
+                dups += 1;
+            }
+        }
+        self.metrics.alerts_deduplicated(dups);
+    }
+
+    /// Runs the notify stage for every group due now.
+    pub async fn flush_due(&mut self) {
+        let now = self.clock.now();
+        let due = self.dispatcher.take_due(now);
+        if due.is_empty() {
+            return;
+        }
+        match self.notify_all(&due, now).await {
+            Ok(written) => {
+                if written > 0 {
+                    self.outbox_wake.notify_one();
+                }
+            }
+            Err(e) => {
+                tracing::error!("notifications not written, will retry at the next interval: {e}");
+            }
+        }
+    }
+
+    /// The notify stage for every due group, with one read and one write transaction; returns
+    /// how many outbox messages were written.
+    async fn notify_all(
+        &mut self,
+        due: &[GroupFlush],
+        now: crate::time::Timestamp,
+    ) -> Result<usize, StoreError> {
+        let store = self.store.clone();
+        let keys: Vec<(String, String)> = due
+            .iter()
+            .map(|f| (f.receiver.clone(), f.group_key.clone()))
+            .collect();
+        let (silences, lasts) = tokio::task::spawn_blocking(move || {
+            let silences = store.silences(now)?;
+            let lasts = keys
+                .iter()
+                .map(|(r, g)| store.nflog(r, g))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StoreError>((silences, lasts))
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        let silences: Vec<Silence> = silences
+            .into_iter()
+            .filter_map(|r| Silence::new(r).ok())
+            .collect();
+        let mut batch = Vec::new();
+        let mut done = Vec::new();
+        for (flush, last) in due.iter().zip(lasts) {
+            let Some(receiver) = self.receivers.get(&flush.receiver) else {
+                tracing::error!(receiver = %flush.receiver, "route names an unknown receiver");
+                done.push(flush);
+                continue;
+            };
+            match decide(
+                flush,
+                receiver,
+                &silences,
+                last.as_ref(),
+                self.segment_budget,
+                now,
+            ) {
+                Decision::Nothing => done.push(flush),
+                Decision::Held => {
+                    tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
+                }
+                Decision::Notify { entry, messages } => {
+                    batch.push(Notification {
+                        receiver: flush.receiver.clone(),
+                        group_key: flush.group_key.clone(),
+                        entry,
+                        messages,
+                    });
+                    done.push(flush);
+                }
+            }
+        }
+        let store = self.store.clone();
+        let written = tokio::task::spawn_blocking(move || store.record_notifications(&batch, now))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        let mut gone = Vec::new();
+        for flush in done {
+            gone.extend(self.dispatcher.flushed(flush, now));
+        }
+        if !gone.is_empty() {
+            let store = self.store.clone();
+            if let Ok(Err(e)) =
+                tokio::task::spawn_blocking(move || store.delete_alerts(&gone)).await
+            {
+                tracing::error!("cannot forget resolved alerts: {e}");
+            }
+        }
+        Ok(written)
+    }
+}

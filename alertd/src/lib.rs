@@ -1,0 +1,19 @@
+//! alertd: the gateway daemon that turns alerts into Twilio SMS and voice calls.
+//!
+//! Stages, in the manner of Alertmanager's dispatch/notify/nflog: [`ingest`] (HTTP) ->
+//! [`store`] (SQLite, persisted before the 202) -> [`pipeline`] (dedup, group, route, silence,
+//! quiet hours) -> [`outbox`] -> [`sender`] (Twilio or dry run) -> [`webhooks`] (status callbacks).
+//! Every timer goes through [`clock::Clock`].
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod ingest;
+pub mod metrics;
+pub mod outbox;
+pub mod pipeline;
+pub mod sender;
+pub mod store;
+pub mod time;
+pub mod webhooks;

@@ -1,0 +1,212 @@
+//! `alertd`: the command line. All the work is in the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use alertd::app::{self, StartOptions};
+use alertd::clock::{Clock, SystemClock};
+use alertd::config::{Config, example};
+use alertd::pipeline::notify::Channel;
+use alertd::sender::{Outbound, SendOutcome};
+use alertd::store::Store;
+use alertd::store::sqlite::SqliteStore;
+use clap::{Parser, Subcommand};
+
+/// Alert gateway: ingest, dedup, group and route alerts to Twilio SMS and voice calls.
+#[derive(Debug, Parser)]
+#[command(name = "alertd", version, about)]
+struct Cli {
+    /// Config file (default: ./alertd.toml if present, else the embedded defaults).
+    #[arg(long, short, global = true, env = "ALERTD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon (the default).
+    Run,
+    /// Validate the config and say which sender would be used.
+    CheckConfig,
+    /// Print a commented example config.
+    GenerateConfig,
+    /// Send one test message through the configured sender.
+    Send {
+        /// Destination (E.164).
+        #[arg(long)]
+        to: String,
+        /// Place a call that speaks the text instead of sending an SMS.
+        #[arg(long)]
+        voice: bool,
+        /// The text.
+        text: String,
+    },
+    /// Queue depth and recent deliveries, from the store.
+    Status {
+        /// How many recent deliveries to list.
+        #[arg(long, default_value_t = 10)]
+        recent: usize,
+    },
+}
+
+/// How the embedded defaults are named in logs.
+const EMBEDDED: &str = "embedded defaults";
+
+fn load_config(path: Option<&Path>) -> Result<(Config, String), String> {
+    match path {
+        Some(p) => Config::load(p)
+            .map(|c| (c, p.display().to_string()))
+            .map_err(|e| e.to_string()),
+        None if Path::new("alertd.toml").exists() => Config::load(Path::new("alertd.toml"))
+            .map(|c| (c, "alertd.toml".into()))
+            .map_err(|e| e.to_string()),
+        None => Ok((Config::embedded_default(), EMBEDDED.into())),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn run(cfg: &Config, source: &str) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let running = app::start(cfg, StartOptions::default()).await.map_err(|e| e.to_string())?;
+        tracing::info!(
+            config = source,
+            store = %cfg.store.path.display(),
+            sender = running.sender_kind,
+            "alertd started on http://{}", running.addr
+        );
+        if running.sender_kind == "dry-run" {
+            tracing::info!(
+                "dry run: messages are logged, not sent (no Twilio credentials, twilio.dry_run, or no config file: see alertd generate-config)"
+            );
+        }
+        tokio::select! {
+            () = running.wait() => Err("HTTP server stopped".to_owned()),
+            r = tokio::signal::ctrl_c() => {
+                tracing::info!("shutting down; undelivered notifications stay in the outbox");
+                r.map_err(|e| e.to_string())
+            }
+        }
+    })
+}
+
+fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
+    let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
+    let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
+    println!(
+        "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s)",
+        cfg.server.listen,
+        cfg.store.path.display(),
+        cfg.receivers.len()
+    );
+    Ok(())
+}
+
+fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
+    if !alertd::config::is_e164(to) {
+        return Err(format!(
+            "--to {to:?} is not an E.164 number like +15551230001"
+        ));
+    }
+    runtime()?.block_on(async {
+        let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
+        let (sender, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
+        let channel = if voice { Channel::Voice } else { Channel::Sms };
+        let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
+        let outcome = sender
+            .send(&Outbound {
+                outbox_id: 0,
+                channel,
+                to,
+                body: &body,
+            })
+            .await;
+        match outcome {
+            SendOutcome::Accepted { sid, status } => {
+                println!("{kind}: accepted, sid {sid}, status {status}");
+                Ok(())
+            }
+            other => Err(format!("{kind}: not sent: {other:?}")),
+        }
+    })
+}
+
+fn status(cfg: &Config, recent: usize) -> Result<(), String> {
+    let store = SqliteStore::open(&cfg.store.path).map_err(|e| e.to_string())?;
+    let stats = store.stats(SystemClock.now()).map_err(|e| e.to_string())?;
+    println!(
+        "store {}: {} active alert(s), outbox: {} pending, {} sent, {} failed; {} silence(s)",
+        cfg.store.path.display(),
+        stats.active_alerts,
+        stats.outbox_pending,
+        stats.outbox_sent,
+        stats.outbox_failed,
+        stats.silences
+    );
+    for m in store.recent_outbox(recent).map_err(|e| e.to_string())? {
+        println!(
+            "{} #{} {} {} -> {} [{}{}]{}",
+            m.updated_at,
+            m.id,
+            m.channel.as_str(),
+            m.receiver,
+            m.to,
+            m.state.as_str(),
+            m.twilio_status
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default(),
+            m.error.map(|e| format!(" {e}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::GenerateConfig) = cli.command {
+        print!("{}", example::EXAMPLE);
+        return ExitCode::SUCCESS;
+    }
+    init_logging();
+    let result = load_config(cli.config.as_deref()).and_then(|(cfg, source)| match cli.command {
+        None | Some(Command::Run) => {
+            let mut cfg = cfg;
+            if source == EMBEDDED {
+                // The embedded receiver is a placeholder number: never text it for real.
+                cfg.twilio.dry_run = true;
+            }
+            run(&cfg, &source)
+        }
+        Some(Command::CheckConfig) => check_config(&cfg, &source),
+        Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),
+        Some(Command::Status { recent }) => status(&cfg, recent),
+        Some(Command::GenerateConfig) => Ok(()),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("alertd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

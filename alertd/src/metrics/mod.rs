@@ -1,0 +1,227 @@
+//! Prometheus text-format metrics, kept in atomics and small maps (no metrics framework).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::store::StoreStats;
+
+/// Upper bounds (seconds) of the Twilio latency histogram.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Every counter alertd exports.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    alerts_received: AtomicU64,
+    alerts_deduplicated: AtomicU64,
+    ingest_rejected: Mutex<BTreeMap<u16, u64>>,
+    sent: Mutex<BTreeMap<&'static str, u64>>,
+    failed: Mutex<BTreeMap<(&'static str, String), u64>>,
+    retried: Mutex<BTreeMap<&'static str, u64>>,
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+    status_callbacks: Mutex<BTreeMap<String, u64>>,
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(key)
+        .or_insert(0) += 1;
+}
+
+impl Metrics {
+    /// Counts alerts accepted by the API.
+    pub fn alerts_received(&self, n: u64) {
+        self.alerts_received.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts alerts that repeated one already held.
+    pub fn alerts_deduplicated(&self, n: u64) {
+        self.alerts_deduplicated.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts a refused API request by HTTP status.
+    pub fn ingest_rejected(&self, status: u16) {
+        bump(&self.ingest_rejected, status);
+    }
+
+    /// Counts a notification Twilio accepted.
+    pub fn notification_sent(&self, channel: &'static str) {
+        bump(&self.sent, channel);
+    }
+
+    /// Counts a notification given up on, by Twilio error code (or a reason word).
+    pub fn notification_failed(&self, channel: &'static str, code: String) {
+        bump(&self.failed, (channel, code));
+    }
+
+    /// Counts an attempt that will be retried.
+    pub fn notification_retried(&self, channel: &'static str) {
+        bump(&self.retried, channel);
+    }
+
+    /// Counts a status callback by status.
+    pub fn status_callback(&self, status: &str) {
+        bump(&self.status_callbacks, status.to_owned());
+    }
+
+    /// Observes one Twilio request's latency.
+    pub fn twilio_latency(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            if secs <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros.fetch_add(
+            u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Renders everything in the Prometheus text format.
+    ///
+    /// ```
+    /// let m = alertd::metrics::Metrics::default();
+    /// m.alerts_received(3);
+    /// m.notification_failed("sms", "21211".into());
+    /// let text = m.render(&Default::default());
+    /// assert!(text.contains("alertd_alerts_received_total 3"));
+    /// assert!(text.contains(r#"alertd_notifications_failed_total{channel="sms",code="21211"} 1"#));
+    /// ```
+    #[allow(clippy::too_many_lines)] // one flat list of metric families
+    pub fn render(&self, stats: &StoreStats) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP alertd_alerts_received_total Alerts accepted by the API.\n# TYPE alertd_alerts_received_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "alertd_alerts_received_total {}",
+            self.alerts_received.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP alertd_alerts_deduplicated_total Alerts that repeated one already held.\n# TYPE alertd_alerts_deduplicated_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "alertd_alerts_deduplicated_total {}",
+            self.alerts_deduplicated.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP alertd_ingest_rejected_total API requests refused, by HTTP status.\n# TYPE alertd_ingest_rejected_total counter"
+        );
+        for (status, n) in self
+            .ingest_rejected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_ingest_rejected_total{{status=\"{status}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_notifications_sent_total Notifications Twilio accepted.\n# TYPE alertd_notifications_sent_total counter"
+        );
+        for (channel, n) in self
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_notifications_sent_total{{channel=\"{channel}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_notifications_failed_total Notifications given up on, by Twilio error code.\n# TYPE alertd_notifications_failed_total counter"
+        );
+        for ((channel, code), n) in self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_notifications_failed_total{{channel=\"{channel}\",code=\"{code}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_notifications_retried_total Attempts that will be retried.\n# TYPE alertd_notifications_retried_total counter"
+        );
+        for (channel, n) in self
+            .retried
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_notifications_retried_total{{channel=\"{channel}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_status_callbacks_total Twilio status callbacks, by status.\n# TYPE alertd_status_callbacks_total counter"
+        );
+        for (status, n) in self
+            .status_callbacks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_status_callbacks_total{{status=\"{status}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_outbox_queue_depth Notifications waiting to be sent.\n# TYPE alertd_outbox_queue_depth gauge"
+        );
+        let _ = writeln!(out, "alertd_outbox_queue_depth {}", stats.outbox_pending);
+        let _ = writeln!(
+            out,
+            "# HELP alertd_active_alerts Alerts held.\n# TYPE alertd_active_alerts gauge"
+        );
+        let _ = writeln!(out, "alertd_active_alerts {}", stats.active_alerts);
+        let _ = writeln!(
+            out,
+            "# HELP alertd_twilio_request_duration_seconds Twilio request latency.\n# TYPE alertd_twilio_request_duration_seconds histogram"
+        );
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            let _ = writeln!(
+                out,
+                "alertd_twilio_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "alertd_twilio_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "alertd_twilio_request_duration_seconds_sum {sum}");
+        let _ = writeln!(out, "alertd_twilio_request_duration_seconds_count {count}");
+        out
+    }
+}

@@ -1,0 +1,451 @@
+//! The outbox worker: sends what the pipeline wrote to the outbox table, oldest first, within
+//! the per-From rate limit; retries Retry outcomes with backoff and jitter; records Rejected
+//! and Misconfigured as failures. After a restart it simply continues with the table.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::clock::SharedClock;
+use crate::metrics::Metrics;
+use crate::sender::backoff::RetryPolicy;
+use crate::sender::rate_limit::RateLimiter;
+use crate::sender::{Outbound, SendOutcome, Sender};
+use crate::store::group_commit::Batcher;
+use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError};
+use crate::time::Timestamp;
+
+/// How long the worker waits with nothing due before looking again (covers clock jumps).
+const IDLE_POLL: Duration = Duration::from_secs(30);
+/// Rows fetched per pass.
+const BATCH: usize = 64;
+/// Sends in progress at once (across all From numbers; each still paced by the rate limiter).
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Sends outbox messages.
+pub struct OutboxWorker {
+    /// Where messages are.
+    pub store: Arc<dyn Store>,
+    /// How they are sent.
+    pub sender: Arc<dyn Sender>,
+    /// Time.
+    pub clock: SharedClock,
+    /// Per-From pacing.
+    pub limiter: Arc<RateLimiter>,
+    /// Retries.
+    pub policy: RetryPolicy,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Poked when new messages are written.
+    pub wake: Arc<Notify>,
+    /// Records attempt results, many per transaction.
+    pub attempts: Batcher<(i64, AttemptRecord, Timestamp)>,
+}
+
+impl OutboxWorker {
+    /// The attempt writer for `store`.
+    pub fn attempt_writer(store: Arc<dyn Store>) -> Batcher<(i64, AttemptRecord, Timestamp)> {
+        Batcher::start("alertd-outbox-writer", 1024, move |batch| {
+            store.record_attempts(batch)
+        })
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|_| StoreError::Closed)?
+}
+
+impl OutboxWorker {
+    /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
+    /// sent is never picked up a second time.
+    pub async fn run(self) {
+        let worker = Arc::new(self);
+        let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
+        let mut sends = JoinSet::new();
+        loop {
+            let now = worker.clock.now();
+            // The in-flight set is locked across the query: a send finishing meanwhile cannot
+            // drop its id before the query's (possibly older) view of that row is filtered out.
+            let flying = in_flight.clone();
+            let fresh = blocking(&worker.store, move |s| {
+                let mut flying = flying.lock().unwrap_or_else(PoisonError::into_inner);
+                let due = s.due_outbox(now, BATCH)?;
+                Ok(due
+                    .into_iter()
+                    .filter(|m| flying.insert(m.id))
+                    .collect::<Vec<OutboxMessage>>())
+            })
+            .await;
+            let fresh = match fresh {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    tracing::error!("outbox: cannot read pending messages: {e}");
+                    crate::clock::sleep(worker.clock.as_ref(), Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if fresh.is_empty() {
+                if sends.is_empty() {
+                    worker.idle().await;
+                } else {
+                    // Everything due is being sent: wait for a send to finish or new rows.
+                    tokio::select! {
+                        _ = sends.join_next() => {}
+                        () = worker.wake.notified() => {}
+                    }
+                }
+                continue;
+            }
+            for msg in fresh {
+                while sends.len() >= MAX_IN_FLIGHT {
+                    let _ = sends.join_next().await;
+                }
+                let (w, flying) = (worker.clone(), in_flight.clone());
+                sends.spawn(async move {
+                    let id = msg.id;
+                    w.deliver(msg).await;
+                    flying
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&id);
+                });
+            }
+        }
+    }
+
+    async fn idle(&self) {
+        let next = blocking(&self.store, super::store::Store::next_outbox_due)
+            .await
+            .ok()
+            .flatten();
+        let now = self.clock.now();
+        // Rows in flight are not waited for here: their completion wakes `run` instead.
+        let deadline = next
+            .unwrap_or_else(|| now.after(IDLE_POLL))
+            .min(now.after(IDLE_POLL));
+        let notified = self.wake.notified();
+        tokio::select! {
+            () = notified => {}
+            () = self.clock.sleep_until(deadline) => {}
+        }
+    }
+
+    /// Sends one message and records how it went.
+    pub async fn deliver(&self, msg: OutboxMessage) {
+        self.limiter
+            .acquire(self.sender.rate_key(), self.clock.as_ref())
+            .await;
+        let outbound = Outbound {
+            outbox_id: msg.id,
+            channel: msg.channel,
+            to: &msg.to,
+            body: &msg.body,
+        };
+        let started = Instant::now();
+        let outcome = self.sender.send(&outbound).await;
+        self.metrics.twilio_latency(started.elapsed());
+        let now = self.clock.now();
+        let channel = msg.channel.as_str();
+        let failed_attempts = msg.attempts.saturating_add(1);
+        let record = match outcome {
+            SendOutcome::Accepted { sid, status } => {
+                self.metrics.notification_sent(channel);
+                tracing::info!(id = msg.id, %sid, to = %msg.to, channel, "notification accepted");
+                AttemptRecord::Sent { sid, status }
+            }
+            SendOutcome::Retry {
+                after,
+                code,
+                reason,
+            } if self.policy.may_retry(failed_attempts) => {
+                let delay = self
+                    .policy
+                    .delay(failed_attempts, rand::random::<f64>(), after);
+                self.metrics.notification_retried(channel);
+                tracing::warn!(
+                    id = msg.id,
+                    attempt = failed_attempts,
+                    ?code,
+                    "send failed, retrying in {delay:?}: {reason}"
+                );
+                AttemptRecord::Retry {
+                    next_attempt_at: now.after(delay),
+                    code,
+                    error: reason,
+                }
+            }
+            SendOutcome::Retry { code, reason, .. } => {
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "retries_exhausted".into(), |c| c.to_string()),
+                );
+                tracing::error!(
+                    id = msg.id,
+                    ?code,
+                    "giving up after {failed_attempts} attempts: {reason}"
+                );
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("gave up after {failed_attempts} attempts: {reason}"),
+                }
+            }
+            SendOutcome::Rejected { code, reason } => {
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "rejected".into(), |c| c.to_string()),
+                );
+                tracing::error!(id = msg.id, to = %msg.to, ?code, "Twilio rejected the notification: {reason}");
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("rejected: {reason}"),
+                }
+            }
+            SendOutcome::Misconfigured { code, reason } => {
+                self.metrics.notification_failed(
+                    channel,
+                    code.map_or_else(|| "misconfigured".into(), |c| c.to_string()),
+                );
+                tracing::error!(
+                    id = msg.id,
+                    ?code,
+                    "Twilio refused alertd's configuration (credentials or From): {reason}"
+                );
+                AttemptRecord::Failed {
+                    code,
+                    error: format!("misconfigured: {reason}"),
+                }
+            }
+        };
+        let id = msg.id;
+        if let Err(e) = self.attempts.submit(vec![(id, record, now)]).await {
+            tracing::error!(id, "outbox: cannot record the attempt: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::pipeline::dedup::NflogEntry;
+    use crate::pipeline::notify::{Channel, NewMessage};
+    use crate::sender::BoxFuture;
+    use crate::store::OutboxState;
+    use crate::store::sqlite::SqliteStore;
+    use crate::time::Timestamp;
+
+    /// Answers from a script, then accepts.
+    struct ScriptedSender {
+        script: Mutex<Vec<SendOutcome>>,
+        calls: Mutex<Vec<Timestamp>>,
+        ids: Mutex<Vec<i64>>,
+        clock: ManualClock,
+    }
+
+    impl Sender for ScriptedSender {
+        fn rate_key(&self) -> &'static str {
+            "+15005550006"
+        }
+        fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
+            self.calls.lock().unwrap().push(self.clock.now());
+            self.ids.lock().unwrap().push(msg.outbox_id);
+            let next = self.script.lock().unwrap().pop();
+            let id = msg.outbox_id;
+            Box::pin(async move {
+                // A little latency so sends overlap and finish while the worker queries.
+                tokio::task::yield_now().await;
+                next.unwrap_or(SendOutcome::Accepted {
+                    sid: format!("SM{id}"),
+                    status: "queued".into(),
+                })
+            })
+        }
+    }
+
+    fn setup(
+        script: Vec<SendOutcome>,
+        mps: f64,
+        messages: usize,
+    ) -> (
+        OutboxWorker,
+        Arc<ScriptedSender>,
+        Arc<SqliteStore>,
+        ManualClock,
+    ) {
+        let clock = ManualClock::new(Timestamp(1_000_000));
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let msgs: Vec<NewMessage> = (0..messages)
+            .map(|i| NewMessage {
+                channel: Channel::Sms,
+                to: format!("+1555123000{i}"),
+                body: "hi".into(),
+            })
+            .collect();
+        let entry = NflogEntry {
+            firing: std::collections::BTreeSet::default(),
+            resolved: std::collections::BTreeSet::default(),
+            sent_at: clock.now(),
+        };
+        store
+            .record_notification("r", "g", &entry, &msgs, clock.now())
+            .unwrap();
+        let mut script = script;
+        script.reverse();
+        let sender = Arc::new(ScriptedSender {
+            script: Mutex::new(script),
+            calls: Mutex::new(Vec::new()),
+            ids: Mutex::new(Vec::new()),
+            clock: clock.clone(),
+        });
+        let worker = OutboxWorker {
+            store: store.clone(),
+            sender: sender.clone(),
+            clock: Arc::new(clock.clone()),
+            limiter: Arc::new(RateLimiter::new(mps)),
+            policy: RetryPolicy {
+                max_attempts: 3,
+                base: Duration::from_secs(1),
+                max: Duration::from_secs(10),
+            },
+            metrics: Arc::new(Metrics::default()),
+            wake: Arc::new(Notify::new()),
+            attempts: OutboxWorker::attempt_writer(store.clone()),
+        };
+        (worker, sender, store, clock)
+    }
+
+    async fn until(mut cond: impl FnMut() -> bool) {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !cond() {
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn retry_then_accept() {
+        let retry = SendOutcome::Retry {
+            after: Some(Duration::from_secs(2)),
+            code: Some(20429),
+            reason: "429".into(),
+        };
+        let (worker, sender, store, clock) = setup(vec![retry], 1000.0, 1);
+        let task = tokio::spawn(worker.run());
+        until(|| sender.calls.lock().unwrap().len() == 1).await;
+        until(|| store.recent_outbox(1).unwrap()[0].attempts == 1).await;
+        let row = store.recent_outbox(1).unwrap().remove(0);
+        assert_eq!(
+            (row.state, row.error_code),
+            (OutboxState::Pending, Some(20429))
+        );
+        assert!(
+            row.next_attempt_at >= clock.now().after(Duration::from_secs(2)),
+            "Retry-After honoured"
+        );
+        clock.advance(Duration::from_secs(11));
+        until(|| store.recent_outbox(1).unwrap()[0].state == OutboxState::Sent).await;
+        assert_eq!(store.recent_outbox(1).unwrap()[0].attempts, 2);
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn rejected_is_recorded_and_not_retried() {
+        let (worker, sender, store, _clock) = setup(
+            vec![SendOutcome::Rejected {
+                code: Some(21211),
+                reason: "invalid To".into(),
+            }],
+            1000.0,
+            1,
+        );
+        let metrics = worker.metrics.clone();
+        let task = tokio::spawn(worker.run());
+        until(|| store.recent_outbox(1).unwrap()[0].state == OutboxState::Failed).await;
+        let row = store.recent_outbox(1).unwrap().remove(0);
+        assert_eq!(row.error_code, Some(21211));
+        assert_eq!(sender.calls.lock().unwrap().len(), 1);
+        assert!(
+            metrics
+                .render(&crate::store::StoreStats::default())
+                .contains("code=\"21211\"} 1")
+        );
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_max_attempts() {
+        let retry = || SendOutcome::Retry {
+            after: None,
+            code: Some(500),
+            reason: "500".into(),
+        };
+        let (worker, sender, store, clock) = setup(vec![retry(), retry(), retry()], 1000.0, 1);
+        let task = tokio::spawn(worker.run());
+        for n in 1..=3 {
+            until(|| sender.calls.lock().unwrap().len() == n).await;
+            until(|| store.recent_outbox(1).unwrap()[0].attempts == u32::try_from(n).unwrap())
+                .await;
+            clock.advance(Duration::from_secs(11));
+        }
+        let row = store.recent_outbox(1).unwrap().remove(0);
+        assert_eq!(row.state, OutboxState::Failed);
+        assert!(row.error.unwrap().contains("gave up after 3 attempts"));
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn rate_limit_spaces_sends_on_the_clock() {
+        let (worker, sender, store, clock) = setup(vec![], 1.0, 3);
+        let task = tokio::spawn(worker.run());
+        until(|| sender.calls.lock().unwrap().len() == 1).await;
+        clock.advance(Duration::from_millis(999));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(
+            sender.calls.lock().unwrap().len(),
+            1,
+            "second send waits a full second"
+        );
+        clock.advance(Duration::from_millis(1));
+        until(|| sender.calls.lock().unwrap().len() == 2).await;
+        clock.advance(Duration::from_secs(1));
+        until(|| store.stats(Timestamp(0)).unwrap().outbox_sent == 3).await;
+        let calls = sender.calls.lock().unwrap().clone();
+        assert!(
+            calls
+                .windows(2)
+                .all(|w| w[1].since(w[0]) >= Duration::from_secs(1)),
+            "{calls:?}"
+        );
+        task.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_message_is_sent_exactly_once_under_concurrency() {
+        let (worker, sender, store, clock) = setup(vec![], 1_000_000.0, 300);
+        let task = tokio::spawn(worker.run());
+        // Each send slot is at least 1 ms apart on the manual clock: keep time moving.
+        until(|| {
+            clock.advance(Duration::from_millis(50));
+            store.stats(Timestamp(0)).unwrap().outbox_sent == 300
+        })
+        .await;
+        let mut ids = sender.ids.lock().unwrap().clone();
+        assert_eq!(ids.len(), 300);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 300, "no row sent twice");
+        task.abort();
+    }
+}

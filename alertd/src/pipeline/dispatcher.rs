@@ -1,0 +1,267 @@
+//! Aggregation groups with group_wait / group_interval, in the manner of Alertmanager's
+//! `dispatch` package, as a state machine: callers pass `now` and ask what is due.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::alert::{Alert, Fingerprint, LabelSet};
+use super::route::Route;
+use crate::time::Timestamp;
+
+/// A group that is due: every alert it holds, for the notify stage to decide on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFlush {
+    /// Route id and group labels; the notification log's key.
+    pub group_key: String,
+    /// Receiver name.
+    pub receiver: String,
+    /// The labels the group was formed on.
+    pub group_labels: LabelSet,
+    /// The route's repeat interval.
+    pub repeat_interval: Duration,
+    /// The group's alerts, by fingerprint.
+    pub alerts: Vec<Alert>,
+}
+
+#[derive(Debug)]
+#[allow(clippy::struct_field_names)] // the group_* names are Alertmanager's
+struct Group {
+    receiver: String,
+    group_labels: LabelSet,
+    group_wait: Duration,
+    group_interval: Duration,
+    repeat_interval: Duration,
+    alerts: BTreeMap<Fingerprint, Alert>,
+    next_flush: Timestamp,
+    has_flushed: bool,
+}
+
+/// Routes alerts into groups and says when each group is due.
+///
+/// ```
+/// use alertd::config::Config;
+/// use alertd::pipeline::{dispatcher::Dispatcher, route::Route, alert::Alert};
+/// use alertd::time::Timestamp;
+/// let cfg = Config::parse("[[receivers]]\nname='a'\n[route]\nreceiver='a'\ngroup_wait='30s'\n").unwrap();
+/// let mut d = Dispatcher::new(Route::from_config(&cfg.route).unwrap());
+/// let alert = Alert { labels: [("alertname".to_owned(), "Hot".to_owned())].into(), annotations: Default::default(),
+///     starts_at: Timestamp(0), ends_at: None, generator_url: None, updated_at: Timestamp(0) };
+/// d.insert(&alert, Timestamp(0));
+/// assert!(d.take_due(Timestamp(29_999)).is_empty());
+/// assert_eq!(d.take_due(Timestamp(30_000)).len(), 1);
+/// ```
+#[derive(Debug)]
+pub struct Dispatcher {
+    root: Route,
+    groups: HashMap<String, Group>,
+}
+
+impl Dispatcher {
+    /// A dispatcher for a routing tree.
+    pub fn new(root: Route) -> Self {
+        Self {
+            root,
+            groups: HashMap::new(),
+        }
+    }
+
+    /// Adds or updates an alert in every group its routes lead to; true when the alert was
+    /// already held (a duplicate or an update).
+    pub fn insert(&mut self, alert: &Alert, now: Timestamp) -> bool {
+        let fp = alert.fingerprint();
+        let mut known = false;
+        for route in self.root.matching(&alert.labels) {
+            let group_labels = route.group_labels(&alert.labels);
+            let key = group_key(&route.id, &group_labels);
+            let group = self.groups.entry(key).or_insert_with(|| Group {
+                receiver: route.receiver.clone(),
+                group_labels,
+                group_wait: route.group_wait,
+                group_interval: route.group_interval,
+                repeat_interval: route.repeat_interval,
+                alerts: BTreeMap::new(),
+                next_flush: now.after(route.group_wait),
+                has_flushed: false,
+            });
+            // An alert that has been firing longer than group_wait is flushed at once.
+            if !group.has_flushed && alert.starts_at.after(group.group_wait) < now {
+                group.next_flush = group.next_flush.min(now);
+            }
+            match group.alerts.get_mut(&fp) {
+                Some(existing) => {
+                    known = true;
+                    existing.merge(alert.clone());
+                }
+                None => {
+                    group.alerts.insert(fp, alert.clone());
+                }
+            }
+        }
+        known
+    }
+
+    /// The earliest time a group is due, if any group exists.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.groups.values().map(|g| g.next_flush).min()
+    }
+
+    /// Number of groups.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Every group due at `now`; each is next due one group_interval later.
+    pub fn take_due(&mut self, now: Timestamp) -> Vec<GroupFlush> {
+        let mut due = Vec::new();
+        for (key, group) in &mut self.groups {
+            if group.next_flush > now {
+                continue;
+            }
+            group.next_flush = now.after(group.group_interval);
+            group.has_flushed = true;
+            due.push(GroupFlush {
+                group_key: key.clone(),
+                receiver: group.receiver.clone(),
+                group_labels: group.group_labels.clone(),
+                repeat_interval: group.repeat_interval,
+                alerts: group.alerts.values().cloned().collect(),
+            });
+        }
+        due.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+        due
+    }
+
+    /// After a flush was handled: drops the resolved alerts it covered (unless they changed
+    /// since) and groups left empty. Returns fingerprints no group holds any more.
+    pub fn flushed(&mut self, flush: &GroupFlush, now: Timestamp) -> Vec<Fingerprint> {
+        let Some(group) = self.groups.get_mut(&flush.group_key) else {
+            return Vec::new();
+        };
+        let mut dropped = Vec::new();
+        for sent in flush.alerts.iter().filter(|a| a.is_resolved_at(now)) {
+            let fp = sent.fingerprint();
+            if group.alerts.get(&fp) == Some(sent) {
+                group.alerts.remove(&fp);
+                dropped.push(fp);
+            }
+        }
+        if group.alerts.is_empty() {
+            self.groups.remove(&flush.group_key);
+        }
+        dropped.retain(|fp| !self.groups.values().any(|g| g.alerts.contains_key(fp)));
+        dropped
+    }
+}
+
+/// `route_id{label="value",...}`
+pub fn group_key(route_id: &str, labels: &LabelSet) -> String {
+    let mut key = format!("{route_id}{{");
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            key.push(',');
+        }
+        let _ = write!(key, "{k}={v:?}");
+    }
+    key.push('}');
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn dispatcher(route: &str) -> Dispatcher {
+        let cfg = Config::parse(&format!(
+            "[[receivers]]\nname='a'\n[route]\nreceiver='a'\n{route}"
+        ))
+        .unwrap();
+        Dispatcher::new(Route::from_config(&cfg.route).unwrap())
+    }
+
+    fn alert(name: &str, instance: &str, at: i64) -> Alert {
+        Alert {
+            labels: [
+                ("alertname".to_owned(), name.to_owned()),
+                ("instance".to_owned(), instance.to_owned()),
+            ]
+            .into(),
+            annotations: LabelSet::new(),
+            starts_at: Timestamp(at),
+            ends_at: None,
+            generator_url: None,
+            updated_at: Timestamp(at),
+        }
+    }
+
+    #[test]
+    fn groups_by_label_and_waits_group_wait() {
+        let mut d = dispatcher("group_by=['alertname']\ngroup_wait='30s'\ngroup_interval='5m'");
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
+        d.insert(&alert("Hot", "b", 1_000), Timestamp(1_000));
+        d.insert(&alert("Cold", "a", 2_000), Timestamp(2_000));
+        assert_eq!(d.group_count(), 2);
+        assert_eq!(d.next_deadline(), Some(Timestamp(30_000)));
+        let due = d.take_due(Timestamp(30_000));
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].alerts.len(), 2);
+        assert_eq!(due[0].group_key, "0{alertname=\"Hot\"}");
+        assert_eq!(d.take_due(Timestamp(32_000)).len(), 1, "Cold group");
+        assert_eq!(
+            d.next_deadline(),
+            Some(Timestamp(330_000)),
+            "Hot's group_interval"
+        );
+    }
+
+    #[test]
+    fn same_alert_many_times_is_one_alert() {
+        let mut d = dispatcher("group_wait='0s'");
+        for i in 0..100 {
+            d.insert(&alert("Hot", "a", 0), Timestamp(i));
+        }
+        let due = d.take_due(Timestamp(100));
+        assert_eq!(due[0].alerts.len(), 1);
+    }
+
+    #[test]
+    fn old_alert_flushes_at_once() {
+        let mut d = dispatcher("group_wait='30s'");
+        d.insert(&alert("Hot", "a", 0), Timestamp(60_000));
+        assert_eq!(d.next_deadline(), Some(Timestamp(60_000)));
+    }
+
+    #[test]
+    fn resolved_alerts_leave_after_their_flush() {
+        let mut d = dispatcher("group_wait='0s'\ngroup_interval='1m'");
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
+        let first = d.take_due(Timestamp(0));
+        assert!(d.flushed(&first[0], Timestamp(0)).is_empty());
+        let mut resolved = alert("Hot", "a", 0);
+        resolved.ends_at = Some(Timestamp(5_000));
+        resolved.updated_at = Timestamp(5_000);
+        d.insert(&resolved, Timestamp(5_000));
+        assert!(
+            d.take_due(Timestamp(59_999)).is_empty(),
+            "resolution waits for group_interval"
+        );
+        let second = d.take_due(Timestamp(60_000));
+        assert!(second[0].alerts[0].is_resolved_at(Timestamp(60_000)));
+        let gone = d.flushed(&second[0], Timestamp(60_000));
+        assert_eq!(gone, vec![alert("Hot", "a", 0).fingerprint()]);
+        assert_eq!(d.group_count(), 0);
+    }
+
+    #[test]
+    fn refired_alert_is_kept() {
+        let mut d = dispatcher("group_wait='0s'\ngroup_interval='1m'");
+        let mut resolved = alert("Hot", "a", 0);
+        resolved.ends_at = Some(Timestamp(1_000));
+        d.insert(&resolved, Timestamp(1_000));
+        let due = d.take_due(Timestamp(1_000));
+        d.insert(&alert("Hot", "a", 2_000), Timestamp(2_000));
+        assert!(d.flushed(&due[0], Timestamp(2_000)).is_empty());
+        assert_eq!(d.group_count(), 1);
+    }
+}

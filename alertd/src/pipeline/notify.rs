@@ -1,0 +1,331 @@
+//! The notify stage for one due group: mute silenced alerts, consult the notification log,
+//! respect quiet hours, render the messages to write to the outbox.
+
+use std::collections::BTreeSet;
+
+use super::alert::Alert;
+use super::dedup::{NflogEntry, needs_update};
+use super::dispatcher::GroupFlush;
+use super::quiet_hours::QuietHours;
+use super::silence::{Silence, is_muted};
+use super::{render, text_budget};
+use crate::time::Timestamp;
+
+/// SMS or voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// A text message.
+    Sms,
+    /// A phone call that speaks the alert.
+    Voice,
+}
+
+impl Channel {
+    /// `"sms"` or `"voice"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Voice => "voice",
+        }
+    }
+
+    /// Parses `"sms"` / `"voice"`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(Self::Sms),
+            "voice" => Some(Self::Voice),
+            _ => None,
+        }
+    }
+}
+
+/// A receiver with its roster expanded and quiet hours parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    /// Name.
+    pub name: String,
+    /// SMS numbers.
+    pub sms: Vec<String>,
+    /// Voice numbers.
+    pub voice: Vec<String>,
+    /// Notify when alerts resolve.
+    pub send_resolved: bool,
+    /// Hold non-critical notifications in this window.
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// One message to put in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination number.
+    pub to: String,
+    /// SMS text, or the text a call speaks.
+    pub body: String,
+}
+
+/// What to do with a due group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing new to say (deduplicated, silenced, or only resolved alerts never notified).
+    Nothing,
+    /// Quiet hours: try again at the next group_interval.
+    Held,
+    /// Write these messages and this log entry, atomically.
+    Notify {
+        /// The new notification-log entry.
+        entry: NflogEntry,
+        /// Messages for the outbox.
+        messages: Vec<NewMessage>,
+    },
+}
+
+/// Decides on one due group.
+pub fn decide(
+    flush: &GroupFlush,
+    receiver: &Receiver,
+    silences: &[Silence],
+    last: Option<&NflogEntry>,
+    segment_budget: u16,
+    now: Timestamp,
+) -> Decision {
+    let live: Vec<&Alert> = flush
+        .alerts
+        .iter()
+        .filter(|a| !is_muted(silences, &a.labels, now))
+        .collect();
+    let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) =
+        live.iter().partition(|a| a.is_resolved_at(now));
+    let firing_set: BTreeSet<_> = firing.iter().map(|a| a.fingerprint()).collect();
+    let resolved_set: BTreeSet<_> = resolved.iter().map(|a| a.fingerprint()).collect();
+    if !needs_update(
+        last,
+        &firing_set,
+        &resolved_set,
+        receiver.send_resolved,
+        flush.repeat_interval,
+        now,
+    ) {
+        return Decision::Nothing;
+    }
+    if let Some(q) = &receiver.quiet_hours {
+        let severities = firing
+            .iter()
+            .filter_map(|a| a.labels.get("severity").map(String::as_str));
+        if q.holds(severities, now) {
+            return Decision::Held;
+        }
+    }
+    let entry = NflogEntry {
+        firing: firing_set,
+        resolved: resolved_set,
+        sent_at: now,
+    };
+    let mut messages = Vec::new();
+    // All resolved but the receiver does not want resolutions: log only, to clear the entry.
+    if !firing.is_empty() || receiver.send_resolved {
+        let shown_resolved: &[&Alert] = if receiver.send_resolved {
+            &resolved
+        } else {
+            &[]
+        };
+        let text = render::sms_text(&firing, shown_resolved, &flush.group_labels);
+        let body = text_budget::fit(&text, segment_budget);
+        messages.extend(receiver.sms.iter().map(|to| NewMessage {
+            channel: Channel::Sms,
+            to: to.clone(),
+            body: body.clone(),
+        }));
+    }
+    if !firing.is_empty() {
+        let speech = render::voice_text(&firing, &flush.group_labels);
+        messages.extend(receiver.voice.iter().map(|to| NewMessage {
+            channel: Channel::Voice,
+            to: to.clone(),
+            body: speech.clone(),
+        }));
+    }
+    Decision::Notify { entry, messages }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::pipeline::alert::LabelSet;
+    use crate::pipeline::matchers::MatchOp;
+    use crate::pipeline::silence::{MatcherRecord, SilenceRecord};
+
+    fn alert(name: &str, severity: &str, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [
+                ("alertname".to_owned(), name.to_owned()),
+                ("severity".to_owned(), severity.to_owned()),
+            ]
+            .into(),
+            annotations: [("summary".to_owned(), format!("{name} is bad"))].into(),
+            starts_at: Timestamp(0),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: None,
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn flush(alerts: Vec<Alert>) -> GroupFlush {
+        GroupFlush {
+            group_key: "0{}".into(),
+            receiver: "r".into(),
+            group_labels: LabelSet::new(),
+            repeat_interval: Duration::from_secs(3600),
+            alerts,
+        }
+    }
+
+    fn receiver() -> Receiver {
+        Receiver {
+            name: "r".into(),
+            sms: vec!["+15551230001".into()],
+            voice: vec!["+15551230002".into()],
+            send_resolved: true,
+            quiet_hours: None,
+        }
+    }
+
+    #[test]
+    fn firing_group_texts_and_calls() {
+        let d = decide(
+            &flush(vec![
+                alert("Hot", "critical", None),
+                alert("Cold", "warning", None),
+            ]),
+            &receiver(),
+            &[],
+            None,
+            3,
+            Timestamp(1),
+        );
+        let Decision::Notify { messages, entry } = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(entry.firing.len(), 2);
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0].channel, Channel::Sms);
+        assert!(
+            messages[0].body.starts_with("[FIRING:2]"),
+            "{}",
+            messages[0].body
+        );
+        assert_eq!(messages[1].to, "+15551230002");
+    }
+
+    #[test]
+    fn resolution_texts_but_does_not_call() {
+        let last = NflogEntry {
+            firing: [alert("Hot", "critical", None).fingerprint()].into(),
+            resolved: BTreeSet::new(),
+            sent_at: Timestamp(0),
+        };
+        let d = decide(
+            &flush(vec![alert("Hot", "critical", Some(5))]),
+            &receiver(),
+            &[],
+            Some(&last),
+            3,
+            Timestamp(10),
+        );
+        let Decision::Notify { messages, .. } = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0].body.starts_with("[RESOLVED] Hot"),
+            "{}",
+            messages[0].body
+        );
+    }
+
+    #[test]
+    fn silenced_alerts_are_muted() {
+        let silence = Silence::new(SilenceRecord {
+            id: "s".into(),
+            matchers: vec![MatcherRecord {
+                name: "alertname".into(),
+                op: MatchOp::Equal,
+                value: "Hot".into(),
+            }],
+            starts_at: Timestamp(0),
+            ends_at: Timestamp(100),
+            created_by: "t".into(),
+            comment: String::new(),
+        })
+        .unwrap();
+        let f = flush(vec![alert("Hot", "critical", None)]);
+        assert_eq!(
+            decide(
+                &f,
+                &receiver(),
+                std::slice::from_ref(&silence),
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Nothing
+        );
+        assert!(matches!(
+            decide(&f, &receiver(), &[silence], None, 3, Timestamp(100)),
+            Decision::Notify { .. }
+        ));
+    }
+
+    #[test]
+    fn quiet_hours_hold_warnings_not_criticals() {
+        let mut r = receiver();
+        r.quiet_hours = Some(
+            QuietHours::from_config(&crate::config::QuietHoursConfig {
+                start: "00:00".into(),
+                end: "06:00".into(),
+                utc_offset: "+00:00".into(),
+                allow_severities: vec!["critical".into()],
+            })
+            .unwrap(),
+        );
+        assert_eq!(
+            decide(
+                &flush(vec![alert("Cold", "warning", None)]),
+                &r,
+                &[],
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Held
+        );
+        assert!(matches!(
+            decide(
+                &flush(vec![alert("Hot", "critical", None)]),
+                &r,
+                &[],
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Notify { .. }
+        ));
+    }
+
+    #[test]
+    fn long_groups_fit_the_segment_budget() {
+        let alerts: Vec<Alert> = (0..50)
+            .map(|i| alert(&format!("Alert{i}"), "warning", None))
+            .collect();
+        let Decision::Notify { messages, .. } =
+            decide(&flush(alerts), &receiver(), &[], None, 2, Timestamp(1))
+        else {
+            panic!()
+        };
+        assert!(text_budget::count(&messages[0].body).segments <= 2);
+    }
+}

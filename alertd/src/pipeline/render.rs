@@ -1,0 +1,89 @@
+//! Notification text: one SMS per group (batched), one spoken text per call.
+
+use super::alert::Alert;
+
+fn detail(alert: &Alert, group_labels: &super::alert::LabelSet) -> String {
+    let ids: Vec<String> = alert
+        .labels
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() != "alertname" && k.as_str() != "severity" && !group_labels.contains_key(*k)
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let text = ["summary", "message", "description"]
+        .iter()
+        .find_map(|k| alert.annotations.get(*k))
+        .cloned()
+        .or_else(|| alert.annotations.get("value").map(|v| format!("value {v}")))
+        .unwrap_or_default();
+    match (ids.is_empty(), text.is_empty()) {
+        (true, true) => alert.name().to_owned(),
+        (true, false) => text,
+        (false, true) => ids.join(" "),
+        (false, false) => format!("{}: {text}", ids.join(" ")),
+    }
+}
+
+fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
+    let name = firing
+        .first()
+        .or(resolved.first())
+        .map_or("alert", |a| a.name());
+    let severity = firing.first().and_then(|a| a.labels.get("severity"));
+    let status = match (firing.len(), resolved.len()) {
+        (0, _) => "[RESOLVED]".to_owned(),
+        (f, 0) => format!("[FIRING:{f}]"),
+        (f, r) => format!("[FIRING:{f}, RESOLVED:{r}]"),
+    };
+    match severity {
+        Some(s) => format!("{status} {name} ({s})"),
+        None => format!("{status} {name}"),
+    }
+}
+
+/// The SMS text for a group: a title line, then one line per alert.
+///
+/// ```
+/// use alertd::pipeline::{alert::Alert, render::sms_text};
+/// use alertd::time::Timestamp;
+/// let a = Alert { labels: [("alertname".into(), "Hot".into()), ("room".into(), "2".into())].into(),
+///     annotations: [("summary".into(), "31C".into())].into(), starts_at: Timestamp(0), ends_at: None,
+///     generator_url: None, updated_at: Timestamp(0) };
+/// assert_eq!(sms_text(&[&a], &[], &Default::default()), "[FIRING:1] Hot\n- room=2: 31C");
+/// ```
+pub fn sms_text(
+    firing: &[&Alert],
+    resolved: &[&Alert],
+    group_labels: &super::alert::LabelSet,
+) -> String {
+    let mut text = title(firing, resolved);
+    for a in firing {
+        text.push_str("\n- ");
+        text.push_str(&detail(a, group_labels));
+    }
+    if !firing.is_empty() && !resolved.is_empty() {
+        text.push_str("\nResolved:");
+    }
+    for a in resolved {
+        text.push_str("\n- ");
+        text.push_str(&detail(a, group_labels));
+    }
+    text
+}
+
+/// What a call says: short sentences, no symbols a speech engine would read out.
+pub fn voice_text(firing: &[&Alert], group_labels: &super::alert::LabelSet) -> String {
+    let name = firing.first().map_or("alert", |a| a.name());
+    let mut text = format!(
+        "This is alertd. {} alert{} firing: {name}.",
+        firing.len(),
+        if firing.len() == 1 { "" } else { "s" }
+    );
+    for a in firing.iter().take(3) {
+        text.push(' ');
+        text.push_str(&detail(a, group_labels).replace('=', " "));
+        text.push('.');
+    }
+    text
+}

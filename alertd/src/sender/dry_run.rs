@@ -1,0 +1,124 @@
+//! The dry-run sender: logs the request it would send (rendered body, segments, cost estimate)
+//! and reports it accepted, so the whole pipeline can be tried without a Twilio account.
+
+use std::sync::Mutex;
+
+use super::{BoxFuture, Outbound, SendOutcome, Sender};
+use crate::pipeline::notify::Channel;
+use crate::pipeline::text_budget::{self, Encoding};
+
+/// US list price per SMS segment, for the estimate only.
+const USD_PER_SEGMENT: f64 = 0.0083;
+/// US list price per started minute of an outbound call, for the estimate only.
+const USD_PER_CALL_MINUTE: f64 = 0.014;
+
+/// What a dry run "sent".
+#[derive(Debug, Clone, PartialEq)]
+pub struct DryRunRecord {
+    /// SMS or voice.
+    pub channel: Channel,
+    /// From number or messaging service.
+    pub from: String,
+    /// Destination.
+    pub to: String,
+    /// Text.
+    pub body: String,
+    /// SMS segments (0 for calls).
+    pub segments: u32,
+    /// Estimated cost in USD.
+    pub cost_usd: f64,
+}
+
+/// Logs instead of sending.
+#[derive(Debug)]
+pub struct DryRunSender {
+    from: String,
+    log: Mutex<Vec<DryRunRecord>>,
+}
+
+impl DryRunSender {
+    /// A dry-run sender "sending" from `from`.
+    pub fn new(from: impl Into<String>) -> Self {
+        Self {
+            from: from.into(),
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Everything "sent" so far (bounded to the last 1000).
+    pub fn records(&self) -> Vec<DryRunRecord> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Describes a message the way the log line does.
+    ///
+    /// ```
+    /// use alertd::sender::{Outbound, dry_run::DryRunSender};
+    /// use alertd::pipeline::notify::Channel;
+    /// let s = DryRunSender::new("+15005550006");
+    /// let r = s.describe(&Outbound { outbox_id: 1, channel: Channel::Sms, to: "+15551230001", body: "[FIRING:1] Hot" });
+    /// assert_eq!(r.segments, 1);
+    /// assert!(r.cost_usd > 0.0);
+    /// ```
+    pub fn describe(&self, msg: &Outbound<'_>) -> DryRunRecord {
+        let (segments, cost_usd) = match msg.channel {
+            Channel::Sms => {
+                let segments =
+                    u32::try_from(text_budget::count(msg.body).segments).unwrap_or(u32::MAX);
+                (segments, f64::from(segments) * USD_PER_SEGMENT)
+            }
+            Channel::Voice => (0, USD_PER_CALL_MINUTE),
+        };
+        DryRunRecord {
+            channel: msg.channel,
+            from: self.from.clone(),
+            to: msg.to.to_owned(),
+            body: msg.body.to_owned(),
+            segments,
+            cost_usd,
+        }
+    }
+}
+
+impl Sender for DryRunSender {
+    fn rate_key(&self) -> &str {
+        &self.from
+    }
+
+    fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
+        Box::pin(async move {
+            let record = self.describe(msg);
+            let encoding = match text_budget::count(msg.body).encoding {
+                Encoding::Gsm7 => "GSM-7",
+                Encoding::Ucs2 => "UCS-2",
+            };
+            match msg.channel {
+                Channel::Sms => tracing::info!(
+                    target: "alertd::dry_run",
+                    "DRY RUN would send SMS From={} To={} segments={} encoding={encoding} cost~${:.4} body={:?}",
+                    record.from, record.to, record.segments, record.cost_usd, record.body
+                ),
+                Channel::Voice => tracing::info!(
+                    target: "alertd::dry_run",
+                    "DRY RUN would call From={} To={} cost~${:.4}/min saying={:?}",
+                    record.from, record.to, record.cost_usd, record.body
+                ),
+            }
+            let mut log = self
+                .log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if log.len() >= 1000 {
+                log.remove(0);
+            }
+            log.push(record);
+            SendOutcome::Accepted {
+                sid: format!("DRYRUN{:026}", msg.outbox_id),
+                status: "dry-run".into(),
+            }
+        })
+    }
+}

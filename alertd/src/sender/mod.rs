@@ -1,0 +1,72 @@
+//! Senders turn one outbox message into one Twilio request. The outbox worker only sees the
+//! [`Sender`] trait: [`dry_run::DryRunSender`] logs, the Twilio sender sends.
+
+pub mod backoff;
+pub mod dry_run;
+pub mod rate_limit;
+pub mod twilio;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::pipeline::notify::Channel;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound<'a> {
+    /// Outbox row id (for logs and idempotency).
+    pub outbox_id: i64,
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination number.
+    pub to: &'a str,
+    /// SMS text, or what the call says.
+    pub body: &'a str,
+}
+
+/// How a send ended, in the four classes the core classifies Twilio responses into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Twilio accepted the request.
+    Accepted {
+        /// Message (SM...) or call (CA...) SID.
+        sid: String,
+        /// Initial status (queued, ...).
+        status: String,
+    },
+    /// Try again later (429, 5xx, timeout, connection failure).
+    Retry {
+        /// How long Twilio asked us to wait, if it said.
+        after: Option<Duration>,
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+    /// Permanently refused for this message (invalid number, opted out, ...).
+    Rejected {
+        /// Twilio error code.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+    /// Refused because of our configuration (credentials, From number); every message will fail.
+    Misconfigured {
+        /// Twilio error code.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+}
+
+/// Sends one message.
+pub trait Sender: Send + Sync + 'static {
+    /// The identity rate limits are counted per (the From number or messaging service).
+    fn rate_key(&self) -> &str;
+    /// Sends `msg`.
+    fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome>;
+}

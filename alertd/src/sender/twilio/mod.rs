@@ -1,0 +1,175 @@
+//! The Twilio sender: twilio-core builds each request's bytes (head and form body); a small
+//! keep-alive HTTP/1.1 client over rustls (ring, no OpenSSL) sends them; the response is
+//! classified into Accepted / Retry / Rejected / Misconfigured.
+
+pub mod classify;
+pub mod connection;
+pub mod request;
+mod tls;
+
+use std::sync::Arc;
+
+use twilio_core::auth::Credentials as CoreCredentials;
+use twilio_core::request::HttpConfig;
+
+use self::connection::{Endpoint, Pool, TransportError};
+use self::request::RequestParts;
+use super::{BoxFuture, Outbound, SendOutcome, Sender};
+use crate::app::EnvLookup;
+use crate::config::Config;
+use crate::config::secrets::Credentials;
+use crate::pipeline::notify::Channel;
+use crate::webhooks::STATUS_PATH;
+
+/// The default API base.
+pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
+const USER_AGENT: &str = concat!("alertd/", env!("CARGO_PKG_VERSION"));
+
+/// A Twilio sender that could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TwilioSetupError {
+    /// The extra CA file is unreadable or holds no certificate.
+    #[error("ca_file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Neither `from` nor `messaging_service_sid` is set.
+    #[error("twilio.from or twilio.messaging_service_sid is required to send")]
+    NoSender,
+    /// The API base is not `https://host[:port]` or `http://host[:port]`.
+    #[error("API base {0:?} must be https://host[:port]")]
+    ApiBase(String),
+    /// The credentials are malformed (SID shape, secret length).
+    #[error("Twilio credentials: {0}")]
+    Credentials(String),
+    /// The TLS client could not be built.
+    #[error("TLS client: {0}")]
+    Client(String),
+}
+
+/// Sends through Twilio's REST API.
+#[derive(Debug)]
+pub struct TwilioSender {
+    pool: Pool,
+    creds: Credentials,
+    from: Option<String>,
+    messaging_service_sid: Option<String>,
+    status_callback: Option<String>,
+    rate_key: String,
+}
+
+impl TwilioSender {
+    /// Builds the client: trust anchors are Mozilla's plus `twilio.ca_file`; the API base is
+    /// `TWILIO_API_BASE`, else `twilio.api_base`, else [`DEFAULT_API_BASE`].
+    pub fn new(
+        cfg: &Config,
+        creds: Credentials,
+        env: &EnvLookup,
+    ) -> Result<Self, TwilioSetupError> {
+        let from = cfg.twilio.from.clone();
+        let messaging_service_sid = cfg.twilio.messaging_service_sid.clone();
+        let rate_key = from
+            .clone()
+            .or_else(|| messaging_service_sid.clone())
+            .ok_or(TwilioSetupError::NoSender)?;
+        core_credentials(&creds).map_err(|e| TwilioSetupError::Credentials(e.to_string()))?;
+        let api_base = env("TWILIO_API_BASE")
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| cfg.twilio.api_base.clone())
+            .unwrap_or_else(|| DEFAULT_API_BASE.into());
+        let endpoint = Endpoint::parse(api_base.trim())
+            .ok_or_else(|| TwilioSetupError::ApiBase(api_base.clone()))?;
+        HttpConfig::default()
+            .with_host(&endpoint.host_header)
+            .map_err(|_| TwilioSetupError::ApiBase(api_base.clone()))?;
+        let tls = tls::client_config(cfg.twilio.ca_file.as_deref())?;
+        let pool = Pool::new(endpoint, Arc::new(tls), cfg.twilio.request_timeout);
+        let status_callback = cfg
+            .server
+            .public_url
+            .as_ref()
+            .map(|u| format!("{}{STATUS_PATH}", u.trim_end_matches('/')));
+        Ok(Self {
+            pool,
+            creds,
+            from,
+            messaging_service_sid,
+            status_callback,
+            rate_key,
+        })
+    }
+
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Endpoint {
+        self.pool.endpoint()
+    }
+
+    fn build(&self, msg: &Outbound<'_>) -> Result<Vec<u8>, String> {
+        let creds = core_credentials(&self.creds).map_err(|e| e.to_string())?;
+        let http = HttpConfig::default()
+            .with_host(&self.pool.endpoint().host_header)
+            .and_then(|h| h.with_user_agent(USER_AGENT))
+            .map_err(|e| e.to_string())?;
+        let parts = RequestParts {
+            from: self.from.as_deref(),
+            messaging_service_sid: self.messaging_service_sid.as_deref(),
+            to: msg.to,
+            status_callback: self.status_callback.as_deref(),
+        };
+        match msg.channel {
+            Channel::Sms => request::message_http(&parts, msg.body, &creds, &http),
+            Channel::Voice => request::call_http(&parts, msg.body, &creds, &http),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    async fn post(&self, msg: &Outbound<'_>) -> SendOutcome {
+        let bytes = match self.build(msg) {
+            Ok(b) => b,
+            // The core refused to build it (bad number, body too long): sending cannot help.
+            Err(reason) => {
+                return SendOutcome::Rejected {
+                    code: None,
+                    reason: format!("request not built: {reason}"),
+                };
+            }
+        };
+        match self.pool.exchange(&bytes, classify::from_response).await {
+            Ok(outcome) => outcome,
+            Err(TransportError::Tls) => SendOutcome::Retry {
+                after: None,
+                code: None,
+                reason:
+                    "TLS handshake with Twilio failed (certificate not trusted? see twilio.ca_file)"
+                        .into(),
+            },
+            Err(e) => SendOutcome::Retry {
+                after: None,
+                code: None,
+                reason: format!("request to Twilio failed: {e}"),
+            },
+        }
+    }
+}
+
+fn core_credentials(c: &Credentials) -> Result<CoreCredentials<'_>, twilio_core::auth::AuthError> {
+    if c.username == c.account_sid {
+        CoreCredentials::auth_token(&c.account_sid, &c.password)
+    } else {
+        CoreCredentials::api_key(&c.account_sid, &c.username, &c.password)
+    }
+}
+
+impl Sender for TwilioSender {
+    fn rate_key(&self) -> &str {
+        &self.rate_key
+    }
+
+    fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
+        Box::pin(self.post(msg))
+    }
+}

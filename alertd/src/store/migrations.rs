@@ -1,0 +1,75 @@
+//! Schema migrations, applied in order inside one transaction; `PRAGMA user_version` records
+//! how far a database has come.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: alerts, notification log, outbox, silences.
+    "CREATE TABLE alerts (
+        fingerprint INTEGER PRIMARY KEY,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER,
+        generator_url TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE nflog (
+        receiver TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (receiver, group_key)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        receiver TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        to_number TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        sid TEXT,
+        twilio_status TEXT,
+        error_code INTEGER,
+        error TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+    CREATE INDEX outbox_sid ON outbox (sid) WHERE sid IS NOT NULL;
+    CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        ends_at INTEGER NOT NULL
+    );",
+];
+
+/// The newest schema version this build knows.
+#[allow(clippy::cast_possible_wrap)] // a handful of migrations
+pub(super) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > LATEST {
+        return Err(StoreError::SchemaTooNew {
+            found: version,
+            supported: LATEST,
+        });
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(LATEST))?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Durable state behind a small trait: alerts (persisted before the API answers 202), the
+//! notification log, the outbox, and silences. [`sqlite::SqliteStore`] is the implementation;
+//! [`group_commit::GroupCommitter`] batches concurrent ingests into one transaction.
+
+pub mod group_commit;
+mod migrations;
+pub mod sqlite;
+
+use serde::Serialize;
+
+use crate::pipeline::alert::{Alert, Fingerprint};
+use crate::pipeline::dedup::NflogEntry;
+use crate::pipeline::notify::{Channel, NewMessage};
+use crate::pipeline::silence::SilenceRecord;
+use crate::time::Timestamp;
+
+/// A storage failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened or created.
+    #[error("cannot open store at {path}: {reason}")]
+    Open {
+        /// Database path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A query failed (disk full, I/O error, corruption).
+    #[error("store query failed: {0}")]
+    Query(String),
+    /// A schema from a newer alertd.
+    #[error("database schema version {found} is newer than this alertd understands ({supported})")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Latest known version.
+        supported: i64,
+    },
+    /// The store's writer has stopped (shutdown).
+    #[error("store writer has stopped")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Query(e.to_string())
+    }
+}
+
+/// Where an outbox message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting to be sent (or re-sent).
+    Pending,
+    /// Accepted by Twilio.
+    Sent,
+    /// Given up: rejected, misconfigured, or out of attempts.
+    Failed,
+}
+
+impl OutboxState {
+    /// `"pending"`, `"sent"` or `"failed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    /// Row id.
+    pub id: i64,
+    /// Receiver name.
+    pub receiver: String,
+    /// Group it notifies about.
+    pub group_key: String,
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination.
+    pub to: String,
+    /// SMS text or spoken text.
+    pub body: String,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// Send attempts so far.
+    pub attempts: u32,
+    /// Not before this time.
+    pub next_attempt_at: Timestamp,
+    /// Where it is.
+    pub state: OutboxState,
+    /// Twilio SID once accepted.
+    pub sid: Option<String>,
+    /// Latest Twilio status (queued, sent, delivered, undelivered, failed, ...).
+    pub twilio_status: Option<String>,
+    /// Twilio error code of the last failure.
+    pub error_code: Option<i64>,
+    /// What went wrong last.
+    pub error: Option<String>,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A notification to record: the log entry for a (receiver, group) and its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Receiver name.
+    pub receiver: String,
+    /// Group key.
+    pub group_key: String,
+    /// The new notification-log entry.
+    pub entry: NflogEntry,
+    /// Messages for the outbox.
+    pub messages: Vec<NewMessage>,
+}
+
+/// How a send attempt ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptRecord {
+    /// Accepted by Twilio.
+    Sent {
+        /// Message or call SID.
+        sid: String,
+        /// Twilio's status (queued, ...).
+        status: String,
+    },
+    /// Failed for now; try again at `next_attempt_at`.
+    Retry {
+        /// When.
+        next_attempt_at: Timestamp,
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
+    /// Given up.
+    Failed {
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
+}
+
+/// Counts for `alertd status` and `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    /// Alerts currently held.
+    pub active_alerts: u64,
+    /// Outbox messages waiting.
+    pub outbox_pending: u64,
+    /// Outbox messages accepted by Twilio.
+    pub outbox_sent: u64,
+    /// Outbox messages given up on.
+    pub outbox_failed: u64,
+    /// Silences in force or in the future.
+    pub silences: u64,
+}
+
+/// Everything alertd persists.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts or updates alerts by fingerprint, all in one transaction.
+    fn ingest(&self, alerts: &[Alert]) -> Result<(), StoreError>;
+    /// Every alert held (the dispatcher's state after a restart).
+    fn active_alerts(&self) -> Result<Vec<Alert>, StoreError>;
+    /// Forgets alerts that were resolved and notified.
+    fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError>;
+    /// The last notification for a (receiver, group).
+    fn nflog(&self, receiver: &str, group_key: &str) -> Result<Option<NflogEntry>, StoreError>;
+    /// Writes notification-log entries and their outbox messages, all in one transaction;
+    /// returns how many messages were written.
+    fn record_notifications(
+        &self,
+        batch: &[Notification],
+        now: Timestamp,
+    ) -> Result<usize, StoreError>;
+    /// One notification (see [`Store::record_notifications`]).
+    fn record_notification(
+        &self,
+        receiver: &str,
+        group_key: &str,
+        entry: &NflogEntry,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let n = Notification {
+            receiver: receiver.to_owned(),
+            group_key: group_key.to_owned(),
+            entry: entry.clone(),
+            messages: messages.to_vec(),
+        };
+        self.record_notifications(std::slice::from_ref(&n), now)
+    }
+    /// Pending messages due at `now`, oldest first.
+    fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// When the next pending message is due.
+    fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
+    /// Records attempts' results (outbox id, result, when), in one transaction.
+    fn record_attempts(&self, batch: &[(i64, AttemptRecord, Timestamp)]) -> Result<(), StoreError>;
+    /// Records one attempt's result.
+    fn record_attempt(
+        &self,
+        id: i64,
+        record: &AttemptRecord,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.record_attempts(&[(id, record.clone(), now)])
+    }
+    /// Applies a status callback; false when no message has that SID.
+    fn update_delivery(
+        &self,
+        sid: &str,
+        status: &str,
+        error_code: Option<i64>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The newest messages, newest first.
+    fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Stores a silence (insert or replace by id).
+    fn put_silence(&self, silence: &SilenceRecord) -> Result<(), StoreError>;
+    /// Silences that have not expired at `now`.
+    fn silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>, StoreError>;
+    /// Ends a silence at `now`; false when unknown.
+    fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
+    /// Counts.
+    fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError>;
+}

@@ -1,0 +1,129 @@
+//! `POST /twilio/status`: Twilio's status callbacks. The `X-Twilio-Signature` is checked
+//! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use twilio_core::webhook::{Algorithm, FormBody, Params, compute, validate};
+
+use crate::ingest::errors::ApiError;
+use crate::ingest::{ApiState, read_body};
+
+/// The path Twilio is told to call back.
+pub const STATUS_PATH: &str = "/twilio/status";
+
+/// What a callback's signature is checked with.
+#[derive(Clone)]
+pub struct WebhookAuth {
+    /// The full callback URL Twilio was given (`public_url` + [`STATUS_PATH`]).
+    pub callback_url: String,
+    /// The account's auth token (HMAC key).
+    pub auth_token: String,
+}
+
+impl std::fmt::Debug for WebhookAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookAuth")
+            .field("callback_url", &self.callback_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookAuth {
+    /// Auth for callbacks to `public_url`.
+    pub fn new(public_url: &str, auth_token: &str) -> Self {
+        Self {
+            callback_url: format!("{}{STATUS_PATH}", public_url.trim_end_matches('/')),
+            auth_token: auth_token.to_owned(),
+        }
+    }
+
+    /// Whether `signature` signs this form `body` for the callback URL (twilio-core's
+    /// validator: the helper libraries' algorithm, constant-time compare).
+    pub fn verify(&self, body: &[u8], signature: &str) -> bool {
+        validate(
+            self.auth_token.as_bytes(),
+            &self.callback_url,
+            Params::Form(FormBody::new(body)),
+            signature,
+        )
+        .is_ok()
+    }
+
+    /// The signature Twilio would send for `body` (for tests).
+    pub fn sign(&self, body: &[u8]) -> String {
+        compute(
+            self.auth_token.as_bytes(),
+            &self.callback_url,
+            Params::Form(FormBody::new(body)),
+            Algorithm::HmacSha1,
+        )
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default()
+    }
+}
+
+/// Handles one status callback.
+pub async fn status_callback(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let Some(auth) = &state.webhook else {
+            return Err(ApiError::Forbidden(
+                "status callbacks need server.public_url and Twilio credentials".into(),
+            ));
+        };
+        let bytes = read_body(&state, &headers, body).await?;
+        let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        let signature = headers
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if signature.is_empty() || !auth.verify(&bytes, signature) {
+            tracing::warn!("status callback with a missing or wrong X-Twilio-Signature refused");
+            return Err(ApiError::Forbidden(
+                "X-Twilio-Signature does not match".into(),
+            ));
+        }
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let sid = get("MessageSid").or_else(|| get("CallSid"));
+        let status = get("MessageStatus").or_else(|| get("CallStatus"));
+        let (Some(sid), Some(status)) = (sid, status) else {
+            return Err(ApiError::BadRequest(
+                "expected MessageSid/MessageStatus or CallSid/CallStatus".into(),
+            ));
+        };
+        let error_code = get("ErrorCode").and_then(|c| c.parse::<i64>().ok());
+        state.metrics.status_callback(status);
+        let store = state.store.clone();
+        let now = state.clock.now();
+        let (sid, status) = (sid.to_owned(), status.to_owned());
+        let known = tokio::task::spawn_blocking(move || {
+            store.update_delivery(&sid, &status, error_code, now)
+        })
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        Ok((
+            StatusCode::OK,
+            axum::Json(json!({"status": "ok", "known": known})),
+        )
+            .into_response())
+    };
+    match result.await {
+        Ok(r) => r,
+        Err(e) => {
+            state.metrics.ingest_rejected(e.status().0.as_u16());
+            e.into_response()
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! alertd against tests/twilio-sim over real TLS: the Twilio sender, retries, permanent
+//! failures, rate limits and signed status callbacks, end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
+use alertd::clock::{Clock, ManualClock, SharedClock, SystemClock};
+use alertd::config::Config;
+use alertd::store::sqlite::SqliteStore;
+use alertd::store::{OutboxState, Store};
+use common::{T0, eventually, settle};
+use serde_json::json;
+use twilio_sim::{
+    Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, SimConfig, Simulator,
+};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Rig {
+    sim: Simulator,
+    app: Option<RunningApp>,
+    base: String,
+    http: reqwest::Client,
+    manual: Option<ManualClock>,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Rig {
+    async fn start(route: &str, receivers: &str, twilio: &str, manual_clock: bool) -> Self {
+        let sim = Simulator::start(SimConfig::default()).await.unwrap();
+        Self::start_on(
+            sim,
+            tempfile::tempdir().unwrap(),
+            route,
+            receivers,
+            twilio,
+            manual_clock,
+        )
+        .await
+    }
+
+    async fn start_on(
+        sim: Simulator,
+        dir: tempfile::TempDir,
+        route: &str,
+        receivers: &str,
+        twilio: &str,
+        manual_clock: bool,
+    ) -> Self {
+        let ca = dir.path().join("sim-ca.pem");
+        std::fs::write(&ca, sim.ca_pem()).unwrap();
+        let port = free_port();
+        let receivers = if receivers.is_empty() {
+            "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
+        } else {
+            receivers
+        };
+        let text = format!(
+            r#"
+[server]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+
+[twilio]
+from = "+15005550006"
+api_base = "{base}"
+ca_file = "{ca}"
+retry_base = "1s"
+retry_max = "10s"
+{twilio}
+
+{receivers}
+
+[route]
+receiver = "oncall"
+group_by = ["alertname"]
+{group_wait}
+{route}
+"#,
+            base = sim.base_url(),
+            group_wait = if route.contains("group_wait") {
+                ""
+            } else {
+                "group_wait = \"0s\""
+            },
+            ca = ca.display(),
+        );
+        let cfg = Config::parse(&text).unwrap();
+        let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
+        let env: EnvLookup = Arc::new(move |name| match name {
+            "TWILIO_ACCOUNT_SID" => Some(account.clone()),
+            "TWILIO_AUTH_TOKEN" => Some(token.clone()),
+            _ => None,
+        });
+        let manual = manual_clock.then(|| ManualClock::new(T0));
+        let clock: SharedClock = match &manual {
+            Some(m) => Arc::new(m.clone()),
+            None => Arc::new(SystemClock),
+        };
+        let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
+        let app = app::start_with_store(
+            &cfg,
+            StartOptions {
+                clock,
+                env,
+                sender: None,
+            },
+            store,
+            cfg.listen_addr().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(app.sender_kind, "twilio");
+        let base = format!("http://{}", app.addr);
+        Self {
+            sim,
+            app: Some(app),
+            base,
+            http: reqwest::Client::new(),
+            manual,
+            dir,
+        }
+    }
+
+    fn app(&self) -> &RunningApp {
+        self.app.as_ref().unwrap()
+    }
+
+    async fn alert(&self, body: serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/alerts", self.base))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 202);
+    }
+
+    fn advance(&self, d: Duration) {
+        self.manual.as_ref().unwrap().advance(d);
+    }
+
+    fn message_posts(&self) -> Vec<twilio_sim::RecordedRequest> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/Messages.json"))
+            .collect()
+    }
+}
+
+fn hot() -> serde_json::Value {
+    json!([{"name": "BoilerOverTemp", "value": 92.5, "severity": "critical", "message": "boiler-3 at 92.5C"}])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_in_sms_out_with_to_from_and_body() {
+    let rig = Rig::start("", "", "", true).await;
+    rig.alert(hot()).await;
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    assert_eq!(
+        (msg.to.as_str(), msg.from.as_str()),
+        ("+15551230001", "+15005550006")
+    );
+    assert_eq!(
+        msg.body,
+        "[FIRING:1] BoilerOverTemp (critical)\n- boiler-3 at 92.5C"
+    );
+    eventually("request logged", || !rig.message_posts().is_empty()).await;
+    let post = &rig.message_posts()[0];
+    assert_eq!(
+        post.form_value("StatusCallback"),
+        Some(format!("{}/twilio/status", rig.base).as_str())
+    );
+    eventually("recorded as sent", || {
+        rig.app()
+            .store
+            .recent_outbox(1)
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.sid.as_deref() == Some(msg.sid.as_str()))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_alert_100_times_is_one_sms() {
+    let rig = Rig::start("", "", "", true).await;
+    for _ in 0..100 {
+        rig.alert(hot()).await;
+    }
+    rig.sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    settle().await;
+    rig.advance(Duration::from_secs(600));
+    settle().await;
+    assert_eq!(rig.sim.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_of_alerts_is_one_batched_sms() {
+    let rig = Rig::start("group_wait = \"30s\"", "", "", true).await;
+    let alerts: Vec<_> = (1..=4)
+        .map(|i| json!({"labels": {"alertname": "PumpDown", "pump": format!("p{i}")}, "annotations": {"summary": format!("pump {i} stopped")}}))
+        .collect();
+    rig.alert(json!(alerts)).await;
+    rig.advance(Duration::from_secs(30));
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    assert!(msg.body.starts_with("[FIRING:4] PumpDown"), "{}", msg.body);
+    for i in 1..=4 {
+        assert!(
+            msg.body.contains(&format!("pump=p{i}: pump {i} stopped")),
+            "{}",
+            msg.body
+        );
+    }
+    settle().await;
+    assert_eq!(rig.sim.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolved_sends_a_resolution_sms() {
+    let rig = Rig::start("", "", "", true).await;
+    rig.alert(hot()).await;
+    rig.sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    rig.alert(json!([{"name": "BoilerOverTemp", "severity": "critical", "status": "resolved"}]))
+        .await;
+    rig.advance(Duration::from_secs(300));
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().nth(1).cloned())
+        .await
+        .unwrap();
+    assert!(
+        msg.body.starts_with("[RESOLVED] BoilerOverTemp"),
+        "{}",
+        msg.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silenced_alert_sends_nothing() {
+    let rig = Rig::start("", "", "", true).await;
+    let resp = rig
+        .http
+        .post(format!("{}/api/v1/silences", rig.base))
+        .body(json!({"matchers": ["alertname=\"BoilerOverTemp\""], "duration": "2h"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    rig.alert(hot()).await;
+    settle().await;
+    rig.advance(Duration::from_secs(600));
+    settle().await;
+    assert!(rig.sim.requests().is_empty(), "{:?}", rig.sim.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_receivers_get_a_call_that_speaks_the_alert() {
+    let receivers = "[[receivers]]\nname = \"oncall\"\nvoice = [\"+15551230001\"]\n";
+    let rig = Rig::start("", receivers, "", true).await;
+    rig.alert(hot()).await;
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().next().cloned())
+        .await
+        .unwrap();
+    assert_eq!(
+        (call.to.as_str(), call.from.as_str()),
+        ("+15551230001", "+15005550006")
+    );
+    let twiml = call.twiml.unwrap_or_default();
+    assert!(
+        twiml.contains("<Say>This is alertd. 1 alert firing: BoilerOverTemp."),
+        "{twiml}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_429_and_500_are_retried_until_delivered() {
+    let rig = Rig::start("", "", "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::TooManyRequests {
+            retry_after_secs: Some(2),
+        },
+    ));
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::ServerError {
+            status: 500,
+            retry_after_secs: None,
+        },
+    ));
+    rig.alert(hot()).await;
+    eventually("the 429", || rig.message_posts().len() == 1).await;
+    eventually("retry scheduled", || {
+        rig.app()
+            .store
+            .recent_outbox(1)
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.attempts == 1)
+    })
+    .await;
+    rig.advance(Duration::from_secs(11));
+    eventually("the 500", || rig.message_posts().len() == 2).await;
+    eventually("retry scheduled", || {
+        rig.app().store.recent_outbox(1).unwrap()[0].attempts == 2
+    })
+    .await;
+    rig.advance(Duration::from_secs(11));
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    eventually("three requests logged", || rig.message_posts().len() == 3).await;
+    let statuses: Vec<u16> = rig.message_posts().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 500, 201]);
+    eventually("sent", || {
+        rig.app().store.recent_outbox(1).unwrap()[0].state == OutboxState::Sent
+    })
+    .await;
+    assert_eq!(
+        rig.app().store.recent_outbox(1).unwrap()[0].sid.as_deref(),
+        Some(msg.sid.as_str())
+    );
+    let metrics = rig
+        .http
+        .get(format!("{}/metrics", rig.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("alertd_notifications_retried_total{channel=\"sms\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_21211_is_recorded_and_not_retried() {
+    let receivers = "[[receivers]]\nname = \"oncall\"\nsms = [\"+15005550001\"]\n";
+    let rig = Rig::start("", receivers, "", true).await;
+    rig.alert(hot()).await;
+    eventually("failure recorded", || {
+        rig.app()
+            .store
+            .recent_outbox(1)
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.state == OutboxState::Failed)
+    })
+    .await;
+    let row = rig.app().store.recent_outbox(1).unwrap().remove(0);
+    assert_eq!(row.error_code, Some(21211));
+    rig.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(rig.message_posts().len(), 1, "no retry");
+    let metrics = rig
+        .http
+        .get(format!("{}/metrics", rig.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("alertd_notifications_failed_total{channel=\"sms\",code=\"21211\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_callbacks_update_delivery_and_forged_ones_get_403() {
+    let rig = Rig::start("", "", "", true).await;
+    rig.alert(hot()).await;
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    rig.sim
+        .wait_for_message_status(&msg.sid, MessageStatus::Delivered, WAIT)
+        .await
+        .unwrap();
+    eventually("delivered recorded", || {
+        rig.app().store.recent_outbox(1).unwrap()[0]
+            .twilio_status
+            .as_deref()
+            == Some("delivered")
+    })
+    .await;
+    let accepted = rig
+        .sim
+        .callbacks()
+        .iter()
+        .filter(|c| c.response_status == Some(200))
+        .count();
+    assert!(accepted >= 1, "{:?}", rig.sim.callbacks());
+    let forged = rig
+        .http
+        .post(format!("{}/twilio/status", rig.base))
+        .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "MessageSid={}&MessageStatus=failed&ErrorCode=30008",
+            msg.sid
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(
+        rig.app().store.recent_outbox(1).unwrap()[0]
+            .twilio_status
+            .as_deref(),
+        Some("delivered")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_never_exceed_the_configured_mps() {
+    const MPS: f64 = 5.0;
+    let numbers: Vec<String> = (0..8).map(|i| format!("\"+1555123001{i}\"")).collect();
+    let receivers = format!(
+        "[[receivers]]\nname = \"oncall\"\nsms = [{}]\n",
+        numbers.join(", ")
+    );
+    let rig = Rig::start("", &receivers, &format!("mps = {MPS}"), false).await;
+    let mut limits = RateLimitConfig::default();
+    limits.per_number.insert("+15005550006".into(), MPS);
+    rig.sim.set_rate_limit(Some(limits));
+    rig.alert(hot()).await;
+    rig.sim
+        .wait_for(Duration::from_secs(20), |v| {
+            (v.messages().count() == 8).then_some(())
+        })
+        .await
+        .unwrap();
+    let posts = rig.message_posts();
+    assert!(
+        posts.iter().all(|r| r.status == 201),
+        "the simulator's limiter never answered 429"
+    );
+    let times: Vec<_> = posts.iter().map(|r| r.received_at).collect();
+    // Any 5 consecutive sends span at least one second (a little network jitter allowed).
+    for w in times.windows(6) {
+        let span = w[5].duration_since(w[0]).unwrap_or_default();
+        assert!(
+            span >= Duration::from_millis(990),
+            "6 sends within {span:?}"
+        );
+    }
+    let _ = SystemClock.now();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undelivered_outbox_is_delivered_after_restart() {
+    let mut rig = Rig::start("", "", "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        100,
+        Endpoint::CreateMessage,
+        FaultKind::ServerError {
+            status: 503,
+            retry_after_secs: None,
+        },
+    ));
+    rig.alert(hot()).await;
+    eventually("a failed attempt", || {
+        rig.app()
+            .store
+            .recent_outbox(1)
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.attempts >= 1)
+    })
+    .await;
+    rig.app.take().unwrap().shutdown().await;
+    let (sim, dir) = (rig.sim, rig.dir);
+    sim.clear_faults();
+    assert!(sim.messages().is_empty());
+    let rig = Rig::start_on(sim, dir, "", "", "", true).await;
+    assert_eq!(
+        rig.app().store.recent_outbox(1).unwrap()[0].state,
+        OutboxState::Pending
+    );
+    rig.advance(Duration::from_secs(600));
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    assert_eq!(msg.to, "+15551230001");
+    eventually("sent after restart", || {
+        rig.app().store.recent_outbox(1).unwrap()[0].state == OutboxState::Sent
+    })
+    .await;
+    settle().await;
+    assert_eq!(
+        rig.sim.messages().len(),
+        1,
+        "exactly one SMS: the restored alert is not notified again"
+    );
+}
