@@ -40,4 +40,45 @@ fn main() {
     }
 
     board_config::write_board_config(&out, "Pico W", &manifest.join("../trust-anchors"));
+    write_sensor_config(&out);
+}
+
+/// `PICO_SENSOR=gpio26` reads an external analog sensor on GPIO 26 (ADC 0) instead of the die
+/// temperature: value = volts * PICO_SENSOR_SCALE + PICO_SENSOR_OFFSET (defaults 100 and -50,
+/// a TMP36: 10 mV per degree, 500 mV at 0 C).
+fn write_sensor_config(out: &std::path::Path) {
+    for name in ["PICO_SENSOR", "PICO_SENSOR_SCALE", "PICO_SENSOR_OFFSET"] {
+        println!("cargo:rerun-if-env-changed={name}");
+    }
+    let number = |name: &str, default: f32| -> Result<f32, String> {
+        match env::var(name) {
+            Err(_) => Ok(default),
+            Ok(v) => v
+                .parse::<f32>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or(format!("environment variable {name}={v:?} is not a number")),
+        }
+    };
+    let code = match env::var("PICO_SENSOR").as_deref() {
+        Err(_) | Ok("" | "die") => "pub const EXTERNAL: Option<(f32, f32)> = None;".to_owned(),
+        Ok("gpio26") => match (
+            number("PICO_SENSOR_SCALE", 100.0),
+            number("PICO_SENSOR_OFFSET", -50.0),
+        ) {
+            (Ok(scale), Ok(offset)) => {
+                format!("pub const EXTERNAL: Option<(f32, f32)> = Some(({scale:?}, {offset:?}));")
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                format!("compile_error!({:?});", format!("board configuration: {e}"))
+            }
+        },
+        Ok(other) => format!(
+            "compile_error!({:?});",
+            format!(
+                "board configuration: PICO_SENSOR={other:?}: use \"die\" (default) or \"gpio26\""
+            )
+        ),
+    };
+    std::fs::write(out.join("sensor.rs"), code + "\n").unwrap();
 }

@@ -17,7 +17,7 @@ use embassy_net::tcp::client::{TcpClient, TcpClientState};
 use embassy_net::{Config, StackResources};
 use embassy_rp::adc::{self, Adc};
 use embassy_rp::clocks::RoscRng;
-use embassy_rp::gpio::{Level, Output};
+use embassy_rp::gpio::{Level, Output, Pull};
 use embassy_rp::peripherals::{DMA_CH0, PIO0};
 use embassy_rp::pio::{self, Pio};
 use embassy_rp::{bind_interrupts, dma};
@@ -29,7 +29,7 @@ use {defmt_rtt as _, panic_probe as _};
 
 use crate::config::SETTINGS;
 use crate::led::{Led, STATE, Shown};
-use crate::sensor::DieTemperature;
+use crate::sensor::BoardSensor;
 
 bind_interrupts!(struct Irqs {
     PIO0_IRQ_0 => pio::InterruptHandler<PIO0>;
@@ -160,9 +160,15 @@ async fn main(spawner: Spawner) {
         BUFFERS.take(),
     );
 
-    let sensor = DieTemperature {
+    let channel = if sensor::EXTERNAL.is_some() {
+        info!("sensor: external, GPIO 26");
+        adc::Channel::new_pin(p.PIN_26, Pull::None)
+    } else {
+        adc::Channel::new_temp_sensor(p.ADC_TEMP_SENSOR)
+    };
+    let sensor = BoardSensor {
         adc: Adc::new(p.ADC, Irqs, adc::Config::default()),
-        channel: adc::Channel::new_temp_sensor(p.ADC_TEMP_SENSOR),
+        channel,
     };
     let thresholds = SETTINGS.thresholds;
     let mut device = match AlertLoop::new(
