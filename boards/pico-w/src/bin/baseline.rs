@@ -23,6 +23,12 @@ use embedded_tls::{Aes128GcmSha256, TlsConfig, TlsConnection, TlsContext, Unsecu
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
+// Only so that a plain `cargo build` (default feature `rsa`, which needs an allocator) links this
+// binary too; the size baseline is built with --no-default-features, without it.
+#[cfg(feature = "rsa")]
+#[global_allocator]
+static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
+
 bind_interrupts!(struct Irqs {
     PIO0_IRQ_0 => pio::InterruptHandler<PIO0>;
     DMA_IRQ_0 => dma::InterruptHandler<DMA_CH0>;
