@@ -1,0 +1,175 @@
+//! One step of the loop: read, evaluate, send, show.
+
+use twilio_core::alerting::{AlertEvent, Config, ConfigError, Evaluator, Instant, Severity};
+use twilio_embedded::client::Delivery;
+use twilio_embedded::{Alert, ClientError};
+
+use crate::ports::{DeviceState, Indicator, Notifier, Sensor, Ticker};
+use crate::tenths::Tenths;
+
+/// Why a step did not complete (the loop carries on at the next tick either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum StepError {
+    /// The sensor did not give a reading.
+    Sensor,
+    /// The alert could not be sent at all (for example a bad phone number in the configuration).
+    Client(ClientError),
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The reading, when the sensor gave one.
+    pub reading: Option<f32>,
+    /// What the evaluator raised or cleared.
+    pub event: Option<AlertEvent<f32>>,
+    /// What sending (or flushing the outbox) did, when anything was sent.
+    pub delivery: Option<Delivery>,
+    /// What the indicator now shows.
+    pub state: DeviceState,
+    /// What went wrong, if anything.
+    pub error: Option<StepError>,
+}
+
+/// The sensor -> evaluator -> client loop of one device.
+pub struct AlertLoop<S, N, I> {
+    subject: &'static str,
+    unit: &'static str,
+    evaluator: Evaluator<f32>,
+    sensor: S,
+    notifier: N,
+    indicator: I,
+}
+
+impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
+    /// A loop that names the device `subject` in its texts, shows readings in `unit`, and alerts
+    /// on `config`'s levels; fails when the levels are inconsistent.
+    pub fn new(
+        subject: &'static str,
+        unit: &'static str,
+        config: Config<f32>,
+        sensor: S,
+        notifier: N,
+        indicator: I,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            subject,
+            unit,
+            evaluator: Evaluator::new(config)?,
+            sensor,
+            notifier,
+            indicator,
+        })
+    }
+
+    /// Runs forever: one [`AlertLoop::step`] per tick of `ticker`.
+    pub async fn run<T: Ticker>(&mut self, ticker: &mut T) -> ! {
+        loop {
+            let now = ticker.tick().await;
+            self.step(now).await;
+        }
+    }
+
+    /// Reads the sensor once at `now`, sends the alert the evaluator raises (or retries the
+    /// queued ones when nothing new happened) and updates the indicator.
+    pub async fn step(&mut self, now: Instant) -> Step {
+        let mut step = Step {
+            reading: None,
+            event: None,
+            delivery: None,
+            state: DeviceState::Normal,
+            error: None,
+        };
+        if let Ok(value) = self.sensor.read().await {
+            info!("reading {}", value);
+            step.reading = Some(value);
+            step.event = self.evaluator.observe(value, now);
+        } else {
+            warn!("sensor read failed");
+            step.error = Some(StepError::Sensor);
+        }
+        let sent = match step.event {
+            Some(event) => {
+                let alert = Alert::from_event(self.subject, &self.shown(event));
+                info!("alert: {}", alert.text());
+                Some(self.notifier.send(alert).await)
+            }
+            None if self.notifier.queued() > 0 => Some(self.notifier.flush().await),
+            None => None,
+        };
+        match sent {
+            Some(Ok(delivery)) => step.delivery = Some(delivery),
+            Some(Err(e)) => {
+                warn!("alert not sent: {}", e);
+                step.error = Some(StepError::Client(e));
+            }
+            None => {}
+        }
+        step.state = self.state(step.error);
+        self.indicator.show(step.state).await;
+        step
+    }
+
+    /// The event with its values rounded for people.
+    fn shown(&self, event: AlertEvent<f32>) -> AlertEvent<Tenths> {
+        match event {
+            AlertEvent::Raised {
+                severity,
+                value,
+                level,
+                at,
+            } => AlertEvent::Raised {
+                severity,
+                value: Tenths::new(value, self.unit),
+                level: Tenths::new(level, self.unit),
+                at,
+            },
+            AlertEvent::Cleared {
+                severity,
+                value,
+                at,
+            } => AlertEvent::Cleared {
+                severity,
+                value: Tenths::new(value, self.unit),
+                at,
+            },
+        }
+    }
+
+    /// Undelivered alerts and sensor faults outrank the level: they need someone to look.
+    fn state(&self, error: Option<StepError>) -> DeviceState {
+        if self.notifier.queued() > 0 || matches!(error, Some(StepError::Client(_))) {
+            return DeviceState::Undelivered;
+        }
+        if error == Some(StepError::Sensor) {
+            return DeviceState::SensorFault;
+        }
+        match self.evaluator.level() {
+            None => DeviceState::Normal,
+            Some(Severity::Warning) => DeviceState::Warning,
+            Some(Severity::Critical) => DeviceState::Critical,
+        }
+    }
+
+    /// The sensor.
+    pub fn sensor_mut(&mut self) -> &mut S {
+        &mut self.sensor
+    }
+
+    /// The notifier (the client on a board).
+    pub fn notifier(&self) -> &N {
+        &self.notifier
+    }
+
+    /// The notifier, to change (for example to fail or recover in a test).
+    pub fn notifier_mut(&mut self) -> &mut N {
+        &mut self.notifier
+    }
+
+    /// The indicator.
+    pub fn indicator(&self) -> &I {
+        &self.indicator
+    }
+}
