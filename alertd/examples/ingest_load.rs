@@ -1,7 +1,7 @@
 //! Ingest load generator: POSTs alerts to alertd over keep-alive HTTP and reports accepted
 //! alerts/s (each 202 = durably committed), request latency percentiles and alertd's RSS.
 //!
-//! `cargo run --release -p alertd --example load -- [--requests N] [--batch B] [--concurrency C]
+//! `cargo run --release -p alertd --example ingest_load -- [--requests N] [--batch B] [--concurrency C]
 //!  [--distinct D] [--url http://127.0.0.1:9870]`
 //! Without `--url` it starts alertd in this process (temp SQLite, dry-run sender) and reports
 //! its RSS at rest and after the load. Bounded: stops after N requests.
