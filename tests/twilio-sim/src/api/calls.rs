@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::error::ApiError;
-use super::resource::{CallResource, Page};
-use super::{Reply, paging, validation};
+use super::resource::CallResource;
+use super::{Reply, list_query, list_reply, query_value, validation};
 use crate::ids;
 use crate::lifecycle::call;
 use crate::state::SimState;
@@ -61,37 +61,17 @@ pub(super) fn fetch(state: &SimState, path: &str, sid: &str) -> Result<Reply, Ap
 }
 
 pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
-    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
-    let filter = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let (to, from, status) = (filter("To"), filter("From"), filter("Status"));
+    let query = list_query(query);
+    let (to, from, status) = (
+        query_value(&query, "To"),
+        query_value(&query, "From"),
+        query_value(&query, "Status"),
+    );
     let all = state.store.calls_newest_first(|c| {
         to.as_ref().is_none_or(|t| &c.to == t)
             && from.as_ref().is_none_or(|f| &c.from == f)
             && status.as_ref().is_none_or(|s| c.status.as_str() == s)
     });
-    let (page, page_size) = paging(&query);
-    let start = page.saturating_mul(page_size).min(all.len());
-    let end = start.saturating_add(page_size).min(all.len());
-    let items: Vec<CallResource<'_>> = all[start..end].iter().map(CallResource::new).collect();
-    let filters = [("To", to), ("From", from), ("Status", status)]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-    let page = Page {
-        key: "calls",
-        items,
-        path,
-        filters,
-        index: page,
-        size: page_size,
-        has_more: end < all.len(),
-    };
-    Reply::json(200, page.to_json())
+    let filters = vec![("To", to), ("From", from), ("Status", status)];
+    list_reply("calls", path, &query, filters, &all, CallResource::new)
 }

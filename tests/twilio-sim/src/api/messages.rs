@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::error::ApiError;
-use super::resource::{MessageResource, Page};
-use super::{Reply, paging, validation};
+use super::resource::MessageResource;
+use super::{Reply, list_query, list_reply, query_value, validation};
 use crate::lifecycle::message;
 use crate::state::SimState;
 use crate::store::records::{Direction, MessageRecord, MessageStatus, StatusChange};
@@ -61,36 +61,18 @@ pub(super) fn fetch(state: &SimState, path: &str, sid: &str) -> Result<Reply, Ap
 }
 
 pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
-    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
-    let filter = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let (to, from) = (filter("To"), filter("From"));
+    let query = list_query(query);
+    let (to, from) = (query_value(&query, "To"), query_value(&query, "From"));
     let all = state.store.messages_newest_first(|m| {
         to.as_ref().is_none_or(|t| &m.to == t) && from.as_ref().is_none_or(|f| &m.from == f)
     });
-    let (page, page_size) = paging(&query);
-    let start = page.saturating_mul(page_size).min(all.len());
-    let end = start.saturating_add(page_size).min(all.len());
-    let items: Vec<MessageResource<'_>> =
-        all[start..end].iter().map(MessageResource::new).collect();
-    let filters = [("To", to), ("From", from)]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-    let page = Page {
-        key: "messages",
-        items,
+    let filters = vec![("To", to), ("From", from)];
+    list_reply(
+        "messages",
         path,
+        &query,
         filters,
-        index: page,
-        size: page_size,
-        has_more: end < all.len(),
-    };
-    Reply::json(200, page.to_json())
+        &all,
+        MessageResource::new,
+    )
 }

@@ -122,6 +122,49 @@ pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Ro
     result.unwrap_or_else(|e| Reply::error(&e))
 }
 
+/// A list request's query string as decoded pairs.
+pub(crate) fn list_query(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The value of the first `name` parameter in a list query.
+pub(crate) fn query_value(query: &[(String, String)], name: &str) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The requested page of `all` (already filtered, newest first) in Twilio's list shape, with the
+/// filters repeated in its page URIs.
+pub(crate) fn list_reply<'r, R, T: serde::Serialize>(
+    key: &'static str,
+    path: &str,
+    query: &[(String, String)],
+    filters: Vec<(&'static str, Option<String>)>,
+    all: &'r [R],
+    item: impl Fn(&'r R) -> T,
+) -> Reply {
+    let (index, size) = paging(query);
+    let start = index.saturating_mul(size).min(all.len());
+    let end = start.saturating_add(size).min(all.len());
+    let page = resource::Page {
+        key,
+        items: all[start..end].iter().map(item).collect(),
+        path,
+        filters: filters
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect(),
+        index,
+        size,
+        has_more: end < all.len(),
+    };
+    Reply::json(200, page.to_json())
+}
+
 /// Page number and size from a list query (`Page`, `PageSize` 1..=1000, default 50).
 pub(crate) fn paging(query: &[(String, String)]) -> (usize, usize) {
     let get = |name: &str| {
