@@ -9,6 +9,8 @@ use tokio::task::JoinHandle;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError, secrets};
 use crate::engine::Engine;
+use crate::escalation::ack::Escalations;
+use crate::escalation::timer::EscalationTimer;
 use crate::ingest::{ApiState, router};
 use crate::metrics::Metrics;
 use crate::outbox::OutboxWorker;
@@ -185,12 +187,15 @@ pub async fn start_with_store(
             max: cfg.twilio.retry_max,
         },
         metrics: metrics.clone(),
-        wake: outbox_wake,
+        wake: outbox_wake.clone(),
         attempts: writer.clone(),
     };
 
     let webhook = webhook_auth(cfg, &options.env)?;
     let bearer = bearer_token(cfg, &options.env)?;
+
+    let (escalation_timer, escalations) =
+        escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
 
     let committer = GroupCommitter::with_writer(writer);
     let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock)?;
@@ -203,6 +208,7 @@ pub async fn start_with_store(
         bearer_token: bearer,
         max_body_bytes: cfg.server.max_body_bytes,
         webhook,
+        escalations,
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -227,6 +233,7 @@ pub async fn start_with_store(
     let mut tasks = vec![
         tokio::spawn(engine.run(pipeline_rx)),
         tokio::spawn(worker.run()),
+        tokio::spawn(escalation_timer.run()),
     ];
     let mqtt_stats = mqtt.map(|(task, stats)| {
         tasks.push(task);
@@ -244,6 +251,32 @@ pub async fn start_with_store(
         shutdown: Some(shutdown_tx),
         tasks,
     })
+}
+
+/// Escalations: the timer that writes due steps, and the ack service for the webhooks, over
+/// the engine's policies and the shared writer.
+fn escalation_parts(
+    engine: &Engine,
+    writer: &StoreWriter,
+    clock: &SharedClock,
+    outbox_wake: &Arc<Notify>,
+) -> (EscalationTimer, Escalations) {
+    let timer = EscalationTimer {
+        policies: engine.policies.clone(),
+        store: engine.store.clone(),
+        writer: writer.clone(),
+        clock: clock.clone(),
+        wake: engine.escalation_wake.clone(),
+        outbox_wake: outbox_wake.clone(),
+    };
+    let service = Escalations {
+        store: engine.store.clone(),
+        writer: writer.clone(),
+        clock: clock.clone(),
+        outbox_wake: outbox_wake.clone(),
+        timer_wake: engine.escalation_wake.clone(),
+    };
+    (timer, service)
 }
 
 /// A started MQTT ingest: its task and counters.

@@ -8,6 +8,9 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::escalation::policy::PolicySet;
+use crate::escalation::start::FlushEscalation;
+use crate::escalation::store::EscalationWrite;
 use crate::metrics::Metrics;
 use crate::pipeline::alert::Alert;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
@@ -60,6 +63,10 @@ pub struct Engine {
     pub outbox_wake: Arc<Notify>,
     /// SMS segment budget.
     pub segment_budget: u16,
+    /// Escalation policies (routes name them).
+    pub policies: Arc<PolicySet>,
+    /// Poked when escalations start (the escalation timer waits on it).
+    pub escalation_wake: Arc<Notify>,
 }
 
 impl Engine {
@@ -86,6 +93,8 @@ impl Engine {
             metrics,
             outbox_wake,
             segment_budget: cfg.twilio.segment_budget,
+            policies: Arc::new(PolicySet::from_config(cfg)),
+            escalation_wake: Arc::new(Notify::new()),
         })
     }
 
@@ -125,6 +134,7 @@ impl Engine {
     fn accept(&mut self, batch: Vec<Alert>) {
         let now = self.clock.now();
         let mut dups = 0;
+        let mut quiet = Vec::new();
         for alert in batch {
             // group_wait counts from when the alert reached the API, not from when this task
             // got to it.
@@ -132,8 +142,24 @@ impl Engine {
             if self.dispatcher.insert(&alert, arrived) {
                 dups += 1;
             }
+            if alert.is_resolved_at(now) {
+                quiet.extend(self.dispatcher.quiet_escalating_groups(&alert, now));
+            }
         }
         self.metrics.alerts_deduplicated(dups);
+        if !quiet.is_empty() {
+            // A resolved alert ends its group's escalation now, not at the next flush: no
+            // call may go out about an alert that has cleared.
+            quiet.sort();
+            quiet.dedup();
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                let op = WriteOp::Escalation(EscalationWrite::Resolve(quiet, now));
+                if let Err(e) = writer.submit(op).await {
+                    tracing::error!("cannot close the escalations of resolved alerts: {e}");
+                }
+            });
+        }
     }
 
     /// Runs the notify stage for every group due now.
@@ -183,7 +209,13 @@ impl Engine {
             .collect();
         let mut batch = Vec::new();
         let mut done = Vec::new();
+        let (mut starts, mut closes) = (Vec::new(), Vec::new());
         for (flush, last) in due.iter().zip(lasts) {
+            match crate::escalation::start::on_flush(flush, &silences, &self.policies, now) {
+                FlushEscalation::Start(e) => starts.push(e),
+                FlushEscalation::Close(key) => closes.push(key),
+                FlushEscalation::None => {}
+            }
             let Some(receiver) = self.receivers.get(&flush.receiver) else {
                 tracing::error!(receiver = %flush.receiver, "route names an unknown receiver");
                 done.push(flush);
@@ -212,10 +244,29 @@ impl Engine {
                 }
             }
         }
-        let written = self
-            .writer
-            .submit(WriteOp::Notifications(batch, now))
-            .await?;
+        // Submitted together so they share one commit with the notifications.
+        let started = !starts.is_empty();
+        let escalation_op = |op: EscalationWrite| {
+            let writer = self.writer.clone();
+            async move {
+                if op.is_empty() {
+                    Ok(0)
+                } else {
+                    writer.submit(WriteOp::Escalation(op)).await
+                }
+            }
+        };
+        let (written, started_ok, closed_ok) = tokio::join!(
+            self.writer.submit(WriteOp::Notifications(batch, now)),
+            escalation_op(EscalationWrite::Start(starts, now)),
+            escalation_op(EscalationWrite::Resolve(closes, now)),
+        );
+        if let Err(e) = started_ok.and(closed_ok) {
+            tracing::error!("escalations not started or closed, will retry at the next flush: {e}");
+        } else if started {
+            self.escalation_wake.notify_one();
+        }
+        let written = written?;
         let mut gone = Vec::new();
         for flush in done {
             gone.extend(self.dispatcher.flushed(flush, now));

@@ -2,13 +2,15 @@
 //!
 //! Stages, in the manner of Alertmanager's dispatch/notify/nflog: [`ingest`] (HTTP) ->
 //! [`store`] (SQLite, persisted before the 202) -> [`pipeline`] (dedup, group, route, silence,
-//! quiet hours) -> [`outbox`] -> [`sender`] (Twilio or dry run) -> [`webhooks`] (status callbacks).
+//! quiet hours) -> [`escalation`] (policies, acknowledgement) -> [`outbox`] -> [`sender`]
+//! (Twilio or dry run) -> [`webhooks`] (status callbacks, call keypresses, SMS replies).
 //! Every timer goes through [`clock::Clock`].
 
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod escalation;
 pub mod ingest;
 pub mod metrics;
 pub mod outbox;

@@ -139,6 +139,7 @@ fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
                 channel,
                 to,
                 body: &body,
+                escalation: None,
             })
             .await;
         match outcome {

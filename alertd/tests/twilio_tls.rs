@@ -165,6 +165,7 @@ fn sms<'a>(to: &'a str, body: &'a str) -> Outbound<'a> {
         channel: Channel::Sms,
         to,
         body,
+        escalation: None,
     }
 }
 
@@ -232,6 +233,7 @@ async fn calls_carry_inline_twiml() {
         channel: Channel::Voice,
         to: "+15551230001",
         body: "Boiler 3 at 92 C & rising",
+        escalation: None,
     };
     assert!(matches!(s.send(&call).await, SendOutcome::Accepted { .. }));
     let seen = fake.seen.lock().unwrap().clone();

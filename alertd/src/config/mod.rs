@@ -78,6 +78,9 @@ pub struct Config {
     /// MQTT readings ingest (off unless present).
     #[serde(default)]
     pub mqtt: Option<crate::ingest::mqtt::config::MqttConfig>,
+    /// Escalation policies routes can name (`[[escalations]]`).
+    #[serde(default)]
+    pub escalations: Vec<crate::escalation::policy::PolicyConfig>,
 }
 
 /// `[server]`
@@ -344,6 +347,12 @@ pub struct RouteConfig {
     /// Child routes, tried in order.
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
+    /// The `[[escalations]]` policy this route's groups escalate with (inherited when unset).
+    #[serde(default)]
+    pub escalation: Option<String>,
+    /// Severities the policy applies to (default `["critical"]`; `[]` escalates every alert).
+    #[serde(default)]
+    pub escalation_severities: Option<Vec<String>>,
 }
 
 impl Config {
@@ -387,6 +396,7 @@ impl Config {
             rosters: Vec::new(),
             route: RouteConfig::default(),
             mqtt: None,
+            escalations: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg
@@ -532,6 +542,7 @@ impl Config {
                 "the root route needs a receiver".into(),
             ));
         }
+        crate::escalation::policy::validate(self)?;
         Self::validate_route(&self.route, &names)
     }
 

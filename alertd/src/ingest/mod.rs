@@ -46,6 +46,8 @@ pub struct ApiState {
     pub max_body_bytes: usize,
     /// Status-callback validation (Twilio auth token and public URL).
     pub webhook: Option<Arc<crate::webhooks::WebhookAuth>>,
+    /// Acknowledgements and "escalate now" (webhooks and API).
+    pub escalations: crate::escalation::ack::Escalations,
 }
 
 /// The router with every endpoint.
@@ -57,6 +59,23 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
         .route("/twilio/status", post(crate::webhooks::status_callback))
+        // Escalation (issue #9): keypresses, SMS replies, tools' acks.
+        .route(
+            crate::escalation::GATHER_PATH,
+            post(crate::webhooks::voice::gather),
+        )
+        .route(
+            crate::webhooks::inbound::INBOUND_PATH,
+            post(crate::webhooks::inbound::inbound_sms),
+        )
+        .route(
+            "/api/v1/alerts/{id}/ack",
+            post(crate::escalation::api::post_ack),
+        )
+        .route(
+            "/api/v1/escalations",
+            get(crate::escalation::api::get_escalations),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)

@@ -157,6 +157,7 @@ impl OutboxWorker {
             channel: msg.channel,
             to: &msg.to,
             body: &msg.body,
+            escalation: msg.escalation.as_deref(),
         };
         let started = Instant::now();
         let outcome = self.sender.send(&outbound).await;

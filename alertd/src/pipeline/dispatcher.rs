@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::alert::{Alert, Fingerprint, LabelSet};
 use super::route::Route;
+use crate::escalation::start::RouteEscalation;
 use crate::time::Timestamp;
 
 /// A group that is due: every alert it holds, for the notify stage to decide on.
@@ -22,6 +23,8 @@ pub struct GroupFlush {
     pub repeat_interval: Duration,
     /// The group's alerts, by fingerprint.
     pub alerts: Vec<Alert>,
+    /// The route's escalation policy, if it has one.
+    pub escalation: Option<RouteEscalation>,
 }
 
 #[derive(Debug)]
@@ -35,6 +38,7 @@ struct Group {
     alerts: BTreeMap<Fingerprint, Alert>,
     next_flush: Timestamp,
     has_flushed: bool,
+    escalation: Option<RouteEscalation>,
 }
 
 /// Routes alerts into groups and says when each group is due.
@@ -83,6 +87,7 @@ impl Dispatcher {
                 alerts: BTreeMap::new(),
                 next_flush: now.after(route.group_wait),
                 has_flushed: false,
+                escalation: route.escalation.clone(),
             });
             // An alert that has been firing longer than group_wait is flushed at once.
             if !group.has_flushed && alert.starts_at.after(group.group_wait) < now {
@@ -126,10 +131,23 @@ impl Dispatcher {
                 group_labels: group.group_labels.clone(),
                 repeat_interval: group.repeat_interval,
                 alerts: group.alerts.values().cloned().collect(),
+                escalation: group.escalation.clone(),
             });
         }
         due.sort_by(|a, b| a.group_key.cmp(&b.group_key));
         due
+    }
+
+    /// Keys of the escalating groups holding `alert` that have no firing alert left at `now`
+    /// (their escalations end at once, not at the next flush).
+    pub fn quiet_escalating_groups(&self, alert: &Alert, now: Timestamp) -> Vec<String> {
+        let fp = alert.fingerprint();
+        self.groups
+            .iter()
+            .filter(|(_, g)| g.escalation.is_some() && g.alerts.contains_key(&fp))
+            .filter(|(_, g)| g.alerts.values().all(|a| a.is_resolved_at(now)))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// After a flush was handled: drops the resolved alerts it covered (unless they changed

@@ -181,6 +181,7 @@ mod tests {
             group_labels: LabelSet::new(),
             repeat_interval: Duration::from_secs(3600),
             alerts,
+            escalation: None,
         }
     }
 

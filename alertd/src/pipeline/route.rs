@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::alert::LabelSet;
 use super::matchers::{Matcher, MatcherError, all_match};
 use crate::config::RouteConfig;
+use crate::escalation::start::RouteEscalation;
 
 /// Alertmanager's default group_wait.
 pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
@@ -44,6 +45,8 @@ pub struct Route {
     pub continue_matching: bool,
     /// Child routes.
     pub children: Vec<Route>,
+    /// The escalation policy its groups start (inherited), and for which severities.
+    pub escalation: Option<RouteEscalation>,
 }
 
 impl Route {
@@ -81,6 +84,7 @@ impl Route {
             matchers: Vec::new(),
             continue_matching: false,
             children: Vec::new(),
+            escalation: None,
         };
         Self::build(cfg, &root_defaults, "0".into())
     }
@@ -108,6 +112,11 @@ impl Route {
             matchers,
             continue_matching: cfg.continue_matching,
             children: Vec::new(),
+            escalation: RouteEscalation::inherit(
+                parent.escalation.as_ref(),
+                cfg.escalation.as_deref(),
+                cfg.escalation_severities.as_deref(),
+            ),
             id,
         };
         let children = cfg

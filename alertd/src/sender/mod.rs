@@ -26,6 +26,9 @@ pub struct Outbound<'a> {
     pub to: &'a str,
     /// SMS text, or what the call says.
     pub body: &'a str,
+    /// Short id of the escalation it belongs to: a call then asks for 1 (ack) or 2 (escalate)
+    /// and turns on answering machine detection.
+    pub escalation: Option<&'a str>,
 }
 
 /// How a send ended, in the four classes the core classifies Twilio responses into.

@@ -47,6 +47,45 @@ const MIGRATIONS: &[&str] = &[
         record TEXT NOT NULL,
         ends_at INTEGER NOT NULL
     );",
+    // 2: escalations (issue #9): one row per escalating group, the numbers each step reached,
+    // and the escalation an outbox row belongs to (status callbacks and gathers map back).
+    "CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        short_id TEXT NOT NULL UNIQUE,
+        group_key TEXT NOT NULL,
+        fingerprints TEXT NOT NULL,
+        alert_name TEXT NOT NULL,
+        sms_text TEXT NOT NULL,
+        speech TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        loop_count INTEGER NOT NULL,
+        loop_started_at INTEGER NOT NULL,
+        next_at INTEGER,
+        state TEXT NOT NULL DEFAULT 'open',
+        acked_by TEXT,
+        acked_via TEXT,
+        acked_at INTEGER,
+        closed_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX escalations_live_group ON escalations (group_key) WHERE closed_at IS NULL;
+    CREATE INDEX escalations_due ON escalations (next_at) WHERE state = 'open';
+    CREATE TABLE escalation_contacts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        escalation_id INTEGER NOT NULL REFERENCES escalations (id),
+        number TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        loop_count INTEGER NOT NULL,
+        outbox_id INTEGER,
+        due_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX escalation_contacts_number ON escalation_contacts (number);
+    CREATE INDEX escalation_contacts_escalation ON escalation_contacts (escalation_id);
+    ALTER TABLE outbox ADD COLUMN escalation_id INTEGER;",
 ];
 
 /// The newest schema version this build knows.

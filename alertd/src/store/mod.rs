@@ -8,6 +8,7 @@ pub mod sqlite;
 
 use serde::Serialize;
 
+use crate::escalation::store::{Contact, Escalation, EscalationWrite};
 use crate::pipeline::alert::{Alert, Fingerprint};
 use crate::pipeline::dedup::NflogEntry;
 use crate::pipeline::notify::{Channel, NewMessage};
@@ -112,6 +113,9 @@ pub struct OutboxMessage {
     pub error: Option<String>,
     /// Last change.
     pub updated_at: Timestamp,
+    /// Short id of the escalation the row belongs to, if any (voice rows then carry the
+    /// acknowledgement Gather).
+    pub escalation: Option<String>,
 }
 
 /// A notification to record: the log entry for a (receiver, group) and its messages.
@@ -182,6 +186,8 @@ pub enum WriteOp {
     Attempts(Vec<(i64, AttemptRecord, Timestamp)>),
     /// [`Store::delete_alerts`].
     DeleteAlerts(Vec<Fingerprint>),
+    /// [`Store::write_escalation`]: start, advance, acknowledge, close escalations.
+    Escalation(EscalationWrite),
 }
 
 impl WriteOp {
@@ -192,6 +198,7 @@ impl WriteOp {
             Self::Notifications(v, _) => v.iter().map(|n| n.messages.len() + 1).sum(),
             Self::Attempts(v) => v.len(),
             Self::DeleteAlerts(v) => v.len(),
+            Self::Escalation(e) => e.len(),
         }
     }
 
@@ -280,7 +287,21 @@ pub trait Store: Send + Sync + 'static {
                 WriteOp::Notifications(batch, now) => self.record_notifications(batch, *now),
                 WriteOp::Attempts(batch) => self.record_attempts(batch).map(|()| 0),
                 WriteOp::DeleteAlerts(fps) => self.delete_alerts(fps).map(|()| 0),
+                WriteOp::Escalation(e) => self.write_escalation(e),
             })
             .collect()
     }
+    /// Applies one escalation write in a transaction of its own (see [`EscalationWrite`] for
+    /// what each returns).
+    fn write_escalation(&self, op: &EscalationWrite) -> Result<usize, StoreError>;
+    /// The escalation with this short id (any case).
+    fn escalation(&self, short_id: &str) -> Result<Option<Escalation>, StoreError>;
+    /// The escalation most recently sent to `number` (open ones first).
+    fn latest_escalation_for(&self, number: &str) -> Result<Option<Escalation>, StoreError>;
+    /// Every number an escalation reached, oldest first.
+    fn escalation_contacts(&self, escalation_id: i64) -> Result<Vec<Contact>, StoreError>;
+    /// When the next escalation step is due.
+    fn next_escalation_due(&self) -> Result<Option<Timestamp>, StoreError>;
+    /// The newest escalations, newest first.
+    fn recent_escalations(&self, limit: usize) -> Result<Vec<Escalation>, StoreError>;
 }

@@ -10,6 +10,7 @@ use super::{
     AttemptRecord, Notification, OutboxMessage, OutboxState, Store, StoreError, StoreStats,
     WriteOp, migrations,
 };
+use crate::escalation::store::{self as escalation_store, Contact, Escalation, EscalationWrite};
 use crate::pipeline::alert::{Alert, Fingerprint};
 use crate::pipeline::dedup::NflogEntry;
 use crate::pipeline::notify::Channel;
@@ -117,7 +118,8 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<AlertColumns> {
 }
 
 const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
-    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at";
+    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, \
+    (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id)";
 
 fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let channel: String = row.get(3)?;
@@ -138,6 +140,7 @@ fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         error_code: row.get(12)?,
         error: row.get(13)?,
         updated_at: Timestamp(row.get(14)?),
+        escalation: row.get(15)?,
     })
 }
 
@@ -307,6 +310,34 @@ impl Store for SqliteStore {
             .unwrap_or_else(|e| ops.iter().map(|_| Err(e.clone())).collect())
     }
 
+    fn write_escalation(&self, op: &EscalationWrite) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = escalation_store::write_in(&tx, op)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn escalation(&self, short_id: &str) -> Result<Option<Escalation>, StoreError> {
+        escalation_store::by_short_id(&self.reader(), short_id)
+    }
+
+    fn latest_escalation_for(&self, number: &str) -> Result<Option<Escalation>, StoreError> {
+        escalation_store::latest_for_number(&self.reader(), number)
+    }
+
+    fn escalation_contacts(&self, escalation_id: i64) -> Result<Vec<Contact>, StoreError> {
+        escalation_store::contacts(&self.reader(), escalation_id)
+    }
+
+    fn next_escalation_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        escalation_store::next_due(&self.reader())
+    }
+
+    fn recent_escalations(&self, limit: usize) -> Result<Vec<Escalation>, StoreError> {
+        escalation_store::recent(&self.reader(), limit)
+    }
+
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError> {
         let conn = self.reader();
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
@@ -442,7 +473,7 @@ impl SqliteStore {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
         let mut results: Vec<Result<usize, StoreError>> = vec![Ok(0); ops.len()];
-        for kind in 0..4 {
+        for kind in 0..5 {
             let indices: Vec<usize> = ops
                 .iter()
                 .enumerate()
@@ -461,6 +492,7 @@ impl SqliteStore {
                     WriteOp::Notifications(batch, now) => notifications_in(&sp, batch, *now),
                     WriteOp::Attempts(batch) => attempts_in(&sp, batch).map(|()| 0),
                     WriteOp::DeleteAlerts(fps) => delete_in(&sp, fps).map(|()| 0),
+                    WriteOp::Escalation(e) => escalation_store::write_in(&sp, e),
                 })
                 .collect::<Result<Vec<usize>, StoreError>>();
             match applied {
@@ -493,6 +525,7 @@ fn op_kind(op: &WriteOp) -> u8 {
         WriteOp::Notifications(..) => 1,
         WriteOp::Attempts(_) => 2,
         WriteOp::DeleteAlerts(_) => 3,
+        WriteOp::Escalation(_) => 4,
     }
 }
 
@@ -533,7 +566,7 @@ mod tests {
             s.ingest(&[alert("Hot", 30, Some(40))]).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), super::migrations::LATEST);
         let alerts = s.active_alerts().unwrap();
         assert_eq!(alerts.len(), 2);
         let hot = alerts.iter().find(|a| a.name() == "Hot").unwrap();
@@ -729,7 +762,7 @@ mod tests {
             SqliteStore::open(&path).unwrap_err(),
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: super::migrations::LATEST
             }
         );
     }

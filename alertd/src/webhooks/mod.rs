@@ -1,5 +1,10 @@
 //! `POST /twilio/status`: Twilio's status callbacks. The `X-Twilio-Signature` is checked
 //! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
+//! [`voice`] (the escalation call's Gather action) and [`inbound`] (SMS replies such as
+//! `ACK 4F7KQ`) check signatures the same way, against `public_url` + their path and query.
+
+pub mod inbound;
+pub mod voice;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -21,6 +26,8 @@ pub struct WebhookAuth {
     pub callback_url: String,
     /// The account's auth token (HMAC key).
     pub auth_token: String,
+    /// `public_url` without a trailing slash (other webhooks' URLs start with it).
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for WebhookAuth {
@@ -37,7 +44,40 @@ impl WebhookAuth {
         Self {
             callback_url: format!("{}{STATUS_PATH}", public_url.trim_end_matches('/')),
             auth_token: auth_token.to_owned(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
         }
+    }
+
+    /// Whether `signature` signs this form `body` posted to `path_and_query` under
+    /// `public_url` (the full URL Twilio was given, query included, is what it signs).
+    ///
+    /// ```
+    /// let auth = alertd::webhooks::WebhookAuth::new("https://gw.example.com", "tok");
+    /// let sig = auth.sign_at("/twilio/voice/gather?e=4F7KQ", b"Digits=1");
+    /// assert!(auth.verify_at("/twilio/voice/gather?e=4F7KQ", b"Digits=1", &sig));
+    /// assert!(!auth.verify_at("/twilio/voice/gather?e=ZZZZZ", b"Digits=1", &sig));
+    /// ```
+    pub fn verify_at(&self, path_and_query: &str, body: &[u8], signature: &str) -> bool {
+        !signature.is_empty()
+            && validate(
+                self.auth_token.as_bytes(),
+                &format!("{}{path_and_query}", self.public_url),
+                Params::Form(FormBody::new(body)),
+                signature,
+            )
+            .is_ok()
+    }
+
+    /// The signature Twilio would send for `body` posted to `path_and_query` (for tests).
+    pub fn sign_at(&self, path_and_query: &str, body: &[u8]) -> String {
+        compute(
+            self.auth_token.as_bytes(),
+            &format!("{}{path_and_query}", self.public_url),
+            Params::Form(FormBody::new(body)),
+            Algorithm::HmacSha1,
+        )
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default()
     }
 
     /// Whether `signature` signs this form `body` for the callback URL (twilio-core's

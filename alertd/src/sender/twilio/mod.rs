@@ -59,6 +59,8 @@ pub struct TwilioSender {
     from: Option<String>,
     messaging_service_sid: Option<String>,
     status_callback: Option<String>,
+    /// `server.public_url`, for escalation calls' Gather action.
+    public_url: Option<String>,
     rate_key: String,
 }
 
@@ -99,6 +101,7 @@ impl TwilioSender {
             from,
             messaging_service_sid,
             status_callback,
+            public_url: cfg.server.public_url.clone(),
             rate_key,
         })
     }
@@ -120,9 +123,17 @@ impl TwilioSender {
             to: msg.to,
             status_callback: self.status_callback.as_deref(),
         };
-        match msg.channel {
-            Channel::Sms => request::message_http(&parts, msg.body, &creds, &http),
-            Channel::Voice => request::call_http(&parts, msg.body, &creds, &http),
+        match (msg.channel, msg.escalation, self.public_url.as_deref()) {
+            (Channel::Sms, ..) => request::message_http(&parts, msg.body, &creds, &http),
+            // Escalation calls ask for a keypress (posted back to public_url).
+            (Channel::Voice, Some(short_id), Some(public_url)) => {
+                let twiml = crate::escalation::twiml::call(
+                    msg.body,
+                    &crate::escalation::gather_url(public_url, short_id),
+                );
+                request::escalation_call_http(&parts, &twiml, &creds, &http)
+            }
+            (Channel::Voice, ..) => request::call_http(&parts, msg.body, &creds, &http),
         }
         .map_err(|e| e.to_string())
     }

@@ -3,7 +3,9 @@
 
 use twilio_core::auth::Credentials;
 use twilio_core::buf::Encode;
-use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest, RequestError};
+use twilio_core::request::{
+    ApiRequest, CallRequest, HttpConfig, MachineDetection, MessageRequest, RequestError,
+};
 use twilio_core::twiml::{Pause, Response, Say, Verb};
 
 /// What to send, borrowed from the outbox row and the config.
@@ -100,6 +102,35 @@ pub fn call_http(
 ) -> Result<Vec<u8>, RequestError> {
     let twiml = call_twiml(speech);
     let mut builder = CallRequest::builder(parts.to, parts.from.unwrap_or_default()).twiml(&twiml);
+    if let Some(cb) = parts.status_callback {
+        builder = builder.status_callback(cb);
+    }
+    Ok(write(&builder.build()?, creds, http))
+}
+
+/// The HTTP request for an escalation call: the given TwiML (which gathers a keypress) and
+/// answering machine detection, so a voicemail greeting is never taken for a person.
+///
+/// ```
+/// use alertd::sender::twilio::request::{escalation_call_http, RequestParts};
+/// use twilio_core::auth::Credentials;
+/// use twilio_core::request::HttpConfig;
+/// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();
+/// let parts = RequestParts { from: Some("+15005550006"), messaging_service_sid: None, to: "+15551230001", status_callback: None };
+/// let twiml = alertd::escalation::twiml::call("Pump down", "https://gw/twilio/voice/gather?e=4F7KQ");
+/// let text = String::from_utf8(escalation_call_http(&parts, &twiml, &creds, &HttpConfig::default()).unwrap()).unwrap();
+/// assert!(text.contains("MachineDetection=Enable"));
+/// assert!(text.contains("gather%3Fe%3D4F7KQ"));
+/// ```
+pub fn escalation_call_http(
+    parts: &RequestParts<'_>,
+    twiml: &str,
+    creds: &Credentials<'_>,
+    http: &HttpConfig<'_>,
+) -> Result<Vec<u8>, RequestError> {
+    let mut builder = CallRequest::builder(parts.to, parts.from.unwrap_or_default())
+        .twiml(twiml)
+        .machine_detection(MachineDetection::Enable);
     if let Some(cb) = parts.status_callback {
         builder = builder.status_callback(cb);
     }

@@ -1,0 +1,211 @@
+//! Where escalations start and end: the notify stage hands every due group here. A group whose
+//! route names a policy starts an escalation when it holds firing, unsilenced alerts of the
+//! policy's severities (the store ignores the start while the group already has a live
+//! escalation, acknowledged or not); once it holds none, its escalation closes.
+
+use super::policy::PolicySet;
+use super::store::NewEscalation;
+use super::text;
+use crate::pipeline::alert::Alert;
+use crate::pipeline::dispatcher::GroupFlush;
+use crate::pipeline::render;
+use crate::pipeline::silence::{Silence, is_muted};
+use crate::time::Timestamp;
+
+/// A route's escalation: the policy and the severities it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEscalation {
+    /// `[[escalations]]` name.
+    pub policy: String,
+    /// Severities that escalate; empty: every alert.
+    pub severities: Vec<String>,
+}
+
+impl RouteEscalation {
+    /// The default severities: only critical alerts escalate unless a route says otherwise.
+    pub fn default_severities() -> Vec<String> {
+        vec!["critical".to_owned()]
+    }
+
+    /// A child route's escalation: its own `escalation`/`escalation_severities` where set,
+    /// else the parent's.
+    ///
+    /// ```
+    /// use alertd::escalation::start::RouteEscalation;
+    /// let parent = RouteEscalation::inherit(None, Some("p"), None).unwrap();
+    /// assert_eq!(parent.severities, ["critical"]);
+    /// let child = RouteEscalation::inherit(Some(&parent), None, Some(&[])).unwrap();
+    /// assert_eq!((child.policy.as_str(), child.severities.len()), ("p", 0));
+    /// assert_eq!(RouteEscalation::inherit(None, None, Some(&["warning".into()])), None);
+    /// ```
+    pub fn inherit(
+        parent: Option<&Self>,
+        policy: Option<&str>,
+        severities: Option<&[String]>,
+    ) -> Option<Self> {
+        let policy = policy
+            .map(str::to_owned)
+            .or_else(|| parent.map(|p| p.policy.clone()))?;
+        let severities = severities
+            .map(<[String]>::to_vec)
+            .or_else(|| parent.map(|p| p.severities.clone()))
+            .unwrap_or_else(Self::default_severities);
+        Some(Self { policy, severities })
+    }
+
+    fn applies_to(&self, alert: &Alert) -> bool {
+        self.severities.is_empty()
+            || alert
+                .labels
+                .get("severity")
+                .is_some_and(|s| self.severities.iter().any(|x| x == s))
+    }
+}
+
+/// What a due group means for its escalation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlushEscalation {
+    /// The route has no policy.
+    None,
+    /// Start one (unless the group already has a live escalation).
+    Start(NewEscalation),
+    /// Nothing left to escalate: close the group's escalation.
+    Close(String),
+}
+
+/// Decides on one due group.
+pub fn on_flush(
+    flush: &GroupFlush,
+    silences: &[Silence],
+    policies: &PolicySet,
+    now: Timestamp,
+) -> FlushEscalation {
+    let Some(route) = &flush.escalation else {
+        return FlushEscalation::None;
+    };
+    let Some(policy) = policies.get(&route.policy) else {
+        return FlushEscalation::None;
+    };
+    let firing: Vec<&Alert> = flush
+        .alerts
+        .iter()
+        .filter(|a| !a.is_resolved_at(now))
+        .filter(|a| !is_muted(silences, &a.labels, now))
+        .filter(|a| route.applies_to(a))
+        .collect();
+    let Some(first) = firing.first() else {
+        return FlushEscalation::Close(flush.group_key.clone());
+    };
+    let (position, first_at) = policy.first(now);
+    FlushEscalation::Start(NewEscalation {
+        group_key: flush.group_key.clone(),
+        fingerprints: firing.iter().map(|a| a.fingerprint()).collect(),
+        alert_name: first.name().to_owned(),
+        sms_text: render::sms_text(&firing, &[], &flush.group_labels),
+        speech: text::speech(&render::voice_text(&firing, &flush.group_labels)),
+        policy: policy.name.clone(),
+        position,
+        first_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::pipeline::alert::LabelSet;
+
+    fn alert(severity: &str, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [
+                ("alertname".to_owned(), "Hot".to_owned()),
+                ("severity".to_owned(), severity.to_owned()),
+            ]
+            .into(),
+            annotations: LabelSet::new(),
+            starts_at: Timestamp(0),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: None,
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn flush(alerts: Vec<Alert>, severities: Vec<String>) -> GroupFlush {
+        GroupFlush {
+            group_key: "0{}".into(),
+            receiver: "r".into(),
+            group_labels: LabelSet::new(),
+            repeat_interval: Duration::from_secs(3600),
+            alerts,
+            escalation: Some(RouteEscalation {
+                policy: "p".into(),
+                severities,
+            }),
+        }
+    }
+
+    fn policies() -> PolicySet {
+        PolicySet::from_config(
+            &Config::parse(
+                "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"voice\", to=\"+15551230001\", after=\"1m\"}]\n[[receivers]]\nname=\"r\"\n[route]\nreceiver=\"r\"\nescalation=\"p\"\n",
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn critical_firing_starts_and_the_first_step_is_due_after_its_delay() {
+        let d = on_flush(
+            &flush(
+                vec![alert("critical", None)],
+                RouteEscalation::default_severities(),
+            ),
+            &[],
+            &policies(),
+            Timestamp(1_000),
+        );
+        let FlushEscalation::Start(e) = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(e.first_at, Timestamp(61_000));
+        assert_eq!(e.alert_name, "Hot");
+        assert!(e.speech.contains("Hot"), "{}", e.speech);
+    }
+
+    #[test]
+    fn warnings_do_not_escalate_by_default_and_resolution_closes() {
+        let p = policies();
+        assert_eq!(
+            on_flush(
+                &flush(
+                    vec![alert("warning", None)],
+                    RouteEscalation::default_severities()
+                ),
+                &[],
+                &p,
+                Timestamp(1)
+            ),
+            FlushEscalation::Close("0{}".into())
+        );
+        assert!(matches!(
+            on_flush(
+                &flush(vec![alert("warning", None)], vec![]),
+                &[],
+                &p,
+                Timestamp(1)
+            ),
+            FlushEscalation::Start(_)
+        ));
+        assert_eq!(
+            on_flush(
+                &flush(vec![alert("critical", Some(5))], vec![]),
+                &[],
+                &p,
+                Timestamp(10)
+            ),
+            FlushEscalation::Close("0{}".into())
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Texts an escalation sends: the step SMS (with the id to reply with), the speech a call
+//! says, and the acknowledgement confirmation.
+
+use crate::pipeline::text_budget;
+
+/// Longest speech a call says (the call's inline TwiML, which says it twice, must stay under
+/// Twilio's 4000 characters).
+pub const MAX_SPEECH_CHARS: usize = 900;
+
+/// The SMS a step sends: the alert text fitted to the segment budget, then how to ack.
+///
+/// ```
+/// use alertd::escalation::text::step_sms;
+/// use alertd::pipeline::text_budget::count;
+/// let sms = step_sms("4F7KQ", "[FIRING:1] Hot (critical)", 1);
+/// assert_eq!(sms, "[FIRING:1] Hot (critical)\nReply ACK 4F7KQ to acknowledge");
+/// let long = step_sms("4F7KQ", &"x".repeat(500), 2);
+/// assert!(long.ends_with("\nReply ACK 4F7KQ to acknowledge"));
+/// assert!(count(&long).segments <= 2);
+/// ```
+pub fn step_sms(short_id: &str, alert_text: &str, segment_budget: u16) -> String {
+    let suffix = format!("\nReply ACK {short_id} to acknowledge");
+    let whole = format!("{alert_text}{suffix}");
+    if text_budget::count(&whole).segments <= usize::from(segment_budget.max(1)) {
+        return whole;
+    }
+    // Shorten the alert text, never the instructions: fit the text into the budget minus the
+    // suffix's room, then check the whole again (encodings may differ).
+    let mut room = alert_text.chars().count();
+    while room > 0 {
+        room = room.saturating_sub((room / 8).max(1));
+        let cut: String = alert_text.chars().take(room).collect();
+        let candidate = format!("{}...{suffix}", cut.trim_end());
+        if text_budget::count(&candidate).segments <= usize::from(segment_budget.max(1)) {
+            return candidate;
+        }
+    }
+    suffix.trim_start().to_owned()
+}
+
+/// Speech cut to [`MAX_SPEECH_CHARS`] at a word boundary.
+///
+/// ```
+/// let s = alertd::escalation::text::speech(&"word ".repeat(1000));
+/// assert!(s.chars().count() <= alertd::escalation::text::MAX_SPEECH_CHARS);
+/// ```
+pub fn speech(text: &str) -> String {
+    if text.chars().count() <= MAX_SPEECH_CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX_SPEECH_CHARS).collect();
+    match cut.rfind(' ') {
+        Some(i) => cut.get(..i).unwrap_or(&cut).to_owned(),
+        None => cut,
+    }
+}
+
+/// The confirmation SMS: `Acked 4F7KQ: BoilerOverTemp`.
+///
+/// ```
+/// assert_eq!(alertd::escalation::text::confirmation("4F7KQ", "Hot", None), "Acked 4F7KQ: Hot");
+/// assert_eq!(alertd::escalation::text::confirmation("4F7KQ", "Hot", Some("api:ops-bot")), "Acked 4F7KQ: Hot (by api:ops-bot)");
+/// ```
+pub fn confirmation(short_id: &str, alert_name: &str, by: Option<&str>) -> String {
+    match by {
+        Some(by) => format!("Acked {short_id}: {alert_name} (by {by})"),
+        None => format!("Acked {short_id}: {alert_name}"),
+    }
+}

@@ -1,0 +1,83 @@
+//! The escalation timer: sleeps on the injected clock until the earliest `next_at` (or until
+//! poked: a new escalation, "escalate now"), then writes every step due at that moment in one
+//! transaction through the store writer and wakes the outbox sender once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::policy::PolicySet;
+use super::store::EscalationWrite;
+use crate::clock::SharedClock;
+use crate::store::group_commit::StoreWriter;
+use crate::store::{Store, StoreError, WriteOp};
+
+/// Longest sleep with nothing due (covers clock jumps and missed pokes).
+const IDLE_POLL: Duration = Duration::from_secs(30);
+
+/// The timer task.
+pub struct EscalationTimer {
+    /// The policies (a step is looked up by policy name and index).
+    pub policies: Arc<PolicySet>,
+    /// Reads `next_at`.
+    pub store: Arc<dyn Store>,
+    /// Writes steps (sharing commits with the other stages).
+    pub writer: StoreWriter,
+    /// Time.
+    pub clock: SharedClock,
+    /// Poked when escalations start or are told to escalate now.
+    pub wake: Arc<Notify>,
+    /// Poked after steps are written.
+    pub outbox_wake: Arc<Notify>,
+}
+
+impl EscalationTimer {
+    /// Writes every step due now; returns the outbox rows written.
+    pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let written = self
+            .writer
+            .submit(WriteOp::Escalation(EscalationWrite::Advance {
+                now: self.clock.now(),
+                policies: self.policies.clone(),
+            }))
+            .await?;
+        if written > 0 {
+            self.outbox_wake.notify_one();
+        }
+        Ok(written)
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.run_due().await {
+                tracing::error!("escalation steps not written, retrying in 1s: {e}");
+                crate::clock::sleep(self.clock.as_ref(), Duration::from_secs(1)).await;
+                continue;
+            }
+            let store = self.store.clone();
+            let next = tokio::task::spawn_blocking(move || store.next_escalation_due())
+                .await
+                .map_err(|_| StoreError::Closed)
+                .and_then(|r| r);
+            let now = self.clock.now();
+            let deadline = match next {
+                Ok(Some(at)) => at.min(now.after(IDLE_POLL)),
+                Ok(None) => now.after(IDLE_POLL),
+                Err(e) => {
+                    tracing::error!("cannot read the next escalation deadline: {e}");
+                    now.after(Duration::from_secs(1))
+                }
+            };
+            if deadline <= now {
+                continue; // more due (a batch larger than one transaction takes)
+            }
+            let notified = self.wake.notified();
+            tokio::select! {
+                () = notified => {}
+                () = self.clock.sleep_until(deadline) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The TwiML of an escalation call and of the answers to its keypresses, written by
+//! twilio-core's no-heap writer.
+
+use twilio_core::buf::Encode;
+use twilio_core::twiml::{Gather, Input, Method, Pause, Prompt, Response, Say, Verb};
+
+/// What the call asks for.
+pub const PROMPT: &str = "Press 1 to acknowledge, or 2 to escalate now.";
+/// Seconds the call waits for a key.
+pub const GATHER_TIMEOUT_SECS: u32 = 8;
+
+fn encode(response: &Response<'_>) -> String {
+    let mut buf = vec![0u8; response.encoded_len()];
+    match response.encode_to_slice(&mut buf) {
+        Ok(n) => buf.truncate(n),
+        Err(e) => buf.resize(e.required, 0),
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// The call: says the alert, asks for 1 or 2 (posted to `gather_action`), then says it all
+/// once more before hanging up.
+///
+/// ```
+/// let twiml = alertd::escalation::twiml::call("Boiler 3 at 92 C & rising.", "https://gw/twilio/voice/gather?e=4F7KQ");
+/// assert!(twiml.starts_with("<Response><Say>Boiler 3 at 92 C &amp; rising.</Say><Gather action=\"https://gw/twilio/voice/gather?e=4F7KQ\""), "{twiml}");
+/// assert_eq!(twiml.matches("<Gather ").count(), 2);
+/// assert!(twiml.contains("numDigits=\"1\""));
+/// ```
+pub fn call(speech: &str, gather_action: &str) -> String {
+    let prompts = [Prompt::Say(Say::new(PROMPT))];
+    let gather = Gather::new(&prompts)
+        .input(Input::Dtmf)
+        .num_digits(1)
+        .timeout(GATHER_TIMEOUT_SECS)
+        .action(gather_action, Method::Post);
+    let verbs = [
+        Verb::Say(Say::new(speech)),
+        Verb::Gather(gather),
+        Verb::Pause(Pause::seconds(1)),
+        Verb::Say(Say::new(speech)),
+        Verb::Gather(gather),
+        Verb::Say(Say::new("No key was pressed. Goodbye.")),
+        Verb::Hangup,
+    ];
+    encode(&Response::new(&verbs).without_declaration())
+}
+
+/// Says `text` and hangs up (the answer to a keypress).
+///
+/// ```
+/// assert_eq!(alertd::escalation::twiml::say_and_hang_up("Acknowledged."),
+///     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>Acknowledged.</Say><Hangup /></Response>");
+/// ```
+pub fn say_and_hang_up(text: &str) -> String {
+    encode(&Response::new(&[Verb::Say(Say::new(text)), Verb::Hangup]))
+}
+
+/// An empty `<Response />` (nothing to reply).
+///
+/// ```
+/// assert!(alertd::escalation::twiml::empty().ends_with("<Response />"));
+/// ```
+pub fn empty() -> String {
+    encode(&Response::new(&[]))
+}
+
+/// A `<Response><Message>..</Message></Response>` SMS reply. twilio-core's writer covers voice
+/// verbs only, so this one escapes the text itself.
+///
+/// ```
+/// assert!(alertd::escalation::twiml::message("No open alert <x>").ends_with("<Response><Message>No open alert &lt;x&gt;</Message></Response>"));
+/// ```
+pub fn message(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            c => escaped.push(c),
+        }
+    }
+    format!(
+        "{}<Response><Message>{escaped}</Message></Response>",
+        twilio_core::twiml::XML_DECLARATION
+    )
+}

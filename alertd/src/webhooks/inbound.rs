@@ -1,0 +1,125 @@
+//! `POST /twilio/inbound`: SMS sent to alertd's Twilio number. Signed like every webhook;
+//! the body is classified by its first word and dispatched: `ACK [id]` acknowledges an
+//! escalation (the latest sent to the sender when no id is given).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use twilio_core::webhook::InboundSms;
+
+use crate::escalation::ack::AckError;
+use crate::escalation::store::AckVia;
+use crate::escalation::{short_id, twiml};
+use crate::ingest::errors::ApiError;
+use crate::ingest::{ApiState, read_body};
+
+/// The path Twilio posts inbound SMS to (configure it on the number: `public_url` + this).
+pub const INBOUND_PATH: &str = "/twilio/inbound";
+
+/// What an inbound SMS asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Keyword {
+    /// `ACK` or `ACK <short id>`.
+    Ack(Option<String>),
+    /// Anything else: no reply. (Opt-out keywords, STOP/START/HELP, get their own arms.)
+    Other,
+}
+
+/// Classifies a message body by its first word, any case.
+///
+/// ```
+/// use alertd::webhooks::inbound::{classify, Keyword};
+/// assert_eq!(classify("ACK"), Keyword::Ack(None));
+/// assert_eq!(classify(" ack 4f7kq "), Keyword::Ack(Some("4F7KQ".into())));
+/// assert_eq!(classify("Ack. 4F7KQ"), Keyword::Ack(Some("4F7KQ".into())));
+/// assert_eq!(classify("acknowledged"), Keyword::Other);
+/// assert_eq!(classify("hello"), Keyword::Other);
+/// ```
+pub fn classify(body: &str) -> Keyword {
+    let mut words = body
+        .split(|c: char| c.is_whitespace() || c == '.' || c == ',' || c == ':')
+        .filter(|w| !w.is_empty());
+    match words.next().map(str::to_ascii_uppercase).as_deref() {
+        Some("ACK") => Keyword::Ack(words.next().map(short_id::normalize)),
+        _ => Keyword::Other,
+    }
+}
+
+fn xml(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// Handles one inbound SMS.
+pub async fn inbound_sms(
+    State(state): State<ApiState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let Some(auth) = &state.webhook else {
+            return Err(ApiError::Forbidden(
+                "Twilio webhooks need server.public_url and Twilio credentials".into(),
+            ));
+        };
+        let bytes = read_body(&state, &headers, body).await?;
+        let signature = headers
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+        if !auth.verify_at(path, &bytes, signature) {
+            tracing::warn!("inbound SMS with a missing or wrong X-Twilio-Signature refused");
+            return Err(ApiError::Forbidden(
+                "X-Twilio-Signature does not match".into(),
+            ));
+        }
+        let mut scratch = vec![0u8; bytes.len()];
+        let sms = InboundSms::parse(&bytes, &mut scratch)
+            .map_err(|e| ApiError::BadRequest(format!("not an inbound SMS: {e:?}")))?;
+        let reply = match classify(sms.body) {
+            Keyword::Ack(id) => ack(&state, id.as_deref(), sms.from).await,
+            // Other keywords (and STOP/START/HELP until their handler is merged): no reply.
+            Keyword::Other => twiml::empty(),
+        };
+        Ok(reply)
+    }
+    .await;
+    match result {
+        Ok(twiml) => xml(twiml),
+        Err(e) => {
+            state.metrics.ingest_rejected(e.status().0.as_u16());
+            e.into_response()
+        }
+    }
+}
+
+/// Acknowledges for `from`; the confirmation goes through the outbox, so the reply is empty
+/// unless the ack could not be applied.
+async fn ack(state: &ApiState, id: Option<&str>, from: &str) -> String {
+    match state.escalations.ack_by_number(id, from, AckVia::Sms).await {
+        Ok(_) => twiml::empty(),
+        Err(e) => {
+            tracing::info!(%from, "SMS acknowledgement not applied: {e}");
+            match e {
+                AckError::Closed { short_id, state } => {
+                    twiml::message(&format!("Alert {short_id} is already {state}."))
+                }
+                AckError::Store(_) => twiml::message(
+                    "Your ACK could not be recorded; the escalation goes on. Please try again.",
+                ),
+                _ => twiml::message(&match id {
+                    Some(id) => format!("No alert {id} was sent to this number."),
+                    None => "No alert was sent to this number.".to_owned(),
+                }),
+            }
+        }
+    }
+}
