@@ -114,11 +114,17 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
     println!(
-        "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s)",
+        "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s), {} escalation policy(ies)",
         cfg.server.listen,
         cfg.store.path.display(),
-        cfg.receivers.len()
+        cfg.receivers.len(),
+        cfg.escalations.len()
     );
+    if !cfg.escalations.is_empty() && cfg.server.public_url.is_none() {
+        println!(
+            "warning: escalation calls need server.public_url to take keypresses (1 = acknowledge); without it they only speak the alert"
+        );
+    }
     Ok(())
 }
 

@@ -45,6 +45,23 @@ send_resolved = true
 name = "sms-only"
 roster = "ops-week"
 
+# Escalation policies: steps go out in order until someone acknowledges: digit 1 in the call,
+# an "ACK <id>" (or just "ACK") SMS reply, or POST /api/v1/alerts/<id>/ack. Digit 2 skips to the
+# next step at once. `to` is a [[rosters]] name or an E.164 number; `after` counts from the start
+# of a pass; `repeat` runs the whole list again that many times, `repeat_delay` after the last
+# step. Calls need server.public_url (Twilio posts the keypress there) and detect answering
+# machines: a voicemail never acknowledges. Point Twilio's inbound SMS webhook for your number
+# at public_url + /twilio/inbound for SMS acknowledgements.
+[[escalations]]
+name = "critical"
+repeat = 2
+repeat_delay = "5m"
+steps = [
+  { channel = "sms", to = "ops-week", after = "0s" },       # text the on-call now
+  { channel = "voice", to = "ops-week", after = "2m" },     # call them after 2 min if unacknowledged
+  { channel = "voice", to = "+15551230009", after = "5m" }, # then call the backup
+]
+
 # The routing tree, with Alertmanager's semantics: the first matching child wins
 # (unless `continue = true`); unset values inherit from the parent.
 [route]
@@ -53,6 +70,8 @@ group_by = ["alertname"]               # ["..."] groups by every label; [] puts 
 group_wait = "30s"                     # Alertmanager's defaults
 group_interval = "5m"
 repeat_interval = "4h"
+escalation = "critical"                # an [[escalations]] policy (inherited by child routes)
+escalation_severities = ["critical"]   # the default; [] escalates every alert
 
 [[route.routes]]
 matchers = ['severity!="critical"']

@@ -701,7 +701,9 @@ group_wait = "0s"
 
     #[test]
     fn generated_example_and_embedded_default_are_valid() {
-        Config::parse(example::EXAMPLE).unwrap();
+        let example = Config::parse(example::EXAMPLE).unwrap();
+        assert_eq!(example.escalations[0].steps.len(), 3);
+        assert_eq!(example.route.escalation.as_deref(), Some("critical"));
         let d = Config::embedded_default();
         d.validate().unwrap();
         assert_eq!(d.store.path, PathBuf::from("./alertd-data/alertd.db"));

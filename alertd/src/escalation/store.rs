@@ -539,3 +539,183 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<Escalation>, StoreE
     let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{OutboxState, Store};
+
+    fn policies() -> Arc<PolicySet> {
+        Arc::new(PolicySet::from_config(
+            &Config::parse(
+                r#"
+[[rosters]]
+name = "oncall"
+numbers = ["+15551230001", "+15551230003"]
+[[escalations]]
+name = "p"
+repeat = 1
+repeat_delay = "1m"
+steps = [{channel = "sms", to = "oncall", after = "0s"}, {channel = "voice", to = "+15551230002", after = "2m"}]
+[[receivers]]
+name = "r"
+[route]
+receiver = "r"
+escalation = "p"
+"#,
+            )
+            .unwrap(),
+        ))
+    }
+
+    fn new(group: &str, policies: &PolicySet, now: Timestamp) -> NewEscalation {
+        let (position, first_at) = policies.get("p").unwrap().first(now);
+        NewEscalation {
+            group_key: group.into(),
+            fingerprints: vec![Fingerprint(7)],
+            alert_name: "Hot".into(),
+            sms_text: "[FIRING:1] Hot".into(),
+            speech: "Hot".into(),
+            policy: "p".into(),
+            position,
+            first_at,
+        }
+    }
+
+    fn advance(s: &SqliteStore, p: &Arc<PolicySet>, now: i64) -> usize {
+        s.write_escalation(&EscalationWrite::Advance {
+            now: Timestamp(now),
+            policies: p.clone(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn steps_run_in_order_repeat_and_exhaust_with_every_contact_recorded() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        let start = EscalationWrite::Start(vec![new("g", &p, Timestamp(0))], Timestamp(0));
+        assert_eq!(s.write_escalation(&start).unwrap(), 1);
+        assert_eq!(
+            s.write_escalation(&start).unwrap(),
+            0,
+            "one live escalation per group"
+        );
+        assert_eq!(s.next_escalation_due().unwrap(), Some(Timestamp(0)));
+        assert_eq!(advance(&s, &p, 0), 2, "SMS to both roster numbers");
+        assert_eq!(advance(&s, &p, 119_999), 0);
+        assert_eq!(advance(&s, &p, 120_000), 1, "the call");
+        assert_eq!(
+            s.next_escalation_due().unwrap(),
+            Some(Timestamp(180_000)),
+            "second pass one repeat_delay later"
+        );
+        assert_eq!(advance(&s, &p, 180_000), 2);
+        assert_eq!(advance(&s, &p, 300_000), 1);
+        let e = s.recent_escalations(1).unwrap().remove(0);
+        assert_eq!((e.state, e.next_at), (EscalationState::Exhausted, None));
+        assert_eq!(advance(&s, &p, 10_000_000), 0);
+        let contacts = s.escalation_contacts(e.id).unwrap();
+        assert_eq!(contacts.len(), 6);
+        assert_eq!(
+            contacts.iter().map(|c| c.loop_count).collect::<Vec<_>>(),
+            [0, 0, 0, 1, 1, 1]
+        );
+        let outbox = s.recent_outbox(10).unwrap();
+        assert_eq!(outbox.len(), 6);
+        assert!(
+            outbox
+                .iter()
+                .all(|m| m.escalation.as_deref() == Some(e.short_id.as_str()))
+        );
+        assert!(outbox.iter().all(|m| m.state == OutboxState::Pending));
+        let sms = outbox.iter().find(|m| m.channel == Channel::Sms).unwrap();
+        assert!(
+            sms.body
+                .ends_with(&format!("Reply ACK {} to acknowledge", e.short_id))
+        );
+    }
+
+    #[test]
+    fn thousand_due_escalations_advance_in_one_write() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        let list = (0..1000)
+            .map(|i| new(&format!("g{i}"), &p, Timestamp(0)))
+            .collect();
+        assert_eq!(
+            s.write_escalation(&EscalationWrite::Start(list, Timestamp(0)))
+                .unwrap(),
+            1000
+        );
+        let ids: std::collections::HashSet<String> = s
+            .recent_escalations(2000)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.short_id)
+            .collect();
+        assert_eq!(ids.len(), 1000, "short ids are unique");
+        assert_eq!(advance(&s, &p, 0), 2000);
+        assert_eq!(s.stats(Timestamp(0)).unwrap().outbox_pending, 2000);
+    }
+
+    #[test]
+    fn ack_lands_once_and_closing_keeps_the_ack() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        s.write_escalation(&EscalationWrite::Start(
+            vec![new("g", &p, Timestamp(0))],
+            Timestamp(0),
+        ))
+        .unwrap();
+        advance(&s, &p, 0);
+        let e = s.latest_escalation_for("+15551230003").unwrap().unwrap();
+        assert_eq!(s.latest_escalation_for("+15559999999").unwrap(), None);
+        let ack = EscalationWrite::Ack {
+            id: e.id,
+            by: "+15551230003".into(),
+            via: AckVia::Sms,
+            confirmations: vec![("+15551230003".into(), "Acked".into())],
+            now: Timestamp(5),
+        };
+        assert_eq!(s.write_escalation(&ack).unwrap(), 1);
+        assert_eq!(s.write_escalation(&ack).unwrap(), 0, "only once");
+        assert_eq!(
+            s.write_escalation(&EscalationWrite::EscalateNow {
+                id: e.id,
+                now: Timestamp(6)
+            })
+            .unwrap(),
+            0,
+            "an acked escalation does not escalate"
+        );
+        assert_eq!(s.recent_outbox(10).unwrap().len(), 3, "one confirmation");
+        assert_eq!(advance(&s, &p, 1_000_000), 0, "no step after the ack");
+        let by_id = s.escalation(&e.short_id.to_lowercase()).unwrap().unwrap();
+        assert_eq!(by_id.acked_by.as_deref(), Some("+15551230003"));
+        s.write_escalation(&EscalationWrite::Resolve(vec!["g".into()], Timestamp(9)))
+            .unwrap();
+        let closed = s.escalation(&e.short_id).unwrap().unwrap();
+        assert_eq!(closed.state, EscalationState::Acked);
+        assert_eq!(closed.closed_at, Some(Timestamp(9)));
+        // The group fires again later: a new escalation.
+        let again = EscalationWrite::Start(vec![new("g", &p, Timestamp(10))], Timestamp(10));
+        assert_eq!(s.write_escalation(&again).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_policy_removed_from_the_config_exhausts_instead_of_failing() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        s.write_escalation(&EscalationWrite::Start(
+            vec![new("g", &p, Timestamp(0))],
+            Timestamp(0),
+        ))
+        .unwrap();
+        assert_eq!(advance(&s, &Arc::new(PolicySet::default()), 0), 0);
+        let e = s.recent_escalations(1).unwrap().remove(0);
+        assert_eq!(e.state, EscalationState::Exhausted);
+    }
+}

@@ -1,0 +1,90 @@
+//! `alertd check-config` on escalation policies: the generated example passes, and mistakes
+//! are refused with the field and what was wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Output};
+
+fn alertd(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_alertd"))
+        .args(args)
+        .env_remove("ALERTD_CONFIG")
+        .env_remove("TWILIO_ACCOUNT_SID")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_API_KEY")
+        .env_remove("TWILIO_API_SECRET")
+        .output()
+        .unwrap()
+}
+
+fn check(text: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alertd.toml");
+    std::fs::write(&path, text).unwrap();
+    alertd(&["--config", path.to_str().unwrap(), "check-config"])
+}
+
+#[test]
+fn the_generated_example_with_its_escalation_policy_checks_out() {
+    let example = alertd(&["generate-config"]);
+    assert!(example.status.success());
+    let text = String::from_utf8(example.stdout).unwrap();
+    assert!(text.contains("[[escalations]]"), "{text}");
+    let out = check(&text);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 escalation policy(ies)"), "{stdout}");
+    assert!(
+        stdout.contains("need server.public_url"),
+        "the example leaves public_url commented out: {stdout}"
+    );
+}
+
+#[test]
+fn escalation_mistakes_are_refused_with_the_field_and_the_reason() {
+    let base = |escalations: &str, route: &str| {
+        format!(
+            "[[rosters]]\nname = \"ops\"\nnumbers = [\"+15551230001\"]\n{escalations}\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\n{route}\n"
+        )
+    };
+    let policy = |to: &str| {
+        format!(
+            "[[escalations]]\nname = \"p\"\nsteps = [{{ channel = \"voice\", to = \"{to}\", after = \"2m\" }}]\n"
+        )
+    };
+    let cases = [
+        (
+            base(&policy("night-shift"), ""),
+            "escalations.steps.to",
+            "no [[rosters]] named \"night-shift\"",
+        ),
+        (
+            base(&policy("+1 555 0100"), "escalation = \"p\""),
+            "escalations.steps.to",
+            "\"+1 555 0100\" is not an E.164 number",
+        ),
+        (
+            base(&policy("ops"), "escalation = \"pager\""),
+            "route.escalation",
+            "no [[escalations]] policy named \"pager\"",
+        ),
+        (
+            base(
+                "[[escalations]]\nname = \"p\"\nsteps = [{ channel = \"voice\", to = \"ops\", after = \"2m\", retry = 3 }]\n",
+                "",
+            ),
+            "unknown field",
+            "retry",
+        ),
+    ];
+    for (text, field, reason) in cases {
+        let out = check(&text);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{text}");
+        assert!(stderr.contains(field), "{field}: {stderr}");
+        assert!(stderr.contains(reason), "{reason}: {stderr}");
+    }
+}
