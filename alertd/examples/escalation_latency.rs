@@ -4,7 +4,8 @@
 //! release build: this is the time the timer, the step transaction (every due step in one
 //! commit), the outbox and the Twilio sender take together.
 //!
-//! `cargo run --release -p alertd --example escalation_latency -- [--escalations 1000] [--after 3]`
+//! `cargo run --release -p alertd --example escalation_latency -- [--escalations 1000] [--after 3]
+//! [--call-step-ms 10000]`
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -96,12 +97,13 @@ escalation = "page"
 async fn main() {
     let n = arg("--escalations", 1000) as usize;
     let after = arg("--after", 3);
-    // The simulator shares this process and its 2 worker threads: its call lifecycles (ringing,
-    // TwiML, status callbacks to alertd) start 10 s after each call, after the measured burst,
-    // as Twilio's would run on Twilio's machines, not on the gateway.
+    // The simulator shares this process and its 2 worker threads: by default its call
+    // lifecycles (ringing, TwiML, status callbacks to alertd) step every 10 s, after the
+    // measured burst, as Twilio's run on Twilio's machines, not on the gateway.
+    // `--call-step-ms 5` (the simulator's default) runs them during the burst instead.
     let sim = Simulator::start(SimConfig {
         timing: LifecycleTiming {
-            call_step: Duration::from_secs(10),
+            call_step: Duration::from_millis(arg("--call-step-ms", 10_000)),
             ..LifecycleTiming::default()
         },
         ..SimConfig::default()
