@@ -117,6 +117,12 @@ impl GroupCommitter {
         Self { writer }
     }
 
+    /// Writes any `op` through the shared writer (e.g. status callbacks'
+    /// [`WriteOp::Deliveries`]); resolves once committed, with the op's result.
+    pub async fn submit(&self, op: WriteOp) -> Result<usize, StoreError> {
+        self.writer.submit(op).await
+    }
+
     /// Stores `alerts` durably; resolves once their transaction has committed.
     pub async fn ingest(&self, alerts: Vec<Alert>) -> Result<(), StoreError> {
         self.writer

@@ -188,6 +188,22 @@ pub enum WriteOp {
     DeleteAlerts(Vec<Fingerprint>),
     /// [`Store::write_escalation`]: start, advance, acknowledge, close escalations.
     Escalation(EscalationWrite),
+    /// [`Store::update_delivery`] for each status callback; result: rows updated. (Through
+    /// the writer, a burst of callbacks shares commits instead of one fsync each.)
+    Deliveries(Vec<DeliveryUpdate>),
+}
+
+/// A status callback to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    /// Message or call SID.
+    pub sid: String,
+    /// Twilio's status.
+    pub status: String,
+    /// Twilio error code, if any.
+    pub error_code: Option<i64>,
+    /// When it arrived.
+    pub at: Timestamp,
 }
 
 impl WriteOp {
@@ -199,6 +215,7 @@ impl WriteOp {
             Self::Attempts(v) => v.len(),
             Self::DeleteAlerts(v) => v.len(),
             Self::Escalation(e) => e.len(),
+            Self::Deliveries(v) => v.len(),
         }
     }
 
@@ -288,6 +305,10 @@ pub trait Store: Send + Sync + 'static {
                 WriteOp::Attempts(batch) => self.record_attempts(batch).map(|()| 0),
                 WriteOp::DeleteAlerts(fps) => self.delete_alerts(fps).map(|()| 0),
                 WriteOp::Escalation(e) => self.write_escalation(e),
+                WriteOp::Deliveries(v) => v.iter().try_fold(0, |n, d| {
+                    self.update_delivery(&d.sid, &d.status, d.error_code, d.at)
+                        .map(|known| n + usize::from(known))
+                }),
             })
             .collect()
     }

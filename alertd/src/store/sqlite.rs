@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    AttemptRecord, Notification, OutboxMessage, OutboxState, Store, StoreError, StoreStats,
-    WriteOp, migrations,
+    AttemptRecord, DeliveryUpdate, Notification, OutboxMessage, OutboxState, Store, StoreError,
+    StoreStats, WriteOp, migrations,
 };
 use crate::escalation::store::{self as escalation_store, Contact, Escalation, EscalationWrite};
 use crate::pipeline::alert::{Alert, Fingerprint};
@@ -473,7 +473,7 @@ impl SqliteStore {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
         let mut results: Vec<Result<usize, StoreError>> = vec![Ok(0); ops.len()];
-        for kind in 0..5 {
+        for kind in 0..6 {
             let indices: Vec<usize> = ops
                 .iter()
                 .enumerate()
@@ -493,6 +493,7 @@ impl SqliteStore {
                     WriteOp::Attempts(batch) => attempts_in(&sp, batch).map(|()| 0),
                     WriteOp::DeleteAlerts(fps) => delete_in(&sp, fps).map(|()| 0),
                     WriteOp::Escalation(e) => escalation_store::write_in(&sp, e),
+                    WriteOp::Deliveries(v) => deliveries_in(&sp, v),
                 })
                 .collect::<Result<Vec<usize>, StoreError>>();
             match applied {
@@ -526,7 +527,19 @@ fn op_kind(op: &WriteOp) -> u8 {
         WriteOp::Attempts(_) => 2,
         WriteOp::DeleteAlerts(_) => 3,
         WriteOp::Escalation(_) => 4,
+        WriteOp::Deliveries(_) => 5,
     }
+}
+
+fn deliveries_in(tx: &Connection, batch: &[DeliveryUpdate]) -> Result<usize, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE outbox SET twilio_status = ?2, error_code = COALESCE(?3, error_code), updated_at = ?4 WHERE sid = ?1",
+    )?;
+    let mut n = 0;
+    for d in batch {
+        n += stmt.execute(params![d.sid, d.status, d.error_code, d.at.0])?;
+    }
+    Ok(n)
 }
 
 /// Turns a fingerprint column back into a [`Fingerprint`] (for tools reading the database).
