@@ -185,6 +185,27 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
             m.error.map(|e| format!(" {e}")).unwrap_or_default()
         );
     }
+    for e in store
+        .recent_escalations(recent)
+        .map_err(|e| e.to_string())?
+    {
+        let detail = match (&e.acked_by, &e.acked_via, e.next_at) {
+            (Some(by), Some(via), _) => format!("acked by {by} via {via}"),
+            (_, _, Some(next)) => format!(
+                "step {} of pass {} due {next}",
+                e.step + 1,
+                e.loop_count + 1
+            ),
+            _ => String::new(),
+        };
+        println!(
+            "escalation {} [{}] {} ({}) {detail}",
+            e.short_id,
+            e.state.as_str(),
+            e.alert_name,
+            e.policy
+        );
+    }
     Ok(())
 }
 

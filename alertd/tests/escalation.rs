@@ -586,7 +586,38 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
         .unwrap();
     let again = ack(e.short_id.clone(), "").await.unwrap();
     assert_eq!(again.status().as_u16(), 422);
+    let list: serde_json::Value = rig
+        .http
+        .get(format!("{}/api/v1/escalations", rig.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["short_id"], e.short_id.as_str());
+    assert_eq!(list[0]["acked_via"], "api");
     rig.advance(Duration::from_secs(900));
     settle().await;
     assert!(rig.sim.calls().is_empty());
+}
+
+#[tokio::test]
+async fn the_ack_api_needs_the_bearer_token_like_the_rest_of_the_api() {
+    let h = common::Harness::start(common::config("", "bearer_token = \"s3cret\"")).await;
+    let url = format!("{}/api/v1/alerts/4F7KQ/ack", h.base);
+    let refused = h.http.post(&url).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let allowed = h
+        .http
+        .post(&url)
+        .header("Authorization", "Bearer s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.status().as_u16(),
+        404,
+        "authenticated; no such escalation"
+    );
 }
