@@ -43,10 +43,15 @@ pub fn step_sms(short_id: &str, alert_text: &str, segment_budget: u16) -> String
 /// ```
 /// let s = alertd::escalation::text::speech(&"word ".repeat(1000));
 /// assert!(s.chars().count() <= alertd::escalation::text::MAX_SPEECH_CHARS);
+/// assert_eq!(alertd::escalation::text::speech("pump_3 <down> & cold"), "pump 3  down   and  cold");
 /// ```
 pub fn speech(text: &str) -> String {
+    // Symbols a speech engine reads out, or XML escapes several times over, go.
+    let text = text
+        .replace('&', " and ")
+        .replace(['<', '>', '"', '_', '|'], " ");
     if text.chars().count() <= MAX_SPEECH_CHARS {
-        return text.to_owned();
+        return text;
     }
     let cut: String = text.chars().take(MAX_SPEECH_CHARS).collect();
     match cut.rfind(' ') {

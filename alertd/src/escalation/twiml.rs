@@ -2,6 +2,7 @@
 //! twilio-core's no-heap writer.
 
 use twilio_core::buf::Encode;
+use twilio_core::request::MAX_TWIML_CHARS;
 use twilio_core::twiml::{Gather, Input, Method, Pause, Prompt, Response, Say, Verb};
 
 /// What the call asks for.
@@ -26,8 +27,26 @@ fn encode(response: &Response<'_>) -> String {
 /// assert!(twiml.starts_with("<Response><Say>Boiler 3 at 92 C &amp; rising.</Say><Gather action=\"https://gw/twilio/voice/gather?e=4F7KQ\""), "{twiml}");
 /// assert_eq!(twiml.matches("<Gather ").count(), 2);
 /// assert!(twiml.contains("numDigits=\"1\""));
+/// // However long (or escape-heavy) the alert, the call's TwiML stays within Twilio's limit.
+/// let long = alertd::escalation::twiml::call(&"<&>".repeat(3000), "https://gw/g?e=4F7KQ");
+/// assert!(long.chars().count() <= twilio_core::request::MAX_TWIML_CHARS);
+/// assert!(long.contains("Press 1 to acknowledge"));
 /// ```
 pub fn call(speech: &str, gather_action: &str) -> String {
+    // Inline TwiML is capped at 4,000 characters: a longer document would be refused and the
+    // call never placed, so the speech gives way (a quarter at a time) until it fits.
+    let mut speech = speech.to_owned();
+    loop {
+        let twiml = call_once(&speech, gather_action);
+        if twiml.chars().count() <= MAX_TWIML_CHARS || speech.is_empty() {
+            return twiml;
+        }
+        let keep = speech.chars().count() * 3 / 4;
+        speech = speech.chars().take(keep).collect();
+    }
+}
+
+fn call_once(speech: &str, gather_action: &str) -> String {
     let prompts = [Prompt::Say(Say::new(PROMPT))];
     let gather = Gather::new(&prompts)
         .input(Input::Dtmf)
