@@ -42,6 +42,9 @@ pub enum StartError {
     /// The Twilio client could not be built (CA file, URL).
     #[error("cannot set up the Twilio client: {0}")]
     Twilio(String),
+    /// The device relay could not start (certificate, address, device secrets).
+    #[error(transparent)]
+    Relay(#[from] crate::relay::RelayError),
 }
 
 /// Environment lookup (injected so tests need not touch the process environment).
@@ -82,7 +85,10 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::ingest::mqtt::MqttStats>>,
+    /// Where the device relay listens, when `[relay]` is configured.
+    pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
+    relay_shutdown: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -90,6 +96,9 @@ impl RunningApp {
     /// Stops the server and workers (pending outbox rows stay for the next start).
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(tx) = self.relay_shutdown.take() {
             let _ = tx.send(());
         }
         for t in self.tasks.drain(..) {
@@ -173,6 +182,8 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
+    // The device relay (issue #9) writes to the same outbox and wakes the same worker.
+    let relay = start_relay(cfg, &options, &dyn_store, &outbox_wake).await?;
 
     let worker = OutboxWorker {
         store: dyn_store.clone(),
@@ -203,6 +214,7 @@ pub async fn start_with_store(
         bearer_token: bearer,
         max_body_bytes: cfg.server.max_body_bytes,
         webhook,
+        opt_out: Arc::new(cfg.opt_out.clone()),
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -232,6 +244,14 @@ pub async fn start_with_store(
         tasks.push(task);
         stats
     });
+    let (relay_addr, relay_shutdown) = match relay {
+        Some((task, addr, stop)) => {
+            tasks.push(task);
+            tracing::info!(%addr, "device relay listening");
+            (Some(addr), Some(stop))
+        }
+        None => (None, None),
+    };
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
     Ok(RunningApp {
@@ -241,9 +261,43 @@ pub async fn start_with_store(
         sender_kind,
         dry_run,
         mqtt: mqtt_stats,
+        relay_addr,
         shutdown: Some(shutdown_tx),
+        relay_shutdown,
         tasks,
     })
+}
+
+/// A started relay: its task, address and stop signal.
+type RelayTask = (JoinHandle<()>, SocketAddr, oneshot::Sender<()>);
+
+/// Starts the device relay when `[relay]` is configured.
+async fn start_relay(
+    cfg: &Config,
+    options: &StartOptions,
+    store: &Arc<dyn Store>,
+    wake: &Arc<Notify>,
+) -> Result<Option<RelayTask>, StartError> {
+    use crate::relay;
+    let Some(relay_cfg) = &cfg.relay else {
+        return Ok(None);
+    };
+    let env = options.env.clone();
+    let devices = relay_cfg.devices(|n| env(n)).map_err(relay::RelayError::from)?;
+    let bound = relay::listener::bind(relay_cfg, None).await?;
+    let addr = bound.addr;
+    let state = relay::RelayState {
+        devices: devices.into(),
+        store: store.clone(),
+        clock: options.clock.clone(),
+        wake: wake.clone(),
+        limiter: Arc::new(relay::rate_limit::DeviceLimiter::default()),
+        dedup_window: relay_cfg.dedup_window,
+        max_body_bytes: cfg.server.max_body_bytes,
+    };
+    let (stop, stopped) = oneshot::channel();
+    let task = bound.serve(relay::router(state), stopped);
+    Ok(Some((task, addr, stop)))
 }
 
 /// A started MQTT ingest: its task and counters.

@@ -134,12 +134,7 @@ fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
         let channel = if voice { Channel::Voice } else { Channel::Sms };
         let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
         let outcome = sender
-            .send(&Outbound {
-                outbox_id: 0,
-                channel,
-                to,
-                body: &body,
-            })
+            .send(&Outbound::text(0, channel, to, &body))
             .await;
         match outcome {
             SendOutcome::Accepted { sid, status } => {
@@ -155,17 +150,19 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
     let store = SqliteStore::open(&cfg.store.path).map_err(|e| e.to_string())?;
     let stats = store.stats(SystemClock.now()).map_err(|e| e.to_string())?;
     println!(
-        "store {}: {} active alert(s), outbox: {} pending, {} sent, {} failed; {} silence(s)",
+        "store {}: {} active alert(s), outbox: {} pending, {} sent, {} failed, {} opted out; {} silence(s); {} number(s) opted out of SMS",
         cfg.store.path.display(),
         stats.active_alerts,
         stats.outbox_pending,
         stats.outbox_sent,
         stats.outbox_failed,
-        stats.silences
+        stats.outbox_opted_out,
+        stats.silences,
+        stats.opted_out_numbers
     );
     for m in store.recent_outbox(recent).map_err(|e| e.to_string())? {
         println!(
-            "{} #{} {} {} -> {} [{}{}]{}",
+            "{} #{} {} {} -> {} [{}{}]{}{}",
             m.updated_at,
             m.id,
             m.channel.as_str(),
@@ -175,7 +172,14 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
             m.twilio_status
                 .map(|s| format!(", {s}"))
                 .unwrap_or_default(),
-            m.error.map(|e| format!(" {e}")).unwrap_or_default()
+            m.error.map(|e| format!(" {e}")).unwrap_or_default(),
+            // A relayed row: the SID the device was given, and Twilio's once sent.
+            m.relay_sid
+                .map(|r| format!(
+                    " relay {r} -> twilio {}",
+                    m.sid.as_deref().unwrap_or("(not yet sent)")
+                ))
+                .unwrap_or_default()
         );
     }
     Ok(())

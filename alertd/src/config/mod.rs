@@ -78,6 +78,12 @@ pub struct Config {
     /// MQTT readings ingest (off unless present).
     #[serde(default)]
     pub mqtt: Option<crate::ingest::mqtt::config::MqttConfig>,
+    /// How STOP / START / HELP replies are answered (relay helper, issue #9).
+    #[serde(default)]
+    pub opt_out: crate::optout::OptOutConfig,
+    /// The Twilio-compatible relay for devices (off unless present; relay helper, issue #9).
+    #[serde(default)]
+    pub relay: Option<crate::relay::config::RelayConfig>,
 }
 
 /// `[server]`
@@ -387,6 +393,8 @@ impl Config {
             rosters: Vec::new(),
             route: RouteConfig::default(),
             mqtt: None,
+            opt_out: crate::optout::OptOutConfig::default(),
+            relay: None,
         });
         cfg.store = StoreConfig::default();
         cfg
@@ -404,6 +412,9 @@ impl Config {
         fix(&mut self.twilio.auth_token_file);
         fix(&mut self.twilio.api_secret_file);
         fix(&mut self.server.bearer_token_file);
+        if let Some(relay) = &mut self.relay {
+            relay.resolve_relative_paths(dir);
+        }
     }
 
     /// The socket address to listen on.
@@ -525,6 +536,9 @@ impl Config {
             if let Some(q) = &r.quiet_hours {
                 crate::pipeline::quiet_hours::QuietHours::from_config(q)?;
             }
+        }
+        if let Some(relay) = &self.relay {
+            relay.validate()?;
         }
         if self.route.receiver.is_none() {
             return Err(invalid(

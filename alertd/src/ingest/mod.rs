@@ -46,6 +46,8 @@ pub struct ApiState {
     pub max_body_bytes: usize,
     /// Status-callback validation (Twilio auth token and public URL).
     pub webhook: Option<Arc<crate::webhooks::WebhookAuth>>,
+    /// How STOP / START / HELP are answered (`[opt_out]`).
+    pub opt_out: Arc<crate::optout::OptOutConfig>,
 }
 
 /// The router with every endpoint.
@@ -57,6 +59,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
         .route("/twilio/status", post(crate::webhooks::status_callback))
+        .route(
+            crate::webhooks::inbound::INBOUND_PATH,
+            post(crate::webhooks::inbound::inbound_sms),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -234,13 +240,20 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
         let now = state.clock.now();
-        let (stats, recent) = tokio::task::spawn_blocking(move || {
-            Ok::<_, crate::store::StoreError>((store.stats(now)?, store.recent_outbox(20)?))
+        let (stats, recent, opt_outs) = tokio::task::spawn_blocking(move || {
+            Ok::<_, crate::store::StoreError>((
+                store.stats(now)?,
+                store.recent_outbox(20)?,
+                store.opt_outs()?,
+            ))
         })
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        Ok::<_, ApiError>(axum::Json(json!({"stats": stats, "recent": recent})).into_response())
+        Ok::<_, ApiError>(
+            axum::Json(json!({"stats": stats, "recent": recent, "opt_outs": opt_outs}))
+                .into_response(),
+        )
     }
     .await;
     result.unwrap_or_else(|e| refuse(&state, e))

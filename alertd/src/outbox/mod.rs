@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
 use crate::metrics::Metrics;
+use crate::pipeline::notify::Channel;
 use crate::sender::backoff::RetryPolicy;
 use crate::sender::rate_limit::RateLimiter;
 use crate::sender::{Outbound, SendOutcome, Sender};
@@ -25,6 +26,9 @@ const BATCH: usize = 64;
 /// A send's slot is freed when Twilio answers, not when its result is on disk: waiting for
 /// that commit (a WAL fsync, slow on a busy disk) must not throttle the sends behind it.
 pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Twilio's "Attempt to send to unsubscribed recipient": the number is recorded as opted out.
+const OPTED_OUT: i64 = 21610;
 
 /// Sends outbox messages.
 pub struct OutboxWorker {
@@ -147,16 +151,44 @@ impl OutboxWorker {
         self.deliver_in_slot(msg, None).await;
     }
 
+    /// Whether an SMS to `to` must not go out (the number opted out). A store that cannot
+    /// answer sends anyway: Twilio refuses opted-out numbers itself (21610), and an alert
+    /// that is never sent is worse than a refused one.
+    async fn opted_out(&self, to: &str) -> bool {
+        let number = to.to_owned();
+        match blocking(&self.store, move |s| s.is_opted_out(&number)).await {
+            Ok(opted_out) => opted_out,
+            Err(e) => {
+                tracing::warn!("outbox: cannot read opt-outs, sending anyway: {e}");
+                false
+            }
+        }
+    }
+
     /// [`Self::deliver`], giving `slot` back once Twilio has answered.
     async fn deliver_in_slot(&self, msg: OutboxMessage, slot: Option<OwnedSemaphorePermit>) {
-        self.limiter
-            .acquire(self.sender.rate_key(), self.clock.as_ref())
-            .await;
+        // STOP is a messaging keyword: calls still go out (escalations must wake people).
+        if msg.channel == Channel::Sms && self.opted_out(&msg.to).await {
+            drop(slot);
+            tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out (STOP)");
+            self.metrics.notification_failed("sms", "opted_out".into());
+            let record = AttemptRecord::OptedOut {
+                code: None,
+                error: "recipient opted out of SMS (texted STOP); not sent".into(),
+            };
+            self.record(msg.id, record).await;
+            return;
+        }
+        // Relayed rows are paced per the sender they asked for.
+        let rate_key = msg.from.as_deref().unwrap_or(self.sender.rate_key());
+        self.limiter.acquire(rate_key, self.clock.as_ref()).await;
         let outbound = Outbound {
             outbox_id: msg.id,
             channel: msg.channel,
             to: &msg.to,
             body: &msg.body,
+            from: msg.from.as_deref(),
+            body_kind: msg.body_kind,
         };
         let started = Instant::now();
         let outcome = self.sender.send(&outbound).await;
@@ -207,6 +239,18 @@ impl OutboxWorker {
                     error: format!("gave up after {failed_attempts} attempts: {reason}"),
                 }
             }
+            SendOutcome::Rejected {
+                code: Some(OPTED_OUT),
+                reason,
+            } if msg.channel == Channel::Sms => {
+                self.metrics
+                    .notification_failed(channel, OPTED_OUT.to_string());
+                tracing::warn!(id = msg.id, to = %msg.to, "Twilio says the recipient unsubscribed (21610); no more SMS to them until they text START");
+                AttemptRecord::OptedOut {
+                    code: Some(OPTED_OUT),
+                    error: format!("rejected: {reason}"),
+                }
+            }
             SendOutcome::Rejected { code, reason } => {
                 self.metrics.notification_failed(
                     channel,
@@ -234,7 +278,11 @@ impl OutboxWorker {
                 }
             }
         };
-        let id = msg.id;
+        self.record(msg.id, record).await;
+    }
+
+    async fn record(&self, id: i64, record: AttemptRecord) {
+        let now = self.clock.now();
         if let Err(e) = self
             .attempts
             .submit(WriteOp::Attempts(vec![(id, record, now)]))

@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    AttemptRecord, Notification, OutboxMessage, OutboxState, Store, StoreError, StoreStats,
-    WriteOp, migrations,
+    AttemptRecord, BodyKind, Enqueued, Notification, OptOut, OutboxMessage, OutboxState,
+    RelayedMessage, Store, StoreError, StoreStats, WriteOp, migrations,
 };
 use crate::pipeline::alert::{Alert, Fingerprint};
 use crate::pipeline::dedup::NflogEntry;
@@ -117,7 +117,8 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<AlertColumns> {
 }
 
 const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
-    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at";
+    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, from_number, body_kind, \
+    relay_sid";
 
 fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let channel: String = row.get(3)?;
@@ -138,6 +139,9 @@ fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         error_code: row.get(12)?,
         error: row.get(13)?,
         updated_at: Timestamp(row.get(14)?),
+        from: row.get(15)?,
+        body_kind: BodyKind::from_column(row.get::<_, Option<String>>(16)?.as_deref()),
+        relay_sid: row.get(17)?,
     })
 }
 
@@ -302,6 +306,66 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    fn enqueue_relayed(
+        &self,
+        msg: &RelayedMessage,
+        dedup_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Enqueued, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let enqueued = Self::enqueue_relayed_in(&tx, msg, dedup_since, now)?;
+        tx.commit()?;
+        Ok(enqueued)
+    }
+
+    fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE relay_sid = ?1"),
+                [relay_sid],
+                outbox_from_row,
+            )
+            .optional()?)
+    }
+
+    fn opt_out(&self, number: &str, source: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "INSERT INTO opt_outs (number, since, source) VALUES (?1, ?2, ?3)
+             ON CONFLICT (number) DO NOTHING",
+            params![number, now.0, source],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn opt_in(&self, number: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM opt_outs WHERE number = ?1", [number])?;
+        Ok(n > 0)
+    }
+
+    fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached("SELECT 1 FROM opt_outs WHERE number = ?1")?;
+        Ok(stmt.exists([number])?)
+    }
+
+    fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached("SELECT number, since, source FROM opt_outs ORDER BY since DESC")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OptOut {
+                number: r.get(0)?,
+                since: Timestamp(r.get(1)?),
+                source: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn write_all(&self, ops: &[WriteOp]) -> Vec<Result<usize, StoreError>> {
         self.write_all_in_one(ops)
             .unwrap_or_else(|e| ops.iter().map(|_| Err(e.clone())).collect())
@@ -318,11 +382,75 @@ impl Store for SqliteStore {
             outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", &[])?,
             outbox_sent: count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'", &[])?,
             outbox_failed: count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", &[])?,
+            outbox_opted_out: count(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'opted_out'",
+                &[],
+            )?,
+            opted_out_numbers: count("SELECT COUNT(*) FROM opt_outs", &[])?,
             silences: count(
                 "SELECT COUNT(*) FROM silences WHERE ends_at > ?1",
                 &[&now.0],
             )?,
         })
+    }
+}
+
+impl SqliteStore {
+    fn outbox_row(conn: &Connection, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        Ok(conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                outbox_from_row,
+            )
+            .optional()?)
+    }
+
+    fn enqueue_relayed_in(
+        tx: &Connection,
+        msg: &RelayedMessage,
+        dedup_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Enqueued, StoreError> {
+        let receiver = RelayedMessage::receiver_of(&msg.device);
+        let earlier: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM outbox WHERE receiver = ?1 AND to_number = ?2 AND created_at >= ?3
+                 AND relay_sid IS NOT NULL AND channel = ?4 AND body = ?5 ORDER BY id DESC LIMIT 1",
+                params![
+                    receiver,
+                    msg.to,
+                    dedup_since.0,
+                    msg.channel.as_str(),
+                    msg.body
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let (id, duplicate) = match earlier {
+            Some(id) => (id, true),
+            None => {
+                tx.execute(
+                    "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
+                     next_attempt_at, updated_at, from_number, body_kind, relay_sid)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2)",
+                    params![
+                        receiver,
+                        msg.relay_sid,
+                        msg.channel.as_str(),
+                        msg.to,
+                        msg.body,
+                        now.0,
+                        msg.from,
+                        msg.body_kind.as_column()
+                    ],
+                )?;
+                (tx.last_insert_rowid(), false)
+            }
+        };
+        let message = Self::outbox_row(tx, id)?
+            .ok_or_else(|| StoreError::Query(format!("outbox row {id} vanished")))?;
+        Ok(Enqueued { message, duplicate })
     }
 }
 
@@ -404,6 +532,9 @@ fn notifications_in(
     Ok(written)
 }
 
+/// Twilio's "Attempt to send to unsubscribed recipient".
+const OPTED_OUT_CODE: i64 = 21610;
+
 fn attempts_in(
     tx: &Connection,
     batch: &[(i64, AttemptRecord, Timestamp)],
@@ -425,6 +556,22 @@ fn attempts_in(
                  updated_at = ?4 WHERE id = ?1",
                 params![id, code, error, now.0],
             )?,
+            AttemptRecord::OptedOut { code, error } => {
+                if *code == Some(OPTED_OUT_CODE) {
+                    // Twilio says the recipient unsubscribed: no SMS to them until START.
+                    tx.execute(
+                        "INSERT INTO opt_outs (number, since, source)
+                         SELECT to_number, ?2, 'twilio-21610' FROM outbox WHERE id = ?1
+                         ON CONFLICT (number) DO NOTHING",
+                        params![id, now.0],
+                    )?;
+                }
+                tx.execute(
+                    "UPDATE outbox SET state = 'opted_out', attempts = attempts + ?2, error_code = ?3,
+                     error = ?4, updated_at = ?5 WHERE id = ?1",
+                    params![id, i64::from(code.is_some()), code, error, now.0],
+                )?
+            }
         };
     }
     Ok(())
@@ -533,7 +680,7 @@ mod tests {
             s.ingest(&[alert("Hot", 30, Some(40))]).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), migrations::LATEST);
         let alerts = s.active_alerts().unwrap();
         assert_eq!(alerts.len(), 2);
         let hot = alerts.iter().find(|a| a.name() == "Hot").unwrap();
@@ -729,7 +876,7 @@ mod tests {
             SqliteStore::open(&path).unwrap_err(),
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: migrations::LATEST
             }
         );
     }

@@ -1,5 +1,8 @@
 //! `POST /twilio/status`: Twilio's status callbacks. The `X-Twilio-Signature` is checked
 //! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
+//! [`inbound`]: `POST /twilio/inbound`, SMS sent to alertd's number (STOP / START / HELP).
+
+pub mod inbound;
 
 use axum::body::Body;
 use axum::extract::State;
