@@ -25,6 +25,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use twilio_core::outcome::Outcome;
 use twilio_core::response::{Progress, ResponseParser};
 use twilio_sim::{SimConfig, Simulator};
 
@@ -160,6 +161,10 @@ pub struct Answer {
     pub body: String,
     pub retry_after: Option<String>,
     pub tls13: bool,
+    /// twilio-core's classification of the answer (what a device acts on).
+    pub outcome: String,
+    /// The SID when twilio-core classifies the answer as accepted.
+    pub accepted_sid: Option<String>,
 }
 
 impl Answer {
@@ -322,7 +327,14 @@ allowed_from = ["{FROM}"]
             }
         }
         let resp = parser.response().unwrap();
+        let outcome = Outcome::from_response(&resp);
+        let accepted_sid = match &outcome {
+            Outcome::Accepted { sid, .. } => sid.map(|s| s.as_str().to_owned()),
+            _ => None,
+        };
         Answer {
+            outcome: format!("{outcome:?}"),
+            accepted_sid,
             status: resp.status,
             body: String::from_utf8(resp.body.to_vec()).unwrap(),
             retry_after: resp
