@@ -244,14 +244,11 @@ pub async fn start_with_store(
         tasks.push(task);
         stats
     });
-    let (relay_addr, relay_shutdown) = match relay {
-        Some((task, addr, stop)) => {
-            tasks.push(task);
-            tracing::info!(%addr, "device relay listening");
-            (Some(addr), Some(stop))
-        }
-        None => (None, None),
-    };
+    let relay_addr = relay.as_ref().map(|(_, addr, _)| *addr);
+    let relay_shutdown = relay.map(|(task, _, stop)| {
+        tasks.push(task);
+        stop
+    });
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
     Ok(RunningApp {
@@ -283,7 +280,9 @@ async fn start_relay(
         return Ok(None);
     };
     let env = options.env.clone();
-    let devices = relay_cfg.devices(|n| env(n)).map_err(relay::RelayError::from)?;
+    let devices = relay_cfg
+        .devices(|n| env(n))
+        .map_err(relay::RelayError::from)?;
     let bound = relay::listener::bind(relay_cfg, None).await?;
     let addr = bound.addr;
     let state = relay::RelayState {
@@ -297,6 +296,7 @@ async fn start_relay(
     };
     let (stop, stopped) = oneshot::channel();
     let task = bound.serve(relay::router(state), stopped);
+    tracing::info!(%addr, "device relay listening");
     Ok(Some((task, addr, stop)))
 }
 

@@ -133,9 +133,7 @@ fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
         let (sender, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
         let channel = if voice { Channel::Voice } else { Channel::Sms };
         let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
-        let outcome = sender
-            .send(&Outbound::text(0, channel, to, &body))
-            .await;
+        let outcome = sender.send(&Outbound::text(0, channel, to, &body)).await;
         match outcome {
             SendOutcome::Accepted { sid, status } => {
                 println!("{kind}: accepted, sid {sid}, status {status}");

@@ -51,14 +51,18 @@ async fn stop_ends_sms_but_not_calls_start_resumes_help_replies() {
     );
     // The simulator turned the TwiML <Message> into a reply to the handset.
     let reply = rig.sim.message(&stop.reply_sids[0]).unwrap();
-    assert_eq!((reply.to.as_str(), reply.direction), (TO, Direction::OutboundReply));
+    assert_eq!(
+        (reply.to.as_str(), reply.direction),
+        (TO, Direction::OutboundReply)
+    );
     assert!(rig.store().is_opted_out(TO).unwrap());
 
     rig.alert("FreezerWarm").await;
     eventually("the SMS row ends opted_out and the call is sent", || {
         let sms = rig.rows_to("sms");
         let voice = rig.rows_to("voice");
-        sms.first().is_some_and(|m| m.state == OutboxState::OptedOut)
+        sms.first()
+            .is_some_and(|m| m.state == OutboxState::OptedOut)
             && voice.first().is_some_and(|m| m.state == OutboxState::Sent)
     })
     .await;
@@ -85,11 +89,21 @@ async fn stop_ends_sms_but_not_calls_start_resumes_help_replies() {
     assert_eq!(status["opt_outs"][0]["source"], "stop");
 
     let help = rig.text_alertd("help").await;
-    assert!(help.response_body.contains("<Message>Reply STOP to unsubscribe."));
-    assert!(rig.store().is_opted_out(TO).unwrap(), "HELP changes nothing");
+    assert!(
+        help.response_body
+            .contains("<Message>Reply STOP to unsubscribe.")
+    );
+    assert!(
+        rig.store().is_opted_out(TO).unwrap(),
+        "HELP changes nothing"
+    );
 
     let start = rig.text_alertd("UNSTOP").await;
-    assert!(start.response_body.contains("re-subscribed"), "{}", start.response_body);
+    assert!(
+        start.response_body.contains("re-subscribed"),
+        "{}",
+        start.response_body
+    );
     assert!(!rig.store().is_opted_out(TO).unwrap());
 
     rig.alert("BoilerHot").await;
@@ -106,7 +120,11 @@ async fn stop_ends_sms_but_not_calls_start_resumes_help_replies() {
 
     // Anything else is not an opt-out matter: empty TwiML, no change.
     let other = rig.text_alertd("stop please").await;
-    assert!(other.response_body.ends_with("<Response/>"), "{}", other.response_body);
+    assert!(
+        other.response_body.ends_with("<Response/>"),
+        "{}",
+        other.response_body
+    );
     assert!(!rig.store().is_opted_out(TO).unwrap());
     rig.shutdown().await;
 }
@@ -119,11 +137,8 @@ async fn forged_inbound_webhooks_get_403_and_change_nothing() {
         rig.sim.account_sid()
     );
     // Signed with the wrong token; signed for another URL; unsigned.
-    let wrong_key = twilio_sim::signature::sign(
-        "not-the-auth-token",
-        &rig.inbound_url(),
-        &form_pairs(&body),
-    );
+    let wrong_key =
+        twilio_sim::signature::sign("not-the-auth-token", &rig.inbound_url(), &form_pairs(&body));
     let wrong_url = twilio_sim::signature::sign(
         rig.sim.auth_token(),
         &format!("{}/twilio/status", rig.public_url),
@@ -143,7 +158,8 @@ async fn forged_inbound_webhooks_get_403_and_change_nothing() {
     }
     assert!(rig.store().opt_outs().unwrap().is_empty());
     // The same body, correctly signed, is honoured (so the 403s were about the signature).
-    let good = twilio_sim::signature::sign(rig.sim.auth_token(), &rig.inbound_url(), &form_pairs(&body));
+    let good =
+        twilio_sim::signature::sign(rig.sim.auth_token(), &rig.inbound_url(), &form_pairs(&body));
     let resp = rig
         .http
         .post(format!("{}/twilio/inbound", rig.base))
@@ -158,7 +174,9 @@ async fn forged_inbound_webhooks_get_403_and_change_nothing() {
 }
 
 fn form_pairs(body: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +211,10 @@ async fn twilio_21610_opts_the_number_out() {
         rig.rows_to("sms").len() == 2
             && rig.rows_to("sms")[0].state == OutboxState::OptedOut
             && rig.rows_to("voice").len() == 2
-            && rig.rows_to("voice").iter().all(|m| m.state != OutboxState::Pending)
+            && rig
+                .rows_to("voice")
+                .iter()
+                .all(|m| m.state != OutboxState::Pending)
     })
     .await;
     settle().await;
@@ -211,8 +232,15 @@ async fn reply_none_records_without_replying() {
     .await;
     let stop = rig.text_alertd("STOPALL").await;
     assert_eq!(stop.response_status, 200);
-    assert!(stop.response_body.ends_with("<Response/>"), "{}", stop.response_body);
-    assert!(stop.reply_sids.is_empty(), "Twilio's own opt-out reply is left to Twilio");
+    assert!(
+        stop.response_body.ends_with("<Response/>"),
+        "{}",
+        stop.response_body
+    );
+    assert!(
+        stop.reply_sids.is_empty(),
+        "Twilio's own opt-out reply is left to Twilio"
+    );
     assert!(rig.store().is_opted_out(TO).unwrap());
     rig.shutdown().await;
 }

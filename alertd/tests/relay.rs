@@ -84,7 +84,11 @@ async fn twilio_core_request_over_tls13_is_committed_forwarded_and_mapped() {
     let twilio_sid = twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
     assert_ne!(twilio_sid, sid, "alertd issues its own SID");
     let post = rig.message_posts().remove(0);
-    assert_eq!(post.form_value("From"), Some(FROM), "the device's From is used");
+    assert_eq!(
+        post.form_value("From"),
+        Some(FROM),
+        "the device's From is used"
+    );
     eventually("the relay SID maps to Twilio's", || {
         rig.store()
             .outbox_by_relay_sid(&sid)
@@ -108,7 +112,11 @@ async fn twilio_core_request_over_tls13_is_committed_forwarded_and_mapped() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         text.contains(&format!("relay {sid} -> twilio {twilio_sid}")),
         "{text}"
@@ -133,7 +141,9 @@ struct RelayConnector(SocketAddr);
 impl twilio_embedded::transport::Connect for RelayConnector {
     type Connection = FromTokio<tokio::net::TcpStream>;
 
-    async fn connect(&mut self) -> Result<Self::Connection, twilio_embedded::transport::ConnectError> {
+    async fn connect(
+        &mut self,
+    ) -> Result<Self::Connection, twilio_embedded::transport::ConnectError> {
         let stream = tokio::net::TcpStream::connect(self.0)
             .await
             .map_err(|_| twilio_embedded::transport::ConnectError::Refused)?;
@@ -254,7 +264,11 @@ async fn bad_device_credentials_get_twilios_401() {
         let answer = rig.relay_post(&path, auth.as_deref(), form).await;
         assert_eq!(answer.status, 401, "{path} {auth:?}");
         assert_eq!(answer.body, AUTH_ERROR);
-        assert!(answer.outcome.contains("Misconfigured"), "{}", answer.outcome);
+        assert!(
+            answer.outcome.contains("Misconfigured"),
+            "{}",
+            answer.outcome
+        );
     }
     assert!(rig.outbox().is_empty(), "nothing was accepted");
     rig.shutdown().await;
@@ -266,17 +280,37 @@ async fn invalid_requests_get_twilio_codes_and_store_nothing() {
     let calls = format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Calls.json");
     let cases = [
         (messages_path(), "From=%2B15005550006&Body=hi", 400, 21604),
-        (messages_path(), "To=%2B15551230001&From=%2B15005550006", 400, 21602),
+        (
+            messages_path(),
+            "To=%2B15551230001&From=%2B15005550006",
+            400,
+            21602,
+        ),
         (messages_path(), "To=%2B15551230001&Body=hi", 400, 21603),
-        (messages_path(), "To=%2B15551230001&From=%2B15005550007&Body=hi", 400, 21606),
-        (messages_path(), "To=nobody&From=%2B15005550006&Body=hi", 400, 21211),
+        (
+            messages_path(),
+            "To=%2B15551230001&From=%2B15005550007&Body=hi",
+            400,
+            21606,
+        ),
+        (
+            messages_path(),
+            "To=nobody&From=%2B15005550006&Body=hi",
+            400,
+            21211,
+        ),
         (
             messages_path(),
             "To=%2B15551230001&From=%2B15005550006&Body=hi&MediaUrl=https%3A%2F%2Fx%2Fa.png",
             400,
             21620,
         ),
-        (calls.clone(), "To=%2B15551230001&From=%2B15005550006", 400, 21205),
+        (
+            calls.clone(),
+            "To=%2B15551230001&From=%2B15005550006",
+            400,
+            21205,
+        ),
         (
             calls,
             "To=%2B15551230001&From=%2B15005550007&Twiml=%3CResponse%2F%3E",
@@ -294,7 +328,12 @@ async fn invalid_requests_get_twilio_codes_and_store_nothing() {
     ];
     for (path, form, status, code) in cases {
         let answer = rig.relay_post(&path, Some(&freezer_auth()), form).await;
-        assert_eq!((answer.status, answer.json()["code"].as_u64()), (status, Some(code)), "{form}: {}", answer.body);
+        assert_eq!(
+            (answer.status, answer.json()["code"].as_u64()),
+            (status, Some(code)),
+            "{form}: {}",
+            answer.body
+        );
         assert_eq!(
             answer.json()["more_info"],
             format!("https://www.twilio.com/docs/errors/{code}")
@@ -313,29 +352,55 @@ async fn duplicates_within_the_window_get_the_first_sid_and_are_sent_once() {
     })
     .await;
     let hot = "To=%2B15551230001&From=%2B15005550006&Body=Freezer+hot";
-    let first = rig.relay_post(&messages_path(), Some(&freezer_auth()), hot).await;
-    let again = rig.relay_post(&messages_path(), Some(&freezer_auth()), hot).await;
+    let first = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
+    let again = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
     assert_eq!((first.status, again.status), (201, 201));
     let sid = first.accepted_sid.clone().unwrap();
-    assert_eq!(again.accepted_sid.as_deref(), Some(sid.as_str()), "first request's SID");
+    assert_eq!(
+        again.accepted_sid.as_deref(),
+        Some(sid.as_str()),
+        "first request's SID"
+    );
     // Another device sending the same text is not a duplicate of this one.
     let boiler = rig
-        .relay_post(&messages_path(), Some(&basic(BOILER_KEY, BOILER_SECRET)), hot)
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            hot,
+        )
         .await;
     assert_ne!(boiler.accepted_sid.as_deref(), Some(sid.as_str()));
     assert_eq!(rig.outbox().len(), 2);
 
     rig.advance(Duration::from_secs(61));
-    let later = rig.relay_post(&messages_path(), Some(&freezer_auth()), hot).await;
-    assert_ne!(later.accepted_sid.as_deref(), Some(sid.as_str()), "window over");
+    let later = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
+    assert_ne!(
+        later.accepted_sid.as_deref(),
+        Some(sid.as_str()),
+        "window over"
+    );
     eventually("three rows sent", || {
         // Sends from one number are paced on the (manual) clock: keep it moving.
         rig.advance(Duration::from_millis(50));
-        rig.outbox().iter().filter(|m| m.state == OutboxState::Sent).count() == 3
+        rig.outbox()
+            .iter()
+            .filter(|m| m.state == OutboxState::Sent)
+            .count()
+            == 3
     })
     .await;
     settle().await;
-    assert_eq!(rig.message_posts().len(), 3, "the duplicate was not sent twice");
+    assert_eq!(
+        rig.message_posts().len(),
+        3,
+        "the duplicate was not sent twice"
+    );
     rig.shutdown().await;
 }
 
@@ -350,22 +415,36 @@ async fn rate_limit_per_device_is_twilios_429() {
     .await;
     let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
     for _ in 0..2 {
-        let ok = rig.relay_post(&messages_path(), Some(&freezer_auth()), form).await;
+        let ok = rig
+            .relay_post(&messages_path(), Some(&freezer_auth()), form)
+            .await;
         assert_eq!(ok.status, 201, "{}", ok.body);
     }
-    let limited = rig.relay_post(&messages_path(), Some(&freezer_auth()), form).await;
+    let limited = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json()["code"], 20429);
     assert_eq!(limited.retry_after.as_deref(), Some("60"));
     assert!(limited.outcome.contains("Retry"), "{}", limited.outcome);
     let other = rig
-        .relay_post(&messages_path(), Some(&basic(BOILER_KEY, BOILER_SECRET)), form)
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            form,
+        )
         .await;
     assert_eq!(other.status, 201, "limits are per device");
     rig.advance(Duration::from_secs(60));
-    let refilled = rig.relay_post(&messages_path(), Some(&freezer_auth()), form).await;
+    let refilled = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
     assert_eq!(refilled.status, 201);
-    assert_eq!(rig.outbox().len(), 4, "the refused request left nothing behind");
+    assert_eq!(
+        rig.outbox().len(),
+        4,
+        "the refused request left nothing behind"
+    );
     rig.shutdown().await;
 }
 
@@ -374,8 +453,13 @@ async fn sms_to_an_opted_out_number_is_refused_with_21610() {
     let mut rig = Rig::start(RigOptions::default()).await;
     rig.store().opt_out(TO, "stop", relay_common::T0).unwrap();
     let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
-    let answer = rig.relay_post(&messages_path(), Some(&freezer_auth()), form).await;
-    assert_eq!((answer.status, answer.json()["code"].as_u64()), (400, Some(21610)));
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_u64()),
+        (400, Some(21610))
+    );
     assert!(answer.outcome.contains("Rejected"), "{}", answer.outcome);
     assert!(rig.outbox().is_empty());
     // Calls are not SMS: still relayed.

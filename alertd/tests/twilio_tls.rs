@@ -222,7 +222,12 @@ async fn calls_carry_inline_twiml() {
     let fake = start_fake(vec![]).await;
     let dir = tempfile::tempdir().unwrap();
     let s = sender(&fake, true, &dir);
-    let call = Outbound::text(2, Channel::Voice, "+15551230001", "Boiler 3 at 92 C & rising");
+    let call = Outbound::text(
+        2,
+        Channel::Voice,
+        "+15551230001",
+        "Boiler 3 at 92 C & rising",
+    );
     assert!(matches!(s.send(&call).await, SendOutcome::Accepted { .. }));
     let seen = fake.seen.lock().unwrap().clone();
     assert!(

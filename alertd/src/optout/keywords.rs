@@ -78,12 +78,7 @@ mod tests {
                         }
                     })
                     .collect();
-                for body in [
-                    (*word).to_owned(),
-                    lower,
-                    mixed,
-                    format!(" \t{word}\r\n"),
-                ] {
+                for body in [(*word).to_owned(), lower, mixed, format!(" \t{word}\r\n")] {
                     assert_eq!(classify(&body), want, "{body:?}");
                 }
             }

@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn config_parses_and_refuses_unknown_modes() {
-        let cfg: OptOutConfig = toml::from_str("reply = \"none\"\nhelp_reply = \"Ops line\"").unwrap();
+        let cfg: OptOutConfig =
+            toml::from_str("reply = \"none\"\nhelp_reply = \"Ops line\"").unwrap();
         assert_eq!(cfg.reply, ReplyMode::None);
         assert_eq!(cfg.help_reply, "Ops line");
         assert_eq!(cfg.stop_reply, DEFAULT_STOP_REPLY);

@@ -151,32 +151,36 @@ impl OutboxWorker {
         self.deliver_in_slot(msg, None).await;
     }
 
-    /// Whether an SMS to `to` must not go out (the number opted out). A store that cannot
-    /// answer sends anyway: Twilio refuses opted-out numbers itself (21610), and an alert
-    /// that is never sent is worse than a refused one.
-    async fn opted_out(&self, to: &str) -> bool {
-        let number = to.to_owned();
+    /// Records an SMS to an opted-out number as `opted_out` without sending it; false when
+    /// the message may go out. STOP is a messaging keyword: calls always go out (escalations
+    /// must wake people). A store that cannot answer sends anyway: Twilio refuses opted-out
+    /// numbers itself (21610), and an alert never sent is worse than one refused.
+    async fn held_back_by_opt_out(&self, msg: &OutboxMessage) -> bool {
+        if msg.channel != Channel::Sms {
+            return false;
+        }
+        let number = msg.to.clone();
         match blocking(&self.store, move |s| s.is_opted_out(&number)).await {
-            Ok(opted_out) => opted_out,
+            Ok(true) => {}
+            Ok(false) => return false,
             Err(e) => {
                 tracing::warn!("outbox: cannot read opt-outs, sending anyway: {e}");
-                false
+                return false;
             }
         }
+        tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out (STOP)");
+        self.metrics.notification_failed("sms", "opted_out".into());
+        let record = AttemptRecord::OptedOut {
+            code: None,
+            error: "recipient opted out of SMS (texted STOP); not sent".into(),
+        };
+        self.record(msg.id, record).await;
+        true
     }
 
     /// [`Self::deliver`], giving `slot` back once Twilio has answered.
     async fn deliver_in_slot(&self, msg: OutboxMessage, slot: Option<OwnedSemaphorePermit>) {
-        // STOP is a messaging keyword: calls still go out (escalations must wake people).
-        if msg.channel == Channel::Sms && self.opted_out(&msg.to).await {
-            drop(slot);
-            tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out (STOP)");
-            self.metrics.notification_failed("sms", "opted_out".into());
-            let record = AttemptRecord::OptedOut {
-                code: None,
-                error: "recipient opted out of SMS (texted STOP); not sent".into(),
-            };
-            self.record(msg.id, record).await;
+        if self.held_back_by_opt_out(&msg).await {
             return;
         }
         // Relayed rows are paced per the sender they asked for.
@@ -194,10 +198,16 @@ impl OutboxWorker {
         let outcome = self.sender.send(&outbound).await;
         drop(slot);
         self.metrics.twilio_latency(started.elapsed());
+        let record = self.attempt_record(&msg, outcome);
+        self.record(msg.id, record).await;
+    }
+
+    /// What to record for `msg` after the sender answered `outcome`.
+    fn attempt_record(&self, msg: &OutboxMessage, outcome: SendOutcome) -> AttemptRecord {
         let now = self.clock.now();
         let channel = msg.channel.as_str();
         let failed_attempts = msg.attempts.saturating_add(1);
-        let record = match outcome {
+        match outcome {
             SendOutcome::Accepted { sid, status } => {
                 self.metrics.notification_sent(channel);
                 tracing::info!(id = msg.id, %sid, to = %msg.to, channel, "notification accepted");
@@ -277,8 +287,7 @@ impl OutboxWorker {
                     error: format!("misconfigured: {reason}"),
                 }
             }
-        };
-        self.record(msg.id, record).await;
+        }
     }
 
     async fn record(&self, id: i64, record: AttemptRecord) {

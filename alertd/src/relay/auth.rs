@@ -81,16 +81,32 @@ mod tests {
 
     #[test]
     fn token_and_api_key_devices() {
-        let devices = [device("a", None, "tokenA"), device("b", Some(SK), "secretB")];
-        let found = |h: &str, acct: &str| authenticate(&devices, Some(h), acct).map(|d| d.config.name.clone());
+        let devices = [
+            device("a", None, "tokenA"),
+            device("b", Some(SK), "secretB"),
+        ];
+        let found = |h: &str, acct: &str| {
+            authenticate(&devices, Some(h), acct).map(|d| d.config.name.clone())
+        };
         assert_eq!(found(&basic(AC, "tokenA"), AC).as_deref(), Some("a"));
         assert_eq!(found(&basic(SK, "secretB"), AC).as_deref(), Some("b"));
         assert_eq!(found(&basic(AC, "tokenB"), AC), None, "wrong secret");
-        assert_eq!(found(&basic(SK, "tokenA"), AC), None, "other device's secret");
-        assert_eq!(found(&basic(AC, "tokenA"), "AC0000000000000000000000000000000f"), None, "other account");
+        assert_eq!(
+            found(&basic(SK, "tokenA"), AC),
+            None,
+            "other device's secret"
+        );
+        assert_eq!(
+            found(&basic(AC, "tokenA"), "AC0000000000000000000000000000000f"),
+            None,
+            "other account"
+        );
         assert_eq!(found("Basic !!!", AC), None);
         assert_eq!(found("Basic ", AC), None);
-        assert_eq!(found(&format!("Basic {}", STANDARD.encode("no-colon")), AC), None);
+        assert_eq!(
+            found(&format!("Basic {}", STANDARD.encode("no-colon")), AC),
+            None
+        );
         assert_eq!(authenticate(&devices, None, AC), None);
     }
 }

@@ -210,7 +210,10 @@ impl RelayConfig {
             if d.rate_per_minute == 0 || d.burst == 0 {
                 return Err(invalid(
                     "relay.devices.rate_per_minute",
-                    format!("device {:?}: rate_per_minute and burst must be at least 1", d.name),
+                    format!(
+                        "device {:?}: rate_per_minute and burst must be at least 1",
+                        d.name
+                    ),
                 ));
             }
         }
@@ -312,7 +315,10 @@ mod tests {
     #[test]
     fn bad_device_configs_name_the_field() {
         let cases = [
-            (DEVICE.replace("AC0123", "AX0123"), "relay.devices.account_sid"),
+            (
+                DEVICE.replace("AC0123", "AX0123"),
+                "relay.devices.account_sid",
+            ),
             (
                 DEVICE.replace("+15005550006", "5005550006"),
                 "relay.devices.allowed_from",
@@ -334,6 +340,12 @@ mod tests {
             }
         }
         let no_tls: RelayConfig = toml::from_str("listen = \"127.0.0.1:0\"").unwrap();
-        assert!(no_tls.validate().unwrap_err().to_string().contains("tls_cert_file"));
+        assert!(
+            no_tls
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("tls_cert_file")
+        );
     }
 }

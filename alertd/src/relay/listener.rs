@@ -22,7 +22,10 @@ use super::config::RelayConfig;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The rustls server config for the certificate chain and key in these PEM files.
-pub fn server_config(cert_file: &Path, key_file: &Path) -> Result<rustls::ServerConfig, RelayError> {
+pub fn server_config(
+    cert_file: &Path,
+    key_file: &Path,
+) -> Result<rustls::ServerConfig, RelayError> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| RelayError::Tls {
             path: path.display().to_string(),
@@ -94,13 +97,21 @@ pub async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<Bound, 
         addr,
         reason: e.to_string(),
     })?;
-    Ok(Bound { listener, tls, addr })
+    Ok(Bound {
+        listener,
+        tls,
+        addr,
+    })
 }
 
 impl Bound {
     /// Serves `app` until `shutdown` fires.
     pub fn serve(self, app: Router, shutdown: oneshot::Receiver<()>) -> JoinHandle<()> {
-        let Self { listener, tls, addr } = self;
+        let Self {
+            listener,
+            tls,
+            addr,
+        } = self;
         tokio::spawn(async move {
             let accept = async {
                 loop {

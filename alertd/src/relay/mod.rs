@@ -124,7 +124,10 @@ fn authenticated<'s>(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     auth::authenticate(&state.devices, authorization, account).ok_or_else(|| {
-        tracing::warn!(account, "relay: request with wrong or missing device credentials refused");
+        tracing::warn!(
+            account,
+            "relay: request with wrong or missing device credentials refused"
+        );
         TwilioError::authenticate()
     })
 }
@@ -273,10 +276,9 @@ async fn fetch(
         // Only the device that sent it may read it.
         let receiver = RelayedMessage::receiver_of(&device.config.name);
         match row {
-            Some(m) if m.receiver == receiver && m.channel == channel => Ok(json(
-                StatusCode::OK,
-                response::resource_json(&account, &m),
-            )),
+            Some(m) if m.receiver == receiver && m.channel == channel => {
+                Ok(json(StatusCode::OK, response::resource_json(&account, &m)))
+            }
             _ => Err(TwilioError::not_found(&path)),
         }
     };

@@ -73,7 +73,10 @@ mod tests {
         }
         let wait = l.take("a", 30, 3, Timestamp(0)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(2), "30/min is one every 2 s");
-        assert!(l.take("b", 30, 3, Timestamp(0)).is_ok(), "devices are separate");
+        assert!(
+            l.take("b", 30, 3, Timestamp(0)).is_ok(),
+            "devices are separate"
+        );
         assert!(l.take("a", 30, 3, Timestamp(1999)).is_err());
         assert!(l.take("a", 30, 3, Timestamp(2000)).is_ok());
         // A clock that steps back never adds tokens.

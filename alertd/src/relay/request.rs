@@ -168,7 +168,9 @@ pub fn parse_call(form: &Form, allowed_from: &[String]) -> Result<RelayRequest, 
     if !allowed_from.iter().any(|a| a == from) || !is_e164(from) {
         return Err(TwilioError::bad_request(
             21210,
-            format!("The source phone number provided, {from}, is not yet verified for your account."),
+            format!(
+                "The source phone number provided, {from}, is not yet verified for your account."
+            ),
         ));
     }
     if !is_e164(to) {
@@ -217,8 +219,11 @@ mod tests {
             let err = parse_message(&form(&pairs), &allowed).unwrap_err();
             assert_eq!((err.status, err.code), (400, code), "{pairs:?}");
         }
-        let ok = parse_message(&form(&[TO, FROM, BODY, ("StatusCallback", "https://x")]), &allowed)
-            .unwrap();
+        let ok = parse_message(
+            &form(&[TO, FROM, BODY, ("StatusCallback", "https://x")]),
+            &allowed,
+        )
+        .unwrap();
         assert_eq!(
             (ok.to.as_str(), ok.from.as_str(), ok.body.as_str()),
             ("+15551230001", "+15005550006", "Freezer 2 at -4 C")
@@ -249,6 +254,9 @@ mod tests {
             assert_eq!((err.status, err.code), (400, code), "{pairs:?}");
         }
         let url = parse_call(&form(&[TO, FROM, ("Url", "https://x/t.xml")]), &allowed).unwrap();
-        assert_eq!((url.body.as_str(), url.body_kind), ("https://x/t.xml", BodyKind::Url));
+        assert_eq!(
+            (url.body.as_str(), url.body_kind),
+            ("https://x/t.xml", BodyKind::Url)
+        );
     }
 }

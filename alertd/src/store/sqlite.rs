@@ -382,10 +382,7 @@ impl Store for SqliteStore {
             outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", &[])?,
             outbox_sent: count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'", &[])?,
             outbox_failed: count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", &[])?,
-            outbox_opted_out: count(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'opted_out'",
-                &[],
-            )?,
+            outbox_opted_out: count("SELECT COUNT(*) FROM outbox WHERE state = 'opted_out'", &[])?,
             opted_out_numbers: count("SELECT COUNT(*) FROM opt_outs", &[])?,
             silences: count(
                 "SELECT COUNT(*) FROM silences WHERE ends_at > ?1",
@@ -427,26 +424,25 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .optional()?;
-        let (id, duplicate) = match earlier {
-            Some(id) => (id, true),
-            None => {
-                tx.execute(
-                    "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
-                     next_attempt_at, updated_at, from_number, body_kind, relay_sid)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2)",
-                    params![
-                        receiver,
-                        msg.relay_sid,
-                        msg.channel.as_str(),
-                        msg.to,
-                        msg.body,
-                        now.0,
-                        msg.from,
-                        msg.body_kind.as_column()
-                    ],
-                )?;
-                (tx.last_insert_rowid(), false)
-            }
+        let (id, duplicate) = if let Some(id) = earlier {
+            (id, true)
+        } else {
+            tx.execute(
+                "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
+                 next_attempt_at, updated_at, from_number, body_kind, relay_sid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2)",
+                params![
+                    receiver,
+                    msg.relay_sid,
+                    msg.channel.as_str(),
+                    msg.to,
+                    msg.body,
+                    now.0,
+                    msg.from,
+                    msg.body_kind.as_column()
+                ],
+            )?;
+            (tx.last_insert_rowid(), false)
         };
         let message = Self::outbox_row(tx, id)?
             .ok_or_else(|| StoreError::Query(format!("outbox row {id} vanished")))?;

@@ -63,7 +63,11 @@ pub async fn inbound_sms(
         if keyword == keywords::Keyword::Other {
             return Ok(twiml(optout::twiml_reply(None)));
         }
-        let (store, cfg, now) = (state.store.clone(), state.opt_out.clone(), state.clock.now());
+        let (store, cfg, now) = (
+            state.store.clone(),
+            state.opt_out.clone(),
+            state.clock.now(),
+        );
         let from = sms.from.to_owned();
         let applied = tokio::task::spawn_blocking(move || {
             optout::apply(store.as_ref(), &cfg, &from, keyword, now)

@@ -64,8 +64,10 @@ impl TestCa {
         let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let ca_cert = ca_params.self_signed(&ca_key).unwrap();
         let issuer = Issuer::new(ca_params, ca_key);
-        let mut leaf = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-        leaf.distinguished_name.push(DnType::CommonName, "localhost");
+        let mut leaf =
+            CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
         leaf.is_ca = IsCa::ExplicitNoCa;
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -107,6 +109,7 @@ impl TestCa {
 }
 
 /// How the rig is set up.
+#[derive(Default)]
 pub struct RigOptions<'a> {
     /// `[[receivers]]` tables (default: one `oncall` with SMS to [`TO`]).
     pub receivers: &'a str,
@@ -118,18 +121,6 @@ pub struct RigOptions<'a> {
     pub tail: &'a str,
     /// A manual clock (else the system clock).
     pub manual_clock: bool,
-}
-
-impl Default for RigOptions<'_> {
-    fn default() -> Self {
-        Self {
-            receivers: "",
-            relay: "",
-            freezer: "",
-            tail: "",
-            manual_clock: false,
-        }
-    }
 }
 
 pub struct Rig {
@@ -301,7 +292,9 @@ allowed_from = ["{FROM}"]
     /// Sends `request` (complete HTTP/1.1 bytes) to the relay over TLS, trusting only the
     /// test CA, and reads one response with twilio-core's parser.
     pub async fn relay_exchange(&self, request: &[u8]) -> Answer {
-        let tcp = tokio::net::TcpStream::connect(self.relay_addr).await.unwrap();
+        let tcp = tokio::net::TcpStream::connect(self.relay_addr)
+            .await
+            .unwrap();
         let connector = tokio_rustls::TlsConnector::from(self.ca.client_config());
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
         let mut tls = connector.connect(name, tcp).await.unwrap();

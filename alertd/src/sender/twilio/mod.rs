@@ -118,10 +118,7 @@ impl TwilioSender {
         let (from, messaging_service_sid) = match msg.from {
             Some(mg) if mg.starts_with("MG") => (self.from.as_deref(), Some(mg)),
             Some(number) => (Some(number), None),
-            None => (
-                self.from.as_deref(),
-                self.messaging_service_sid.as_deref(),
-            ),
+            None => (self.from.as_deref(), self.messaging_service_sid.as_deref()),
         };
         let parts = RequestParts {
             from,
