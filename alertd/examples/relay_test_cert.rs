@@ -29,7 +29,8 @@ fn write(dir: &std::path::Path) -> Result<(), String> {
     let issuer = Issuer::new(ca_params, ca_key);
     let mut leaf =
         CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).map_err(e)?;
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.is_ca = IsCa::ExplicitNoCa;
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];

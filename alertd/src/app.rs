@@ -182,8 +182,9 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
-    // The device relay (issue #9) writes to the same outbox and wakes the same worker.
-    let relay = start_relay(cfg, &options, &dyn_store, &outbox_wake).await?;
+    // The device relay (issue #9) writes to the same outbox and wakes the same worker; it
+    // is bound here (bad certificates fail the start) and serves once the API listens.
+    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake).await?;
 
     let worker = OutboxWorker {
         store: dyn_store.clone(),
@@ -244,11 +245,7 @@ pub async fn start_with_store(
         tasks.push(task);
         stats
     });
-    let relay_addr = relay.as_ref().map(|(_, addr, _)| *addr);
-    let relay_shutdown = relay.map(|(task, _, stop)| {
-        tasks.push(task);
-        stop
-    });
+    let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
     Ok(RunningApp {
@@ -265,16 +262,32 @@ pub async fn start_with_store(
     })
 }
 
-/// A started relay: its task, address and stop signal.
-type RelayTask = (JoinHandle<()>, SocketAddr, oneshot::Sender<()>);
+/// A bound relay listener and the routes it will serve.
+type BoundRelay = (crate::relay::listener::Bound, axum::Router);
 
-/// Starts the device relay when `[relay]` is configured.
-async fn start_relay(
+/// Starts serving a bound relay: its address and stop signal.
+fn serve_relay(
+    relay: Option<BoundRelay>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> (Option<SocketAddr>, Option<oneshot::Sender<()>>) {
+    let Some((bound, router)) = relay else {
+        return (None, None);
+    };
+    let (stop, stopped) = oneshot::channel();
+    let addr = bound.addr;
+    tracing::info!(%addr, "device relay listening");
+    tasks.push(bound.serve(router, stopped));
+    (Some(addr), Some(stop))
+}
+
+/// Binds the device relay when `[relay]` is configured.
+async fn bind_relay(
     cfg: &Config,
     options: &StartOptions,
     store: &Arc<dyn Store>,
+    writer: &StoreWriter,
     wake: &Arc<Notify>,
-) -> Result<Option<RelayTask>, StartError> {
+) -> Result<Option<BoundRelay>, StartError> {
     use crate::relay;
     let Some(relay_cfg) = &cfg.relay else {
         return Ok(None);
@@ -284,20 +297,17 @@ async fn start_relay(
         .devices(|n| env(n))
         .map_err(relay::RelayError::from)?;
     let bound = relay::listener::bind(relay_cfg, None).await?;
-    let addr = bound.addr;
     let state = relay::RelayState {
         devices: devices.into(),
         store: store.clone(),
+        writer: writer.clone(),
         clock: options.clock.clone(),
         wake: wake.clone(),
         limiter: Arc::new(relay::rate_limit::DeviceLimiter::default()),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
     };
-    let (stop, stopped) = oneshot::channel();
-    let task = bound.serve(relay::router(state), stopped);
-    tracing::info!(%addr, "device relay listening");
-    Ok(Some((task, addr, stop)))
+    Ok(Some((bound, relay::router(state))))
 }
 
 /// A started MQTT ingest: its task and counters.

@@ -83,6 +83,10 @@ async fn twilio_core_request_over_tls13_is_committed_forwarded_and_mapped() {
 
     let twilio_sid = twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
     assert_ne!(twilio_sid, sid, "alertd issues its own SID");
+    eventually("the simulator logged the POST", || {
+        !rig.message_posts().is_empty()
+    })
+    .await;
     let post = rig.message_posts().remove(0);
     assert_eq!(
         post.form_value("From"),
@@ -434,7 +438,7 @@ async fn rate_limit_per_device_is_twilios_429() {
             form,
         )
         .await;
-    assert_eq!(other.status, 201, "limits are per device");
+    assert_eq!(other.status, 201, "limits are per device: {}", other.body);
     rig.advance(Duration::from_secs(60));
     let refilled = rig
         .relay_post(&messages_path(), Some(&freezer_auth()), form)

@@ -313,6 +313,29 @@ mod tests {
     }
 
     #[test]
+    fn the_generated_example_relay_section_is_valid_when_uncommented() {
+        let example = crate::config::example::EXAMPLE;
+        let start = example.find("# [relay]").unwrap();
+        let mut relay_text = String::new();
+        for line in example[start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .filter(|l| !l.starts_with('#'))
+        {
+            relay_text.push_str(line);
+            relay_text.push('\n');
+        }
+        let cfg =
+            crate::config::Config::parse(&format!("{}{relay_text}", &example[..start])).unwrap();
+        let relay = cfg.relay.unwrap();
+        assert_eq!(
+            relay.devices[0].allowed_from,
+            vec!["+15005550006".to_owned()]
+        );
+        assert_eq!(relay.dedup_window, Duration::from_secs(300));
+    }
+
+    #[test]
     fn bad_device_configs_name_the_field() {
         let cases = [
             (

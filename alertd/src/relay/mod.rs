@@ -34,7 +34,8 @@ use self::rate_limit::DeviceLimiter;
 use self::response::TwilioError;
 use crate::clock::SharedClock;
 use crate::pipeline::notify::Channel;
-use crate::store::{RelayedMessage, Store};
+use crate::store::group_commit::StoreWriter;
+use crate::store::{RelayedMessage, Store, WriteOp};
 use crate::time::Timestamp;
 
 /// Why the relay could not start.
@@ -67,8 +68,10 @@ pub enum RelayError {
 pub struct RelayState {
     /// Devices with their secrets.
     pub devices: Arc<[Device]>,
-    /// The outbox.
+    /// The outbox (reads).
     pub store: Arc<dyn Store>,
+    /// The app's one writer: relayed rows share commits with the other stages.
+    pub writer: StoreWriter,
     /// Time (rate limits, dedup window, row times).
     pub clock: SharedClock,
     /// Wakes the outbox worker once a row is committed.
@@ -228,30 +231,39 @@ async fn create_inner(
     } else {
         now.before(state.dedup_window)
     };
-    let enqueued = blocking(state, move |s| {
-        // As Twilio does: an SMS to a number that texted STOP is refused with 21610.
-        if relayed.channel == Channel::Sms && s.is_opted_out(&relayed.to)? {
-            return Ok(None);
-        }
-        s.enqueue_relayed(&relayed, dedup_since, now).map(Some)
-    })
-    .await?;
-    let Some(enqueued) = enqueued else {
+    // As Twilio does: an SMS to a number that texted STOP is refused with 21610.
+    let to = relayed.to.clone();
+    if channel == Channel::Sms && blocking(state, move |s| s.is_opted_out(&to)).await? {
         return Err(TwilioError::bad_request(
             21610,
             "Attempt to send to unsubscribed recipient",
         ));
-    };
-    let sid = enqueued.message.relay_sid.clone().unwrap_or_default();
-    if enqueued.duplicate {
-        tracing::info!(device = %name, %sid, "relay: duplicate request answered with the first SID");
-    } else {
+    }
+    let issued = relayed.relay_sid.clone();
+    // The writer checks for a duplicate and inserts in one transaction (shared with whatever
+    // else is being committed): a 201 below means the row is on disk.
+    let id = state
+        .writer
+        .submit(WriteOp::Relay(Box::new(relayed), dedup_since, now))
+        .await
+        .map_err(|e| {
+            tracing::error!("relay: store failed: {e}");
+            TwilioError::unavailable(format!("not accepted, the gateway cannot store it: {e}"))
+        })?;
+    let id = i64::try_from(id).unwrap_or(0);
+    let message = blocking(state, move |s| s.outbox_message(id))
+        .await?
+        .ok_or_else(|| TwilioError::unavailable(format!("outbox row {id} not found")))?;
+    let sid = message.relay_sid.clone().unwrap_or_default();
+    if sid == issued {
         state.wake.notify_one();
-        tracing::info!(device = %name, %sid, to = %enqueued.message.to, channel = channel.as_str(), "relay: accepted");
+        tracing::info!(device = %name, %sid, to = %message.to, channel = channel.as_str(), "relay: accepted");
+    } else {
+        tracing::info!(device = %name, %sid, "relay: duplicate request answered with the first SID");
     }
     Ok(json(
         StatusCode::CREATED,
-        response::resource_json(account, &enqueued.message),
+        response::resource_json(account, &message),
     ))
 }
 

@@ -284,6 +284,9 @@ pub enum WriteOp {
     Attempts(Vec<(i64, AttemptRecord, Timestamp)>),
     /// [`Store::delete_alerts`].
     DeleteAlerts(Vec<Fingerprint>),
+    /// [`Store::enqueue_relayed`] (message, dedup since, now); the op's result is the id of
+    /// the outbox row the request maps to: the new one, or the earlier identical one.
+    Relay(Box<RelayedMessage>, Timestamp, Timestamp),
 }
 
 impl WriteOp {
@@ -294,6 +297,7 @@ impl WriteOp {
             Self::Notifications(v, _) => v.iter().map(|n| n.messages.len() + 1).sum(),
             Self::Attempts(v) => v.len(),
             Self::DeleteAlerts(v) => v.len(),
+            Self::Relay(..) => 1,
         }
     }
 
@@ -379,6 +383,8 @@ pub trait Store: Send + Sync + 'static {
         dedup_since: Timestamp,
         now: Timestamp,
     ) -> Result<Enqueued, StoreError>;
+    /// One outbox row by id.
+    fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError>;
     /// The row a relay SID was issued for.
     fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError>;
     /// Records `number` as opted out of SMS (`source` says why); false when it already was.
@@ -401,6 +407,9 @@ pub trait Store: Send + Sync + 'static {
                 WriteOp::Notifications(batch, now) => self.record_notifications(batch, *now),
                 WriteOp::Attempts(batch) => self.record_attempts(batch).map(|()| 0),
                 WriteOp::DeleteAlerts(fps) => self.delete_alerts(fps).map(|()| 0),
+                WriteOp::Relay(msg, since, now) => self
+                    .enqueue_relayed(msg, *since, *now)
+                    .map(|e| usize::try_from(e.message.id).unwrap_or(0)),
             })
             .collect()
     }

@@ -319,6 +319,10 @@ impl Store for SqliteStore {
         Ok(enqueued)
     }
 
+    fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        Self::outbox_row(&self.reader(), id)
+    }
+
     fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError> {
         let conn = self.reader();
         Ok(conn
@@ -410,8 +414,31 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<Enqueued, StoreError> {
         let receiver = RelayedMessage::receiver_of(&msg.device);
-        let earlier: Option<i64> = tx
-            .query_row(
+        // Insert first, unless a duplicate exists, in one statement: the transaction takes
+        // the write lock before it reads, so a commit on another connection in between
+        // cannot make the insert fail with SQLITE_BUSY (a stale read snapshot).
+        let inserted = tx.execute(
+            "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
+             next_attempt_at, updated_at, from_number, body_kind, relay_sid)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2
+             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE receiver = ?1 AND to_number = ?4
+                 AND created_at >= ?9 AND relay_sid IS NOT NULL AND channel = ?3 AND body = ?5)",
+            params![
+                receiver,
+                msg.relay_sid,
+                msg.channel.as_str(),
+                msg.to,
+                msg.body,
+                now.0,
+                msg.from,
+                msg.body_kind.as_column(),
+                dedup_since.0
+            ],
+        )?;
+        let (id, duplicate) = if inserted == 1 {
+            (tx.last_insert_rowid(), false)
+        } else {
+            let earlier: i64 = tx.query_row(
                 "SELECT id FROM outbox WHERE receiver = ?1 AND to_number = ?2 AND created_at >= ?3
                  AND relay_sid IS NOT NULL AND channel = ?4 AND body = ?5 ORDER BY id DESC LIMIT 1",
                 params![
@@ -422,27 +449,8 @@ impl SqliteStore {
                     msg.body
                 ],
                 |r| r.get(0),
-            )
-            .optional()?;
-        let (id, duplicate) = if let Some(id) = earlier {
-            (id, true)
-        } else {
-            tx.execute(
-                "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
-                 next_attempt_at, updated_at, from_number, body_kind, relay_sid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2)",
-                params![
-                    receiver,
-                    msg.relay_sid,
-                    msg.channel.as_str(),
-                    msg.to,
-                    msg.body,
-                    now.0,
-                    msg.from,
-                    msg.body_kind.as_column()
-                ],
             )?;
-            (tx.last_insert_rowid(), false)
+            (earlier, true)
         };
         let message = Self::outbox_row(tx, id)?
             .ok_or_else(|| StoreError::Query(format!("outbox row {id} vanished")))?;
@@ -585,7 +593,7 @@ impl SqliteStore {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
         let mut results: Vec<Result<usize, StoreError>> = vec![Ok(0); ops.len()];
-        for kind in 0..4 {
+        for kind in 0..5 {
             let indices: Vec<usize> = ops
                 .iter()
                 .enumerate()
@@ -604,6 +612,10 @@ impl SqliteStore {
                     WriteOp::Notifications(batch, now) => notifications_in(&sp, batch, *now),
                     WriteOp::Attempts(batch) => attempts_in(&sp, batch).map(|()| 0),
                     WriteOp::DeleteAlerts(fps) => delete_in(&sp, fps).map(|()| 0),
+                    WriteOp::Relay(msg, since, now) => {
+                        Self::enqueue_relayed_in(&sp, msg, *since, *now)
+                            .map(|e| usize::try_from(e.message.id).unwrap_or(0))
+                    }
                 })
                 .collect::<Result<Vec<usize>, StoreError>>();
             match applied {
@@ -636,6 +648,7 @@ fn op_kind(op: &WriteOp) -> u8 {
         WriteOp::Notifications(..) => 1,
         WriteOp::Attempts(_) => 2,
         WriteOp::DeleteAlerts(_) => 3,
+        WriteOp::Relay(..) => 4,
     }
 }
 

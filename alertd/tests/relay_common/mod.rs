@@ -173,90 +173,44 @@ impl Rig {
         std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
         let boiler_secret = dir.path().join("boiler.secret");
         std::fs::write(&boiler_secret, format!("{BOILER_SECRET}\n")).unwrap();
-        let port = free_port();
-        let receivers = if opts.receivers.is_empty() {
-            "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
-        } else {
-            opts.receivers
+        // The API's port must be known before it listens (it is in public_url, which the
+        // simulator signs against): pick a free one, and pick again if another test took it.
+        let mut attempt = 0;
+        let (app, port, manual) = loop {
+            attempt += 1;
+            let port = free_port();
+            let text = config_text(&opts, port, &sim, &ca, &sim_ca, &boiler_secret);
+            let cfg = Config::parse(&text).unwrap();
+            let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
+            let env: EnvLookup = Arc::new(move |name| match name {
+                "TWILIO_ACCOUNT_SID" => Some(account.clone()),
+                "TWILIO_AUTH_TOKEN" => Some(token.clone()),
+                "RELAY_FREEZER_SECRET" => Some(FREEZER_TOKEN.to_owned()),
+                _ => None,
+            });
+            let manual = opts.manual_clock.then(|| ManualClock::new(T0));
+            let clock: SharedClock = match &manual {
+                Some(m) => Arc::new(m.clone()),
+                None => Arc::new(SystemClock),
+            };
+            let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
+            let started = app::start_with_store(
+                &cfg,
+                StartOptions {
+                    clock,
+                    env,
+                    sender: None,
+                },
+                store,
+                cfg.listen_addr().unwrap(),
+            )
+            .await;
+            match started {
+                Ok(app) => break (app, port, manual),
+                Err(app::StartError::Listen { .. }) if attempt < 5 => {}
+                Err(e) => panic!("alertd did not start: {e}"),
+            }
         };
-        let text = format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[twilio]
-from = "{FROM}"
-api_base = "{base}"
-ca_file = "{sim_ca}"
-retry_base = "1s"
-retry_max = "10s"
-mps = 1000.0
-
-{receivers}
-
-[route]
-receiver = "oncall"
-group_by = ["alertname"]
-group_wait = "0s"
-
-[relay]
-listen = "127.0.0.1:0"
-tls_cert_file = "{cert}"
-tls_key_file = "{key}"
-{relay}
-
-[[relay.devices]]
-name = "freezer"
-account_sid = "{DEVICE_ACCOUNT}"
-secret_env = "RELAY_FREEZER_SECRET"
-allowed_from = ["{FROM}"]
-{freezer}
-
-[[relay.devices]]
-name = "boiler"
-account_sid = "{DEVICE_ACCOUNT}"
-api_key = "{BOILER_KEY}"
-secret_file = "{boiler}"
-allowed_from = ["{FROM}"]
-
-{tail}
-"#,
-            base = sim.base_url(),
-            sim_ca = sim_ca.display(),
-            cert = ca.cert_file.display(),
-            key = ca.key_file.display(),
-            boiler = boiler_secret.display(),
-            relay = opts.relay,
-            freezer = opts.freezer,
-            tail = opts.tail,
-        );
-        let cfg = Config::parse(&text).unwrap();
-        let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-        let env: EnvLookup = Arc::new(move |name| match name {
-            "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-            "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-            "RELAY_FREEZER_SECRET" => Some(FREEZER_TOKEN.to_owned()),
-            _ => None,
-        });
-        let manual = opts.manual_clock.then(|| ManualClock::new(T0));
-        let clock: SharedClock = match &manual {
-            Some(m) => Arc::new(m.clone()),
-            None => Arc::new(SystemClock),
-        };
-        let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-        let app = app::start_with_store(
-            &cfg,
-            StartOptions {
-                clock,
-                env,
-                sender: None,
-            },
-            store,
-            cfg.listen_addr().unwrap(),
-        )
-        .await
-        .unwrap();
         assert_eq!(app.sender_kind, "twilio");
         let relay_addr = app.relay_addr.expect("relay configured");
         Self {
@@ -380,6 +334,74 @@ allowed_from = ["{FROM}"]
             app.shutdown().await;
         }
     }
+}
+
+/// The alertd config the rig runs: the simulator as Twilio, the relay with two devices.
+fn config_text(
+    opts: &RigOptions<'_>,
+    port: u16,
+    sim: &Simulator,
+    ca: &TestCa,
+    sim_ca: &std::path::Path,
+    boiler_secret: &std::path::Path,
+) -> String {
+    let receivers = if opts.receivers.is_empty() {
+        "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
+    } else {
+        opts.receivers
+    };
+    format!(
+        r#"
+    [server]
+    listen = "127.0.0.1:{port}"
+    public_url = "http://127.0.0.1:{port}"
+
+    [twilio]
+    from = "{FROM}"
+    api_base = "{base}"
+    ca_file = "{sim_ca}"
+    retry_base = "1s"
+    retry_max = "10s"
+    mps = 1000.0
+
+    {receivers}
+
+    [route]
+    receiver = "oncall"
+    group_by = ["alertname"]
+    group_wait = "0s"
+
+    [relay]
+    listen = "127.0.0.1:0"
+    tls_cert_file = "{cert}"
+    tls_key_file = "{key}"
+    {relay}
+
+    [[relay.devices]]
+    name = "freezer"
+    account_sid = "{DEVICE_ACCOUNT}"
+    secret_env = "RELAY_FREEZER_SECRET"
+    allowed_from = ["{FROM}"]
+    {freezer}
+
+    [[relay.devices]]
+    name = "boiler"
+    account_sid = "{DEVICE_ACCOUNT}"
+    api_key = "{BOILER_KEY}"
+    secret_file = "{boiler}"
+    allowed_from = ["{FROM}"]
+
+    {tail}
+    "#,
+        base = sim.base_url(),
+        sim_ca = sim_ca.display(),
+        cert = ca.cert_file.display(),
+        key = ca.key_file.display(),
+        boiler = boiler_secret.display(),
+        relay = opts.relay,
+        freezer = opts.freezer,
+        tail = opts.tail,
+    )
 }
 
 /// `Authorization: Basic` for `user:secret`.
