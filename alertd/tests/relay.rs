@@ -343,6 +343,18 @@ async fn invalid_requests_get_twilio_codes_and_store_nothing() {
             format!("https://www.twilio.com/docs/errors/{code}")
         );
     }
+    // Over server.max_body_bytes (1 MiB by default): 413 in Twilio's shape.
+    let huge = format!(
+        "To=%2B15551230001&From=%2B15005550006&Body={}",
+        "x".repeat(1 << 20)
+    );
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), &huge)
+        .await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_u64()),
+        (413, Some(20413))
+    );
     assert!(rig.outbox().is_empty());
     rig.shutdown().await;
 }

@@ -204,13 +204,11 @@ async fn create_inner(
     let bytes = axum::body::to_bytes(body, state.max_body_bytes)
         .await
         .map_err(|e| {
-            TwilioError::bad_request(
-                21620,
-                format!(
-                    "the request body could not be read or exceeds {} bytes: {e}",
-                    state.max_body_bytes
-                ),
-            )
+            if e.into_inner().is::<http_body_util::LengthLimitError>() {
+                TwilioError::too_large(state.max_body_bytes)
+            } else {
+                TwilioError::bad_request(21620, "the request body could not be read")
+            }
         })?;
     let form: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
     let request = match channel {

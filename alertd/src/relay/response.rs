@@ -67,6 +67,17 @@ impl TwilioError {
         }
     }
 
+    /// 413 / 20413 for a body over the size limit (Twilio documents no code; 20413 follows
+    /// its 20xxx-per-HTTP-status pattern, as twilio-sim does).
+    pub fn too_large(limit: usize) -> Self {
+        Self {
+            status: 413,
+            code: 20413,
+            message: format!("Request body exceeds the {limit} byte limit"),
+            retry_after_secs: None,
+        }
+    }
+
     /// 503 / 20503 when the relay cannot store the request (nothing was accepted).
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self {
