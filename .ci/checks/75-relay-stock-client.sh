@@ -59,6 +59,7 @@ account_sid = "$account"
 secret_env = "RELAY_CI_DEVICE_TOKEN"
 allowed_from = ["+15005550006"]
 TOML
+(cd "$work" && env RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 "$target/debug/alertd" check-config --config alertd.toml)
 (cd "$work" && exec env TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN=fedcba9876543210fedcba9876543210 \
   RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 "$target/debug/alertd" run --config alertd.toml > alertd.log 2>&1) &
 alertd_pid=$!

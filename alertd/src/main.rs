@@ -113,6 +113,23 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
+    if let Some(relay) = &cfg.relay {
+        // Device secrets and the relay's certificate are read now, not at the first request.
+        let devices = relay.devices(|n| env(n)).map_err(|e| e.to_string())?;
+        if let (Some(cert), Some(key)) = (&relay.tls_cert_file, &relay.tls_key_file) {
+            alertd::relay::listener::server_config(cert, key).map_err(|e| e.to_string())?;
+        }
+        println!(
+            "relay OK: listen {} ({}), {} device(s)",
+            relay.listen,
+            if relay.plain_http {
+                "plain HTTP"
+            } else {
+                "TLS"
+            },
+            devices.len()
+        );
+    }
     println!(
         "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s)",
         cfg.server.listen,
