@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -20,6 +20,11 @@ use super::config::RelayConfig;
 
 /// A handshake that takes longer than this is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request head that takes longer than this to arrive closes the connection (slow clients
+/// cannot hold connections open forever).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once; further devices wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 1024;
 
 /// The rustls server config for the certificate chain and key in these PEM files.
 pub fn server_config(
@@ -113,8 +118,12 @@ impl Bound {
             addr,
         } = self;
         tokio::spawn(async move {
+            let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
             let accept = async {
                 loop {
+                    let Ok(slot) = slots.clone().acquire_owned().await else {
+                        return; // Never closed.
+                    };
                     let (tcp, peer) = match listener.accept().await {
                         Ok(c) => c,
                         Err(e) => {
@@ -127,8 +136,11 @@ impl Bound {
                     let _ = tcp.set_nodelay(true);
                     let (app, tls) = (app.clone(), tls.clone());
                     tokio::spawn(async move {
+                        let _slot = slot;
                         let service = TowerToHyperService::new(app);
-                        let http = hyper::server::conn::http1::Builder::new();
+                        let mut http = hyper::server::conn::http1::Builder::new();
+                        http.timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_READ_TIMEOUT);
                         let served = match tls {
                             Some(acceptor) => {
                                 let stream = match tokio::time::timeout(
