@@ -487,3 +487,61 @@ async fn sms_to_an_opted_out_number_is_refused_with_21610() {
     assert_eq!(answer.status, 201, "{}", answer.body);
     rig.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_request_survives_a_restart_and_is_sent_once() {
+    let opts = || RigOptions {
+        manual_clock: true,
+        ..RigOptions::default()
+    };
+    let sim = twilio_sim::Simulator::start(twilio_sim::SimConfig::default())
+        .await
+        .unwrap();
+    // Twilio is down: every CreateMessage gets a 503, so the row stays in the outbox.
+    sim.add_fault(twilio_sim::FaultRule {
+        kind: twilio_sim::FaultKind::ServerError {
+            status: 503,
+            retry_after_secs: None,
+        },
+        endpoint: Some(twilio_sim::Endpoint::CreateMessage),
+        count: None,
+        percent: None,
+    });
+    let mut rig = Rig::start_on(opts(), sim, tempfile::tempdir().unwrap()).await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=Freezer+door+open";
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let sid = answer.accepted_sid.unwrap();
+    eventually("a failed attempt is recorded", || {
+        rig.store()
+            .outbox_by_relay_sid(&sid)
+            .unwrap()
+            .is_some_and(|m| m.attempts == 1 && m.state == OutboxState::Pending)
+    })
+    .await;
+    rig.shutdown().await;
+    let Rig { sim, dir, .. } = rig;
+    sim.clear_faults();
+
+    let mut rig = Rig::start_on(opts(), sim, dir).await;
+    rig.advance(Duration::from_secs(11)); // past the retry delay (retry_max 10s)
+    let twilio_sid = twilio_sid_of(&rig, "Freezer door open").await;
+    eventually("the relay SID maps to Twilio's after the restart", || {
+        rig.store()
+            .outbox_by_relay_sid(&sid)
+            .unwrap()
+            .is_some_and(|m| m.sid.as_deref() == Some(twilio_sid.as_str()))
+    })
+    .await;
+    settle().await;
+    let accepted = rig
+        .sim
+        .messages()
+        .iter()
+        .filter(|m| m.body == "Freezer door open")
+        .count();
+    assert_eq!(accepted, 1, "sent exactly once");
+    rig.shutdown().await;
+}

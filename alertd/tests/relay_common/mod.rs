@@ -167,7 +167,12 @@ impl Answer {
 impl Rig {
     pub async fn start(opts: RigOptions<'_>) -> Self {
         let sim = Simulator::start(SimConfig::default()).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_on(opts, sim, tempfile::tempdir().unwrap()).await
+    }
+
+    /// Starts alertd against `sim` with its database (and certificates) in `dir`: a restart
+    /// when `dir` held an earlier rig's.
+    pub async fn start_on(opts: RigOptions<'_>, sim: Simulator, dir: tempfile::TempDir) -> Self {
         let ca = TestCa::generate(dir.path());
         let sim_ca = dir.path().join("sim-ca.pem");
         std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
