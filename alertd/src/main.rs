@@ -175,6 +175,12 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
         stats.silences,
         stats.opted_out_numbers
     );
+    for o in store.opt_outs().map_err(|e| e.to_string())? {
+        println!(
+            "opted out of SMS: {} since {} ({})",
+            o.number, o.since, o.source
+        );
+    }
     for m in store.recent_outbox(recent).map_err(|e| e.to_string())? {
         println!(
             "{} #{} {} {} -> {} [{}{}]{}{}",

@@ -545,3 +545,25 @@ async fn an_accepted_request_survives_a_restart_and_is_sent_once() {
     assert_eq!(accepted, 1, "sent exactly once");
     rig.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_relay_on_loopback_answers_the_same() {
+    let mut rig = Rig::start(RigOptions {
+        relay: "plain_http = true",
+        ..RigOptions::default()
+    })
+    .await;
+    let resp = rig
+        .http
+        .post(format!("http://{}{}", rig.relay_addr, messages_path()))
+        .header("authorization", freezer_auth())
+        .form(&[("To", TO), ("From", FROM), ("Body", "plain relay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let json: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(json["status"], "queued");
+    twilio_sid_of(&rig, "plain relay").await;
+    rig.shutdown().await;
+}
