@@ -44,6 +44,9 @@ pub enum StartError {
     /// The Twilio client could not be built (CA file, URL).
     #[error("cannot set up the Twilio client: {0}")]
     Twilio(String),
+    /// The device relay could not start (certificate, address, device secrets).
+    #[error(transparent)]
+    Relay(#[from] crate::relay::RelayError),
 }
 
 /// Environment lookup (injected so tests need not touch the process environment).
@@ -84,7 +87,10 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::ingest::mqtt::MqttStats>>,
+    /// Where the device relay listens, when `[relay]` is configured.
+    pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
+    relay_shutdown: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -92,6 +98,9 @@ impl RunningApp {
     /// Stops the server and workers (pending outbox rows stay for the next start).
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(tx) = self.relay_shutdown.take() {
             let _ = tx.send(());
         }
         for t in self.tasks.drain(..) {
@@ -175,6 +184,9 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
+    // The device relay (issue #9) writes to the same outbox and wakes the same worker; it
+    // is bound here (bad certificates fail the start) and serves once the API listens.
+    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake).await?;
 
     let worker = OutboxWorker {
         store: dyn_store.clone(),
@@ -209,6 +221,7 @@ pub async fn start_with_store(
         max_body_bytes: cfg.server.max_body_bytes,
         webhook,
         escalations,
+        opt_out: Arc::new(cfg.opt_out.clone()),
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -239,6 +252,7 @@ pub async fn start_with_store(
         tasks.push(task);
         stats
     });
+    let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
     Ok(RunningApp {
@@ -248,7 +262,9 @@ pub async fn start_with_store(
         sender_kind,
         dry_run,
         mqtt: mqtt_stats,
+        relay_addr,
         shutdown: Some(shutdown_tx),
+        relay_shutdown,
         tasks,
     })
 }
@@ -277,6 +293,54 @@ fn escalation_parts(
         timer_wake: engine.escalation_wake.clone(),
     };
     (timer, service)
+}
+
+/// A bound relay listener and the routes it will serve.
+type BoundRelay = (crate::relay::listener::Bound, axum::Router);
+
+/// Starts serving a bound relay: its address and stop signal.
+fn serve_relay(
+    relay: Option<BoundRelay>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> (Option<SocketAddr>, Option<oneshot::Sender<()>>) {
+    let Some((bound, router)) = relay else {
+        return (None, None);
+    };
+    let (stop, stopped) = oneshot::channel();
+    let addr = bound.addr;
+    tracing::info!(%addr, "device relay listening");
+    tasks.push(bound.serve(router, stopped));
+    (Some(addr), Some(stop))
+}
+
+/// Binds the device relay when `[relay]` is configured.
+async fn bind_relay(
+    cfg: &Config,
+    options: &StartOptions,
+    store: &Arc<dyn Store>,
+    writer: &StoreWriter,
+    wake: &Arc<Notify>,
+) -> Result<Option<BoundRelay>, StartError> {
+    use crate::relay;
+    let Some(relay_cfg) = &cfg.relay else {
+        return Ok(None);
+    };
+    let env = options.env.clone();
+    let devices = relay_cfg
+        .devices(|n| env(n))
+        .map_err(relay::RelayError::from)?;
+    let bound = relay::listener::bind(relay_cfg, None).await?;
+    let state = relay::RelayState {
+        devices: devices.into(),
+        store: store.clone(),
+        writer: writer.clone(),
+        clock: options.clock.clone(),
+        wake: wake.clone(),
+        limiter: Arc::new(relay::rate_limit::DeviceLimiter::default()),
+        dedup_window: relay_cfg.dedup_window,
+        max_body_bytes: cfg.server.max_body_bytes,
+    };
+    Ok(Some((bound, relay::router(state))))
 }
 
 /// A started MQTT ingest: its task and counters.

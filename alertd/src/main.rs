@@ -113,6 +113,23 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
+    if let Some(relay) = &cfg.relay {
+        // Device secrets and the relay's certificate are read now, not at the first request.
+        let devices = relay.devices(|n| env(n)).map_err(|e| e.to_string())?;
+        if let (Some(cert), Some(key)) = (&relay.tls_cert_file, &relay.tls_key_file) {
+            alertd::relay::listener::server_config(cert, key).map_err(|e| e.to_string())?;
+        }
+        println!(
+            "relay OK: listen {} ({}), {} device(s)",
+            relay.listen,
+            if relay.plain_http {
+                "plain HTTP"
+            } else {
+                "TLS"
+            },
+            devices.len()
+        );
+    }
     println!(
         "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s), {} escalation policy(ies)",
         cfg.server.listen,
@@ -139,15 +156,7 @@ fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
         let (sender, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
         let channel = if voice { Channel::Voice } else { Channel::Sms };
         let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
-        let outcome = sender
-            .send(&Outbound {
-                outbox_id: 0,
-                channel,
-                to,
-                body: &body,
-                escalation: None,
-            })
-            .await;
+        let outcome = sender.send(&Outbound::text(0, channel, to, &body)).await;
         match outcome {
             SendOutcome::Accepted { sid, status } => {
                 println!("{kind}: accepted, sid {sid}, status {status}");
@@ -162,17 +171,25 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
     let store = SqliteStore::open(&cfg.store.path).map_err(|e| e.to_string())?;
     let stats = store.stats(SystemClock.now()).map_err(|e| e.to_string())?;
     println!(
-        "store {}: {} active alert(s), outbox: {} pending, {} sent, {} failed; {} silence(s)",
+        "store {}: {} active alert(s), outbox: {} pending, {} sent, {} failed, {} opted out; {} silence(s); {} number(s) opted out of SMS",
         cfg.store.path.display(),
         stats.active_alerts,
         stats.outbox_pending,
         stats.outbox_sent,
         stats.outbox_failed,
-        stats.silences
+        stats.outbox_opted_out,
+        stats.silences,
+        stats.opted_out_numbers
     );
+    for o in store.opt_outs().map_err(|e| e.to_string())? {
+        println!(
+            "opted out of SMS: {} since {} ({})",
+            o.number, o.since, o.source
+        );
+    }
     for m in store.recent_outbox(recent).map_err(|e| e.to_string())? {
         println!(
-            "{} #{} {} {} -> {} [{}{}]{}",
+            "{} #{} {} {} -> {} [{}{}]{}{}",
             m.updated_at,
             m.id,
             m.channel.as_str(),
@@ -182,7 +199,14 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
             m.twilio_status
                 .map(|s| format!(", {s}"))
                 .unwrap_or_default(),
-            m.error.map(|e| format!(" {e}")).unwrap_or_default()
+            m.error.map(|e| format!(" {e}")).unwrap_or_default(),
+            // A relayed row: the SID the device was given, and Twilio's once sent.
+            m.relay_sid
+                .map(|r| format!(
+                    " relay {r} -> twilio {}",
+                    m.sid.as_deref().unwrap_or("(not yet sent)")
+                ))
+                .unwrap_or_default()
         );
     }
     for e in store

@@ -160,13 +160,7 @@ fn sender(fake: &FakeTwilio, trust_ca: bool, dir: &tempfile::TempDir) -> TwilioS
 }
 
 fn sms<'a>(to: &'a str, body: &'a str) -> Outbound<'a> {
-    Outbound {
-        outbox_id: 1,
-        channel: Channel::Sms,
-        to,
-        body,
-        escalation: None,
-    }
+    Outbound::text(1, Channel::Sms, to, body)
 }
 
 fn form(body: &str) -> Vec<(String, String)> {
@@ -228,13 +222,12 @@ async fn calls_carry_inline_twiml() {
     let fake = start_fake(vec![]).await;
     let dir = tempfile::tempdir().unwrap();
     let s = sender(&fake, true, &dir);
-    let call = Outbound {
-        outbox_id: 2,
-        channel: Channel::Voice,
-        to: "+15551230001",
-        body: "Boiler 3 at 92 C & rising",
-        escalation: None,
-    };
+    let call = Outbound::text(
+        2,
+        Channel::Voice,
+        "+15551230001",
+        "Boiler 3 at 92 C & rising",
+    );
     assert!(matches!(s.send(&call).await, SendOutcome::Accepted { .. }));
     let seen = fake.seen.lock().unwrap().clone();
     assert!(

@@ -98,6 +98,36 @@ receiver = "sms-only"
 # debounce_samples = 2
 # debounce_hold = "0s"
 # cooldown = "0s"
+
+# SMS opt-out: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE texted to your
+# number (its messaging webhook: public_url + /twilio/inbound) stop SMS to the sender; START,
+# YES, UNSTOP resume them; HELP, INFO get the help text. Calls still go out. Twilio error 21610
+# on a send opts the number out too. `reply = "twiml"` answers with a TwiML <Message> (numbers
+# without Advanced Opt-Out); use "none" where Twilio already replies (Advanced Opt-Out).
+[opt_out]
+reply = "twiml"
+# stop_reply = "You have successfully been unsubscribed. ..."   # Twilio's default texts
+# start_reply = "You have successfully been re-subscribed to messages from this number. ..."
+# help_reply = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+
+# Device relay (optional): boards send Twilio's own requests (POST .../Messages.json or
+# .../Calls.json) here instead of api.twilio.com; alertd authenticates each device, rate-limits,
+# deduplicates, stores them in the outbox (201 = on disk) and forwards them.
+# [relay]
+# listen = "0.0.0.0:8443"
+# tls_cert_file = "relay-cert.pem"     # the gateway's certificate chain (PEM)
+# tls_key_file = "relay-key.pem"
+# plain_http = false                   # true only on a loopback listen address
+# dedup_window = "5m"                  # same device, To and Body within this: the first SID, sent once
+#
+# [[relay.devices]]
+# name = "freezer-2"
+# account_sid = "AC0123456789abcdef0123456789abcdef"   # in the device's URLs (and its user, with a token)
+# # api_key = "SK0123456789abcdef0123456789abcdef"     # the device authenticates with an API key instead
+# secret_env = "FREEZER2_SECRET"       # or secret_file = "...": the device's auth token / key secret
+# allowed_from = ["+15005550006"]      # From numbers (or MG services) this device may use
+# rate_per_minute = 30
+# burst = 10
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.

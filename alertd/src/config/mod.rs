@@ -81,6 +81,12 @@ pub struct Config {
     /// Escalation policies routes can name (`[[escalations]]`).
     #[serde(default)]
     pub escalations: Vec<crate::escalation::policy::PolicyConfig>,
+    /// How STOP / START / HELP replies are answered (relay helper, issue #9).
+    #[serde(default)]
+    pub opt_out: crate::optout::OptOutConfig,
+    /// The Twilio-compatible relay for devices (off unless present; relay helper, issue #9).
+    #[serde(default)]
+    pub relay: Option<crate::relay::config::RelayConfig>,
 }
 
 /// `[server]`
@@ -397,6 +403,8 @@ impl Config {
             route: RouteConfig::default(),
             mqtt: None,
             escalations: Vec::new(),
+            opt_out: crate::optout::OptOutConfig::default(),
+            relay: None,
         });
         cfg.store = StoreConfig::default();
         cfg
@@ -414,6 +422,9 @@ impl Config {
         fix(&mut self.twilio.auth_token_file);
         fix(&mut self.twilio.api_secret_file);
         fix(&mut self.server.bearer_token_file);
+        if let Some(relay) = &mut self.relay {
+            relay.resolve_relative_paths(dir);
+        }
     }
 
     /// The socket address to listen on.
@@ -535,6 +546,9 @@ impl Config {
             if let Some(q) = &r.quiet_hours {
                 crate::pipeline::quiet_hours::QuietHours::from_config(q)?;
             }
+        }
+        if let Some(relay) = &self.relay {
+            relay.validate()?;
         }
         if self.route.receiver.is_none() {
             return Err(invalid(

@@ -48,6 +48,8 @@ pub struct ApiState {
     pub webhook: Option<Arc<crate::webhooks::WebhookAuth>>,
     /// Acknowledgements and "escalate now" (webhooks and API).
     pub escalations: crate::escalation::ack::Escalations,
+    /// How STOP / START / HELP are answered (`[opt_out]`).
+    pub opt_out: Arc<crate::optout::OptOutConfig>,
 }
 
 /// The router with every endpoint.
@@ -253,13 +255,20 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
         let now = state.clock.now();
-        let (stats, recent) = tokio::task::spawn_blocking(move || {
-            Ok::<_, crate::store::StoreError>((store.stats(now)?, store.recent_outbox(20)?))
+        let (stats, recent, opt_outs) = tokio::task::spawn_blocking(move || {
+            Ok::<_, crate::store::StoreError>((
+                store.stats(now)?,
+                store.recent_outbox(20)?,
+                store.opt_outs()?,
+            ))
         })
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        Ok::<_, ApiError>(axum::Json(json!({"stats": stats, "recent": recent})).into_response())
+        Ok::<_, ApiError>(
+            axum::Json(json!({"stats": stats, "recent": recent, "opt_outs": opt_outs}))
+                .into_response(),
+        )
     }
     .await;
     result.unwrap_or_else(|e| refuse(&state, e))

@@ -199,6 +199,15 @@ impl Metrics {
         let _ = writeln!(out, "alertd_outbox_queue_depth {}", stats.outbox_pending);
         let _ = writeln!(
             out,
+            "# HELP alertd_sms_opted_out_numbers Numbers that texted STOP (or got 21610).\n# TYPE alertd_sms_opted_out_numbers gauge"
+        );
+        let _ = writeln!(
+            out,
+            "alertd_sms_opted_out_numbers {}",
+            stats.opted_out_numbers
+        );
+        let _ = writeln!(
+            out,
             "# HELP alertd_active_alerts Alerts held.\n# TYPE alertd_active_alerts gauge"
         );
         let _ = writeln!(out, "alertd_active_alerts {}", stats.active_alerts);

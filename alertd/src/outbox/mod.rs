@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
 use crate::metrics::Metrics;
+use crate::pipeline::notify::Channel;
 use crate::sender::backoff::RetryPolicy;
 use crate::sender::rate_limit::RateLimiter;
 use crate::sender::{Outbound, SendOutcome, Sender};
@@ -25,6 +26,9 @@ const BATCH: usize = 64;
 /// A send's slot is freed when Twilio answers, not when its result is on disk: waiting for
 /// that commit (a WAL fsync, slow on a busy disk) must not throttle the sends behind it.
 pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Twilio's "Attempt to send to unsubscribed recipient": the number is recorded as opted out.
+const OPTED_OUT: i64 = 21610;
 
 /// Sends outbox messages.
 pub struct OutboxWorker {
@@ -147,26 +151,64 @@ impl OutboxWorker {
         self.deliver_in_slot(msg, None).await;
     }
 
+    /// Records an SMS to an opted-out number as `opted_out` without sending it; false when
+    /// the message may go out. STOP is a messaging keyword: calls always go out (escalations
+    /// must wake people). A store that cannot answer sends anyway: Twilio refuses opted-out
+    /// numbers itself (21610), and an alert never sent is worse than one refused.
+    async fn held_back_by_opt_out(&self, msg: &OutboxMessage) -> bool {
+        if msg.channel != Channel::Sms {
+            return false;
+        }
+        let number = msg.to.clone();
+        match blocking(&self.store, move |s| s.is_opted_out(&number)).await {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(e) => {
+                tracing::warn!("outbox: cannot read opt-outs, sending anyway: {e}");
+                return false;
+            }
+        }
+        tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out (STOP)");
+        self.metrics.notification_failed("sms", "opted_out".into());
+        let record = AttemptRecord::OptedOut {
+            code: None,
+            error: "recipient opted out of SMS (texted STOP); not sent".into(),
+        };
+        self.record(msg.id, record).await;
+        true
+    }
+
     /// [`Self::deliver`], giving `slot` back once Twilio has answered.
     async fn deliver_in_slot(&self, msg: OutboxMessage, slot: Option<OwnedSemaphorePermit>) {
-        self.limiter
-            .acquire(self.sender.rate_key(), self.clock.as_ref())
-            .await;
+        if self.held_back_by_opt_out(&msg).await {
+            return;
+        }
+        // Relayed rows are paced per the sender they asked for.
+        let rate_key = msg.from.as_deref().unwrap_or(self.sender.rate_key());
+        self.limiter.acquire(rate_key, self.clock.as_ref()).await;
         let outbound = Outbound {
             outbox_id: msg.id,
             channel: msg.channel,
             to: &msg.to,
             body: &msg.body,
             escalation: msg.escalation.as_deref(),
+            from: msg.from.as_deref(),
+            body_kind: msg.body_kind,
         };
         let started = Instant::now();
         let outcome = self.sender.send(&outbound).await;
         drop(slot);
         self.metrics.twilio_latency(started.elapsed());
+        let record = self.attempt_record(&msg, outcome);
+        self.record(msg.id, record).await;
+    }
+
+    /// What to record for `msg` after the sender answered `outcome`.
+    fn attempt_record(&self, msg: &OutboxMessage, outcome: SendOutcome) -> AttemptRecord {
         let now = self.clock.now();
         let channel = msg.channel.as_str();
         let failed_attempts = msg.attempts.saturating_add(1);
-        let record = match outcome {
+        match outcome {
             SendOutcome::Accepted { sid, status } => {
                 self.metrics.notification_sent(channel);
                 tracing::info!(id = msg.id, %sid, to = %msg.to, channel, "notification accepted");
@@ -208,6 +250,18 @@ impl OutboxWorker {
                     error: format!("gave up after {failed_attempts} attempts: {reason}"),
                 }
             }
+            SendOutcome::Rejected {
+                code: Some(OPTED_OUT),
+                reason,
+            } if msg.channel == Channel::Sms => {
+                self.metrics
+                    .notification_failed(channel, OPTED_OUT.to_string());
+                tracing::warn!(id = msg.id, to = %msg.to, "Twilio says the recipient unsubscribed (21610); no more SMS to them until they text START");
+                AttemptRecord::OptedOut {
+                    code: Some(OPTED_OUT),
+                    error: format!("rejected: {reason}"),
+                }
+            }
             SendOutcome::Rejected { code, reason } => {
                 self.metrics.notification_failed(
                     channel,
@@ -234,8 +288,11 @@ impl OutboxWorker {
                     error: format!("misconfigured: {reason}"),
                 }
             }
-        };
-        let id = msg.id;
+        }
+    }
+
+    async fn record(&self, id: i64, record: AttemptRecord) {
+        let now = self.clock.now();
         if let Err(e) = self
             .attempts
             .submit(WriteOp::Attempts(vec![(id, record, now)]))

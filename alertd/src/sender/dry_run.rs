@@ -59,7 +59,7 @@ impl DryRunSender {
     /// use alertd::sender::{Outbound, dry_run::DryRunSender};
     /// use alertd::pipeline::notify::Channel;
     /// let s = DryRunSender::new("+15005550006");
-    /// let r = s.describe(&Outbound { outbox_id: 1, channel: Channel::Sms, to: "+15551230001", body: "[FIRING:1] Hot", escalation: None });
+    /// let r = s.describe(&Outbound::text(1, Channel::Sms, "+15551230001", "[FIRING:1] Hot"));
     /// assert_eq!(r.segments, 1);
     /// assert!(r.cost_usd > 0.0);
     /// ```
@@ -74,7 +74,7 @@ impl DryRunSender {
         };
         DryRunRecord {
             channel: msg.channel,
-            from: self.from.clone(),
+            from: msg.from.unwrap_or(&self.from).to_owned(),
             to: msg.to.to_owned(),
             body: msg.body.to_owned(),
             segments,

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::pipeline::notify::Channel;
+use crate::store::BodyKind;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -24,11 +25,38 @@ pub struct Outbound<'a> {
     pub channel: Channel,
     /// Destination number.
     pub to: &'a str,
-    /// SMS text, or what the call says.
+    /// SMS text, or what the call says (or, for a relayed call, its TwiML or URL).
     pub body: &'a str,
     /// Short id of the escalation it belongs to: a call then asks for 1 (ack) or 2 (escalate)
     /// and turns on answering machine detection.
     pub escalation: Option<&'a str>,
+    /// Sender number (or MG messaging service) asked for by a relaying device; `None` uses
+    /// the configured From.
+    pub from: Option<&'a str>,
+    /// What `body` is.
+    pub body_kind: BodyKind,
+}
+
+impl<'a> Outbound<'a> {
+    /// A message from the configured From whose body is text.
+    ///
+    /// ```
+    /// use alertd::sender::Outbound;
+    /// use alertd::pipeline::notify::Channel;
+    /// let m = Outbound::text(1, Channel::Sms, "+15551230001", "hi");
+    /// assert_eq!(m.from, None);
+    /// ```
+    pub fn text(outbox_id: i64, channel: Channel, to: &'a str, body: &'a str) -> Self {
+        Self {
+            outbox_id,
+            channel,
+            to,
+            body,
+            escalation: None,
+            from: None,
+            body_kind: BodyKind::Text,
+        }
+    }
 }
 
 /// How a send ended, in the four classes the core classifies Twilio responses into.

@@ -86,6 +86,22 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX escalation_contacts_number ON escalation_contacts (number);
     CREATE INDEX escalation_contacts_escalation ON escalation_contacts (escalation_id);
     ALTER TABLE outbox ADD COLUMN escalation_id INTEGER;",
+    // 3: device relay and SMS opt-out. `from_number` is the sender a relayed row asks for
+    // (NULL: the configured From); `body_kind` says what a relayed call's body is ('twiml',
+    // 'url'; NULL: text alertd speaks); `relay_sid` is the SID alertd answered the device
+    // with (it maps to Twilio's `sid` once sent). `opt_outs` holds numbers that texted STOP
+    // (or that Twilio refused with 21610): no SMS goes to them until they text START.
+    "ALTER TABLE outbox ADD COLUMN from_number TEXT;
+    ALTER TABLE outbox ADD COLUMN body_kind TEXT;
+    ALTER TABLE outbox ADD COLUMN relay_sid TEXT;
+    CREATE UNIQUE INDEX outbox_relay_sid ON outbox (relay_sid) WHERE relay_sid IS NOT NULL;
+    CREATE INDEX outbox_relay_recent ON outbox (receiver, to_number, created_at)
+        WHERE relay_sid IS NOT NULL;
+    CREATE TABLE opt_outs (
+        number TEXT PRIMARY KEY,
+        since INTEGER NOT NULL,
+        source TEXT NOT NULL
+    );",
 ];
 
 /// The newest schema version this build knows.

@@ -59,15 +59,19 @@ pub enum OutboxState {
     Sent,
     /// Given up: rejected, misconfigured, or out of attempts.
     Failed,
+    /// Not sent: the recipient opted out of SMS (texted STOP, or Twilio answered 21610).
+    #[serde(rename = "opted_out")]
+    OptedOut,
 }
 
 impl OutboxState {
-    /// `"pending"`, `"sent"` or `"failed"`.
+    /// `"pending"`, `"sent"`, `"failed"` or `"opted_out"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::OptedOut => "opted_out",
         }
     }
 
@@ -75,6 +79,7 @@ impl OutboxState {
         match s {
             "sent" => Self::Sent,
             "failed" => Self::Failed,
+            "opted_out" => Self::OptedOut,
             _ => Self::Pending,
         }
     }
@@ -116,6 +121,91 @@ pub struct OutboxMessage {
     /// Short id of the escalation the row belongs to, if any (voice rows then carry the
     /// acknowledgement Gather).
     pub escalation: Option<String>,
+    /// The sender a relayed message asked for (`None`: the configured From).
+    pub from: Option<String>,
+    /// What `body` is (text alertd writes, or a relayed call's TwiML or URL).
+    pub body_kind: BodyKind,
+    /// The SID alertd answered a relaying device with (maps to `sid`, Twilio's).
+    pub relay_sid: Option<String>,
+}
+
+/// What an outbox row's body holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    /// SMS text, or the text a call speaks (alertd wraps it in TwiML).
+    #[default]
+    Text,
+    /// A relayed call's own TwiML, sent as `Twiml`.
+    Twiml,
+    /// A relayed call's TwiML URL, sent as `Url`.
+    Url,
+}
+
+impl BodyKind {
+    /// The column value (`None` for text).
+    pub fn as_column(self) -> Option<&'static str> {
+        match self {
+            Self::Text => None,
+            Self::Twiml => Some("twiml"),
+            Self::Url => Some("url"),
+        }
+    }
+
+    /// Reads the column value.
+    pub fn from_column(s: Option<&str>) -> Self {
+        match s {
+            Some("twiml") => Self::Twiml,
+            Some("url") => Self::Url,
+            _ => Self::Text,
+        }
+    }
+}
+
+/// A message a device asked the relay to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayedMessage {
+    /// The device's name (the row's receiver is `relay:<device>`).
+    pub device: String,
+    /// The SID alertd issues for it.
+    pub relay_sid: String,
+    /// SMS or call.
+    pub channel: Channel,
+    /// Destination.
+    pub to: String,
+    /// Sender number (or MG messaging service) the device asked for.
+    pub from: String,
+    /// SMS text, or the call's TwiML or URL.
+    pub body: String,
+    /// What `body` is.
+    pub body_kind: BodyKind,
+}
+
+impl RelayedMessage {
+    /// The outbox `receiver` of a device's rows.
+    pub fn receiver_of(device: &str) -> String {
+        format!("relay:{device}")
+    }
+}
+
+/// What [`Store::enqueue_relayed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The row: the new one, or the earlier identical one.
+    pub message: OutboxMessage,
+    /// True when an identical recent request was found and nothing was added.
+    pub duplicate: bool,
+}
+
+/// A number that opted out of SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptOut {
+    /// The E.164 number.
+    pub number: String,
+    /// Since when.
+    pub since: Timestamp,
+    /// Why: `"stop"` (texted a STOP keyword) or `"twilio-21610"` (Twilio refused a send).
+    pub source: String,
 }
 
 /// A notification to record: the log entry for a (receiver, group) and its messages.
@@ -157,6 +247,14 @@ pub enum AttemptRecord {
         /// What happened.
         error: String,
     },
+    /// Not sent because the recipient opted out of SMS. With code 21610 (Twilio refused the
+    /// send) the number is recorded as opted out in the same transaction.
+    OptedOut {
+        /// Twilio error code (21610), or `None` when alertd knew before sending.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
 }
 
 /// Counts for `alertd status` and `/metrics`.
@@ -170,6 +268,10 @@ pub struct StoreStats {
     pub outbox_sent: u64,
     /// Outbox messages given up on.
     pub outbox_failed: u64,
+    /// Outbox SMS not sent because the recipient opted out.
+    pub outbox_opted_out: u64,
+    /// Numbers opted out of SMS.
+    pub opted_out_numbers: u64,
     /// Silences in force or in the future.
     pub silences: u64,
 }
@@ -186,6 +288,9 @@ pub enum WriteOp {
     Attempts(Vec<(i64, AttemptRecord, Timestamp)>),
     /// [`Store::delete_alerts`].
     DeleteAlerts(Vec<Fingerprint>),
+    /// [`Store::enqueue_relayed`] (message, dedup since, now); the op's result is the id of
+    /// the outbox row the request maps to: the new one, or the earlier identical one.
+    Relay(Box<RelayedMessage>, Timestamp, Timestamp),
     /// [`Store::write_escalation`]: start, advance, acknowledge, close escalations.
     Escalation(EscalationWrite),
     /// [`Store::update_delivery`] for each status callback; result: rows updated. (Through
@@ -216,6 +321,7 @@ impl WriteOp {
             Self::DeleteAlerts(v) => v.len(),
             Self::Escalation(e) => e.len(),
             Self::Deliveries(v) => v.len(),
+            Self::Relay(..) => 1,
         }
     }
 
@@ -292,6 +398,27 @@ pub trait Store: Send + Sync + 'static {
     fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
     /// Counts.
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError>;
+    /// Adds a relayed message to the outbox unless the same device sent the same channel, To
+    /// and body at or after `dedup_since`; then the earlier row is returned. Check and insert
+    /// are one transaction, so two identical requests at once still make one row.
+    fn enqueue_relayed(
+        &self,
+        msg: &RelayedMessage,
+        dedup_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Enqueued, StoreError>;
+    /// One outbox row by id.
+    fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError>;
+    /// The row a relay SID was issued for.
+    fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError>;
+    /// Records `number` as opted out of SMS (`source` says why); false when it already was.
+    fn opt_out(&self, number: &str, source: &str, now: Timestamp) -> Result<bool, StoreError>;
+    /// Lets SMS go to `number` again; false when it was not opted out.
+    fn opt_in(&self, number: &str) -> Result<bool, StoreError>;
+    /// Whether `number` opted out of SMS.
+    fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
+    /// Every opted-out number, newest first.
+    fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;
     /// Applies several writes; one result per op (written outbox messages for
     /// `Notifications`, 0 otherwise). An op's result is only `Ok` once it is durable. The
     /// SQLite store commits them all in one transaction (one fsync), each op in its own
@@ -309,6 +436,9 @@ pub trait Store: Send + Sync + 'static {
                     self.update_delivery(&d.sid, &d.status, d.error_code, d.at)
                         .map(|known| n + usize::from(known))
                 }),
+                WriteOp::Relay(msg, since, now) => self
+                    .enqueue_relayed(msg, *since, *now)
+                    .map(|e| usize::try_from(e.message.id).unwrap_or(0)),
             })
             .collect()
     }

@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    AttemptRecord, DeliveryUpdate, Notification, OutboxMessage, OutboxState, Store, StoreError,
-    StoreStats, WriteOp, migrations,
+    AttemptRecord, BodyKind, DeliveryUpdate, Enqueued, Notification, OptOut, OutboxMessage,
+    OutboxState, RelayedMessage, Store, StoreError, StoreStats, WriteOp, migrations,
 };
 use crate::escalation::store::{self as escalation_store, Contact, Escalation, EscalationWrite};
 use crate::pipeline::alert::{Alert, Fingerprint};
@@ -118,8 +118,8 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<AlertColumns> {
 }
 
 const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
-    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, \
-    (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id)";
+    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, from_number, body_kind, \
+    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id)";
 
 fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let channel: String = row.get(3)?;
@@ -140,7 +140,10 @@ fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         error_code: row.get(12)?,
         error: row.get(13)?,
         updated_at: Timestamp(row.get(14)?),
-        escalation: row.get(15)?,
+        from: row.get(15)?,
+        body_kind: BodyKind::from_column(row.get::<_, Option<String>>(16)?.as_deref()),
+        relay_sid: row.get(17)?,
+        escalation: row.get(18)?,
     })
 }
 
@@ -305,6 +308,70 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    fn enqueue_relayed(
+        &self,
+        msg: &RelayedMessage,
+        dedup_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Enqueued, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let enqueued = Self::enqueue_relayed_in(&tx, msg, dedup_since, now)?;
+        tx.commit()?;
+        Ok(enqueued)
+    }
+
+    fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        Self::outbox_row(&self.reader(), id)
+    }
+
+    fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE relay_sid = ?1"),
+                [relay_sid],
+                outbox_from_row,
+            )
+            .optional()?)
+    }
+
+    fn opt_out(&self, number: &str, source: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "INSERT INTO opt_outs (number, since, source) VALUES (?1, ?2, ?3)
+             ON CONFLICT (number) DO NOTHING",
+            params![number, now.0, source],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn opt_in(&self, number: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM opt_outs WHERE number = ?1", [number])?;
+        Ok(n > 0)
+    }
+
+    fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached("SELECT 1 FROM opt_outs WHERE number = ?1")?;
+        Ok(stmt.exists([number])?)
+    }
+
+    fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached("SELECT number, since, source FROM opt_outs ORDER BY since DESC")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OptOut {
+                number: r.get(0)?,
+                since: Timestamp(r.get(1)?),
+                source: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn write_all(&self, ops: &[WriteOp]) -> Vec<Result<usize, StoreError>> {
         self.write_all_in_one(ops)
             .unwrap_or_else(|e| ops.iter().map(|_| Err(e.clone())).collect())
@@ -349,11 +416,75 @@ impl Store for SqliteStore {
             outbox_pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", &[])?,
             outbox_sent: count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'", &[])?,
             outbox_failed: count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", &[])?,
+            outbox_opted_out: count("SELECT COUNT(*) FROM outbox WHERE state = 'opted_out'", &[])?,
+            opted_out_numbers: count("SELECT COUNT(*) FROM opt_outs", &[])?,
             silences: count(
                 "SELECT COUNT(*) FROM silences WHERE ends_at > ?1",
                 &[&now.0],
             )?,
         })
+    }
+}
+
+impl SqliteStore {
+    fn outbox_row(conn: &Connection, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        Ok(conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                outbox_from_row,
+            )
+            .optional()?)
+    }
+
+    fn enqueue_relayed_in(
+        tx: &Connection,
+        msg: &RelayedMessage,
+        dedup_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Enqueued, StoreError> {
+        let receiver = RelayedMessage::receiver_of(&msg.device);
+        // Insert first, unless a duplicate exists, in one statement: the transaction takes
+        // the write lock before it reads, so a commit on another connection in between
+        // cannot make the insert fail with SQLITE_BUSY (a stale read snapshot).
+        let inserted = tx.execute(
+            "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at,
+             next_attempt_at, updated_at, from_number, body_kind, relay_sid)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?2
+             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE receiver = ?1 AND to_number = ?4
+                 AND created_at >= ?9 AND relay_sid IS NOT NULL AND channel = ?3 AND body = ?5)",
+            params![
+                receiver,
+                msg.relay_sid,
+                msg.channel.as_str(),
+                msg.to,
+                msg.body,
+                now.0,
+                msg.from,
+                msg.body_kind.as_column(),
+                dedup_since.0
+            ],
+        )?;
+        let (id, duplicate) = if inserted == 1 {
+            (tx.last_insert_rowid(), false)
+        } else {
+            let earlier: i64 = tx.query_row(
+                "SELECT id FROM outbox WHERE receiver = ?1 AND to_number = ?2 AND created_at >= ?3
+                 AND relay_sid IS NOT NULL AND channel = ?4 AND body = ?5 ORDER BY id DESC LIMIT 1",
+                params![
+                    receiver,
+                    msg.to,
+                    dedup_since.0,
+                    msg.channel.as_str(),
+                    msg.body
+                ],
+                |r| r.get(0),
+            )?;
+            (earlier, true)
+        };
+        let message = Self::outbox_row(tx, id)?
+            .ok_or_else(|| StoreError::Query(format!("outbox row {id} vanished")))?;
+        Ok(Enqueued { message, duplicate })
     }
 }
 
@@ -435,6 +566,9 @@ fn notifications_in(
     Ok(written)
 }
 
+/// Twilio's "Attempt to send to unsubscribed recipient".
+const OPTED_OUT_CODE: i64 = 21610;
+
 fn attempts_in(
     tx: &Connection,
     batch: &[(i64, AttemptRecord, Timestamp)],
@@ -456,6 +590,22 @@ fn attempts_in(
                  updated_at = ?4 WHERE id = ?1",
                 params![id, code, error, now.0],
             )?,
+            AttemptRecord::OptedOut { code, error } => {
+                if *code == Some(OPTED_OUT_CODE) {
+                    // Twilio says the recipient unsubscribed: no SMS to them until START.
+                    tx.execute(
+                        "INSERT INTO opt_outs (number, since, source)
+                         SELECT to_number, ?2, 'twilio-21610' FROM outbox WHERE id = ?1
+                         ON CONFLICT (number) DO NOTHING",
+                        params![id, now.0],
+                    )?;
+                }
+                tx.execute(
+                    "UPDATE outbox SET state = 'opted_out', attempts = attempts + ?2, error_code = ?3,
+                     error = ?4, updated_at = ?5 WHERE id = ?1",
+                    params![id, i64::from(code.is_some()), code, error, now.0],
+                )?
+            }
         };
     }
     Ok(())
@@ -473,7 +623,7 @@ impl SqliteStore {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
         let mut results: Vec<Result<usize, StoreError>> = vec![Ok(0); ops.len()];
-        for kind in 0..6 {
+        for kind in 0..7 {
             let indices: Vec<usize> = ops
                 .iter()
                 .enumerate()
@@ -494,6 +644,10 @@ impl SqliteStore {
                     WriteOp::DeleteAlerts(fps) => delete_in(&sp, fps).map(|()| 0),
                     WriteOp::Escalation(e) => escalation_store::write_in(&sp, e),
                     WriteOp::Deliveries(v) => deliveries_in(&sp, v),
+                    WriteOp::Relay(msg, since, now) => {
+                        Self::enqueue_relayed_in(&sp, msg, *since, *now)
+                            .map(|e| usize::try_from(e.message.id).unwrap_or(0))
+                    }
                 })
                 .collect::<Result<Vec<usize>, StoreError>>();
             match applied {
@@ -528,6 +682,7 @@ fn op_kind(op: &WriteOp) -> u8 {
         WriteOp::DeleteAlerts(_) => 3,
         WriteOp::Escalation(_) => 4,
         WriteOp::Deliveries(_) => 5,
+        WriteOp::Relay(..) => 6,
     }
 }
 
@@ -579,7 +734,7 @@ mod tests {
             s.ingest(&[alert("Hot", 30, Some(40))]).unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), super::migrations::LATEST);
+        assert_eq!(s.schema_version().unwrap(), migrations::LATEST);
         let alerts = s.active_alerts().unwrap();
         assert_eq!(alerts.len(), 2);
         let hot = alerts.iter().find(|a| a.name() == "Hot").unwrap();
@@ -775,7 +930,7 @@ mod tests {
             SqliteStore::open(&path).unwrap_err(),
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: super::migrations::LATEST
+                supported: migrations::LATEST
             }
         );
     }

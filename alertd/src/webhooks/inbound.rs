@@ -1,6 +1,8 @@
 //! `POST /twilio/inbound`: SMS sent to alertd's Twilio number. Signed like every webhook;
-//! the body is classified by its first word and dispatched: `ACK [id]` acknowledges an
-//! escalation (the latest sent to the sender when no id is given).
+//! the body is classified and dispatched: an opt-out keyword (STOP/START/HELP, the whole body
+//! as on Twilio) goes to [`crate::optout`]; `ACK [id]` acknowledges an escalation (the latest
+//! sent to the sender when no id is given); anything else gets an empty reply. A request that
+//! fails the signature check gets 403 and changes nothing.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -13,6 +15,7 @@ use crate::escalation::store::AckVia;
 use crate::escalation::{short_id, twiml};
 use crate::ingest::errors::ApiError;
 use crate::ingest::{ApiState, read_body};
+use crate::optout::{self, keywords};
 
 /// The path Twilio posts inbound SMS to (configure it on the number: `public_url` + this).
 pub const INBOUND_PATH: &str = "/twilio/inbound";
@@ -23,7 +26,8 @@ pub const INBOUND_PATH: &str = "/twilio/inbound";
 pub enum Keyword {
     /// `ACK` or `ACK <short id>`.
     Ack(Option<String>),
-    /// Anything else: no reply. (Opt-out keywords, STOP/START/HELP, get their own arms.)
+    /// Anything else: no reply. (Opt-out keywords are classified first, by
+    /// [`keywords::classify`].)
     Other,
 }
 
@@ -84,9 +88,12 @@ pub async fn inbound_sms(
         let mut scratch = vec![0u8; bytes.len()];
         let sms = InboundSms::parse(&bytes, &mut scratch)
             .map_err(|e| ApiError::BadRequest(format!("not an inbound SMS: {e:?}")))?;
+        let opt_out = keywords::classify(sms.body);
+        if opt_out != keywords::Keyword::Other {
+            return opt_out_keyword(&state, opt_out, sms.from).await;
+        }
         let reply = match classify(sms.body) {
             Keyword::Ack(id) => ack(&state, id.as_deref(), sms.from).await,
-            // Other keywords (and STOP/START/HELP until their handler is merged): no reply.
             Keyword::Other => twiml::empty(),
         };
         Ok(reply)
@@ -122,4 +129,26 @@ async fn ack(state: &ApiState, id: Option<&str>, from: &str) -> String {
             }
         }
     }
+}
+
+/// Records a STOP/START/HELP from `from` and answers per `[opt_out] reply`.
+async fn opt_out_keyword(
+    state: &ApiState,
+    keyword: keywords::Keyword,
+    from: &str,
+) -> Result<String, ApiError> {
+    let (store, cfg, now) = (
+        state.store.clone(),
+        state.opt_out.clone(),
+        state.clock.now(),
+    );
+    let number = from.to_owned();
+    let applied = tokio::task::spawn_blocking(move || {
+        optout::apply(store.as_ref(), &cfg, &number, keyword, now)
+    })
+    .await
+    .map_err(|e| ApiError::Unavailable(e.to_string()))?
+    .map_err(|e| ApiError::Unavailable(format!("opt-out not recorded: {e}")))?;
+    tracing::info!(%from, ?keyword, changed = applied.changed, "opt-out keyword");
+    Ok(optout::twiml_reply(applied.reply.as_deref()))
 }

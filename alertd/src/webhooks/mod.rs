@@ -1,7 +1,8 @@
 //! `POST /twilio/status`: Twilio's status callbacks. The `X-Twilio-Signature` is checked
 //! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
 //! [`voice`] (the escalation call's Gather action) and [`inbound`] (SMS replies such as
-//! `ACK 4F7KQ`) check signatures the same way, against `public_url` + their path and query.
+//! `ACK 4F7KQ`, STOP / START / HELP) check signatures the same way, against `public_url` + their
+//! path and query.
 
 pub mod inbound;
 pub mod voice;

@@ -117,9 +117,15 @@ impl TwilioSender {
             .with_host(&self.pool.endpoint().host_header)
             .and_then(|h| h.with_user_agent(USER_AGENT))
             .map_err(|e| e.to_string())?;
+        // A relayed row names its own sender: a number, or an MG messaging service.
+        let (from, messaging_service_sid) = match msg.from {
+            Some(mg) if mg.starts_with("MG") => (self.from.as_deref(), Some(mg)),
+            Some(number) => (Some(number), None),
+            None => (self.from.as_deref(), self.messaging_service_sid.as_deref()),
+        };
         let parts = RequestParts {
-            from: self.from.as_deref(),
-            messaging_service_sid: self.messaging_service_sid.as_deref(),
+            from,
+            messaging_service_sid,
             to: msg.to,
             status_callback: self.status_callback.as_deref(),
         };
@@ -133,7 +139,10 @@ impl TwilioSender {
                 );
                 request::escalation_call_http(&parts, &twiml, &creds, &http)
             }
-            (Channel::Voice, ..) => request::call_http(&parts, msg.body, &creds, &http),
+            // Alerts alertd speaks, and relayed calls with their own TwiML or URL.
+            (Channel::Voice, ..) => {
+                request::relayed_call_http(&parts, msg.body, msg.body_kind, &creds, &http)
+            }
         }
         .map_err(|e| e.to_string())
     }

@@ -8,6 +8,8 @@ use twilio_core::request::{
 };
 use twilio_core::twiml::{Pause, Response, Say, Verb};
 
+use crate::store::BodyKind;
+
 /// What to send, borrowed from the outbox row and the config.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestParts<'a> {
@@ -101,7 +103,39 @@ pub fn call_http(
     http: &HttpConfig<'_>,
 ) -> Result<Vec<u8>, RequestError> {
     let twiml = call_twiml(speech);
-    let mut builder = CallRequest::builder(parts.to, parts.from.unwrap_or_default()).twiml(&twiml);
+    relayed_call_http(parts, &twiml, BodyKind::Twiml, creds, http)
+}
+
+/// The HTTP request for a call whose `body` is TwiML ([`BodyKind::Twiml`]) or a TwiML URL
+/// ([`BodyKind::Url`]) as a relaying device sent it; text is wrapped as in [`call_http`].
+///
+/// ```
+/// use alertd::sender::twilio::request::{relayed_call_http, RequestParts};
+/// use alertd::store::BodyKind;
+/// use twilio_core::auth::Credentials;
+/// use twilio_core::request::HttpConfig;
+/// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();
+/// let parts = RequestParts { from: Some("+15005550006"), messaging_service_sid: None, to: "+15551230001", status_callback: None };
+/// let bytes = relayed_call_http(&parts, "https://example.com/t.xml", BodyKind::Url, &creds, &HttpConfig::default()).unwrap();
+/// assert!(bytes.ends_with(b"Url=https%3A%2F%2Fexample.com%2Ft.xml"), "{}", String::from_utf8_lossy(&bytes));
+/// ```
+pub fn relayed_call_http(
+    parts: &RequestParts<'_>,
+    body: &str,
+    kind: BodyKind,
+    creds: &Credentials<'_>,
+    http: &HttpConfig<'_>,
+) -> Result<Vec<u8>, RequestError> {
+    let spoken;
+    let builder = CallRequest::builder(parts.to, parts.from.unwrap_or_default());
+    let mut builder = match kind {
+        BodyKind::Twiml => builder.twiml(body),
+        BodyKind::Url => builder.url(body),
+        BodyKind::Text => {
+            spoken = call_twiml(body);
+            builder.twiml(&spoken)
+        }
+    };
     if let Some(cb) = parts.status_callback {
         builder = builder.status_callback(cb);
     }

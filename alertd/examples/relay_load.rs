@@ -1,0 +1,180 @@
+//! Device relay throughput and latency: `--clients` devices, each on one kept-alive TLS 1.3
+//! connection, send `--requests` CreateMessage requests in total (bytes built by twilio-core,
+//! every body distinct so none is a duplicate) to alertd's relay; each 201 means the row is
+//! committed to SQLite (`synchronous=FULL`). Reports accepted requests/s, the 201 latency
+//! percentiles, and how long until the simulator had every forwarded message.
+//!
+//! `cargo run --release -p alertd --example relay_load -- [--requests 5000] [--clients 16]`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::print_stdout
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alertd::app::{self, StartOptions};
+use alertd::config::Config;
+use alertd::store::sqlite::SqliteStore;
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use twilio_core::auth::Credentials;
+use twilio_core::request::{ApiRequest, HttpConfig, MessageRequest};
+use twilio_core::response::{Progress, ResponseParser};
+use twilio_sim::{SimConfig, Simulator};
+
+const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "relay-load-device-token-000000001";
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |v| v.parse().expect("number"))
+}
+
+/// A test CA and a `localhost` certificate: (CA DER, cert PEM, key PEM).
+fn test_ca() -> (Vec<u8>, String, String) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    (ca_cert.der().to_vec(), leaf.pem(), leaf_key.serialize_pem())
+}
+
+/// One device: `share` requests, one after another, on one kept-alive TLS connection; the
+/// latency of each 201.
+async fn device(
+    relay: std::net::SocketAddr,
+    tls: Arc<rustls::ClientConfig>,
+    c: usize,
+    share: usize,
+) -> Vec<Duration> {
+    let tcp = tokio::net::TcpStream::connect(relay).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let creds = Credentials::auth_token(ACCOUNT, TOKEN).unwrap();
+    let host = format!("localhost:{}", relay.port());
+    let http = HttpConfig::default().with_host(&host).unwrap();
+    let mut latencies = Vec::with_capacity(share);
+    let (mut out, mut rx, mut chunk) = (vec![0u8; 2048], vec![0u8; 8192], [0u8; 4096]);
+    for i in 0..share {
+        let body = format!("load client {c} message {i}");
+        let req = MessageRequest::sms("+15551230001", "+15005550006", &body).unwrap();
+        let n = req.write_http(&creds, &http, &mut out).unwrap();
+        let t = Instant::now();
+        stream.write_all(&out[..n]).await.unwrap();
+        let mut parser = ResponseParser::new(&mut rx);
+        loop {
+            let got = stream.read(&mut chunk).await.unwrap();
+            assert!(got > 0, "relay closed the connection");
+            if let Progress::Complete { .. } = parser.feed(&chunk[..got]).unwrap() {
+                break;
+            }
+        }
+        assert_eq!(parser.response().unwrap().status, 201);
+        latencies.push(t.elapsed());
+    }
+    latencies
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let requests = arg("--requests", 5000) as usize;
+    let clients = arg("--clients", 16).max(1) as usize;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sim_ca = dir.path().join("sim-ca.pem");
+    std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
+    let (ca_der, cert_pem, key_pem) = test_ca();
+    std::fs::write(dir.path().join("cert.pem"), cert_pem).unwrap();
+    std::fs::write(dir.path().join("key.pem"), key_pem).unwrap();
+    let cfg = Config::parse(&format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[twilio]\nfrom = \"+15005550006\"\napi_base = \"{}\"\nca_file = \"{}\"\nmps = 100000.0\n\
+         [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\n\
+         [relay]\nlisten = \"127.0.0.1:0\"\ntls_cert_file = \"{d}/cert.pem\"\ntls_key_file = \"{d}/key.pem\"\n\
+         [[relay.devices]]\nname = \"load\"\naccount_sid = \"{ACCOUNT}\"\nsecret = \"{TOKEN}\"\nallowed_from = [\"+15005550006\"]\n\
+         rate_per_minute = 100000000\nburst = 100000000\n",
+        sim.base_url(),
+        sim_ca.display(),
+        d = dir.path().display(),
+    ))
+    .unwrap();
+    let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
+    let env: app::EnvLookup = Arc::new(move |n| match n {
+        "TWILIO_ACCOUNT_SID" => Some(account.clone()),
+        "TWILIO_AUTH_TOKEN" => Some(token.clone()),
+        _ => None,
+    });
+    let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
+    let running = app::start_with_store(
+        &cfg,
+        StartOptions {
+            env,
+            ..StartOptions::default()
+        },
+        store,
+        cfg.listen_addr().unwrap(),
+    )
+    .await
+    .unwrap();
+    let relay = running.relay_addr.unwrap();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(ca_der))
+        .unwrap();
+    let tls = Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let share = requests / clients + usize::from(c < requests % clients);
+        tasks.push(tokio::spawn(device(relay, tls.clone(), c, share)));
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let accepted_in = started.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.messages().len() < requests && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let forwarded_in = started.elapsed();
+    latencies.sort_unstable();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "relay: {requests} requests from {clients} TLS clients accepted in {accepted_in:.2?}: {:.0} requests/s; \
+         201 latency p50 {:.2?}, p99 {:.2?}, max {:.2?}; all {} forwarded to the simulator after {forwarded_in:.2?}",
+        requests as f64 / accepted_in.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        latencies[latencies.len() - 1],
+        sim.messages().len(),
+    );
+    running.shutdown().await;
+}

@@ -1,0 +1,178 @@
+//! The relay's listener: TLS from rustls (ring) with the gateway's certificate, or plain HTTP
+//! where the config allows it (loopback only). One task per connection, so a slow handshake
+//! never holds up another device; HTTP/1.1 keep-alive as twilio-embedded uses it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use super::RelayError;
+use super::config::RelayConfig;
+
+/// A handshake that takes longer than this is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request head that takes longer than this to arrive closes the connection (slow clients
+/// cannot hold connections open forever).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once; further devices wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// The rustls server config for the certificate chain and key in these PEM files.
+pub fn server_config(
+    cert_file: &Path,
+    key_file: &Path,
+) -> Result<rustls::ServerConfig, RelayError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| RelayError::Tls {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    };
+    let cert_pem = read(cert_file)?;
+    let chain = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| RelayError::Tls {
+            path: cert_file.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    if chain.is_empty() {
+        return Err(RelayError::Tls {
+            path: cert_file.display().to_string(),
+            reason: "no PEM certificate in the file".into(),
+        });
+    }
+    let key_pem = read(key_file)?;
+    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .map_err(|e| e.to_string())
+        .and_then(|k| k.ok_or_else(|| "no PEM private key in the file".to_owned()))
+        .map_err(|reason| RelayError::Tls {
+            path: key_file.display().to_string(),
+            reason,
+        })?;
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key))
+        .map_err(|e| RelayError::Tls {
+            path: cert_file.display().to_string(),
+            reason: format!("certificate and key do not make a TLS server: {e}"),
+        })
+}
+
+/// A bound relay listener, not yet serving.
+pub struct Bound {
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    /// The address it is bound to.
+    pub addr: SocketAddr,
+}
+
+/// Binds `cfg.listen` (or `addr` when given, for tests) and loads the TLS certificate.
+pub async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<Bound, RelayError> {
+    let tls = if cfg.plain_http {
+        None
+    } else {
+        let (Some(cert), Some(key)) = (&cfg.tls_cert_file, &cfg.tls_key_file) else {
+            return Err(RelayError::Tls {
+                path: String::new(),
+                reason: "relay.tls_cert_file and relay.tls_key_file are required".into(),
+            });
+        };
+        Some(TlsAcceptor::from(Arc::new(server_config(cert, key)?)))
+    };
+    let addr = match addr {
+        Some(a) => a,
+        None => cfg.listen_addr()?,
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| RelayError::Listen {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| RelayError::Listen {
+        addr,
+        reason: e.to_string(),
+    })?;
+    Ok(Bound {
+        listener,
+        tls,
+        addr,
+    })
+}
+
+impl Bound {
+    /// Serves `app` until `shutdown` fires.
+    pub fn serve(self, app: Router, shutdown: oneshot::Receiver<()>) -> JoinHandle<()> {
+        let Self {
+            listener,
+            tls,
+            addr,
+        } = self;
+        tokio::spawn(async move {
+            let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+            let accept = async {
+                loop {
+                    let Ok(slot) = slots.clone().acquire_owned().await else {
+                        return; // Never closed.
+                    };
+                    let (tcp, peer) = match listener.accept().await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            // Out of file descriptors and the like: wait, do not spin.
+                            tracing::warn!(%addr, "relay: accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    };
+                    let _ = tcp.set_nodelay(true);
+                    let (app, tls) = (app.clone(), tls.clone());
+                    tokio::spawn(async move {
+                        let _slot = slot;
+                        let service = TowerToHyperService::new(app);
+                        let mut http = hyper::server::conn::http1::Builder::new();
+                        http.timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_READ_TIMEOUT);
+                        let served = match tls {
+                            Some(acceptor) => {
+                                let stream = match tokio::time::timeout(
+                                    HANDSHAKE_TIMEOUT,
+                                    acceptor.accept(tcp),
+                                )
+                                .await
+                                {
+                                    Ok(Ok(s)) => s,
+                                    Ok(Err(e)) => {
+                                        tracing::info!(%peer, "relay: TLS handshake failed: {e}");
+                                        return;
+                                    }
+                                    Err(_) => {
+                                        tracing::info!(%peer, "relay: TLS handshake timed out");
+                                        return;
+                                    }
+                                };
+                                http.serve_connection(TokioIo::new(stream), service).await
+                            }
+                            None => http.serve_connection(TokioIo::new(tcp), service).await,
+                        };
+                        if let Err(e) = served {
+                            tracing::debug!(%peer, "relay: connection ended: {e}");
+                        }
+                    });
+                }
+            };
+            tokio::select! {
+                () = accept => {}
+                _ = shutdown => {}
+            }
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! The device relay (issue #9): a Twilio-compatible endpoint boards point at instead of
+//! api.twilio.com. `POST /2010-04-01/Accounts/{sid}/Messages.json` and `.../Calls.json`
+//! accept exactly what twilio-embedded or any Twilio client sends, authenticated per device
+//! ([`auth`]), checked as Twilio checks them ([`request`]), rate-limited per device
+//! ([`rate_limit`]), deduplicated (same device, channel, To and Body within
+//! `dedup_window`: the first request's SID is returned, nothing is sent twice) and committed
+//! to the outbox before the answer: a 201 means the message is on disk and the sender will
+//! forward it. The answer is Twilio's resource JSON ([`response`]) with a SID alertd issues
+//! and status `queued`; `GET .../Messages/{sid}.json` reports its progress, and the row maps
+//! that SID to Twilio's once sent (`alertd status`, `/api/v1/status`).
+
+pub mod auth;
+pub mod config;
+pub mod listener;
+pub mod rate_limit;
+pub mod request;
+pub mod response;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rand::Rng as _;
+use tokio::sync::Notify;
+
+use self::config::Device;
+use self::rate_limit::DeviceLimiter;
+use self::response::TwilioError;
+use crate::clock::SharedClock;
+use crate::pipeline::notify::Channel;
+use crate::store::group_commit::StoreWriter;
+use crate::store::{RelayedMessage, Store, WriteOp};
+use crate::time::Timestamp;
+
+/// Why the relay could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelayError {
+    /// The certificate or key file is unreadable or unusable.
+    #[error("relay TLS {path}: {reason}")]
+    Tls {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The listen address is taken or not ours.
+    #[error("relay cannot listen on {addr}: {reason}")]
+    Listen {
+        /// Address.
+        addr: SocketAddr,
+        /// OS error.
+        reason: String,
+    },
+    /// Bad `[relay]` config (secrets, address).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// What the relay's handlers share.
+#[derive(Clone)]
+pub struct RelayState {
+    /// Devices with their secrets.
+    pub devices: Arc<[Device]>,
+    /// The outbox (reads).
+    pub store: Arc<dyn Store>,
+    /// The app's one writer: relayed rows share commits with the other stages.
+    pub writer: StoreWriter,
+    /// Time (rate limits, dedup window, row times).
+    pub clock: SharedClock,
+    /// Wakes the outbox worker once a row is committed.
+    pub wake: Arc<Notify>,
+    /// Per-device rate limits.
+    pub limiter: Arc<DeviceLimiter>,
+    /// Identical requests within this window are answered with the first one's SID.
+    pub dedup_window: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+/// The relay's routes.
+pub fn router(state: RelayState) -> Router {
+    Router::new()
+        .route("/2010-04-01/Accounts/{account}/{resource}", post(create))
+        .route(
+            "/2010-04-01/Accounts/{account}/{collection}/{file}",
+            get(fetch),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn twilio_error(e: &TwilioError) -> Response {
+    let mut resp = (
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+        [(header::CONTENT_TYPE, "application/json")],
+        e.to_json(),
+    )
+        .into_response();
+    if let Some(secs) = e.retry_after_secs {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn not_found(uri: Uri) -> Response {
+    twilio_error(&TwilioError::not_found(uri.path()))
+}
+
+fn authenticated<'s>(
+    state: &'s RelayState,
+    headers: &HeaderMap,
+    account: &str,
+) -> Result<&'s Device, TwilioError> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    auth::authenticate(&state.devices, authorization, account).ok_or_else(|| {
+        tracing::warn!(
+            account,
+            "relay: request with wrong or missing device credentials refused"
+        );
+        TwilioError::authenticate()
+    })
+}
+
+/// A new SID: `prefix` and 32 random hex digits, the shape Twilio's are.
+fn new_sid(prefix: &str) -> String {
+    let mut rng = rand::rng();
+    let mut sid = String::with_capacity(34);
+    sid.push_str(prefix);
+    for _ in 0..32 {
+        let digit = rng.random_range(0..16u32);
+        sid.push(char::from_digit(digit, 16).unwrap_or('0'));
+    }
+    sid
+}
+
+async fn blocking<T: Send + 'static>(
+    state: &RelayState,
+    f: impl FnOnce(&dyn Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, TwilioError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| TwilioError::unavailable(format!("relay store task failed: {e}")))?
+        .map_err(|e| {
+            tracing::error!("relay: store failed: {e}");
+            TwilioError::unavailable(format!("not accepted, the gateway cannot store it: {e}"))
+        })
+}
+
+async fn create(
+    State(state): State<RelayState>,
+    Path((account, resource)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match create_inner(&state, &account, &resource, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => twilio_error(&e),
+    }
+}
+
+async fn create_inner(
+    state: &RelayState,
+    account: &str,
+    resource: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, TwilioError> {
+    let channel = match resource {
+        "Messages.json" => Channel::Sms,
+        "Calls.json" => Channel::Voice,
+        _ => {
+            return Err(TwilioError::not_found(&format!(
+                "/2010-04-01/Accounts/{account}/{resource}"
+            )));
+        }
+    };
+    let device = authenticated(state, headers, account)?;
+    let name = device.config.name.clone();
+    let now = state.clock.now();
+    if let Err(wait) = state.limiter.take(
+        &name,
+        device.config.rate_per_minute,
+        device.config.burst,
+        now,
+    ) {
+        tracing::warn!(device = %name, "relay: rate limit exceeded");
+        return Err(TwilioError::too_many_requests(wait.as_secs().max(1)));
+    }
+    let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+        .await
+        .map_err(|e| {
+            if e.into_inner().is::<http_body_util::LengthLimitError>() {
+                TwilioError::too_large(state.max_body_bytes)
+            } else {
+                TwilioError::bad_request(21620, "the request body could not be read")
+            }
+        })?;
+    let form: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let request = match channel {
+        Channel::Sms => request::parse_message(&form, &device.config.allowed_from)?,
+        Channel::Voice => request::parse_call(&form, &device.config.allowed_from)?,
+    };
+    let relayed = RelayedMessage {
+        device: name.clone(),
+        relay_sid: new_sid(if channel == Channel::Sms { "SM" } else { "CA" }),
+        channel,
+        to: request.to,
+        from: request.from,
+        body: request.body,
+        body_kind: request.body_kind,
+    };
+    let dedup_since = if state.dedup_window.is_zero() {
+        Timestamp(i64::MAX) // matches nothing: dedup off
+    } else {
+        now.before(state.dedup_window)
+    };
+    // As Twilio does: an SMS to a number that texted STOP is refused with 21610.
+    let to = relayed.to.clone();
+    if channel == Channel::Sms && blocking(state, move |s| s.is_opted_out(&to)).await? {
+        return Err(TwilioError::bad_request(
+            21610,
+            "Attempt to send to unsubscribed recipient",
+        ));
+    }
+    let issued = relayed.relay_sid.clone();
+    // The writer checks for a duplicate and inserts in one transaction (shared with whatever
+    // else is being committed): a 201 below means the row is on disk.
+    let id = state
+        .writer
+        .submit(WriteOp::Relay(Box::new(relayed), dedup_since, now))
+        .await
+        .map_err(|e| {
+            tracing::error!("relay: store failed: {e}");
+            TwilioError::unavailable(format!("not accepted, the gateway cannot store it: {e}"))
+        })?;
+    let id = i64::try_from(id).unwrap_or(0);
+    let message = blocking(state, move |s| s.outbox_message(id))
+        .await?
+        .ok_or_else(|| TwilioError::unavailable(format!("outbox row {id} not found")))?;
+    let sid = message.relay_sid.clone().unwrap_or_default();
+    if sid == issued {
+        state.wake.notify_one();
+        tracing::info!(device = %name, %sid, to = %message.to, channel = channel.as_str(), "relay: accepted");
+    } else {
+        tracing::info!(device = %name, %sid, "relay: duplicate request answered with the first SID");
+    }
+    Ok(json(
+        StatusCode::CREATED,
+        response::resource_json(account, &message),
+    ))
+}
+
+async fn fetch(
+    State(state): State<RelayState>,
+    Path((account, collection, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let device = authenticated(&state, &headers, &account)?;
+        let path = format!("/2010-04-01/Accounts/{account}/{collection}/{file}");
+        let Some(sid) = file.strip_suffix(".json") else {
+            return Err(TwilioError::not_found(&path));
+        };
+        let channel = match collection.as_str() {
+            "Messages" => Channel::Sms,
+            "Calls" => Channel::Voice,
+            _ => return Err(TwilioError::not_found(&path)),
+        };
+        let lookup = sid.to_owned();
+        let row = blocking(&state, move |s| s.outbox_by_relay_sid(&lookup)).await?;
+        // Only the device that sent it may read it.
+        let receiver = RelayedMessage::receiver_of(&device.config.name);
+        match row {
+            Some(m) if m.receiver == receiver && m.channel == channel => {
+                Ok(json(StatusCode::OK, response::resource_json(&account, &m)))
+            }
+            _ => Err(TwilioError::not_found(&path)),
+        }
+    };
+    match result.await {
+        Ok(r) => r,
+        Err(e) => twilio_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_have_twilios_shape() {
+        let a = new_sid("SM");
+        assert!(crate::config::is_sid(&a, "SM"), "{a}");
+        assert_ne!(a, new_sid("SM"));
+    }
+}

@@ -1,0 +1,569 @@
+//! The device relay end to end: requests built by twilio-core, sent by twilio-embedded's
+//! client, and replayed byte for byte from the official `twilio` Python package reach the
+//! relay over TLS 1.3 (a test CA made here), are committed to the outbox before the 201,
+//! forwarded to tests/twilio-sim, and map to Twilio's SID in alertd's status. Bad
+//! credentials, bad forms, duplicates, rate limits and opted-out numbers get Twilio's answers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod relay_common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use alertd::store::{OutboxState, Store};
+use embedded_io_adapters::tokio_1::FromTokio;
+use relay_common::{
+    BOILER_KEY, BOILER_SECRET, DEVICE_ACCOUNT, FREEZER_TOKEN, FROM, Rig, RigOptions, TO, WAIT,
+    basic, eventually, settle,
+};
+use twilio_core::auth::Credentials;
+use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest};
+use twilio_sim::Direction;
+
+const AUTH_ERROR: &str = r#"{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}"#;
+
+fn messages_path() -> String {
+    format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Messages.json")
+}
+
+fn freezer_auth() -> String {
+    basic(DEVICE_ACCOUNT, FREEZER_TOKEN)
+}
+
+fn request_bytes<R: ApiRequest>(request: &R, creds: &Credentials<'_>, host: &str) -> Vec<u8> {
+    let http = HttpConfig::default().with_host(host).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = request.write_http(creds, &http, &mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+/// Waits for the simulator to hold an API message with `body`; returns its (Twilio) SID.
+async fn twilio_sid_of(rig: &Rig, body: &str) -> String {
+    rig.sim
+        .wait_for(WAIT, |v| {
+            v.messages()
+                .find(|m| m.direction == Direction::OutboundApi && m.body == body)
+                .map(|m| m.sid.clone())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("the simulator never got {body:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_core_request_over_tls13_is_committed_forwarded_and_mapped() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let creds = Credentials::auth_token(DEVICE_ACCOUNT, FREEZER_TOKEN).unwrap();
+    let sms = MessageRequest::sms(TO, FROM, "Freezer 2 at -4 C").unwrap();
+    let answer = rig
+        .relay_exchange(&request_bytes(&sms, &creds, &rig.relay_host()))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert!(answer.tls13, "the relay negotiated TLS 1.3");
+    let sid = answer.accepted_sid.clone().expect(&answer.outcome);
+    assert!(answer.outcome.contains("Queued"), "{}", answer.outcome);
+    let json = answer.json();
+    assert_eq!(json["sid"], sid.as_str());
+    assert_eq!(json["status"], "queued");
+    assert_eq!(json["to"], TO);
+    assert_eq!(json["from"], FROM);
+    assert_eq!(json["body"], "Freezer 2 at -4 C");
+    assert_eq!(json["account_sid"], DEVICE_ACCOUNT);
+    assert_eq!(json["num_segments"], "1");
+    assert_eq!(
+        json["uri"],
+        format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Messages/{sid}.json")
+    );
+    // Accepted means committed: the row is on disk when the 201 arrives.
+    let row = rig.store().outbox_by_relay_sid(&sid).unwrap().unwrap();
+    assert_eq!(
+        (row.receiver.as_str(), row.from.as_deref(), row.to.as_str()),
+        ("relay:freezer", Some(FROM), TO)
+    );
+
+    let twilio_sid = twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
+    assert_ne!(twilio_sid, sid, "alertd issues its own SID");
+    eventually("the simulator logged the POST", || {
+        !rig.message_posts().is_empty()
+    })
+    .await;
+    let post = rig.message_posts().remove(0);
+    assert_eq!(
+        post.form_value("From"),
+        Some(FROM),
+        "the device's From is used"
+    );
+    eventually("the relay SID maps to Twilio's", || {
+        rig.store()
+            .outbox_by_relay_sid(&sid)
+            .unwrap()
+            .is_some_and(|m| m.sid.as_deref() == Some(twilio_sid.as_str()))
+    })
+    .await;
+
+    // `alertd status` (the CLI, on the same database) shows the mapping.
+    let cfg_file = rig.dir.path().join("status.toml");
+    std::fs::write(
+        &cfg_file,
+        format!(
+            "[store]\npath = \"{}\"\n[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n",
+            rig.dir.path().join("alertd.db").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_alertd"))
+        .args(["--config", cfg_file.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("relay {sid} -> twilio {twilio_sid}")),
+        "{text}"
+    );
+
+    // The device can poll it as it would poll Twilio; another device cannot see it.
+    let fetch = format!(
+        "GET /2010-04-01/Accounts/{DEVICE_ACCOUNT}/Messages/{sid}.json HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
+        freezer_auth()
+    );
+    let polled = rig.relay_exchange(fetch.as_bytes()).await;
+    assert_eq!(polled.status, 200, "{}", polled.body);
+    assert_eq!(polled.json()["sid"], sid.as_str());
+    let other = fetch.replace(&freezer_auth(), &basic(BOILER_KEY, BOILER_SECRET));
+    assert_eq!(rig.relay_exchange(other.as_bytes()).await.status, 404);
+    rig.shutdown().await;
+}
+
+/// tokio TCP to the relay for twilio-embedded's client.
+struct RelayConnector(SocketAddr);
+
+impl twilio_embedded::transport::Connect for RelayConnector {
+    type Connection = FromTokio<tokio::net::TcpStream>;
+
+    async fn connect(
+        &mut self,
+    ) -> Result<Self::Connection, twilio_embedded::transport::ConnectError> {
+        let stream = tokio::net::TcpStream::connect(self.0)
+            .await
+            .map_err(|_| twilio_embedded::transport::ConnectError::Refused)?;
+        Ok(FromTokio::new(stream))
+    }
+}
+
+/// Never sleeps (a retry would show up as a failed test, not a wait).
+struct NoSleep;
+
+impl twilio_embedded::retry::Sleeper for NoSleep {
+    async fn sleep(&mut self, _: Duration) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_embedded_client_sends_through_the_relay_with_an_api_key() {
+    use twilio_embedded::tls::{ServerVerification, TlsSettings, TrustAnchors};
+    use twilio_embedded::{Buffers, Client, ClientConfig, Outcome, Recipient};
+
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let host = rig.relay_host();
+    let anchors: [&[u8]; 1] = [&rig.ca.ca_der];
+    let recipients = [Recipient::sms_only(TO)];
+    let config = ClientConfig {
+        credentials: Credentials::api_key(DEVICE_ACCOUNT, BOILER_KEY, BOILER_SECRET).unwrap(),
+        http: HttpConfig::default().with_host(&host).unwrap(),
+        tls: TlsSettings::new(
+            "localhost",
+            ServerVerification::anchors(TrustAnchors::new(&anchors)),
+        ),
+        from: FROM,
+        recipients: &recipients,
+        retry: twilio_embedded::retry::RetryPolicy::default(),
+    };
+    let mut buffers = Box::new(Buffers::new());
+    let mut client: Client<'_, _, _, _> = Client::new(
+        config,
+        RelayConnector(rig.relay_addr),
+        rand_core_06::OsRng,
+        NoSleep,
+        &mut buffers,
+    );
+    let first = client.send_sms(TO, "Boiler 3 at 92 C").await.unwrap();
+    let second = client.send_sms(TO, "Boiler 3 at 95 C").await.unwrap();
+    drop(client);
+    let sids: Vec<String> = [first, second]
+        .iter()
+        .map(|o| match o {
+            Outcome::Accepted { sid: Some(sid), .. } => sid.as_str().to_owned(),
+            other => panic!("not accepted: {other:?}"),
+        })
+        .collect();
+    assert_ne!(sids[0], sids[1]);
+    for (sid, body) in sids.iter().zip(["Boiler 3 at 92 C", "Boiler 3 at 95 C"]) {
+        let row = rig.store().outbox_by_relay_sid(sid).unwrap().unwrap();
+        assert_eq!(row.receiver, "relay:boiler");
+        twilio_sid_of(&rig, body).await;
+    }
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_python_client_requests_replayed_byte_for_byte() {
+    // Recorded from the official `twilio` package by tests/data/relay/record_python_twilio.py.
+    let message = include_bytes!("data/relay/messages_create.http");
+    let call = include_bytes!("data/relay/calls_create.http");
+    let mut rig = Rig::start(RigOptions::default()).await;
+
+    let answer = rig.relay_exchange(message).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let sid = answer.accepted_sid.clone().expect(&answer.outcome);
+    assert!(sid.starts_with("SM"));
+    let body = "Freezer 2 at -4 C & rising: check door";
+    assert_eq!(answer.json()["body"], body);
+    twilio_sid_of(&rig, body).await;
+
+    let answer = rig.relay_exchange(call).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let call_sid = answer.accepted_sid.clone().expect(&answer.outcome);
+    assert!(call_sid.starts_with("CA"), "{call_sid}");
+    assert_eq!(answer.json()["status"], "queued");
+    let placed = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().next().cloned())
+        .await
+        .unwrap();
+    assert_eq!(
+        placed.twiml.as_deref(),
+        Some("<Response><Say>Freezer 2 is warm</Say></Response>"),
+        "the device's own TwiML is forwarded as given"
+    );
+    assert_eq!((placed.to.as_str(), placed.from.as_str()), (TO, FROM));
+    eventually("the call's relay SID maps to Twilio's", || {
+        rig.store()
+            .outbox_by_relay_sid(&call_sid)
+            .unwrap()
+            .is_some_and(|m| m.sid.as_deref() == Some(placed.sid.as_str()))
+    })
+    .await;
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_device_credentials_get_twilios_401() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    let other_account = "/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json";
+    let cases = [
+        (messages_path(), Some(basic(DEVICE_ACCOUNT, "wrong-token"))),
+        (messages_path(), Some(basic(BOILER_KEY, FREEZER_TOKEN))),
+        (messages_path(), Some(basic("AC_nobody", FREEZER_TOKEN))),
+        (messages_path(), Some("Basic !!!not base64".to_owned())),
+        (messages_path(), Some(format!("Bearer {FREEZER_TOKEN}"))),
+        (messages_path(), None),
+        (other_account.to_owned(), Some(freezer_auth())),
+    ];
+    for (path, auth) in cases {
+        let answer = rig.relay_post(&path, auth.as_deref(), form).await;
+        assert_eq!(answer.status, 401, "{path} {auth:?}");
+        assert_eq!(answer.body, AUTH_ERROR);
+        assert!(
+            answer.outcome.contains("Misconfigured"),
+            "{}",
+            answer.outcome
+        );
+    }
+    assert!(rig.outbox().is_empty(), "nothing was accepted");
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_requests_get_twilio_codes_and_store_nothing() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let calls = format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Calls.json");
+    let cases = [
+        (messages_path(), "From=%2B15005550006&Body=hi", 400, 21604),
+        (
+            messages_path(),
+            "To=%2B15551230001&From=%2B15005550006",
+            400,
+            21602,
+        ),
+        (messages_path(), "To=%2B15551230001&Body=hi", 400, 21603),
+        (
+            messages_path(),
+            "To=%2B15551230001&From=%2B15005550007&Body=hi",
+            400,
+            21606,
+        ),
+        (
+            messages_path(),
+            "To=nobody&From=%2B15005550006&Body=hi",
+            400,
+            21211,
+        ),
+        (
+            messages_path(),
+            "To=%2B15551230001&From=%2B15005550006&Body=hi&MediaUrl=https%3A%2F%2Fx%2Fa.png",
+            400,
+            21620,
+        ),
+        (
+            calls.clone(),
+            "To=%2B15551230001&From=%2B15005550006",
+            400,
+            21205,
+        ),
+        (
+            calls,
+            "To=%2B15551230001&From=%2B15005550007&Twiml=%3CResponse%2F%3E",
+            400,
+            21210,
+        ),
+        (
+            format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Queues.json"),
+            "",
+            404,
+            20404,
+        ),
+        // Not valid form encoding or UTF-8 at all: still a clear Twilio error.
+        (messages_path(), "%FF%FE=%00&\u{7f}", 400, 21604),
+    ];
+    for (path, form, status, code) in cases {
+        let answer = rig.relay_post(&path, Some(&freezer_auth()), form).await;
+        assert_eq!(
+            (answer.status, answer.json()["code"].as_u64()),
+            (status, Some(code)),
+            "{form}: {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.json()["more_info"],
+            format!("https://www.twilio.com/docs/errors/{code}")
+        );
+    }
+    // Over server.max_body_bytes (1 MiB by default): 413 in Twilio's shape.
+    let huge = format!(
+        "To=%2B15551230001&From=%2B15005550006&Body={}",
+        "x".repeat(1 << 20)
+    );
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), &huge)
+        .await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_u64()),
+        (413, Some(20413))
+    );
+    assert!(rig.outbox().is_empty());
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_within_the_window_get_the_first_sid_and_are_sent_once() {
+    let mut rig = Rig::start(RigOptions {
+        relay: "dedup_window = \"1m\"",
+        manual_clock: true,
+        ..RigOptions::default()
+    })
+    .await;
+    let hot = "To=%2B15551230001&From=%2B15005550006&Body=Freezer+hot";
+    let first = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
+    let again = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
+    assert_eq!((first.status, again.status), (201, 201));
+    let sid = first.accepted_sid.clone().unwrap();
+    assert_eq!(
+        again.accepted_sid.as_deref(),
+        Some(sid.as_str()),
+        "first request's SID"
+    );
+    // Another device sending the same text is not a duplicate of this one.
+    let boiler = rig
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            hot,
+        )
+        .await;
+    assert_ne!(boiler.accepted_sid.as_deref(), Some(sid.as_str()));
+    assert_eq!(rig.outbox().len(), 2);
+
+    rig.advance(Duration::from_secs(61));
+    let later = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), hot)
+        .await;
+    assert_ne!(
+        later.accepted_sid.as_deref(),
+        Some(sid.as_str()),
+        "window over"
+    );
+    eventually("three rows sent", || {
+        // Sends from one number are paced on the (manual) clock: keep it moving.
+        rig.advance(Duration::from_millis(50));
+        rig.outbox()
+            .iter()
+            .filter(|m| m.state == OutboxState::Sent)
+            .count()
+            == 3
+    })
+    .await;
+    settle().await;
+    assert_eq!(
+        rig.message_posts().len(),
+        3,
+        "the duplicate was not sent twice"
+    );
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_per_device_is_twilios_429() {
+    let mut rig = Rig::start(RigOptions {
+        freezer: "rate_per_minute = 1\nburst = 2",
+        relay: "dedup_window = \"0s\"",
+        manual_clock: true,
+        ..RigOptions::default()
+    })
+    .await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    for _ in 0..2 {
+        let ok = rig
+            .relay_post(&messages_path(), Some(&freezer_auth()), form)
+            .await;
+        assert_eq!(ok.status, 201, "{}", ok.body);
+    }
+    let limited = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.json()["code"], 20429);
+    assert_eq!(limited.retry_after.as_deref(), Some("60"));
+    assert!(limited.outcome.contains("Retry"), "{}", limited.outcome);
+    let other = rig
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            form,
+        )
+        .await;
+    assert_eq!(other.status, 201, "limits are per device: {}", other.body);
+    rig.advance(Duration::from_secs(60));
+    let refilled = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(refilled.status, 201);
+    assert_eq!(
+        rig.outbox().len(),
+        4,
+        "the refused request left nothing behind"
+    );
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_to_an_opted_out_number_is_refused_with_21610() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    rig.store().opt_out(TO, "stop", relay_common::T0).unwrap();
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_u64()),
+        (400, Some(21610))
+    );
+    assert!(answer.outcome.contains("Rejected"), "{}", answer.outcome);
+    assert!(rig.outbox().is_empty());
+    // Calls are not SMS: still relayed.
+    let call = CallRequest::twiml(TO, FROM, "<Response><Say>wake up</Say></Response>").unwrap();
+    let creds = Credentials::auth_token(DEVICE_ACCOUNT, FREEZER_TOKEN).unwrap();
+    let answer = rig
+        .relay_exchange(&request_bytes(&call, &creds, &rig.relay_host()))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_request_survives_a_restart_and_is_sent_once() {
+    let opts = || RigOptions {
+        manual_clock: true,
+        ..RigOptions::default()
+    };
+    let sim = twilio_sim::Simulator::start(twilio_sim::SimConfig::default())
+        .await
+        .unwrap();
+    // Twilio is down: every CreateMessage gets a 503, so the row stays in the outbox.
+    sim.add_fault(twilio_sim::FaultRule {
+        kind: twilio_sim::FaultKind::ServerError {
+            status: 503,
+            retry_after_secs: None,
+        },
+        endpoint: Some(twilio_sim::Endpoint::CreateMessage),
+        count: None,
+        percent: None,
+    });
+    let mut rig = Rig::start_on(opts(), sim, tempfile::tempdir().unwrap()).await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=Freezer+door+open";
+    let answer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let sid = answer.accepted_sid.unwrap();
+    eventually("a failed attempt is recorded", || {
+        rig.store()
+            .outbox_by_relay_sid(&sid)
+            .unwrap()
+            .is_some_and(|m| m.attempts == 1 && m.state == OutboxState::Pending)
+    })
+    .await;
+    rig.shutdown().await;
+    let Rig { sim, dir, .. } = rig;
+    sim.clear_faults();
+
+    let mut rig = Rig::start_on(opts(), sim, dir).await;
+    rig.advance(Duration::from_secs(11)); // past the retry delay (retry_max 10s)
+    let twilio_sid = twilio_sid_of(&rig, "Freezer door open").await;
+    eventually("the relay SID maps to Twilio's after the restart", || {
+        rig.store()
+            .outbox_by_relay_sid(&sid)
+            .unwrap()
+            .is_some_and(|m| m.sid.as_deref() == Some(twilio_sid.as_str()))
+    })
+    .await;
+    settle().await;
+    let accepted = rig
+        .sim
+        .messages()
+        .iter()
+        .filter(|m| m.body == "Freezer door open")
+        .count();
+    assert_eq!(accepted, 1, "sent exactly once");
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_relay_on_loopback_answers_the_same() {
+    let mut rig = Rig::start(RigOptions {
+        relay: "plain_http = true",
+        ..RigOptions::default()
+    })
+    .await;
+    let resp = rig
+        .http
+        .post(format!("http://{}{}", rig.relay_addr, messages_path()))
+        .header("authorization", freezer_auth())
+        .form(&[("To", TO), ("From", FROM), ("Body", "plain relay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let json: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(json["status"], "queued");
+    twilio_sid_of(&rig, "plain relay").await;
+    rig.shutdown().await;
+}

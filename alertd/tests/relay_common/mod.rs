@@ -1,0 +1,436 @@
+//! Shared rig for the relay and opt-out tests: tests/twilio-sim over TLS as Twilio, alertd
+//! with its Twilio sender pointed at it, and alertd's device relay serving TLS with a
+//! certificate from a test CA made here with rcgen (not the simulator's).
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::expect_used
+)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
+use alertd::clock::{ManualClock, SharedClock, SystemClock};
+use alertd::config::Config;
+use alertd::store::sqlite::SqliteStore;
+use alertd::store::{OutboxMessage, Store};
+use alertd::time::Timestamp;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use twilio_core::outcome::Outcome;
+use twilio_core::response::{Progress, ResponseParser};
+use twilio_sim::{SimConfig, Simulator};
+
+/// 2026-01-01T12:00:00Z.
+pub const T0: Timestamp = Timestamp(1_767_268_800_000);
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The devices' account (what the recorded Python requests name).
+pub const DEVICE_ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+/// Device "freezer" authenticates with the account SID and this token (as the recorded
+/// Python requests do).
+pub const FREEZER_TOKEN: &str = "python-oracle-device-token-000001";
+/// Device "boiler" authenticates with an API key.
+pub const BOILER_KEY: &str = "SK0123456789abcdef0123456789abcdef";
+pub const BOILER_SECRET: &str = "boiler-api-key-secret-00000000001";
+pub const FROM: &str = "+15005550006";
+pub const TO: &str = "+15551230001";
+
+/// A CA and a leaf for `localhost` / 127.0.0.1 it signed, as PEM files in a folder.
+pub struct TestCa {
+    pub ca_pem: String,
+    pub ca_der: Vec<u8>,
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    pub ca_file: PathBuf,
+}
+
+impl TestCa {
+    pub fn generate(dir: &std::path::Path) -> Self {
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "alertd relay test CA");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let mut leaf =
+            CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let leaf_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        let (cert_file, key_file, ca_file) = (
+            dir.join("relay-cert.pem"),
+            dir.join("relay-key.pem"),
+            dir.join("relay-ca.pem"),
+        );
+        std::fs::write(&cert_file, leaf_cert.pem()).unwrap();
+        std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
+        std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+        Self {
+            ca_pem: ca_cert.pem(),
+            ca_der: ca_cert.der().to_vec(),
+            cert_file,
+            key_file,
+            ca_file,
+        }
+    }
+
+    /// A rustls client trusting only this CA.
+    pub fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(rustls::pki_types::CertificateDer::from(self.ca_der.clone()))
+            .unwrap();
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+        )
+    }
+}
+
+/// How the rig is set up.
+#[derive(Default)]
+pub struct RigOptions<'a> {
+    /// `[[receivers]]` tables (default: one `oncall` with SMS to [`TO`]).
+    pub receivers: &'a str,
+    /// More `[relay]` keys.
+    pub relay: &'a str,
+    /// More keys for the `freezer` device.
+    pub freezer: &'a str,
+    /// Tables appended at the end (e.g. `[opt_out]`).
+    pub tail: &'a str,
+    /// A manual clock (else the system clock).
+    pub manual_clock: bool,
+}
+
+pub struct Rig {
+    pub sim: Simulator,
+    pub app: Option<RunningApp>,
+    /// alertd's HTTP API.
+    pub base: String,
+    /// What Twilio is told to call back (and signs against).
+    pub public_url: String,
+    pub http: reqwest::Client,
+    pub manual: Option<ManualClock>,
+    pub dir: tempfile::TempDir,
+    pub ca: TestCa,
+    pub relay_addr: SocketAddr,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What the relay answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<String>,
+    pub tls13: bool,
+    /// twilio-core's classification of the answer (what a device acts on).
+    pub outcome: String,
+    /// The SID when twilio-core classifies the answer as accepted.
+    pub accepted_sid: Option<String>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+impl Rig {
+    pub async fn start(opts: RigOptions<'_>) -> Self {
+        let sim = Simulator::start(SimConfig::default()).await.unwrap();
+        Self::start_on(opts, sim, tempfile::tempdir().unwrap()).await
+    }
+
+    /// Starts alertd against `sim` with its database (and certificates) in `dir`: a restart
+    /// when `dir` held an earlier rig's.
+    pub async fn start_on(opts: RigOptions<'_>, sim: Simulator, dir: tempfile::TempDir) -> Self {
+        let ca = TestCa::generate(dir.path());
+        let sim_ca = dir.path().join("sim-ca.pem");
+        std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
+        let boiler_secret = dir.path().join("boiler.secret");
+        std::fs::write(&boiler_secret, format!("{BOILER_SECRET}\n")).unwrap();
+        // The API's port must be known before it listens (it is in public_url, which the
+        // simulator signs against): pick a free one, and pick again if another test took it.
+        let mut attempt = 0;
+        let (app, port, manual) = loop {
+            attempt += 1;
+            let port = free_port();
+            let text = config_text(&opts, port, &sim, &ca, &sim_ca, &boiler_secret);
+            let cfg = Config::parse(&text).unwrap();
+            let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
+            let env: EnvLookup = Arc::new(move |name| match name {
+                "TWILIO_ACCOUNT_SID" => Some(account.clone()),
+                "TWILIO_AUTH_TOKEN" => Some(token.clone()),
+                "RELAY_FREEZER_SECRET" => Some(FREEZER_TOKEN.to_owned()),
+                _ => None,
+            });
+            let manual = opts.manual_clock.then(|| ManualClock::new(T0));
+            let clock: SharedClock = match &manual {
+                Some(m) => Arc::new(m.clone()),
+                None => Arc::new(SystemClock),
+            };
+            let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
+            let started = app::start_with_store(
+                &cfg,
+                StartOptions {
+                    clock,
+                    env,
+                    sender: None,
+                },
+                store,
+                cfg.listen_addr().unwrap(),
+            )
+            .await;
+            match started {
+                Ok(app) => break (app, port, manual),
+                Err(app::StartError::Listen { .. }) if attempt < 5 => {}
+                Err(e) => panic!("alertd did not start: {e}"),
+            }
+        };
+        assert_eq!(app.sender_kind, "twilio");
+        let relay_addr = app.relay_addr.expect("relay configured");
+        Self {
+            sim,
+            base: format!("http://{}", app.addr),
+            public_url: format!("http://127.0.0.1:{port}"),
+            app: Some(app),
+            http: reqwest::Client::new(),
+            manual,
+            dir,
+            ca,
+            relay_addr,
+        }
+    }
+
+    pub fn app(&self) -> &RunningApp {
+        self.app.as_ref().unwrap()
+    }
+
+    pub fn store(&self) -> &SqliteStore {
+        &self.app().store
+    }
+
+    pub fn advance(&self, d: Duration) {
+        self.manual.as_ref().unwrap().advance(d);
+    }
+
+    /// The `Host` value a device would send.
+    pub fn relay_host(&self) -> String {
+        format!("localhost:{}", self.relay_addr.port())
+    }
+
+    /// Sends `request` (complete HTTP/1.1 bytes) to the relay over TLS, trusting only the
+    /// test CA, and reads one response with twilio-core's parser.
+    pub async fn relay_exchange(&self, request: &[u8]) -> Answer {
+        let tcp = tokio::net::TcpStream::connect(self.relay_addr)
+            .await
+            .unwrap();
+        let connector = tokio_rustls::TlsConnector::from(self.ca.client_config());
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        let tls13 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+        tls.write_all(request).await.unwrap();
+        let mut rx = vec![0u8; 64 * 1024];
+        let mut parser = ResponseParser::new(&mut rx);
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = tokio::time::timeout(WAIT, tls.read(&mut chunk))
+                .await
+                .expect("relay answers")
+                .unwrap();
+            let progress = if n == 0 {
+                parser.finish()
+            } else {
+                parser.feed(&chunk[..n])
+            };
+            match progress.unwrap() {
+                Progress::Complete { .. } => break,
+                Progress::Partial if n == 0 => panic!("relay closed mid-response"),
+                Progress::Partial => {}
+            }
+        }
+        let resp = parser.response().unwrap();
+        let outcome = Outcome::from_response(&resp);
+        let accepted_sid = match &outcome {
+            Outcome::Accepted { sid, .. } => sid.map(|s| s.as_str().to_owned()),
+            _ => None,
+        };
+        Answer {
+            outcome: format!("{outcome:?}"),
+            accepted_sid,
+            status: resp.status,
+            body: String::from_utf8(resp.body.to_vec()).unwrap(),
+            retry_after: resp
+                .header("retry-after")
+                .map(|v| String::from_utf8_lossy(v).into_owned()),
+            tls13,
+        }
+    }
+
+    /// A form POST to the relay as a Twilio client writes it.
+    pub async fn relay_post(&self, path: &str, authorization: Option<&str>, form: &str) -> Answer {
+        let auth = authorization
+            .map(|a| format!("Authorization: {a}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            self.relay_host(),
+            form.len()
+        );
+        self.relay_exchange(request.as_bytes()).await
+    }
+
+    /// The outbox rows, newest first.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.store().recent_outbox(100).unwrap()
+    }
+
+    pub fn message_posts(&self) -> Vec<twilio_sim::RecordedRequest> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/Messages.json"))
+            .collect()
+    }
+
+    pub async fn alert(&self, name: &str) {
+        let body = serde_json::json!([{"name": name, "value": 92.5, "severity": "critical", "message": format!("{name} fired")}]);
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/alerts", self.base))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 202);
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.shutdown().await;
+        }
+    }
+}
+
+/// The alertd config the rig runs: the simulator as Twilio, the relay with two devices.
+fn config_text(
+    opts: &RigOptions<'_>,
+    port: u16,
+    sim: &Simulator,
+    ca: &TestCa,
+    sim_ca: &std::path::Path,
+    boiler_secret: &std::path::Path,
+) -> String {
+    let receivers = if opts.receivers.is_empty() {
+        "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
+    } else {
+        opts.receivers
+    };
+    format!(
+        r#"
+    [server]
+    listen = "127.0.0.1:{port}"
+    public_url = "http://127.0.0.1:{port}"
+
+    [twilio]
+    from = "{FROM}"
+    api_base = "{base}"
+    ca_file = "{sim_ca}"
+    retry_base = "1s"
+    retry_max = "10s"
+    mps = 1000.0
+
+    {receivers}
+
+    [route]
+    receiver = "oncall"
+    group_by = ["alertname"]
+    group_wait = "0s"
+
+    [relay]
+    listen = "127.0.0.1:0"
+    tls_cert_file = "{cert}"
+    tls_key_file = "{key}"
+    {relay}
+
+    [[relay.devices]]
+    name = "freezer"
+    account_sid = "{DEVICE_ACCOUNT}"
+    secret_env = "RELAY_FREEZER_SECRET"
+    allowed_from = ["{FROM}"]
+    {freezer}
+
+    [[relay.devices]]
+    name = "boiler"
+    account_sid = "{DEVICE_ACCOUNT}"
+    api_key = "{BOILER_KEY}"
+    secret_file = "{boiler}"
+    allowed_from = ["{FROM}"]
+
+    {tail}
+    "#,
+        base = sim.base_url(),
+        sim_ca = sim_ca.display(),
+        cert = ca.cert_file.display(),
+        key = ca.key_file.display(),
+        boiler = boiler_secret.display(),
+        relay = opts.relay,
+        freezer = opts.freezer,
+        tail = opts.tail,
+    )
+}
+
+/// `Authorization: Basic` for `user:secret`.
+pub fn basic(user: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"))
+    )
+}
+
+/// Waits (bounded) for a condition that async work will make true; not a timer test.
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Lets in-flight work settle, to assert that nothing more happens.
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
