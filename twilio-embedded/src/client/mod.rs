@@ -32,7 +32,7 @@
 mod alert;
 mod exchange;
 
-pub use alert::{ALERT_TEXT_LEN, Alert, AlertKind, MAX_RECIPIENTS, Recipient};
+pub use alert::{ALERT_TEXT_LEN, Alert, AlertKind, AlertValue, MAX_RECIPIENTS, Recipient};
 
 use core::fmt;
 
