@@ -46,6 +46,9 @@
 #![no_std]
 #![deny(missing_docs)]
 
+#[cfg(test)]
+extern crate std;
+
 #[macro_use]
 mod fmt;
 

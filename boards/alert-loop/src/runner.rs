@@ -83,7 +83,7 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
             error: None,
         };
         if let Ok(value) = self.sensor.read().await {
-            info!("reading {}", value);
+            info!("reading {}", Tenths::new(value, self.unit));
             step.reading = Some(value);
             step.event = self.evaluator.observe(value, now);
         } else {
@@ -92,7 +92,7 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
         }
         let sent = match step.event {
             Some(event) => {
-                let alert = Alert::from_event(self.subject, &self.shown(event));
+                let alert = Alert::from_reading(self.subject, &self.shown(event));
                 info!("alert: {}", alert.text());
                 Some(self.notifier.send(alert).await)
             }

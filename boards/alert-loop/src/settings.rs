@@ -10,6 +10,8 @@ use twilio_core::request::RequestError;
 use twilio_embedded::tls::{ServerVerification, TrustAnchors};
 use twilio_embedded::{ClientConfig, Recipient};
 
+use crate::tenths::Tenths;
+
 /// How the device authenticates to Twilio (or to an alertd relay).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Secret<'a> {
@@ -39,6 +41,20 @@ pub struct Thresholds {
     pub cooldown_secs: u32,
     /// Time between readings (`ALERT_SAMPLE_SECS`).
     pub sample_secs: u32,
+}
+
+impl Thresholds {
+    /// Logs the levels in force, in tenths of a degree and without float formatting code:
+    /// "warning level 45.0 C", "critical level 60.0 C", "a reading every 10 s".
+    pub fn log(&self) {
+        for (name, level) in [("warning", self.warning), ("critical", self.critical)] {
+            match level {
+                Some(level) => info!("{} level {}", name, Tenths::new(level, "C")),
+                None => info!("no {} level", name),
+            }
+        }
+        info!("a reading every {} s", self.sample_secs);
+    }
 }
 
 /// Everything a board is configured with.

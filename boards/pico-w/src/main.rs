@@ -188,10 +188,7 @@ async fn main(spawner: Spawner) {
             }
         }
     };
-    info!(
-        "watching: warning {} C, critical {} C, every {} s",
-        thresholds.warning, thresholds.critical, thresholds.sample_secs
-    );
+    thresholds.log();
     device
         .run(&mut EmbassyTicker::every_secs(thresholds.sample_secs))
         .await

@@ -3,6 +3,8 @@
 use core::fmt::{self, Write as _};
 
 use twilio_core::alerting::{AlertEvent, Channel, Severity};
+use twilio_core::buf::Encode;
+use twilio_core::text::template::{Fixed, Value};
 
 /// Longest alert text kept, in bytes: one GSM-7 SMS segment. Longer texts are cut at a character
 /// boundary.
@@ -52,35 +54,79 @@ impl Alert {
             kind,
             text: heapless::String::new(),
         };
-        let _ = Truncating(&mut alert.text).write_str(text);
+        Truncating(&mut alert.text).push_str(text);
         alert
     }
 
     /// The alert for an evaluator event: "Boiler 3: 95 reached the critical level 90" or
     /// "Boiler 3: back to normal (71)".
+    ///
+    /// The values go through `core::fmt`; on a device prefer [`Alert::from_reading`], which
+    /// writes the same text without it (`{}` on an `f32` alone links several KiB of float
+    /// formatting code).
     pub fn from_event<T: fmt::Display>(subject: &str, event: &AlertEvent<T>) -> Self {
+        Self::compose(subject, event, &|value, out| {
+            // Truncating never fails; it only stops taking characters.
+            let _ = write!(out, "{value}");
+        })
+    }
+
+    /// The alert for an evaluator event whose values write themselves ([`AlertValue`]): the
+    /// same text as [`Alert::from_event`], with no `core::fmt` code.
+    ///
+    /// ```
+    /// use twilio_core::alerting::{AlertEvent, Instant, Severity};
+    /// use twilio_core::text::template::{Fixed, Value};
+    /// use twilio_embedded::Alert;
+    ///
+    /// let event = AlertEvent::Raised {
+    ///     severity: Severity::Warning,
+    ///     value: Value::Number(Fixed::new(462, 1)),
+    ///     level: Value::Number(Fixed::new(45, 0)),
+    ///     at: Instant(0),
+    /// };
+    /// assert_eq!(Alert::from_reading("Pico W", &event).text(), "Pico W: 46.2 reached the warning level 45");
+    /// ```
+    pub fn from_reading<T: AlertValue>(subject: &str, event: &AlertEvent<T>) -> Self {
+        Self::compose(subject, event, &|value, out| {
+            value.write_value(&mut |s| out.push_str(s));
+        })
+    }
+
+    /// The text layout of both constructors; `value` appends one value.
+    fn compose<T>(
+        subject: &str,
+        event: &AlertEvent<T>,
+        value: &dyn Fn(&T, &mut Truncating<'_, ALERT_TEXT_LEN>),
+    ) -> Self {
         let (severity, kind) = match event {
             AlertEvent::Raised { severity, .. } => (*severity, AlertKind::Raised),
             AlertEvent::Cleared { severity, .. } => (*severity, AlertKind::Cleared),
         };
         let mut alert = Self::with_kind(severity, kind, "");
         let mut out = Truncating(&mut alert.text);
-        // Truncating never fails; the results are ignored only to keep the text cut short.
-        let _ = match event {
+        out.push_str(subject);
+        match event {
             AlertEvent::Raised {
                 severity,
-                value,
+                value: reading,
                 level,
                 ..
             } => {
-                let name = match severity {
-                    Severity::Warning => "warning",
-                    Severity::Critical => "critical",
-                };
-                write!(out, "{subject}: {value} reached the {name} level {level}")
+                out.push_str(": ");
+                value(reading, &mut out);
+                out.push_str(match severity {
+                    Severity::Warning => " reached the warning level ",
+                    Severity::Critical => " reached the critical level ",
+                });
+                value(level, &mut out);
             }
-            AlertEvent::Cleared { value, .. } => write!(out, "{subject}: back to normal ({value})"),
-        };
+            AlertEvent::Cleared { value: reading, .. } => {
+                out.push_str(": back to normal (");
+                value(reading, &mut out);
+                out.push_str(")");
+            }
+        }
         alert
     }
 
@@ -114,16 +160,66 @@ impl Alert {
     }
 }
 
+/// A value in an alert text that writes itself without `core::fmt`: digits from twilio-core's
+/// fixed-point writer, a unit, or a word.
+///
+/// ```
+/// use twilio_core::text::template::{Fixed, Value};
+/// use twilio_embedded::client::AlertValue;
+///
+/// let mut text = String::new();
+/// Value::Number(Fixed::new(-43, 1)).write_value(&mut |s| text.push_str(s));
+/// assert_eq!(text, "-4.3");
+/// ```
+pub trait AlertValue {
+    /// Appends the value's text, in one or more pieces, through `push`.
+    fn write_value(&self, push: &mut dyn FnMut(&str));
+}
+
+impl AlertValue for Fixed {
+    fn write_value(&self, push: &mut dyn FnMut(&str)) {
+        // Sign, 19 digits of an i64 and the point: 21 bytes at most.
+        let mut digits = [0u8; 24];
+        let len = self.encode_to_slice(&mut digits).unwrap_or_default();
+        // The encoder writes ASCII only.
+        push(core::str::from_utf8(digits.get(..len).unwrap_or_default()).unwrap_or_default());
+    }
+}
+
+impl AlertValue for Value<'_> {
+    fn write_value(&self, push: &mut dyn FnMut(&str)) {
+        match self {
+            Value::Text(text) => push(text),
+            Value::Number(number) => number.write_value(push),
+        }
+    }
+}
+
+impl AlertValue for i32 {
+    fn write_value(&self, push: &mut dyn FnMut(&str)) {
+        Fixed::new(i64::from(*self), 0).write_value(push);
+    }
+}
+
 /// Writes into a heapless string, dropping whatever does not fit (at a character boundary).
 struct Truncating<'s, const N: usize>(&'s mut heapless::String<N>);
 
-impl<const N: usize> fmt::Write for Truncating<'_, N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+impl<const N: usize> Truncating<'_, N> {
+    /// Appends what fits of `s`, whole characters only.
+    // Not inlined: one copy serves every piece of every text.
+    #[inline(never)]
+    fn push_str(&mut self, s: &str) {
         for c in s.chars() {
             if self.0.push(c).is_err() {
                 break;
             }
         }
+    }
+}
+
+impl<const N: usize> fmt::Write for Truncating<'_, N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
         Ok(())
     }
 }
@@ -201,6 +297,44 @@ mod tests {
         assert_eq!(cleared.text().len(), 160);
         assert_eq!(cleared.kind(), AlertKind::Cleared);
         assert_eq!(cleared.channel(), Channel::Sms);
+    }
+
+    #[test]
+    fn from_reading_writes_the_text_from_event_writes() {
+        let raised = AlertEvent::Raised {
+            severity: Severity::Critical,
+            value: 95,
+            level: 90,
+            at: Instant(0),
+        };
+        let cleared = AlertEvent::Cleared {
+            severity: Severity::Warning,
+            value: -7,
+            at: Instant(9),
+        };
+        for event in [raised, cleared] {
+            let by_fmt = Alert::from_event("Boiler 3", &event);
+            let by_reading = Alert::from_reading("Boiler 3", &event);
+            assert_eq!(by_fmt, by_reading);
+        }
+        assert_eq!(
+            Alert::from_reading("Boiler 3", &cleared).text(),
+            "Boiler 3: back to normal (-7)"
+        );
+        let fixed = AlertEvent::Raised {
+            severity: Severity::Warning,
+            value: Value::Number(Fixed::new(-5, 2)),
+            level: Value::Text("none"),
+            at: Instant(0),
+        };
+        assert_eq!(
+            Alert::from_reading("x", &fixed).text(),
+            "x: -0.05 reached the warning level none"
+        );
+        // A long subject is cut at a character boundary; the values are dropped, never split.
+        let long = "é".repeat(79) + "a";
+        let cut = Alert::from_reading(&long, &raised);
+        assert_eq!(cut.text(), long + ":");
     }
 
     #[test]
