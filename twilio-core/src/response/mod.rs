@@ -21,6 +21,7 @@
 
 mod chunked;
 pub(crate) mod decimal;
+mod head;
 mod http_date;
 mod json_str;
 mod parser;

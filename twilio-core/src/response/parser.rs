@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::chunked::{Phase, SizeLine, Step};
+use super::head::{self, Lines};
 use super::http_date;
 use crate::outcome::Delay;
 
@@ -125,14 +126,12 @@ impl<'r> Response<'r> {
     /// assert!(response.keep_alive);
     /// ```
     pub fn header(&self, name: &str) -> Option<&'r [u8]> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        parsed.parse(self.head).ok()?;
-        parsed
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.trim_ascii())
+        // The head was validated when it was parsed; the status line is skipped.
+        Lines(self.head)
+            .skip(1)
+            .filter_map(head::field)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, value)| value)
     }
 
     /// True for 2xx.
@@ -329,17 +328,11 @@ impl<'b> ResponseParser<'b> {
     }
 
     fn parse_head(&mut self) -> Result<(), ResponseError> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        match parsed.parse(self.buf.get(..self.head_len).unwrap_or_default()) {
-            Ok(httparse::Status::Complete(n)) if n == self.head_len => {}
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
-            }
-            _ => return Err(ResponseError::InvalidHead),
-        }
-        let status = parsed.code.ok_or(ResponseError::InvalidHead)?;
-        let http11 = parsed.version == Some(1);
+        let mut lines = Lines(self.buf.get(..self.head_len).unwrap_or_default());
+        let (status, http11) = lines
+            .next()
+            .and_then(head::status_line)
+            .ok_or(ResponseError::InvalidHead)?;
 
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
@@ -347,12 +340,15 @@ impl<'b> ResponseParser<'b> {
         let mut connection_close = !http11;
         // Retry-After and Date, first of each.
         let mut dates: [Option<&[u8]>; 2] = [None, None];
-        for h in parsed.headers.iter() {
-            let value = h.value.trim_ascii();
+        for (count, line) in lines.enumerate() {
+            if count == MAX_HEADERS {
+                return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
+            }
+            let (name, value) = head::field(line).ok_or(ResponseError::InvalidHead)?;
             // One lookup loop instead of a comparison per name.
             let name = HEADER_NAMES
                 .iter()
-                .position(|n| n.eq_ignore_ascii_case(h.name.as_bytes()));
+                .position(|n| n.eq_ignore_ascii_case(name));
             match name {
                 Some(CONTENT_LENGTH) => {
                     let n = parse_content_length(value)?;
