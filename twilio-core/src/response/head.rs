@@ -75,19 +75,8 @@ impl<'h> Iterator for Lines<'h> {
 /// is not `HTTP/1.0` or `HTTP/1.1`, a space, three digits, then the end or a space and a
 /// reason phrase.
 pub(super) fn status_line(line: &[u8]) -> Option<(u16, bool)> {
-    let [
-        b'H',
-        b'T',
-        b'T',
-        b'P',
-        b'/',
-        b'1',
-        b'.',
-        minor @ (b'0' | b'1'),
-        b' ',
-        code @ ..,
-    ] = line
-    else {
+    // One compare for the fixed prefix: a byte-by-byte pattern costs four times the code.
+    let [minor @ (b'0' | b'1'), b' ', code @ ..] = line.strip_prefix(b"HTTP/1.")? else {
         return None;
     };
     let (digits, reason) = code.split_at_checked(3)?;
