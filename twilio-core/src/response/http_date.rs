@@ -1,4 +1,8 @@
 //! `Retry-After` values and the IMF-fixdate form of HTTP dates, without a clock.
+//!
+//! The response parser only reads delta-seconds (what a device needs, in a few bytes of code);
+//! the date form is read on request by [`super::Response::retry_after_date`], so firmware that
+//! never asks does not link the date parser.
 
 use crate::outcome::Delay;
 
@@ -58,19 +62,30 @@ pub(crate) fn parse_imf_fixdate(text: &[u8]) -> Option<u32> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
-/// The delay a `Retry-After` value asks for.
-///
-/// Delta-seconds are taken as they are. An HTTP-date is turned into a delay against the response's
-/// own `Date` header, so no local clock is needed; without a usable `Date` it gives `None`.
-pub(crate) fn retry_after(value: &[u8], date: Option<&[u8]>) -> Option<Delay> {
-    let value = value.trim_ascii();
-    if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-        // More seconds than a u32 holds (136 years) saturates rather than failing.
-        let secs = super::decimal::parse_u32(value).unwrap_or(u32::MAX);
-        return Some(Delay::from_secs(secs));
+/// The delay the response parser reports for a `Retry-After` it does not read as seconds (an
+/// HTTP-date, or something unreadable): a minute, long enough not to hammer a server that asked
+/// for a pause, short enough for an alert. [`super::Response::retry_after_date`] reads the date.
+pub const RETRY_AFTER_DATE_DELAY: Delay = Delay::from_secs(60);
+
+/// The delay a `Retry-After` value (trimmed) asks for: delta-seconds as they are,
+/// [`RETRY_AFTER_DATE_DELAY`] for anything else, `None` for an empty value.
+pub(crate) fn retry_after(value: &[u8]) -> Option<Delay> {
+    if value.is_empty() {
+        return None;
     }
-    let at = parse_imf_fixdate(value)?;
-    let now = parse_imf_fixdate(date?.trim_ascii())?;
+    if !value.iter().all(u8::is_ascii_digit) {
+        return Some(RETRY_AFTER_DATE_DELAY);
+    }
+    // More seconds than a u32 holds (136 years) saturates rather than failing.
+    let secs = super::decimal::parse_u32(value).unwrap_or(u32::MAX);
+    Some(Delay::from_secs(secs))
+}
+
+/// The delay from `date` (the response's `Date`) to `at` (an HTTP-date `Retry-After`), both
+/// IMF-fixdates; zero when `at` is in the past, `None` when either does not parse.
+pub(crate) fn until(at: &[u8], date: &[u8]) -> Option<Delay> {
+    let at = parse_imf_fixdate(at)?;
+    let now = parse_imf_fixdate(date)?;
     Some(Delay::from_secs(at.saturating_sub(now)))
 }
 
@@ -126,29 +141,44 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(retry_after(b" 120 ", None), Some(Delay::from_secs(120)));
+        assert_eq!(retry_after(b"120"), Some(Delay::from_secs(120)));
+        assert_eq!(retry_after(b"0"), Some(Delay::ZERO));
         assert_eq!(
-            retry_after(b"99999999999999", None),
+            retry_after(b"99999999999999"),
             Some(Delay::from_secs(u32::MAX))
         );
+        // A date, or anything else that is not seconds, asks for a pause of unknown length.
+        for not_seconds in [
+            &b"Sun, 22 Nov 2026 19:01:30 GMT"[..],
+            b"soon",
+            b"-1",
+            b"1.5",
+        ] {
+            assert_eq!(retry_after(not_seconds), Some(RETRY_AFTER_DATE_DELAY));
+        }
+        assert_eq!(retry_after(b""), None);
+    }
+
+    #[test]
+    fn until_date() {
         let date = b"Sun, 22 Nov 2026 19:00:00 GMT";
         assert_eq!(
-            retry_after(b"Sun, 22 Nov 2026 19:01:30 GMT", Some(date)),
+            until(b"Sun, 22 Nov 2026 19:01:30 GMT", date),
             Some(Delay::from_secs(90))
         );
         // A date in the past means "now".
         assert_eq!(
-            retry_after(b"Sun, 22 Nov 2026 18:00:00 GMT", Some(date)),
+            until(b"Sun, 22 Nov 2026 18:00:00 GMT", date),
             Some(Delay::ZERO)
         );
-        assert_eq!(retry_after(b"Sun, 22 Nov 2026 19:01:30 GMT", None), None);
-        assert_eq!(retry_after(b"soon", Some(date)), None);
-        assert_eq!(retry_after(b"", None), None);
+        assert_eq!(until(b"soon", date), None);
+        assert_eq!(until(b"Sun, 22 Nov 2026 19:01:30 GMT", b"yesterday"), None);
     }
 
     /// Seconds since the epoch counted day by day, the obvious way.
     fn reference(year: u32, month: usize, day: u32, hms: (u32, u32, u32)) -> u32 {
-        let leap = |y: u32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let leap =
+            |y: u32| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
         let mut days: u32 = (1970..year).map(|y| if leap(y) { 366 } else { 365 }).sum();
         let lengths = [
             31,

@@ -105,7 +105,9 @@ pub struct Response<'r> {
     pub status: u16,
     /// The body, de-chunked.
     pub body: &'r [u8],
-    /// The delay `Retry-After` asks for (seconds, or an HTTP-date taken relative to `Date`).
+    /// The delay `Retry-After` asks for: its delta-seconds, or [`RETRY_AFTER_DATE_DELAY`](super::RETRY_AFTER_DATE_DELAY) for
+    /// the HTTP-date form (or anything else that is not a number), so that a device does not
+    /// link a date parser; [`Response::retry_after_date`] reads the date exactly.
     pub retry_after: Option<Delay>,
     /// True when the connection may carry another request.
     pub keep_alive: bool,
@@ -132,6 +134,29 @@ impl<'r> Response<'r> {
             .filter_map(head::field)
             .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
+    }
+
+    /// The delay an HTTP-date `Retry-After` asks for, taken relative to the response's own `Date`
+    /// header (no clock needed): `None` when `Retry-After` is absent or not a date, or when
+    /// `Date` is missing or unreadable. Only the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37
+    /// GMT`, which RFC 9110 requires senders to use) and years 1970 to 2105 are read. A date in
+    /// the past is a zero delay.
+    ///
+    /// ```
+    /// use twilio_core::outcome::Delay;
+    /// use twilio_core::response::{RETRY_AFTER_DATE_DELAY, ResponseParser};
+    ///
+    /// let mut buf = [0u8; 256];
+    /// let mut parser = ResponseParser::new(&mut buf);
+    /// parser.feed(b"HTTP/1.1 503 Service Unavailable\r\n\
+    ///     Retry-After: Sun, 22 Nov 2026 19:41:12 GMT\r\n\
+    ///     Date: Sun, 22 Nov 2026 19:40:12 GMT\r\nContent-Length: 0\r\n\r\n").unwrap();
+    /// let response = parser.response().unwrap();
+    /// assert_eq!(response.retry_after, Some(RETRY_AFTER_DATE_DELAY));
+    /// assert_eq!(response.retry_after_date(), Some(Delay::from_secs(60)));
+    /// ```
+    pub fn retry_after_date(&self) -> Option<Delay> {
+        http_date::until(self.header("retry-after")?, self.header("date")?)
     }
 
     /// True for 2xx.
@@ -338,8 +363,8 @@ impl<'b> ResponseParser<'b> {
         let mut chunked = false;
         let mut other_coding = false;
         let mut connection_close = !http11;
-        // Retry-After and Date, first of each.
-        let mut dates: [Option<&[u8]>; 2] = [None, None];
+        // The first Retry-After.
+        let mut retry_after: Option<&[u8]> = None;
         for (count, line) in lines.enumerate() {
             if count == MAX_HEADERS {
                 return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
@@ -375,16 +400,11 @@ impl<'b> ResponseParser<'b> {
                         }
                     }
                 }
-                Some(n) => {
-                    if let Some(slot) = dates.get_mut(n - RETRY_AFTER) {
-                        *slot = slot.or(Some(value));
-                    }
-                }
-                None => {}
+                Some(RETRY_AFTER) => retry_after = retry_after.or(Some(value)),
+                _ => {}
             }
         }
-        let [retry_after, date] = dates;
-        let retry_after = retry_after.and_then(|v| http_date::retry_after(v, date));
+        let retry_after = retry_after.and_then(http_date::retry_after);
 
         if (100..200).contains(&status) {
             // An interim response (100 Continue ...): drop it and read the real one.
@@ -427,17 +447,15 @@ impl<'b> ResponseParser<'b> {
 }
 
 /// The headers the parser reads, lower-case; the constants below index it.
-const HEADER_NAMES: [&[u8]; 5] = [
+const HEADER_NAMES: [&[u8]; 4] = [
     b"content-length",
     b"transfer-encoding",
     b"connection",
     b"retry-after",
-    b"date",
 ];
 const CONTENT_LENGTH: usize = 0;
 const TRANSFER_ENCODING: usize = 1;
 const CONNECTION: usize = 2;
-/// `Retry-After`, then `Date`.
 const RETRY_AFTER: usize = 3;
 /// The `Transfer-Encoding` and `Connection` tokens the parser acts on.
 const TOKENS: [&[u8]; 3] = [b"chunked", b"close", b"keep-alive"];
