@@ -39,12 +39,13 @@ fn is_regional_indicator(c: char) -> bool {
     ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
-/// One character as segmentation counts it: a byte range of the text and its UTF-16 length.
+/// One character as segmentation counts it: a byte range of the text and its cost in units
+/// (UTF-16 code units, or septets for [`Clusters::septets`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cluster {
     pub(crate) start: usize,
     pub(crate) end: usize,
-    pub(crate) utf16_units: usize,
+    pub(crate) units: usize,
 }
 
 /// Splits text into [`Cluster`]s no longer than `max_units` UTF-16 units (a cluster that would
@@ -54,6 +55,8 @@ pub(crate) struct Clusters<'a> {
     text: &'a str,
     pos: usize,
     max_units: usize,
+    /// Count GSM-7 septets instead of UTF-16 units.
+    septets: bool,
 }
 
 impl<'a> Clusters<'a> {
@@ -62,6 +65,17 @@ impl<'a> Clusters<'a> {
             text,
             pos: 0,
             max_units,
+            septets: false,
+        }
+    }
+
+    /// The characters of GSM-7 text, each costing its septets. GSM-7 has no combining marks,
+    /// joiners or regional indicators, so each of its clusters is one character: segmentation
+    /// needs one iterator for both encodings.
+    pub(crate) fn septets(text: &'a str) -> Self {
+        Self {
+            septets: true,
+            ..Self::new(text, usize::MAX)
         }
     }
 }
@@ -75,7 +89,11 @@ impl Iterator for Clusters<'_> {
         let first = chars.next()?;
         let start = self.pos;
         let mut end = start + first.len_utf8();
-        let mut units = first.len_utf16();
+        let mut units = if self.septets {
+            usize::from(super::gsm7::septets(first).unwrap_or(1))
+        } else {
+            first.len_utf16()
+        };
         let mut prev = first;
         let mut regional_run = usize::from(is_regional_indicator(first));
         for c in chars {
@@ -95,11 +113,7 @@ impl Iterator for Clusters<'_> {
             prev = c;
         }
         self.pos = end;
-        Some(Cluster {
-            start,
-            end,
-            utf16_units: units,
-        })
+        Some(Cluster { start, end, units })
     }
 }
 
@@ -130,12 +144,26 @@ mod tests {
         let text = "a\u{301}\u{301}\u{301}";
         let parts: Vec<_> = Clusters::new(text, 2).collect();
         assert_eq!(parts.len(), 2);
-        assert!(parts.iter().all(|c| c.utf16_units <= 2));
+        assert!(parts.iter().all(|c| c.units <= 2));
         let emoji = "😀\u{1F3FB}";
         let parts: Vec<_> = Clusters::new(emoji, 3).collect();
-        assert_eq!(
-            parts.iter().map(|c| c.utf16_units).collect::<Vec<_>>(),
-            [2, 2]
-        );
+        assert_eq!(parts.iter().map(|c| c.units).collect::<Vec<_>>(), [2, 2]);
+    }
+
+    #[test]
+    fn gsm7_text_is_one_character_per_cluster() {
+        let all: std::string::String = (0..=0xFFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| super::super::gsm7::is_gsm7(c))
+            .collect();
+        let clusters: Vec<_> = Clusters::septets(&all).collect();
+        assert_eq!(clusters.len(), all.chars().count());
+        for (cluster, c) in clusters.iter().zip(all.chars()) {
+            assert_eq!(&all[cluster.start..cluster.end], c.encode_utf8(&mut [0; 4]));
+            assert_eq!(
+                Some(cluster.units),
+                super::super::gsm7::septets(c).map(usize::from)
+            );
+        }
     }
 }
