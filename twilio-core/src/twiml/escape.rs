@@ -1,5 +1,6 @@
 //! XML escaping, as the official helper libraries' TwiML (Python's ElementTree) does it.
 
+use super::markup::Piece;
 use crate::buf::SliceWriter;
 
 /// Where escaped text goes: element content or a double-quoted attribute value.
@@ -10,14 +11,14 @@ pub(super) enum Context {
 }
 
 /// Replacements: the first three apply everywhere, the rest only inside attribute values.
-const ESCAPES: [(u8, &str); 7] = [
-    (b'&', "&amp;"),
-    (b'<', "&lt;"),
-    (b'>', "&gt;"),
-    (b'"', "&quot;"),
-    (b'\n', "&#10;"),
-    (b'\r', "&#13;"),
-    (b'\t', "&#09;"),
+const ESCAPES: [(u8, Piece); 7] = [
+    (b'&', Piece::Amp),
+    (b'<', Piece::Lt),
+    (b'>', Piece::Gt),
+    (b'"', Piece::Quot),
+    (b'\n', Piece::Lf),
+    (b'\r', Piece::Cr),
+    (b'\t', Piece::Tab),
 ];
 
 /// Writes `s` escaped for `context`. Characters XML 1.0 cannot carry at all (C0 controls other
@@ -36,12 +37,12 @@ pub(super) fn write_escaped(out: &mut SliceWriter<'_>, s: &str, context: Context
         }
         let replacement = match escapes.iter().find(|(c, _)| *c == b) {
             Some((_, r)) => *r,
-            None if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') => "",
+            None if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') => Piece::Nothing,
             None => continue,
         };
         // `i` is at an ASCII byte, so both slices end on character boundaries.
         out.write(bytes.get(from..i).unwrap_or_default());
-        out.write_str(replacement);
+        super::put(out, replacement);
         from = i + 1;
     }
     out.write(bytes.get(from..).unwrap_or_default());

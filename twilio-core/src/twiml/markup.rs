@@ -68,6 +68,15 @@ pieces! {
     NumDigits = " numDigits=\"",
     Timeout = " timeout=\"",
     Voice = " voice=\"",
+    // Escapes.
+    Amp = "&amp;",
+    Lt = "&lt;",
+    Gt = "&gt;",
+    Quot = "&quot;",
+    Lf = "&#10;",
+    Cr = "&#13;",
+    Tab = "&#09;",
+    Nothing = "",
 }
 
 impl Piece {
