@@ -111,6 +111,9 @@ impl<T: Reading> Evaluator<T> {
     /// Feeds one reading taken at `now`; returns what to send, if anything.
     ///
     /// A NaN reading (a failed sensor read) is ignored: it neither raises nor clears.
+    // Out of line: inlined into a caller's loop, the evaluator's state spills to the stack (a
+    // Cortex-M0 has eight low registers), which costs more code than the call.
+    #[inline(never)]
     pub fn observe(&mut self, value: T, now: Instant) -> Option<AlertEvent<T>> {
         #[allow(clippy::eq_op)]
         if value != value {

@@ -87,6 +87,7 @@ impl Encode for Response<'_> {
 // each verb a short run of calls on a Cortex-M0.
 
 impl Encode for Verb<'_> {
+    #[inline(never)]
     fn encode(&self, out: &mut SliceWriter<'_>) {
         match self {
             Verb::Say(say) => say.encode(out),
