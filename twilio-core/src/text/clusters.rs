@@ -69,13 +69,15 @@ impl<'a> Clusters<'a> {
         }
     }
 
-    /// The characters of GSM-7 text, each costing its septets. GSM-7 has no combining marks,
-    /// joiners or regional indicators, so each of its clusters is one character: segmentation
-    /// needs one iterator for both encodings.
+    /// The characters of GSM-7 text, each costing its septets (0 for a character GSM-7 cannot
+    /// carry). GSM-7 has no combining marks, joiners or regional indicators, so each of its
+    /// clusters is one character: segmentation needs one iterator for both encodings.
     pub(crate) fn septets(text: &'a str) -> Self {
         Self {
             septets: true,
-            ..Self::new(text, usize::MAX)
+            // Nothing joins: a mark after a GSM-7 letter is a character of its own, which
+            // costs 0 and so shows that the text is not GSM-7.
+            ..Self::new(text, 0)
         }
     }
 }
@@ -90,7 +92,8 @@ impl Iterator for Clusters<'_> {
         let start = self.pos;
         let mut end = start + first.len_utf8();
         let mut units = if self.septets {
-            usize::from(super::gsm7::septets(first).unwrap_or(1))
+            // 0 marks a character GSM-7 cannot carry.
+            super::gsm7::septets(first).map_or(0, usize::from)
         } else {
             first.len_utf16()
         };
@@ -148,6 +151,12 @@ mod tests {
         let emoji = "😀\u{1F3FB}";
         let parts: Vec<_> = Clusters::new(emoji, 3).collect();
         assert_eq!(parts.iter().map(|c| c.units).collect::<Vec<_>>(), [2, 2]);
+    }
+
+    #[test]
+    fn septets_mark_what_gsm7_cannot_carry() {
+        let units: Vec<usize> = Clusters::septets("e\u{301}€“").map(|c| c.units).collect();
+        assert_eq!(units, [1, 0, 2, 0]);
     }
 
     #[test]

@@ -147,26 +147,36 @@ pub fn encoding(text: &str) -> Encoding {
 /// assert_eq!(count(&format!("“{}", "x".repeat(70))).segments, 2);
 /// ```
 pub fn count(text: &str) -> SegmentCount {
-    let encoding = encoding(text);
-    let per_segment = encoding.concatenated_segment_units();
-    let mut units = 0;
-    let mut segments = 1;
-    let mut used = 0;
-    for cost in atoms(text, encoding).map(|a| a.units) {
-        units += cost;
-        if used + cost > per_segment {
-            segments += 1;
-            used = 0;
+    // A pass as GSM-7 that stops at the first character GSM-7 cannot carry; only then a second
+    // pass as UCS-2 (which always completes).
+    let mut encoding = Encoding::Gsm7;
+    'pass: loop {
+        let per_segment = encoding.concatenated_segment_units();
+        let mut units = 0;
+        let mut segments = 1;
+        let mut used = 0;
+        for atom in atoms(text, encoding) {
+            let cost = atom.units;
+            // Only a character outside GSM-7 costs nothing (see `Clusters::septets`).
+            if cost == 0 {
+                encoding = Encoding::Ucs2;
+                continue 'pass;
+            }
+            units += cost;
+            if used + cost > per_segment {
+                segments += 1;
+                used = 0;
+            }
+            used += cost;
         }
-        used += cost;
-    }
-    if units <= encoding.single_segment_units() {
-        segments = 1;
-    }
-    SegmentCount {
-        encoding,
-        segments,
-        units,
+        if units <= encoding.single_segment_units() {
+            segments = 1;
+        }
+        return SegmentCount {
+            encoding,
+            segments,
+            units,
+        };
     }
 }
 
