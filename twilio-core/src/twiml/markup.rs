@@ -68,6 +68,12 @@ pieces! {
     NumDigits = " numDigits=\"",
     Timeout = " timeout=\"",
     Voice = " voice=\"",
+    // Attribute values.
+    Get = "GET",
+    Post = "POST",
+    Dtmf = "dtmf",
+    Speech = "speech",
+    DtmfSpeech = "dtmf speech",
     // Escapes.
     Amp = "&amp;",
     Lt = "&lt;",
@@ -108,5 +114,12 @@ mod tests {
         assert_eq!(Piece::FinishOnKey.text(), b" finishOnKey=\"");
         assert_eq!(Piece::Voice.text(), b" voice=\"");
         assert_eq!(usize::from(BOUNDS[BOUNDS.len() - 1]), TEXT.len());
+        use super::super::{Input, Method};
+        for method in [Method::Get, Method::Post] {
+            assert_eq!(method.piece().text(), method.as_str().as_bytes());
+        }
+        for input in [Input::Dtmf, Input::Speech, Input::DtmfSpeech] {
+            assert_eq!(input.piece().text(), input.as_str().as_bytes());
+        }
     }
 }

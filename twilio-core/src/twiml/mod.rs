@@ -102,7 +102,7 @@ impl Encode for Verb<'_> {
             }
             Verb::Redirect(redirect) => {
                 put(out, Piece::RedirectOpen);
-                attr_str(out, Piece::Method, redirect.method.map(Method::as_str));
+                attr_piece(out, Piece::Method, redirect.method.map(Method::piece));
                 text_and_close(out, Piece::RedirectClose, redirect.url);
             }
             Verb::Hangup => put(out, Piece::Hangup),
@@ -144,8 +144,8 @@ impl Encode for Gather<'_> {
         put(out, Piece::GatherOpen);
         attr_str(out, Piece::Action, self.action);
         attr_str(out, Piece::FinishOnKey, self.finish_on_key);
-        attr_str(out, Piece::Input, self.input.map(Input::as_str));
-        attr_str(out, Piece::Method, self.method.map(Method::as_str));
+        attr_piece(out, Piece::Input, self.input.map(Input::piece));
+        attr_piece(out, Piece::Method, self.method.map(Method::piece));
         attr_num(out, Piece::NumDigits, self.num_digits);
         attr_num(out, Piece::Timeout, self.timeout);
         if self.prompts.is_empty() {
@@ -157,6 +157,25 @@ impl Encode for Gather<'_> {
             prompt.encode(out);
         }
         put(out, Piece::GatherClose);
+    }
+}
+
+impl Method {
+    fn piece(self) -> Piece {
+        match self {
+            Method::Get => Piece::Get,
+            Method::Post => Piece::Post,
+        }
+    }
+}
+
+impl Input {
+    fn piece(self) -> Piece {
+        match self {
+            Input::Dtmf => Piece::Dtmf,
+            Input::Speech => Piece::Speech,
+            Input::DtmfSpeech => Piece::DtmfSpeech,
+        }
     }
 }
 
@@ -181,6 +200,15 @@ fn attr_str(out: &mut SliceWriter<'_>, key: Piece, value: Option<&str>) {
     if let Some(value) = value {
         put(out, key);
         write_escaped(out, value, Context::Attribute);
+        put(out, Piece::Quote);
+    }
+}
+
+/// `key` (such as ` method="`), a value that needs no escaping and `"`, when there is a value.
+fn attr_piece(out: &mut SliceWriter<'_>, key: Piece, value: Option<Piece>) {
+    if let Some(value) = value {
+        put(out, key);
+        put(out, value);
         put(out, Piece::Quote);
     }
 }
