@@ -101,6 +101,7 @@ impl Piece {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Input, Method};
     use super::*;
 
     #[test]
@@ -114,7 +115,6 @@ mod tests {
         assert_eq!(Piece::FinishOnKey.text(), b" finishOnKey=\"");
         assert_eq!(Piece::Voice.text(), b" voice=\"");
         assert_eq!(usize::from(BOUNDS[BOUNDS.len() - 1]), TEXT.len());
-        use super::super::{Input, Method};
         for method in [Method::Get, Method::Post] {
             assert_eq!(method.piece().text(), method.as_str().as_bytes());
         }
