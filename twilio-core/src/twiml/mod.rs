@@ -192,7 +192,9 @@ impl Encode for Prompt<'_> {
 /// Every piece of markup goes through this one out-of-line call.
 #[inline(never)]
 fn put(out: &mut SliceWriter<'_>, piece: Piece) {
-    out.write(piece.text());
+    if let Some(markup) = piece.text() {
+        out.write(markup);
+    }
 }
 
 /// `key` (such as ` voice="`), the escaped value and `"`, when there is a value.
