@@ -49,14 +49,14 @@ pub(crate) struct Cluster {
 }
 
 /// Splits text into [`Cluster`]s no longer than `max_units` UTF-16 units (a cluster that would
-/// exceed a whole segment is cut at a code point boundary, never inside a surrogate pair).
+/// exceed a whole segment is cut at a code point boundary, never inside a surrogate pair), or,
+/// with `max_units` 0, into GSM-7 characters (see [`Clusters::septets`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Clusters<'a> {
     text: &'a str,
     pos: usize,
+    /// 0 for [`Clusters::septets`].
     max_units: usize,
-    /// Count GSM-7 septets instead of UTF-16 units.
-    septets: bool,
 }
 
 impl<'a> Clusters<'a> {
@@ -65,7 +65,6 @@ impl<'a> Clusters<'a> {
             text,
             pos: 0,
             max_units,
-            septets: false,
         }
     }
 
@@ -73,12 +72,9 @@ impl<'a> Clusters<'a> {
     /// carry). GSM-7 has no combining marks, joiners or regional indicators, so each of its
     /// clusters is one character: segmentation needs one iterator for both encodings.
     pub(crate) fn septets(text: &'a str) -> Self {
-        Self {
-            septets: true,
-            // Nothing joins: a mark after a GSM-7 letter is a character of its own, which
-            // costs 0 and so shows that the text is not GSM-7.
-            ..Self::new(text, 0)
-        }
+        // A budget of 0 units: nothing joins, so a mark after a GSM-7 letter is a character of
+        // its own, which costs 0 and so shows that the text is not GSM-7.
+        Self::new(text, 0)
     }
 }
 
@@ -91,26 +87,29 @@ impl Iterator for Clusters<'_> {
         let first = chars.next()?;
         let start = self.pos;
         let mut end = start + first.len_utf8();
-        let mut units = if self.septets {
+        let mut units = if self.max_units == 0 {
             // 0 marks a character GSM-7 cannot carry.
             super::gsm7::septets(first).map_or(0, usize::from)
         } else {
             first.len_utf16()
         };
         let mut prev = first;
-        let mut regional_run = usize::from(is_regional_indicator(first));
-        for c in chars {
-            let joins = is_extender(c)
-                || prev == ZWJ
-                || (is_regional_indicator(c) && regional_run % 2 == 1);
-            if !joins || units + c.len_utf16() > self.max_units {
+        // An unpaired regional indicator so far: the next one completes its flag.
+        let mut flag_open = is_regional_indicator(first);
+        // A full cluster takes nothing more: this ends every GSM-7 cluster (see `septets`)
+        // without decoding the next character.
+        while units < self.max_units {
+            let Some(c) = chars.next() else {
+                break;
+            };
+            if units + c.len_utf16() > self.max_units {
                 break;
             }
-            regional_run = if is_regional_indicator(c) {
-                regional_run + 1
-            } else {
-                0
-            };
+            let joins = is_extender(c) || prev == ZWJ || (is_regional_indicator(c) && flag_open);
+            if !joins {
+                break;
+            }
+            flag_open = is_regional_indicator(c) && !flag_open;
             units += c.len_utf16();
             end += c.len_utf8();
             prev = c;

@@ -3,11 +3,13 @@
 use super::markup::Piece;
 use crate::buf::SliceWriter;
 
-/// Where escaped text goes: element content or a double-quoted attribute value.
+/// Where escaped text goes: element content or a double-quoted attribute value. The value is
+/// how many of [`ESCAPES`] apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum Context {
-    Text,
-    Attribute,
+    Text = 3,
+    Attribute = 7,
 }
 
 /// Replacements: the first three apply everywhere, the rest only inside attribute values.
@@ -24,10 +26,7 @@ const ESCAPES: [(u8, Piece); 7] = [
 /// Writes `s` escaped for `context`. Characters XML 1.0 cannot carry at all (C0 controls other
 /// than tab, LF and CR) are dropped: Twilio would reject the whole document otherwise.
 pub(super) fn write_escaped(out: &mut SliceWriter<'_>, s: &str, context: Context) {
-    let escapes = match context {
-        Context::Text => ESCAPES.get(..3).unwrap_or_default(),
-        Context::Attribute => &ESCAPES[..],
-    };
+    let escapes = ESCAPES.get(..context as usize).unwrap_or_default();
     let mut rest = s.as_bytes();
     // Every byte that needs care is at most `>`: most text skips the table.
     while let Some(i) = rest
