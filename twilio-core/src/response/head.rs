@@ -93,12 +93,13 @@ pub(super) fn status_line(line: &[u8]) -> Option<(u16, bool)> {
 /// A header line's name and value (optional whitespace around the value removed), or `None`
 /// when the line is not `name:value`.
 pub(super) fn field(line: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = line.iter().position(|&b| b == b':')?;
-    let name = line.get(..colon)?;
-    let value = line.get(colon + 1..)?;
-    let valid =
-        !name.is_empty() && name.iter().all(|&b| is_token(b)) && value.iter().all(|&b| is_text(b));
-    valid.then(|| (name, value.trim_ascii()))
+    // One pass over the name: it ends at the first byte that is not a token byte, which must be
+    // the colon.
+    let colon = line.iter().position(|&b| !is_token(b))?;
+    let (name, [b':', value @ ..]) = line.split_at_checked(colon)? else {
+        return None;
+    };
+    (!name.is_empty() && value.iter().all(|&b| is_text(b))).then(|| (name, value.trim_ascii()))
 }
 
 #[cfg(test)]

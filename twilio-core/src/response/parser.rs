@@ -466,17 +466,14 @@ const KEEP_ALIVE: usize = 2;
 /// Position just past the blank line ending the head, searching from `from`.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < buf.len() {
-        if buf[i] == b'\n' {
-            match buf.get(i + 1..) {
-                Some([b'\n', ..]) => return Some(i + 2),
-                Some([b'\r', b'\n', ..]) => return Some(i + 3),
-                _ => {}
-            }
+    loop {
+        i += buf.get(i..)?.iter().position(|&b| b == b'\n')?;
+        match buf.get(i + 1..) {
+            Some([b'\n', ..]) => return Some(i + 2),
+            Some([b'\r', b'\n', ..]) => return Some(i + 3),
+            _ => i += 1,
         }
-        i += 1;
     }
-    None
 }
 
 /// Rejects early a peer that is not speaking HTTP, instead of filling the buffer first.
