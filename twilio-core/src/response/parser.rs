@@ -131,7 +131,7 @@ impl<'r> Response<'r> {
         // The head was validated when it was parsed; the status line is skipped.
         Lines(self.head)
             .skip(1)
-            .filter_map(head::field)
+            .filter_map(|line| line.ok().and_then(head::field))
             .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
     }
@@ -356,7 +356,7 @@ impl<'b> ResponseParser<'b> {
         let mut lines = Lines(self.buf.get(..self.head_len).unwrap_or_default());
         let (status, http11) = lines
             .next()
-            .and_then(head::status_line)
+            .and_then(|line| head::status_line(line.ok()?))
             .ok_or(ResponseError::InvalidHead)?;
 
         let mut content_length: Option<usize> = None;
@@ -369,7 +369,10 @@ impl<'b> ResponseParser<'b> {
             if count == MAX_HEADERS {
                 return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
             }
-            let (name, value) = head::field(line).ok_or(ResponseError::InvalidHead)?;
+            let (name, value) = line
+                .ok()
+                .and_then(head::field)
+                .ok_or(ResponseError::InvalidHead)?;
             // One lookup loop instead of a comparison per name.
             let name = HEADER_NAMES
                 .iter()
