@@ -25,6 +25,7 @@ fn run(buf: &mut [u8], pieces: &[&[u8]]) -> Option<(u16, Vec<u8>, Outcome)> {
     let r = parser.response()?;
     let _ = (Message::from_json(r.body), Call::from_json(r.body));
     let _ = TwilioError::from_json(r.body);
+    let _ = r.retry_after_date();
     Some((r.status, r.body.to_vec(), Outcome::from_response(&r)))
 }
 

@@ -2,7 +2,8 @@
 
 use twilio_core::outcome::{Delay, ErrorCode, Outcome, ResourceSid, ResourceStatus};
 use twilio_core::response::{
-    Call, CallStatus, Message, MessageStatus, Progress, ResponseError, ResponseParser, TwilioError,
+    Call, CallStatus, Message, MessageStatus, Progress, RETRY_AFTER_DATE_DELAY, ResponseError,
+    ResponseParser, TwilioError,
 };
 
 const MESSAGE: &[u8] = include_bytes!("data/responses/201_message.http");
@@ -275,7 +276,7 @@ fn head_too_large() {
 #[test]
 fn body_until_close() {
     let wire =
-        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: Sun, 22 Nov 2026 19:41:12 GMT\r\n\
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: Sun, 22 Nov 2026 19:41:42 GMT\r\n\
         Date: Sun, 22 Nov 2026 19:40:12 GMT\r\n\r\nback soon";
     let mut buf = [0u8; 256];
     let mut parser = ResponseParser::new(&mut buf);
@@ -285,13 +286,55 @@ fn body_until_close() {
     let r = parser.response().unwrap();
     assert_eq!(r.body, b"back soon");
     assert!(!r.keep_alive);
+    // The parser reports a fixed pause for the date form; the date itself is read on request.
     assert_eq!(
         Outcome::from_response(&r),
         Outcome::Retry {
-            after: Some(Delay::from_secs(60)),
+            after: Some(RETRY_AFTER_DATE_DELAY),
             code: None
         }
     );
+    assert_eq!(r.retry_after_date(), Some(Delay::from_secs(90)));
+}
+
+#[test]
+fn retry_after_seconds_and_dates() {
+    let cases: [(&str, Option<Delay>, Option<Delay>); 5] = [
+        ("Retry-After: 7\r\n", Some(Delay::from_secs(7)), None),
+        ("", None, None),
+        // A date without a `Date` to measure it from: the fixed pause, no exact delay.
+        (
+            "Retry-After: Sun, 22 Nov 2026 19:41:42 GMT\r\n",
+            Some(RETRY_AFTER_DATE_DELAY),
+            None,
+        ),
+        (
+            "Retry-After: Sun, 22 Nov 2026 19:41:42 GMT\r\nDate: Sun, 22 Nov 2026 19:45:00 GMT\r\n",
+            Some(RETRY_AFTER_DATE_DELAY),
+            Some(Delay::ZERO),
+        ),
+        (
+            "Retry-After: in a while\r\nDate: Sun, 22 Nov 2026 19:45:00 GMT\r\n",
+            Some(RETRY_AFTER_DATE_DELAY),
+            None,
+        ),
+    ];
+    for (headers, after, exact) in cases {
+        let wire = format!("HTTP/1.1 429 Too Many Requests\r\n{headers}Content-Length: 0\r\n\r\n");
+        let mut buf = [0u8; 256];
+        let mut parser = ResponseParser::new(&mut buf);
+        assert!(matches!(
+            parser.feed(wire.as_bytes()),
+            Ok(Progress::Complete { .. })
+        ));
+        let r = parser.response().unwrap();
+        assert_eq!(r.retry_after, after, "{headers}");
+        assert_eq!(r.retry_after_date(), exact, "{headers}");
+        assert_eq!(
+            Outcome::from_response(&r),
+            Outcome::Retry { after, code: None }
+        );
+    }
 }
 
 #[test]

@@ -39,5 +39,6 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let _ = response.header("retry-after");
+        let _ = response.retry_after_date();
     }
 });

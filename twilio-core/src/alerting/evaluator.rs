@@ -73,7 +73,10 @@ pub struct Evaluator<T> {
     level: Option<Severity>,
     pending: Option<Pending>,
     notified: Option<Severity>,
-    last_alert: Option<(Instant, Severity)>,
+    /// The severity of the last alert sent and when (`None` before the first one); two fields
+    /// rather than an `Option` of a pair, which costs a Cortex-M0 more code to test and unpack.
+    last_alert: Option<Severity>,
+    last_alert_at: Instant,
 }
 
 impl<T: Reading> Evaluator<T> {
@@ -86,6 +89,7 @@ impl<T: Reading> Evaluator<T> {
             pending: None,
             notified: None,
             last_alert: None,
+            last_alert_at: Instant(0),
         })
     }
 
@@ -107,6 +111,9 @@ impl<T: Reading> Evaluator<T> {
     /// Feeds one reading taken at `now`; returns what to send, if anything.
     ///
     /// A NaN reading (a failed sensor read) is ignored: it neither raises nor clears.
+    // Out of line: inlined into a caller's loop, the evaluator's state spills to the stack (a
+    // Cortex-M0 has eight low registers), which costs more code than the call.
+    #[inline(never)]
     pub fn observe(&mut self, value: T, now: Instant) -> Option<AlertEvent<T>> {
         #[allow(clippy::eq_op)]
         if value != value {
@@ -188,16 +195,16 @@ impl<T: Reading> Evaluator<T> {
         if self.notified >= Some(severity) {
             return None;
         }
-        if let Some((at, last)) = self.last_alert
-            && last >= severity
-            && now.millis_since(at) < self.config.cooldown_ms
+        if self.last_alert >= Some(severity)
+            && now.millis_since(self.last_alert_at) < self.config.cooldown_ms
         {
             trace!("alert held back by cooldown");
             return None;
         }
         let level = self.level_of(severity)?;
         self.notified = Some(severity);
-        self.last_alert = Some((now, severity));
+        self.last_alert = Some(severity);
+        self.last_alert_at = now;
         debug!("alert raised");
         Some(AlertEvent::Raised {
             severity,

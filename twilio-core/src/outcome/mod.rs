@@ -8,7 +8,7 @@
 //! | Input | Outcome |
 //! |---|---|
 //! | 2xx | `Accepted { sid, status }` from the JSON body; `sid: None` if the body has none. A 2xx is never retried, even with an unreadable body, so an alert is not sent twice |
-//! | 5xx (500, 502, 503, 504 ...), with or without a code | `Retry { after }`, `after` from `Retry-After` if present |
+//! | 5xx (500, 502, 503, 504 ...), with or without a code | `Retry { after }`, `after` from `Retry-After` if present (its seconds; for the HTTP-date form [`RETRY_AFTER_DATE_DELAY`](crate::response::RETRY_AFTER_DATE_DELAY), see [`Response::retry_after_date`](crate::response::Response::retry_after_date)) |
 //! | 429, or code 20429 | `Retry { after }` |
 //! | 408 (request timeout) | `Retry { after }` |
 //! | codes 20500, 20503, 21611 (sender queue over 10 h), 30001 (queue overflow), 30003 (handset unreachable), 30008 (unknown) | `Retry { after }` |

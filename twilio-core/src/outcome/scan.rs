@@ -2,8 +2,8 @@
 //!
 //! Classification needs three scalars, and every device links it; serde-json-core's general
 //! deserializer costs about 4 KiB of Cortex-M0 flash for them, this scan a few hundred bytes.
-//! It is lenient: malformed JSON yields whatever was found before the fault, and the caller
-//! falls back to the HTTP status. Full resources still go through serde-json-core
+//! It is lenient: from malformed JSON it takes whatever fields it can still recognise (none
+//! after an unterminated string), and the caller falls back to the HTTP status. Full resources still go through serde-json-core
 //! ([`crate::response::Message`] ...).
 
 /// The three top-level fields, as raw text.
@@ -15,115 +15,68 @@ pub(crate) struct Summary<'a> {
     pub(crate) code: Option<u32>,
 }
 
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(b) = self.peek() {
-            if !matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
-                return Some(b);
-            }
-            self.pos += 1;
-        }
-        None
-    }
-
-    fn eat(&mut self, want: u8) -> Option<()> {
-        (self.skip_ws()? == want).then(|| self.pos += 1)
-    }
-
-    /// A string's raw contents (escapes kept); the cursor must be on the opening quote.
-    fn string(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.pos;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' => self.pos += 2,
-                _ => self.pos += 1,
-            }
-        }
-        let text = self.bytes.get(start..self.pos)?;
-        self.pos += 1;
-        Some(text)
-    }
-
-    /// Skips any value: a string, or everything up to the `,` or `}` that ends it at this depth.
-    fn skip_value(&mut self) -> Option<()> {
-        if self.skip_ws()? == b'"' {
-            return self.string().map(|_| ());
-        }
-        let mut depth = 0usize;
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    self.string()?;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' | b',' if depth == 0 => return Some(()),
-                b'}' | b']' => depth -= 1,
-                _ => {}
-            }
-            self.pos += 1;
-        }
-    }
-
-    /// An unsigned integer, or `None` when the value is not one (the rest is then skipped).
-    fn integer(&mut self) -> Option<u32> {
-        self.skip_ws()?;
-        let start = self.pos;
-        let mut n = 0u32;
-        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
-            n = crate::response::decimal::push_digit(n, d)?;
-            self.pos += 1;
-        }
-        (self.pos > start && matches!(self.skip_ws(), Some(b',' | b'}'))).then_some(n)
-    }
-}
-
 /// Scans `body` for the top-level `sid`, `status` and `code`; the first occurrence wins.
+///
+/// One pass over the bytes that tracks only the nesting depth, the last top-level key and
+/// whether a value starts next: a recursive-descent scanner is a third more code on a
+/// Cortex-M0.
 pub(crate) fn summary(body: &[u8]) -> Summary<'_> {
     let mut found = Summary::default();
-    let mut c = Cursor {
-        bytes: body,
-        pos: 0,
-    };
-    // Stops quietly at the first malformed byte, keeping what was found.
-    let _ = (|| -> Option<()> {
-        c.eat(b'{')?;
-        if c.skip_ws()? == b'}' {
-            return Some(());
+    // Nesting depth: the fields are at depth 1.
+    let mut depth = 0usize;
+    // The last key read at depth 1, and whether the next token is its value.
+    let mut key: &[u8] = &[];
+    let mut value_next = false;
+    // A `code` integer, kept once the token after it shows it ended the value (so not `1.5`,
+    // `1e3` or `12x`).
+    let mut code = None;
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        i += 1;
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            continue;
         }
-        loop {
-            let key = c.string()?;
-            c.eat(b':')?;
-            match key {
-                b"sid" if found.sid.is_none() && c.skip_ws()? == b'"' => {
-                    found.sid = c.string();
-                }
-                b"status" if found.status.is_none() && c.skip_ws()? == b'"' => {
-                    found.status = c.string();
-                }
-                b"code" if found.code.is_none() => match c.integer() {
-                    Some(code) => found.code = Some(code),
-                    None => c.skip_value()?,
-                },
-                _ => c.skip_value()?,
-            }
-            match c.skip_ws()? {
-                b',' => c.pos += 1,
-                _ => return Some(()),
-            }
+        if matches!(b, b',' | b'}') {
+            found.code = found.code.or(code);
         }
-    })();
+        code = None;
+        let value_start = core::mem::take(&mut value_next);
+        match b {
+            b'"' => {
+                let start = i;
+                loop {
+                    match body.get(i) {
+                        // An unterminated string ends the scan.
+                        None => return found,
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                    }
+                }
+                let text = body.get(start..i).unwrap_or_default();
+                i += 1;
+                if depth != 1 {
+                } else if !value_start {
+                    key = text;
+                } else if key == b"sid" {
+                    found.sid = found.sid.or(Some(text));
+                } else if key == b"status" {
+                    found.status = found.status.or(Some(text));
+                }
+            }
+            b':' if depth == 1 => value_next = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' if value_start && depth == 1 && key == b"code" => {
+                let start = i - 1;
+                while body.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                code = crate::response::decimal::parse_u32(body.get(start..i).unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
     found
 }
 
@@ -158,6 +111,19 @@ mod tests {
         assert_eq!(summary(br#"{"code": 12x}"#).code, None);
         assert_eq!(summary(br#"{"sid": "SM\"#).sid, None);
         assert_eq!(summary(b"{}"), Summary::default());
+        // Past a malformed value the scan goes on; only an unterminated string ends it.
+        assert_eq!(
+            summary(br#"{"code": 12x, "sid": "SM1"}"#).sid,
+            Some(&b"SM1"[..])
+        );
+        for not_unsigned in [
+            &br#"{"code": -1}"#[..],
+            br#"{"code": 1.5}"#,
+            br#"{"code": 1e3}"#,
+        ] {
+            assert_eq!(summary(not_unsigned).code, None);
+        }
+        assert_eq!(summary(br#"{"code" : 7 }"#).code, Some(7));
     }
 
     mod agrees_with_serde_json {

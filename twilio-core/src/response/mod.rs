@@ -21,12 +21,14 @@
 
 mod chunked;
 pub(crate) mod decimal;
+mod head;
 mod http_date;
 mod json_str;
 mod parser;
 mod resource;
 mod status;
 
+pub use http_date::RETRY_AFTER_DATE_DELAY;
 pub use json_str::{JsonStr, UnescapeError};
 pub use parser::{MAX_HEADERS, Progress, Response, ResponseError, ResponseParser};
 pub use resource::{Call, Message, ResourceError, TwilioError};

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::chunked::{Phase, SizeLine, Step};
+use super::head::{self, Lines};
 use super::http_date;
 use crate::outcome::Delay;
 
@@ -104,7 +105,9 @@ pub struct Response<'r> {
     pub status: u16,
     /// The body, de-chunked.
     pub body: &'r [u8],
-    /// The delay `Retry-After` asks for (seconds, or an HTTP-date taken relative to `Date`).
+    /// The delay `Retry-After` asks for: its delta-seconds, or [`RETRY_AFTER_DATE_DELAY`](super::RETRY_AFTER_DATE_DELAY) for
+    /// the HTTP-date form (or anything else that is not a number), so that a device does not
+    /// link a date parser; [`Response::retry_after_date`] reads the date exactly.
     pub retry_after: Option<Delay>,
     /// True when the connection may carry another request.
     pub keep_alive: bool,
@@ -125,14 +128,35 @@ impl<'r> Response<'r> {
     /// assert!(response.keep_alive);
     /// ```
     pub fn header(&self, name: &str) -> Option<&'r [u8]> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        parsed.parse(self.head).ok()?;
-        parsed
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.trim_ascii())
+        // The head was validated when it was parsed; the status line is skipped.
+        Lines(self.head)
+            .skip(1)
+            .filter_map(|line| line.ok().and_then(head::field))
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, value)| value)
+    }
+
+    /// The delay an HTTP-date `Retry-After` asks for, taken relative to the response's own `Date`
+    /// header (no clock needed): `None` when `Retry-After` is absent or not a date, or when
+    /// `Date` is missing or unreadable. Only the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37
+    /// GMT`, which RFC 9110 requires senders to use) and years 1970 to 2105 are read. A date in
+    /// the past is a zero delay.
+    ///
+    /// ```
+    /// use twilio_core::outcome::Delay;
+    /// use twilio_core::response::{RETRY_AFTER_DATE_DELAY, ResponseParser};
+    ///
+    /// let mut buf = [0u8; 256];
+    /// let mut parser = ResponseParser::new(&mut buf);
+    /// parser.feed(b"HTTP/1.1 503 Service Unavailable\r\n\
+    ///     Retry-After: Sun, 22 Nov 2026 19:41:12 GMT\r\n\
+    ///     Date: Sun, 22 Nov 2026 19:40:12 GMT\r\nContent-Length: 0\r\n\r\n").unwrap();
+    /// let response = parser.response().unwrap();
+    /// assert_eq!(response.retry_after, Some(RETRY_AFTER_DATE_DELAY));
+    /// assert_eq!(response.retry_after_date(), Some(Delay::from_secs(60)));
+    /// ```
+    pub fn retry_after_date(&self) -> Option<Delay> {
+        http_date::until(self.header("retry-after")?, self.header("date")?)
     }
 
     /// True for 2xx.
@@ -329,30 +353,30 @@ impl<'b> ResponseParser<'b> {
     }
 
     fn parse_head(&mut self) -> Result<(), ResponseError> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        match parsed.parse(self.buf.get(..self.head_len).unwrap_or_default()) {
-            Ok(httparse::Status::Complete(n)) if n == self.head_len => {}
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
-            }
-            _ => return Err(ResponseError::InvalidHead),
-        }
-        let status = parsed.code.ok_or(ResponseError::InvalidHead)?;
-        let http11 = parsed.version == Some(1);
+        let mut lines = Lines(self.buf.get(..self.head_len).unwrap_or_default());
+        let (status, http11) = lines
+            .next()
+            .and_then(|line| head::status_line(line.ok()?))
+            .ok_or(ResponseError::InvalidHead)?;
 
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
         let mut other_coding = false;
         let mut connection_close = !http11;
-        // Retry-After and Date, first of each.
-        let mut dates: [Option<&[u8]>; 2] = [None, None];
-        for h in parsed.headers.iter() {
-            let value = h.value.trim_ascii();
+        // The first Retry-After.
+        let mut retry_after: Option<&[u8]> = None;
+        for (count, line) in lines.enumerate() {
+            if count == MAX_HEADERS {
+                return Err(ResponseError::TooManyHeaders { max: MAX_HEADERS });
+            }
+            let (name, value) = line
+                .ok()
+                .and_then(head::field)
+                .ok_or(ResponseError::InvalidHead)?;
             // One lookup loop instead of a comparison per name.
             let name = HEADER_NAMES
                 .iter()
-                .position(|n| n.eq_ignore_ascii_case(h.name.as_bytes()));
+                .position(|n| n.eq_ignore_ascii_case(name));
             match name {
                 Some(CONTENT_LENGTH) => {
                     let n = parse_content_length(value)?;
@@ -379,16 +403,11 @@ impl<'b> ResponseParser<'b> {
                         }
                     }
                 }
-                Some(n) => {
-                    if let Some(slot) = dates.get_mut(n - RETRY_AFTER) {
-                        *slot = slot.or(Some(value));
-                    }
-                }
-                None => {}
+                Some(RETRY_AFTER) => retry_after = retry_after.or(Some(value)),
+                _ => {}
             }
         }
-        let [retry_after, date] = dates;
-        let retry_after = retry_after.and_then(|v| http_date::retry_after(v, date));
+        let retry_after = retry_after.and_then(http_date::retry_after);
 
         if (100..200).contains(&status) {
             // An interim response (100 Continue ...): drop it and read the real one.
@@ -431,17 +450,15 @@ impl<'b> ResponseParser<'b> {
 }
 
 /// The headers the parser reads, lower-case; the constants below index it.
-const HEADER_NAMES: [&[u8]; 5] = [
+const HEADER_NAMES: [&[u8]; 4] = [
     b"content-length",
     b"transfer-encoding",
     b"connection",
     b"retry-after",
-    b"date",
 ];
 const CONTENT_LENGTH: usize = 0;
 const TRANSFER_ENCODING: usize = 1;
 const CONNECTION: usize = 2;
-/// `Retry-After`, then `Date`.
 const RETRY_AFTER: usize = 3;
 /// The `Transfer-Encoding` and `Connection` tokens the parser acts on.
 const TOKENS: [&[u8]; 3] = [b"chunked", b"close", b"keep-alive"];
@@ -452,17 +469,14 @@ const KEEP_ALIVE: usize = 2;
 /// Position just past the blank line ending the head, searching from `from`.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < buf.len() {
-        if buf[i] == b'\n' {
-            match buf.get(i + 1..) {
-                Some([b'\n', ..]) => return Some(i + 2),
-                Some([b'\r', b'\n', ..]) => return Some(i + 3),
-                _ => {}
-            }
+    loop {
+        i += buf.get(i..)?.iter().position(|&b| b == b'\n')?;
+        match buf.get(i + 1..) {
+            Some([b'\n', ..]) => return Some(i + 2),
+            Some([b'\r', b'\n', ..]) => return Some(i + 3),
+            _ => i += 1,
         }
-        i += 1;
     }
-    None
 }
 
 /// Rejects early a peer that is not speaking HTTP, instead of filling the buffer first.

@@ -39,20 +39,23 @@ fn is_regional_indicator(c: char) -> bool {
     ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
-/// One character as segmentation counts it: a byte range of the text and its UTF-16 length.
+/// One character as segmentation counts it: a byte range of the text and its cost in units
+/// (UTF-16 code units, or septets for [`Clusters::septets`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cluster {
     pub(crate) start: usize,
     pub(crate) end: usize,
-    pub(crate) utf16_units: usize,
+    pub(crate) units: usize,
 }
 
 /// Splits text into [`Cluster`]s no longer than `max_units` UTF-16 units (a cluster that would
-/// exceed a whole segment is cut at a code point boundary, never inside a surrogate pair).
+/// exceed a whole segment is cut at a code point boundary, never inside a surrogate pair), or,
+/// with `max_units` 0, into GSM-7 characters (see [`Clusters::septets`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Clusters<'a> {
     text: &'a str,
     pos: usize,
+    /// 0 for [`Clusters::septets`].
     max_units: usize,
 }
 
@@ -63,6 +66,15 @@ impl<'a> Clusters<'a> {
             pos: 0,
             max_units,
         }
+    }
+
+    /// The characters of GSM-7 text, each costing its septets (0 for a character GSM-7 cannot
+    /// carry). GSM-7 has no combining marks, joiners or regional indicators, so each of its
+    /// clusters is one character: segmentation needs one iterator for both encodings.
+    pub(crate) fn septets(text: &'a str) -> Self {
+        // A budget of 0 units: nothing joins, so a mark after a GSM-7 letter is a character of
+        // its own, which costs 0 and so shows that the text is not GSM-7.
+        Self::new(text, 0)
     }
 }
 
@@ -75,31 +87,35 @@ impl Iterator for Clusters<'_> {
         let first = chars.next()?;
         let start = self.pos;
         let mut end = start + first.len_utf8();
-        let mut units = first.len_utf16();
+        let mut units = if self.max_units == 0 {
+            // 0 marks a character GSM-7 cannot carry.
+            super::gsm7::septets(first).map_or(0, usize::from)
+        } else {
+            first.len_utf16()
+        };
         let mut prev = first;
-        let mut regional_run = usize::from(is_regional_indicator(first));
-        for c in chars {
-            let joins = is_extender(c)
-                || prev == ZWJ
-                || (is_regional_indicator(c) && regional_run % 2 == 1);
-            if !joins || units + c.len_utf16() > self.max_units {
+        // An unpaired regional indicator so far: the next one completes its flag.
+        let mut flag_open = is_regional_indicator(first);
+        // A full cluster takes nothing more: this ends every GSM-7 cluster (see `septets`)
+        // without decoding the next character.
+        while units < self.max_units {
+            let Some(c) = chars.next() else {
+                break;
+            };
+            if units + c.len_utf16() > self.max_units {
                 break;
             }
-            regional_run = if is_regional_indicator(c) {
-                regional_run + 1
-            } else {
-                0
-            };
+            let joins = is_extender(c) || prev == ZWJ || (is_regional_indicator(c) && flag_open);
+            if !joins {
+                break;
+            }
+            flag_open = is_regional_indicator(c) && !flag_open;
             units += c.len_utf16();
             end += c.len_utf8();
             prev = c;
         }
         self.pos = end;
-        Some(Cluster {
-            start,
-            end,
-            utf16_units: units,
-        })
+        Some(Cluster { start, end, units })
     }
 }
 
@@ -130,12 +146,32 @@ mod tests {
         let text = "a\u{301}\u{301}\u{301}";
         let parts: Vec<_> = Clusters::new(text, 2).collect();
         assert_eq!(parts.len(), 2);
-        assert!(parts.iter().all(|c| c.utf16_units <= 2));
+        assert!(parts.iter().all(|c| c.units <= 2));
         let emoji = "😀\u{1F3FB}";
         let parts: Vec<_> = Clusters::new(emoji, 3).collect();
-        assert_eq!(
-            parts.iter().map(|c| c.utf16_units).collect::<Vec<_>>(),
-            [2, 2]
-        );
+        assert_eq!(parts.iter().map(|c| c.units).collect::<Vec<_>>(), [2, 2]);
+    }
+
+    #[test]
+    fn septets_mark_what_gsm7_cannot_carry() {
+        let units: Vec<usize> = Clusters::septets("e\u{301}€“").map(|c| c.units).collect();
+        assert_eq!(units, [1, 0, 2, 0]);
+    }
+
+    #[test]
+    fn gsm7_text_is_one_character_per_cluster() {
+        let all: std::string::String = (0..=0xFFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| super::super::gsm7::is_gsm7(c))
+            .collect();
+        let clusters: Vec<_> = Clusters::septets(&all).collect();
+        assert_eq!(clusters.len(), all.chars().count());
+        for (cluster, c) in clusters.iter().zip(all.chars()) {
+            assert_eq!(&all[cluster.start..cluster.end], c.encode_utf8(&mut [0; 4]));
+            assert_eq!(
+                Some(cluster.units),
+                super::super::gsm7::septets(c).map(usize::from)
+            );
+        }
     }
 }

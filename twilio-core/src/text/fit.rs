@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::segments::{self, Atoms, Encoding};
+use super::segments::{self, Encoding};
 use crate::buf::SliceWriter;
 
 /// Appended to a GSM-7 message that was cut (the `…` character would make it UCS-2).
@@ -86,7 +86,7 @@ pub fn fit_to_segments<'a>(
             break len;
         }
         // The packing estimate was off (the prefix changed encoding): back off one character.
-        cut = Atoms::new(text, full.encoding)
+        cut = segments::atoms(text, full.encoding)
             .map(|a| a.start)
             .take_while(|&start| start < cut)
             .last()
@@ -117,7 +117,7 @@ fn longest_prefix(text: &str, encoding: Encoding, max_segments: usize) -> usize 
         used + ellipsis_units <= capacity || segment + 1 < max_segments
     };
     let (mut segment, mut used, mut best) = (0, 0, 0);
-    for atom in Atoms::new(text, encoding) {
+    for atom in segments::atoms(text, encoding) {
         if used + atom.units > capacity {
             segment += 1;
             used = 0;

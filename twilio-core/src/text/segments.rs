@@ -6,7 +6,7 @@
 //! 67 code units. An extension character (2 septets), a surrogate pair and a character with its
 //! combining marks, skin tone or ZWJ sequence never straddle two segments.
 
-use super::clusters::Clusters;
+use super::clusters::{Cluster, Clusters};
 use super::gsm7;
 
 /// Bits in one SMS payload.
@@ -147,26 +147,36 @@ pub fn encoding(text: &str) -> Encoding {
 /// assert_eq!(count(&format!("“{}", "x".repeat(70))).segments, 2);
 /// ```
 pub fn count(text: &str) -> SegmentCount {
-    let encoding = encoding(text);
-    let per_segment = encoding.concatenated_segment_units();
-    let mut units = 0;
-    let mut segments = 1;
-    let mut used = 0;
-    for cost in Atoms::new(text, encoding).map(|a| a.units) {
-        units += cost;
-        if used + cost > per_segment {
-            segments += 1;
-            used = 0;
+    // A pass as GSM-7 that stops at the first character GSM-7 cannot carry; only then a second
+    // pass as UCS-2 (which always completes).
+    let mut encoding = Encoding::Gsm7;
+    'pass: loop {
+        let per_segment = encoding.concatenated_segment_units();
+        let mut units = 0;
+        let mut segments = 1;
+        let mut used = 0;
+        for atom in atoms(text, encoding) {
+            let cost = atom.units;
+            // Only a character outside GSM-7 costs nothing (see `Clusters::septets`).
+            if cost == 0 {
+                encoding = Encoding::Ucs2;
+                continue 'pass;
+            }
+            units += cost;
+            if used + cost > per_segment {
+                segments += 1;
+                used = 0;
+            }
+            used += cost;
         }
-        used += cost;
-    }
-    if units <= encoding.single_segment_units() {
-        segments = 1;
-    }
-    SegmentCount {
-        encoding,
-        segments,
-        units,
+        if units <= encoding.single_segment_units() {
+            segments = 1;
+        }
+        return SegmentCount {
+            encoding,
+            segments,
+            units,
+        };
     }
 }
 
@@ -204,7 +214,7 @@ pub fn split(text: &str) -> Segments<'_> {
     };
     Segments {
         text,
-        atoms: Atoms::new(text, count.encoding),
+        atoms: atoms(text, count.encoding),
         pending: None,
         capacity,
         done: false,
@@ -215,8 +225,8 @@ pub fn split(text: &str) -> Segments<'_> {
 #[derive(Debug, Clone)]
 pub struct Segments<'a> {
     text: &'a str,
-    atoms: Atoms<'a>,
-    pending: Option<Atom>,
+    atoms: Clusters<'a>,
+    pending: Option<Cluster>,
     capacity: usize,
     done: bool,
 }
@@ -263,49 +273,12 @@ impl<'a> Iterator for Segments<'a> {
     }
 }
 
-/// The smallest piece of text a segment boundary may not cut, with its cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Atom {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    pub(crate) units: usize,
-}
-
-/// GSM-7: one character (1 or 2 septets). UCS-2: one cluster (its UTF-16 length).
-#[derive(Debug, Clone)]
-pub(crate) enum Atoms<'a> {
-    Gsm7(core::str::CharIndices<'a>),
-    Ucs2(Clusters<'a>),
-}
-
-impl<'a> Atoms<'a> {
-    pub(crate) fn new(text: &'a str, encoding: Encoding) -> Self {
-        match encoding {
-            Encoding::Gsm7 => Atoms::Gsm7(text.char_indices()),
-            Encoding::Ucs2 => Atoms::Ucs2(Clusters::new(
-                text,
-                Encoding::Ucs2.concatenated_segment_units(),
-            )),
-        }
-    }
-}
-
-impl Iterator for Atoms<'_> {
-    type Item = Atom;
-
-    fn next(&mut self) -> Option<Atom> {
-        match self {
-            Atoms::Gsm7(chars) => chars.next().map(|(start, c)| Atom {
-                start,
-                end: start + c.len_utf8(),
-                units: usize::from(gsm7::septets(c).unwrap_or(1)),
-            }),
-            Atoms::Ucs2(clusters) => clusters.next().map(|c| Atom {
-                start: c.start,
-                end: c.end,
-                units: c.utf16_units,
-            }),
-        }
+/// The smallest pieces of text a segment boundary may not cut, with their cost: for GSM-7 one
+/// character (1 or 2 septets), for UCS-2 one cluster (its UTF-16 length).
+pub(crate) fn atoms(text: &str, encoding: Encoding) -> Clusters<'_> {
+    match encoding {
+        Encoding::Gsm7 => Clusters::septets(text),
+        Encoding::Ucs2 => Clusters::new(text, Encoding::Ucs2.concatenated_segment_units()),
     }
 }
 

@@ -26,12 +26,14 @@
 //! ```
 
 mod escape;
+mod markup;
 mod verbs;
 
 pub use verbs::{Dial, Gather, Input, Method, Pause, Play, Prompt, Redirect, Say, Verb};
 
 use crate::buf::{Encode, SliceWriter};
 use escape::{Context, write_escaped};
+use markup::Piece;
 
 /// The XML declaration the helper libraries put first.
 pub const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
@@ -67,24 +69,25 @@ impl<'a> Response<'a> {
 impl Encode for Response<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
         if self.xml_declaration {
-            put(out, XML_DECLARATION);
+            put(out, Piece::XmlDeclaration);
         }
         if self.verbs.is_empty() {
-            put(out, "<Response />");
+            put(out, Piece::ResponseEmpty);
             return;
         }
-        put(out, "<Response>");
+        put(out, Piece::ResponseOpen);
         for verb in self.verbs {
             verb.encode(out);
         }
-        put(out, "</Response>");
+        put(out, Piece::ResponseClose);
     }
 }
 
-// Markup is written as whole literals (`<Say`, ` voice="`, `</Say>`): one call per piece keeps
+// Markup is written as whole pieces (`<Say`, ` voice="`, `</Say>`): one call per piece keeps
 // each verb a short run of calls on a Cortex-M0.
 
 impl Encode for Verb<'_> {
+    #[inline(never)]
     fn encode(&self, out: &mut SliceWriter<'_>) {
         match self {
             Verb::Say(say) => say.encode(out),
@@ -92,17 +95,17 @@ impl Encode for Verb<'_> {
             Verb::Pause(pause) => pause.encode(out),
             Verb::Gather(gather) => gather.encode(out),
             Verb::Dial(dial) => {
-                put(out, "<Dial");
-                attr_str(out, " callerId=\"", dial.caller_id);
-                attr_num(out, " timeout=\"", dial.timeout);
-                text_and_close(out, "</Dial>", dial.number);
+                put(out, Piece::DialOpen);
+                attr_str(out, Piece::CallerId, dial.caller_id);
+                attr_num(out, Piece::Timeout, dial.timeout);
+                text_and_close(out, Piece::DialClose, dial.number);
             }
             Verb::Redirect(redirect) => {
-                put(out, "<Redirect");
-                attr_str(out, " method=\"", redirect.method.map(Method::as_str));
-                text_and_close(out, "</Redirect>", redirect.url);
+                put(out, Piece::RedirectOpen);
+                attr_piece(out, Piece::Method, redirect.method.map(Method::piece));
+                text_and_close(out, Piece::RedirectClose, redirect.url);
             }
-            Verb::Hangup => put(out, "<Hangup />"),
+            Verb::Hangup => put(out, Piece::Hangup),
         }
     }
 }
@@ -111,49 +114,68 @@ impl Encode for Verb<'_> {
 
 impl Encode for Say<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        put(out, "<Say");
-        attr_str(out, " language=\"", self.language);
-        attr_num(out, " loop=\"", self.loop_count);
-        attr_str(out, " voice=\"", self.voice);
-        text_and_close(out, "</Say>", self.text);
+        put(out, Piece::SayOpen);
+        attr_str(out, Piece::Language, self.language);
+        attr_num(out, Piece::Loop, self.loop_count);
+        attr_str(out, Piece::Voice, self.voice);
+        text_and_close(out, Piece::SayClose, self.text);
     }
 }
 
 impl Encode for Play<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        put(out, "<Play");
-        attr_str(out, " digits=\"", self.digits);
-        attr_num(out, " loop=\"", self.loop_count);
-        text_and_close(out, "</Play>", self.url);
+        put(out, Piece::PlayOpen);
+        attr_str(out, Piece::Digits, self.digits);
+        attr_num(out, Piece::Loop, self.loop_count);
+        text_and_close(out, Piece::PlayClose, self.url);
     }
 }
 
 impl Encode for Pause {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        put(out, "<Pause");
-        attr_num(out, " length=\"", self.length);
-        put(out, " />");
+        put(out, Piece::PauseOpen);
+        attr_num(out, Piece::Length, self.length);
+        put(out, Piece::EmptyClose);
     }
 }
 
 impl Encode for Gather<'_> {
     fn encode(&self, out: &mut SliceWriter<'_>) {
-        put(out, "<Gather");
-        attr_str(out, " action=\"", self.action);
-        attr_str(out, " finishOnKey=\"", self.finish_on_key);
-        attr_str(out, " input=\"", self.input.map(Input::as_str));
-        attr_str(out, " method=\"", self.method.map(Method::as_str));
-        attr_num(out, " numDigits=\"", self.num_digits);
-        attr_num(out, " timeout=\"", self.timeout);
+        put(out, Piece::GatherOpen);
+        attr_str(out, Piece::Action, self.action);
+        attr_str(out, Piece::FinishOnKey, self.finish_on_key);
+        attr_piece(out, Piece::Input, self.input.map(Input::piece));
+        attr_piece(out, Piece::Method, self.method.map(Method::piece));
+        attr_num(out, Piece::NumDigits, self.num_digits);
+        attr_num(out, Piece::Timeout, self.timeout);
         if self.prompts.is_empty() {
-            put(out, " />");
+            put(out, Piece::EmptyClose);
             return;
         }
-        put(out, ">");
+        put(out, Piece::TagEnd);
         for prompt in self.prompts {
             prompt.encode(out);
         }
-        put(out, "</Gather>");
+        put(out, Piece::GatherClose);
+    }
+}
+
+impl Method {
+    fn piece(self) -> Piece {
+        match self {
+            Method::Get => Piece::Get,
+            Method::Post => Piece::Post,
+        }
+    }
+}
+
+impl Input {
+    fn piece(self) -> Piece {
+        match self {
+            Input::Dtmf => Piece::Dtmf,
+            Input::Speech => Piece::Speech,
+            Input::DtmfSpeech => Piece::DtmfSpeech,
+        }
     }
 }
 
@@ -169,37 +191,48 @@ impl Encode for Prompt<'_> {
 
 /// Every piece of markup goes through this one out-of-line call.
 #[inline(never)]
-fn put(out: &mut SliceWriter<'_>, markup: &str) {
-    out.write_str(markup);
-}
-
-/// `key_eq` (such as ` voice="`), the escaped value and `"`, when there is a value.
-fn attr_str(out: &mut SliceWriter<'_>, key_eq: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        put(out, key_eq);
-        write_escaped(out, value, Context::Attribute);
-        put(out, "\"");
+fn put(out: &mut SliceWriter<'_>, piece: Piece) {
+    if let Some(markup) = piece.text() {
+        out.write(markup);
     }
 }
 
-/// `key_eq` (such as ` loop="`), the number and `"`, when there is a value.
-fn attr_num(out: &mut SliceWriter<'_>, key_eq: &str, value: Option<u32>) {
+/// `key` (such as ` voice="`), the escaped value and `"`, when there is a value.
+fn attr_str(out: &mut SliceWriter<'_>, key: Piece, value: Option<&str>) {
     if let Some(value) = value {
-        put(out, key_eq);
+        put(out, key);
+        write_escaped(out, value, Context::Attribute);
+        put(out, Piece::Quote);
+    }
+}
+
+/// `key` (such as ` method="`), a value that needs no escaping and `"`, when there is a value.
+fn attr_piece(out: &mut SliceWriter<'_>, key: Piece, value: Option<Piece>) {
+    if let Some(value) = value {
+        put(out, key);
+        put(out, value);
+        put(out, Piece::Quote);
+    }
+}
+
+/// `key` (such as ` loop="`), the number and `"`, when there is a value.
+fn attr_num(out: &mut SliceWriter<'_>, key: Piece, value: Option<u32>) {
+    if let Some(value) = value {
+        put(out, key);
         // The crate's one number writer (shared with the form encoder): plain `u32` division,
         // which every Cortex-M0 firmware already links.
         crate::form::write_u32(out, value);
-        put(out, "\"");
+        put(out, Piece::Quote);
     }
 }
 
 /// `>text` and `close`, or ` />` for empty text.
-fn text_and_close(out: &mut SliceWriter<'_>, close: &str, text: &str) {
+fn text_and_close(out: &mut SliceWriter<'_>, close: Piece, text: &str) {
     if text.is_empty() {
-        put(out, " />");
+        put(out, Piece::EmptyClose);
         return;
     }
-    put(out, ">");
+    put(out, Piece::TagEnd);
     write_escaped(out, text, Context::Text);
     put(out, close);
 }
