@@ -137,7 +137,7 @@ mod tests {
             ("b", t(3000)),
             ("c", t(5000)),
             ("c", t(5100)),
-            ("d", t(100)),
+            ("d", t(5500)),
             ("d", t(9000)),
         ]);
         let kills = [t(1500), t(8000)];
@@ -147,7 +147,7 @@ mod tests {
         assert_eq!((dups[0].id.as_str(), dups[0].kill), ("a", Some(0)));
         // c: two copies with no kill between them: unexplained.
         assert_eq!((dups[1].id.as_str(), dups[1].kill), ("c", None));
-        // d: the kill came 7.9 s after the first copy, outside the in-flight window.
+        // d: the kill came 2.5 s after the first copy, outside the in-flight window.
         assert_eq!((dups[2].id.as_str(), dups[2].kill), ("d", None));
     }
 }
