@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use alertd_bench::drivers;
+use alertd_bench::error::BenchError;
 use clap::{Parser, Subcommand};
 
 /// Benchmarks and robustness drivers for alertd.
@@ -42,11 +43,19 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match &cli.command {
-            Command::Compare(args) => drivers::compare::run(args).await,
-            Command::Crash(args) => drivers::crash::run(args).await,
-            Command::Fault(args) => drivers::fault::run(args).await,
-            Command::CoreReport(args) => drivers::core_report::run(args),
+        let run = async {
+            match &cli.command {
+                Command::Compare(args) => drivers::compare::run(args).await,
+                Command::Crash(args) => drivers::crash::run(args).await,
+                Command::Fault(args) => drivers::fault::run(args).await,
+                Command::CoreReport(args) => drivers::core_report::run(args),
+            }
+        };
+        // Interrupted (Ctrl-C, or `timeout` in CI): return normally so the run is dropped and
+        // every child process it started is killed with it.
+        tokio::select! {
+            result = run => result,
+            signal = interrupted() => Err(BenchError::Failed(format!("interrupted by {signal}"))),
         }
     });
     match result {
@@ -55,5 +64,20 @@ fn main() -> ExitCode {
             eprintln!("alertd-bench: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM with the signal's name (never, if neither can be watched).
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
     }
 }

@@ -17,7 +17,8 @@ pub fn alert_id(index: usize) -> String {
 
 /// Finds the alert id in a notification text (`... bench-123 ...`).
 ///
-/// ```ignore
+/// ```
+/// use alertd_bench::load::extract_id;
 /// assert_eq!(extract_id("[FIRING:1] Bench\n- bench-42"), Some("bench-42"));
 /// ```
 pub fn extract_id(text: &str) -> Option<&str> {
