@@ -25,8 +25,9 @@ pub struct CrashArgs {
     /// How many times alertd is killed during the load.
     #[arg(long, default_value_t = 6)]
     pub kills: usize,
-    /// alertd's messages per second (high enough that sends are in flight at every kill).
-    #[arg(long, default_value_t = 500.0)]
+    /// alertd's messages per second. Below `rate`, so the outbox holds a backlog and sends are
+    /// in flight at every kill.
+    #[arg(long, default_value_t = 100.0)]
     pub mps: f64,
     /// A duplicate counts as in flight at a kill when its first copy reached the simulator at
     /// most this long before the kill, in milliseconds.
