@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     let verbs = [
         Verb::Say(Say::new(say).voice(voice).loop_count(u32::from(control))),
         Verb::Play(Play::new(url)),
-        Verb::Gather(Gather::new(&prompts).num_digits(1).action(action, Method::Post)),
+        Verb::Gather(
+            Gather::new(&prompts)
+                .num_digits(1)
+                .action(action, Method::Post),
+        ),
         Verb::Dial(Dial::new(number).caller_id(voice)),
         Verb::Redirect(Redirect::new(url)),
         Verb::Hangup,
@@ -74,7 +78,10 @@ fuzz_target!(|data: &[u8]| {
     let parsed = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
     let root = parsed.root_element();
     assert_eq!(root.tag_name().name(), "Response");
-    let elements: Vec<_> = root.children().filter(roxmltree::Node::is_element).collect();
+    let elements: Vec<_> = root
+        .children()
+        .filter(roxmltree::Node::is_element)
+        .collect();
     assert_eq!(elements.len(), verbs.len(), "{xml}");
     let text = |node: roxmltree::Node<'_, '_>| -> String {
         node.children()
@@ -84,13 +91,24 @@ fuzz_target!(|data: &[u8]| {
             .collect()
     };
     assert_eq!(text(elements[0]), expected(say, false), "{xml}");
-    assert_eq!(elements[0].attribute("voice"), Some(expected(voice, true).as_str()));
+    assert_eq!(
+        elements[0].attribute("voice"),
+        Some(expected(voice, true).as_str())
+    );
     assert_eq!(text(elements[1]), expected(url, false));
-    assert_eq!(elements[2].attribute("action"), Some(expected(action, true).as_str()));
-    let nested = elements[2].first_element_child().expect("the Gather prompt");
+    assert_eq!(
+        elements[2].attribute("action"),
+        Some(expected(action, true).as_str())
+    );
+    let nested = elements[2]
+        .first_element_child()
+        .expect("the Gather prompt");
     assert_eq!(text(nested), expected(say, false));
     assert_eq!(text(elements[3]), expected(number, false));
-    assert_eq!(elements[3].attribute("callerId"), Some(expected(voice, true).as_str()));
+    assert_eq!(
+        elements[3].attribute("callerId"),
+        Some(expected(voice, true).as_str())
+    );
     assert_eq!(text(elements[4]), expected(url, false));
     assert_eq!(elements[5].tag_name().name(), "Hangup");
 });
