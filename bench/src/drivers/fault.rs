@@ -146,7 +146,11 @@ pub async fn run(args: &FaultArgs) -> Result<()> {
             accepted_by = p.iter().filter_map(|p| p.accepted_at).max();
             posted = Some(p);
         }
-        if let (Some(p), Some(end)) = (&posted, accepted_by) {
+        if let Some(p) = &posted {
+            let Some(end) = accepted_by else {
+                // Nothing was accepted: nothing to wait for (reported as a failure below).
+                break std::collections::HashMap::new();
+            };
             let ids = super::accepted_ids(p);
             let seen = super::notifications_by_id(&sim).await?;
             let waited = SystemTime::now().duration_since(end).unwrap_or_default();
