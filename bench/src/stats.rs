@@ -60,16 +60,27 @@ pub struct Duplicate {
     pub first: SystemTime,
     /// When this copy arrived.
     pub copy: SystemTime,
-    /// The kill that explains it: the first copy arrived at most `window` before it and this
-    /// copy after it (a send in flight when alertd was killed, sent again after the restart).
+    /// The kill that explains it: the first copy arrived at most `window` before the kill, or
+    /// while alertd was down (bytes written before the kill, read by the simulator after it),
+    /// and this copy after the kill: a send in flight when alertd was killed, sent again after
+    /// the restart.
     pub kill: Option<usize>,
+}
+
+/// One kill: when alertd was killed, and when it answered again after the restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kill {
+    /// Just before SIGKILL.
+    pub at: SystemTime,
+    /// When the restarted alertd answered `/healthz`.
+    pub up: SystemTime,
 }
 
 /// Every copy beyond the first, each matched to the kill that explains it, if any.
 #[allow(clippy::implicit_hasher)]
 pub fn duplicates(
     by_id: &HashMap<String, Vec<SystemTime>>,
-    kills: &[SystemTime],
+    kills: &[Kill],
     window: Duration,
 ) -> Vec<Duplicate> {
     let mut out = Vec::new();
@@ -78,8 +89,9 @@ pub fn duplicates(
             continue;
         };
         for &copy in copies {
-            let kill = kills.iter().position(|&k| {
-                k >= first && k.duration_since(first).unwrap_or_default() <= window && copy >= k
+            let kill = kills.iter().position(|k| {
+                let before = k.at.duration_since(first).unwrap_or_default() <= window;
+                before && first <= k.up && copy >= k.at
             });
             out.push(Duplicate {
                 id: id.clone(),
@@ -139,15 +151,23 @@ mod tests {
             ("c", t(5100)),
             ("d", t(5500)),
             ("d", t(9000)),
+            // Read by the simulator 10 ms after the kill, while alertd was down: written before.
+            ("e", t(8010)),
+            ("e", t(8100)),
         ]);
-        let kills = [t(1500), t(8000)];
+        let kill = |at, up| Kill {
+            at: t(at),
+            up: t(up),
+        };
+        let kills = [kill(1500, 1530), kill(8000, 8030)];
         let dups = duplicates(&by_id, &kills, Duration::from_secs(2));
-        assert_eq!(dups.len(), 3);
+        assert_eq!(dups.len(), 4);
         // a: killed 500 ms after its first copy, re-sent after: explained by kill 0.
         assert_eq!((dups[0].id.as_str(), dups[0].kill), ("a", Some(0)));
         // c: two copies with no kill between them: unexplained.
         assert_eq!((dups[1].id.as_str(), dups[1].kill), ("c", None));
         // d: the kill came 2.5 s after the first copy, outside the in-flight window.
-        assert_eq!((dups[2].id.as_str(), dups[2].kill), ("d", None));
+        assert_eq!((dups[2].id.as_str(), dups[2].kill), ("e", Some(1)));
+        assert_eq!((dups[3].id.as_str(), dups[3].kill), ("d", None));
     }
 }

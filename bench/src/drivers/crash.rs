@@ -11,7 +11,7 @@ use crate::error::{BenchError, Result};
 use crate::load;
 use crate::procs::alertd::{Alertd, SendPolicy};
 use crate::procs::sim::Sim;
-use crate::stats::duplicates;
+use crate::stats::{Kill, duplicates};
 
 /// `alertd-bench crash` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -79,11 +79,15 @@ pub async fn run(args: &CrashArgs) -> Result<()> {
     for k in 0..args.kills {
         let at = slot * (k as f64 + 0.5 + rand::random::<f64>());
         tokio::time::sleep_until(begin + Duration::from_secs_f64(at)).await;
-        kills.push(SystemTime::now());
+        let at = SystemTime::now();
         let down = std::time::Instant::now();
         alertd.kill9()?;
         alertd.restart().await?;
         downtime += down.elapsed();
+        kills.push(Kill {
+            at,
+            up: SystemTime::now(),
+        });
     }
     let posted = load
         .await
@@ -110,6 +114,12 @@ pub async fn run(args: &CrashArgs) -> Result<()> {
         }
     }
     let extra = seen.keys().filter(|id| !accepted.contains(*id)).count();
+    // How close before its kill the first copy of an explained duplicate arrived (the
+    // in-flight window actually seen).
+    let closest = dups
+        .iter()
+        .filter_map(|d| kills[d.kill?].at.duration_since(d.first).ok())
+        .max();
 
     println!(
         "kills: {} (alertd down {:.0} ms on average per kill, restart to /healthz)",
@@ -121,7 +131,7 @@ pub async fn run(args: &CrashArgs) -> Result<()> {
         accepted.len()
     );
     println!(
-        "notifications: {} alerts notified, {} lost, {} duplicate(s) (per kill: {per_kill:?}; bound: only sends in flight at a kill, first copy <= {} ms before it), {} unexplained; {extra} notified alert(s) had no 2xx (killed before the answer)",
+        "notifications: {} alerts notified, {} lost, {} duplicate(s) (per kill: {per_kill:?}; bound: only sends in flight at a kill, first copy <= {} ms before it or while alertd was down), {} unexplained; {extra} notified alert(s) had no 2xx (killed before the answer)",
         seen.len(),
         lost.len(),
         dups.len(),
@@ -129,6 +139,12 @@ pub async fn run(args: &CrashArgs) -> Result<()> {
         unexplained.len()
     );
     let mut failures = Vec::new();
+    if let Some(gap) = closest {
+        println!(
+            "in flight at a kill: the earliest first copy of a duplicate reached the simulator {:.1} ms before its kill",
+            gap.as_secs_f64() * 1e3
+        );
+    }
     if !lost.is_empty() {
         failures.push(format!(
             "{} accepted alert(s) never notified, e.g. {:?}",
