@@ -63,16 +63,6 @@ impl std::fmt::Debug for Escalations {
     }
 }
 
-async fn read<T: Send + 'static>(
-    store: &Arc<dyn Store>,
-    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|_| StoreError::Closed)?
-}
-
 fn closed(e: &Escalation) -> AckError {
     let state = match (&e.acked_by, &e.acked_via) {
         (Some(by), Some(via)) => format!("acknowledged by {by} ({via})"),
@@ -94,11 +84,11 @@ impl Escalations {
         let found = match (short_id, number) {
             (Some(id), _) => {
                 let id = id.to_owned();
-                read(&self.store, move |s| s.escalation(&id)).await?
+                crate::store::blocking(&self.store, move |s| s.escalation(&id)).await?
             }
             (None, Some(n)) => {
                 let n = n.to_owned();
-                read(&self.store, move |s| s.latest_escalation_for(&n)).await?
+                crate::store::blocking(&self.store, move |s| s.latest_escalation_for(&n)).await?
             }
             (None, None) => None,
         };
@@ -107,7 +97,8 @@ impl Escalations {
 
     async fn check_contact(&self, e: &Escalation, number: &str) -> Result<(), AckError> {
         let id = e.id;
-        let contacts = read(&self.store, move |s| s.escalation_contacts(id)).await?;
+        let contacts =
+            crate::store::blocking(&self.store, move |s| s.escalation_contacts(id)).await?;
         if contacts.iter().any(|c| c.number == number) {
             Ok(())
         } else {
@@ -138,7 +129,8 @@ impl Escalations {
     pub async fn ack_by_api(&self, short_id: &str, who: &str) -> Result<Escalation, AckError> {
         let e = self.find(Some(short_id), None).await?;
         let id = e.id;
-        let contacts = read(&self.store, move |s| s.escalation_contacts(id)).await?;
+        let contacts =
+            crate::store::blocking(&self.store, move |s| s.escalation_contacts(id)).await?;
         let by = format!("api:{who}");
         let body = text::confirmation(&e.short_id, &e.alert_name, Some(&by));
         let mut numbers: Vec<String> = contacts.into_iter().map(|c| c.number).collect();
@@ -170,7 +162,7 @@ impl Escalations {
             .await?;
         // Re-read: the row as stored (or who beat us to it).
         let short = e.short_id.clone();
-        let now_stored = read(&self.store, move |s| s.escalation(&short))
+        let now_stored = crate::store::blocking(&self.store, move |s| s.escalation(&short))
             .await?
             .unwrap_or(e);
         if changed == 0 {

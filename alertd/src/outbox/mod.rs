@@ -16,7 +16,7 @@ use crate::sender::backoff::RetryPolicy;
 use crate::sender::rate_limit::RateLimiter;
 use crate::sender::{Outbound, SendOutcome, Sender};
 use crate::store::group_commit::StoreWriter;
-use crate::store::{AttemptRecord, OutboxMessage, Store, StoreError, WriteOp};
+use crate::store::{AttemptRecord, OutboxMessage, Store, WriteOp};
 
 /// How long the worker waits with nothing due before looking again (covers clock jumps).
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -58,16 +58,6 @@ impl OutboxWorker {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    store: &Arc<dyn Store>,
-    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|_| StoreError::Closed)?
-}
-
 impl OutboxWorker {
     /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
     /// sent, or whose result is being recorded, is never picked up a second time.
@@ -81,7 +71,7 @@ impl OutboxWorker {
             // The in-flight set is locked across the query: a send finishing meanwhile cannot
             // drop its id before the query's (possibly older) view of that row is filtered out.
             let flying = in_flight.clone();
-            let fresh = blocking(&worker.store, move |s| {
+            let fresh = crate::store::blocking(&worker.store, move |s| {
                 let mut flying = flying.lock().unwrap_or_else(PoisonError::into_inner);
                 let due = s.due_outbox(now, BATCH)?;
                 Ok(due
@@ -130,7 +120,7 @@ impl OutboxWorker {
     }
 
     async fn idle(&self) {
-        let next = blocking(&self.store, super::store::Store::next_outbox_due)
+        let next = crate::store::blocking(&self.store, super::store::Store::next_outbox_due)
             .await
             .ok()
             .flatten();
@@ -160,7 +150,7 @@ impl OutboxWorker {
             return false;
         }
         let number = msg.to.clone();
-        match blocking(&self.store, move |s| s.is_opted_out(&number)).await {
+        match crate::store::blocking(&self.store, move |s| s.is_opted_out(&number)).await {
             Ok(true) => {}
             Ok(false) => return false,
             Err(e) => {

@@ -456,3 +456,14 @@ pub trait Store: Send + Sync + 'static {
     /// The newest escalations, newest first.
     fn recent_escalations(&self, limit: usize) -> Result<Vec<Escalation>, StoreError>;
 }
+
+/// Runs `f` on the store from a blocking thread (SQLite calls block; async tasks must not).
+pub async fn blocking<T: Send + 'static>(
+    store: &std::sync::Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|_| StoreError::Closed)?
+}

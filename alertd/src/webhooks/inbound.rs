@@ -13,8 +13,8 @@ use twilio_core::webhook::InboundSms;
 use crate::escalation::ack::AckError;
 use crate::escalation::store::AckVia;
 use crate::escalation::{short_id, twiml};
+use crate::ingest::ApiState;
 use crate::ingest::errors::ApiError;
-use crate::ingest::{ApiState, read_body};
 use crate::optout::{self, keywords};
 
 /// The path Twilio posts inbound SMS to (configure it on the number: `public_url` + this).
@@ -68,23 +68,7 @@ pub async fn inbound_sms(
     body: Body,
 ) -> Response {
     let result = async {
-        let Some(auth) = &state.webhook else {
-            return Err(ApiError::Forbidden(
-                "Twilio webhooks need server.public_url and Twilio credentials".into(),
-            ));
-        };
-        let bytes = read_body(&state, &headers, body).await?;
-        let signature = headers
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-        if !auth.verify_at(path, &bytes, signature) {
-            tracing::warn!("inbound SMS with a missing or wrong X-Twilio-Signature refused");
-            return Err(ApiError::Forbidden(
-                "X-Twilio-Signature does not match".into(),
-            ));
-        }
+        let bytes = super::signed_body(&state, &uri, &headers, body, "inbound SMS").await?;
         let mut scratch = vec![0u8; bytes.len()];
         let sms = InboundSms::parse(&bytes, &mut scratch)
             .map_err(|e| ApiError::BadRequest(format!("not an inbound SMS: {e:?}")))?;

@@ -9,7 +9,7 @@ pub mod voice;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use twilio_core::webhook::{Algorithm, FormBody, Params, compute, validate};
@@ -107,30 +107,47 @@ impl WebhookAuth {
     }
 }
 
+/// Reads a Twilio webhook's body and checks its `X-Twilio-Signature` against `public_url` + the
+/// request's path and query (what Twilio signed). Returns the signed body, or the 403 (or 413)
+/// to answer; nothing is parsed or changed before the signature holds. `what` names the
+/// webhook in the log.
+pub(crate) async fn signed_body(
+    state: &ApiState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    what: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    let Some(auth) = &state.webhook else {
+        return Err(ApiError::Forbidden(
+            "Twilio webhooks need server.public_url and Twilio credentials".into(),
+        ));
+    };
+    let bytes = read_body(state, headers, body).await?;
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    if !auth.verify_at(path, &bytes, signature) {
+        tracing::warn!(%path, "{what} with a missing or wrong X-Twilio-Signature refused");
+        return Err(ApiError::Forbidden(
+            "X-Twilio-Signature does not match".into(),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Handles one status callback.
 pub async fn status_callback(
     State(state): State<ApiState>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let result = async {
-        let Some(auth) = &state.webhook else {
-            return Err(ApiError::Forbidden(
-                "status callbacks need server.public_url and Twilio credentials".into(),
-            ));
-        };
-        let bytes = read_body(&state, &headers, body).await?;
+        let bytes = signed_body(&state, &uri, &headers, body, "status callback").await?;
         let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-        let signature = headers
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if signature.is_empty() || !auth.verify(&bytes, signature) {
-            tracing::warn!("status callback with a missing or wrong X-Twilio-Signature refused");
-            return Err(ApiError::Forbidden(
-                "X-Twilio-Signature does not match".into(),
-            ));
-        }
         let get = |k: &str| {
             params
                 .iter()

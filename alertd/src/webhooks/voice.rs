@@ -11,8 +11,8 @@ use twilio_core::webhook::GatherResult;
 use crate::escalation::ack::AckError;
 use crate::escalation::store::AckVia;
 use crate::escalation::twiml;
+use crate::ingest::ApiState;
 use crate::ingest::errors::ApiError;
-use crate::ingest::{ApiState, read_body};
 
 /// What the caller pressed, as alertd acts on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,23 +81,7 @@ pub async fn gather(
     body: Body,
 ) -> Response {
     let result = async {
-        let Some(auth) = &state.webhook else {
-            return Err(ApiError::Forbidden(
-                "Twilio webhooks need server.public_url and Twilio credentials".into(),
-            ));
-        };
-        let bytes = read_body(&state, &headers, body).await?;
-        let signature = headers
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-        if !auth.verify_at(path, &bytes, signature) {
-            tracing::warn!(%path, "gather with a missing or wrong X-Twilio-Signature refused");
-            return Err(ApiError::Forbidden(
-                "X-Twilio-Signature does not match".into(),
-            ));
-        }
+        let bytes = super::signed_body(&state, &uri, &headers, body, "gather").await?;
         let query: Vec<(String, String)> =
             form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
                 .into_owned()
