@@ -4,10 +4,11 @@
 //! 21610 on a send opts the number out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod relay_common;
+mod common;
 
 use alertd::store::{OutboxState, Store};
-use relay_common::{FROM, Rig, RigOptions, TO, WAIT, eventually, settle};
+use common::eventually;
+use common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
 use twilio_sim::Direction;
 
 const SMS_AND_VOICE: &str =
