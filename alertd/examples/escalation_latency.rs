@@ -19,19 +19,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use alertd::app::{self, StartOptions};
-use alertd::config::Config;
 use alertd::store::Store;
 use alertd::store::sqlite::SqliteStore;
 use twilio_sim::{LifecycleTiming, SimConfig, Simulator};
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("number"))
-}
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/percentile.rs"]
+mod percentile;
+#[path = "support/sim_alertd.rs"]
+mod sim_alertd;
+
+use args::arg;
+use percentile::percentile;
 
 /// alertd with one policy (a call `after` seconds after the start) on every group.
 async fn start_alertd(
@@ -39,16 +39,16 @@ async fn start_alertd(
     dir: &tempfile::TempDir,
     after: u64,
 ) -> (alertd::app::RunningApp, Arc<SqliteStore>) {
-    let ca = dir.path().join("sim-ca.pem");
-    std::fs::write(&ca, sim.ca_pem()).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     // mps: the example measures alertd, not a long code's 1 message/s pacing.
-    let cfg = Config::parse(&format!(
-        r#"
+    let base = sim.base_url();
+    let running = sim_alertd::start_against_sim(sim, dir.path(), |ca| {
+        format!(
+            r#"
 [server]
 listen = "127.0.0.1:{port}"
 public_url = "http://127.0.0.1:{port}"
@@ -68,28 +68,11 @@ group_by = ["alertname"]
 group_wait = "0s"
 escalation = "page"
 "#,
-        base = sim.base_url(),
-        ca = ca.display()
-    ))
-    .unwrap();
-    let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-    let env: app::EnvLookup = Arc::new(move |v| match v {
-        "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-        "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-        _ => None,
-    });
-    let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-    let running = app::start_with_store(
-        &cfg,
-        StartOptions {
-            env,
-            ..StartOptions::default()
-        },
-        store.clone(),
-        cfg.listen_addr().unwrap(),
-    )
-    .await
-    .unwrap();
+            ca = ca.display()
+        )
+    })
+    .await;
+    let store = running.store.clone();
     (running, store)
 }
 
@@ -180,12 +163,7 @@ async fn main() {
         })
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| percentile(&latencies, p);
     println!(
         "deadline -> CreateCall at the simulator, {} calls: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (min {:.1} ms)",
         latencies.len(),

@@ -30,6 +30,11 @@ use alertd::store::sqlite::SqliteStore;
 use alertd::time::Timestamp;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
+#[path = "support/args.rs"]
+mod args;
+
+use args::arg;
+
 const TOPIC: &str = r#"
 filter = "sensors/+/temperature"
 alertname = "BoilerHot"
@@ -41,12 +46,9 @@ hysteresis = 2.0
 debounce_samples = 2
 "#;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
+/// A count flag as a `usize`.
+fn count_arg(name: &str, default: u64) -> usize {
+    usize::try_from(arg(name, default)).expect("a count that fits in memory")
 }
 
 /// A saw-tooth around the warning level so some readings raise and clear alerts.
@@ -173,8 +175,8 @@ async fn broker(readings: usize, devices: usize) {
 
 #[tokio::main]
 async fn main() {
-    let readings = arg("--readings", 200_000);
-    let devices = arg("--devices", 100).max(1);
+    let readings = count_arg("--readings", 200_000);
+    let devices = count_arg("--devices", 100).max(1);
     stage(readings * 5, devices);
     broker(readings, devices).await;
 }
