@@ -40,12 +40,10 @@ async fn main() {
     let total = (rate * seconds) as usize;
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let base = sim.base_url();
-    let running = sim_alertd::start_against_sim(&sim, dir.path(), |ca| {
+    let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n[twilio]\nfrom = \"+15005550006\"\napi_base = \"{base}\"\nca_file = \"{}\"\nmps = 100000.0\n\
+            "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = 100000.0\n\
              [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\ngroup_by = [\"...\"]\ngroup_wait = \"0s\"\n",
-            ca.display()
         )
     })
     .await;

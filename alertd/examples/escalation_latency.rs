@@ -45,17 +45,13 @@ async fn start_alertd(
         .unwrap()
         .port();
     // mps: the example measures alertd, not a long code's 1 message/s pacing.
-    let base = sim.base_url();
-    let running = sim_alertd::start_against_sim(sim, dir.path(), |ca| {
+    let running = sim_alertd::start_against_sim(sim, dir.path(), |twilio| {
         format!(
             r#"
 [server]
 listen = "127.0.0.1:{port}"
 public_url = "http://127.0.0.1:{port}"
-[twilio]
-from = "+15005550006"
-api_base = "{base}"
-ca_file = "{ca}"
+{twilio}from = "+15005550006"
 mps = 100000.0
 [[escalations]]
 name = "page"
@@ -67,8 +63,7 @@ receiver = "log-only"
 group_by = ["alertname"]
 group_wait = "0s"
 escalation = "page"
-"#,
-            ca = ca.display()
+"#
         )
     })
     .await;

@@ -102,16 +102,13 @@ async fn main() {
     let (ca_der, cert_pem, key_pem) = test_ca();
     std::fs::write(dir.path().join("cert.pem"), cert_pem).unwrap();
     std::fs::write(dir.path().join("key.pem"), key_pem).unwrap();
-    let base = sim.base_url();
-    let running = sim_alertd::start_against_sim(&sim, dir.path(), |sim_ca| {
+    let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {
         format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[twilio]\nfrom = \"+15005550006\"\napi_base = \"{}\"\nca_file = \"{}\"\nmps = 100000.0\n\
+        "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = 100000.0\n\
          [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\n\
          [relay]\nlisten = \"127.0.0.1:0\"\ntls_cert_file = \"{d}/cert.pem\"\ntls_key_file = \"{d}/key.pem\"\n\
          [[relay.devices]]\nname = \"load\"\naccount_sid = \"{ACCOUNT}\"\nsecret = \"{TOKEN}\"\nallowed_from = [\"+15005550006\"]\n\
          rate_per_minute = 100000000\nburst = 100000000\n",
-        base,
-        sim_ca.display(),
         d = dir.path().display(),
         )
     })

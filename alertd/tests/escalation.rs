@@ -49,22 +49,15 @@ impl Rig {
         dir: tempfile::TempDir,
         now: alertd::time::Timestamp,
     ) -> Self {
-        let base = sim.base_url();
         let launch = Launch {
             manual_clock_at: Some(now),
             extra_env: &[],
         };
-        SimApp::launch(sim, dir, &launch, |port, ca| {
+        SimApp::launch(sim, dir, &launch, |wiring| {
             format!(
                 r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[twilio]
-from = "{TWILIO_NUMBER}"
-api_base = "{base}"
-ca_file = "{ca}"
+{server}
+{twilio_head}from = "{TWILIO_NUMBER}"
 mps = 1000.0
 
 {POLICY}
@@ -78,7 +71,8 @@ group_by = ["alertname"]
 group_wait = "0s"
 escalation = "critical"
 "#,
-                ca = ca.display(),
+                server = wiring.server,
+                twilio_head = wiring.twilio,
             )
         })
         .await
@@ -525,15 +519,7 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
         .unwrap();
     let again = ack(e.short_id.clone(), "").await.unwrap();
     assert_eq!(again.status().as_u16(), 422);
-    let list: serde_json::Value = rig
-        .http
-        .get(format!("{}/api/v1/escalations", rig.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = rig.get_json("/api/v1/escalations").await;
     assert_eq!(list[0]["short_id"], e.short_id.as_str());
     assert_eq!(list[0]["acked_via"], "api");
     rig.advance(Duration::from_secs(900));

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use alertd::store::{OutboxState, Store};
-use common::sim_app::{Launch, SimApp, start_sim};
+use common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
 use common::{T0, eventually, settle};
 use serde_json::json;
 use twilio_sim::{Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, Simulator};
@@ -37,27 +37,16 @@ impl Rig {
         twilio: &str,
         manual_clock: bool,
     ) -> Self {
-        let receivers = if receivers.is_empty() {
-            "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
-        } else {
-            receivers
-        };
-        let base = sim.base_url();
+        let receivers = receivers_or_oncall(receivers);
         let launch = Launch {
             manual_clock_at: manual_clock.then_some(T0),
             extra_env: &[],
         };
-        SimApp::launch(sim, dir, &launch, |port, ca| {
+        SimApp::launch(sim, dir, &launch, |wiring| {
             format!(
                 r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[twilio]
-from = "+15005550006"
-api_base = "{base}"
-ca_file = "{ca}"
+{server}
+{twilio_head}from = "+15005550006"
 retry_base = "1s"
 retry_max = "10s"
 {twilio}
@@ -75,7 +64,8 @@ group_by = ["alertname"]
                 } else {
                     "group_wait = \"0s\""
                 },
-                ca = ca.display(),
+                server = wiring.server,
+                twilio_head = wiring.twilio,
             )
         })
         .await

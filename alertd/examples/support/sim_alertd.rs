@@ -9,16 +9,22 @@ use alertd::config::Config;
 use alertd::store::sqlite::SqliteStore;
 use twilio_sim::Simulator;
 
-/// Starts alertd (system clock) with the config `config(sim_ca_file)` returns, listening
-/// where its `[server] listen` says.
+/// Starts alertd (system clock) with the config `config(twilio_head)` returns, listening
+/// where its `[server] listen` says. `twilio_head` is the `[twilio]` header with the
+/// simulator's `api_base` and `ca_file`; keys written right after it belong to that table.
 pub(crate) async fn start_against_sim(
     sim: &Simulator,
     dir: &Path,
-    config: impl FnOnce(&Path) -> String,
+    config: impl FnOnce(&str) -> String,
 ) -> RunningApp {
     let sim_ca = dir.join("sim-ca.pem");
     std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
-    let cfg = Config::parse(&config(&sim_ca)).unwrap();
+    let twilio_head = format!(
+        "[twilio]\napi_base = \"{}\"\nca_file = \"{}\"\n",
+        sim.base_url(),
+        sim_ca.display()
+    );
+    let cfg = Config::parse(&config(&twilio_head)).unwrap();
     let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
     let env: EnvLookup = Arc::new(move |name| match name {
         "TWILIO_ACCOUNT_SID" => Some(account.clone()),

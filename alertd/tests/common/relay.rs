@@ -18,7 +18,7 @@ use twilio_core::response::{Progress, ResponseParser};
 use twilio_sim::Simulator;
 
 use super::T0;
-use super::sim_app::{Launch, SimApp, start_sim};
+use super::sim_app::{Launch, SimApp, Wiring, receivers_or_oncall, start_sim};
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -162,13 +162,12 @@ impl Rig {
         let ca = TestCa::generate(dir.path());
         let boiler_secret = dir.path().join("boiler.secret");
         std::fs::write(&boiler_secret, format!("{BOILER_SECRET}\n")).unwrap();
-        let sim_base = sim.base_url();
         let launch = Launch {
             manual_clock_at: opts.manual_clock.then_some(T0),
             extra_env: &[("RELAY_FREEZER_SECRET", FREEZER_TOKEN)],
         };
-        let twilio = SimApp::launch(sim, dir, &launch, |port, sim_ca| {
-            config_text(&opts, port, &sim_base, &ca, sim_ca, &boiler_secret)
+        let twilio = SimApp::launch(sim, dir, &launch, |wiring| {
+            config_text(&opts, wiring, &ca, &boiler_secret)
         })
         .await;
         let relay_addr = twilio.app().relay_addr.expect("relay configured");
@@ -260,27 +259,15 @@ impl Rig {
 /// The alertd config the rig runs: the simulator as Twilio, the relay with two devices.
 fn config_text(
     opts: &RigOptions<'_>,
-    port: u16,
-    sim_base: &str,
+    wiring: &Wiring,
     ca: &TestCa,
-    sim_ca: &std::path::Path,
     boiler_secret: &std::path::Path,
 ) -> String {
-    let receivers = if opts.receivers.is_empty() {
-        "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
-    } else {
-        opts.receivers
-    };
+    let receivers = receivers_or_oncall(opts.receivers);
     format!(
         r#"
-    [server]
-    listen = "127.0.0.1:{port}"
-    public_url = "http://127.0.0.1:{port}"
-
-    [twilio]
-    from = "{FROM}"
-    api_base = "{base}"
-    ca_file = "{sim_ca}"
+    {server}
+    {twilio_head}from = "{FROM}"
     retry_base = "1s"
     retry_max = "10s"
     mps = 1000.0
@@ -314,8 +301,8 @@ fn config_text(
 
     {tail}
     "#,
-        base = sim_base,
-        sim_ca = sim_ca.display(),
+        server = wiring.server,
+        twilio_head = wiring.twilio,
         cert = ca.cert_file.display(),
         key = ca.key_file.display(),
         boiler = boiler_secret.display(),

@@ -4,7 +4,6 @@
 //! `public_url`, which the simulator signs its callbacks against. Each test file writes its
 //! own config text; only these mechanics are shared.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +24,25 @@ pub struct Launch<'a> {
     pub manual_clock_at: Option<Timestamp>,
     /// Env values on top of `TWILIO_ACCOUNT_SID` / `TWILIO_AUTH_TOKEN` (the simulator's).
     pub extra_env: &'a [(&'static str, &'static str)],
+}
+
+/// The config lines that tie alertd to its port and to the simulator; each test file writes
+/// the rest of its config around them.
+pub struct Wiring {
+    /// `[server]` with `listen` and `public_url` on the picked port.
+    pub server: String,
+    /// The `[twilio]` header with `api_base` and `ca_file` (the simulator's); keys written right
+    /// after it belong to the table.
+    pub twilio: String,
+}
+
+/// One `oncall` receiver texting +15551230001, unless `receivers` names others.
+pub fn receivers_or_oncall(receivers: &str) -> &str {
+    if receivers.is_empty() {
+        "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
+    } else {
+        receivers
+    }
 }
 
 /// A running alertd whose Twilio is `sim`.
@@ -54,13 +72,13 @@ fn free_port() -> u16 {
 }
 
 impl SimApp {
-    /// Starts alertd over `dir`'s database with the config `config(port, sim_ca_file)`
-    /// returns; `port` is the API's, `sim_ca_file` the simulator's CA written into `dir`.
+    /// Starts alertd over `dir`'s database with the config `config` returns around the
+    /// [`Wiring`] (the API port and the simulator's URL and CA, written into `dir`).
     pub async fn launch(
         sim: Simulator,
         dir: tempfile::TempDir,
         launch: &Launch<'_>,
-        config: impl Fn(u16, &Path) -> String,
+        config: impl Fn(&Wiring) -> String,
     ) -> Self {
         let sim_ca = dir.path().join("sim-ca.pem");
         std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
@@ -68,7 +86,17 @@ impl SimApp {
         let (app, port, manual) = loop {
             attempt += 1;
             let port = free_port();
-            let cfg = Config::parse(&config(port, &sim_ca)).unwrap();
+            let wiring = Wiring {
+                server: format!(
+                    "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
+                ),
+                twilio: format!(
+                    "[twilio]\napi_base = \"{}\"\nca_file = \"{}\"\n",
+                    sim.base_url(),
+                    sim_ca.display()
+                ),
+            };
+            let cfg = Config::parse(&config(&wiring)).unwrap();
             let manual = launch.manual_clock_at.map(ManualClock::new);
             let clock: SharedClock = match &manual {
                 Some(m) => Arc::new(m.clone()),
@@ -131,6 +159,18 @@ impl SimApp {
             .await
             .unwrap();
         assert_eq!(resp.status().as_u16(), 202);
+    }
+
+    /// GETs `path` from alertd's API as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// The CreateMessage requests the simulator received.
