@@ -6,12 +6,11 @@
 //! `cargo run --release -p alertd --example e2e_latency -- [--rate 1000] [--seconds 5]`
 //! Bounded: sends rate x seconds alerts, then waits (at most 30 s) for the last SMS.
 #![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
 )]
 
 use std::collections::HashMap;
@@ -29,15 +28,14 @@ mod rss;
 #[path = "support/sim_alertd.rs"]
 mod sim_alertd;
 
-use args::arg;
+use args::count_arg;
 use percentile::percentile;
 use rss::rss_kib;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rate = arg("--rate", 1000);
-    let seconds = arg("--seconds", 5);
-    let total = (rate * seconds) as usize;
+    let rate = count_arg("--rate", 1000);
+    let total = rate * count_arg("--seconds", 5);
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {

@@ -7,12 +7,10 @@
 //! `cargo run --release -p alertd --example escalation_latency -- [--escalations 1000] [--after 3]
 //! [--call-step-ms 10000]`
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::panic
 )]
 
 use std::collections::HashMap;
@@ -30,7 +28,7 @@ mod percentile;
 #[path = "support/sim_alertd.rs"]
 mod sim_alertd;
 
-use args::arg;
+use args::{arg, count_arg};
 use percentile::percentile;
 
 /// alertd with one policy (a call `after` seconds after the start) on every group.
@@ -73,7 +71,7 @@ escalation = "page"
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let n = arg("--escalations", 1000) as usize;
+    let n = count_arg("--escalations", 1000);
     let after = arg("--after", 3);
     // The simulator shares this process and its 2 worker threads: by default its call
     // lifecycles (ringing, TwiML, status callbacks to alertd) step every 10 s, after the

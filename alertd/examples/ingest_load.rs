@@ -6,12 +6,10 @@
 //! Without `--url` it starts alertd in this process (temp SQLite, dry-run sender) and reports
 //! its RSS at rest and after the load. Bounded: stops after N requests.
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::panic
 )]
 
 use std::sync::Arc;

@@ -8,13 +8,12 @@
 //! `cargo run --release -p alertd --example mqtt_throughput -- [--readings N] [--devices D]`
 //! Needs `mosquitto` (apt-get install mosquitto) for part 2; part 1 runs without it.
 #![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap
+    clippy::panic
 )]
 
 use std::net::TcpListener;
@@ -33,7 +32,7 @@ use rumqttc::{AsyncClient, MqttOptions, QoS};
 #[path = "support/args.rs"]
 mod args;
 
-use args::arg;
+use args::count_arg;
 
 const TOPIC: &str = r#"
 filter = "sensors/+/temperature"
@@ -45,11 +44,6 @@ critical = 100.0
 hysteresis = 2.0
 debounce_samples = 2
 "#;
-
-/// A count flag as a `usize`.
-fn count_arg(name: &str, default: u64) -> usize {
-    usize::try_from(arg(name, default)).expect("a count that fits in memory")
-}
 
 /// A saw-tooth around the warning level so some readings raise and clear alerts.
 fn value(i: usize) -> f64 {

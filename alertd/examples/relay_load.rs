@@ -6,12 +6,10 @@
 //!
 //! `cargo run --release -p alertd --example relay_load -- [--requests 5000] [--clients 16]`
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
     clippy::print_stdout
 )]
 
@@ -32,7 +30,7 @@ mod percentile;
 #[path = "support/sim_alertd.rs"]
 mod sim_alertd;
 
-use args::arg;
+use args::count_arg;
 use percentile::percentile;
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -95,8 +93,8 @@ async fn device(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let requests = arg("--requests", 5000) as usize;
-    let clients = arg("--clients", 16).max(1) as usize;
+    let requests = count_arg("--requests", 5000);
+    let clients = count_arg("--clients", 16).max(1);
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (ca_der, cert_pem, key_pem) = test_ca();

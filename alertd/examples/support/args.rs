@@ -11,3 +11,9 @@ pub(crate) fn arg(name: &str, default: u64) -> u64 {
                 .unwrap_or_else(|_| panic!("{name} needs a number, got {v:?}"))
         })
 }
+
+/// A count flag (`--requests 5000`) as a `usize`.
+pub(crate) fn count_arg(name: &str, default: u64) -> usize {
+    usize::try_from(arg(name, default))
+        .unwrap_or_else(|_| panic!("{name} is more than this machine can count"))
+}
