@@ -6,78 +6,47 @@
 //! `cargo run --release -p alertd --example e2e_latency -- [--rate 1000] [--seconds 5]`
 //! Bounded: sends rate x seconds alerts, then waits (at most 30 s) for the last SMS.
 #![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
 )]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use alertd::app::{self, StartOptions};
-use alertd::config::Config;
-use alertd::store::sqlite::SqliteStore;
 use twilio_sim::{SimConfig, Simulator};
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("number"))
-}
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/percentile.rs"]
+mod percentile;
+#[path = "support/rss.rs"]
+mod rss;
+#[path = "support/sim_alertd.rs"]
+mod sim_alertd;
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
+use args::count_arg;
+use percentile::percentile;
+use rss::rss_kib;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rate = arg("--rate", 1000);
-    let seconds = arg("--seconds", 5);
-    let total = (rate * seconds) as usize;
+    let rate = count_arg("--rate", 1000);
+    let total = rate * count_arg("--seconds", 5);
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("sim-ca.pem");
-    std::fs::write(&ca, sim.ca_pem()).unwrap();
-    let cfg = Config::parse(&format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[twilio]\nfrom = \"+15005550006\"\napi_base = \"{}\"\nca_file = \"{}\"\nmps = 100000.0\n\
-         [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\ngroup_by = [\"...\"]\ngroup_wait = \"0s\"\n",
-        sim.base_url(),
-        ca.display()
-    ))
-    .unwrap();
-    let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-    let env: app::EnvLookup = Arc::new(move |n| match n {
-        "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-        "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-        _ => None,
-    });
-    let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-    let running = app::start_with_store(
-        &cfg,
-        StartOptions {
-            env,
-            ..StartOptions::default()
-        },
-        store,
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = 100000.0\n\
+             [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\ngroup_by = [\"...\"]\ngroup_wait = \"0s\"\n",
+        )
+    })
+    .await;
     let url = format!("http://{}/api/v1/alerts", running.addr);
-    let rss_rest = rss_kib();
+    let rss_rest = rss_kib().unwrap_or(0);
     let client = reqwest::Client::new();
     let sent_at: Arc<Mutex<HashMap<String, SystemTime>>> = Arc::new(Mutex::new(HashMap::new()));
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
@@ -99,7 +68,7 @@ async fn main() {
         t.await.unwrap();
     }
     let offered = start.elapsed();
-    let rss_load = rss_kib();
+    let rss_load = rss_kib().unwrap_or(0);
     sim.wait_for(Duration::from_secs(30), |v| {
         (v.messages().count() >= total).then_some(())
     })
@@ -121,12 +90,7 @@ async fn main() {
         })
         .collect();
     latencies.sort();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| percentile(&latencies, p);
     println!(
         "e2e: {total} alerts offered at {rate}/s in {:.2}s; {} SMS matched",
         offered.as_secs_f64(),

@@ -7,31 +7,29 @@
 //! `cargo run --release -p alertd --example escalation_latency -- [--escalations 1000] [--after 3]
 //! [--call-step-ms 10000]`
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::panic
 )]
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use alertd::app::{self, StartOptions};
-use alertd::config::Config;
 use alertd::store::Store;
 use alertd::store::sqlite::SqliteStore;
 use twilio_sim::{LifecycleTiming, SimConfig, Simulator};
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("number"))
-}
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/percentile.rs"]
+mod percentile;
+#[path = "support/sim_alertd.rs"]
+mod sim_alertd;
+
+use args::{arg, count_arg};
+use percentile::percentile;
 
 /// alertd with one policy (a call `after` seconds after the start) on every group.
 async fn start_alertd(
@@ -39,23 +37,19 @@ async fn start_alertd(
     dir: &tempfile::TempDir,
     after: u64,
 ) -> (alertd::app::RunningApp, Arc<SqliteStore>) {
-    let ca = dir.path().join("sim-ca.pem");
-    std::fs::write(&ca, sim.ca_pem()).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     // mps: the example measures alertd, not a long code's 1 message/s pacing.
-    let cfg = Config::parse(&format!(
-        r#"
+    let running = sim_alertd::start_against_sim(sim, dir.path(), |twilio| {
+        format!(
+            r#"
 [server]
 listen = "127.0.0.1:{port}"
 public_url = "http://127.0.0.1:{port}"
-[twilio]
-from = "+15005550006"
-api_base = "{base}"
-ca_file = "{ca}"
+{twilio}from = "+15005550006"
 mps = 100000.0
 [[escalations]]
 name = "page"
@@ -67,35 +61,17 @@ receiver = "log-only"
 group_by = ["alertname"]
 group_wait = "0s"
 escalation = "page"
-"#,
-        base = sim.base_url(),
-        ca = ca.display()
-    ))
-    .unwrap();
-    let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-    let env: app::EnvLookup = Arc::new(move |v| match v {
-        "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-        "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-        _ => None,
-    });
-    let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-    let running = app::start_with_store(
-        &cfg,
-        StartOptions {
-            env,
-            ..StartOptions::default()
-        },
-        store.clone(),
-        cfg.listen_addr().unwrap(),
-    )
-    .await
-    .unwrap();
+"#
+        )
+    })
+    .await;
+    let store = running.store.clone();
     (running, store)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let n = arg("--escalations", 1000) as usize;
+    let n = count_arg("--escalations", 1000);
     let after = arg("--after", 3);
     // The simulator shares this process and its 2 worker threads: by default its call
     // lifecycles (ringing, TwiML, status callbacks to alertd) step every 10 s, after the
@@ -180,12 +156,7 @@ async fn main() {
         })
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| percentile(&latencies, p);
     println!(
         "deadline -> CreateCall at the simulator, {} calls: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (min {:.1} ms)",
         latencies.len(),

@@ -6,21 +6,27 @@
 //! Without `--url` it starts alertd in this process (temp SQLite, dry-run sender) and reports
 //! its RSS at rest and after the load. Bounded: stops after N requests.
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::panic
 )]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alertd::app::{self, StartOptions};
 use alertd::config::Config;
 use alertd::store::sqlite::SqliteStore;
+
+#[path = "support/percentile.rs"]
+mod percentile;
+#[path = "support/rss.rs"]
+mod rss;
+
+use percentile::percentile;
+use rss::rss_kib;
 
 struct Args {
     url: Option<String>,
@@ -51,22 +57,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or_default()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -8,13 +8,12 @@
 //! `cargo run --release -p alertd --example mqtt_throughput -- [--readings N] [--devices D]`
 //! Needs `mosquitto` (apt-get install mosquitto) for part 2; part 1 runs without it.
 #![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap
+    clippy::panic
 )]
 
 use std::net::TcpListener;
@@ -30,6 +29,11 @@ use alertd::store::sqlite::SqliteStore;
 use alertd::time::Timestamp;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
+#[path = "support/args.rs"]
+mod args;
+
+use args::count_arg;
+
 const TOPIC: &str = r#"
 filter = "sensors/+/temperature"
 alertname = "BoilerHot"
@@ -40,14 +44,6 @@ critical = 100.0
 hysteresis = 2.0
 debounce_samples = 2
 "#;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
-}
 
 /// A saw-tooth around the warning level so some readings raise and clear alerts.
 fn value(i: usize) -> f64 {
@@ -173,8 +169,8 @@ async fn broker(readings: usize, devices: usize) {
 
 #[tokio::main]
 async fn main() {
-    let readings = arg("--readings", 200_000);
-    let devices = arg("--devices", 100).max(1);
+    let readings = count_arg("--readings", 200_000);
+    let devices = count_arg("--devices", 100).max(1);
     stage(readings * 5, devices);
     broker(readings, devices).await;
 }

@@ -6,21 +6,16 @@
 //!
 //! `cargo run --release -p alertd --example relay_load -- [--requests 5000] [--clients 16]`
 #![allow(
+    clippy::cast_precision_loss,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
     clippy::print_stdout
 )]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alertd::app::{self, StartOptions};
-use alertd::config::Config;
-use alertd::store::sqlite::SqliteStore;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use twilio_core::auth::Credentials;
@@ -28,16 +23,18 @@ use twilio_core::request::{ApiRequest, HttpConfig, MessageRequest};
 use twilio_core::response::{Progress, ResponseParser};
 use twilio_sim::{SimConfig, Simulator};
 
+#[path = "support/args.rs"]
+mod args;
+#[path = "support/percentile.rs"]
+mod percentile;
+#[path = "support/sim_alertd.rs"]
+mod sim_alertd;
+
+use args::count_arg;
+use percentile::percentile;
+
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "relay-load-device-token-000000001";
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("number"))
-}
 
 /// A test CA and a `localhost` certificate: (CA DER, cert PEM, key PEM).
 fn test_ca() -> (Vec<u8>, String, String) {
@@ -96,44 +93,24 @@ async fn device(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let requests = arg("--requests", 5000) as usize;
-    let clients = arg("--clients", 16).max(1) as usize;
+    let requests = count_arg("--requests", 5000);
+    let clients = count_arg("--clients", 16).max(1);
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let sim_ca = dir.path().join("sim-ca.pem");
-    std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
     let (ca_der, cert_pem, key_pem) = test_ca();
     std::fs::write(dir.path().join("cert.pem"), cert_pem).unwrap();
     std::fs::write(dir.path().join("key.pem"), key_pem).unwrap();
-    let cfg = Config::parse(&format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[twilio]\nfrom = \"+15005550006\"\napi_base = \"{}\"\nca_file = \"{}\"\nmps = 100000.0\n\
+    let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {
+        format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = 100000.0\n\
          [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\n\
          [relay]\nlisten = \"127.0.0.1:0\"\ntls_cert_file = \"{d}/cert.pem\"\ntls_key_file = \"{d}/key.pem\"\n\
          [[relay.devices]]\nname = \"load\"\naccount_sid = \"{ACCOUNT}\"\nsecret = \"{TOKEN}\"\nallowed_from = [\"+15005550006\"]\n\
          rate_per_minute = 100000000\nburst = 100000000\n",
-        sim.base_url(),
-        sim_ca.display(),
         d = dir.path().display(),
-    ))
-    .unwrap();
-    let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-    let env: app::EnvLookup = Arc::new(move |n| match n {
-        "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-        "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-        _ => None,
-    });
-    let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-    let running = app::start_with_store(
-        &cfg,
-        StartOptions {
-            env,
-            ..StartOptions::default()
-        },
-        store,
-        cfg.listen_addr().unwrap(),
-    )
-    .await
-    .unwrap();
+        )
+    })
+    .await;
     let relay = running.relay_addr.unwrap();
 
     let mut roots = rustls::RootCertStore::empty();
@@ -166,14 +143,14 @@ async fn main() {
     }
     let forwarded_in = started.elapsed();
     latencies.sort_unstable();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let pct = |p: f64| percentile(&latencies, p);
     println!(
         "relay: {requests} requests from {clients} TLS clients accepted in {accepted_in:.2?}: {:.0} requests/s; \
          201 latency p50 {:.2?}, p99 {:.2?}, max {:.2?}; all {} forwarded to the simulator after {forwarded_in:.2?}",
         requests as f64 / accepted_in.as_secs_f64(),
         pct(0.50),
         pct(0.99),
-        latencies[latencies.len() - 1],
+        latencies.last().copied().unwrap_or_default(),
         sim.messages().len(),
     );
     running.shutdown().await;

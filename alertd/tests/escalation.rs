@@ -5,19 +5,16 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
-use alertd::clock::{Clock, ManualClock};
-use alertd::config::Config;
+use alertd::clock::Clock;
 use alertd::escalation::store::{Escalation, EscalationState};
 use alertd::store::Store;
-use alertd::store::sqlite::SqliteStore;
 use alertd::webhooks::WebhookAuth;
+use common::sim_app::{Launch, SimApp, start_sim};
 use common::{T0, eventually, settle};
 use serde_json::json;
-use twilio_sim::{CallRecord, CallScript, Direction, MessageRecord, SimConfig, Simulator};
+use twilio_sim::{CallRecord, CallScript, Direction, MessageRecord, Simulator};
 
 const WAIT: Duration = Duration::from_secs(10);
 const ONCALL: &str = "+15551230001";
@@ -39,27 +36,11 @@ steps = [
 ]
 "#;
 
-struct Rig {
-    sim: Simulator,
-    app: Option<RunningApp>,
-    base: String,
-    http: reqwest::Client,
-    clock: ManualClock,
-    dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+type Rig = SimApp;
 
 impl Rig {
     async fn start() -> Self {
-        let sim = Simulator::start(SimConfig::default()).await.unwrap();
-        Self::start_on(sim, tempfile::tempdir().unwrap(), T0).await
+        Self::start_on(start_sim().await, tempfile::tempdir().unwrap(), T0).await
     }
 
     /// alertd over `dir`'s database, its clock standing at `now`.
@@ -68,19 +49,15 @@ impl Rig {
         dir: tempfile::TempDir,
         now: alertd::time::Timestamp,
     ) -> Self {
-        let ca = dir.path().join("sim-ca.pem");
-        std::fs::write(&ca, sim.ca_pem()).unwrap();
-        let port = free_port();
-        let text = format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[twilio]
-from = "{TWILIO_NUMBER}"
-api_base = "{base}"
-ca_file = "{ca}"
+        let launch = Launch {
+            manual_clock_at: Some(now),
+            extra_env: &[],
+        };
+        SimApp::launch(sim, dir, &launch, |wiring| {
+            format!(
+                r#"
+{server}
+{twilio_head}from = "{TWILIO_NUMBER}"
 mps = 1000.0
 
 {POLICY}
@@ -94,56 +71,17 @@ group_by = ["alertname"]
 group_wait = "0s"
 escalation = "critical"
 "#,
-            base = sim.base_url(),
-            ca = ca.display(),
-        );
-        let cfg = Config::parse(&text).unwrap();
-        let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-        let env: EnvLookup = Arc::new(move |name| match name {
-            "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-            "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-            _ => None,
-        });
-        let clock = ManualClock::new(now);
-        let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-        let app = app::start_with_store(
-            &cfg,
-            StartOptions {
-                clock: Arc::new(clock.clone()),
-                env,
-                sender: None,
-            },
-            store,
-            cfg.listen_addr().unwrap(),
-        )
+                server = wiring.server,
+                twilio_head = wiring.twilio,
+            )
+        })
         .await
-        .unwrap();
-        let base = format!("http://{}", app.addr);
-        Self {
-            sim,
-            app: Some(app),
-            base,
-            http: reqwest::Client::new(),
-            clock,
-            dir,
-        }
-    }
-
-    fn store(&self) -> &SqliteStore {
-        &self.app.as_ref().unwrap().store
     }
 
     async fn alert(&self, status: &str) {
         let body = json!([{"name": "BoilerOverTemp", "severity": "critical", "status": status,
             "message": "boiler-3 at 92.5C"}]);
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/alerts", self.base))
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202);
+        self.post_alerts(&body).await;
     }
 
     fn escalation(&self) -> Escalation {
@@ -197,14 +135,10 @@ escalation = "critical"
         self.escalation()
     }
 
-    fn advance(&self, d: Duration) {
-        self.clock.advance(d);
-    }
-
     /// Moves the clock a second: the per-From rate limiter spaces sends on the (manual)
     /// clock, so a send right after another at the same instant waits for time to move.
     fn tick(&self) {
-        self.clock.advance(Duration::from_secs(1));
+        self.advance(Duration::from_secs(1));
     }
 
     /// Posts a form to alertd signed for `path` with `auth` (the simulator's token, or not).
@@ -477,7 +411,7 @@ async fn forged_gather_and_inbound_webhooks_get_403_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_in_the_middle_resumes_at_the_right_step() {
-    let mut rig = Rig::start().await;
+    let rig = Rig::start().await;
     rig.sim.set_call_script(ONCALL, CallScript::NoAnswer);
     let e = rig.escalating().await;
     rig.advance(Duration::from_secs(120));
@@ -493,9 +427,8 @@ async fn restart_in_the_middle_resumes_at_the_right_step() {
             .is_some_and(|m| m.sid.is_some())
     })
     .await;
-    let stopped_at = rig.clock.now();
-    rig.app.take().unwrap().shutdown().await;
-    let (sim, dir) = (rig.sim, rig.dir);
+    let stopped_at = rig.clock().now();
+    let (sim, dir) = rig.stop().await;
 
     // A new process over the same database, its clock where the old one stopped.
     let rig = Rig::start_on(sim, dir, stopped_at).await;
@@ -531,7 +464,7 @@ async fn pressing_2_calls_the_next_step_at_once() {
     rig.tick();
     rig.wait_for_call_to(BACKUP, 1).await;
     assert!(
-        rig.clock.now() < T0.after(Duration::from_secs(300)),
+        rig.clock().now() < T0.after(Duration::from_secs(300)),
         "before the step's own time"
     );
 }
@@ -586,15 +519,7 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
         .unwrap();
     let again = ack(e.short_id.clone(), "").await.unwrap();
     assert_eq!(again.status().as_u16(), 422);
-    let list: serde_json::Value = rig
-        .http
-        .get(format!("{}/api/v1/escalations", rig.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = rig.get_json("/api/v1/escalations").await;
     assert_eq!(list[0]["short_id"], e.short_id.as_str());
     assert_eq!(list[0]["acked_via"], "api");
     rig.advance(Duration::from_secs(900));

@@ -4,10 +4,11 @@
 //! 21610 on a send opts the number out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod relay_common;
+mod common;
 
 use alertd::store::{OutboxState, Store};
-use relay_common::{FROM, Rig, RigOptions, TO, WAIT, eventually, settle};
+use common::eventually;
+use common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
 use twilio_sim::Direction;
 
 const SMS_AND_VOICE: &str =
@@ -72,15 +73,7 @@ async fn stop_ends_sms_but_not_calls_start_resumes_help_replies() {
     assert!(rig.message_posts().is_empty(), "no SMS reached Twilio");
     assert_eq!(rig.sim.calls().len(), 1, "STOP does not stop calls");
     // Visible in the status API.
-    let status: serde_json::Value = rig
-        .http
-        .get(format!("{}/api/v1/status", rig.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = rig.get_json("/api/v1/status").await;
     assert_eq!(status["stats"]["outbox_opted_out"], 1);
     let recent = status["recent"].as_array().unwrap();
     let sms_row = recent.iter().find(|m| m["channel"] == "sms").unwrap();

@@ -5,17 +5,18 @@
 //! credentials, bad forms, duplicates, rate limits and opted-out numbers get Twilio's answers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod relay_common;
+mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use alertd::store::{OutboxState, Store};
-use embedded_io_adapters::tokio_1::FromTokio;
-use relay_common::{
+use common::eventually;
+use common::relay::{
     BOILER_KEY, BOILER_SECRET, DEVICE_ACCOUNT, FREEZER_TOKEN, FROM, Rig, RigOptions, TO, WAIT,
-    basic, eventually, settle,
+    basic, settle,
 };
+use embedded_io_adapters::tokio_1::FromTokio;
 use twilio_core::auth::Credentials;
 use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest};
 use twilio_sim::Direction;
@@ -467,7 +468,7 @@ async fn rate_limit_per_device_is_twilios_429() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_to_an_opted_out_number_is_refused_with_21610() {
     let mut rig = Rig::start(RigOptions::default()).await;
-    rig.store().opt_out(TO, "stop", relay_common::T0).unwrap();
+    rig.store().opt_out(TO, "stop", common::T0).unwrap();
     let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
     let answer = rig
         .relay_post(&messages_path(), Some(&freezer_auth()), form)
@@ -507,7 +508,7 @@ async fn an_accepted_request_survives_a_restart_and_is_sent_once() {
         count: None,
         percent: None,
     });
-    let mut rig = Rig::start_on(opts(), sim, tempfile::tempdir().unwrap()).await;
+    let rig = Rig::start_on(opts(), sim, tempfile::tempdir().unwrap()).await;
     let form = "To=%2B15551230001&From=%2B15005550006&Body=Freezer+door+open";
     let answer = rig
         .relay_post(&messages_path(), Some(&freezer_auth()), form)
@@ -521,8 +522,7 @@ async fn an_accepted_request_survives_a_restart_and_is_sent_once() {
             .is_some_and(|m| m.attempts == 1 && m.state == OutboxState::Pending)
     })
     .await;
-    rig.shutdown().await;
-    let Rig { sim, dir, .. } = rig;
+    let (sim, dir) = rig.stop().await;
     sim.clear_faults();
 
     let mut rig = Rig::start_on(opts(), sim, dir).await;

@@ -4,44 +4,22 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
-use alertd::clock::{Clock, ManualClock, SharedClock, SystemClock};
-use alertd::config::Config;
-use alertd::store::sqlite::SqliteStore;
 use alertd::store::{OutboxState, Store};
+use common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
 use common::{T0, eventually, settle};
 use serde_json::json;
-use twilio_sim::{
-    Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, SimConfig, Simulator,
-};
+use twilio_sim::{Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, Simulator};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-struct Rig {
-    sim: Simulator,
-    app: Option<RunningApp>,
-    base: String,
-    http: reqwest::Client,
-    manual: Option<ManualClock>,
-    dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+type Rig = SimApp;
 
 impl Rig {
     async fn start(route: &str, receivers: &str, twilio: &str, manual_clock: bool) -> Self {
-        let sim = Simulator::start(SimConfig::default()).await.unwrap();
         Self::start_on(
-            sim,
+            start_sim().await,
             tempfile::tempdir().unwrap(),
             route,
             receivers,
@@ -59,24 +37,16 @@ impl Rig {
         twilio: &str,
         manual_clock: bool,
     ) -> Self {
-        let ca = dir.path().join("sim-ca.pem");
-        std::fs::write(&ca, sim.ca_pem()).unwrap();
-        let port = free_port();
-        let receivers = if receivers.is_empty() {
-            "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
-        } else {
-            receivers
+        let receivers = receivers_or_oncall(receivers);
+        let launch = Launch {
+            manual_clock_at: manual_clock.then_some(T0),
+            extra_env: &[],
         };
-        let text = format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[twilio]
-from = "+15005550006"
-api_base = "{base}"
-ca_file = "{ca}"
+        SimApp::launch(sim, dir, &launch, |wiring| {
+            format!(
+                r#"
+{server}
+{twilio_head}from = "+15005550006"
 retry_base = "1s"
 retry_max = "10s"
 {twilio}
@@ -89,76 +59,20 @@ group_by = ["alertname"]
 {group_wait}
 {route}
 "#,
-            base = sim.base_url(),
-            group_wait = if route.contains("group_wait") {
-                ""
-            } else {
-                "group_wait = \"0s\""
-            },
-            ca = ca.display(),
-        );
-        let cfg = Config::parse(&text).unwrap();
-        let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-        let env: EnvLookup = Arc::new(move |name| match name {
-            "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-            "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-            _ => None,
-        });
-        let manual = manual_clock.then(|| ManualClock::new(T0));
-        let clock: SharedClock = match &manual {
-            Some(m) => Arc::new(m.clone()),
-            None => Arc::new(SystemClock),
-        };
-        let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-        let app = app::start_with_store(
-            &cfg,
-            StartOptions {
-                clock,
-                env,
-                sender: None,
-            },
-            store,
-            cfg.listen_addr().unwrap(),
-        )
+                group_wait = if route.contains("group_wait") {
+                    ""
+                } else {
+                    "group_wait = \"0s\""
+                },
+                server = wiring.server,
+                twilio_head = wiring.twilio,
+            )
+        })
         .await
-        .unwrap();
-        assert_eq!(app.sender_kind, "twilio");
-        let base = format!("http://{}", app.addr);
-        Self {
-            sim,
-            app: Some(app),
-            base,
-            http: reqwest::Client::new(),
-            manual,
-            dir,
-        }
-    }
-
-    fn app(&self) -> &RunningApp {
-        self.app.as_ref().unwrap()
     }
 
     async fn alert(&self, body: serde_json::Value) {
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/alerts", self.base))
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202);
-    }
-
-    fn advance(&self, d: Duration) {
-        self.manual.as_ref().unwrap().advance(d);
-    }
-
-    fn message_posts(&self) -> Vec<twilio_sim::RecordedRequest> {
-        self.sim
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/Messages.json"))
-            .collect()
+        self.post_alerts(&body).await;
     }
 }
 
@@ -483,12 +397,11 @@ async fn sends_never_exceed_the_configured_mps() {
         let span = w[5].duration_since(w[0]).unwrap_or_default();
         assert!(span >= Duration::from_secs(1), "6 sends within {span:?}");
     }
-    let _ = SystemClock.now();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undelivered_outbox_is_delivered_after_restart() {
-    let mut rig = Rig::start("", "", "", true).await;
+    let rig = Rig::start("", "", "", true).await;
     rig.sim.add_fault(FaultRule::next(
         100,
         Endpoint::CreateMessage,
@@ -507,8 +420,7 @@ async fn undelivered_outbox_is_delivered_after_restart() {
             .is_some_and(|m| m.attempts >= 1)
     })
     .await;
-    rig.app.take().unwrap().shutdown().await;
-    let (sim, dir) = (rig.sim, rig.dir);
+    let (sim, dir) = rig.stop().await;
     sim.clear_faults();
     assert!(sim.messages().is_empty());
     let rig = Rig::start_on(sim, dir, "", "", "", true).await;

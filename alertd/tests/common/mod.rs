@@ -7,6 +7,9 @@
     clippy::expect_used
 )]
 
+pub mod relay;
+pub mod sim_app;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,5 +170,10 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 
 /// Lets in-flight work settle, to assert that nothing more happens.
 pub async fn settle() {
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    settle_for(Duration::from_millis(150)).await;
+}
+
+/// Lets in-flight work settle for `d`.
+pub async fn settle_for(d: Duration) {
+    tokio::time::sleep(d).await;
 }

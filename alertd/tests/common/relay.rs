@@ -1,25 +1,13 @@
-//! Shared rig for the relay and opt-out tests: tests/twilio-sim over TLS as Twilio, alertd
-//! with its Twilio sender pointed at it, and alertd's device relay serving TLS with a
-//! certificate from a test CA made here with rcgen (not the simulator's).
-#![allow(
-    dead_code,
-    unreachable_pub,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::expect_used
-)]
+//! The relay and opt-out tests' rig: [`SimApp`] (tests/twilio-sim over TLS as Twilio) with
+//! alertd's device relay serving TLS with a certificate from a test CA made here with rcgen
+//! (not the simulator's).
 
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
-use alertd::clock::{ManualClock, SharedClock, SystemClock};
-use alertd::config::Config;
-use alertd::store::sqlite::SqliteStore;
-use alertd::store::{OutboxMessage, Store};
-use alertd::time::Timestamp;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -27,10 +15,11 @@ use rcgen::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use twilio_core::outcome::Outcome;
 use twilio_core::response::{Progress, ResponseParser};
-use twilio_sim::{SimConfig, Simulator};
+use twilio_sim::Simulator;
 
-/// 2026-01-01T12:00:00Z.
-pub const T0: Timestamp = Timestamp(1_767_268_800_000);
+use super::T0;
+use super::sim_app::{Launch, SimApp, Wiring, receivers_or_oncall, start_sim};
+
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// The devices' account (what the recorded Python requests name).
@@ -123,26 +112,24 @@ pub struct RigOptions<'a> {
     pub manual_clock: bool,
 }
 
+/// alertd with its relay, against the simulator; derefs to the [`SimApp`].
 pub struct Rig {
-    pub sim: Simulator,
-    pub app: Option<RunningApp>,
-    /// alertd's HTTP API.
-    pub base: String,
-    /// What Twilio is told to call back (and signs against).
-    pub public_url: String,
-    pub http: reqwest::Client,
-    pub manual: Option<ManualClock>,
-    pub dir: tempfile::TempDir,
+    pub twilio: SimApp,
     pub ca: TestCa,
     pub relay_addr: SocketAddr,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+impl Deref for Rig {
+    type Target = SimApp;
+    fn deref(&self) -> &SimApp {
+        &self.twilio
+    }
+}
+
+impl DerefMut for Rig {
+    fn deref_mut(&mut self) -> &mut SimApp {
+        &mut self.twilio
+    }
 }
 
 /// What the relay answered.
@@ -166,81 +153,29 @@ impl Answer {
 
 impl Rig {
     pub async fn start(opts: RigOptions<'_>) -> Self {
-        let sim = Simulator::start(SimConfig::default()).await.unwrap();
-        Self::start_on(opts, sim, tempfile::tempdir().unwrap()).await
+        Self::start_on(opts, start_sim().await, tempfile::tempdir().unwrap()).await
     }
 
     /// Starts alertd against `sim` with its database (and certificates) in `dir`: a restart
     /// when `dir` held an earlier rig's.
     pub async fn start_on(opts: RigOptions<'_>, sim: Simulator, dir: tempfile::TempDir) -> Self {
         let ca = TestCa::generate(dir.path());
-        let sim_ca = dir.path().join("sim-ca.pem");
-        std::fs::write(&sim_ca, sim.ca_pem()).unwrap();
         let boiler_secret = dir.path().join("boiler.secret");
         std::fs::write(&boiler_secret, format!("{BOILER_SECRET}\n")).unwrap();
-        // The API's port must be known before it listens (it is in public_url, which the
-        // simulator signs against): pick a free one, and pick again if another test took it.
-        let mut attempt = 0;
-        let (app, port, manual) = loop {
-            attempt += 1;
-            let port = free_port();
-            let text = config_text(&opts, port, &sim, &ca, &sim_ca, &boiler_secret);
-            let cfg = Config::parse(&text).unwrap();
-            let (account, token) = (sim.account_sid().to_owned(), sim.auth_token().to_owned());
-            let env: EnvLookup = Arc::new(move |name| match name {
-                "TWILIO_ACCOUNT_SID" => Some(account.clone()),
-                "TWILIO_AUTH_TOKEN" => Some(token.clone()),
-                "RELAY_FREEZER_SECRET" => Some(FREEZER_TOKEN.to_owned()),
-                _ => None,
-            });
-            let manual = opts.manual_clock.then(|| ManualClock::new(T0));
-            let clock: SharedClock = match &manual {
-                Some(m) => Arc::new(m.clone()),
-                None => Arc::new(SystemClock),
-            };
-            let store = Arc::new(SqliteStore::open(&dir.path().join("alertd.db")).unwrap());
-            let started = app::start_with_store(
-                &cfg,
-                StartOptions {
-                    clock,
-                    env,
-                    sender: None,
-                },
-                store,
-                cfg.listen_addr().unwrap(),
-            )
-            .await;
-            match started {
-                Ok(app) => break (app, port, manual),
-                Err(app::StartError::Listen { .. }) if attempt < 5 => {}
-                Err(e) => panic!("alertd did not start: {e}"),
-            }
+        let launch = Launch {
+            manual_clock_at: opts.manual_clock.then_some(T0),
+            extra_env: &[("RELAY_FREEZER_SECRET", FREEZER_TOKEN)],
         };
-        assert_eq!(app.sender_kind, "twilio");
-        let relay_addr = app.relay_addr.expect("relay configured");
+        let twilio = SimApp::launch(sim, dir, &launch, |wiring| {
+            config_text(&opts, wiring, &ca, &boiler_secret)
+        })
+        .await;
+        let relay_addr = twilio.app().relay_addr.expect("relay configured");
         Self {
-            sim,
-            base: format!("http://{}", app.addr),
-            public_url: format!("http://127.0.0.1:{port}"),
-            app: Some(app),
-            http: reqwest::Client::new(),
-            manual,
-            dir,
+            twilio,
             ca,
             relay_addr,
         }
-    }
-
-    pub fn app(&self) -> &RunningApp {
-        self.app.as_ref().unwrap()
-    }
-
-    pub fn store(&self) -> &SqliteStore {
-        &self.app().store
-    }
-
-    pub fn advance(&self, d: Duration) {
-        self.manual.as_ref().unwrap().advance(d);
     }
 
     /// The `Host` value a device would send.
@@ -309,62 +244,30 @@ impl Rig {
         self.relay_exchange(request.as_bytes()).await
     }
 
-    /// The outbox rows, newest first.
-    pub fn outbox(&self) -> Vec<OutboxMessage> {
-        self.store().recent_outbox(100).unwrap()
-    }
-
-    pub fn message_posts(&self) -> Vec<twilio_sim::RecordedRequest> {
-        self.sim
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/Messages.json"))
-            .collect()
-    }
-
+    /// Fires alert `name` through alertd's API.
     pub async fn alert(&self, name: &str) {
         let body = serde_json::json!([{"name": name, "value": 92.5, "severity": "critical", "message": format!("{name} fired")}]);
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/alerts", self.base))
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202);
+        self.post_alerts(&body).await;
     }
 
-    pub async fn shutdown(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.shutdown().await;
-        }
+    /// Stops alertd and hands back the simulator and the folder, for a restart over them.
+    pub async fn stop(self) -> (Simulator, tempfile::TempDir) {
+        self.twilio.stop().await
     }
 }
 
 /// The alertd config the rig runs: the simulator as Twilio, the relay with two devices.
 fn config_text(
     opts: &RigOptions<'_>,
-    port: u16,
-    sim: &Simulator,
+    wiring: &Wiring,
     ca: &TestCa,
-    sim_ca: &std::path::Path,
     boiler_secret: &std::path::Path,
 ) -> String {
-    let receivers = if opts.receivers.is_empty() {
-        "[[receivers]]\nname = \"oncall\"\nsms = [\"+15551230001\"]\n"
-    } else {
-        opts.receivers
-    };
+    let receivers = receivers_or_oncall(opts.receivers);
     format!(
         r#"
-    [server]
-    listen = "127.0.0.1:{port}"
-    public_url = "http://127.0.0.1:{port}"
-
-    [twilio]
-    from = "{FROM}"
-    api_base = "{base}"
-    ca_file = "{sim_ca}"
+    {server}
+    {twilio_head}from = "{FROM}"
     retry_base = "1s"
     retry_max = "10s"
     mps = 1000.0
@@ -398,8 +301,8 @@ fn config_text(
 
     {tail}
     "#,
-        base = sim.base_url(),
-        sim_ca = sim_ca.display(),
+        server = wiring.server,
+        twilio_head = wiring.twilio,
         cert = ca.cert_file.display(),
         key = ca.key_file.display(),
         boiler = boiler_secret.display(),
@@ -418,19 +321,7 @@ pub fn basic(user: &str, secret: &str) -> String {
     )
 }
 
-/// Waits (bounded) for a condition that async work will make true; not a timer test.
-pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// Lets in-flight work settle, to assert that nothing more happens.
 pub async fn settle() {
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    super::settle_for(Duration::from_millis(200)).await;
 }
