@@ -374,7 +374,7 @@ where
     }
 
     /// One request for `alert` to `to` on `channel`. Builds the request here and awaits
-    /// [`Client::send_request`] once: going through `send_sms`/`call` would add two more future
+    /// [`Client::send_request`]: going through `send_sms`/`call` would add two more future
     /// state machines to the firmware for the same work.
     async fn deliver(
         &mut self,
@@ -382,15 +382,13 @@ where
         to: &str,
         channel: Channel,
     ) -> Result<Outcome, ClientError> {
-        let mut twiml = [0u8; ALERT_TWIML_LEN];
-        let message;
-        let call;
-        let request: &dyn ApiRequest = match channel {
+        match channel {
             Channel::Sms => {
-                message = MessageRequest::sms(to, self.config.from, alert.text())?;
-                &message
+                let message = MessageRequest::sms(to, self.config.from, alert.text())?;
+                self.send_request(&message).await
             }
             Channel::VoiceCall => {
+                let mut twiml = [0u8; ALERT_TWIML_LEN];
                 let len = SpokenTwice(alert.text())
                     .encode_to_slice(&mut twiml)
                     .map_err(|e| ClientError::RequestTooLarge {
@@ -399,11 +397,10 @@ where
                 // The writer only emits UTF-8; an empty document would be refused by the core.
                 let twiml =
                     core::str::from_utf8(twiml.get(..len).unwrap_or_default()).unwrap_or_default();
-                call = CallRequest::twiml(to, self.config.from, twiml)?;
-                &call
+                let call = CallRequest::twiml(to, self.config.from, twiml)?;
+                self.send_request(&call).await
             }
-        };
-        self.send_request(request).await
+        }
     }
 
     /// One attempt: (re)connect when needed, send, classify. `Err` when the exchange failed
@@ -432,8 +429,16 @@ where
                 .open(stream, &self.config.tls, &mut self.rng)
                 .await
             {
-                warn!("TLS handshake failed: {:?}", e);
-                return Ok(Ok(Outcome::from_transport(tls_failure(e))));
+                // embedded-tls's error only at debug level: with `log`, its `Debug` (every
+                // variant's name) is 1 KB of firmware; the failure's kind is logged either way.
+                debug!("TLS handshake failed: {:?}", e);
+                let failure = tls_failure(e);
+                if failure == TransportFailure::CertificateRejected {
+                    warn!("TLS handshake failed: server certificate rejected");
+                } else {
+                    warn!("TLS handshake failed");
+                }
+                return Ok(Ok(Outcome::from_transport(failure)));
             }
         }
         let Some(connection) = self.session.connection() else {
