@@ -433,11 +433,12 @@ where
                 // variant's name) is 1 KB of firmware; the failure's kind is logged either way.
                 debug!("TLS handshake failed: {:?}", e);
                 let failure = tls_failure(e);
-                if failure == TransportFailure::CertificateRejected {
-                    warn!("TLS handshake failed: server certificate rejected");
+                let why = if failure == TransportFailure::CertificateRejected {
+                    "server certificate rejected"
                 } else {
-                    warn!("TLS handshake failed");
-                }
+                    "handshake error"
+                };
+                warn!("TLS handshake failed: {}", why);
                 return Ok(Ok(Outcome::from_transport(failure)));
             }
         }
