@@ -21,8 +21,9 @@ impl Sensor for BoardSensor {
         let volts = f32::from(raw) * 3.3 / 4096.0;
         Ok(match EXTERNAL {
             Some((scale, offset)) => volts * scale + offset,
-            // RP2040 datasheet 4.9.5: T = 27 - (V - 0.706) / 0.001721.
-            None => 27.0 - (volts - 0.706) / 0.001_721,
+            // RP2040 datasheet 4.9.5: T = 27 - (V - 0.706) / 0.001721, as a multiplication by
+            // the folded reciprocal: a division would link soft-float `__divsf3` (0.5 KB).
+            None => 27.0 - (volts - 0.706) * (1.0 / 0.001_721),
         })
     }
 }

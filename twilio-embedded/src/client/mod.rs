@@ -225,7 +225,18 @@ where
     pub async fn send_request(&mut self, request: &dyn ApiRequest) -> Result<Outcome, ClientError> {
         let mut attempt: u8 = 1;
         loop {
-            let outcome = self.attempt(request).await?;
+            // A kept-alive connection the server closed while idle is reopened and the request
+            // sent again at once (not counted as a retry). The failed attempt closed the session,
+            // so this happens at most once in a row.
+            let reused = self.session.is_open();
+            let outcome = match self.attempt_once(request).await? {
+                Ok(outcome) => outcome,
+                Err(ExchangeFailure::NothingReceived) if reused => {
+                    debug!("kept-alive connection was closed by the server; reconnecting");
+                    continue;
+                }
+                Err(failure) => Outcome::from_transport(failure.into()),
+            };
             let Outcome::Retry { after, .. } = outcome else {
                 return Ok(outcome);
             };
@@ -362,6 +373,9 @@ where
         Ok(())
     }
 
+    /// One request for `alert` to `to` on `channel`. Builds the request here and awaits
+    /// [`Client::send_request`]: going through `send_sms`/`call` would add two more future
+    /// state machines to the firmware for the same work.
     async fn deliver(
         &mut self,
         alert: &Alert,
@@ -369,7 +383,10 @@ where
         channel: Channel,
     ) -> Result<Outcome, ClientError> {
         match channel {
-            Channel::Sms => self.send_sms(to, alert.text()).await,
+            Channel::Sms => {
+                let message = MessageRequest::sms(to, self.config.from, alert.text())?;
+                self.send_request(&message).await
+            }
             Channel::VoiceCall => {
                 let mut twiml = [0u8; ALERT_TWIML_LEN];
                 let len = SpokenTwice(alert.text())
@@ -380,28 +397,14 @@ where
                 // The writer only emits UTF-8; an empty document would be refused by the core.
                 let twiml =
                     core::str::from_utf8(twiml.get(..len).unwrap_or_default()).unwrap_or_default();
-                self.call(to, twiml).await
+                let call = CallRequest::twiml(to, self.config.from, twiml)?;
+                self.send_request(&call).await
             }
         }
     }
 
-    /// One attempt: (re)connect when needed, send, classify. A kept-alive connection the server
-    /// closed while idle is reopened and the request sent again, once.
-    async fn attempt(&mut self, request: &dyn ApiRequest) -> Result<Outcome, ClientError> {
-        let reused = self.session.is_open();
-        match self.attempt_once(request).await? {
-            Err(ExchangeFailure::NothingReceived) if reused => {
-                debug!("kept-alive connection was closed by the server; reconnecting");
-                Ok(self
-                    .attempt_once(request)
-                    .await?
-                    .unwrap_or_else(|f| Outcome::from_transport(TransportFailure::from(f))))
-            }
-            Err(failure) => Ok(Outcome::from_transport(failure.into())),
-            Ok(outcome) => Ok(outcome),
-        }
-    }
-
+    /// One attempt: (re)connect when needed, send, classify. `Err` when the exchange failed
+    /// (the session is closed then).
     async fn attempt_once(
         &mut self,
         request: &dyn ApiRequest,
@@ -411,10 +414,33 @@ where
             .map_err(|e| ClientError::RequestTooLarge {
                 required: e.required,
             })?;
-        if !self.session.is_open()
-            && let Err(failure) = self.open().await
-        {
-            return Ok(Ok(Outcome::from_transport(failure)));
+        // Connect and handshake written out here rather than in an `async fn open`: one future
+        // state machine fewer in the firmware.
+        if !self.session.is_open() {
+            let stream = match self.connector.connect().await {
+                Ok(stream) => stream,
+                Err(e) => {
+                    warn!("connect failed: {}", e);
+                    return Ok(Ok(Outcome::from_transport(TransportFailure::from(e))));
+                }
+            };
+            if let Err(e) = self
+                .session
+                .open(stream, &self.config.tls, &mut self.rng)
+                .await
+            {
+                // embedded-tls's error only at debug level: with `log`, its `Debug` (every
+                // variant's name) is 1 KB of firmware; the failure's kind is logged either way.
+                debug!("TLS handshake failed: {:?}", e);
+                let failure = tls_failure(e);
+                let why = if failure == TransportFailure::CertificateRejected {
+                    "server certificate rejected"
+                } else {
+                    "handshake error"
+                };
+                warn!("TLS handshake failed: {}", why);
+                return Ok(Ok(Outcome::from_transport(failure)));
+            }
         }
         let Some(connection) = self.session.connection() else {
             return Ok(Ok(Outcome::from_transport(
@@ -436,20 +462,6 @@ where
                 Ok(Err(failure))
             }
         }
-    }
-
-    async fn open(&mut self) -> Result<(), TransportFailure> {
-        let stream = self.connector.connect().await.map_err(|e| {
-            warn!("connect failed: {}", e);
-            TransportFailure::from(e)
-        })?;
-        self.session
-            .open(stream, &self.config.tls, &mut self.rng)
-            .await
-            .map_err(|e| {
-                warn!("TLS handshake failed: {:?}", e);
-                tls_failure(e)
-            })
     }
 }
 
