@@ -160,6 +160,33 @@ pub fn client<'b>(
     Client::new(config, connector, OsRng, sleeper, buffers)
 }
 
+/// Binds `$client`, a client of `$sim` connecting to `$addr`, with its `$connector` (to cut the
+/// link) and `$sleeper` (to read the delays asked for). A macro because the client borrows the
+/// setup, trust anchors and buffers it declares in the caller's scope.
+// tests/clock.rs includes this module too and builds its own client (custom setup).
+#[allow(unused_macros)]
+macro_rules! sim_client {
+    ($sim:expr, $addr:expr => $client:ident, $connector:ident, $sleeper:ident) => {
+        let setup = $crate::common::Setup::for_sim(&$sim);
+        let anchors = setup.anchor_refs();
+        let mut buffers = twilio_embedded::Buffers::new();
+        let $connector = $crate::common::TokioConnector::new($addr);
+        let $sleeper = $crate::common::RecordingSleeper::default();
+        let _ = (&$connector, &$sleeper);
+        #[allow(unused_mut)]
+        let mut $client = $crate::common::client(
+            &$sim,
+            &setup,
+            &anchors,
+            $connector.clone(),
+            $sleeper.clone(),
+            &mut buffers,
+        );
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use sim_client;
+
 /// A TCP proxy in front of the simulator that can cut every open connection, as a server does
 /// when it closes idle keep-alive connections.
 pub struct Proxy {

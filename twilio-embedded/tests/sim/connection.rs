@@ -4,24 +4,14 @@ use twilio_core::alerting::{AlertEvent, Instant, Severity};
 use twilio_core::outcome::Outcome;
 use twilio_embedded::{Alert, Buffers};
 
+use crate::common::sim_client;
 use crate::common::{Proxy, RecordingSleeper, Setup, TO, TokioConnector, client, start_sim};
 
 #[tokio::test]
 async fn requests_share_one_kept_alive_connection() {
     let sim = start_sim().await;
     let proxy = Proxy::start(sim.local_addr()).await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(proxy.addr);
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        RecordingSleeper::default(),
-        &mut buffers,
-    );
+    sim_client!(sim, proxy.addr => client, connector, sleeper);
 
     for i in 0..5 {
         let outcome = client.send_sms(TO, &format!("reading {i}")).await.unwrap();
@@ -35,19 +25,7 @@ async fn requests_share_one_kept_alive_connection() {
 async fn server_closing_the_kept_alive_connection_is_handled() {
     let sim = start_sim().await;
     let proxy = Proxy::start(sim.local_addr()).await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(proxy.addr);
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, proxy.addr => client, connector, sleeper);
 
     let first = client.send_sms(TO, "first").await.unwrap();
     assert!(matches!(first, Outcome::Accepted { .. }));
@@ -70,19 +48,7 @@ async fn server_closing_the_kept_alive_connection_is_handled() {
 #[tokio::test]
 async fn outbox_drains_oldest_first_after_the_link_comes_back() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector.clone(),
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     connector.set_up(false);
     let warm = AlertEvent::Raised {
@@ -140,18 +106,7 @@ async fn outbox_drains_oldest_first_after_the_link_comes_back() {
 #[tokio::test]
 async fn a_new_alert_goes_after_the_queued_ones() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector.clone(),
-        RecordingSleeper::default(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     assert_eq!(
         client
@@ -199,19 +154,7 @@ async fn more_recipients_than_the_limit_is_an_error_not_a_send() {
 #[tokio::test]
 async fn alerts_wait_out_a_misconfiguration() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
     let good = client.config().credentials.clone();
     client.config_mut().credentials = twilio_core::auth::Credentials::auth_token(
         sim.account_sid(),

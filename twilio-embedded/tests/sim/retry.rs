@@ -7,6 +7,7 @@ use twilio_embedded::Buffers;
 use twilio_embedded::retry::RetryPolicy;
 use twilio_sim::{Endpoint, FaultKind, FaultRule};
 
+use crate::common::sim_client;
 use crate::common::{INVALID_TO, RecordingSleeper, Setup, TO, TokioConnector, client, start_sim};
 
 #[tokio::test]
@@ -21,19 +22,7 @@ async fn too_many_requests_then_success_waits_as_the_server_asks() {
             },
         ));
     }
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector.clone(),
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let outcome = client.send_sms(TO, "Pump 4 stalled").await.unwrap();
     assert!(matches!(outcome, Outcome::Accepted { .. }), "{outcome:?}");
@@ -59,19 +48,7 @@ async fn server_errors_back_off_exponentially_with_jitter_then_give_up() {
             retry_after_secs: None,
         },
     ));
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let outcome = client.send_sms(TO, "Pump 4 stalled").await.unwrap();
     assert!(matches!(outcome, Outcome::Retry { .. }), "{outcome:?}");
@@ -88,19 +65,7 @@ async fn server_errors_back_off_exponentially_with_jitter_then_give_up() {
 #[tokio::test]
 async fn invalid_to_21211_is_not_retried() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let outcome = client
         .send_sms(INVALID_TO, "nobody reads this")
@@ -163,19 +128,7 @@ async fn connection_cut_mid_response_is_retried_on_a_new_connection() {
         Endpoint::CreateMessage,
         FaultKind::ResetMidResponse,
     ));
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let sleeper = RecordingSleeper::default();
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector.clone(),
-        sleeper.clone(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let outcome = client.send_sms(TO, "Valve 7 open").await.unwrap();
     assert!(matches!(outcome, Outcome::Accepted { .. }), "{outcome:?}");

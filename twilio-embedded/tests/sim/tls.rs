@@ -4,6 +4,7 @@ use twilio_core::outcome::{Outcome, ResourceStatus};
 use twilio_core::response::{CallStatus, MessageStatus};
 use twilio_embedded::Buffers;
 
+use crate::common::sim_client;
 use crate::common::{
     RecordingSleeper, Setup, TO, TokioConnector, client, start_sim, unrelated_ca_der,
 };
@@ -11,18 +12,7 @@ use crate::common::{
 #[tokio::test]
 async fn sms_accepted_over_tls13() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        RecordingSleeper::default(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let outcome = client.send_sms(TO, "Freezer 2 at -4 C").await.unwrap();
     let Outcome::Accepted { sid, status } = outcome else {
@@ -43,18 +33,7 @@ async fn sms_accepted_over_tls13() {
 #[tokio::test]
 async fn call_accepted_with_inline_twiml() {
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        RecordingSleeper::default(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
 
     let twiml = "<Response><Say>Boiler 3 is over 90 degrees.</Say></Response>";
     let outcome = client.call(TO, twiml).await.unwrap();
@@ -189,18 +168,7 @@ async fn new_anchors_delivered_as_data_after_the_server_changes_ca() {
     use twilio_embedded::tls::{ServerVerification, TrustAnchors};
 
     let sim = start_sim().await;
-    let setup = Setup::for_sim(&sim);
-    let anchors = setup.anchor_refs();
-    let mut buffers = Buffers::new();
-    let connector = TokioConnector::new(sim.local_addr());
-    let mut client = client(
-        &sim,
-        &setup,
-        &anchors,
-        connector,
-        RecordingSleeper::default(),
-        &mut buffers,
-    );
+    sim_client!(sim, sim.local_addr() => client, connector, sleeper);
     let before = client.send_sms(TO, "before the move").await.unwrap();
     assert!(matches!(before, Outcome::Accepted { .. }), "{before:?}");
 
