@@ -269,15 +269,7 @@ async fn http_429_and_500_are_retried_until_delivered() {
         rig.app().store.recent_outbox(1).unwrap()[0].sid.as_deref(),
         Some(msg.sid.as_str())
     );
-    let metrics = rig
-        .http
-        .get(format!("{}/metrics", rig.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = rig.metrics().await;
     assert!(
         metrics.contains("alertd_notifications_retried_total{channel=\"sms\"} 2"),
         "{metrics}"
@@ -303,15 +295,7 @@ async fn error_21211_is_recorded_and_not_retried() {
     rig.advance(Duration::from_secs(3600));
     settle().await;
     assert_eq!(rig.message_posts().len(), 1, "no retry");
-    let metrics = rig
-        .http
-        .get(format!("{}/metrics", rig.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = rig.metrics().await;
     assert!(
         metrics.contains("alertd_notifications_failed_total{channel=\"sms\",code=\"21211\"} 1"),
         "{metrics}"

@@ -173,6 +173,18 @@ impl SimApp {
             .unwrap()
     }
 
+    /// alertd's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The CreateMessage requests the simulator received.
     pub fn message_posts(&self) -> Vec<twilio_sim::RecordedRequest> {
         self.sim
