@@ -24,8 +24,6 @@ pub const STATUS_PATH: &str = "/twilio/status";
 /// What a callback's signature is checked with.
 #[derive(Clone)]
 pub struct WebhookAuth {
-    /// The full callback URL Twilio was given (`public_url` + [`STATUS_PATH`]).
-    pub callback_url: String,
     /// The account's auth token (HMAC key).
     pub auth_token: String,
     /// `public_url` without a trailing slash (other webhooks' URLs start with it).
@@ -35,7 +33,7 @@ pub struct WebhookAuth {
 impl std::fmt::Debug for WebhookAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookAuth")
-            .field("callback_url", &self.callback_url)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -44,7 +42,6 @@ impl WebhookAuth {
     /// Auth for callbacks to `public_url`.
     pub fn new(public_url: &str, auth_token: &str) -> Self {
         Self {
-            callback_url: format!("{}{STATUS_PATH}", public_url.trim_end_matches('/')),
             auth_token: auth_token.to_owned(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
@@ -82,28 +79,15 @@ impl WebhookAuth {
         .unwrap_or_default()
     }
 
-    /// Whether `signature` signs this form `body` for the callback URL (twilio-core's
-    /// validator: the helper libraries' algorithm, constant-time compare).
+    /// Whether `signature` signs this form `body` for the status callback URL
+    /// (`public_url` + [`STATUS_PATH`]).
     pub fn verify(&self, body: &[u8], signature: &str) -> bool {
-        validate(
-            self.auth_token.as_bytes(),
-            &self.callback_url,
-            Params::Form(FormBody::new(body)),
-            signature,
-        )
-        .is_ok()
+        self.verify_at(STATUS_PATH, body, signature)
     }
 
-    /// The signature Twilio would send for `body` (for tests).
+    /// The signature Twilio would send for `body` to the status callback URL (for tests).
     pub fn sign(&self, body: &[u8]) -> String {
-        compute(
-            self.auth_token.as_bytes(),
-            &self.callback_url,
-            Params::Form(FormBody::new(body)),
-            Algorithm::HmacSha1,
-        )
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default()
+        self.sign_at(STATUS_PATH, body)
     }
 }
 
