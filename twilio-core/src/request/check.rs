@@ -1,6 +1,6 @@
 //! Validation shared by the request builders.
 
-use super::RequestError;
+use super::{MAX_BODY_CHARS, MAX_TWIML_CHARS, RequestError};
 
 /// An absolute `http(s)://host...` URL of printable ASCII. Callback URLs also may not have `_` in
 /// their host, as the spec says for `StatusCallback`.
@@ -152,6 +152,37 @@ fn is_date_time(s: &[u8]) -> bool {
 /// UTF-8 sequence. A plain loop, because `chars().count()` is unrolled into ~370 bytes of flash.
 pub(crate) fn chars(s: &str) -> usize {
     s.bytes().filter(|&b| b & 0xC0 != 0x80).count()
+}
+
+/// `Body`: not empty, at most [`MAX_BODY_CHARS`] characters.
+pub(crate) fn body(body: &str) -> Result<(), RequestError> {
+    if body.is_empty() {
+        return Err(RequestError::EmptyBody);
+    }
+    let actual = chars(body);
+    if actual > MAX_BODY_CHARS {
+        return Err(RequestError::BodyTooLong {
+            max: MAX_BODY_CHARS,
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// Inline `Twiml`: a document (its first non-blank character is `<`) of at most
+/// [`MAX_TWIML_CHARS`] characters.
+pub(crate) fn twiml(twiml: &str) -> Result<(), RequestError> {
+    if !twiml.trim_ascii_start().starts_with('<') {
+        return Err(RequestError::InvalidValue { field: "Twiml" });
+    }
+    let actual = chars(twiml);
+    if actual > MAX_TWIML_CHARS {
+        return Err(RequestError::TwimlTooLong {
+            max: MAX_TWIML_CHARS,
+            actual,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //!   checks every value and the spec's conditional rules, so a built request is well-formed;
 //!   encoding it can only fail for lack of space.
 //! - [`FetchRequest`]: `GET .../Messages/{Sid}.json` and `.../Calls/{Sid}.json`.
+//! - [`AlertRequest`]: a text or an inline-TwiML call between two E.164 numbers and nothing else,
+//!   the same bytes as the two above for those values, for firmware that must stay small.
 //! - [`ApiRequest`]: writes any of them as HTTP/1.1 (head and body in one buffer, ready for one
 //!   write), or the head and body separately. The body alone is [`Encode`].
 //!
@@ -25,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod alert;
 mod call;
 mod check;
 mod error;
@@ -32,6 +35,7 @@ mod fetch;
 mod head;
 mod message;
 
+pub use alert::AlertRequest;
 pub use call::{
     CallBuilder, CallEvent, CallInstructions, CallRequest, MAX_TWIML_CHARS, MachineDetection,
 };

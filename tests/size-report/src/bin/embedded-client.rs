@@ -1,5 +1,6 @@
-//! twilio-embedded's client: multi-anchor TLS, keep-alive, retries with backoff, the outbox,
-//! `send_sms`, `call` and `send(alert)`. Compare with `embedded-tls-baseline`.
+//! twilio-embedded's client as firmware uses it: multi-anchor TLS, keep-alive, retries with
+//! backoff, the outbox, and `send(alert)` texting a warning and calling for a critical alert.
+//! Compare with `embedded-tls-baseline`, which writes the same two requests by hand.
 #![no_std]
 #![no_main]
 
@@ -51,7 +52,7 @@ size_report::entry!(|| {
     let mut client: Client<'_, _, _, _, 4> =
         Client::new(config, Link, Rng(opaque(7)), Spin, opaque(&mut buffers));
     block_on(async {
-        opaque(client.send_sms(opaque("+15551234567"), opaque("Freezer 2 at -4 C")).await.ok());
+        opaque(client.send(Alert::new(opaque(Severity::Warning), opaque("Freezer 2 at -4 C"))).await.ok());
         opaque(client.send(Alert::new(opaque(Severity::Critical), opaque("Freezer 2 at +8 C"))).await.ok());
     });
 });

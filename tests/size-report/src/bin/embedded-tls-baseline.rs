@@ -1,5 +1,5 @@
 //! What a hand-written device client needs without twilio-embedded: an embedded-tls handshake
-//! with one CA (rustpki), an SMS and a call with TwiML written by twilio-core, the responses
+//! with one CA (rustpki), an SMS and a call with TwiML written by twilio-core (as `AlertRequest`s, as the client does), the responses
 //! parsed and classified. `embedded-client` minus this is the flash twilio-embedded adds.
 #![no_std]
 #![no_main]
@@ -15,7 +15,7 @@ use size_report::opaque;
 use twilio_core::auth::Credentials;
 use twilio_core::outcome::Outcome;
 use twilio_core::buf::Encode;
-use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest};
+use twilio_core::request::{AlertRequest, ApiRequest, HttpConfig};
 use twilio_core::twiml::{Pause, Response, Say, Verb};
 use twilio_core::response::{Progress, ResponseParser};
 
@@ -46,7 +46,7 @@ async fn send(
         opaque("fedcba9876543210fedcba9876543210"),
     )
     .ok()?;
-    let sms = MessageRequest::sms(
+    let sms = AlertRequest::sms(
         opaque("+15551234567"),
         opaque("+15005550006"),
         opaque("Freezer 2 at -4 C"),
@@ -72,7 +72,7 @@ async fn send(
             .encode_to_slice(&mut twiml)
             .ok()?;
         let twiml = core::str::from_utf8(&twiml[..len]).ok()?;
-        let call = CallRequest::twiml(opaque("+15551234567"), opaque("+15005550006"), twiml).ok()?;
+        let call = AlertRequest::call(opaque("+15551234567"), opaque("+15005550006"), twiml).ok()?;
         call.write_http(&creds, &HttpConfig::default(), http).ok()?
     } else {
         sms.write_http(&creds, &HttpConfig::default(), http).ok()?

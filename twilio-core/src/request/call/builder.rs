@@ -1,8 +1,6 @@
 //! [`CallBuilder`]: collects CreateCall parameters and validates them in one go.
 
-use super::{
-    CallEvent, CallInstructions, CallRequest, MAX_TIMEOUT, MAX_TWIML_CHARS, MachineDetection,
-};
+use super::{CallEvent, CallInstructions, CallRequest, MAX_TIMEOUT, MachineDetection};
 use crate::address::CallEndpoint;
 use crate::request::{HttpMethod, RequestError, check};
 use crate::sid::ApplicationSid;
@@ -180,16 +178,7 @@ impl<'a> CallBuilder<'a> {
                 Ok(CallInstructions::Url(url))
             }
             (None, Some(twiml), None) => {
-                if !twiml.trim_ascii_start().starts_with('<') {
-                    return Err(RequestError::InvalidValue { field: "Twiml" });
-                }
-                let actual = check::chars(twiml);
-                if actual > MAX_TWIML_CHARS {
-                    return Err(RequestError::TwimlTooLong {
-                        max: MAX_TWIML_CHARS,
-                        actual,
-                    });
-                }
+                check::twiml(twiml)?;
                 Ok(CallInstructions::Twiml(twiml))
             }
             (None, None, Some(sid)) => ApplicationSid::parse(sid)

@@ -1,6 +1,6 @@
 //! [`MessageBuilder`]: collects CreateMessage parameters and validates them in one go.
 
-use super::{MAX_BODY_CHARS, MAX_MEDIA_URLS, MAX_VALIDITY_PERIOD, MessageRequest};
+use super::{MAX_MEDIA_URLS, MAX_VALIDITY_PERIOD, MessageRequest};
 use crate::address::{Recipient, Sender};
 use crate::request::{RequestError, check};
 use crate::sid::{ContentSid, MessagingServiceSid};
@@ -236,16 +236,7 @@ impl<'a> MessageBuilder<'a> {
     /// `Body`, `MediaUrl`, `ContentSid` and `ContentVariables`.
     fn check_content(&self) -> Result<Option<ContentSid<'a>>, RequestError> {
         if let Some(body) = self.body {
-            if body.is_empty() {
-                return Err(RequestError::EmptyBody);
-            }
-            let actual = check::chars(body);
-            if actual > MAX_BODY_CHARS {
-                return Err(RequestError::BodyTooLong {
-                    max: MAX_BODY_CHARS,
-                    actual,
-                });
-            }
+            check::body(body)?;
         }
         if self.media_count > MAX_MEDIA_URLS {
             return Err(RequestError::TooManyMediaUrls {

@@ -1,5 +1,6 @@
 //! Request tests: golden bytes, the official library as oracle, invalid input, properties.
 
+mod alert;
 mod golden;
 mod invalid;
 mod official;
