@@ -88,3 +88,12 @@ fi
 grep -q "environment variable ALERT_TO is not set" "$out/missing.log" \
   || { cat "$out/missing.log" >&2; echo "no clear error for a missing ALERT_TO" >&2; exit 1; }
 echo "a missing ALERT_TO fails the build with: $(grep -o 'board configuration: environment variable ALERT_TO[^"]*' "$out/missing.log" | head -1)"
+
+# A malformed number is refused by the build too (build.rs runs the firmware's own checks).
+if (cd "$ROOT/boards/esp32-c3" && ALERT_TO=+15005550010,sms:555-1234 CARGO_TARGET_DIR="$out/esp32-c3" \
+      cargo build -q --release --locked --bin esp32-c3-alerts 2>"$out/malformed.log"); then
+  echo "the build succeeded with ALERT_TO=555-1234" >&2; exit 1
+fi
+grep -q 'ALERT_TO: \\"555-1234\\" is not an E.164 number' "$out/malformed.log" \
+  || { cat "$out/malformed.log" >&2; echo "no clear error for a malformed ALERT_TO" >&2; exit 1; }
+echo "a malformed ALERT_TO fails the build with: $(grep -o 'board configuration: ALERT_TO[^)]*)' "$out/malformed.log" | head -1)"

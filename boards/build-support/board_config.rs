@@ -5,6 +5,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use alert_loop::settings::{Secret, Settings, SettingsError, Thresholds};
+use twilio_core::alerting::Evaluator;
+use twilio_core::address::PhoneNumber;
+use twilio_embedded::Recipient;
+
 /// Variables the firmware cannot do without.
 const REQUIRED: &[(&str, &str)] = &[
     ("WIFI_SSID", "the Wi-Fi network to join"),
@@ -48,11 +53,19 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     let token = var("TWILIO_AUTH_TOKEN");
     let key = var("TWILIO_API_KEY");
     let key_secret = var("TWILIO_API_SECRET");
+    // (API key SID, secret or token) for the build-time check.
+    let mut secret_parts: (Option<String>, String) = (None, String::new());
     let secret = match (token, key, key_secret) {
         (_, Some(sid), Some(secret)) => {
-            format!("Secret::ApiKey {{ sid: {sid:?}, secret: {secret:?} }}")
+            let code = format!("Secret::ApiKey {{ sid: {sid:?}, secret: {secret:?} }}");
+            secret_parts = (Some(sid), secret);
+            code
         }
-        (Some(token), None, None) => format!("Secret::AuthToken({token:?})"),
+        (Some(token), None, None) => {
+            let code = format!("Secret::AuthToken({token:?})");
+            secret_parts.1 = token;
+            code
+        }
         (_, Some(_), None) => {
             errors.push(
                 "environment variable TWILIO_API_SECRET is not set: the secret of TWILIO_API_KEY"
@@ -117,6 +130,7 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     }
 
     let mut recipients = String::new();
+    let mut recipient_numbers: Vec<(String, bool)> = Vec::new();
     for to in required
         .get("ALERT_TO")
         .map(String::as_str)
@@ -126,12 +140,54 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         .filter(|t| !t.is_empty())
     {
         match to.strip_prefix("sms:") {
-            Some(n) => write!(recipients, "Recipient::sms_only({n:?}), ").unwrap(),
-            None => write!(recipients, "Recipient::sms_and_voice({to:?}), ").unwrap(),
+            Some(n) => {
+                write!(recipients, "Recipient::sms_only({n:?}), ").unwrap();
+                recipient_numbers.push((n.to_owned(), false));
+            }
+            None => {
+                write!(recipients, "Recipient::sms_and_voice({to:?}), ").unwrap();
+                recipient_numbers.push((to.to_owned(), true));
+            }
         }
     }
     if required.contains_key("ALERT_TO") && recipients.is_empty() {
         errors.push("environment variable ALERT_TO lists no number".into());
+    }
+
+    if errors.is_empty() {
+        let read = |p: &PathBuf| std::fs::read(p).unwrap_or_default();
+        let anchor_bytes: Vec<Vec<u8>> = anchors.iter().map(read).collect();
+        let anchor_refs: Vec<&[u8]> = anchor_bytes.iter().map(Vec::as_slice).collect();
+        let get = |n: &str| required.get(n).map_or("", String::as_str);
+        let recipient_list: Vec<Recipient<'_>> = recipient_numbers
+            .iter()
+            .map(|(number, voice)| Recipient {
+                number,
+                sms: true,
+                voice: *voice,
+            })
+            .collect();
+        let settings = Settings {
+            device_name: &name,
+            account_sid: get("TWILIO_ACCOUNT_SID"),
+            secret: match (&secret_parts.0, &secret_parts.1) {
+                (Some(sid), secret) => Secret::ApiKey { sid, secret },
+                (None, token) => Secret::AuthToken(token),
+            },
+            from: get("TWILIO_FROM"),
+            recipients: &recipient_list,
+            api_host: api_host.as_deref(),
+            anchors: &anchor_refs,
+            thresholds: Thresholds {
+                warning,
+                critical,
+                hysteresis,
+                debounce_samples: debounce as u16,
+                cooldown_secs: cooldown as u32,
+                sample_secs: sample as u32,
+            },
+        };
+        errors.extend(check_settings(&settings));
     }
 
     for e in &errors {
@@ -188,4 +244,34 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         writeln!(out, "}};").unwrap();
     }
     std::fs::write(out_dir.join("config.rs"), out).unwrap();
+}
+
+/// Runs the firmware's own start-up checks on the host, so a configuration the firmware would
+/// refuse at boot (a malformed SID or token, a number that is not E.164, inconsistent levels)
+/// fails the build instead, naming the variable. The firmware keeps the checks (it never
+/// panics) but no longer needs to explain them.
+fn check_settings(settings: &Settings<'_>) -> Vec<String> {
+    let mut errors = Vec::new();
+    match settings.client_config() {
+        Ok(_) => {}
+        Err(SettingsError::Credentials(e)) => errors.push(format!(
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET): {e}"
+        )),
+        Err(SettingsError::ApiHost(e)) => errors.push(format!("TWILIO_API_HOST: {e}")),
+        Err(e) => errors.push(format!("{e:?}")),
+    }
+    if let Err(e) = Evaluator::new(settings.evaluator_config()) {
+        errors.push(format!("ALERT_* levels: {e}"));
+    }
+    // `AlertRequest`, which the firmware sends, takes E.164 numbers only.
+    let mut numbers = vec![("TWILIO_FROM", settings.from)];
+    numbers.extend(settings.recipients.iter().map(|r| ("ALERT_TO", r.number)));
+    for (variable, number) in numbers {
+        if let Err(e) = PhoneNumber::parse(number) {
+            errors.push(format!(
+                "{variable}: {number:?} is not an E.164 number such as +15005550006 ({e})"
+            ));
+        }
+    }
+    errors
 }
