@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use alert_loop::settings::{Secret, Settings, SettingsError, Thresholds};
-use twilio_core::alerting::Evaluator;
 use twilio_core::address::PhoneNumber;
+use twilio_core::alerting::Evaluator;
 use twilio_embedded::Recipient;
 
 /// Variables the firmware cannot do without.
