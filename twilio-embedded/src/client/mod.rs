@@ -224,6 +224,15 @@ where
 
     /// Sends any request (message, call, fetch) with retries.
     pub async fn send_request(&mut self, request: &dyn ApiRequest) -> Result<Outcome, ClientError> {
+        self.send_with_retries(request).await
+    }
+
+    /// [`Client::send_request`] for one request type: firmware that only sends
+    /// [`AlertRequest`]s gets that type's methods inlined instead of called through a vtable.
+    async fn send_with_retries<Q: ApiRequest + ?Sized>(
+        &mut self,
+        request: &Q,
+    ) -> Result<Outcome, ClientError> {
         let mut attempt: u8 = 1;
         loop {
             // A kept-alive connection the server closed while idle is reopened and the request
@@ -399,14 +408,14 @@ where
                 AlertRequest::call(to, self.config.from, twiml)?
             }
         };
-        self.send_request(&request).await
+        self.send_with_retries(&request).await
     }
 
     /// One attempt: (re)connect when needed, send, classify. `Err` when the exchange failed
     /// (the session is closed then).
-    async fn attempt_once(
+    async fn attempt_once<Q: ApiRequest + ?Sized>(
         &mut self,
-        request: &dyn ApiRequest,
+        request: &Q,
     ) -> Result<Result<Outcome, ExchangeFailure>, ClientError> {
         let len = request
             .write_http(&self.config.credentials, &self.config.http, self.http)
