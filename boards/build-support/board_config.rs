@@ -83,22 +83,27 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         }
     };
 
-    let mut number = |name: &str, default: Option<f32>| -> Option<f32> {
+    let mut number = |name: &str, default: Option<f64>| -> Option<f64> {
         match var(name).filter(|v| !v.is_empty()) {
             None => default,
             Some(v) if v == "none" => None,
-            Some(v) => match v.parse::<f32>() {
-                Ok(x) if x.is_finite() => Some(x),
+            // Within what the firmware's integer tenths (and u32 seconds) can hold.
+            Some(v) => match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && x.abs() < 1e8 => Some(x),
                 _ => {
-                    errors.push(format!("environment variable {name}={v:?} is not a number"));
+                    errors.push(format!(
+                        "environment variable {name}={v:?} is not a number (or beyond 1e8)"
+                    ));
                     default
                 }
             },
         }
     };
-    let warning = number("ALERT_WARNING_C", Some(45.0));
-    let critical = number("ALERT_CRITICAL_C", Some(60.0));
-    let hysteresis = number("ALERT_HYSTERESIS_C", Some(2.0)).unwrap_or(2.0);
+    // Levels in the firmware's integer tenths of a degree (45.5 C is 455).
+    let tenths = |celsius: f64| (celsius * 10.0).round() as i32;
+    let warning = number("ALERT_WARNING_C", Some(45.0)).map(tenths);
+    let critical = number("ALERT_CRITICAL_C", Some(60.0)).map(tenths);
+    let hysteresis = tenths(number("ALERT_HYSTERESIS_C", Some(2.0)).unwrap_or(2.0));
     let debounce = number("ALERT_DEBOUNCE_SAMPLES", Some(3.0)).unwrap_or(3.0);
     let cooldown = number("ALERT_COOLDOWN_SECS", Some(900.0)).unwrap_or(900.0);
     let sample = number("ALERT_SAMPLE_SECS", Some(10.0)).unwrap_or(10.0);

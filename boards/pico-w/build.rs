@@ -56,19 +56,24 @@ fn write_sensor_config(out: &std::path::Path) {
             Ok(v) => v
                 .parse::<f32>()
                 .ok()
-                .filter(|x| x.is_finite())
-                .ok_or(format!("environment variable {name}={v:?} is not a number")),
+                .filter(|x| x.is_finite() && x.abs() < 1e6)
+                .ok_or(format!(
+                    "environment variable {name}={v:?} is not a number (or beyond 1e6)"
+                )),
         }
     };
     let code = match env::var("PICO_SENSOR").as_deref() {
-        Err(_) | Ok("" | "die") => "pub const EXTERNAL: Option<(f32, f32)> = None;".to_owned(),
+        Err(_) | Ok("" | "die") => "pub const EXTERNAL: Option<(i32, i32)> = None;".to_owned(),
         Ok("gpio26") => match (
             number("PICO_SENSOR_SCALE", 100.0),
             number("PICO_SENSOR_OFFSET", -50.0),
         ) {
-            (Ok(scale), Ok(offset)) => {
-                format!("pub const EXTERNAL: Option<(f32, f32)> = Some(({scale:?}, {offset:?}));")
-            }
+            // In the sensor's integer units: tenths per volt and tenths.
+            (Ok(scale), Ok(offset)) => format!(
+                "pub const EXTERNAL: Option<(i32, i32)> = Some(({}, {}));",
+                (f64::from(scale) * 10.0).round() as i32,
+                (f64::from(offset) * 10.0).round() as i32
+            ),
             (Err(e), _) | (_, Err(e)) => {
                 format!("compile_error!({:?});", format!("board configuration: {e}"))
             }

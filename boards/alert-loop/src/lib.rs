@@ -11,10 +11,10 @@
 //! use twilio_embedded::{Alert, ClientError, client::Delivery};
 //! use alert_loop::{AlertLoop, DeviceState, Indicator, Notifier, Sensor, StepError};
 //!
-//! struct Thermometer(f32);
+//! struct Thermometer(i32); // tenths of a degree
 //! impl Sensor for Thermometer {
 //!     type Error = ();
-//!     async fn read(&mut self) -> Result<f32, ()> { Ok(self.0) }
+//!     async fn read(&mut self) -> Result<i32, ()> { Ok(self.0) }
 //! }
 //! struct Log(Vec<Alert>);
 //! impl Notifier for Log {
@@ -35,8 +35,8 @@
 //! #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
 //! #     loop { if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
 //! # }
-//! let config = Config::rising(Some(45.0), Some(60.0), 2.0); // SMS at 45 C, call at 60 C
-//! let mut device = AlertLoop::new("Pico W", "C", config, Thermometer(61.0), Log(Vec::new()), Led(DeviceState::Normal))
+//! let config = Config::rising(Some(450), Some(600), 20); // SMS at 45 C, call at 60 C
+//! let mut device = AlertLoop::new("Pico W", "C", config, Thermometer(610), Log(Vec::new()), Led(DeviceState::Normal))
 //!     .map_err(|_| "bad thresholds")?;
 //! let step = block_on(device.step(Instant(0)));
 //! assert_eq!(step.state, DeviceState::Critical);
@@ -52,6 +52,7 @@ extern crate std;
 #[macro_use]
 mod fmt;
 
+pub mod adc;
 #[cfg(feature = "embassy")]
 mod embassy;
 mod ports;

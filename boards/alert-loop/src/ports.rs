@@ -13,8 +13,8 @@ pub trait Sensor {
     /// Why a reading failed (an ADC error); the loop logs it and tries again next tick.
     type Error: core::fmt::Debug;
 
-    /// Takes one reading.
-    async fn read(&mut self) -> Result<f32, Self::Error>;
+    /// Takes one reading, in tenths of the unit (45.5 C is 455: see [`crate::Tenths`]).
+    async fn read(&mut self) -> Result<i32, Self::Error>;
 }
 
 /// Sends alerts: [`twilio_embedded::Client`] on the boards, a recorder in tests.

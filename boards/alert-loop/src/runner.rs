@@ -21,10 +21,10 @@ pub enum StepError {
 /// What one step did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// The reading, when the sensor gave one.
-    pub reading: Option<f32>,
+    /// The reading in tenths, when the sensor gave one.
+    pub reading: Option<i32>,
     /// What the evaluator raised or cleared.
-    pub event: Option<AlertEvent<f32>>,
+    pub event: Option<AlertEvent<i32>>,
     /// What sending (or flushing the outbox) did, when anything was sent.
     pub delivery: Option<Delivery>,
     /// What the indicator now shows.
@@ -37,7 +37,7 @@ pub struct Step {
 pub struct AlertLoop<S, N, I> {
     subject: &'static str,
     unit: &'static str,
-    evaluator: Evaluator<f32>,
+    evaluator: Evaluator<i32>,
     sensor: S,
     notifier: N,
     indicator: I,
@@ -49,7 +49,7 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
     pub fn new(
         subject: &'static str,
         unit: &'static str,
-        config: Config<f32>,
+        config: Config<i32>,
         sensor: S,
         notifier: N,
         indicator: I,
@@ -113,7 +113,7 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
     }
 
     /// The event with its values rounded for people.
-    fn shown(&self, event: AlertEvent<f32>) -> AlertEvent<Tenths> {
+    fn shown(&self, event: AlertEvent<i32>) -> AlertEvent<Tenths> {
         match event {
             AlertEvent::Raised {
                 severity,

@@ -26,15 +26,15 @@ pub enum Secret<'a> {
     },
 }
 
-/// When to alert, in degrees Celsius, and how often to look.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// When to alert, in tenths of a degree Celsius (45.5 C is 455), and how often to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
     /// Text at or above this (`ALERT_WARNING_C`).
-    pub warning: Option<f32>,
+    pub warning: Option<i32>,
     /// Call at or above this (`ALERT_CRITICAL_C`).
-    pub critical: Option<f32>,
+    pub critical: Option<i32>,
     /// Clear this far below a level (`ALERT_HYSTERESIS_C`).
-    pub hysteresis: f32,
+    pub hysteresis: i32,
     /// Readings in a row needed to change level (`ALERT_DEBOUNCE_SAMPLES`).
     pub debounce_samples: u16,
     /// No repeat of the same level within this time (`ALERT_COOLDOWN_SECS`).
@@ -44,7 +44,7 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// Logs the levels in force, in tenths of a degree and without float formatting code:
+    /// Logs the levels in force, with one decimal and without float formatting code:
     /// "warning level 45.0 C", "critical level 60.0 C", "a reading every 10 s".
     pub fn log(&self) {
         for (name, level) in [("warning", self.warning), ("critical", self.critical)] {
@@ -100,14 +100,14 @@ impl<'a> Settings<'a> {
     ///     device_name: "Pico W", account_sid: "AC0123456789abcdef0123456789abcdef",
     ///     secret: Secret::AuthToken("fedcba9876543210fedcba9876543210"), from: "+15005550006",
     ///     recipients: &[], api_host: None, anchors: &[],
-    ///     thresholds: Thresholds { warning: Some(45.0), critical: Some(60.0), hysteresis: 2.0,
+    ///     thresholds: Thresholds { warning: Some(450), critical: Some(600), hysteresis: 20,
     ///         debounce_samples: 3, cooldown_secs: 900, sample_secs: 10 },
     /// };
     /// let config = settings.evaluator_config();
     /// assert_eq!(config.cooldown_ms, 900_000);
     /// assert_eq!(config.debounce.samples, 3);
     /// ```
-    pub fn evaluator_config(&self) -> Config<f32> {
+    pub fn evaluator_config(&self) -> Config<i32> {
         let t = self.thresholds;
         Config {
             debounce: Debounce {

@@ -1,44 +1,53 @@
-//! A reading shown with one decimal: "61.0 C" in a text, not "61.03125".
+//! Readings in integer tenths of their unit (45.5 C is 455), shown with one decimal.
 //!
-//! Written with twilio-core's fixed-point writer, never `core::fmt`'s float code (several KiB
-//! of flash on a Cortex-M0 or RV32IMC), whether it goes into an alert text, a log line or
-//! `to_string`.
+//! Neither chip has a floating-point unit: the evaluator, the thresholds and the alert texts work
+//! on integers, so no soft-float routine or `core::fmt` float code (several KiB of flash on a
+//! Cortex-M0 or RV32IMC) is linked for them. Text goes through twilio-core's fixed-point writer,
+//! whether it is an alert, a log line or `to_string`.
 
 use core::fmt;
 
 use twilio_core::text::template::Fixed;
 use twilio_embedded::client::AlertValue;
 
-/// A value and its unit, displayed rounded to a tenth ("45.3 C"), half away from zero.
+/// A reading in tenths and its unit, displayed with one decimal ("45.3 C").
 ///
 /// ```
 /// use alert_loop::Tenths;
-/// assert_eq!(Tenths::new(61.03125, "C").to_string(), "61.0 C");
-/// assert_eq!(Tenths::new(-4.26, "C").to_string(), "-4.3 C");
-/// assert_eq!(Tenths::new(f32::NAN, "").to_string(), "NaN");
+/// assert_eq!(Tenths::new(610, "C").to_string(), "61.0 C");
+/// assert_eq!(Tenths::new(-43, "C").to_string(), "-4.3 C");
+/// assert_eq!(Tenths::new(5, "").to_string(), "0.5");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tenths {
-    value: f32,
+    tenths: i32,
     unit: &'static str,
 }
 
 impl Tenths {
-    /// `value` in `unit`.
-    pub fn new(value: f32, unit: &'static str) -> Self {
-        Self { value, unit }
+    /// `tenths` of `unit` (an empty unit prints the number alone).
+    pub fn new(tenths: i32, unit: &'static str) -> Self {
+        Self { tenths, unit }
+    }
+
+    /// `value` rounded to the nearest tenth (half away from zero), for sensors that report a
+    /// float; `None` for NaN, infinities and values beyond `i32` tenths.
+    ///
+    /// ```
+    /// use alert_loop::Tenths;
+    /// assert_eq!(Tenths::round(61.03125), Some(610));
+    /// assert_eq!(Tenths::round(-4.25), Some(-43));
+    /// assert_eq!(Tenths::round(f32::NAN), None);
+    /// ```
+    pub fn round(value: f32) -> Option<i32> {
+        let tenths = Fixed::from_f32(value, 1)?;
+        i32::try_from(tenths.mantissa).ok()
     }
 }
 
 impl AlertValue for Tenths {
     fn write_value(&self, push: &mut dyn FnMut(&str)) {
-        match Fixed::from_f32(self.value, 1) {
-            Some(tenths) => tenths.write_value(push),
-            None if self.value.is_nan() => push("NaN"),
-            // Infinite, or beyond what a fixed-point i64 holds (|value| > 9.2e17).
-            None if self.value > 0.0 => push("inf"),
-            None => push("-inf"),
-        }
+        Fixed::new(i64::from(self.tenths), 1).write_value(push);
         if !self.unit.is_empty() {
             push(" ");
             push(self.unit);
@@ -71,15 +80,24 @@ mod tests {
     use std::string::{String, ToString};
 
     #[test]
-    fn tenths_round_half_away_from_zero_and_name_non_numbers() {
-        assert_eq!(Tenths::new(0.04, "C").to_string(), "0.0 C");
-        assert_eq!(Tenths::new(-0.05, "C").to_string(), "-0.1 C");
-        assert_eq!(Tenths::new(99.96, "").to_string(), "100.0");
-        assert_eq!(Tenths::new(f32::INFINITY, "C").to_string(), "inf C");
-        assert_eq!(Tenths::new(f32::NEG_INFINITY, "C").to_string(), "-inf C");
-        assert_eq!(Tenths::new(1e30, "").to_string(), "inf");
+    fn tenths_print_one_decimal_with_their_sign() {
+        assert_eq!(Tenths::new(0, "C").to_string(), "0.0 C");
+        assert_eq!(Tenths::new(-1, "C").to_string(), "-0.1 C");
+        assert_eq!(Tenths::new(1000, "").to_string(), "100.0");
+        assert_eq!(Tenths::new(i32::MIN, "").to_string(), "-214748364.8");
         let mut pieces = String::new();
-        Tenths::new(45.0, "C").write_value(&mut |s| pieces.push_str(s));
+        Tenths::new(450, "C").write_value(&mut |s| pieces.push_str(s));
         assert_eq!(pieces, "45.0 C");
+    }
+
+    #[test]
+    fn floats_round_half_away_from_zero_or_are_refused() {
+        assert_eq!(Tenths::round(0.04), Some(0));
+        assert_eq!(Tenths::round(-0.05), Some(-1));
+        assert_eq!(Tenths::round(99.96), Some(1000));
+        assert_eq!(Tenths::round(f32::INFINITY), None);
+        assert_eq!(Tenths::round(f32::NEG_INFINITY), None);
+        assert_eq!(Tenths::round(1e30), None);
+        assert_eq!(Tenths::round(3e8), None, "beyond i32 tenths");
     }
 }

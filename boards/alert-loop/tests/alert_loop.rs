@@ -30,11 +30,11 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 /// Gives the scripted readings in order (`None` is a failed read).
-struct ScriptedSensor(VecDeque<Option<f32>>);
+struct ScriptedSensor(VecDeque<Option<i32>>);
 
 impl Sensor for ScriptedSensor {
     type Error = &'static str;
-    async fn read(&mut self) -> Result<f32, Self::Error> {
+    async fn read(&mut self) -> Result<i32, Self::Error> {
         self.0.pop_front().flatten().ok_or("adc")
     }
 }
@@ -95,13 +95,13 @@ impl Ticker for ManualTicker {
     }
 }
 
-fn config() -> Config<f32> {
-    Config::rising(Some(45.0), Some(60.0), 2.0)
+fn config() -> Config<i32> {
+    Config::rising(Some(450), Some(600), 20)
 }
 
 fn device(
-    readings: &[Option<f32>],
-    config: Config<f32>,
+    readings: &[Option<i32>],
+    config: Config<i32>,
 ) -> AlertLoop<ScriptedSensor, RecordingNotifier, RecordingLed> {
     let sensor = ScriptedSensor(readings.iter().copied().collect());
     match AlertLoop::new(
@@ -132,7 +132,7 @@ fn run_steps<S: Sensor, N: Notifier, I: Indicator>(
 
 #[test]
 fn warning_texts_critical_calls_and_cleared_texts_once_each() {
-    let readings = [30.0, 46.0, 47.0, 61.5, 62.0, 50.0, 40.0, 30.0].map(Some);
+    let readings = [300, 460, 470, 615, 620, 500, 400, 300].map(Some);
     let mut device = device(&readings, config());
     let mut ticker = ManualTicker {
         now_ms: 0,
@@ -189,10 +189,7 @@ fn debounce_and_cooldown_follow_the_injected_clock() {
         cooldown_ms: 60_000,
         ..config()
     };
-    let readings = [
-        50.0, 30.0, 50.0, 50.0, 50.0, 30.0, 30.0, 30.0, 50.0, 50.0, 50.0,
-    ]
-    .map(Some);
+    let readings = [500, 300, 500, 500, 500, 300, 300, 300, 500, 500, 500].map(Some);
     let mut device = device(&readings, config);
     let mut ticker = ManualTicker {
         now_ms: 0,
@@ -213,7 +210,7 @@ fn debounce_and_cooldown_follow_the_injected_clock() {
 
 #[test]
 fn a_failed_read_is_reported_and_the_loop_carries_on() {
-    let mut device = device(&[None, Some(70.0)], config());
+    let mut device = device(&[None, Some(700)], config());
     let mut ticker = ManualTicker {
         now_ms: 0,
         period_ms: 1_000,
@@ -222,14 +219,14 @@ fn a_failed_read_is_reported_and_the_loop_carries_on() {
     assert_eq!(steps[0].error, Some(StepError::Sensor));
     assert_eq!(steps[0].state, DeviceState::SensorFault);
     assert_eq!(steps[0].reading, None);
-    assert_eq!(steps[1].reading, Some(70.0));
+    assert_eq!(steps[1].reading, Some(700));
     assert_eq!(steps[1].state, DeviceState::Critical);
     assert_eq!(device.notifier().sent.len(), 1);
 }
 
 #[test]
 fn alerts_raised_offline_wait_and_go_out_when_the_network_is_back() {
-    let readings = [61.0, 61.0, 61.0, 61.0].map(Some);
+    let readings = [610, 610, 610, 610].map(Some);
     let mut device = device(&readings, config());
     device.notifier_mut().offline = true;
     let mut ticker = ManualTicker {
@@ -271,7 +268,7 @@ fn run_takes_one_step_per_tick() {
             self.0.tick().await
         }
     }
-    let mut device = device(&[Some(46.0), Some(61.0), Some(30.0)], config());
+    let mut device = device(&[Some(460), Some(610), Some(300)], config());
     let mut ticker = BudgetTicker(
         ManualTicker {
             now_ms: 0,
@@ -387,7 +384,7 @@ fn the_real_client_keeps_a_critical_alert_queued_while_the_network_is_down() {
         &mut sleeper,
         &mut buffers,
     );
-    let sensor = ScriptedSensor([Some(65.0), Some(65.0)].into_iter().collect());
+    let sensor = ScriptedSensor([Some(650), Some(650)].into_iter().collect());
     let mut device = match AlertLoop::new(
         "Pico W",
         "C",
@@ -424,7 +421,7 @@ fn the_real_client_keeps_a_critical_alert_queued_while_the_network_is_down() {
     );
 }
 
-fn super_config() -> Config<f32> {
+fn super_config() -> Config<i32> {
     config()
 }
 
@@ -450,9 +447,9 @@ mod settings {
             api_host: None,
             anchors: &[ANCHOR],
             thresholds: Thresholds {
-                warning: Some(45.0),
-                critical: Some(60.0),
-                hysteresis: 2.0,
+                warning: Some(450),
+                critical: Some(600),
+                hysteresis: 20,
                 debounce_samples: 3,
                 cooldown_secs: 900,
                 sample_secs: 10,
@@ -527,12 +524,12 @@ mod settings {
     #[test]
     fn evaluator_config_is_valid_and_rising() {
         let config = settings().evaluator_config();
-        assert_eq!(config.warning, Some(45.0));
-        assert_eq!(config.critical, Some(60.0));
+        assert_eq!(config.warning, Some(450));
+        assert_eq!(config.critical, Some(600));
         assert!(twilio_core::alerting::Evaluator::new(config).is_ok());
         let inverted = Settings {
             thresholds: Thresholds {
-                warning: Some(70.0),
+                warning: Some(700),
                 ..settings().thresholds
             },
             ..settings()
