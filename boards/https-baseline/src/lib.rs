@@ -10,7 +10,26 @@
 //!   response (the status line); no HTTP code, no JSON.
 //! - `post_example` (feature `example-shape`): embassy's `wifi_webrequest` example shape. reqwless
 //!   builds the same request (Basic auth, form body) and reads the response head (httparse) and
-//!   body (Content-Length or chunked), and serde-json-core parses the body into [`Message`].
+//!   body (Content-Length or chunked), and serde-json-core parses the body into `Message`.
+//!
+//! The verifying baselines' loop, after the board's Wi-Fi bring-up:
+//!
+//! ```no_run
+//! use embedded_tls::CryptoRngCore;
+//! use https_baseline::{ANCHORS, Buffers, Verifying, post, rejected};
+//!
+//! async fn run(stack: embassy_net::Stack<'_>, buffers: &mut Buffers, rng: &mut impl CryptoRngCore) {
+//!     let mut anchor = 0;
+//!     loop {
+//!         // (the boards wait 10 s here)
+//!         let provider = Verifying::new(rng, ANCHORS[anchor]);
+//!         // Rejected by this anchor's chain: the next connection tries the next anchor.
+//!         if rejected(&post(stack, buffers, provider).await) {
+//!             anchor = (anchor + 1) % ANCHORS.len();
+//!         }
+//!     }
+//! }
+//! ```
 //!
 //! Never flashed for use: `.ci/checks/70-boards.sh` compares the alert firmware's flash and RAM
 //! with these. Logs through defmt (feature `defmt`, the Pico W) or `log` (feature `log`, the

@@ -68,3 +68,19 @@ pub fn rejected(result: &Result<(), crate::Failed>) -> bool {
         Err(crate::Failed::Tls(TlsError::InvalidCertificate))
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use embedded_tls::TlsError;
+
+    use super::rejected;
+    use crate::Failed;
+
+    #[test]
+    fn only_a_rejected_certificate_moves_to_the_next_anchor() {
+        assert!(rejected(&Err(Failed::Tls(TlsError::InvalidCertificate))));
+        assert!(!rejected(&Ok(())));
+        assert!(!rejected(&Err(Failed::Network)));
+        assert!(!rejected(&Err(Failed::Tls(TlsError::ConnectionClosed))));
+    }
+}
