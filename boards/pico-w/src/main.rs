@@ -46,24 +46,8 @@ static NVRAM: &Aligned<A4, [u8]> = &Aligned(*include_bytes!(concat!(
     "/nvram_rp2040.bin"
 )));
 
-/// Heap for RSA certificate verification (api.twilio.com's chain is RSA); nothing else allocates.
 #[cfg(feature = "rsa")]
-mod heap {
-    use core::mem::MaybeUninit;
-
-    use embedded_alloc::LlffHeap as Heap;
-
-    const HEAP_SIZE: usize = 16 * 1024;
-    #[global_allocator]
-    static HEAP: Heap = Heap::empty();
-
-    /// Gives the allocator its memory; call once, first thing.
-    pub fn init() {
-        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
-        // SAFETY: called once, before anything allocates; HEAP_MEM is used by nothing else.
-        unsafe { HEAP.init(&raw mut HEAP_MEM as usize, HEAP_SIZE) }
-    }
-}
+mod heap;
 
 /// TCP socket buffers: TLS records are reassembled in the client's own buffers.
 const SOCKET_BUFFER: usize = 1_536;

@@ -9,7 +9,7 @@
 #[path = "../baseline/mod.rs"]
 mod baseline;
 #[cfg(feature = "rsa")]
-#[path = "../baseline/heap.rs"]
+#[path = "../heap.rs"]
 mod heap;
 
 use embassy_executor::Spawner;

@@ -1,6 +1,6 @@
-//! The alert firmware's heap for RSA certificates (embedded-alloc, 16 KiB), for the verifying
-//! baselines' RSA builds. Included by `bin/baseline-verify.rs` and `bin/baseline-example.rs`
-//! only: `bin/baseline.rs` verifies nothing and has no heap to set up.
+//! The heap for RSA certificate verification (api.twilio.com's chain is RSA; embedded-alloc,
+//! 16 KiB); nothing else allocates. The alert firmware's, and the verifying baselines' RSA builds
+//! include the same file (`bin/baseline.rs` verifies nothing and has no heap to set up).
 
 use core::mem::MaybeUninit;
 
