@@ -337,6 +337,7 @@ async fn bind_relay(
         clock: options.clock.clone(),
         wake: wake.clone(),
         limiter: Arc::new(relay::rate_limit::DeviceLimiter::default()),
+        auth_failures: Arc::new(relay::auth_throttle::AuthThrottle::default()),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
     };

@@ -422,6 +422,43 @@ async fn duplicates_within_the_window_get_the_first_sid_and_are_sent_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_bad_credentials_lock_the_address_out_for_the_window() {
+    let mut rig = Rig::start(RigOptions {
+        relay: "dedup_window = \"0s\"",
+        manual_clock: true,
+        ..RigOptions::default()
+    })
+    .await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    let wrong = basic(DEVICE_ACCOUNT, "guess");
+    for i in 0..alertd::relay::auth_throttle::MAX_FAILURES {
+        let answer = rig.relay_post(&messages_path(), Some(&wrong), form).await;
+        assert_eq!(answer.status, 401, "guess {i}");
+    }
+    // Locked out: not even the right secret is checked, so guessing gains nothing.
+    let locked = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert_eq!(locked.json()["code"], 20429);
+    assert_eq!(locked.retry_after.as_deref(), Some("600"));
+    assert!(rig.outbox().is_empty());
+    rig.advance(Duration::from_secs(599));
+    let still = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(still.status, 429);
+    assert_eq!(still.retry_after.as_deref(), Some("1"));
+    rig.advance(Duration::from_secs(1));
+    let open = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(open.status, 201, "the window ended: {}", open.body);
+    assert_eq!(rig.outbox().len(), 1);
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_per_device_is_twilios_429() {
     let mut rig = Rig::start(RigOptions {
         freezer: "rate_per_minute = 1\nburst = 2",

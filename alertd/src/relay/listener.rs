@@ -137,6 +137,8 @@ impl Bound {
                     let (app, tls) = (app.clone(), tls.clone());
                     tokio::spawn(async move {
                         let _slot = slot;
+                        // The client's address for the handlers (failed-authentication lockout).
+                        let app = app.layer(axum::Extension(super::ClientAddr(peer)));
                         let service = TowerToHyperService::new(app);
                         let mut http = hyper::server::conn::http1::Builder::new();
                         http.timer(TokioTimer::new())

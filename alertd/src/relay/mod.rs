@@ -1,7 +1,8 @@
 //! The device relay (issue #9): a Twilio-compatible endpoint boards point at instead of
 //! api.twilio.com. `POST /2010-04-01/Accounts/{sid}/Messages.json` and `.../Calls.json`
 //! accept exactly what twilio-embedded or any Twilio client sends, authenticated per device
-//! ([`auth`]), checked as Twilio checks them ([`request`]), rate-limited per device
+//! ([`auth`]; an address that keeps failing is locked out for a while, [`auth_throttle`]),
+//! checked as Twilio checks them ([`request`]), rate-limited per device
 //! ([`rate_limit`]), deduplicated (same device, channel, To and Body within
 //! `dedup_window`: the first request's SID is returned, nothing is sent twice) and committed
 //! to the outbox before the answer: a 201 means the message is on disk and the sender will
@@ -10,6 +11,7 @@
 //! that SID to Twilio's once sent (`alertd status`, `/api/v1/status`).
 
 pub mod auth;
+pub mod auth_throttle;
 pub mod config;
 pub mod listener;
 pub mod rate_limit;
@@ -20,6 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -29,6 +32,7 @@ use axum::routing::{get, post};
 use rand::Rng as _;
 use tokio::sync::Notify;
 
+use self::auth_throttle::AuthThrottle;
 use self::config::Device;
 use self::rate_limit::DeviceLimiter;
 use self::response::TwilioError;
@@ -78,6 +82,8 @@ pub struct RelayState {
     pub wake: Arc<Notify>,
     /// Per-device rate limits.
     pub limiter: Arc<DeviceLimiter>,
+    /// Failed authentications per client address.
+    pub auth_failures: Arc<AuthThrottle>,
     /// Identical requests within this window are answered with the first one's SID.
     pub dedup_window: Duration,
     /// Largest request body accepted.
@@ -118,19 +124,39 @@ async fn not_found(uri: Uri) -> Response {
     twilio_error(&TwilioError::not_found(uri.path()))
 }
 
+/// The client's address, which the listener attaches to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// [`ClientAddr`] as the handlers take it: absent only when the router is served some other way
+/// (nothing is throttled then).
+type Peer = Option<Extension<ClientAddr>>;
+
 fn authenticated<'s>(
     state: &'s RelayState,
+    peer: Peer,
     headers: &HeaderMap,
     account: &str,
 ) -> Result<&'s Device, TwilioError> {
+    let peer = peer.map(|Extension(ClientAddr(addr))| addr.ip());
+    let now = state.clock.now();
+    if let Some(ip) = peer
+        && let Err(wait) = state.auth_failures.check(ip, now)
+    {
+        return Err(TwilioError::too_many_requests(wait.as_secs().max(1)));
+    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     auth::authenticate(&state.devices, authorization, account).ok_or_else(|| {
         tracing::warn!(
             account,
+            ?peer,
             "relay: request with wrong or missing device credentials refused"
         );
+        if let Some(ip) = peer {
+            state.auth_failures.failed(ip, now);
+        }
         TwilioError::authenticate()
     })
 }
@@ -163,11 +189,12 @@ async fn blocking<T: Send + 'static>(
 
 async fn create(
     State(state): State<RelayState>,
+    peer: Peer,
     Path((account, resource)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match create_inner(&state, &account, &resource, &headers, body).await {
+    match create_inner(&state, peer, &account, &resource, &headers, body).await {
         Ok(r) => r,
         Err(e) => twilio_error(&e),
     }
@@ -175,6 +202,7 @@ async fn create(
 
 async fn create_inner(
     state: &RelayState,
+    peer: Peer,
     account: &str,
     resource: &str,
     headers: &HeaderMap,
@@ -189,7 +217,7 @@ async fn create_inner(
             )));
         }
     };
-    let device = authenticated(state, headers, account)?;
+    let device = authenticated(state, peer, headers, account)?;
     let name = device.config.name.clone();
     let now = state.clock.now();
     if let Err(wait) = state.limiter.take(
@@ -267,11 +295,12 @@ async fn create_inner(
 
 async fn fetch(
     State(state): State<RelayState>,
+    peer: Peer,
     Path((account, collection, file)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let device = authenticated(&state, &headers, &account)?;
+        let device = authenticated(&state, peer, &headers, &account)?;
         let path = format!("/2010-04-01/Accounts/{account}/{collection}/{file}");
         let Some(sid) = file.strip_suffix(".json") else {
             return Err(TwilioError::not_found(&path));
