@@ -281,11 +281,32 @@ fn start_in(tx: &Connection, list: &[NewEscalation], now: Timestamp) -> Result<u
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open', ?12, ?12)",
     )?;
     let mut taken = tx.prepare_cached("SELECT 1 FROM escalations WHERE short_id = ?1")?;
+    // Candidates hold the first alert's fingerprint as a JSON string; only they are parsed.
+    let mut same_policy = tx.prepare_cached(
+        "SELECT fingerprints FROM escalations
+         WHERE policy = ?1 AND closed_at IS NULL AND instr(fingerprints, ?2) > 0",
+    )?;
     for e in list {
         if live.exists([&e.group_key])? {
             continue;
         }
         let fingerprints: Vec<String> = e.fingerprints.iter().map(ToString::to_string).collect();
+        // An alert routed to two groups by `continue` routes with the same policy escalates
+        // once: a live escalation of that policy that already covers every alert of this group
+        // (ringing or acknowledged) stands for it.
+        let first = fingerprints
+            .first()
+            .map(|f| format!("\"{f}\""))
+            .unwrap_or_default();
+        let covered = !fingerprints.is_empty()
+            && same_policy
+                .query_map([&e.policy, &first], |row| row.get::<_, String>(0))?
+                .filter_map(Result::ok)
+                .filter_map(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+                .any(|live| fingerprints.iter().all(|f| live.contains(f)));
+        if covered {
+            continue;
+        }
         let fingerprints = serde_json::to_string(&fingerprints)
             .map_err(|err| StoreError::Query(err.to_string()))?;
         // 31^5 ids: a clash is rare; a few tries make it vanishingly so.
@@ -639,11 +660,53 @@ escalation = "p"
     }
 
     #[test]
+    fn an_alert_in_two_groups_of_one_policy_escalates_once() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        let start = |group: &str, fingerprints: &[u64], policy: &str| {
+            let mut e = new(group, &p, Timestamp(0));
+            e.fingerprints = fingerprints.iter().copied().map(Fingerprint).collect();
+            e.policy = policy.into();
+            s.write_escalation(&EscalationWrite::Start(vec![e], Timestamp(0)))
+                .unwrap()
+        };
+        assert_eq!(start("a", &[7], "p"), 1);
+        assert_eq!(
+            start("b", &[7], "p"),
+            0,
+            "a continue route's copy of alert 7"
+        );
+        assert_eq!(start("c", &[7, 8], "p"), 1, "alert 8 has no escalation yet");
+        assert_eq!(
+            start("d", &[7], "q"),
+            1,
+            "another policy reaches other people"
+        );
+        // In one batch too (two groups flushed together).
+        let mut x = new("x", &p, Timestamp(0));
+        x.fingerprints = vec![Fingerprint(9)];
+        let mut y = x.clone();
+        y.group_key = "y".into();
+        let batch = EscalationWrite::Start(vec![x, y], Timestamp(0));
+        assert_eq!(s.write_escalation(&batch).unwrap(), 1);
+        // Once closed, it covers nothing: the alert firing again escalates again.
+        s.write_escalation(&EscalationWrite::Resolve(
+            vec!["a".into(), "c".into()],
+            Timestamp(1),
+        ))
+        .unwrap();
+        assert_eq!(start("b", &[7], "p"), 1);
+    }
+
+    #[test]
     fn thousand_due_escalations_advance_in_one_write() {
         let s = SqliteStore::open_in_memory().unwrap();
         let p = policies();
         let list = (0..1000)
-            .map(|i| new(&format!("g{i}"), &p, Timestamp(0)))
+            .map(|i| NewEscalation {
+                fingerprints: vec![Fingerprint(i)],
+                ..new(&format!("g{i}"), &p, Timestamp(0))
+            })
             .collect();
         assert_eq!(
             s.write_escalation(&EscalationWrite::Start(list, Timestamp(0)))
