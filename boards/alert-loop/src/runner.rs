@@ -102,7 +102,9 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
         match sent {
             Some(Ok(delivery)) => step.delivery = Some(delivery),
             Some(Err(e)) => {
-                warn!("alert not sent: {}", e);
+                // The fixed reason, not the error's formatting (see `ClientError::reason`); the
+                // build checked the configuration the details would be about.
+                warn!("alert not sent: {}", e.reason());
                 step.error = Some(StepError::Client(e));
             }
             None => {}
