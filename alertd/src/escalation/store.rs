@@ -605,6 +605,12 @@ escalation = "p"
         }
     }
 
+    /// Starts `list` at `now`; how many started.
+    fn start(s: &SqliteStore, list: Vec<NewEscalation>, now: i64) -> usize {
+        s.write_escalation(&EscalationWrite::Start(list, Timestamp(now)))
+            .unwrap()
+    }
+
     fn advance(s: &SqliteStore, p: &Arc<PolicySet>, now: i64) -> usize {
         s.write_escalation(&EscalationWrite::Advance {
             now: Timestamp(now),
@@ -617,10 +623,9 @@ escalation = "p"
     fn steps_run_in_order_repeat_and_exhaust_with_every_contact_recorded() {
         let s = SqliteStore::open_in_memory().unwrap();
         let p = policies();
-        let start = EscalationWrite::Start(vec![new("g", &p, Timestamp(0))], Timestamp(0));
-        assert_eq!(s.write_escalation(&start).unwrap(), 1);
+        assert_eq!(start(&s, vec![new("g", &p, Timestamp(0))], 0), 1);
         assert_eq!(
-            s.write_escalation(&start).unwrap(),
+            start(&s, vec![new("g", &p, Timestamp(0))], 0),
             0,
             "one live escalation per group"
         );
@@ -663,22 +668,17 @@ escalation = "p"
     fn an_alert_in_two_groups_of_one_policy_escalates_once() {
         let s = SqliteStore::open_in_memory().unwrap();
         let p = policies();
-        let start = |group: &str, fingerprints: &[u64], policy: &str| {
+        let one = |group: &str, fingerprints: &[u64], policy: &str| {
             let mut e = new(group, &p, Timestamp(0));
             e.fingerprints = fingerprints.iter().copied().map(Fingerprint).collect();
             e.policy = policy.into();
-            s.write_escalation(&EscalationWrite::Start(vec![e], Timestamp(0)))
-                .unwrap()
+            start(&s, vec![e], 0)
         };
-        assert_eq!(start("a", &[7], "p"), 1);
+        assert_eq!(one("a", &[7], "p"), 1);
+        assert_eq!(one("b", &[7], "p"), 0, "a continue route's copy of alert 7");
+        assert_eq!(one("c", &[7, 8], "p"), 1, "alert 8 has no escalation yet");
         assert_eq!(
-            start("b", &[7], "p"),
-            0,
-            "a continue route's copy of alert 7"
-        );
-        assert_eq!(start("c", &[7, 8], "p"), 1, "alert 8 has no escalation yet");
-        assert_eq!(
-            start("d", &[7], "q"),
+            one("d", &[7], "q"),
             1,
             "another policy reaches other people"
         );
@@ -687,15 +687,14 @@ escalation = "p"
         x.fingerprints = vec![Fingerprint(9)];
         let mut y = x.clone();
         y.group_key = "y".into();
-        let batch = EscalationWrite::Start(vec![x, y], Timestamp(0));
-        assert_eq!(s.write_escalation(&batch).unwrap(), 1);
+        assert_eq!(start(&s, vec![x, y], 0), 1);
         // Once closed, it covers nothing: the alert firing again escalates again.
         s.write_escalation(&EscalationWrite::Resolve(
             vec!["a".into(), "c".into()],
             Timestamp(1),
         ))
         .unwrap();
-        assert_eq!(start("b", &[7], "p"), 1);
+        assert_eq!(one("b", &[7], "p"), 1);
     }
 
     #[test]
@@ -708,11 +707,7 @@ escalation = "p"
                 ..new(&format!("g{i}"), &p, Timestamp(0))
             })
             .collect();
-        assert_eq!(
-            s.write_escalation(&EscalationWrite::Start(list, Timestamp(0)))
-                .unwrap(),
-            1000
-        );
+        assert_eq!(start(&s, list, 0), 1000);
         let ids: std::collections::HashSet<String> = s
             .recent_escalations(2000)
             .unwrap()
@@ -728,11 +723,7 @@ escalation = "p"
     fn ack_lands_once_and_closing_keeps_the_ack() {
         let s = SqliteStore::open_in_memory().unwrap();
         let p = policies();
-        s.write_escalation(&EscalationWrite::Start(
-            vec![new("g", &p, Timestamp(0))],
-            Timestamp(0),
-        ))
-        .unwrap();
+        start(&s, vec![new("g", &p, Timestamp(0))], 0);
         advance(&s, &p, 0);
         let e = s.latest_escalation_for("+15551230003").unwrap().unwrap();
         assert_eq!(s.latest_escalation_for("+15559999999").unwrap(), None);
@@ -764,19 +755,14 @@ escalation = "p"
         assert_eq!(closed.state, EscalationState::Acked);
         assert_eq!(closed.closed_at, Some(Timestamp(9)));
         // The group fires again later: a new escalation.
-        let again = EscalationWrite::Start(vec![new("g", &p, Timestamp(10))], Timestamp(10));
-        assert_eq!(s.write_escalation(&again).unwrap(), 1);
+        assert_eq!(start(&s, vec![new("g", &p, Timestamp(10))], 10), 1);
     }
 
     #[test]
     fn a_policy_removed_from_the_config_exhausts_instead_of_failing() {
         let s = SqliteStore::open_in_memory().unwrap();
         let p = policies();
-        s.write_escalation(&EscalationWrite::Start(
-            vec![new("g", &p, Timestamp(0))],
-            Timestamp(0),
-        ))
-        .unwrap();
+        start(&s, vec![new("g", &p, Timestamp(0))], 0);
         assert_eq!(advance(&s, &Arc::new(PolicySet::default()), 0), 0);
         let e = s.recent_escalations(1).unwrap().remove(0);
         assert_eq!(e.state, EscalationState::Exhausted);
