@@ -53,35 +53,18 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     let token = var("TWILIO_AUTH_TOKEN");
     let key = var("TWILIO_API_KEY");
     let key_secret = var("TWILIO_API_SECRET");
-    // (API key SID, secret or token) for the build-time check.
-    let mut secret_parts: (Option<String>, String) = (None, String::new());
-    let secret = match (token, key, key_secret) {
-        (_, Some(sid), Some(secret)) => {
-            let code = format!("Secret::ApiKey {{ sid: {sid:?}, secret: {secret:?} }}");
-            secret_parts = (Some(sid), secret);
-            code
-        }
-        (Some(token), None, None) => {
-            let code = format!("Secret::AuthToken({token:?})");
-            secret_parts.1 = token;
-            code
-        }
-        (_, Some(_), None) => {
-            errors.push(
-                "environment variable TWILIO_API_SECRET is not set: the secret of TWILIO_API_KEY"
-                    .into(),
-            );
-            String::new()
-        }
-        (_, None, Some(_)) => {
-            errors.push("environment variable TWILIO_API_KEY is not set: the SK... key TWILIO_API_SECRET belongs to".into());
-            String::new()
-        }
-        (None, None, None) => {
-            errors.push("environment variable TWILIO_AUTH_TOKEN is not set (or set TWILIO_API_KEY and TWILIO_API_SECRET)".into());
-            String::new()
-        }
-    };
+    // (API key SID, its secret) or (None, the auth token): checked below, then written out.
+    let mut secret: (Option<String>, String) = (None, String::new());
+    match (token, key, key_secret) {
+        (_, Some(sid), Some(key_secret)) => secret = (Some(sid), key_secret),
+        (Some(token), None, None) => secret.1 = token,
+        (_, Some(_), None) => errors.push(
+            "environment variable TWILIO_API_SECRET is not set: the secret of TWILIO_API_KEY"
+                .into(),
+        ),
+        (_, None, Some(_)) => errors.push("environment variable TWILIO_API_KEY is not set: the SK... key TWILIO_API_SECRET belongs to".into()),
+        (None, None, None) => errors.push("environment variable TWILIO_AUTH_TOKEN is not set (or set TWILIO_API_KEY and TWILIO_API_SECRET)".into()),
+    }
 
     let mut number = |name: &str, default: Option<f64>| -> Option<f64> {
         match var(name).filter(|v| !v.is_empty()) {
@@ -134,8 +117,8 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         ));
     }
 
-    let mut recipients = String::new();
-    let mut recipient_numbers: Vec<(String, bool)> = Vec::new();
+    // (number, voice too): checked below, then written out.
+    let mut recipients: Vec<(String, bool)> = Vec::new();
     for to in required
         .get("ALERT_TO")
         .map(String::as_str)
@@ -145,14 +128,8 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         .filter(|t| !t.is_empty())
     {
         match to.strip_prefix("sms:") {
-            Some(n) => {
-                write!(recipients, "Recipient::sms_only({n:?}), ").unwrap();
-                recipient_numbers.push((n.to_owned(), false));
-            }
-            None => {
-                write!(recipients, "Recipient::sms_and_voice({to:?}), ").unwrap();
-                recipient_numbers.push((to.to_owned(), true));
-            }
+            Some(n) => recipients.push((n.to_owned(), false)),
+            None => recipients.push((to.to_owned(), true)),
         }
     }
     if required.contains_key("ALERT_TO") && recipients.is_empty() {
@@ -164,7 +141,7 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         let anchor_bytes: Vec<Vec<u8>> = anchors.iter().map(read).collect();
         let anchor_refs: Vec<&[u8]> = anchor_bytes.iter().map(Vec::as_slice).collect();
         let get = |n: &str| required.get(n).map_or("", String::as_str);
-        let recipient_list: Vec<Recipient<'_>> = recipient_numbers
+        let recipient_list: Vec<Recipient<'_>> = recipients
             .iter()
             .map(|(number, voice)| Recipient {
                 number,
@@ -175,7 +152,7 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         let settings = Settings {
             device_name: &name,
             account_sid: get("TWILIO_ACCOUNT_SID"),
-            secret: match (&secret_parts.0, &secret_parts.1) {
+            secret: match (&secret.0, &secret.1) {
                 (Some(sid), secret) => Secret::ApiKey { sid, secret },
                 (None, token) => Secret::AuthToken(token),
             },
@@ -234,14 +211,26 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
         .unwrap();
         writeln!(
             out,
-            "    device_name: {name:?},\n    account_sid: {:?},\n    secret: {secret},",
-            get("TWILIO_ACCOUNT_SID")
+            "    device_name: {name:?},\n    account_sid: {:?},\n    secret: {},",
+            get("TWILIO_ACCOUNT_SID"),
+            match &secret {
+                (Some(sid), key_secret) => {
+                    format!("Secret::ApiKey {{ sid: {sid:?}, secret: {key_secret:?} }}")
+                }
+                (None, token) => format!("Secret::AuthToken({token:?})"),
+            }
         )
         .unwrap();
         writeln!(
             out,
-            "    from: {:?},\n    recipients: &[{recipients}],\n    api_host: {api_host:?},",
-            get("TWILIO_FROM")
+            "    from: {:?},\n    recipients: &[{}],\n    api_host: {api_host:?},",
+            get("TWILIO_FROM"),
+            recipients
+                .iter()
+                .map(|(number, voice)| {
+                    format!("Recipient {{ number: {number:?}, sms: true, voice: {voice} }}, ")
+                })
+                .collect::<String>()
         )
         .unwrap();
         writeln!(out, "    anchors: &[{anchors}],").unwrap();
