@@ -1,11 +1,10 @@
 //! alertd's HTTP API end to end with the dry-run sender and a manual clock.
 
-mod common;
 
 use std::time::Duration;
 
 use alertd::store::{OutboxState, Store};
-use common::{Harness, config, eventually, settle};
+use crate::common::{Harness, config, eventually, settle};
 use serde_json::json;
 
 fn minimal(name: &str, severity: &str, message: &str) -> String {
@@ -306,7 +305,7 @@ async fn bad_input_on_every_endpoint_is_a_clear_4xx_and_stores_nothing() {
         store.active_alerts().unwrap().is_empty(),
         "nothing partially stored"
     );
-    assert!(store.silences(common::T0).unwrap().is_empty());
+    assert!(store.silences(crate::common::T0).unwrap().is_empty());
     assert!(store.recent_outbox(10).unwrap().is_empty());
     assert_eq!(h.get("/healthz").await.0, 200, "still up");
 }
@@ -340,11 +339,11 @@ async fn status_callbacks_are_signature_checked() {
         "TWILIO_ACCOUNT_SID" => Some("AC00000000000000000000000000000000".into()),
         _ => None,
     });
-    let h = Harness::start_with(common::config3("", "", "dry_run = true"), None, env, None).await;
+    let h = Harness::start_with(crate::common::config3("", "", "dry_run = true"), None, env, None).await;
     h.post("/api/v1/alerts", minimal("Hot", "critical", "x"))
         .await;
     eventually("sent", || {
-        h.app().store.stats(common::T0).unwrap().outbox_sent == 1
+        h.app().store.stats(crate::common::T0).unwrap().outbox_sent == 1
     })
     .await;
     let sid = h.app().store.recent_outbox(1).unwrap()[0]

@@ -2,13 +2,12 @@
 //! failures, rate limits and signed status callbacks, end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use std::time::Duration;
 
 use alertd::store::{OutboxState, Store};
-use common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
-use common::{T0, eventually, settle};
+use crate::common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
+use crate::common::{T0, eventually, settle};
 use serde_json::json;
 use twilio_sim::{Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, Simulator};
 
@@ -17,8 +16,8 @@ const WAIT: Duration = Duration::from_secs(10);
 type Rig = SimApp;
 
 impl Rig {
-    async fn start(route: &str, receivers: &str, twilio: &str, manual_clock: bool) -> Self {
-        Self::start_on(
+    async fn launch_with(route: &str, receivers: &str, twilio: &str, manual_clock: bool) -> Self {
+        Self::launch_on(
             start_sim().await,
             tempfile::tempdir().unwrap(),
             route,
@@ -29,7 +28,7 @@ impl Rig {
         .await
     }
 
-    async fn start_on(
+    async fn launch_on(
         sim: Simulator,
         dir: tempfile::TempDir,
         route: &str,
@@ -71,7 +70,7 @@ group_by = ["alertname"]
         .await
     }
 
-    async fn alert(&self, body: serde_json::Value) {
+    async fn post_alert(&self, body: serde_json::Value) {
         self.post_alerts(&body).await;
     }
 }
@@ -82,8 +81,8 @@ fn hot() -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alert_in_sms_out_with_to_from_and_body() {
-    let rig = Rig::start("", "", "", true).await;
-    rig.alert(hot()).await;
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.post_alert(hot()).await;
     let msg = rig
         .sim
         .wait_for(WAIT, |v| v.messages().next().cloned())
@@ -116,9 +115,9 @@ async fn alert_in_sms_out_with_to_from_and_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_alert_100_times_is_one_sms() {
-    let rig = Rig::start("", "", "", true).await;
+    let rig = Rig::launch_with("", "", "", true).await;
     for _ in 0..100 {
-        rig.alert(hot()).await;
+        rig.post_alert(hot()).await;
     }
     rig.sim
         .wait_for(WAIT, |v| v.messages().next().cloned())
@@ -132,11 +131,11 @@ async fn the_same_alert_100_times_is_one_sms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_of_alerts_is_one_batched_sms() {
-    let rig = Rig::start("group_wait = \"30s\"", "", "", true).await;
+    let rig = Rig::launch_with("group_wait = \"30s\"", "", "", true).await;
     let alerts: Vec<_> = (1..=4)
         .map(|i| json!({"labels": {"alertname": "PumpDown", "pump": format!("p{i}")}, "annotations": {"summary": format!("pump {i} stopped")}}))
         .collect();
-    rig.alert(json!(alerts)).await;
+    rig.post_alert(json!(alerts)).await;
     rig.advance(Duration::from_secs(30));
     let msg = rig
         .sim
@@ -157,13 +156,13 @@ async fn a_group_of_alerts_is_one_batched_sms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resolved_sends_a_resolution_sms() {
-    let rig = Rig::start("", "", "", true).await;
-    rig.alert(hot()).await;
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.post_alert(hot()).await;
     rig.sim
         .wait_for(WAIT, |v| v.messages().next().cloned())
         .await
         .unwrap();
-    rig.alert(json!([{"name": "BoilerOverTemp", "severity": "critical", "status": "resolved"}]))
+    rig.post_alert(json!([{"name": "BoilerOverTemp", "severity": "critical", "status": "resolved"}]))
         .await;
     rig.advance(Duration::from_secs(300));
     let msg = rig
@@ -180,7 +179,7 @@ async fn resolved_sends_a_resolution_sms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silenced_alert_sends_nothing() {
-    let rig = Rig::start("", "", "", true).await;
+    let rig = Rig::launch_with("", "", "", true).await;
     let resp = rig
         .http
         .post(format!("{}/api/v1/silences", rig.base))
@@ -189,7 +188,7 @@ async fn a_silenced_alert_sends_nothing() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
-    rig.alert(hot()).await;
+    rig.post_alert(hot()).await;
     settle().await;
     rig.advance(Duration::from_secs(600));
     settle().await;
@@ -199,8 +198,8 @@ async fn a_silenced_alert_sends_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn voice_receivers_get_a_call_that_speaks_the_alert() {
     let receivers = "[[receivers]]\nname = \"oncall\"\nvoice = [\"+15551230001\"]\n";
-    let rig = Rig::start("", receivers, "", true).await;
-    rig.alert(hot()).await;
+    let rig = Rig::launch_with("", receivers, "", true).await;
+    rig.post_alert(hot()).await;
     let call = rig
         .sim
         .wait_for(WAIT, |v| v.calls().next().cloned())
@@ -219,7 +218,7 @@ async fn voice_receivers_get_a_call_that_speaks_the_alert() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_429_and_500_are_retried_until_delivered() {
-    let rig = Rig::start("", "", "", true).await;
+    let rig = Rig::launch_with("", "", "", true).await;
     rig.sim.add_fault(FaultRule::next(
         1,
         Endpoint::CreateMessage,
@@ -235,7 +234,7 @@ async fn http_429_and_500_are_retried_until_delivered() {
             retry_after_secs: None,
         },
     ));
-    rig.alert(hot()).await;
+    rig.post_alert(hot()).await;
     eventually("the 429", || rig.message_posts().len() == 1).await;
     eventually("retry scheduled", || {
         rig.app()
@@ -279,8 +278,8 @@ async fn http_429_and_500_are_retried_until_delivered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_21211_is_recorded_and_not_retried() {
     let receivers = "[[receivers]]\nname = \"oncall\"\nsms = [\"+15005550001\"]\n";
-    let rig = Rig::start("", receivers, "", true).await;
-    rig.alert(hot()).await;
+    let rig = Rig::launch_with("", receivers, "", true).await;
+    rig.post_alert(hot()).await;
     eventually("failure recorded", || {
         rig.app()
             .store
@@ -304,8 +303,8 @@ async fn error_21211_is_recorded_and_not_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_callbacks_update_delivery_and_forged_ones_get_403() {
-    let rig = Rig::start("", "", "", true).await;
-    rig.alert(hot()).await;
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.post_alert(hot()).await;
     let msg = rig
         .sim
         .wait_for(WAIT, |v| v.messages().next().cloned())
@@ -358,11 +357,11 @@ async fn sends_never_exceed_the_configured_mps() {
         "[[receivers]]\nname = \"oncall\"\nsms = [{}]\n",
         numbers.join(", ")
     );
-    let rig = Rig::start("", &receivers, &format!("mps = {MPS}"), false).await;
+    let rig = Rig::launch_with("", &receivers, &format!("mps = {MPS}"), false).await;
     let mut limits = RateLimitConfig::default();
     limits.per_number.insert("+15005550006".into(), MPS);
     rig.sim.set_rate_limit(Some(limits));
-    rig.alert(hot()).await;
+    rig.post_alert(hot()).await;
     rig.sim
         .wait_for(Duration::from_secs(20), |v| {
             (v.messages().count() == 8).then_some(())
@@ -385,7 +384,7 @@ async fn sends_never_exceed_the_configured_mps() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undelivered_outbox_is_delivered_after_restart() {
-    let rig = Rig::start("", "", "", true).await;
+    let rig = Rig::launch_with("", "", "", true).await;
     rig.sim.add_fault(FaultRule::next(
         100,
         Endpoint::CreateMessage,
@@ -394,7 +393,7 @@ async fn undelivered_outbox_is_delivered_after_restart() {
             retry_after_secs: None,
         },
     ));
-    rig.alert(hot()).await;
+    rig.post_alert(hot()).await;
     eventually("a failed attempt", || {
         rig.app()
             .store
@@ -407,7 +406,7 @@ async fn undelivered_outbox_is_delivered_after_restart() {
     let (sim, dir) = rig.stop().await;
     sim.clear_faults();
     assert!(sim.messages().is_empty());
-    let rig = Rig::start_on(sim, dir, "", "", "", true).await;
+    let rig = Rig::launch_on(sim, dir, "", "", "", true).await;
     assert_eq!(
         rig.app().store.recent_outbox(1).unwrap()[0].state,
         OutboxState::Pending

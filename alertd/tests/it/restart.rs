@@ -1,13 +1,12 @@
 //! Undelivered notifications survive a restart and are delivered after it.
 
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use alertd::sender::{BoxFuture, Outbound, SendOutcome, Sender};
 use alertd::store::{OutboxState, Store};
-use common::{Harness, config, eventually, no_env};
+use crate::common::{Harness, config, eventually, no_env};
 use serde_json::json;
 
 /// Twilio is down: every attempt is a Retry.
@@ -59,6 +58,6 @@ async fn outbox_is_delivered_after_restart() {
     .await;
     // The restored alert does not notify twice: the notification log remembers it.
     second.clock.advance(Duration::from_secs(60));
-    common::settle().await;
+    crate::common::settle().await;
     assert_eq!(second.dry_sent().len(), 1);
 }

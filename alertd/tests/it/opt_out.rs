@@ -4,11 +4,10 @@
 //! 21610 on a send opts the number out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use alertd::store::{OutboxState, Store};
-use common::eventually;
-use common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
+use crate::common::eventually;
+use crate::common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
 use twilio_sim::Direction;
 
 const SMS_AND_VOICE: &str =

@@ -5,14 +5,13 @@
 //! credentials, bad forms, duplicates, rate limits and opted-out numbers get Twilio's answers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use alertd::store::{OutboxState, Store};
-use common::eventually;
-use common::relay::{
+use crate::common::eventually;
+use crate::common::relay::{
     BOILER_KEY, BOILER_SECRET, DEVICE_ACCOUNT, FREEZER_TOKEN, FROM, Rig, RigOptions, TO, WAIT,
     basic, settle,
 };
@@ -213,8 +212,8 @@ async fn twilio_embedded_client_sends_through_the_relay_with_an_api_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_python_client_requests_replayed_byte_for_byte() {
     // Recorded from the official `twilio` package by tests/data/relay/record_python_twilio.py.
-    let message = include_bytes!("data/relay/messages_create.http");
-    let call = include_bytes!("data/relay/calls_create.http");
+    let message = include_bytes!("../data/relay/messages_create.http");
+    let call = include_bytes!("../data/relay/calls_create.http");
     let mut rig = Rig::start(RigOptions::default()).await;
 
     let answer = rig.relay_exchange(message).await;
@@ -505,7 +504,7 @@ async fn rate_limit_per_device_is_twilios_429() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_to_an_opted_out_number_is_refused_with_21610() {
     let mut rig = Rig::start(RigOptions::default()).await;
-    rig.store().opt_out(TO, "stop", common::T0).unwrap();
+    rig.store().opt_out(TO, "stop", crate::common::T0).unwrap();
     let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
     let answer = rig
         .relay_post(&messages_path(), Some(&freezer_auth()), form)

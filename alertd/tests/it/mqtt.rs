@@ -6,7 +6,6 @@
     clippy::cast_precision_loss
 )]
 
-mod common;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -15,7 +14,7 @@ use std::time::Duration;
 
 use alertd::ingest::mqtt::MqttStats;
 use alertd::store::Store;
-use common::{Harness, config, eventually, settle};
+use crate::common::{Harness, config, eventually, settle};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 /// A mosquitto process, killed on drop.
