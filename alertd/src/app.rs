@@ -7,21 +7,22 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{Config, ConfigError, secrets};
+use crate::config::secrets::{self, EnvLookup};
+use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
-use crate::ingest::{ApiState, router};
+use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
 use crate::outbox::OutboxWorker;
-use crate::sender::Sender;
-use crate::sender::backoff::RetryPolicy;
+use crate::outbox::Sender;
+use crate::outbox::backoff::RetryPolicy;
 use crate::sender::dry_run::DryRunSender;
-use crate::sender::rate_limit::RateLimiter;
+use crate::outbox::rate_limit::RateLimiter;
 use crate::store::group_commit::{GroupCommitter, StoreWriter};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use crate::webhooks::WebhookAuth;
+use crate::http::webhooks::WebhookAuth;
 
 /// Why alertd could not start.
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +49,6 @@ pub enum StartError {
     #[error(transparent)]
     Relay(#[from] crate::relay::RelayError),
 }
-
-/// Environment lookup (injected so tests need not touch the process environment).
-pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// What `start` can be given besides the config.
 #[derive(Clone)]
@@ -86,7 +84,7 @@ pub struct RunningApp {
     /// The dry-run sender, when that is the one in use.
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
-    pub mqtt: Option<Arc<crate::ingest::mqtt::MqttStats>>,
+    pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -345,16 +343,16 @@ async fn bind_relay(
 }
 
 /// A started MQTT ingest: its task and counters.
-type MqttTask = (JoinHandle<()>, Arc<crate::ingest::mqtt::MqttStats>);
+type MqttTask = (JoinHandle<()>, Arc<crate::mqtt::MqttStats>);
 
 /// Starts the MQTT ingest when `[mqtt]` is configured.
 fn start_mqtt(
     cfg: &Config,
     committer: &GroupCommitter,
-    pipeline: &mpsc::Sender<Vec<crate::pipeline::alert::Alert>>,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
 ) -> Result<Option<MqttTask>, StartError> {
-    use crate::ingest::mqtt;
+    use crate::mqtt;
     let Some(mqtt_cfg) = &cfg.mqtt else {
         return Ok(None);
     };

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 
 /// A boxed future that sleeps.
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -48,7 +48,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use alertd::clock::{Clock, ManualClock};
-/// use alertd::time::Timestamp;
+/// use alertd::domain::time::Timestamp;
 /// use std::time::Duration;
 ///
 /// let clock = ManualClock::new(Timestamp(0));

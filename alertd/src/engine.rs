@@ -10,16 +10,16 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::escalation::policy::PolicySet;
 use crate::escalation::start::FlushEscalation;
-use crate::escalation::store::EscalationWrite;
+use crate::domain::escalation::EscalationWrite;
 use crate::metrics::Metrics;
-use crate::pipeline::alert::Alert;
+use crate::domain::alert::Alert;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
 use crate::pipeline::notify::{Decision, Receiver, decide};
-use crate::pipeline::quiet_hours::QuietHours;
 use crate::pipeline::route::Route;
-use crate::pipeline::silence::Silence;
+use crate::domain::silence::Silence;
 use crate::store::group_commit::StoreWriter;
-use crate::store::{Notification, Store, StoreError, WriteOp};
+use crate::domain::outbox::Notification;
+use crate::store::{Store, StoreError, WriteOp};
 
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).
 pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
@@ -29,7 +29,7 @@ pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::confi
             let quiet_hours = r
                 .quiet_hours
                 .as_ref()
-                .map(QuietHours::from_config)
+                .map(crate::config::QuietHoursConfig::quiet_hours)
                 .transpose()?;
             Ok((
                 r.name.clone(),
@@ -186,7 +186,7 @@ impl Engine {
     async fn notify_all(
         &mut self,
         due: &[GroupFlush],
-        now: crate::time::Timestamp,
+        now: crate::domain::time::Timestamp,
     ) -> Result<usize, StoreError> {
         let store = self.store.clone();
         let keys: Vec<(String, String)> = due

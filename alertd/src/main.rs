@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use alertd::app::{self, StartOptions};
 use alertd::clock::{Clock, SystemClock};
+use alertd::config::secrets::EnvLookup;
 use alertd::config::{Config, example};
-use alertd::pipeline::notify::Channel;
-use alertd::sender::{Outbound, SendOutcome};
-use alertd::store::Store;
+use alertd::domain::channel::Channel;
+use alertd::outbox::{Outbound, SendOutcome};
+use alertd::store::{EscalationStore, OptOutStore, OutboxStore, Store};
 use alertd::store::sqlite::SqliteStore;
 use clap::{Parser, Subcommand};
 
@@ -111,7 +112,7 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 }
 
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
-    let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
+    let env: EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
     if let Some(relay) = &cfg.relay {
         // Device secrets and the relay's certificate are read now, not at the first request.
@@ -146,16 +147,16 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
 }
 
 fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
-    if !alertd::config::is_e164(to) {
+    if !alertd::domain::phone::is_e164(to) {
         return Err(format!(
             "--to {to:?} is not an E.164 number like +15551230001"
         ));
     }
     runtime()?.block_on(async {
-        let env: app::EnvLookup = Arc::new(|n| std::env::var(n).ok());
+        let env: EnvLookup = Arc::new(|n| std::env::var(n).ok());
         let (sender, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
         let channel = if voice { Channel::Voice } else { Channel::Sms };
-        let body = alertd::pipeline::text_budget::fit(text, cfg.twilio.segment_budget);
+        let body = alertd::domain::text_budget::fit(text, cfg.twilio.segment_budget);
         let outcome = sender.send(&Outbound::text(0, channel, to, &body)).await;
         match outcome {
             SendOutcome::Accepted { sid, status } => {

@@ -3,8 +3,14 @@
 //! Durations are text (`"30s"`, `"5m"`); secrets come from the environment or files
 //! ([`secrets`]); [`example::EXAMPLE`] is the commented config `alertd generate-config` prints.
 
+pub mod callbacks;
 pub mod duration;
+mod error;
+pub mod escalation;
 pub mod example;
+pub mod mqtt;
+pub mod opt_out;
+pub mod relay;
 pub mod secrets;
 
 use std::net::SocketAddr;
@@ -13,45 +19,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::pipeline::matchers::Matcher;
-
-/// A config that could not be read, parsed or validated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read config {path}: {reason}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The OS error.
-        reason: String,
-    },
-    /// The TOML is malformed, has an unknown key or a value of the wrong type.
-    #[error("config is not valid: {reason}")]
-    Parse {
-        /// What the TOML parser said, with the line.
-        reason: String,
-    },
-    /// A value is well-formed TOML but not acceptable.
-    #[error("config field `{field}`: {reason}")]
-    Invalid {
-        /// Dotted path of the field.
-        field: &'static str,
-        /// What was wrong and what is needed.
-        reason: String,
-    },
-    /// A `*_file` secret could not be read.
-    #[error("cannot read secret `{field}` from {path}: {reason}")]
-    SecretFile {
-        /// Which secret.
-        field: &'static str,
-        /// The file.
-        path: String,
-        /// The OS error.
-        reason: String,
-    },
-}
+pub use self::error::ConfigError;
+use crate::domain::matchers::Matcher;
+use crate::domain::phone::is_e164;
+use crate::domain::quiet_hours::QuietHours;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -77,16 +48,16 @@ pub struct Config {
     pub route: RouteConfig,
     /// MQTT readings ingest (off unless present).
     #[serde(default)]
-    pub mqtt: Option<crate::ingest::mqtt::config::MqttConfig>,
+    pub mqtt: Option<mqtt::MqttConfig>,
     /// Escalation policies routes can name (`[[escalations]]`).
     #[serde(default)]
-    pub escalations: Vec<crate::escalation::policy::PolicyConfig>,
-    /// How STOP / START / HELP replies are answered (relay helper, issue #9).
+    pub escalations: Vec<escalation::PolicyConfig>,
+    /// How STOP / START / HELP replies are answered.
     #[serde(default)]
-    pub opt_out: crate::optout::OptOutConfig,
-    /// The Twilio-compatible relay for devices (off unless present; relay helper, issue #9).
+    pub opt_out: opt_out::OptOutConfig,
+    /// The Twilio-compatible relay for devices (off unless present).
     #[serde(default)]
-    pub relay: Option<crate::relay::config::RelayConfig>,
+    pub relay: Option<relay::RelayConfig>,
 }
 
 /// `[server]`
@@ -305,6 +276,26 @@ pub struct QuietHoursConfig {
     pub allow_severities: Vec<String>,
 }
 
+impl QuietHoursConfig {
+    /// The parsed window; a bad time or offset names its field.
+    pub fn quiet_hours(&self) -> Result<QuietHours, ConfigError> {
+        QuietHours::new(
+            &self.start,
+            &self.end,
+            &self.utc_offset,
+            self.allow_severities.clone(),
+        )
+        .map_err(|e| {
+            let field = match e.field {
+                "start" => "receivers.quiet_hours.start",
+                "end" => "receivers.quiet_hours.end",
+                _ => "receivers.quiet_hours.utc_offset",
+            };
+            invalid(field, e.reason)
+        })
+    }
+}
+
 fn default_offset() -> String {
     "+00:00".into()
 }
@@ -403,7 +394,7 @@ impl Config {
             route: RouteConfig::default(),
             mqtt: None,
             escalations: Vec::new(),
-            opt_out: crate::optout::OptOutConfig::default(),
+            opt_out: crate::config::opt_out::OptOutConfig::default(),
             relay: None,
         });
         cfg.store = StoreConfig::default();
@@ -467,8 +458,11 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if let Some(mqtt) = &self.mqtt {
-            crate::ingest::mqtt::evaluate::Readings::new(mqtt.topics.clone())
-                .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
+            for topic in &mqtt.topics {
+                topic
+                    .evaluator_config()
+                    .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
+            }
         }
         if let Some(url) = &self.server.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -489,7 +483,7 @@ impl Config {
             check_e164(from, "twilio.from")?;
         }
         if let Some(mg) = &t.messaging_service_sid
-            && !is_sid(mg, "MG")
+            && twilio_core::sid::MessagingServiceSid::parse(mg).is_err()
         {
             return Err(invalid(
                 "twilio.messaging_service_sid",
@@ -544,7 +538,7 @@ impl Config {
                 ));
             }
             if let Some(q) = &r.quiet_hours {
-                crate::pipeline::quiet_hours::QuietHours::from_config(q)?;
+                q.quiet_hours()?;
             }
         }
         if let Some(relay) = &self.relay {
@@ -556,7 +550,7 @@ impl Config {
                 "the root route needs a receiver".into(),
             ));
         }
-        crate::escalation::policy::validate(self)?;
+        escalation::validate(self)?;
         Self::validate_route(&self.route, &names)
     }
 
@@ -582,28 +576,8 @@ impl Config {
     }
 }
 
-fn invalid(field: &'static str, reason: String) -> ConfigError {
+pub(crate) fn invalid(field: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { field, reason }
-}
-
-/// Whether `s` is `prefix` followed by 32 hex digits (a Twilio SID).
-pub fn is_sid(s: &str, prefix: &str) -> bool {
-    s.len() == 34 && s.starts_with(prefix) && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
-}
-
-/// Whether `s` is an E.164 number: `+`, then 2 to 15 digits, not starting with 0.
-///
-/// ```
-/// assert!(alertd::config::is_e164("+15551230001"));
-/// assert!(!alertd::config::is_e164("5551230001"));
-/// ```
-pub fn is_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else {
-        return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
 }
 
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
@@ -621,7 +595,7 @@ fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
 mod tests {
     use super::*;
 
-    const ISSUE_MINIMAL: &str = r#"
+    const MINIMAL: &str = r#"
 [server]
 listen = "127.0.0.1:9870"
 public_url = "http://127.0.0.1:9870"   # what Twilio calls back; signatures are checked against it
@@ -644,8 +618,8 @@ group_wait = "0s"
 "#;
 
     #[test]
-    fn issue_minimal_config_parses_exactly_as_written() {
-        let cfg = Config::parse(ISSUE_MINIMAL).unwrap();
+    fn minimal_config_parses_exactly_as_written() {
+        let cfg = Config::parse(MINIMAL).unwrap();
         assert_eq!(
             cfg.server.public_url.as_deref(),
             Some("http://127.0.0.1:9870")
@@ -667,7 +641,7 @@ group_wait = "0s"
     fn load_resolves_ca_file_next_to_the_config() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("alertd.toml");
-        std::fs::write(&path, ISSUE_MINIMAL).unwrap();
+        std::fs::write(&path, MINIMAL).unwrap();
         let cfg = Config::load(&path).unwrap();
         assert_eq!(cfg.twilio.ca_file, Some(dir.path().join("sim-ca.pem")));
     }

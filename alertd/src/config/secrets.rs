@@ -1,8 +1,12 @@
 //! Twilio credentials from the environment or from files, never required in the config itself.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{ConfigError, TwilioConfig};
+
+/// Environment lookup (injected so tests need not touch the process environment).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// How alertd authenticates to Twilio.
 #[derive(Clone, PartialEq, Eq)]

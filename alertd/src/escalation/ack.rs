@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::store::{AckVia, Escalation, EscalationWrite};
+use crate::domain::escalation::{AckVia, Escalation, EscalationWrite};
 use super::text;
 use crate::clock::SharedClock;
 use crate::store::group_commit::StoreWriter;

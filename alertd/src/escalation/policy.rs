@@ -1,4 +1,5 @@
-//! Escalation policies: the `[[escalations]]` config, its validation, and the step plan.
+//! Escalation policies: the steps of each `[[escalations]]` policy, rosters expanded, and the
+//! plan of what a due step sends and what follows it.
 //!
 //! A policy is an ordered list of steps, each `{channel, to, after}`. `after` counts from the
 //! start of the pass through the steps (so `after` values never decrease); after the last step
@@ -9,147 +10,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Deserialize;
-
-use crate::config::{Config, ConfigError, RouteConfig, duration, is_e164};
-use crate::pipeline::notify::Channel;
-use crate::time::Timestamp;
-
-/// Most steps one policy may have.
-pub const MAX_STEPS: usize = 32;
-/// Most extra passes through the steps.
-pub const MAX_REPEAT: u32 = 100;
-
-/// `[[escalations]]`: a named policy.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyConfig {
-    /// Name routes refer to with `escalation = "..."`.
-    pub name: String,
-    /// Extra passes through the steps after the first (0: run them once).
-    #[serde(default)]
-    pub repeat: u32,
-    /// Wait between a pass's last step and the next pass's start (default 5m).
-    #[serde(
-        default = "default_repeat_delay",
-        deserialize_with = "duration::deserialize"
-    )]
-    pub repeat_delay: Duration,
-    /// The steps, in order.
-    pub steps: Vec<StepConfig>,
-}
-
-fn default_repeat_delay() -> Duration {
-    Duration::from_secs(300)
-}
-
-/// One step: `{channel = "sms" | "voice", to = "<roster name>" | "+E.164", after = "2m"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepConfig {
-    /// Text or call.
-    pub channel: Channel,
-    /// A `[[rosters]]` name (every number on it) or one E.164 number.
-    pub to: String,
-    /// When, counted from the start of the pass ("0s" for at once).
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub after: Duration,
-}
-
-fn invalid(field: &'static str, reason: String) -> ConfigError {
-    ConfigError::Invalid { field, reason }
-}
-
-/// Checks `[[escalations]]` and every route's `escalation`: unique names, at least one step,
-/// non-decreasing `after`, `to` naming a roster or an E.164 number, routes naming known policies.
-pub fn validate(cfg: &Config) -> Result<(), ConfigError> {
-    let mut names = std::collections::HashSet::new();
-    for p in &cfg.escalations {
-        if p.name.trim().is_empty() || !names.insert(p.name.as_str()) {
-            return Err(invalid(
-                "escalations.name",
-                format!("{:?} is empty or used twice", p.name),
-            ));
-        }
-        if p.steps.is_empty() || p.steps.len() > MAX_STEPS {
-            return Err(invalid(
-                "escalations.steps",
-                format!(
-                    "policy {:?} needs 1 to {MAX_STEPS} steps, has {}",
-                    p.name,
-                    p.steps.len()
-                ),
-            ));
-        }
-        if p.repeat > MAX_REPEAT {
-            return Err(invalid(
-                "escalations.repeat",
-                format!(
-                    "policy {:?}: at most {MAX_REPEAT}, got {}",
-                    p.name, p.repeat
-                ),
-            ));
-        }
-        let mut previous = Duration::ZERO;
-        for (i, step) in p.steps.iter().enumerate() {
-            if step.after < previous {
-                return Err(invalid(
-                    "escalations.steps.after",
-                    format!(
-                        "policy {:?} step {}: after = {:?} is earlier than the step before ({:?}); `after` counts from the start of the pass",
-                        p.name,
-                        i + 1,
-                        duration::format(step.after),
-                        duration::format(previous)
-                    ),
-                ));
-            }
-            previous = step.after;
-            if step.to.starts_with('+') {
-                if !is_e164(&step.to) {
-                    return Err(invalid(
-                        "escalations.steps.to",
-                        format!(
-                            "policy {:?} step {}: {:?} is not an E.164 number like +15551230001",
-                            p.name,
-                            i + 1,
-                            step.to
-                        ),
-                    ));
-                }
-            } else if !cfg.rosters.iter().any(|r| r.name == step.to) {
-                return Err(invalid(
-                    "escalations.steps.to",
-                    format!(
-                        "policy {:?} step {}: no [[rosters]] named {:?} (write a roster name or an E.164 number)",
-                        p.name,
-                        i + 1,
-                        step.to
-                    ),
-                ));
-            }
-        }
-    }
-    validate_route(&cfg.route, &names)
-}
-
-fn validate_route(
-    route: &RouteConfig,
-    policies: &std::collections::HashSet<&str>,
-) -> Result<(), ConfigError> {
-    if let Some(name) = &route.escalation
-        && !policies.contains(name.as_str())
-    {
-        return Err(invalid(
-            "route.escalation",
-            format!("no [[escalations]] policy named {name:?}"),
-        ));
-    }
-    for child in &route.routes {
-        validate_route(child, policies)?;
-    }
-    Ok(())
-}
+use super::text;
+use crate::config::Config;
+use crate::domain::channel::Channel;
+use crate::domain::escalation::{Escalation, EscalationState, Position, StepRun};
+use crate::domain::outbox::NewMessage;
+use crate::domain::time::Timestamp;
 
 /// A step with its roster expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,17 +41,6 @@ pub struct Policy {
     pub repeat_delay: Duration,
 }
 
-/// Where an escalation stands: the step to run next, in which pass, and when that pass began.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    /// Index of the next step to run.
-    pub step: u32,
-    /// Passes completed before this one.
-    pub loop_count: u32,
-    /// When this pass started (step `after`s count from here).
-    pub loop_started_at: Timestamp,
-}
-
 /// What follows a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -205,8 +60,8 @@ impl Policy {
     ///
     /// ```
     /// use alertd::escalation::policy::{Policy, Step};
-    /// use alertd::pipeline::notify::Channel;
-    /// use alertd::time::Timestamp;
+    /// use alertd::domain::channel::Channel;
+    /// use alertd::domain::time::Timestamp;
     /// use std::time::Duration;
     /// let p = Policy { name: "p".into(), repeat: 0, repeat_delay: Duration::ZERO, steps: vec![
     ///     Step { channel: Channel::Sms, numbers: vec!["+15551230001".into()], after: Duration::from_secs(10) }] };
@@ -352,6 +207,56 @@ impl PolicySet {
     /// True when no policy is configured.
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty()
+    }
+
+    /// What `escalation`'s due step does at `now`: the messages it sends (the SMS text fitted
+    /// to the segment budget with the ACK hint, or the speech for a call) and where the
+    /// escalation stands afterwards. A policy or step no longer in the config sends nothing
+    /// and exhausts the escalation: nobody is left to try.
+    pub fn plan(&self, escalation: &Escalation, now: Timestamp) -> StepRun {
+        let e = escalation;
+        let nothing = StepRun {
+            escalation_id: e.id,
+            group_key: e.group_key.clone(),
+            policy: e.policy.clone(),
+            from: e.position,
+            due_at: e.next_at.unwrap_or(now),
+            messages: Vec::new(),
+            next: e.position,
+            next_at: None,
+            state: EscalationState::Exhausted,
+        };
+        let Some((policy, step)) = self
+            .get(&e.policy)
+            .and_then(|p| p.step(e.position).map(|s| (p, s)))
+        else {
+            tracing::warn!(escalation = %e.short_id, policy = %e.policy, "escalation's policy or step is no longer configured; marking it exhausted");
+            return nothing;
+        };
+        let body = match step.channel {
+            Channel::Sms => text::step_sms(&e.short_id, &e.sms_text, self.segment_budget),
+            Channel::Voice => e.speech.clone(),
+        };
+        let messages = step
+            .numbers
+            .iter()
+            .map(|number| NewMessage {
+                channel: step.channel,
+                to: number.clone(),
+                body: body.clone(),
+            })
+            .collect();
+        let (next, next_at, state) = match policy.after_step(e.position, now) {
+            Next::At { position, at } => (position, Some(at), EscalationState::Open),
+            Next::Exhausted => (e.position, None, EscalationState::Exhausted),
+        };
+        StepRun {
+            messages,
+            next,
+            next_at,
+            state,
+            ..nothing
+        }
     }
 }
 

@@ -4,63 +4,13 @@
 //! escalation, acknowledged or not); once it holds none, its escalation closes.
 
 use super::policy::PolicySet;
-use super::store::NewEscalation;
 use super::text;
-use crate::pipeline::alert::Alert;
+use crate::domain::alert::Alert;
+use crate::domain::escalation::NewEscalation;
+use crate::domain::silence::{Silence, is_muted};
+use crate::domain::time::Timestamp;
 use crate::pipeline::dispatcher::GroupFlush;
 use crate::pipeline::render;
-use crate::pipeline::silence::{Silence, is_muted};
-use crate::time::Timestamp;
-
-/// A route's escalation: the policy and the severities it applies to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteEscalation {
-    /// `[[escalations]]` name.
-    pub policy: String,
-    /// Severities that escalate; empty: every alert.
-    pub severities: Vec<String>,
-}
-
-impl RouteEscalation {
-    /// The default severities: only critical alerts escalate unless a route says otherwise.
-    pub fn default_severities() -> Vec<String> {
-        vec!["critical".to_owned()]
-    }
-
-    /// A child route's escalation: its own `escalation`/`escalation_severities` where set,
-    /// else the parent's.
-    ///
-    /// ```
-    /// use alertd::escalation::start::RouteEscalation;
-    /// let parent = RouteEscalation::inherit(None, Some("p"), None).unwrap();
-    /// assert_eq!(parent.severities, ["critical"]);
-    /// let child = RouteEscalation::inherit(Some(&parent), None, Some(&[])).unwrap();
-    /// assert_eq!((child.policy.as_str(), child.severities.len()), ("p", 0));
-    /// assert_eq!(RouteEscalation::inherit(None, None, Some(&["warning".into()])), None);
-    /// ```
-    pub fn inherit(
-        parent: Option<&Self>,
-        policy: Option<&str>,
-        severities: Option<&[String]>,
-    ) -> Option<Self> {
-        let policy = policy
-            .map(str::to_owned)
-            .or_else(|| parent.map(|p| p.policy.clone()))?;
-        let severities = severities
-            .map(<[String]>::to_vec)
-            .or_else(|| parent.map(|p| p.severities.clone()))
-            .unwrap_or_else(Self::default_severities);
-        Some(Self { policy, severities })
-    }
-
-    fn applies_to(&self, alert: &Alert) -> bool {
-        self.severities.is_empty()
-            || alert
-                .labels
-                .get("severity")
-                .is_some_and(|s| self.severities.iter().any(|x| x == s))
-    }
-}
 
 /// What a due group means for its escalation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +65,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::pipeline::alert::LabelSet;
+    use crate::domain::alert::LabelSet;
 
     fn alert(severity: &str, ends_at: Option<i64>) -> Alert {
         Alert {

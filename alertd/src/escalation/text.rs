@@ -1,7 +1,7 @@
 //! Texts an escalation sends: the step SMS (with the id to reply with), the speech a call
 //! says, and the acknowledgement confirmation.
 
-use crate::pipeline::text_budget;
+use crate::domain::text_budget;
 
 /// Longest speech a call says (the call's inline TwiML, which says it twice, must stay under
 /// Twilio's 4000 characters).
@@ -11,7 +11,7 @@ pub const MAX_SPEECH_CHARS: usize = 900;
 ///
 /// ```
 /// use alertd::escalation::text::step_sms;
-/// use alertd::pipeline::text_budget::count;
+/// use alertd::domain::text_budget::count;
 /// let sms = step_sms("4F7KQ", "[FIRING:1] Hot (critical)", 1);
 /// assert_eq!(sms, "[FIRING:1] Hot (critical)\nReply ACK 4F7KQ to acknowledge");
 /// let long = step_sms("4F7KQ", &"x".repeat(500), 2);

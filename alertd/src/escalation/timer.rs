@@ -1,6 +1,8 @@
 //! The escalation timer: sleeps on the injected clock until the earliest `next_at` (or until
-//! poked: a new escalation, "escalate now"), then writes every step due at that moment in one
-//! transaction through the store writer and wakes the outbox sender once.
+//! poked: a new escalation, "escalate now"), then reads the escalations due at that moment,
+//! plans each step with the policies, records them all in one write through the store writer
+//! (a step whose escalation was acknowledged meanwhile is skipped there), and wakes the outbox
+//! sender once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +10,13 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::policy::PolicySet;
-use super::store::EscalationWrite;
+use crate::domain::escalation::EscalationWrite;
 use crate::clock::SharedClock;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
+
+/// Escalations planned per write (the rest follow in the next one, at once).
+const STEP_BATCH: usize = 5_000;
 
 /// Longest sleep with nothing due (covers clock jumps and missed pokes).
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -33,14 +38,20 @@ pub struct EscalationTimer {
 }
 
 impl EscalationTimer {
-    /// Writes every step due now; returns the outbox rows written.
+    /// Plans and records every step due now; returns the outbox rows written.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let due = crate::store::blocking(&self.store, move |s| {
+            s.due_escalations(now, STEP_BATCH)
+        })
+        .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let steps = due.iter().map(|e| self.policies.plan(e, now)).collect();
         let written = self
             .writer
-            .submit(WriteOp::Escalation(EscalationWrite::Advance {
-                now: self.clock.now(),
-                policies: self.policies.clone(),
-            }))
+            .submit(WriteOp::Escalation(EscalationWrite::RunSteps(steps, now)))
             .await?;
         if written > 0 {
             self.outbox_wake.notify_one();

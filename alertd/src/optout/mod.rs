@@ -1,4 +1,4 @@
-//! SMS opt-out: STOP / START / HELP replies (Twilio's default keywords, [`keywords`]) recorded
+//! SMS opt-out: STOP / START / HELP replies (Twilio's default keywords, [`crate::domain::opt_out`]) recorded
 //! in the store's `opt_outs` table. The outbox worker does not send SMS to an opted-out number
 //! (the row ends `opted_out`); calls still go out, since STOP is a messaging keyword and an
 //! escalation call must still wake people. Twilio error 21610 on a send also opts the number
@@ -10,70 +10,10 @@
 //! Messaging Service with opt-out handling on), set `reply = "none"` so people do not get two
 //! answers; the store is updated either way.
 
-pub mod keywords;
-
-use serde::Deserialize;
-
-use self::keywords::Keyword;
-use crate::store::{Store, StoreError};
-use crate::time::Timestamp;
-
-/// Twilio's default reply to an opt-out keyword.
-pub const DEFAULT_STOP_REPLY: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
-/// Twilio's default reply to an opt-in keyword.
-pub const DEFAULT_START_REPLY: &str = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
-/// Twilio's default reply to a help keyword.
-pub const DEFAULT_HELP_REPLY: &str = "Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
-
-/// How alertd answers opt-out keywords.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReplyMode {
-    /// A TwiML `<Message>` in the webhook's answer (for numbers without Advanced Opt-Out).
-    #[default]
-    Twiml,
-    /// An empty `<Response />`: Twilio (Advanced Opt-Out) replies itself.
-    None,
-}
-
-/// `[opt_out]`: how STOP / START / HELP are answered.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OptOutConfig {
-    /// `"twiml"` (default) or `"none"`.
-    #[serde(default)]
-    pub reply: ReplyMode,
-    /// Reply to STOP and its synonyms.
-    #[serde(default = "default_stop")]
-    pub stop_reply: String,
-    /// Reply to START, YES, UNSTOP.
-    #[serde(default = "default_start")]
-    pub start_reply: String,
-    /// Reply to HELP, INFO.
-    #[serde(default = "default_help")]
-    pub help_reply: String,
-}
-
-fn default_stop() -> String {
-    DEFAULT_STOP_REPLY.into()
-}
-fn default_start() -> String {
-    DEFAULT_START_REPLY.into()
-}
-fn default_help() -> String {
-    DEFAULT_HELP_REPLY.into()
-}
-
-impl Default for OptOutConfig {
-    fn default() -> Self {
-        Self {
-            reply: ReplyMode::default(),
-            stop_reply: default_stop(),
-            start_reply: default_start(),
-            help_reply: default_help(),
-        }
-    }
-}
+use crate::config::opt_out::{OptOutConfig, ReplyMode};
+use crate::domain::opt_out::Keyword;
+use crate::domain::time::Timestamp;
+use crate::store::{OptOutStore, StoreError};
 
 /// What applying a keyword did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,9 +30,11 @@ pub struct Applied {
 /// nothing and has no reply (the caller may handle it, e.g. an ACK).
 ///
 /// ```
-/// use alertd::optout::{apply, OptOutConfig, keywords::Keyword};
-/// use alertd::store::{Store, sqlite::SqliteStore};
-/// use alertd::time::Timestamp;
+/// use alertd::config::opt_out::OptOutConfig;
+/// use alertd::domain::opt_out::Keyword;
+/// use alertd::optout::apply;
+/// use alertd::store::{OptOutStore, sqlite::SqliteStore};
+/// use alertd::domain::time::Timestamp;
 /// let store = SqliteStore::open_in_memory().unwrap();
 /// let cfg = OptOutConfig::default();
 /// let a = apply(&store, &cfg, "+15551230001", Keyword::Stop, Timestamp(1)).unwrap();
@@ -102,7 +44,7 @@ pub struct Applied {
 /// assert!(!store.is_opted_out("+15551230001").unwrap());
 /// ```
 pub fn apply(
-    store: &dyn Store,
+    store: &dyn OptOutStore,
     cfg: &OptOutConfig,
     number: &str,
     keyword: Keyword,
@@ -146,6 +88,7 @@ pub fn twiml_reply(reply: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::opt_out::{DEFAULT_HELP_REPLY, DEFAULT_STOP_REPLY};
     use crate::store::sqlite::SqliteStore;
 
     #[test]

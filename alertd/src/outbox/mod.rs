@@ -2,6 +2,10 @@
 //! the per-From rate limit; retries Retry outcomes with backoff and jitter; records Rejected
 //! and Misconfigured as failures. After a restart it simply continues with the table.
 
+pub mod backoff;
+pub mod rate_limit;
+mod send;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -9,14 +13,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
+pub use self::send::{BoxFuture, Outbound, SendOutcome, Sender};
+use self::backoff::RetryPolicy;
+use self::rate_limit::RateLimiter;
 use crate::clock::SharedClock;
+use crate::domain::channel::Channel;
+use crate::domain::outbox::{AttemptRecord, OutboxMessage};
 use crate::metrics::Metrics;
-use crate::pipeline::notify::Channel;
-use crate::sender::backoff::RetryPolicy;
-use crate::sender::rate_limit::RateLimiter;
-use crate::sender::{Outbound, SendOutcome, Sender};
 use crate::store::group_commit::StoreWriter;
-use crate::store::{AttemptRecord, OutboxMessage, Store, WriteOp};
+use crate::store::{Store, WriteOp};
 
 /// How long the worker waits with nothing due before looking again (covers clock jumps).
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -28,7 +33,7 @@ const BATCH: usize = 64;
 pub const MAX_IN_FLIGHT: usize = 32;
 
 /// Twilio's "Attempt to send to unsubscribed recipient": the number is recorded as opted out.
-const OPTED_OUT: i64 = 21610;
+const OPTED_OUT: i64 = twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0 as i64;
 
 /// Sends outbox messages.
 pub struct OutboxWorker {
@@ -120,7 +125,7 @@ impl OutboxWorker {
     }
 
     async fn idle(&self) {
-        let next = crate::store::blocking(&self.store, super::store::Store::next_outbox_due)
+        let next = crate::store::blocking(&self.store, |s| s.next_outbox_due())
             .await
             .ok()
             .flatten();
@@ -297,12 +302,12 @@ impl OutboxWorker {
 mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};
-    use crate::pipeline::dedup::NflogEntry;
-    use crate::pipeline::notify::{Channel, NewMessage};
-    use crate::sender::BoxFuture;
-    use crate::store::OutboxState;
+    use crate::domain::nflog::NflogEntry;
+    use crate::domain::{channel::Channel, outbox::NewMessage};
+    use crate::outbox::BoxFuture;
+    use crate::domain::outbox::OutboxState;
     use crate::store::sqlite::SqliteStore;
-    use crate::time::Timestamp;
+    use crate::domain::time::Timestamp;
 
     /// Answers from a script, then accepts.
     struct ScriptedSender {

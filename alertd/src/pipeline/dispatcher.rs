@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::alert::{Alert, Fingerprint, LabelSet};
+use crate::domain::alert::{Alert, Fingerprint, LabelSet};
 use super::route::Route;
-use crate::escalation::start::RouteEscalation;
-use crate::time::Timestamp;
+use super::route::RouteEscalation;
+use crate::domain::time::Timestamp;
 
 /// A group that is due: every alert it holds, for the notify stage to decide on.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,7 @@ struct Group {
 /// ```
 /// use alertd::config::Config;
 /// use alertd::pipeline::{dispatcher::Dispatcher, route::Route, alert::Alert};
-/// use alertd::time::Timestamp;
+/// use alertd::domain::time::Timestamp;
 /// let cfg = Config::parse("[[receivers]]\nname='a'\n[route]\nreceiver='a'\ngroup_wait='30s'\n").unwrap();
 /// let mut d = Dispatcher::new(Route::from_config(&cfg.route).unwrap());
 /// let alert = Alert { labels: [("alertname".to_owned(), "Hot".to_owned())].into(), annotations: Default::default(),

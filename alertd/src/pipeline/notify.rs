@@ -3,42 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use super::alert::Alert;
-use super::dedup::{NflogEntry, needs_update};
 use super::dispatcher::GroupFlush;
-use super::quiet_hours::QuietHours;
-use super::silence::{Silence, is_muted};
-use super::{render, text_budget};
-use crate::time::Timestamp;
-
-/// SMS or voice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// A text message.
-    Sms,
-    /// A phone call that speaks the alert.
-    Voice,
-}
-
-impl Channel {
-    /// `"sms"` or `"voice"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sms => "sms",
-            Self::Voice => "voice",
-        }
-    }
-
-    /// Parses `"sms"` / `"voice"`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sms" => Some(Self::Sms),
-            "voice" => Some(Self::Voice),
-            _ => None,
-        }
-    }
-}
+use super::render;
+use crate::domain::alert::Alert;
+use crate::domain::channel::Channel;
+use crate::domain::nflog::{NflogEntry, needs_update};
+use crate::domain::outbox::NewMessage;
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::silence::{Silence, is_muted};
+use crate::domain::text_budget;
+use crate::domain::time::Timestamp;
 
 /// A receiver with its roster expanded and quiet hours parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,17 +27,6 @@ pub struct Receiver {
     pub send_resolved: bool,
     /// Hold non-critical notifications in this window.
     pub quiet_hours: Option<QuietHours>,
-}
-
-/// One message to put in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMessage {
-    /// SMS or voice.
-    pub channel: Channel,
-    /// Destination number.
-    pub to: String,
-    /// SMS text, or the text a call speaks.
-    pub body: String,
 }
 
 /// What to do with a due group.
@@ -155,9 +118,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::pipeline::alert::LabelSet;
-    use crate::pipeline::matchers::MatchOp;
-    use crate::pipeline::silence::{MatcherRecord, SilenceRecord};
+    use crate::domain::alert::LabelSet;
+    use crate::domain::matchers::MatchOp;
+    use crate::domain::silence::{MatcherRecord, SilenceRecord};
 
     fn alert(name: &str, severity: &str, ends_at: Option<i64>) -> Alert {
         Alert {
@@ -285,13 +248,7 @@ mod tests {
     fn quiet_hours_hold_warnings_not_criticals() {
         let mut r = receiver();
         r.quiet_hours = Some(
-            QuietHours::from_config(&crate::config::QuietHoursConfig {
-                start: "00:00".into(),
-                end: "06:00".into(),
-                utc_offset: "+00:00".into(),
-                allow_severities: vec!["critical".into()],
-            })
-            .unwrap(),
+            QuietHours::new("00:00", "06:00", "+00:00", vec!["critical".into()]).unwrap(),
         );
         assert_eq!(
             decide(

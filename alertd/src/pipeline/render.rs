@@ -1,8 +1,8 @@
 //! Notification text: one SMS per group (batched), one spoken text per call.
 
-use super::alert::Alert;
+use crate::domain::alert::Alert;
 
-fn detail(alert: &Alert, group_labels: &super::alert::LabelSet) -> String {
+fn detail(alert: &Alert, group_labels: &crate::domain::alert::LabelSet) -> String {
     let ids: Vec<String> = alert
         .labels
         .iter()
@@ -46,7 +46,7 @@ fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
 ///
 /// ```
 /// use alertd::pipeline::{alert::Alert, render::sms_text};
-/// use alertd::time::Timestamp;
+/// use alertd::domain::time::Timestamp;
 /// let a = Alert { labels: [("alertname".into(), "Hot".into()), ("room".into(), "2".into())].into(),
 ///     annotations: [("summary".into(), "31C".into())].into(), starts_at: Timestamp(0), ends_at: None,
 ///     generator_url: None, updated_at: Timestamp(0) };
@@ -55,7 +55,7 @@ fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
 pub fn sms_text(
     firing: &[&Alert],
     resolved: &[&Alert],
-    group_labels: &super::alert::LabelSet,
+    group_labels: &crate::domain::alert::LabelSet,
 ) -> String {
     let mut text = title(firing, resolved);
     for a in firing {
@@ -73,7 +73,7 @@ pub fn sms_text(
 }
 
 /// What a call says: short sentences, no symbols a speech engine would read out.
-pub fn voice_text(firing: &[&Alert], group_labels: &super::alert::LabelSet) -> String {
+pub fn voice_text(firing: &[&Alert], group_labels: &crate::domain::alert::LabelSet) -> String {
     let name = firing.first().map_or("alert", |a| a.name());
     let mut text = format!(
         "This is alertd. {} alert{} firing: {name}.",

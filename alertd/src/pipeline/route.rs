@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use super::alert::LabelSet;
-use super::matchers::{Matcher, MatcherError, all_match};
+use crate::domain::alert::{Alert, LabelSet};
+use crate::domain::matchers::{Matcher, MatcherError, all_match};
 use crate::config::RouteConfig;
-use crate::escalation::start::RouteEscalation;
 
 /// Alertmanager's default group_wait.
 pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
@@ -67,7 +66,7 @@ impl Route {
     /// receiver = "b"
     /// "#).unwrap();
     /// let root = Route::from_config(&cfg.route).unwrap();
-    /// let mut labels = alertd::pipeline::alert::LabelSet::new();
+    /// let mut labels = alertd::domain::alert::LabelSet::new();
     /// labels.insert("severity".into(), "critical".into());
     /// assert_eq!(root.matching(&labels)[0].receiver, "b");
     /// labels.clear();
@@ -164,6 +163,57 @@ impl Route {
                 .filter_map(|n| labels.get(n).map(|v| (n.clone(), v.clone())))
                 .collect(),
         }
+    }
+}
+
+/// A route's escalation: the policy and the severities it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEscalation {
+    /// `[[escalations]]` name.
+    pub policy: String,
+    /// Severities that escalate; empty: every alert.
+    pub severities: Vec<String>,
+}
+
+impl RouteEscalation {
+    /// The default severities: only critical alerts escalate unless a route says otherwise.
+    pub fn default_severities() -> Vec<String> {
+        vec!["critical".to_owned()]
+    }
+
+    /// A child route's escalation: its own `escalation`/`escalation_severities` where set,
+    /// else the parent's.
+    ///
+    /// ```
+    /// use alertd::pipeline::route::RouteEscalation;
+    /// let parent = RouteEscalation::inherit(None, Some("p"), None).unwrap();
+    /// assert_eq!(parent.severities, ["critical"]);
+    /// let child = RouteEscalation::inherit(Some(&parent), None, Some(&[])).unwrap();
+    /// assert_eq!((child.policy.as_str(), child.severities.len()), ("p", 0));
+    /// assert_eq!(RouteEscalation::inherit(None, None, Some(&["warning".into()])), None);
+    /// ```
+    pub fn inherit(
+        parent: Option<&Self>,
+        policy: Option<&str>,
+        severities: Option<&[String]>,
+    ) -> Option<Self> {
+        let policy = policy
+            .map(str::to_owned)
+            .or_else(|| parent.map(|p| p.policy.clone()))?;
+        let severities = severities
+            .map(<[String]>::to_vec)
+            .or_else(|| parent.map(|p| p.severities.clone()))
+            .unwrap_or_else(Self::default_severities);
+        Some(Self { policy, severities })
+    }
+
+    /// Whether `alert`'s severity escalates on this route.
+    pub fn applies_to(&self, alert: &Alert) -> bool {
+        self.severities.is_empty()
+            || alert
+                .labels
+                .get("severity")
+                .is_some_and(|s| self.severities.iter().any(|x| x == s))
     }
 }
 

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::config::Device;
+use crate::config::relay::Device;
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -52,7 +52,7 @@ pub fn authenticate<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::config::DeviceConfig;
+    use crate::config::relay::DeviceConfig;
 
     const AC: &str = "AC0123456789abcdef0123456789abcdef";
     const SK: &str = "SK0123456789abcdef0123456789abcdef";

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 
 /// Failed authentications an address may make within [`WINDOW`].
 pub const MAX_FAILURES: u32 = 10;
@@ -47,7 +47,7 @@ impl AuthThrottle {
     ///
     /// ```
     /// use alertd::relay::auth_throttle::{AuthThrottle, MAX_FAILURES};
-    /// use alertd::time::Timestamp;
+    /// use alertd::domain::time::Timestamp;
     /// let throttle = AuthThrottle::default();
     /// let peer = "192.0.2.7".parse().unwrap();
     /// for _ in 0..MAX_FAILURES {

@@ -1,4 +1,4 @@
-//! The device relay (issue #9): a Twilio-compatible endpoint boards point at instead of
+//! The device relay: a Twilio-compatible endpoint boards point at instead of
 //! api.twilio.com. `POST /2010-04-01/Accounts/{sid}/Messages.json` and `.../Calls.json`
 //! accept exactly what twilio-embedded or any Twilio client sends, authenticated per device
 //! ([`auth`]; an address that keeps failing is locked out for a while, [`auth_throttle`]),
@@ -12,7 +12,6 @@
 
 pub mod auth;
 pub mod auth_throttle;
-pub mod config;
 pub mod listener;
 pub mod rate_limit;
 pub mod request;
@@ -33,14 +32,15 @@ use rand::Rng as _;
 use tokio::sync::Notify;
 
 use self::auth_throttle::AuthThrottle;
-use self::config::Device;
+use crate::config::relay::Device;
 use self::rate_limit::DeviceLimiter;
 use self::response::TwilioError;
 use crate::clock::SharedClock;
-use crate::pipeline::notify::Channel;
+use crate::domain::channel::Channel;
 use crate::store::group_commit::StoreWriter;
-use crate::store::{RelayedMessage, Store, WriteOp};
-use crate::time::Timestamp;
+use crate::domain::outbox::RelayedMessage;
+use crate::store::{Store, WriteOp};
+use crate::domain::time::Timestamp;
 
 /// Why the relay could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -334,7 +334,7 @@ mod tests {
     #[test]
     fn sids_have_twilios_shape() {
         let a = new_sid("SM");
-        assert!(crate::config::is_sid(&a, "SM"), "{a}");
+        assert!(twilio_core::sid::MessageSid::parse(&a).is_ok(), "{a}");
         assert_ne!(a, new_sid("SM"));
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -25,7 +25,7 @@ impl DeviceLimiter {
     ///
     /// ```
     /// use alertd::relay::rate_limit::DeviceLimiter;
-    /// use alertd::time::Timestamp;
+    /// use alertd::domain::time::Timestamp;
     /// let limiter = DeviceLimiter::default();
     /// assert!(limiter.take("d", 60, 2, Timestamp(0)).is_ok());
     /// assert!(limiter.take("d", 60, 2, Timestamp(0)).is_ok());

@@ -3,10 +3,10 @@
 //! Parameters the relay cannot carry through the outbox (media, content templates,
 //! scheduling) are refused rather than silently dropped.
 
-use crate::config::is_e164;
-use crate::pipeline::notify::Channel;
+use crate::domain::phone::is_e164;
+use crate::domain::channel::Channel;
 use crate::relay::response::TwilioError;
-use crate::store::BodyKind;
+use crate::domain::outbox::BodyKind;
 
 /// The longest body Twilio accepts, in characters.
 pub const MAX_BODY_CHARS: usize = 1600;
@@ -125,7 +125,7 @@ pub fn parse_message(form: &Form, allowed_from: &[String]) -> Result<RelayReques
 ///
 /// ```
 /// use alertd::relay::request::parse_call;
-/// use alertd::store::BodyKind;
+/// use alertd::domain::outbox::BodyKind;
 /// let form = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
 /// let allowed = ["+15005550006".to_owned()];
 /// let ok = parse_call(&form(&[("To", "+15551230001"), ("From", "+15005550006"), ("Twiml", "<Response><Say>hot</Say></Response>")]), &allowed).unwrap();

@@ -5,9 +5,9 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::pipeline::notify::Channel;
-use crate::store::{OutboxMessage, OutboxState};
-use crate::time::Timestamp;
+use crate::domain::channel::Channel;
+use crate::domain::outbox::{OutboxMessage, OutboxState};
+use crate::domain::time::Timestamp;
 
 /// The API version in every path and resource.
 pub const API_VERSION: &str = "2010-04-01";
@@ -108,7 +108,7 @@ impl TwilioError {
 /// RFC 2822 date as Twilio writes it: `Thu, 01 Jan 2026 12:00:00 +0000`.
 ///
 /// ```
-/// use alertd::time::Timestamp;
+/// use alertd::domain::time::Timestamp;
 /// assert_eq!(alertd::relay::response::rfc2822(Timestamp(1_767_268_800_000)), "Thu, 01 Jan 2026 12:00:00 +0000");
 /// ```
 pub fn rfc2822(t: Timestamp) -> String {
@@ -235,7 +235,7 @@ pub fn resource_json(account_sid: &str, m: &OutboxMessage) -> String {
                 num_segments: if service.is_some() {
                     "0".into()
                 } else {
-                    crate::pipeline::text_budget::count(&m.body)
+                    crate::domain::text_budget::count(&m.body)
                         .segments
                         .to_string()
                 },

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 use super::{Store, StoreError, WriteOp};
-use crate::pipeline::alert::Alert;
+use crate::domain::alert::Alert;
 
 type Reply = oneshot::Sender<Result<usize, StoreError>>;
 
@@ -136,7 +136,7 @@ impl GroupCommitter {
 mod tests {
     use super::*;
     use crate::store::sqlite::SqliteStore;
-    use crate::time::Timestamp;
+    use crate::domain::time::Timestamp;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_ingests_all_land() {
@@ -149,7 +149,7 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let alert = Alert {
                     labels: [("alertname".to_owned(), format!("A{i}"))].into(),
-                    annotations: crate::pipeline::alert::LabelSet::default(),
+                    annotations: crate::domain::alert::LabelSet::default(),
                     starts_at: Timestamp(i),
                     ends_at: None,
                     generator_url: None,

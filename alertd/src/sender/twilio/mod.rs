@@ -14,12 +14,12 @@ use twilio_core::request::HttpConfig;
 
 use self::connection::{Endpoint, Pool, TransportError};
 use self::request::RequestParts;
-use super::{BoxFuture, Outbound, SendOutcome, Sender};
-use crate::app::EnvLookup;
+use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
+use crate::config::secrets::EnvLookup;
 use crate::config::Config;
 use crate::config::secrets::Credentials;
-use crate::pipeline::notify::Channel;
-use crate::webhooks::STATUS_PATH;
+use crate::domain::channel::Channel;
+use crate::config::callbacks::STATUS_PATH;
 
 /// The default API base.
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
@@ -135,7 +135,7 @@ impl TwilioSender {
             (Channel::Voice, Some(short_id), Some(public_url)) => {
                 let twiml = crate::escalation::twiml::call(
                     msg.body,
-                    &crate::escalation::gather_url(public_url, short_id),
+                    &crate::config::callbacks::gather_url(public_url, short_id),
                 );
                 request::escalation_call_http(&parts, &twiml, &creds, &http)
             }

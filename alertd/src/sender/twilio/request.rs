@@ -8,7 +8,7 @@ use twilio_core::request::{
 };
 use twilio_core::twiml::{Pause, Response, Say, Verb};
 
-use crate::store::BodyKind;
+use crate::domain::outbox::BodyKind;
 
 /// What to send, borrowed from the outbox row and the config.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +111,7 @@ pub fn call_http(
 ///
 /// ```
 /// use alertd::sender::twilio::request::{relayed_call_http, RequestParts};
-/// use alertd::store::BodyKind;
+/// use alertd::domain::outbox::BodyKind;
 /// use twilio_core::auth::Credentials;
 /// use twilio_core::request::HttpConfig;
 /// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();

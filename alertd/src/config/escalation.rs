@@ -1,0 +1,143 @@
+//! `[[escalations]]`: named escalation policies, each an ordered list of steps
+//! `{channel, to, after}`, and their validation against the rosters and routes.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Config, ConfigError, RouteConfig, duration, invalid};
+use crate::domain::channel::Channel;
+use crate::domain::phone::is_e164;
+
+/// Most steps one policy may have.
+pub const MAX_STEPS: usize = 32;
+/// Most extra passes through the steps.
+pub const MAX_REPEAT: u32 = 100;
+
+/// `[[escalations]]`: a named policy.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Name routes refer to with `escalation = "..."`.
+    pub name: String,
+    /// Extra passes through the steps after the first (0: run them once).
+    #[serde(default)]
+    pub repeat: u32,
+    /// Wait between a pass's last step and the next pass's start (default 5m).
+    #[serde(
+        default = "default_repeat_delay",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub repeat_delay: Duration,
+    /// The steps, in order.
+    pub steps: Vec<StepConfig>,
+}
+
+fn default_repeat_delay() -> Duration {
+    Duration::from_secs(300)
+}
+
+/// One step: `{channel = "sms" | "voice", to = "<roster name>" | "+E.164", after = "2m"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    /// Text or call.
+    pub channel: Channel,
+    /// A `[[rosters]]` name (every number on it) or one E.164 number.
+    pub to: String,
+    /// When, counted from the start of the pass ("0s" for at once).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub after: Duration,
+}
+
+/// Checks `[[escalations]]` and every route's `escalation`: unique names, at least one step,
+/// non-decreasing `after`, `to` naming a roster or an E.164 number, routes naming known policies.
+pub fn validate(cfg: &Config) -> Result<(), ConfigError> {
+    let mut names = HashSet::new();
+    for p in &cfg.escalations {
+        if p.name.trim().is_empty() || !names.insert(p.name.as_str()) {
+            return Err(invalid(
+                "escalations.name",
+                format!("{:?} is empty or used twice", p.name),
+            ));
+        }
+        if p.steps.is_empty() || p.steps.len() > MAX_STEPS {
+            return Err(invalid(
+                "escalations.steps",
+                format!(
+                    "policy {:?} needs 1 to {MAX_STEPS} steps, has {}",
+                    p.name,
+                    p.steps.len()
+                ),
+            ));
+        }
+        if p.repeat > MAX_REPEAT {
+            return Err(invalid(
+                "escalations.repeat",
+                format!(
+                    "policy {:?}: at most {MAX_REPEAT}, got {}",
+                    p.name, p.repeat
+                ),
+            ));
+        }
+        let mut previous = Duration::ZERO;
+        for (i, step) in p.steps.iter().enumerate() {
+            if step.after < previous {
+                return Err(invalid(
+                    "escalations.steps.after",
+                    format!(
+                        "policy {:?} step {}: after = {:?} is earlier than the step before ({:?}); `after` counts from the start of the pass",
+                        p.name,
+                        i + 1,
+                        duration::format(step.after),
+                        duration::format(previous)
+                    ),
+                ));
+            }
+            previous = step.after;
+            if step.to.starts_with('+') {
+                if !is_e164(&step.to) {
+                    return Err(invalid(
+                        "escalations.steps.to",
+                        format!(
+                            "policy {:?} step {}: {:?} is not an E.164 number like +15551230001",
+                            p.name,
+                            i + 1,
+                            step.to
+                        ),
+                    ));
+                }
+            } else if !cfg.rosters.iter().any(|r| r.name == step.to) {
+                return Err(invalid(
+                    "escalations.steps.to",
+                    format!(
+                        "policy {:?} step {}: no [[rosters]] named {:?} (write a roster name or an E.164 number)",
+                        p.name,
+                        i + 1,
+                        step.to
+                    ),
+                ));
+            }
+        }
+    }
+    validate_route(&cfg.route, &names)
+}
+
+fn validate_route(
+    route: &RouteConfig,
+    policies: &HashSet<&str>,
+) -> Result<(), ConfigError> {
+    if let Some(name) = &route.escalation
+        && !policies.contains(name.as_str())
+    {
+        return Err(invalid(
+            "route.escalation",
+            format!("no [[escalations]] policy named {name:?}"),
+        ));
+    }
+    for child in &route.routes {
+        validate_route(child, policies)?;
+    }
+    Ok(())
+}

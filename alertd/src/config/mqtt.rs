@@ -1,0 +1,211 @@
+//! `[mqtt]` and `[[mqtt.topics]]`: the broker and what each topic's readings mean.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use twilio_core::alerting::{self, Debounce, Direction};
+
+use super::duration;
+use crate::domain::mqtt_topic;
+
+/// `[mqtt]`: the broker alertd subscribes to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+    /// Broker host name or address (default `127.0.0.1`).
+    #[serde(default = "default_host")]
+    pub host: String,
+    /// Broker port (default 1883).
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// MQTT client identifier (default `alertd`).
+    #[serde(default = "default_client_id")]
+    pub client_id: String,
+    /// User name, when the broker wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password for `username`.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// MQTT keep-alive (default 30s).
+    #[serde(
+        default = "default_keep_alive",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub keep_alive: Duration,
+    /// First delay before reconnecting after the broker went away; doubles up to `reconnect_max`.
+    #[serde(
+        default = "default_reconnect_min",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub reconnect_min: Duration,
+    /// Longest delay between reconnection attempts.
+    #[serde(
+        default = "default_reconnect_max",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub reconnect_max: Duration,
+    /// The topics carrying readings.
+    pub topics: Vec<TopicConfig>,
+}
+
+fn default_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_port() -> u16 {
+    1883
+}
+fn default_client_id() -> String {
+    "alertd".into()
+}
+fn default_keep_alive() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_reconnect_min() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_reconnect_max() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// `[[mqtt.topics]]`: one topic filter (MQTT wildcards `+` and `#` allowed), the alert it
+/// raises and the thresholds twilio-core's evaluator applies. Every concrete topic matching the
+/// filter gets its own evaluator (one per device).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    /// Topic filter, e.g. `sensors/+/temperature`.
+    pub filter: String,
+    /// `alertname` label of the alerts raised.
+    pub alertname: String,
+    /// Extra labels on the alerts (`team`, `site` ...).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Unit shown after values in the alert text (`"C"`, `"%"`).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// 1-based topic level whose text becomes the `device` label (2 for `sensors/+/temperature`).
+    #[serde(default)]
+    pub device_level: Option<usize>,
+    /// `"rising"` (alert at or above a level, default) or `"falling"` (at or below).
+    #[serde(default = "default_direction")]
+    pub direction: String,
+    /// Warning level (SMS).
+    #[serde(default)]
+    pub warning: Option<f64>,
+    /// Critical level (voice call).
+    #[serde(default)]
+    pub critical: Option<f64>,
+    /// How far back past a level the value must go to leave it (default 0).
+    #[serde(default)]
+    pub hysteresis: f64,
+    /// Consecutive readings a new condition needs (default 1).
+    #[serde(default = "default_samples")]
+    pub debounce_samples: u16,
+    /// How long a new condition must hold (default 0s).
+    #[serde(default = "zero", deserialize_with = "duration::deserialize")]
+    pub debounce_hold: Duration,
+    /// Minimum time between alerts of the same or lower severity (default 0s).
+    #[serde(default = "zero", deserialize_with = "duration::deserialize")]
+    pub cooldown: Duration,
+}
+
+fn default_direction() -> String {
+    "rising".into()
+}
+fn default_samples() -> u16 {
+    1
+}
+fn zero() -> Duration {
+    Duration::ZERO
+}
+
+/// Why a `[[mqtt.topics]]` entry is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TopicConfigError {
+    /// `direction` is neither `rising` nor `falling`.
+    #[error("topic {filter:?}: direction must be \"rising\" or \"falling\", not {given:?}")]
+    Direction {
+        /// The topic filter.
+        filter: String,
+        /// What was written.
+        given: String,
+    },
+    /// The filter is empty or has a misplaced wildcard.
+    #[error(
+        "topic filter {filter:?} is not valid: `+` must be a whole level, `#` only the last level"
+    )]
+    Filter {
+        /// The topic filter.
+        filter: String,
+    },
+    /// The thresholds are refused by the evaluator.
+    #[error("topic {filter:?}: {reason}")]
+    Thresholds {
+        /// The topic filter.
+        filter: String,
+        /// The evaluator's reason.
+        reason: String,
+    },
+    /// `device_level` is 0 (levels count from 1).
+    #[error("topic {filter:?}: device_level counts from 1")]
+    DeviceLevel {
+        /// The topic filter.
+        filter: String,
+    },
+}
+
+impl TopicConfig {
+    /// The evaluator configuration, validated.
+    ///
+    /// ```
+    /// let topic: alertd::config::mqtt::TopicConfig = toml::from_str(
+    ///     "filter = \"tank/+/level\"\nalertname = \"TankLow\"\ndirection = \"falling\"\nwarning = 20.0\n",
+    /// ).unwrap();
+    /// assert!(topic.evaluator_config().is_ok());
+    /// ```
+    pub fn evaluator_config(&self) -> Result<alerting::Config<f64>, TopicConfigError> {
+        let direction = match self.direction.as_str() {
+            "rising" => Direction::Rising,
+            "falling" => Direction::Falling,
+            other => {
+                return Err(TopicConfigError::Direction {
+                    filter: self.filter.clone(),
+                    given: other.into(),
+                });
+            }
+        };
+        if !mqtt_topic::valid_filter(&self.filter) {
+            return Err(TopicConfigError::Filter {
+                filter: self.filter.clone(),
+            });
+        }
+        if self.device_level == Some(0) {
+            return Err(TopicConfigError::DeviceLevel {
+                filter: self.filter.clone(),
+            });
+        }
+        let config = alerting::Config {
+            direction,
+            warning: self.warning,
+            critical: self.critical,
+            hysteresis: self.hysteresis,
+            debounce: Debounce {
+                samples: self.debounce_samples,
+                hold_ms: millis(self.debounce_hold),
+            },
+            cooldown_ms: millis(self.cooldown),
+        };
+        alerting::Evaluator::new(config).map_err(|e| TopicConfigError::Thresholds {
+            filter: self.filter.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(config)
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

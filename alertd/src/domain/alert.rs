@@ -1,0 +1,111 @@
+//! The alert every ingest shape is turned into, and its fingerprint.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::time::Timestamp;
+
+/// Label or annotation name -> value, sorted by name.
+pub type LabelSet = BTreeMap<String, String>;
+
+/// An alert's identity: a hash of its labels (like Alertmanager's), so the same labels are the
+/// same alert however often they arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Fingerprint(pub u64);
+
+impl Fingerprint {
+    /// FNV-1a over the sorted label names and values, separated by 0xff as Prometheus does.
+    ///
+    /// ```
+    /// use alertd::domain::alert::{Fingerprint, LabelSet};
+    /// let mut a = LabelSet::new();
+    /// a.insert("alertname".into(), "Hot".into());
+    /// let mut b = a.clone();
+    /// assert_eq!(Fingerprint::of(&a), Fingerprint::of(&b));
+    /// b.insert("room".into(), "2".into());
+    /// assert_ne!(Fingerprint::of(&a), Fingerprint::of(&b));
+    /// ```
+    pub fn of(labels: &LabelSet) -> Self {
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let mut h = OFFSET;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(PRIME);
+            }
+        };
+        for (k, v) in labels {
+            eat(k.as_bytes());
+            eat(&[0xff]);
+            eat(v.as_bytes());
+            eat(&[0xff]);
+        }
+        Self(h)
+    }
+
+    /// Parses the 16-hex-digit form.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        u64::from_str_radix(s, 16).ok().map(Self)
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// One alert, as stored and dispatched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Identity labels (`alertname`, `severity`, ...).
+    pub labels: LabelSet,
+    /// Descriptive text (`summary`, `description`, `value`, ...).
+    pub annotations: LabelSet,
+    /// When it started firing.
+    pub starts_at: Timestamp,
+    /// When it resolved (or will, if no update arrives); `None` while firing.
+    pub ends_at: Option<Timestamp>,
+    /// Link back to the source.
+    pub generator_url: Option<String>,
+    /// When alertd last received it.
+    pub updated_at: Timestamp,
+}
+
+impl Alert {
+    /// The alert's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.labels)
+    }
+
+    /// `alertname`, or `"alert"` when missing.
+    pub fn name(&self) -> &str {
+        self.labels.get("alertname").map_or("alert", String::as_str)
+    }
+
+    /// Whether it has resolved by `now`.
+    pub fn is_resolved_at(&self, now: Timestamp) -> bool {
+        self.ends_at.is_some_and(|end| end <= now)
+    }
+
+    /// Merges a newer report of the same alert into this one (Alertmanager's merge: keep the
+    /// earliest start; the latest report decides the end and the annotations).
+    pub fn merge(&mut self, newer: Self) {
+        if newer.updated_at < self.updated_at {
+            return;
+        }
+        // A fresh firing report after a resolution starts a new episode.
+        let restarted =
+            self.ends_at.is_some_and(|e| e <= newer.starts_at) && newer.ends_at.is_none();
+        if !restarted && self.starts_at < newer.starts_at {
+            let starts_at = self.starts_at;
+            *self = newer;
+            self.starts_at = starts_at;
+        } else {
+            *self = newer;
+        }
+    }
+}

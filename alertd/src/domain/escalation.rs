@@ -1,0 +1,251 @@
+//! Escalations: where each one stands, who it reached, how it was acknowledged, and the
+//! writes that start, advance, acknowledge and close them. The policy that decides the steps
+//! is in `crate::escalation`; the SQL is in the store.
+
+use serde::Serialize;
+
+use super::UnknownValue;
+use super::alert::Fingerprint;
+use super::channel::Channel;
+use super::outbox::NewMessage;
+use super::time::Timestamp;
+
+/// Where an escalation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EscalationState {
+    /// Steps still to run.
+    Open,
+    /// Someone acknowledged it.
+    Acked,
+    /// Its alerts resolved before anyone acknowledged.
+    Resolved,
+    /// Every step of every pass ran and nobody acknowledged.
+    Exhausted,
+}
+
+impl EscalationState {
+    /// `"open"`, `"acked"`, `"resolved"` or `"exhausted"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Acked => "acked",
+            Self::Resolved => "resolved",
+            Self::Exhausted => "exhausted",
+        }
+    }
+
+    /// Reads a stored state; an unknown one is an error, never a default.
+    ///
+    /// ```
+    /// use alertd::domain::escalation::EscalationState;
+    /// assert_eq!(EscalationState::parse("acked"), Ok(EscalationState::Acked));
+    /// assert!(EscalationState::parse("snoozed").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, UnknownValue> {
+        match s {
+            "open" => Ok(Self::Open),
+            "acked" => Ok(Self::Acked),
+            "resolved" => Ok(Self::Resolved),
+            "exhausted" => Ok(Self::Exhausted),
+            _ => Err(UnknownValue::new("escalation state", s)),
+        }
+    }
+
+    /// Whether an acknowledgement still means something (open, or exhausted but not resolved).
+    pub fn ackable(self) -> bool {
+        matches!(self, Self::Open | Self::Exhausted)
+    }
+}
+
+/// How an escalation was acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckVia {
+    /// Digit 1 in the call.
+    Voice,
+    /// An "ACK" SMS reply.
+    Sms,
+    /// `POST /api/v1/alerts/{id}/ack`.
+    Api,
+}
+
+impl AckVia {
+    /// `"voice"`, `"sms"` or `"api"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Voice => "voice",
+            Self::Sms => "sms",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// One escalation row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    /// Row id.
+    pub id: i64,
+    /// What people type: `ACK 4F7KQ`.
+    pub short_id: String,
+    /// The group it escalates.
+    pub group_key: String,
+    /// Alert name, for confirmations.
+    pub alert_name: String,
+    /// The alert text the SMS steps carry.
+    pub sms_text: String,
+    /// What the calls say.
+    pub speech: String,
+    /// Policy name.
+    pub policy: String,
+    /// The next step, pass and pass start.
+    #[serde(skip)]
+    pub position: Position,
+    /// Index of the next step.
+    pub step: u32,
+    /// Passes completed.
+    pub loop_count: u32,
+    /// When the next step is due (open escalations only).
+    pub next_at: Option<Timestamp>,
+    /// Where it is.
+    pub state: EscalationState,
+    /// Who acknowledged (a number, or `api:<name>`).
+    pub acked_by: Option<String>,
+    /// How (`voice`, `sms`, `api`).
+    pub acked_via: Option<String>,
+    /// When.
+    pub acked_at: Option<Timestamp>,
+    /// When its group stopped firing.
+    pub closed_at: Option<Timestamp>,
+    /// Start.
+    pub created_at: Timestamp,
+}
+
+/// A number an escalation step reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// The escalation.
+    pub escalation_id: i64,
+    /// Who.
+    pub number: String,
+    /// How.
+    pub channel: Channel,
+    /// Step index.
+    pub step: u32,
+    /// Pass.
+    pub loop_count: u32,
+    /// Its outbox row.
+    pub outbox_id: Option<i64>,
+    /// When the step was due.
+    pub due_at: Timestamp,
+    /// When the outbox row was written.
+    pub created_at: Timestamp,
+}
+
+/// An escalation to start (unless its group is already escalating or was acknowledged while
+/// it still fires).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEscalation {
+    /// The group.
+    pub group_key: String,
+    /// The firing alerts that started it.
+    pub fingerprints: Vec<Fingerprint>,
+    /// Alert name.
+    pub alert_name: String,
+    /// SMS text.
+    pub sms_text: String,
+    /// Spoken text.
+    pub speech: String,
+    /// Policy name.
+    pub policy: String,
+    /// First position.
+    pub position: Position,
+    /// When the first step is due.
+    pub first_at: Timestamp,
+}
+
+/// The escalation writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscalationWrite {
+    /// Start escalations at a time; result: how many started.
+    Start(Vec<NewEscalation>, Timestamp),
+    /// These groups stopped firing: close their escalations; result: rows closed.
+    Resolve(Vec<String>, Timestamp),
+    /// Record due steps the policy planned; result: outbox rows written. A step whose
+    /// escalation is no longer open at the position it was planned from is skipped.
+    RunSteps(Vec<StepRun>, Timestamp),
+    /// Acknowledge; result 1 when this write acknowledged it, 0 when it no longer could be.
+    Ack {
+        /// Escalation id.
+        id: i64,
+        /// Who.
+        by: String,
+        /// How.
+        via: AckVia,
+        /// Confirmation SMS rows to write when the ack lands: (to, body).
+        confirmations: Vec<(String, String)>,
+        /// Now.
+        now: Timestamp,
+    },
+    /// Make the next step due now; result 1 when the escalation was open.
+    EscalateNow {
+        /// Escalation id.
+        id: i64,
+        /// Now.
+        now: Timestamp,
+    },
+}
+
+impl EscalationWrite {
+    /// Rows it writes, roughly (bounds a group commit).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Start(v, _) => v.len(),
+            Self::Resolve(v, _) => v.len(),
+            Self::RunSteps(v, _) => v.iter().map(|s| s.messages.len() + 1).sum(),
+            Self::Ack { confirmations, .. } => 1 + confirmations.len(),
+            Self::EscalateNow { .. } => 1,
+        }
+    }
+
+    /// True when it writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where an escalation stands: the step to run next, in which pass, and when that pass began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Index of the next step to run.
+    pub step: u32,
+    /// Passes completed before this one.
+    pub loop_count: u32,
+    /// When this pass started (step `after`s count from here).
+    pub loop_started_at: Timestamp,
+}
+
+/// One due step as the policy planned it: the messages it sends and where the escalation
+/// stands afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRun {
+    /// The escalation.
+    pub escalation_id: i64,
+    /// Its group (the outbox rows carry it).
+    pub group_key: String,
+    /// Its policy (the outbox rows' receiver is `escalation:<policy>`).
+    pub policy: String,
+    /// The position the step was planned from; the step is recorded only if the escalation
+    /// is still open there.
+    pub from: Position,
+    /// When the step was due.
+    pub due_at: Timestamp,
+    /// What the step sends (nothing when its policy or step is no longer configured).
+    pub messages: Vec<NewMessage>,
+    /// Where the escalation stands after the step.
+    pub next: Position,
+    /// When the next step is due (`None` once exhausted).
+    pub next_at: Option<Timestamp>,
+    /// Open, or exhausted when nobody is left to try.
+    pub state: EscalationState,
+}

@@ -1,0 +1,121 @@
+//! Classifies an inbound SMS body as an opt-out, opt-in or help keyword, with the keyword
+//! lists of Twilio's (Advanced) Opt-Out defaults: the whole body, trimmed, case-insensitive.
+//! "stop please" is not a keyword, exactly as on Twilio. And the record of a number that
+//! opted out.
+
+use serde::Serialize;
+
+use super::time::Timestamp;
+
+/// A number that opted out of SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptOut {
+    /// The E.164 number.
+    pub number: String,
+    /// Since when.
+    pub since: Timestamp,
+    /// Why: `"stop"` (texted a STOP keyword) or `"twilio-21610"` (Twilio refused a send).
+    pub source: String,
+}
+
+/// What an inbound SMS body asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    /// Stop sending SMS to me (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE).
+    Stop,
+    /// Send me SMS again (START, YES, UNSTOP).
+    Start,
+    /// What is this number (HELP, INFO).
+    Help,
+    /// Anything else (an ACK reply, free text): not an opt-out matter.
+    Other,
+}
+
+/// Twilio's default opt-out keywords.
+pub const STOP_WORDS: [&str; 8] = [
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "OPTOUT",
+    "REVOKE",
+];
+/// Twilio's default opt-in keywords.
+pub const START_WORDS: [&str; 3] = ["START", "YES", "UNSTOP"];
+/// Twilio's default help keywords.
+pub const HELP_WORDS: [&str; 2] = ["HELP", "INFO"];
+
+/// Classifies `body`.
+///
+/// ```
+/// use alertd::domain::opt_out::{classify, Keyword};
+/// assert_eq!(classify("  stop \n"), Keyword::Stop);
+/// assert_eq!(classify("Unstop"), Keyword::Start);
+/// assert_eq!(classify("info"), Keyword::Help);
+/// assert_eq!(classify("stop it"), Keyword::Other);
+/// ```
+pub fn classify(body: &str) -> Keyword {
+    let word = body.trim();
+    let is = |list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(word));
+    if is(&STOP_WORDS) {
+        Keyword::Stop
+    } else if is(&START_WORDS) {
+        Keyword::Start
+    } else if is(&HELP_WORDS) {
+        Keyword::Help
+    } else {
+        Keyword::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_keyword_in_any_case_and_padding() {
+        for (list, want) in [
+            (&STOP_WORDS[..], Keyword::Stop),
+            (&START_WORDS[..], Keyword::Start),
+            (&HELP_WORDS[..], Keyword::Help),
+        ] {
+            for word in list {
+                let lower = word.to_ascii_lowercase();
+                let mixed: String = word
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i % 2 == 0 {
+                            c
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect();
+                for body in [(*word).to_owned(), lower, mixed, format!(" \t{word}\r\n")] {
+                    assert_eq!(classify(&body), want, "{body:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn anything_else_is_other() {
+        for body in [
+            "",
+            "   ",
+            "stop please",
+            "STOP!",
+            "ACK 42",
+            "st op",
+            "STOPP",
+            "yes sir",
+            "ＳＴＯＰ",
+            "ſtop",
+        ] {
+            assert_eq!(classify(body), Keyword::Other, "{body:?}");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Outbox messages: what is to be sent, how each attempt ended, and what devices relay.
+
+use serde::Serialize;
+
+use super::UnknownValue;
+use super::channel::Channel;
+use super::nflog::NflogEntry;
+use super::time::Timestamp;
+
+/// Where an outbox message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting to be sent (or re-sent).
+    Pending,
+    /// Accepted by Twilio.
+    Sent,
+    /// Given up: rejected, misconfigured, or out of attempts.
+    Failed,
+    /// Not sent: the recipient opted out of SMS (texted STOP, or Twilio answered 21610).
+    #[serde(rename = "opted_out")]
+    OptedOut,
+}
+
+impl OutboxState {
+    /// `"pending"`, `"sent"`, `"failed"` or `"opted_out"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::OptedOut => "opted_out",
+        }
+    }
+
+    /// Reads a stored state; a value this alertd does not know is an error, never a default
+    /// (a row written by a newer version must not be sent again).
+    ///
+    /// ```
+    /// use alertd::domain::outbox::OutboxState;
+    /// assert_eq!(OutboxState::parse("sent"), Ok(OutboxState::Sent));
+    /// assert!(OutboxState::parse("archived").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, UnknownValue> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "sent" => Ok(Self::Sent),
+            "failed" => Ok(Self::Failed),
+            "opted_out" => Ok(Self::OptedOut),
+            _ => Err(UnknownValue::new("outbox state", s)),
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    /// Row id.
+    pub id: i64,
+    /// Receiver name.
+    pub receiver: String,
+    /// Group it notifies about.
+    pub group_key: String,
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination.
+    pub to: String,
+    /// SMS text or spoken text.
+    pub body: String,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// Send attempts so far.
+    pub attempts: u32,
+    /// Not before this time.
+    pub next_attempt_at: Timestamp,
+    /// Where it is.
+    pub state: OutboxState,
+    /// Twilio SID once accepted.
+    pub sid: Option<String>,
+    /// Latest Twilio status (queued, sent, delivered, undelivered, failed, ...).
+    pub twilio_status: Option<String>,
+    /// Twilio error code of the last failure.
+    pub error_code: Option<i64>,
+    /// What went wrong last.
+    pub error: Option<String>,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Short id of the escalation the row belongs to, if any (voice rows then carry the
+    /// acknowledgement Gather).
+    pub escalation: Option<String>,
+    /// The sender a relayed message asked for (`None`: the configured From).
+    pub from: Option<String>,
+    /// What `body` is (text alertd writes, or a relayed call's TwiML or URL).
+    pub body_kind: BodyKind,
+    /// The SID alertd answered a relaying device with (maps to `sid`, Twilio's).
+    pub relay_sid: Option<String>,
+}
+
+/// What an outbox row's body holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    /// SMS text, or the text a call speaks (alertd wraps it in TwiML).
+    #[default]
+    Text,
+    /// A relayed call's own TwiML, sent as `Twiml`.
+    Twiml,
+    /// A relayed call's TwiML URL, sent as `Url`.
+    Url,
+}
+
+impl BodyKind {
+    /// The column value (`None` for text).
+    pub fn as_column(self) -> Option<&'static str> {
+        match self {
+            Self::Text => None,
+            Self::Twiml => Some("twiml"),
+            Self::Url => Some("url"),
+        }
+    }
+
+    /// Reads the column value; an unknown one is an error.
+    pub fn from_column(s: Option<&str>) -> Result<Self, UnknownValue> {
+        match s {
+            None => Ok(Self::Text),
+            Some("twiml") => Ok(Self::Twiml),
+            Some("url") => Ok(Self::Url),
+            Some(other) => Err(UnknownValue::new("outbox body kind", other)),
+        }
+    }
+}
+
+/// A message a device asked the relay to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayedMessage {
+    /// The device's name (the row's receiver is `relay:<device>`).
+    pub device: String,
+    /// The SID alertd issues for it.
+    pub relay_sid: String,
+    /// SMS or call.
+    pub channel: Channel,
+    /// Destination.
+    pub to: String,
+    /// Sender number (or MG messaging service) the device asked for.
+    pub from: String,
+    /// SMS text, or the call's TwiML or URL.
+    pub body: String,
+    /// What `body` is.
+    pub body_kind: BodyKind,
+}
+
+impl RelayedMessage {
+    /// The outbox `receiver` of a device's rows.
+    pub fn receiver_of(device: &str) -> String {
+        format!("relay:{device}")
+    }
+}
+
+/// What [`Store::enqueue_relayed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The row: the new one, or the earlier identical one.
+    pub message: OutboxMessage,
+    /// True when an identical recent request was found and nothing was added.
+    pub duplicate: bool,
+}
+
+/// One message to put in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination number.
+    pub to: String,
+    /// SMS text, or the text a call speaks.
+    pub body: String,
+}
+
+/// A notification to record: the log entry for a (receiver, group) and its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Receiver name.
+    pub receiver: String,
+    /// Group key.
+    pub group_key: String,
+    /// The new notification-log entry.
+    pub entry: NflogEntry,
+    /// Messages for the outbox.
+    pub messages: Vec<NewMessage>,
+}
+
+/// How a send attempt ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptRecord {
+    /// Accepted by Twilio.
+    Sent {
+        /// Message or call SID.
+        sid: String,
+        /// Twilio's status (queued, ...).
+        status: String,
+    },
+    /// Failed for now; try again at `next_attempt_at`.
+    Retry {
+        /// When.
+        next_attempt_at: Timestamp,
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
+    /// Given up.
+    Failed {
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
+    /// Not sent because the recipient opted out of SMS. With code 21610 (Twilio refused the
+    /// send) the number is recorded as opted out in the same transaction.
+    OptedOut {
+        /// Twilio error code (21610), or `None` when alertd knew before sending.
+        code: Option<i64>,
+        /// What happened.
+        error: String,
+    },
+}
+
+/// A status callback to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    /// Message or call SID.
+    pub sid: String,
+    /// Twilio's status.
+    pub status: String,
+    /// Twilio error code, if any.
+    pub error_code: Option<i64>,
+    /// When it arrived.
+    pub at: Timestamp,
+}

@@ -1,0 +1,296 @@
+//! Every HTTP handler (axum): alert ingest in two shapes, the Alertmanager webhook, silences,
+//! escalations and acknowledgements, Twilio's webhooks ([`webhooks`]), status, health and
+//! metrics. Bodies are read with a size limit and parsed completely before
+//! anything is stored, so a refused request leaves nothing behind.
+
+pub mod alertmanager;
+pub mod alerts;
+pub mod errors;
+pub mod escalations;
+pub mod silences;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use self::errors::ApiError;
+use crate::clock::SharedClock;
+use crate::metrics::Metrics;
+use crate::domain::alert::Alert;
+use crate::store::Store;
+use crate::store::group_commit::GroupCommitter;
+use crate::domain::time::Timestamp;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Batches alert writes.
+    pub committer: GroupCommitter,
+    /// Reads and silence writes.
+    pub store: Arc<dyn Store>,
+    /// Stored alerts go to the pipeline through here.
+    pub pipeline: mpsc::Sender<Vec<Alert>>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Time.
+    pub clock: SharedClock,
+    /// Required bearer token on `/api/*`, if any.
+    pub bearer_token: Option<Arc<str>>,
+    /// Body size limit.
+    pub max_body_bytes: usize,
+    /// Status-callback validation (Twilio auth token and public URL).
+    pub webhook: Option<Arc<crate::http::webhooks::WebhookAuth>>,
+    /// Acknowledgements and "escalate now" (webhooks and API).
+    pub escalations: crate::escalation::ack::Escalations,
+    /// How STOP / START / HELP are answered (`[opt_out]`).
+    pub opt_out: Arc<crate::config::opt_out::OptOutConfig>,
+}
+
+/// The router with every endpoint.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/v1/alerts", post(post_alerts))
+        .route("/api/v1/alertmanager", post(post_alertmanager))
+        .route("/api/v1/silences", post(post_silence).get(get_silences))
+        .route("/api/v1/silences/{id}", delete(delete_silence))
+        .route("/api/v1/status", get(get_status))
+        .route("/twilio/status", post(crate::http::webhooks::status_callback))
+        // Escalation (issue #9): keypresses, SMS replies, tools' acks.
+        .route(
+            crate::config::callbacks::GATHER_PATH,
+            post(crate::http::webhooks::voice::gather),
+        )
+        .route(
+            crate::config::callbacks::INBOUND_PATH,
+            post(crate::http::webhooks::inbound::inbound_sms),
+        )
+        .route(
+            "/api/v1/alerts/{id}/ack",
+            post(crate::http::escalations::post_ack),
+        )
+        .route(
+            "/api/v1/escalations",
+            get(crate::http::escalations::get_escalations),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /healthz, /metrics".into())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks `Authorization: Bearer` when a token is configured.
+pub fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = &state.bearer_token else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match given {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// Reads the whole body within the size limit.
+pub async fn read_body(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, ApiError> {
+    let limit = state.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge { limit });
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let inner = e.into_inner();
+        if inner.is::<http_body_util::LengthLimitError>() {
+            ApiError::TooLarge { limit }
+        } else {
+            ApiError::BadRequest(format!("cannot read body: {inner}"))
+        }
+    })
+}
+
+fn refuse(state: &ApiState, e: ApiError) -> Response {
+    state.metrics.ingest_rejected(e.status().0.as_u16());
+    e.into_response()
+}
+
+async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response, ApiError> {
+    let n = alerts.len();
+    state.committer.ingest(alerts.clone()).await.map_err(|e| {
+        tracing::error!("cannot store alerts: {e}");
+        ApiError::Unavailable(format!("alerts not stored: {e}"))
+    })?;
+    state
+        .metrics
+        .alerts_received(u64::try_from(n).unwrap_or(u64::MAX));
+    // Stored: even if the pipeline is gone now, a restart picks them up from the store.
+    if state.pipeline.send(alerts).await.is_err() {
+        tracing::error!(
+            "pipeline has stopped; alerts are stored and will be processed after a restart"
+        );
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"status": "accepted", "alerts": n})),
+    )
+        .into_response())
+}
+
+async fn ingest_with(
+    state: ApiState,
+    headers: HeaderMap,
+    body: Body,
+    parse: fn(&[u8], Timestamp) -> Result<Vec<Alert>, ApiError>,
+) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        let bytes = read_body(&state, &headers, body).await?;
+        let alerts = parse(&bytes, state.clock.now())?;
+        accept_alerts(&state, alerts).await
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
+}
+
+async fn post_alerts(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+    ingest_with(state, headers, body, alerts::parse).await
+}
+
+async fn post_alertmanager(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    ingest_with(state, headers, body, alertmanager::parse).await
+}
+
+async fn post_silence(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        let bytes = read_body(&state, &headers, body).await?;
+        let silence = silences::parse(&bytes, state.clock.now())?;
+        let store = state.store.clone();
+        let stored = silence.clone();
+        tokio::task::spawn_blocking(move || store.put_silence(&stored))
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        tracing::info!(id = %silence.id, "silence created");
+        Ok::<_, ApiError>((StatusCode::CREATED, axum::Json(silence)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
+}
+
+async fn get_silences(State(state): State<ApiState>, headers: HeaderMap) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        let store = state.store.clone();
+        let now = state.clock.now();
+        let list = tokio::task::spawn_blocking(move || store.silences(now))
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        Ok::<_, ApiError>(axum::Json(list).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
+}
+
+async fn delete_silence(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        let store = state.store.clone();
+        let now = state.clock.now();
+        let lookup = id.clone();
+        let found = tokio::task::spawn_blocking(move || store.expire_silence(&lookup, now))
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        if found {
+            Ok(axum::Json(json!({"status": "expired", "id": id})).into_response())
+        } else {
+            Err(ApiError::NotFound(format!("no silence {id:?}")))
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
+}
+
+async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        let store = state.store.clone();
+        let now = state.clock.now();
+        let (stats, recent, opt_outs) = tokio::task::spawn_blocking(move || {
+            Ok::<_, crate::store::StoreError>((
+                store.stats(now)?,
+                store.recent_outbox(20)?,
+                store.opt_outs()?,
+            ))
+        })
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        Ok::<_, ApiError>(
+            axum::Json(json!({"stats": stats, "recent": recent, "opt_outs": opt_outs}))
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
+}
+
+async fn healthz() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let store = state.store.clone();
+    let now = state.clock.now();
+    let stats = tokio::task::spawn_blocking(move || store.stats(now))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&stats),
+    )
+        .into_response()
+}

@@ -1,0 +1,146 @@
+//! `POST /twilio/voice/gather?e=<short id>`: the keypress of an escalation call. Signed like
+//! every webhook (the signature covers the full URL, so the escalation id cannot be swapped);
+//! 1 acknowledges, 2 escalates now; an answering machine (`AnsweredBy=machine_*`) never does.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use twilio_core::webhook::GatherResult;
+
+use crate::escalation::ack::AckError;
+use crate::domain::escalation::AckVia;
+use crate::escalation::twiml;
+use crate::http::ApiState;
+use crate::http::errors::ApiError;
+
+/// What the caller pressed, as alertd acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keypress {
+    /// 1: acknowledge.
+    Ack,
+    /// 2: skip to the next step now.
+    EscalateNow,
+    /// Anything else, or nothing.
+    Other,
+}
+
+impl Keypress {
+    /// Reads the `Digits` of a Gather.
+    ///
+    /// ```
+    /// use alertd::http::webhooks::voice::Keypress;
+    /// assert_eq!(Keypress::of(Some("1")), Keypress::Ack);
+    /// assert_eq!(Keypress::of(Some("2")), Keypress::EscalateNow);
+    /// assert_eq!(Keypress::of(Some("9")), Keypress::Other);
+    /// assert_eq!(Keypress::of(None), Keypress::Other);
+    /// ```
+    pub fn of(digits: Option<&str>) -> Self {
+        match digits.map(str::trim) {
+            Some("1") => Self::Ack,
+            Some("2") => Self::EscalateNow,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Whether Twilio's answering machine detection says a machine (or fax) took the call.
+///
+/// ```
+/// use alertd::http::webhooks::voice::answered_by_machine;
+/// assert!(answered_by_machine(Some("machine_start")));
+/// assert!(answered_by_machine(Some("machine_end_beep")));
+/// assert!(!answered_by_machine(Some("human")));
+/// assert!(!answered_by_machine(None));
+/// ```
+pub fn answered_by_machine(answered_by: Option<&str>) -> bool {
+    answered_by.is_some_and(|a| a.starts_with("machine") || a == "fax")
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Handles a Gather action.
+pub async fn gather(
+    State(state): State<ApiState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let bytes = super::signed_body(&state, &uri, &headers, body, "gather").await?;
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        let mut scratch = vec![0u8; bytes.len()];
+        let gathered = GatherResult::parse(&bytes, &mut scratch)
+            .map_err(|e| ApiError::BadRequest(format!("not a Gather result: {e:?}")))?;
+        let Some(short_id) = param(&query, "e") else {
+            return Err(ApiError::BadRequest(
+                "the Gather action URL needs ?e=<escalation id>".into(),
+            ));
+        };
+        // The callee of an outbound call is `To`.
+        let callee = gathered.to.unwrap_or_default().to_owned();
+        if answered_by_machine(param(&params, "AnsweredBy")) {
+            tracing::info!(escalation = %short_id, "keypress from an answering machine ignored");
+            return Ok(twiml::say_and_hang_up("Goodbye."));
+        }
+        let escalations = &state.escalations;
+        let reply = match Keypress::of(gathered.digits) {
+            Keypress::Ack => match escalations
+                .ack_by_number(Some(short_id), &callee, AckVia::Voice)
+                .await
+            {
+                Ok(_) => twiml::say_and_hang_up(
+                    "Acknowledged. The escalation is stopped. Thank you, goodbye.",
+                ),
+                Err(e) => spoken_error(&e),
+            },
+            Keypress::EscalateNow => match escalations.escalate_now(short_id, &callee).await {
+                Ok(_) => twiml::say_and_hang_up("Escalating to the next contact now. Goodbye."),
+                Err(e) => spoken_error(&e),
+            },
+            Keypress::Other => twiml::say_and_hang_up(
+                "That key does not do anything. Press 1 to acknowledge or 2 to escalate when the next call comes. Goodbye.",
+            ),
+        };
+        Ok(reply)
+    }
+    .await;
+    match result {
+        Ok(twiml) => xml(StatusCode::OK, twiml),
+        Err(e) => {
+            state.metrics.ingest_rejected(e.status().0.as_u16());
+            e.into_response()
+        }
+    }
+}
+
+fn spoken_error(e: &AckError) -> String {
+    tracing::info!("escalation keypress not applied: {e}");
+    match e {
+        AckError::Closed { state, .. } => {
+            twiml::say_and_hang_up(&format!("This alert is already {state}. Goodbye."))
+        }
+        AckError::Store(_) => twiml::say_and_hang_up(
+            "Sorry, your answer could not be recorded. The escalation goes on. Goodbye.",
+        ),
+        _ => twiml::say_and_hang_up("This alert cannot be acknowledged from this phone. Goodbye."),
+    }
+}

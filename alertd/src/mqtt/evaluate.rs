@@ -1,0 +1,331 @@
+//! The evaluation stage: topic -> evaluator (one per concrete topic, so one per device) ->
+//! firing/resolved alerts. No IO; time comes in with each reading.
+
+use std::collections::HashMap;
+
+use twilio_core::alerting::{self, AlertEvent, Evaluator, Instant, Severity};
+
+use crate::config::mqtt::{TopicConfig, TopicConfigError};
+use super::payload::{self, PayloadError};
+use crate::domain::mqtt_topic as topic;
+use crate::domain::alert::{Alert, LabelSet};
+use crate::domain::time::Timestamp;
+
+/// Why a message produced no evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadingError {
+    /// No configured filter matches the topic.
+    #[error("no [[mqtt.topics]] filter matches topic {topic:?}")]
+    UnknownTopic {
+        /// The topic.
+        topic: String,
+    },
+    /// The payload is not a reading.
+    #[error("topic {topic:?}: {error}")]
+    Payload {
+        /// The topic.
+        topic: String,
+        /// Why.
+        error: PayloadError,
+    },
+}
+
+struct TopicState {
+    topic: usize,
+    evaluator: Evaluator<f64>,
+}
+
+/// Every topic's evaluators.
+pub struct Readings {
+    topics: Vec<(TopicConfig, alerting::Config<f64>)>,
+    states: HashMap<String, TopicState>,
+}
+
+impl Readings {
+    /// Validates the topic configs.
+    ///
+    /// ```
+    /// use alertd::mqtt::{config::TopicConfig, evaluate::Readings};
+    /// use alertd::domain::time::Timestamp;
+    /// let topic: TopicConfig = toml::from_str(
+    ///     "filter = \"boiler/+/temp\"\nalertname = \"BoilerHot\"\nwarning = 90.0\ndevice_level = 2\n",
+    /// ).unwrap();
+    /// let mut readings = Readings::new(vec![topic]).unwrap();
+    /// assert!(readings.observe("boiler/b3/temp", b"80", Timestamp(0)).unwrap().is_empty());
+    /// let alerts = readings.observe("boiler/b3/temp", b"91", Timestamp(1_000)).unwrap();
+    /// assert_eq!(alerts[0].labels["device"], "b3");
+    /// assert_eq!(alerts[0].labels["severity"], "warning");
+    /// ```
+    pub fn new(topics: Vec<TopicConfig>) -> Result<Self, TopicConfigError> {
+        let topics = topics
+            .into_iter()
+            .map(|t| {
+                let c = t.evaluator_config()?;
+                Ok((t, c))
+            })
+            .collect::<Result<Vec<_>, TopicConfigError>>()?;
+        Ok(Self {
+            topics,
+            states: HashMap::new(),
+        })
+    }
+
+    /// The topic filters to subscribe to.
+    pub fn filters(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|(t, _)| t.filter.as_str())
+    }
+
+    /// How many concrete topics have an evaluator.
+    pub fn tracked(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Evaluates one message; returns the alerts it fires or resolves (usually none). The
+    /// evaluator runs on the reading's own timestamp when it has one, else on `now`; the alerts
+    /// carry `now` (the gateway's time, which the pipeline's timers use) and the device's time
+    /// as the `observed_at` annotation.
+    pub fn observe(
+        &mut self,
+        topic_name: &str,
+        payload: &[u8],
+        now: Timestamp,
+    ) -> Result<Vec<Alert>, ReadingError> {
+        let reading = payload::parse(payload).map_err(|error| ReadingError::Payload {
+            topic: topic_name.into(),
+            error,
+        })?;
+        let at = reading.at.unwrap_or(now);
+        if !self.states.contains_key(topic_name) {
+            let index = self
+                .topics
+                .iter()
+                .position(|(t, _)| topic::matches(topic_name, &t.filter));
+            let evaluator = index
+                .and_then(|i| self.topics.get(i))
+                // Validated in `new`, so this cannot fail.
+                .and_then(|(_, config)| Evaluator::new(*config).ok());
+            let (Some(index), Some(evaluator)) = (index, evaluator) else {
+                return Err(ReadingError::UnknownTopic {
+                    topic: topic_name.into(),
+                });
+            };
+            self.states.insert(
+                topic_name.to_owned(),
+                TopicState {
+                    topic: index,
+                    evaluator,
+                },
+            );
+        }
+        let Some(state) = self.states.get_mut(topic_name) else {
+            return Ok(Vec::new());
+        };
+        let before = state.evaluator.notified();
+        let instant = Instant(u64::try_from(at.0).unwrap_or(0));
+        let Some(event) = state.evaluator.observe(reading.value, instant) else {
+            return Ok(Vec::new());
+        };
+        let Some((cfg, _)) = self.topics.get(state.topic) else {
+            return Ok(Vec::new());
+        };
+        let mut alerts = alerts_for(cfg, topic_name, before, event, now);
+        if reading.at.is_some() {
+            for a in &mut alerts {
+                a.annotations.insert("observed_at".into(), at.to_rfc3339());
+            }
+        }
+        Ok(alerts)
+    }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+    }
+}
+
+fn labels(cfg: &TopicConfig, topic_name: &str, severity: Severity) -> LabelSet {
+    let mut labels = cfg.labels.clone();
+    labels.insert("alertname".into(), cfg.alertname.clone());
+    labels.insert("severity".into(), severity_name(severity).into());
+    labels.insert("topic".into(), topic_name.into());
+    if let Some(device) = cfg.device_level.and_then(|l| topic::level(topic_name, l)) {
+        labels.insert("device".into(), device.into());
+    }
+    labels
+}
+
+fn alert(
+    cfg: &TopicConfig,
+    topic_name: &str,
+    severity: Severity,
+    summary: String,
+    value: f64,
+    at: Timestamp,
+    resolved: bool,
+) -> Alert {
+    let mut annotations = LabelSet::new();
+    annotations.insert("summary".into(), summary);
+    annotations.insert("value".into(), value.to_string());
+    Alert {
+        labels: labels(cfg, topic_name, severity),
+        annotations,
+        starts_at: at,
+        ends_at: resolved.then_some(at),
+        generator_url: None,
+        updated_at: at,
+    }
+}
+
+/// The severity labels are part of an alert's identity, so an escalation from warning to
+/// critical resolves the warning alert as it fires the critical one.
+fn alerts_for(
+    cfg: &TopicConfig,
+    topic_name: &str,
+    before: Option<Severity>,
+    event: AlertEvent<f64>,
+    at: Timestamp,
+) -> Vec<Alert> {
+    let unit = cfg.unit.as_deref().unwrap_or("");
+    match event {
+        AlertEvent::Raised {
+            severity,
+            value,
+            level,
+            ..
+        } => {
+            let mut out = Vec::with_capacity(2);
+            if let Some(previous) = before.filter(|p| *p != severity) {
+                let text = format!(
+                    "{topic_name} went from {} to {}",
+                    severity_name(previous),
+                    severity_name(severity)
+                );
+                out.push(alert(cfg, topic_name, previous, text, value, at, true));
+            }
+            let text = format!(
+                "{topic_name} at {value}{unit} (level {level}{unit}, {})",
+                severity_name(severity)
+            );
+            out.push(alert(cfg, topic_name, severity, text, value, at, false));
+            out
+        }
+        AlertEvent::Cleared {
+            severity, value, ..
+        } => {
+            let text = format!("{topic_name} back to normal at {value}{unit}");
+            vec![alert(cfg, topic_name, severity, text, value, at, true)]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readings(extra: &str) -> Readings {
+        let topic: TopicConfig = toml::from_str(&format!(
+            "filter = \"sensors/+/temp\"\nalertname = \"Hot\"\nunit = \"C\"\ndevice_level = 2\nwarning = 30.0\ncritical = 40.0\nhysteresis = 2.0\n{extra}"
+        ))
+        .unwrap();
+        Readings::new(vec![topic]).unwrap()
+    }
+
+    fn feed(r: &mut Readings, topic: &str, values: &[f64]) -> Vec<Alert> {
+        let mut out = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let t = Timestamp(i64::try_from(i).unwrap() * 1000);
+            out.extend(r.observe(topic, v.to_string().as_bytes(), t).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn flapping_is_one_alert_and_one_clear() {
+        let mut r = readings("debounce_samples = 2");
+        let alerts = feed(
+            &mut r,
+            "sensors/a/temp",
+            &[
+                25.0, 30.5, 29.0, 31.0, 32.0, 29.5, 30.2, 29.1, 31.0, 28.5, 30.1, 27.9, 27.0, 25.0,
+            ],
+        );
+        assert_eq!(alerts.len(), 2, "{alerts:?}");
+        assert_eq!(alerts[0].ends_at, None);
+        assert_eq!(alerts[0].labels["severity"], "warning");
+        assert_eq!(
+            alerts[0].annotations["summary"],
+            "sensors/a/temp at 32C (level 30C, warning)"
+        );
+        assert!(alerts[1].ends_at.is_some());
+        assert_eq!(alerts[0].fingerprint(), alerts[1].fingerprint());
+    }
+
+    #[test]
+    fn escalation_resolves_the_warning() {
+        let mut r = readings("");
+        let alerts = feed(&mut r, "sensors/a/temp", &[20.0, 31.0, 41.0, 20.0]);
+        let summary: Vec<_> = alerts
+            .iter()
+            .map(|a| (a.labels["severity"].as_str(), a.ends_at.is_some()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("warning", false),
+                ("warning", true),
+                ("critical", false),
+                ("critical", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn one_evaluator_per_device() {
+        let mut r = readings("");
+        assert_eq!(feed(&mut r, "sensors/a/temp", &[31.0]).len(), 1);
+        let b = feed(&mut r, "sensors/b/temp", &[31.0]);
+        assert_eq!(b[0].labels["device"], "b");
+        assert_eq!(r.tracked(), 2);
+    }
+
+    #[test]
+    fn unknown_topics_and_bad_payloads_are_errors() {
+        let mut r = readings("");
+        assert_eq!(
+            r.observe("other/x", b"1", Timestamp(0)),
+            Err(ReadingError::UnknownTopic {
+                topic: "other/x".into()
+            })
+        );
+        assert!(matches!(
+            r.observe("sensors/a/temp", b"warm", Timestamp(0)),
+            Err(ReadingError::Payload { .. })
+        ));
+        assert_eq!(r.tracked(), 0, "a bad payload creates no state");
+    }
+
+    #[test]
+    fn bad_topic_configs_refused() {
+        let bad = |extra: &str| {
+            let t: TopicConfig =
+                toml::from_str(&format!("filter = \"a/b\"\nalertname = \"X\"\n{extra}")).unwrap();
+            Readings::new(vec![t]).err()
+        };
+        assert!(matches!(
+            bad("warning = 1.0\ndirection = \"up\""),
+            Some(TopicConfigError::Direction { .. })
+        ));
+        assert!(matches!(bad(""), Some(TopicConfigError::Thresholds { .. })));
+        assert!(matches!(
+            bad("warning = 1.0\ndevice_level = 0"),
+            Some(TopicConfigError::DeviceLevel { .. })
+        ));
+        assert!(matches!(
+            bad("warning = 5.0\ncritical = 1.0"),
+            Some(TopicConfigError::Thresholds { .. })
+        ));
+    }
+}

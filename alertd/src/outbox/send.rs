@@ -1,0 +1,98 @@
+//! The port the outbox worker sends through: one outbox message in, one outcome out. The
+//! adapters in `crate::sender` implement it (the Twilio sender sends, the dry-run sender logs).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::domain::channel::Channel;
+use crate::domain::outbox::BodyKind;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound<'a> {
+    /// Outbox row id (for logs and idempotency).
+    pub outbox_id: i64,
+    /// SMS or voice.
+    pub channel: Channel,
+    /// Destination number.
+    pub to: &'a str,
+    /// SMS text, or what the call says (or, for a relayed call, its TwiML or URL).
+    pub body: &'a str,
+    /// Short id of the escalation it belongs to: a call then asks for 1 (ack) or 2 (escalate)
+    /// and turns on answering machine detection.
+    pub escalation: Option<&'a str>,
+    /// Sender number (or MG messaging service) asked for by a relaying device; `None` uses
+    /// the configured From.
+    pub from: Option<&'a str>,
+    /// What `body` is.
+    pub body_kind: BodyKind,
+}
+
+impl<'a> Outbound<'a> {
+    /// A message from the configured From whose body is text.
+    ///
+    /// ```
+    /// use alertd::outbox::Outbound;
+    /// use alertd::domain::channel::Channel;
+    /// let m = Outbound::text(1, Channel::Sms, "+15551230001", "hi");
+    /// assert_eq!(m.from, None);
+    /// ```
+    pub fn text(outbox_id: i64, channel: Channel, to: &'a str, body: &'a str) -> Self {
+        Self {
+            outbox_id,
+            channel,
+            to,
+            body,
+            escalation: None,
+            from: None,
+            body_kind: BodyKind::Text,
+        }
+    }
+}
+
+/// How a send ended, in the four classes the core classifies Twilio responses into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Twilio accepted the request.
+    Accepted {
+        /// Message (SM...) or call (CA...) SID.
+        sid: String,
+        /// Initial status (queued, ...).
+        status: String,
+    },
+    /// Try again later (429, 5xx, timeout, connection failure).
+    Retry {
+        /// How long Twilio asked us to wait, if it said.
+        after: Option<Duration>,
+        /// Twilio error code, if any.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+    /// Permanently refused for this message (invalid number, opted out, ...).
+    Rejected {
+        /// Twilio error code.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+    /// Refused because of our configuration (credentials, From number); every message will fail.
+    Misconfigured {
+        /// Twilio error code.
+        code: Option<i64>,
+        /// What happened.
+        reason: String,
+    },
+}
+
+/// Sends one message.
+pub trait Sender: Send + Sync + 'static {
+    /// The identity rate limits are counted per (the From number or messaging service).
+    fn rate_key(&self) -> &str;
+    /// Sends `msg`.
+    fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome>;
+}

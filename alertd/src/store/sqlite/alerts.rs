@@ -1,0 +1,157 @@
+//! Alerts in SQLite: upserted by fingerprint (earliest start, latest end, stale updates
+//! ignored), deleted once resolved and notified.
+
+use rusqlite::{Connection, params};
+
+use super::{SqliteStore, json_err};
+use crate::domain::alert::{Alert, Fingerprint};
+use crate::domain::time::Timestamp;
+use crate::store::{AlertStore, StoreError};
+
+/// labels, annotations, starts_at, ends_at, generator_url, updated_at
+type AlertColumns = (String, String, i64, Option<i64>, Option<String>, i64);
+
+fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertColumns> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+/// A fingerprint as SQLite's signed 64-bit integer (same bits).
+pub(super) fn fp_to_sql(fp: Fingerprint) -> i64 {
+    i64::from_ne_bytes(fp.0.to_ne_bytes())
+}
+
+/// Turns a fingerprint column back into a [`Fingerprint`] (for tools reading the database).
+pub fn fingerprint_from_column(v: i64) -> Fingerprint {
+    Fingerprint(u64::from_ne_bytes(v.to_ne_bytes()))
+}
+
+impl AlertStore for SqliteStore {
+    fn ingest(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+        self.write(|tx| ingest_in(tx, alerts))
+    }
+
+    fn active_alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT labels, annotations, starts_at, ends_at, generator_url, updated_at FROM alerts ORDER BY updated_at",
+        )?;
+        let rows = stmt.query_map([], alert_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (labels, annotations, starts_at, ends_at, generator_url, updated_at) = row?;
+            out.push(Alert {
+                labels: serde_json::from_str(&labels).map_err(|e| json_err(&e))?,
+                annotations: serde_json::from_str(&annotations).map_err(|e| json_err(&e))?,
+                starts_at: Timestamp(starts_at),
+                ends_at: ends_at.map(Timestamp),
+                generator_url,
+                updated_at: Timestamp(updated_at),
+            });
+        }
+        Ok(out)
+    }
+
+    fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError> {
+        self.write(|tx| delete_in(tx, fingerprints))
+    }
+}
+
+pub(super) fn ingest_in(tx: &Connection, alerts: &[Alert]) -> Result<(), StoreError> {
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, generator_url, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (fingerprint) DO UPDATE SET
+               starts_at = CASE WHEN alerts.ends_at IS NOT NULL AND alerts.ends_at <= excluded.starts_at
+                                THEN excluded.starts_at ELSE MIN(alerts.starts_at, excluded.starts_at) END,
+               annotations = excluded.annotations, ends_at = excluded.ends_at,
+               generator_url = excluded.generator_url, updated_at = excluded.updated_at
+             WHERE excluded.updated_at >= alerts.updated_at",
+        )?;
+        for a in alerts {
+            let labels = serde_json::to_string(&a.labels).map_err(|e| json_err(&e))?;
+            let annotations = serde_json::to_string(&a.annotations).map_err(|e| json_err(&e))?;
+            stmt.execute(params![
+                fp_to_sql(a.fingerprint()),
+                labels,
+                annotations,
+                a.starts_at.0,
+                a.ends_at.map(|t| t.0),
+                a.generator_url,
+                a.updated_at.0
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn delete_in(tx: &Connection, fingerprints: &[Fingerprint]) -> Result<(), StoreError> {
+    {
+        let mut stmt = tx.prepare_cached("DELETE FROM alerts WHERE fingerprint = ?1")?;
+        for fp in fingerprints {
+            stmt.execute([fp_to_sql(*fp)])?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::LabelSet;
+    use crate::store::sqlite::migrations;
+
+    fn alert(name: &str, at: i64, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [("alertname".to_owned(), name.to_owned())].into(),
+            annotations: LabelSet::new(),
+            starts_at: Timestamp(at),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: None,
+            updated_at: Timestamp(at),
+        }
+    }
+
+    #[test]
+    fn alerts_upsert_by_fingerprint_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alertd.db");
+        {
+            let s = SqliteStore::open(&path).unwrap();
+            s.ingest(&[
+                alert("Hot", 10, None),
+                alert("Hot", 20, None),
+                alert("Cold", 5, None),
+            ])
+            .unwrap();
+            s.ingest(&[alert("Hot", 30, Some(40))]).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), migrations::LATEST);
+        let alerts = s.active_alerts().unwrap();
+        assert_eq!(alerts.len(), 2);
+        let hot = alerts.iter().find(|a| a.name() == "Hot").unwrap();
+        assert_eq!(
+            (hot.starts_at, hot.ends_at),
+            (Timestamp(10), Some(Timestamp(40))),
+            "earliest start, latest end"
+        );
+        s.delete_alerts(&[hot.fingerprint()]).unwrap();
+        assert_eq!(s.active_alerts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn stale_updates_do_not_overwrite() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        s.ingest(&[alert("Hot", 100, Some(200))]).unwrap();
+        s.ingest(&[alert("Hot", 50, None)]).unwrap();
+        assert_eq!(s.active_alerts().unwrap()[0].ends_at, Some(Timestamp(200)));
+    }
+}

@@ -1,0 +1,317 @@
+//! The outbox in SQLite: the one place rows are inserted ([`insert_outbox`], used by
+//! notifications, escalation steps and the relay), attempts, and delivery status.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{SqliteStore, unknown_column};
+use crate::domain::UnknownValue;
+use crate::domain::channel::Channel;
+use crate::domain::outbox::{
+    AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState,
+};
+use crate::domain::time::Timestamp;
+use crate::store::{OutboxStore, StoreError};
+
+pub(super) const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
+    next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, from_number, body_kind, \
+    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id)";
+
+pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    let channel: String = row.get(3)?;
+    let state: String = row.get(9)?;
+    Ok(OutboxMessage {
+        id: row.get(0)?,
+        receiver: row.get(1)?,
+        group_key: row.get(2)?,
+        channel: Channel::parse(&channel)
+            .ok_or_else(|| unknown_column(3, UnknownValue::new("channel", &channel)))?,
+        to: row.get(4)?,
+        body: row.get(5)?,
+        created_at: Timestamp(row.get(6)?),
+        attempts: row.get(7)?,
+        next_attempt_at: Timestamp(row.get(8)?),
+        state: OutboxState::parse(&state).map_err(|e| unknown_column(9, e))?,
+        sid: row.get(10)?,
+        twilio_status: row.get(11)?,
+        error_code: row.get(12)?,
+        error: row.get(13)?,
+        updated_at: Timestamp(row.get(14)?),
+        from: row.get(15)?,
+        body_kind: BodyKind::from_column(row.get::<_, Option<String>>(16)?.as_deref())
+            .map_err(|e| unknown_column(16, e))?,
+        relay_sid: row.get(17)?,
+        escalation: row.get(18)?,
+    })
+}
+
+
+/// One outbox row to insert.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OutboxInsert<'a> {
+    pub(super) receiver: &'a str,
+    pub(super) group_key: &'a str,
+    pub(super) channel: Channel,
+    pub(super) to: &'a str,
+    pub(super) body: &'a str,
+    pub(super) from: Option<&'a str>,
+    pub(super) body_kind: BodyKind,
+    pub(super) relay_sid: Option<&'a str>,
+    pub(super) escalation_id: Option<i64>,
+}
+
+impl<'a> OutboxInsert<'a> {
+    /// A text message (or spoken text) of alertd's own, from the configured sender.
+    pub(super) fn text(
+        receiver: &'a str,
+        group_key: &'a str,
+        channel: Channel,
+        to: &'a str,
+        body: &'a str,
+    ) -> Self {
+        Self {
+            receiver,
+            group_key,
+            channel,
+            to,
+            body,
+            from: None,
+            body_kind: BodyKind::Text,
+            relay_sid: None,
+            escalation_id: None,
+        }
+    }
+}
+
+/// Inserts a pending row, due at `now`; returns its id.
+pub(super) fn insert_outbox(
+    tx: &Connection,
+    row: &OutboxInsert<'_>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO outbox (receiver, group_key, channel, to_number, body, created_at, next_attempt_at,
+            updated_at, from_number, body_kind, relay_sid, escalation_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    stmt.execute(params![
+        row.receiver,
+        row.group_key,
+        row.channel.as_str(),
+        row.to,
+        row.body,
+        now.0,
+        row.from,
+        row.body_kind.as_column(),
+        row.relay_sid,
+        row.escalation_id
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// One row by id.
+pub(super) fn outbox_row(conn: &Connection, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"),
+            [id],
+            outbox_from_row,
+        )
+        .optional()?)
+}
+
+impl OutboxStore for SqliteStore {
+    fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(
+            params![now.0, i64::try_from(limit).unwrap_or(i64::MAX)],
+            outbox_from_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let conn = self.reader();
+        let next: Option<i64> = conn.query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(next.map(Timestamp))
+    }
+
+    fn record_attempts(&self, batch: &[(i64, AttemptRecord, Timestamp)]) -> Result<(), StoreError> {
+        self.write(|tx| attempts_in(tx, batch))
+    }
+
+    fn update_deliveries(&self, updates: &[DeliveryUpdate]) -> Result<usize, StoreError> {
+        self.write(|tx| deliveries_in(tx, updates))
+    }
+
+    fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], outbox_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        outbox_row(&self.reader(), id)
+    }
+}
+
+/// Twilio's "Attempt to send to unsubscribed recipient".
+const OPTED_OUT_CODE: i64 = twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0 as i64;
+
+/// Records each attempt's result inside `tx`.
+pub(super) fn attempts_in(
+    tx: &Connection,
+    batch: &[(i64, AttemptRecord, Timestamp)],
+) -> Result<(), StoreError> {
+    for (id, record, now) in batch {
+        match record {
+            AttemptRecord::Sent { sid, status } => tx.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sid = ?2, twilio_status = ?3,
+                 error_code = NULL, error = NULL, updated_at = ?4 WHERE id = ?1",
+                params![id, (!sid.is_empty()).then_some(sid), status, now.0],
+            )?,
+            AttemptRecord::Retry { next_attempt_at, code, error } => tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, error_code = ?3, error = ?4,
+                 updated_at = ?5 WHERE id = ?1",
+                params![id, next_attempt_at.0, code, error, now.0],
+            )?,
+            AttemptRecord::Failed { code, error } => tx.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?2, error = ?3,
+                 updated_at = ?4 WHERE id = ?1",
+                params![id, code, error, now.0],
+            )?,
+            AttemptRecord::OptedOut { code, error } => {
+                if *code == Some(OPTED_OUT_CODE) {
+                    // Twilio says the recipient unsubscribed: no SMS to them until START.
+                    tx.execute(
+                        "INSERT INTO opt_outs (number, since, source)
+                         SELECT to_number, ?2, 'twilio-' || ?3 FROM outbox WHERE id = ?1
+                         ON CONFLICT (number) DO NOTHING",
+                        params![id, now.0, OPTED_OUT_CODE],
+                    )?;
+                }
+                tx.execute(
+                    "UPDATE outbox SET state = 'opted_out', attempts = attempts + ?2, error_code = ?3,
+                     error = ?4, updated_at = ?5 WHERE id = ?1",
+                    params![id, i64::from(code.is_some()), code, error, now.0],
+                )?
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Applies status callbacks inside `tx`; returns the rows they matched.
+pub(super) fn deliveries_in(tx: &Connection, batch: &[DeliveryUpdate]) -> Result<usize, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE outbox SET twilio_status = ?2, error_code = COALESCE(?3, error_code), updated_at = ?4 WHERE sid = ?1",
+    )?;
+    let mut n = 0;
+    for d in batch {
+        n += stmt.execute(params![d.sid, d.status, d.error_code, d.at.0])?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::Fingerprint;
+    use crate::domain::nflog::NflogEntry;
+    use crate::domain::outbox::NewMessage;
+    use crate::store::{NotificationLog, Store};
+
+    #[test]
+    fn outbox_lifecycle() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let entry = NflogEntry {
+            firing: [Fingerprint(1)].into(),
+            resolved: std::collections::BTreeSet::default(),
+            sent_at: Timestamp(5),
+        };
+        let msgs = [
+            NewMessage {
+                channel: Channel::Sms,
+                to: "+15551230001".into(),
+                body: "hi".into(),
+            },
+            NewMessage {
+                channel: Channel::Voice,
+                to: "+15551230001".into(),
+                body: "hi".into(),
+            },
+        ];
+        let written = s
+            .record_notification("r", "g", &entry, &msgs, Timestamp(5))
+            .unwrap();
+        assert_eq!(written, 2);
+        let ids = [1, 2];
+        assert_eq!(s.nflog("r", "g").unwrap(), Some(entry));
+        assert_eq!(s.next_outbox_due().unwrap(), Some(Timestamp(5)));
+        assert_eq!(s.due_outbox(Timestamp(4), 10).unwrap().len(), 0);
+        let due = s.due_outbox(Timestamp(5), 10).unwrap();
+        assert_eq!(due.len(), 2);
+        s.record_attempt(
+            ids[0],
+            &AttemptRecord::Retry {
+                next_attempt_at: Timestamp(100),
+                code: Some(20429),
+                error: "429".into(),
+            },
+            Timestamp(6),
+        )
+        .unwrap();
+        s.record_attempt(
+            ids[1],
+            &AttemptRecord::Failed {
+                code: Some(21211),
+                error: "invalid To".into(),
+            },
+            Timestamp(6),
+        )
+        .unwrap();
+        assert_eq!(s.next_outbox_due().unwrap(), Some(Timestamp(100)));
+        s.record_attempt(
+            ids[0],
+            &AttemptRecord::Sent {
+                sid: "SM1".into(),
+                status: "queued".into(),
+            },
+            Timestamp(100),
+        )
+        .unwrap();
+        assert!(
+            s.update_delivery("SM1", "delivered", None, Timestamp(101))
+                .unwrap()
+        );
+        assert!(
+            !s.update_delivery("SM2", "delivered", None, Timestamp(101))
+                .unwrap()
+        );
+        let recent = s.recent_outbox(10).unwrap();
+        assert_eq!(recent[0].state, OutboxState::Failed);
+        assert_eq!(recent[0].error_code, Some(21211));
+        assert_eq!(
+            (
+                recent[1].state,
+                recent[1].attempts,
+                recent[1].twilio_status.as_deref()
+            ),
+            (OutboxState::Sent, 2, Some("delivered"))
+        );
+        let stats = s.stats(Timestamp(0)).unwrap();
+        assert_eq!(
+            (stats.outbox_pending, stats.outbox_sent, stats.outbox_failed),
+            (0, 1, 1)
+        );
+    }
+}
