@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use alertd::store::Store;
+use alertd::store::EscalationStore;
 use alertd::store::sqlite::SqliteStore;
 use twilio_sim::{LifecycleTiming, SimConfig, Simulator};
 

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 
 use alertd::app::{self, StartOptions};
 use alertd::config::Config;
-use alertd::ingest::mqtt::MqttStats;
-use alertd::ingest::mqtt::evaluate::Readings;
+use alertd::domain::time::Timestamp;
+use alertd::mqtt::MqttStats;
+use alertd::mqtt::evaluate::Readings;
 use alertd::store::sqlite::SqliteStore;
-use alertd::time::Timestamp;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 #[path = "support/args.rs"]

@@ -12,17 +12,17 @@ use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
+use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
 use crate::outbox::OutboxWorker;
 use crate::outbox::Sender;
 use crate::outbox::backoff::RetryPolicy;
-use crate::sender::dry_run::DryRunSender;
 use crate::outbox::rate_limit::RateLimiter;
+use crate::sender::dry_run::DryRunSender;
 use crate::store::group_commit::{GroupCommitter, StoreWriter};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use crate::http::webhooks::WebhookAuth;
 
 /// Why alertd could not start.
 #[derive(Debug, thiserror::Error)]
@@ -182,7 +182,7 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
-    // The device relay (issue #9) writes to the same outbox and wakes the same worker; it
+    // The device relay writes to the same outbox and wakes the same worker; it
     // is bound here (bad certificates fail the start) and serves once the API listens.
     let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake).await?;
 

@@ -8,17 +8,17 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::domain::alert::Alert;
+use crate::domain::escalation::EscalationWrite;
+use crate::domain::outbox::Notification;
+use crate::domain::silence::Silence;
 use crate::escalation::policy::PolicySet;
 use crate::escalation::start::FlushEscalation;
-use crate::domain::escalation::EscalationWrite;
 use crate::metrics::Metrics;
-use crate::domain::alert::Alert;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
 use crate::pipeline::notify::{Decision, Receiver, decide};
 use crate::pipeline::route::Route;
-use crate::domain::silence::Silence;
 use crate::store::group_commit::StoreWriter;
-use crate::domain::outbox::Notification;
 use crate::store::{Store, StoreError, WriteOp};
 
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).

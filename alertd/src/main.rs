@@ -10,8 +10,8 @@ use alertd::config::secrets::EnvLookup;
 use alertd::config::{Config, example};
 use alertd::domain::channel::Channel;
 use alertd::outbox::{Outbound, SendOutcome};
-use alertd::store::{EscalationStore, OptOutStore, OutboxStore, Store};
 use alertd::store::sqlite::SqliteStore;
+use alertd::store::{EscalationStore, OptOutStore, OutboxStore, Store};
 use clap::{Parser, Subcommand};
 
 /// Alert gateway: ingest, dedup, group and route alerts to Twilio SMS and voice calls.

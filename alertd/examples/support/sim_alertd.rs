@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
+use alertd::app::{self, RunningApp, StartOptions};
 use alertd::config::Config;
+use alertd::config::secrets::EnvLookup;
 use alertd::store::sqlite::SqliteStore;
 use twilio_sim::Simulator;
 

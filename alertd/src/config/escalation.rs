@@ -124,10 +124,7 @@ pub fn validate(cfg: &Config) -> Result<(), ConfigError> {
     validate_route(&cfg.route, &names)
 }
 
-fn validate_route(
-    route: &RouteConfig,
-    policies: &HashSet<&str>,
-) -> Result<(), ConfigError> {
+fn validate_route(route: &RouteConfig, policies: &HashSet<&str>) -> Result<(), ConfigError> {
     if let Some(name) = &route.escalation
         && !policies.contains(name.as_str())
     {
@@ -140,4 +137,78 @@ fn validate_route(
         validate_route(child, policies)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_say_what_is_wrong() {
+        let base = |esc: &str, route: &str| {
+            format!(
+                "[[rosters]]\nname=\"ops\"\nnumbers=[\"+15551230002\"]\n{esc}\n[[receivers]]\nname=\"r\"\n[route]\nreceiver=\"r\"\n{route}\n"
+            )
+        };
+        let cases = [
+            (
+                base(
+                    "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"sms\", to=\"nobody\", after=\"0s\"}]",
+                    "",
+                ),
+                "escalations.steps.to",
+                "no [[rosters]] named \"nobody\"",
+            ),
+            (
+                base(
+                    "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"sms\", to=\"+0555\", after=\"0s\"}]",
+                    "",
+                ),
+                "escalations.steps.to",
+                "not an E.164",
+            ),
+            (
+                base("", "escalation = \"missing\""),
+                "route.escalation",
+                "no [[escalations]] policy named \"missing\"",
+            ),
+            (
+                base("[[escalations]]\nname=\"p\"\nsteps=[]", ""),
+                "escalations.steps",
+                "needs 1 to",
+            ),
+            (
+                base(
+                    "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"sms\", to=\"ops\", after=\"5m\"}, {channel=\"voice\", to=\"ops\", after=\"1m\"}]",
+                    "",
+                ),
+                "escalations.steps.after",
+                "earlier than the step before",
+            ),
+        ];
+        for (text, field, words) in cases {
+            match Config::parse(&text) {
+                Err(ConfigError::Invalid { field: f, reason }) => {
+                    assert_eq!(f, field, "{text}");
+                    assert!(reason.contains(words), "{reason}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let err = Config::parse(&base(
+            "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"fax\", to=\"ops\", after=\"0s\"}]",
+            "",
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+        let err = Config::parse(&base(
+            "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"sms\", to=\"ops\", after=\"0s\", when=\"now\"}]",
+            "",
+        ))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("when"),
+            "unknown fields denied: {err}"
+        );
+    }
 }

@@ -5,6 +5,18 @@ use std::sync::Arc;
 
 use super::{ConfigError, TwilioConfig};
 
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+///
+/// ```
+/// use alertd::config::secrets::constant_time_eq;
+/// assert!(constant_time_eq(b"s3cret", b"s3cret"));
+/// assert!(!constant_time_eq(b"s3cret", b"s3cres"));
+/// assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+/// ```
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
+}
+
 /// Environment lookup (injected so tests need not touch the process environment).
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 

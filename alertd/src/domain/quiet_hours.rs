@@ -119,6 +119,9 @@ mod tests {
     fn bad_times_are_errors_naming_the_value() {
         assert_eq!(q("25:00", "07:00", "+00:00").unwrap_err().field, "start");
         assert_eq!(q("22:00", "7", "+00:00").unwrap_err().field, "end");
-        assert_eq!(q("22:00", "07:00", "01:00").unwrap_err().field, "utc_offset");
+        assert_eq!(
+            q("22:00", "07:00", "01:00").unwrap_err().field,
+            "utc_offset"
+        );
     }
 }

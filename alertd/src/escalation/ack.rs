@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::domain::escalation::{AckVia, Escalation, EscalationWrite};
 use super::text;
 use crate::clock::SharedClock;
+use crate::domain::escalation::{AckVia, Escalation, EscalationWrite};
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
 

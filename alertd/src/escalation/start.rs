@@ -66,6 +66,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::domain::alert::LabelSet;
+    use crate::pipeline::route::RouteEscalation;
 
     fn alert(severity: &str, ends_at: Option<i64>) -> Alert {
         Alert {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::policy::PolicySet;
-use crate::domain::escalation::EscalationWrite;
 use crate::clock::SharedClock;
+use crate::domain::escalation::EscalationWrite;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
 
@@ -41,10 +41,8 @@ impl EscalationTimer {
     /// Plans and records every step due now; returns the outbox rows written.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let due = crate::store::blocking(&self.store, move |s| {
-            s.due_escalations(now, STEP_BATCH)
-        })
-        .await?;
+        let due = crate::store::blocking(&self.store, move |s| s.due_escalations(now, STEP_BATCH))
+            .await?;
         if due.is_empty() {
             return Ok(0);
         }

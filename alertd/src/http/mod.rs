@@ -23,11 +23,12 @@ use tokio::sync::mpsc;
 
 use self::errors::ApiError;
 use crate::clock::SharedClock;
-use crate::metrics::Metrics;
+use crate::config::secrets::constant_time_eq;
 use crate::domain::alert::Alert;
+use crate::domain::time::Timestamp;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::group_commit::GroupCommitter;
-use crate::domain::time::Timestamp;
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -62,8 +63,11 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/silences", post(post_silence).get(get_silences))
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
-        .route("/twilio/status", post(crate::http::webhooks::status_callback))
-        // Escalation (issue #9): keypresses, SMS replies, tools' acks.
+        .route(
+            "/twilio/status",
+            post(crate::http::webhooks::status_callback),
+        )
+        // Escalation: keypresses, SMS replies, tools' acks.
         .route(
             crate::config::callbacks::GATHER_PATH,
             post(crate::http::webhooks::voice::gather),
@@ -88,13 +92,6 @@ pub fn router(state: ApiState) -> Router {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /healthz, /metrics".into())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use twilio_core::alerting::{self, AlertEvent, Evaluator, Instant, Severity};
 
-use crate::config::mqtt::{TopicConfig, TopicConfigError};
 use super::payload::{self, PayloadError};
-use crate::domain::mqtt_topic as topic;
+use crate::config::mqtt::{TopicConfig, TopicConfigError};
 use crate::domain::alert::{Alert, LabelSet};
+use crate::domain::mqtt_topic as topic;
 use crate::domain::time::Timestamp;
 
 /// Why a message produced no evaluation.

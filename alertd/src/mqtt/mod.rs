@@ -15,9 +15,9 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
 
-use crate::config::mqtt::MqttConfig;
 use self::evaluate::{ReadingError, Readings};
 use crate::clock::SharedClock;
+use crate::config::mqtt::MqttConfig;
 use crate::domain::alert::Alert;
 use crate::store::group_commit::GroupCommitter;
 

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-pub use self::send::{BoxFuture, Outbound, SendOutcome, Sender};
 use self::backoff::RetryPolicy;
 use self::rate_limit::RateLimiter;
+pub use self::send::{BoxFuture, Outbound, SendOutcome, Sender};
 use crate::clock::SharedClock;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::{AttemptRecord, OutboxMessage};
@@ -303,11 +303,12 @@ mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};
     use crate::domain::nflog::NflogEntry;
+    use crate::domain::outbox::OutboxState;
+    use crate::domain::time::Timestamp;
     use crate::domain::{channel::Channel, outbox::NewMessage};
     use crate::outbox::BoxFuture;
-    use crate::domain::outbox::OutboxState;
     use crate::store::sqlite::SqliteStore;
-    use crate::domain::time::Timestamp;
+    use crate::store::{NotificationLog, OutboxStore};
 
     /// Answers from a script, then accepts.
     struct ScriptedSender {

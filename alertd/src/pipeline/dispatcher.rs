@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::domain::alert::{Alert, Fingerprint, LabelSet};
 use super::route::Route;
 use super::route::RouteEscalation;
+use crate::domain::alert::{Alert, Fingerprint, LabelSet};
 use crate::domain::time::Timestamp;
 
 /// A group that is due: every alert it holds, for the notify stage to decide on.
@@ -45,7 +45,8 @@ struct Group {
 ///
 /// ```
 /// use alertd::config::Config;
-/// use alertd::pipeline::{dispatcher::Dispatcher, route::Route, alert::Alert};
+/// use alertd::domain::alert::Alert;
+/// use alertd::pipeline::{dispatcher::Dispatcher, route::Route};
 /// use alertd::domain::time::Timestamp;
 /// let cfg = Config::parse("[[receivers]]\nname='a'\n[route]\nreceiver='a'\ngroup_wait='30s'\n").unwrap();
 /// let mut d = Dispatcher::new(Route::from_config(&cfg.route).unwrap());

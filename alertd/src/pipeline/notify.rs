@@ -247,9 +247,8 @@ mod tests {
     #[test]
     fn quiet_hours_hold_warnings_not_criticals() {
         let mut r = receiver();
-        r.quiet_hours = Some(
-            QuietHours::new("00:00", "06:00", "+00:00", vec!["critical".into()]).unwrap(),
-        );
+        r.quiet_hours =
+            Some(QuietHours::new("00:00", "06:00", "+00:00", vec!["critical".into()]).unwrap());
         assert_eq!(
             decide(
                 &flush(vec![alert("Cold", "warning", None)]),

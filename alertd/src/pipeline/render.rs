@@ -45,7 +45,8 @@ fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
 /// The SMS text for a group: a title line, then one line per alert.
 ///
 /// ```
-/// use alertd::pipeline::{alert::Alert, render::sms_text};
+/// use alertd::domain::alert::Alert;
+/// use alertd::pipeline::render::sms_text;
 /// use alertd::domain::time::Timestamp;
 /// let a = Alert { labels: [("alertname".into(), "Hot".into()), ("room".into(), "2".into())].into(),
 ///     annotations: [("summary".into(), "31C".into())].into(), starts_at: Timestamp(0), ends_at: None,

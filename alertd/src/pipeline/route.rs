@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use crate::config::RouteConfig;
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::matchers::{Matcher, MatcherError, all_match};
-use crate::config::RouteConfig;
 
 /// Alertmanager's default group_wait.
 pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);

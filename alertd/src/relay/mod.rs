@@ -32,15 +32,15 @@ use rand::Rng as _;
 use tokio::sync::Notify;
 
 use self::auth_throttle::AuthThrottle;
-use crate::config::relay::Device;
 use self::rate_limit::DeviceLimiter;
 use self::response::TwilioError;
 use crate::clock::SharedClock;
+use crate::config::relay::Device;
 use crate::domain::channel::Channel;
-use crate::store::group_commit::StoreWriter;
 use crate::domain::outbox::RelayedMessage;
-use crate::store::{Store, WriteOp};
 use crate::domain::time::Timestamp;
+use crate::store::group_commit::StoreWriter;
+use crate::store::{Store, WriteOp};
 
 /// Why the relay could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,7 +261,7 @@ async fn create_inner(
     let to = relayed.to.clone();
     if channel == Channel::Sms && blocking(state, move |s| s.is_opted_out(&to)).await? {
         return Err(TwilioError::bad_request(
-            21610,
+            twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0,
             "Attempt to send to unsubscribed recipient",
         ));
     }

@@ -3,10 +3,10 @@
 //! Parameters the relay cannot carry through the outbox (media, content templates,
 //! scheduling) are refused rather than silently dropped.
 
-use crate::domain::phone::is_e164;
 use crate::domain::channel::Channel;
-use crate::relay::response::TwilioError;
 use crate::domain::outbox::BodyKind;
+use crate::domain::phone::is_e164;
+use crate::relay::response::TwilioError;
 
 /// The longest body Twilio accepts, in characters.
 pub const MAX_BODY_CHARS: usize = 1600;

@@ -3,9 +3,9 @@
 
 use std::sync::Mutex;
 
-use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
 use crate::domain::channel::Channel;
 use crate::domain::text_budget::{self, Encoding};
+use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
 
 /// US list price per SMS segment, for the estimate only.
 const USD_PER_SEGMENT: f64 = 0.0083;
@@ -56,7 +56,8 @@ impl DryRunSender {
     /// Describes a message the way the log line does.
     ///
     /// ```
-    /// use alertd::outbox::{Outbound, dry_run::DryRunSender};
+    /// use alertd::outbox::Outbound;
+    /// use alertd::sender::dry_run::DryRunSender;
     /// use alertd::domain::channel::Channel;
     /// let s = DryRunSender::new("+15005550006");
     /// let r = s.describe(&Outbound::text(1, Channel::Sms, "+15551230001", "[FIRING:1] Hot"));

@@ -135,8 +135,9 @@ impl GroupCommitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
     use crate::domain::time::Timestamp;
+    use crate::store::AlertStore;
+    use crate::store::sqlite::SqliteStore;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_ingests_all_land() {

@@ -214,8 +214,7 @@ pub trait EscalationStore {
     /// what each returns).
     fn write_escalation(&self, op: &EscalationWrite) -> Result<usize, StoreError>;
     /// Open escalations whose next step is due at `now`, earliest first, at most `limit`.
-    fn due_escalations(&self, now: Timestamp, limit: usize)
-    -> Result<Vec<Escalation>, StoreError>;
+    fn due_escalations(&self, now: Timestamp, limit: usize) -> Result<Vec<Escalation>, StoreError>;
     /// The escalation with this short id (any case).
     fn escalation(&self, short_id: &str) -> Result<Option<Escalation>, StoreError>;
     /// The escalation most recently sent to `number` (open ones first).

@@ -1,10 +1,10 @@
 //! alertd's HTTP API end to end with the dry-run sender and a manual clock.
 
-
 use std::time::Duration;
 
-use alertd::store::{OutboxState, Store};
 use crate::common::{Harness, config, eventually, settle};
+use alertd::domain::outbox::OutboxState;
+use alertd::store::{AlertStore, OutboxStore, SilenceStore, Store};
 use serde_json::json;
 
 fn minimal(name: &str, severity: &str, message: &str) -> String {
@@ -334,12 +334,18 @@ async fn bearer_token_guards_the_api() {
 
 #[tokio::test]
 async fn status_callbacks_are_signature_checked() {
-    let env: alertd::app::EnvLookup = std::sync::Arc::new(|n| match n {
+    let env: alertd::config::secrets::EnvLookup = std::sync::Arc::new(|n| match n {
         "TWILIO_AUTH_TOKEN" => Some("tok".into()),
         "TWILIO_ACCOUNT_SID" => Some("AC00000000000000000000000000000000".into()),
         _ => None,
     });
-    let h = Harness::start_with(crate::common::config3("", "", "dry_run = true"), None, env, None).await;
+    let h = Harness::start_with(
+        crate::common::config3("", "", "dry_run = true"),
+        None,
+        env,
+        None,
+    )
+    .await;
     h.post("/api/v1/alerts", minimal("Hot", "critical", "x"))
         .await;
     eventually("sent", || {
@@ -370,7 +376,7 @@ async fn status_callbacks_are_signature_checked() {
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
-    let auth = alertd::webhooks::WebhookAuth::new("http://alertd.test", "tok");
+    let auth = alertd::http::webhooks::WebhookAuth::new("http://alertd.test", "tok");
     let good = post(auth.sign(body.as_bytes()), body.clone())
         .await
         .unwrap();

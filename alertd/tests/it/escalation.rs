@@ -1,17 +1,16 @@
-//! Escalation with acknowledgement (issue #9), end to end against tests/twilio-sim over real
+//! Escalation with acknowledgement, end to end against tests/twilio-sim over real
 //! TLS: scripted call answers (`CallScript`), inbound SMS replies, signed webhooks, a manual
 //! clock (no test waits for a timer), and a restart over the same SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use std::time::Duration;
 
-use alertd::clock::Clock;
-use alertd::escalation::store::{Escalation, EscalationState};
-use alertd::store::Store;
-use alertd::webhooks::WebhookAuth;
 use crate::common::sim_app::{Launch, SimApp, start_sim};
 use crate::common::{T0, eventually, settle};
+use alertd::clock::Clock;
+use alertd::domain::escalation::{Escalation, EscalationState};
+use alertd::http::webhooks::WebhookAuth;
+use alertd::store::{EscalationStore, OutboxStore};
 use serde_json::json;
 use twilio_sim::{CallRecord, CallScript, Direction, MessageRecord, Simulator};
 
@@ -46,7 +45,7 @@ impl Rig {
     async fn start_on(
         sim: Simulator,
         dir: tempfile::TempDir,
-        now: alertd::time::Timestamp,
+        now: alertd::domain::time::Timestamp,
     ) -> Self {
         let launch = Launch {
             manual_clock_at: Some(now),
@@ -528,7 +527,8 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
 
 #[tokio::test]
 async fn the_ack_api_needs_the_bearer_token_like_the_rest_of_the_api() {
-    let h = crate::common::Harness::start(crate::common::config("", "bearer_token = \"s3cret\"")).await;
+    let h =
+        crate::common::Harness::start(crate::common::config("", "bearer_token = \"s3cret\"")).await;
     let url = format!("{}/api/v1/alerts/4F7KQ/ack", h.base);
     let refused = h.http.post(&url).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 401);

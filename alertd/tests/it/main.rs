@@ -1,6 +1,7 @@
 //! alertd's integration tests: one binary, a module per area (as cargo's own test suite does).
 
 mod api;
+mod book;
 mod common;
 mod escalation;
 mod escalation_config;

@@ -4,10 +4,10 @@
 //! 21610 on a send opts the number out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
-use alertd::store::{OutboxState, Store};
 use crate::common::eventually;
 use crate::common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
+use alertd::domain::outbox::OutboxState;
+use alertd::store::OptOutStore;
 use twilio_sim::Direction;
 
 const SMS_AND_VOICE: &str =
@@ -25,7 +25,7 @@ impl Rig {
             .unwrap()
     }
 
-    fn rows_to(&self, channel: &str) -> Vec<alertd::store::OutboxMessage> {
+    fn rows_to(&self, channel: &str) -> Vec<alertd::domain::outbox::OutboxMessage> {
         self.outbox()
             .into_iter()
             .filter(|m| m.channel.as_str() == channel)

@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alertd::app::EnvLookup;
 use alertd::config::Config;
 use alertd::config::secrets;
-use alertd::pipeline::notify::Channel;
+use alertd::config::secrets::EnvLookup;
+use alertd::domain::channel::Channel;
+use alertd::outbox::{Outbound, SendOutcome, Sender};
 use alertd::sender::twilio::TwilioSender;
-use alertd::sender::{Outbound, SendOutcome, Sender};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use twilio_core::webhook::InboundSms;
 
-use crate::escalation::ack::AckError;
 use crate::domain::escalation::AckVia;
 use crate::domain::opt_out as keywords;
 use crate::domain::short_id;
+use crate::escalation::ack::AckError;
 use crate::escalation::twiml;
 use crate::http::ApiState;
 use crate::http::errors::ApiError;

@@ -15,9 +15,9 @@ use serde_json::json;
 use twilio_core::webhook::{Algorithm, FormBody, Params, compute, validate};
 
 use crate::config::callbacks::STATUS_PATH;
+use crate::domain::outbox::DeliveryUpdate;
 use crate::http::errors::ApiError;
 use crate::http::{ApiState, read_body};
-use crate::domain::outbox::DeliveryUpdate;
 use crate::store::WriteOp;
 
 /// What a callback's signature is checked with.

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use twilio_core::webhook::GatherResult;
 
-use crate::escalation::ack::AckError;
 use crate::domain::escalation::AckVia;
+use crate::escalation::ack::AckError;
 use crate::escalation::twiml;
 use crate::http::ApiState;
 use crate::http::errors::ApiError;

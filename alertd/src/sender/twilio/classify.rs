@@ -63,7 +63,8 @@ pub fn from_response(resp: &Response<'_>) -> SendOutcome {
 /// Parses and classifies a whole raw HTTP response.
 ///
 /// ```
-/// use alertd::outbox::{SendOutcome, twilio::classify::classify_raw};
+/// use alertd::outbox::SendOutcome;
+/// use alertd::sender::twilio::classify::classify_raw;
 /// let raw = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 15\r\n\r\n{\"code\": 20429}";
 /// assert!(matches!(classify_raw(raw), SendOutcome::Retry { after: Some(d), code: Some(20429), .. } if d.as_secs() == 3));
 /// let ok = b"HTTP/1.1 201 Created\r\nContent-Length: 60\r\n\r\n{\"sid\": \"SM0123456789abcdef0123456789abcdef\", \"status\": \"queued\"}";

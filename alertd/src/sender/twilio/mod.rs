@@ -14,12 +14,12 @@ use twilio_core::request::HttpConfig;
 
 use self::connection::{Endpoint, Pool, TransportError};
 use self::request::RequestParts;
-use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
-use crate::config::secrets::EnvLookup;
 use crate::config::Config;
-use crate::config::secrets::Credentials;
-use crate::domain::channel::Channel;
 use crate::config::callbacks::STATUS_PATH;
+use crate::config::secrets::Credentials;
+use crate::config::secrets::EnvLookup;
+use crate::domain::channel::Channel;
+use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
 
 /// The default API base.
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";

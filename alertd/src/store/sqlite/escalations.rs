@@ -9,8 +9,7 @@ use super::{SqliteStore, unknown_column};
 use crate::domain::UnknownValue;
 use crate::domain::channel::Channel;
 use crate::domain::escalation::{
-    AckVia, Contact, Escalation, EscalationState, EscalationWrite, NewEscalation, Position,
-    StepRun,
+    AckVia, Contact, Escalation, EscalationState, EscalationWrite, NewEscalation, Position, StepRun,
 };
 use crate::domain::short_id;
 use crate::domain::time::Timestamp;
@@ -238,11 +237,7 @@ impl EscalationStore for SqliteStore {
         self.write(|tx| write_in(tx, op))
     }
 
-    fn due_escalations(
-        &self,
-        now: Timestamp,
-        limit: usize,
-    ) -> Result<Vec<Escalation>, StoreError> {
+    fn due_escalations(&self, now: Timestamp, limit: usize) -> Result<Vec<Escalation>, StoreError> {
         due(&self.reader(), now, limit)
     }
 
@@ -290,10 +285,7 @@ fn by_short_id(conn: &Connection, short: &str) -> Result<Option<Escalation>, Sto
 }
 
 /// The escalation most recently sent to `number`, preferring ones still open to an ack.
-fn latest_for_number(
-    conn: &Connection,
-    number: &str,
-) -> Result<Option<Escalation>, StoreError> {
+fn latest_for_number(conn: &Connection, number: &str) -> Result<Option<Escalation>, StoreError> {
     let cols: String = COLUMNS
         .split(", ")
         .map(|c| format!("e.{c}"))

@@ -47,7 +47,7 @@ const MIGRATIONS: &[&str] = &[
         record TEXT NOT NULL,
         ends_at INTEGER NOT NULL
     );",
-    // 2: escalations (issue #9): one row per escalating group, the numbers each step reached,
+    // 2: escalations: one row per escalating group, the numbers each step reached,
     // and the escalation an outbox row belongs to (status callbacks and gathers map back).
     "CREATE TABLE escalations (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

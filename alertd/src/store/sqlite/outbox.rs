@@ -6,9 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{SqliteStore, unknown_column};
 use crate::domain::UnknownValue;
 use crate::domain::channel::Channel;
-use crate::domain::outbox::{
-    AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState,
-};
+use crate::domain::outbox::{AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState};
 use crate::domain::time::Timestamp;
 use crate::store::{OutboxStore, StoreError};
 
@@ -43,7 +41,6 @@ pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> 
         escalation: row.get(18)?,
     })
 }
-
 
 /// One outbox row to insert.
 #[derive(Debug, Clone, Copy)]
@@ -211,7 +208,10 @@ pub(super) fn attempts_in(
 }
 
 /// Applies status callbacks inside `tx`; returns the rows they matched.
-pub(super) fn deliveries_in(tx: &Connection, batch: &[DeliveryUpdate]) -> Result<usize, StoreError> {
+pub(super) fn deliveries_in(
+    tx: &Connection,
+    batch: &[DeliveryUpdate],
+) -> Result<usize, StoreError> {
     let mut stmt = tx.prepare_cached(
         "UPDATE outbox SET twilio_status = ?2, error_code = COALESCE(?3, error_code), updated_at = ?4 WHERE sid = ?1",
     )?;

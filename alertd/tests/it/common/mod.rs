@@ -17,9 +17,9 @@ use std::time::Duration;
 use alertd::app::{self, RunningApp, StartOptions};
 use alertd::clock::ManualClock;
 use alertd::config::Config;
-use alertd::sender::Sender;
+use alertd::domain::time::Timestamp;
+use alertd::outbox::Sender;
 use alertd::store::sqlite::SqliteStore;
-use alertd::time::Timestamp;
 
 /// 2026-01-01T12:00:00Z: midday, outside any night-time quiet hours.
 pub const T0: Timestamp = Timestamp(1_767_268_800_000);
@@ -69,7 +69,7 @@ group_interval = "5m"
     .unwrap()
 }
 
-pub fn no_env() -> app::EnvLookup {
+pub fn no_env() -> alertd::config::secrets::EnvLookup {
     Arc::new(|_| None)
 }
 
@@ -81,7 +81,7 @@ impl Harness {
     pub async fn start_with(
         cfg: Config,
         sender: Option<Arc<dyn Sender>>,
-        env: app::EnvLookup,
+        env: alertd::config::secrets::EnvLookup,
         dir: Option<tempfile::TempDir>,
     ) -> Self {
         let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());

@@ -7,12 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alertd::app::{self, EnvLookup, RunningApp, StartOptions};
+use alertd::app::{self, RunningApp, StartOptions};
 use alertd::clock::{ManualClock, SharedClock, SystemClock};
 use alertd::config::Config;
-use alertd::store::Store;
+use alertd::config::secrets::EnvLookup;
+use alertd::domain::time::Timestamp;
+use alertd::store::OutboxStore;
 use alertd::store::sqlite::SqliteStore;
-use alertd::time::Timestamp;
 use twilio_sim::{SimConfig, Simulator};
 
 /// How many ports to try before giving up on a start.
@@ -195,7 +196,7 @@ impl SimApp {
     }
 
     /// The outbox rows, newest first.
-    pub fn outbox(&self) -> Vec<alertd::store::OutboxMessage> {
+    pub fn outbox(&self) -> Vec<alertd::domain::outbox::OutboxMessage> {
         self.store().recent_outbox(100).unwrap()
     }
 
