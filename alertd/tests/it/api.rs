@@ -1,10 +1,9 @@
 //! alertd's HTTP API end to end with the dry-run sender and a manual clock.
 
-
 use std::time::Duration;
 
-use alertd::store::{OutboxState, Store};
 use crate::common::{Harness, config, eventually, settle};
+use alertd::store::{OutboxState, Store};
 use serde_json::json;
 
 fn minimal(name: &str, severity: &str, message: &str) -> String {
@@ -339,7 +338,13 @@ async fn status_callbacks_are_signature_checked() {
         "TWILIO_ACCOUNT_SID" => Some("AC00000000000000000000000000000000".into()),
         _ => None,
     });
-    let h = Harness::start_with(crate::common::config3("", "", "dry_run = true"), None, env, None).await;
+    let h = Harness::start_with(
+        crate::common::config3("", "", "dry_run = true"),
+        None,
+        env,
+        None,
+    )
+    .await;
     h.post("/api/v1/alerts", minimal("Hot", "critical", "x"))
         .await;
     eventually("sent", || {

@@ -3,15 +3,14 @@
 //! clock (no test waits for a timer), and a restart over the same SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use std::time::Duration;
 
+use crate::common::sim_app::{Launch, SimApp, start_sim};
+use crate::common::{T0, eventually, settle};
 use alertd::clock::Clock;
 use alertd::escalation::store::{Escalation, EscalationState};
 use alertd::store::Store;
 use alertd::webhooks::WebhookAuth;
-use crate::common::sim_app::{Launch, SimApp, start_sim};
-use crate::common::{T0, eventually, settle};
 use serde_json::json;
 use twilio_sim::{CallRecord, CallScript, Direction, MessageRecord, Simulator};
 
@@ -528,7 +527,8 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
 
 #[tokio::test]
 async fn the_ack_api_needs_the_bearer_token_like_the_rest_of_the_api() {
-    let h = crate::common::Harness::start(crate::common::config("", "bearer_token = \"s3cret\"")).await;
+    let h =
+        crate::common::Harness::start(crate::common::config("", "bearer_token = \"s3cret\"")).await;
     let url = format!("{}/api/v1/alerts/4F7KQ/ack", h.base);
     let refused = h.http.post(&url).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 401);

@@ -6,15 +6,14 @@
     clippy::cast_precision_loss
 )]
 
-
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::common::{Harness, config, eventually, settle};
 use alertd::ingest::mqtt::MqttStats;
 use alertd::store::Store;
-use crate::common::{Harness, config, eventually, settle};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 /// A mosquitto process, killed on drop.

@@ -4,10 +4,9 @@
 //! 21610 on a send opts the number out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
-use alertd::store::{OutboxState, Store};
 use crate::common::eventually;
 use crate::common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
+use alertd::store::{OutboxState, Store};
 use twilio_sim::Direction;
 
 const SMS_AND_VOICE: &str =

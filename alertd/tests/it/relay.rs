@@ -5,16 +5,15 @@
 //! credentials, bad forms, duplicates, rate limits and opted-out numbers get Twilio's answers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use alertd::store::{OutboxState, Store};
 use crate::common::eventually;
 use crate::common::relay::{
     BOILER_KEY, BOILER_SECRET, DEVICE_ACCOUNT, FREEZER_TOKEN, FROM, Rig, RigOptions, TO, WAIT,
     basic, settle,
 };
+use alertd::store::{OutboxState, Store};
 use embedded_io_adapters::tokio_1::FromTokio;
 use twilio_core::auth::Credentials;
 use twilio_core::request::{ApiRequest, CallRequest, HttpConfig, MessageRequest};

@@ -1,12 +1,11 @@
 //! Undelivered notifications survive a restart and are delivered after it.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::{Harness, config, eventually, no_env};
 use alertd::sender::{BoxFuture, Outbound, SendOutcome, Sender};
 use alertd::store::{OutboxState, Store};
-use crate::common::{Harness, config, eventually, no_env};
 use serde_json::json;
 
 /// Twilio is down: every attempt is a Retry.

@@ -2,12 +2,11 @@
 //! failures, rate limits and signed status callbacks, end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use std::time::Duration;
 
-use alertd::store::{OutboxState, Store};
 use crate::common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
 use crate::common::{T0, eventually, settle};
+use alertd::store::{OutboxState, Store};
 use serde_json::json;
 use twilio_sim::{Endpoint, FaultKind, FaultRule, MessageStatus, RateLimitConfig, Simulator};
 
@@ -162,8 +161,10 @@ async fn resolved_sends_a_resolution_sms() {
         .wait_for(WAIT, |v| v.messages().next().cloned())
         .await
         .unwrap();
-    rig.post_alert(json!([{"name": "BoilerOverTemp", "severity": "critical", "status": "resolved"}]))
-        .await;
+    rig.post_alert(
+        json!([{"name": "BoilerOverTemp", "severity": "critical", "status": "resolved"}]),
+    )
+    .await;
     rig.advance(Duration::from_secs(300));
     let msg = rig
         .sim
