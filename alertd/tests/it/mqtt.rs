@@ -1,4 +1,5 @@
-//! MQTT readings ingest against a real mosquitto broker started on a free loopback port.
+//! MQTT readings ingest against a broker on a free loopback port: rumqttd in this process, or
+//! a real mosquitto when `ALERTD_TEST_MOSQUITTO` names its binary (see `common::broker`).
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
@@ -6,86 +7,13 @@
     clippy::cast_precision_loss
 )]
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::common::broker::{Broker, free_port};
 use crate::common::{Harness, config, eventually, settle};
 use alertd::mqtt::MqttStats;
 use alertd::store::AlertStore;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
-
-/// A mosquitto process, killed on drop.
-struct Broker {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn mosquitto_binary() -> PathBuf {
-    let candidates = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()]);
-    for dir in candidates {
-        let path = dir.join("mosquitto");
-        if path.is_file() {
-            return path;
-        }
-    }
-    panic!("the MQTT tests need the mosquitto broker: apt-get install mosquitto");
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_broker_on(port: u16) -> Broker {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )
-    .unwrap();
-    let child = Command::new(mosquitto_binary())
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let broker = Broker {
-        child,
-        port,
-        _dir: dir,
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "mosquitto did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    broker
-}
 
 fn mqtt_config(port: u16) -> alertd::config::Config {
     let mut cfg = config("", "");
@@ -140,7 +68,7 @@ fn reading(value: f64, second: u64) -> String {
 
 #[tokio::test]
 async fn flapping_readings_are_one_alert_and_one_clear() {
-    let broker = start_broker_on(free_port()).await;
+    let broker = Broker::start().await;
     let h = Harness::start(mqtt_config(broker.port)).await;
     connected(&h).await;
     let client = publisher(broker.port);
@@ -211,7 +139,7 @@ async fn flapping_readings_are_one_alert_and_one_clear() {
 
 #[tokio::test]
 async fn bad_payloads_are_counted_and_ingest_goes_on() {
-    let broker = start_broker_on(free_port()).await;
+    let broker = Broker::start().await;
     let h = Harness::start(mqtt_config(broker.port)).await;
     connected(&h).await;
     let client = publisher(broker.port);
@@ -238,7 +166,7 @@ async fn bad_payloads_are_counted_and_ingest_goes_on() {
 #[tokio::test]
 async fn reconnects_when_the_broker_comes_back() {
     let port = free_port();
-    let broker = start_broker_on(port).await;
+    let broker = Broker::start_on(port).await;
     let h = Harness::start(mqtt_config(port)).await;
     connected(&h).await;
     drop(broker);
@@ -246,7 +174,7 @@ async fn reconnects_when_the_broker_comes_back() {
         count(&h, |s| &s.connection_errors) >= 1
     })
     .await;
-    let broker = start_broker_on(port).await;
+    let broker = Broker::start_on(port).await;
     eventually("reconnected", || count(&h, |s| &s.connections) >= 2).await;
     settle().await;
     let client = publisher(broker.port);

@@ -7,6 +7,7 @@
     clippy::expect_used
 )]
 
+pub mod broker;
 pub mod relay;
 pub mod sim_app;
 
