@@ -9,5 +9,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let (seed, body) = data.split_at(data.len().min(8));
     let now = check::now(seed);
-    check::outcome(alertd::ingest::alerts::parse(body, now), now);
+    check::outcome(alertd::http::alerts::parse(body, now), now);
 });

@@ -2,11 +2,12 @@
 //! checks, its fingerprint is stable, and the notification texts built from it (SMS fitted to a
 //! segment budget, the spoken text) can be made without panicking.
 
-use alertd::ingest::alerts::check_alert;
-use alertd::ingest::errors::ApiError;
-use alertd::pipeline::alert::{Alert, LabelSet};
-use alertd::pipeline::{render, text_budget};
-use alertd::time::Timestamp;
+use alertd::http::alerts::check_alert;
+use alertd::http::errors::ApiError;
+use alertd::domain::alert::{Alert, LabelSet};
+use alertd::domain::text_budget;
+use alertd::pipeline::render;
+use alertd::domain::time::Timestamp;
 
 /// A fixed "now" from the input's first bytes, so time parsing sees past and future alike.
 pub fn now(seed: &[u8]) -> Timestamp {

@@ -21,7 +21,7 @@ use crate::domain::channel::Channel;
 use crate::domain::outbox::{AttemptRecord, OutboxMessage};
 use crate::metrics::Metrics;
 use crate::store::group_commit::StoreWriter;
-use crate::store::{Store, WriteOp};
+use crate::store::{OutboxStore, Store, WriteOp};
 
 /// How long the worker waits with nothing due before looking again (covers clock jumps).
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -125,7 +125,7 @@ impl OutboxWorker {
     }
 
     async fn idle(&self) {
-        let next = crate::store::blocking(&self.store, |s| s.next_outbox_due())
+        let next = crate::store::blocking(&self.store, <dyn Store as OutboxStore>::next_outbox_due)
             .await
             .ok()
             .flatten();

@@ -57,22 +57,21 @@ pub(super) fn enqueue_relayed_in(
             |r| r.get(0),
         )
         .optional()?;
-    let (id, duplicate) = match earlier {
-        Some(id) => (id, true),
-        None => {
-            let row = OutboxInsert {
-                receiver: &receiver,
-                group_key: &msg.relay_sid,
-                channel: msg.channel,
-                to: &msg.to,
-                body: &msg.body,
-                from: Some(&msg.from),
-                body_kind: msg.body_kind,
-                relay_sid: Some(&msg.relay_sid),
-                escalation_id: None,
-            };
-            (insert_outbox(tx, &row, now)?, false)
-        }
+    let (id, duplicate) = if let Some(id) = earlier {
+        (id, true)
+    } else {
+        let row = OutboxInsert {
+            receiver: &receiver,
+            group_key: &msg.relay_sid,
+            channel: msg.channel,
+            to: &msg.to,
+            body: &msg.body,
+            from: Some(&msg.from),
+            body_kind: msg.body_kind,
+            relay_sid: Some(&msg.relay_sid),
+            escalation_id: None,
+        };
+        (insert_outbox(tx, &row, now)?, false)
     };
     let message = outbox_row(tx, id)?
         .ok_or_else(|| StoreError::Query(format!("outbox row {id} vanished")))?;
