@@ -85,7 +85,7 @@ echo "flash = text + rodata + data; ram = data + bss (heaps included, stacks not
 echo "pico-w-alerts (RSA) is compared with the RSA verifying baselines, pico-w-alerts-ecdsa-only with the"
 echo "ECDSA-only ones; the no-verify baseline is the same for both (it needs neither RSA nor a heap)."
 
-# Issue #7's target, enforced over embassy's example shape (verifying): +16 KiB flash, +24 KiB RAM.
+# The size target, enforced over embassy's example shape (verifying): +16 KiB flash, +24 KiB RAM.
 # Over the bare verifying POST, a regression budget a little above today's figures (boards/README.md
 # "Sizes"): growth there fails the check even while the target still holds. The headroom (~1.3 KiB
 # Pico W, ~1.9 KiB C3) covers the clone path: the C3 keeps source paths in its panic locations.
@@ -112,7 +112,7 @@ budget pico-w-alerts pico-w-baseline-verify 18944 4096
 budget pico-w-alerts-ecdsa-only pico-w-baseline-verify-ecdsa-only 18944 4096
 budget esp32-c3-alerts esp32-c3-baseline-verify 30720 4096
 [ "$failed" = 0 ] || exit 1
-echo "target (issue #7) met over the example shape: <= +16 KiB flash, <= +24 KiB RAM; budgets over the"
+echo "size target met over the example shape: <= +16 KiB flash, <= +24 KiB RAM; budgets over the"
 echo "bare verifying POST held: Pico W <= +18.5 KiB, C3 <= +30 KiB flash, <= +4 KiB RAM"
 
 # The baselines' shared POST on the host: the bare baseline's constant request is byte for byte what

@@ -46,7 +46,8 @@ impl Readings {
     /// Validates the topic configs.
     ///
     /// ```
-    /// use alertd::mqtt::{config::TopicConfig, evaluate::Readings};
+    /// use alertd::config::mqtt::TopicConfig;
+    /// use alertd::mqtt::evaluate::Readings;
     /// use alertd::domain::time::Timestamp;
     /// let topic: TopicConfig = toml::from_str(
     ///     "filter = \"boiler/+/temp\"\nalertname = \"BoilerHot\"\nwarning = 90.0\ndevice_level = 2\n",

@@ -1,4 +1,4 @@
-//! The chip-independent half of the boards' size baselines (issue #7): one HTTPS POST to Twilio's
+//! The chip-independent half of the boards' size baselines: one HTTPS POST to Twilio's
 //! Messages endpoint over an embassy-net stack, with embedded-tls 1.3 and the caller's
 //! [`CryptoProvider`]: [`UnsecureProvider`] (no verification, as embassy's example) or
 //! [`Verifying`] (embedded-tls's `CertVerifier` against [`ANCHORS`], as the alert firmware must).

@@ -556,4 +556,47 @@ escalation = "p"
         let e = s.recent_escalations(1).unwrap().remove(0);
         assert_eq!(e.state, EscalationState::Exhausted);
     }
+
+    #[test]
+    fn an_unknown_escalation_state_is_an_error_never_open() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        start(&s, vec![new("g", &p, Timestamp(0))], 0);
+        s.conn()
+            .execute("UPDATE escalations SET state = 'snoozed'", [])
+            .unwrap();
+        let err = s.recent_escalations(1).unwrap_err();
+        assert!(err.to_string().contains("escalation state \"snoozed\""), "{err}");
+        assert_eq!(
+            s.due_escalations(Timestamp(0), 10).unwrap(),
+            vec![],
+            "only open escalations are due"
+        );
+    }
+
+    #[test]
+    fn a_step_planned_before_an_ack_sends_nothing() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        start(&s, vec![new("g", &p, Timestamp(0))], 0);
+        let due = s.due_escalations(Timestamp(0), 10).unwrap();
+        let runs: Vec<StepRun> = due.iter().map(|e| p.plan(e, Timestamp(0))).collect();
+        assert_eq!(runs[0].messages.len(), 2);
+        let ack = EscalationWrite::Ack {
+            id: due[0].id,
+            by: "api:test".into(),
+            via: AckVia::Api,
+            confirmations: vec![],
+            now: Timestamp(0),
+        };
+        assert_eq!(s.write_escalation(&ack).unwrap(), 1);
+        assert_eq!(
+            s.write_escalation(&EscalationWrite::RunSteps(runs.clone(), Timestamp(0)))
+                .unwrap(),
+            0,
+            "the ack got there first"
+        );
+        assert!(s.recent_outbox(10).unwrap().is_empty());
+        assert!(s.escalation_contacts(due[0].id).unwrap().is_empty());
+    }
 }

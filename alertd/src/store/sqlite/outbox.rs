@@ -314,4 +314,37 @@ mod tests {
             (0, 1, 1)
         );
     }
+
+    #[test]
+    fn an_unknown_stored_value_is_an_error_never_a_default() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let entry = NflogEntry {
+            firing: [Fingerprint(1)].into(),
+            resolved: std::collections::BTreeSet::default(),
+            sent_at: Timestamp(5),
+        };
+        let msg = NewMessage {
+            channel: Channel::Sms,
+            to: "+15551230001".into(),
+            body: "hi".into(),
+        };
+        s.record_notification("r", "g", &entry, &[msg], Timestamp(5))
+            .unwrap();
+        // A state a newer alertd wrote: reading it must not turn it into "pending" (sent again).
+        s.conn()
+            .execute("UPDATE outbox SET state = 'archived'", [])
+            .unwrap();
+        let err = s.recent_outbox(10).unwrap_err();
+        assert!(err.to_string().contains("outbox state \"archived\""), "{err}");
+        s.conn()
+            .execute("UPDATE outbox SET state = 'pending', channel = 'fax'", [])
+            .unwrap();
+        let err = s.due_outbox(Timestamp(10), 10).unwrap_err();
+        assert!(err.to_string().contains("channel \"fax\""), "{err}");
+        s.conn()
+            .execute("UPDATE outbox SET channel = 'sms', body_kind = 'ssml'", [])
+            .unwrap();
+        let err = s.outbox_message(1).unwrap_err();
+        assert!(err.to_string().contains("body kind \"ssml\""), "{err}");
+    }
 }
