@@ -566,7 +566,10 @@ escalation = "p"
             .execute("UPDATE escalations SET state = 'snoozed'", [])
             .unwrap();
         let err = s.recent_escalations(1).unwrap_err();
-        assert!(err.to_string().contains("escalation state \"snoozed\""), "{err}");
+        assert!(
+            err.to_string().contains("escalation state \"snoozed\""),
+            "{err}"
+        );
         assert_eq!(
             s.due_escalations(Timestamp(0), 10).unwrap(),
             vec![],

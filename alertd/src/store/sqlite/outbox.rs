@@ -335,7 +335,10 @@ mod tests {
             .execute("UPDATE outbox SET state = 'archived'", [])
             .unwrap();
         let err = s.recent_outbox(10).unwrap_err();
-        assert!(err.to_string().contains("outbox state \"archived\""), "{err}");
+        assert!(
+            err.to_string().contains("outbox state \"archived\""),
+            "{err}"
+        );
         s.conn()
             .execute("UPDATE outbox SET state = 'pending', channel = 'fax'", [])
             .unwrap();
