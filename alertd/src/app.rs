@@ -77,8 +77,6 @@ pub struct RunningApp {
     pub addr: SocketAddr,
     /// The store (for status and tests).
     pub store: Arc<SqliteStore>,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
     /// Which sender was chosen (`"twilio"` or `"dry-run"`), for the startup log.
     pub sender_kind: &'static str,
     /// The dry-run sender, when that is the one in use.
@@ -116,7 +114,7 @@ impl RunningApp {
 }
 
 /// A chosen sender: the trait object, the dry-run handle when it is one, and its kind name.
-pub type ChosenSender = (Arc<dyn Sender>, Option<Arc<DryRunSender>>, &'static str);
+pub(crate) type ChosenSender = (Arc<dyn Sender>, Option<Arc<DryRunSender>>, &'static str);
 
 /// The sender the config and environment call for, and its name.
 pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<ChosenSender, StartError> {
@@ -256,7 +254,6 @@ pub async fn start_with_store(
     Ok(RunningApp {
         addr,
         store,
-        metrics,
         sender_kind,
         dry_run,
         mqtt: mqtt_stats,

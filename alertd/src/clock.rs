@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use crate::domain::time::Timestamp;
 
 /// A boxed future that sleeps.
-pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub(crate) type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Current time and sleeping until a deadline.
 pub trait Clock: Send + Sync + 'static {
@@ -77,15 +77,6 @@ impl ManualClock {
         *now = now.after(d);
         self.changed.send_replace(*now);
     }
-
-    /// Sets the time (never backwards).
-    pub fn set(&self, t: Timestamp) {
-        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        if t > *now {
-            *now = t;
-            self.changed.send_replace(t);
-        }
-    }
 }
 
 impl Clock for ManualClock {
@@ -110,7 +101,7 @@ impl Clock for ManualClock {
 }
 
 /// Sleeps for `d` on `clock`.
-pub fn sleep(clock: &dyn Clock, d: Duration) -> Sleep {
+pub(crate) fn sleep(clock: &dyn Clock, d: Duration) -> Sleep {
     clock.sleep_until(clock.now().after(d))
 }
 

@@ -22,7 +22,9 @@ use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
 
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).
-pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
+pub(crate) fn receivers(
+    cfg: &Config,
+) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
     cfg.receivers
         .iter()
         .map(|r| {
@@ -46,32 +48,32 @@ pub fn receivers(cfg: &Config) -> Result<HashMap<String, Receiver>, crate::confi
 }
 
 /// The pipeline task.
-pub struct Engine {
+pub(crate) struct Engine {
     /// Groups.
-    pub dispatcher: Dispatcher,
+    pub(crate) dispatcher: Dispatcher,
     /// Receivers by name.
-    pub receivers: HashMap<String, Receiver>,
+    pub(crate) receivers: HashMap<String, Receiver>,
     /// Persistence (reads).
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Writes, committed together with ingest's and the outbox worker's.
-    pub writer: StoreWriter,
+    pub(crate) writer: StoreWriter,
     /// Time.
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Counters.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// Poked after outbox writes.
-    pub outbox_wake: Arc<Notify>,
+    pub(crate) outbox_wake: Arc<Notify>,
     /// SMS segment budget.
-    pub segment_budget: u16,
+    pub(crate) segment_budget: u16,
     /// Escalation policies (routes name them).
-    pub policies: Arc<PolicySet>,
+    pub(crate) policies: Arc<PolicySet>,
     /// Poked when escalations start (the escalation timer waits on it).
-    pub escalation_wake: Arc<Notify>,
+    pub(crate) escalation_wake: Arc<Notify>,
 }
 
 impl Engine {
     /// An engine for `cfg`'s routes and receivers.
-    pub fn new(
+    pub(crate) fn new(
         cfg: &Config,
         store: Arc<dyn Store>,
         writer: StoreWriter,
@@ -99,7 +101,7 @@ impl Engine {
     }
 
     /// Reloads the alerts held in the store (after a restart).
-    pub fn restore(&mut self) -> Result<usize, StoreError> {
+    pub(crate) fn restore(&mut self) -> Result<usize, StoreError> {
         let alerts = self.store.active_alerts()?;
         let now = self.clock.now();
         let n = alerts.len();
@@ -110,7 +112,7 @@ impl Engine {
     }
 
     /// Runs until `inbox` closes.
-    pub async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
+    pub(crate) async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
         loop {
             self.flush_due().await;
             let sleep = self
@@ -163,7 +165,7 @@ impl Engine {
     }
 
     /// Runs the notify stage for every group due now.
-    pub async fn flush_due(&mut self) {
+    pub(crate) async fn flush_due(&mut self) {
         let now = self.clock.now();
         let due = self.dispatcher.take_due(now);
         if due.is_empty() {

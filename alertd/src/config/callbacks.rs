@@ -2,13 +2,13 @@
 //! them, the sender writes them into requests, and signatures are checked against them.
 
 /// Where Twilio posts message and call status callbacks.
-pub const STATUS_PATH: &str = "/twilio/status";
+pub(crate) const STATUS_PATH: &str = "/twilio/status";
 
 /// Where an escalation call posts its keypress (`?e=<short id>` appended).
-pub const GATHER_PATH: &str = "/twilio/voice/gather";
+pub(crate) const GATHER_PATH: &str = "/twilio/voice/gather";
 
 /// Where Twilio posts SMS sent to alertd's number (configure it on the number).
-pub const INBOUND_PATH: &str = "/twilio/inbound";
+pub(crate) const INBOUND_PATH: &str = "/twilio/inbound";
 
 /// The Gather action URL for escalation `short_id` under `public_url`.
 ///

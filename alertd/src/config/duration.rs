@@ -18,18 +18,20 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 }
 
 /// Formats a duration the way the config writes it.
-pub fn format(d: Duration) -> String {
+pub(crate) fn format(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
 
 /// serde `deserialize_with` for a required duration.
-pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     parse(&text).map_err(de::Error::custom)
 }
 
 /// serde `deserialize_with` for an optional duration.
-pub fn deserialize_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+pub(crate) fn deserialize_option<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
     let text = Option::<String>::deserialize(d)?;
     text.map(|t| parse(&t).map_err(de::Error::custom))
         .transpose()

@@ -11,27 +11,27 @@ use crate::domain::channel::Channel;
 use crate::domain::phone::is_e164;
 
 /// Most steps one policy may have.
-pub const MAX_STEPS: usize = 32;
+pub(crate) const MAX_STEPS: usize = 32;
 /// Most extra passes through the steps.
-pub const MAX_REPEAT: u32 = 100;
+pub(crate) const MAX_REPEAT: u32 = 100;
 
 /// `[[escalations]]`: a named policy.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// Name routes refer to with `escalation = "..."`.
-    pub name: String,
+    pub(crate) name: String,
     /// Extra passes through the steps after the first (0: run them once).
     #[serde(default)]
-    pub repeat: u32,
+    pub(crate) repeat: u32,
     /// Wait between a pass's last step and the next pass's start (default 5m).
     #[serde(
         default = "default_repeat_delay",
         deserialize_with = "duration::deserialize"
     )]
-    pub repeat_delay: Duration,
+    pub(crate) repeat_delay: Duration,
     /// The steps, in order.
-    pub steps: Vec<StepConfig>,
+    pub(crate) steps: Vec<StepConfig>,
 }
 
 fn default_repeat_delay() -> Duration {
@@ -41,19 +41,19 @@ fn default_repeat_delay() -> Duration {
 /// One step: `{channel = "sms" | "voice", to = "<roster name>" | "+E.164", after = "2m"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StepConfig {
+pub(crate) struct StepConfig {
     /// Text or call.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// A `[[rosters]]` name (every number on it) or one E.164 number.
-    pub to: String,
+    pub(crate) to: String,
     /// When, counted from the start of the pass ("0s" for at once).
     #[serde(deserialize_with = "duration::deserialize")]
-    pub after: Duration,
+    pub(crate) after: Duration,
 }
 
 /// Checks `[[escalations]]` and every route's `escalation`: unique names, at least one step,
 /// non-decreasing `after`, `to` naming a roster or an E.164 number, routes naming known policies.
-pub fn validate(cfg: &Config) -> Result<(), ConfigError> {
+pub(crate) fn validate(cfg: &Config) -> Result<(), ConfigError> {
     let mut names = HashSet::new();
     for p in &cfg.escalations {
         if p.name.trim().is_empty() || !names.insert(p.name.as_str()) {

@@ -131,7 +131,7 @@ reply = "twiml"
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.
-pub const EMBEDDED_DEFAULT: &str = r#"
+pub(crate) const EMBEDDED_DEFAULT: &str = r#"
 [twilio]
 from = "+15005550006"
 

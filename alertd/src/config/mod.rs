@@ -6,7 +6,7 @@
 pub mod callbacks;
 pub mod duration;
 mod error;
-pub mod escalation;
+pub(crate) mod escalation;
 pub mod example;
 pub mod mqtt;
 pub mod opt_out;
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use self::error::ConfigError;
+pub(crate) use self::error::ConfigError;
 use crate::domain::matchers::Matcher;
 use crate::domain::phone::is_e164;
 use crate::domain::quiet_hours::QuietHours;
@@ -42,7 +42,7 @@ pub struct Config {
     pub receivers: Vec<ReceiverConfig>,
     /// Named lists of phone numbers that receivers can refer to.
     #[serde(default)]
-    pub rosters: Vec<RosterConfig>,
+    pub(crate) rosters: Vec<RosterConfig>,
     /// The root of the routing tree.
     #[serde(default)]
     pub route: RouteConfig,
@@ -54,7 +54,7 @@ pub struct Config {
     pub escalations: Vec<escalation::PolicyConfig>,
     /// How STOP / START / HELP replies are answered.
     #[serde(default)]
-    pub opt_out: opt_out::OptOutConfig,
+    pub(crate) opt_out: opt_out::OptOutConfig,
     /// The Twilio-compatible relay for devices (off unless present).
     #[serde(default)]
     pub relay: Option<relay::RelayConfig>,
@@ -72,13 +72,13 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Bearer token required on the ingest API when set.
     #[serde(default)]
-    pub bearer_token: Option<String>,
+    pub(crate) bearer_token: Option<String>,
     /// File holding the bearer token (overrides `bearer_token`; env ALERTD_BEARER_TOKEN wins).
     #[serde(default)]
-    pub bearer_token_file: Option<PathBuf>,
+    pub(crate) bearer_token_file: Option<PathBuf>,
     /// Largest request body accepted, bytes (default 1 MiB).
     #[serde(default = "default_max_body")]
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
 }
 
 fn default_listen() -> String {
@@ -127,64 +127,64 @@ impl Default for StoreConfig {
 pub struct TwilioConfig {
     /// Sender number (E.164) for SMS and calls.
     #[serde(default)]
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Messaging service (MG...) to send SMS through instead of `from`.
     #[serde(default)]
-    pub messaging_service_sid: Option<String>,
+    pub(crate) messaging_service_sid: Option<String>,
     /// API base URL; env `TWILIO_API_BASE` overrides; default `https://api.twilio.com`.
     #[serde(default)]
-    pub api_base: Option<String>,
+    pub(crate) api_base: Option<String>,
     /// Extra PEM trust anchor(s), for the simulator or a TLS-inspecting proxy.
     #[serde(default)]
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Account SID (prefer env `TWILIO_ACCOUNT_SID`).
     #[serde(default)]
-    pub account_sid: Option<String>,
+    pub(crate) account_sid: Option<String>,
     /// Auth token (prefer env `TWILIO_AUTH_TOKEN` or `auth_token_file`).
     #[serde(default)]
-    pub auth_token: Option<String>,
+    pub(crate) auth_token: Option<String>,
     /// File holding the auth token.
     #[serde(default)]
-    pub auth_token_file: Option<PathBuf>,
+    pub(crate) auth_token_file: Option<PathBuf>,
     /// API key SID (SK...), with `api_secret`.
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// API key secret (prefer env `TWILIO_API_SECRET` or `api_secret_file`).
     #[serde(default)]
-    pub api_secret: Option<String>,
+    pub(crate) api_secret: Option<String>,
     /// File holding the API key secret.
     #[serde(default)]
-    pub api_secret_file: Option<PathBuf>,
+    pub(crate) api_secret_file: Option<PathBuf>,
     /// Log requests instead of sending them, even with credentials.
     #[serde(default)]
     pub dry_run: bool,
     /// Messages per second per From number (1 for long codes).
     #[serde(default = "default_mps")]
-    pub mps: f64,
+    pub(crate) mps: f64,
     /// Most SMS segments one notification may use; longer text is shortened to fit.
     #[serde(default = "default_segment_budget")]
     pub segment_budget: u16,
     /// Attempts before a retryable failure is given up.
     #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// First retry delay; doubles each attempt, with jitter.
     #[serde(
         default = "default_retry_base",
         deserialize_with = "duration::deserialize"
     )]
-    pub retry_base: Duration,
+    pub(crate) retry_base: Duration,
     /// Longest retry delay.
     #[serde(
         default = "default_retry_max",
         deserialize_with = "duration::deserialize"
     )]
-    pub retry_max: Duration,
+    pub(crate) retry_max: Duration,
     /// Per-request timeout.
     #[serde(
         default = "default_request_timeout",
         deserialize_with = "duration::deserialize"
     )]
-    pub request_timeout: Duration,
+    pub(crate) request_timeout: Duration,
 }
 
 fn default_mps() -> f64 {
@@ -235,25 +235,25 @@ impl Default for TwilioConfig {
 #[serde(deny_unknown_fields)]
 pub struct ReceiverConfig {
     /// Name routes refer to.
-    pub name: String,
+    pub(crate) name: String,
     /// Numbers that get SMS.
     #[serde(default)]
-    pub sms: Vec<String>,
+    pub(crate) sms: Vec<String>,
     /// Numbers that get a voice call.
     #[serde(default)]
-    pub voice: Vec<String>,
+    pub(crate) voice: Vec<String>,
     /// A roster whose numbers get SMS (and calls when `roster_voice`).
     #[serde(default)]
-    pub roster: Option<String>,
+    pub(crate) roster: Option<String>,
     /// Also call the roster's numbers.
     #[serde(default)]
-    pub roster_voice: bool,
+    pub(crate) roster_voice: bool,
     /// Send a notification when a group's alerts resolve (default true).
     #[serde(default = "default_true")]
-    pub send_resolved: bool,
+    pub(crate) send_resolved: bool,
     /// Hold non-critical notifications during these hours.
     #[serde(default)]
-    pub quiet_hours: Option<QuietHoursConfig>,
+    pub(crate) quiet_hours: Option<QuietHoursConfig>,
 }
 
 fn default_true() -> bool {
@@ -263,22 +263,22 @@ fn default_true() -> bool {
 /// Quiet hours: `start`/`end` as `HH:MM` at `utc_offset` (e.g. `"+02:00"`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct QuietHoursConfig {
+pub(crate) struct QuietHoursConfig {
     /// Start of the quiet window, `HH:MM`.
-    pub start: String,
+    pub(crate) start: String,
     /// End of the quiet window, `HH:MM` (may be earlier than start: crosses midnight).
-    pub end: String,
+    pub(crate) end: String,
     /// Offset from UTC of the times above, default `+00:00`.
     #[serde(default = "default_offset")]
-    pub utc_offset: String,
+    pub(crate) utc_offset: String,
     /// Severities that still go out during quiet hours (default `["critical"]`).
     #[serde(default = "default_critical")]
-    pub allow_severities: Vec<String>,
+    pub(crate) allow_severities: Vec<String>,
 }
 
 impl QuietHoursConfig {
     /// The parsed window; a bad time or offset names its field.
-    pub fn quiet_hours(&self) -> Result<QuietHours, ConfigError> {
+    pub(crate) fn quiet_hours(&self) -> Result<QuietHours, ConfigError> {
         QuietHours::new(
             &self.start,
             &self.end,
@@ -306,11 +306,11 @@ fn default_critical() -> Vec<String> {
 /// `[[rosters]]`: a named list of numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RosterConfig {
+pub(crate) struct RosterConfig {
     /// Name receivers refer to.
-    pub name: String,
+    pub(crate) name: String,
     /// E.164 numbers.
-    pub numbers: Vec<String>,
+    pub(crate) numbers: Vec<String>,
 }
 
 /// `[route]` and its nested `[[route.routes]]`: Alertmanager's routing tree.
@@ -322,34 +322,34 @@ pub struct RosterConfig {
 pub struct RouteConfig {
     /// Receiver for alerts this route matches.
     #[serde(default)]
-    pub receiver: Option<String>,
+    pub(crate) receiver: Option<String>,
     /// Labels that split alerts into groups; `["..."]` groups by all labels.
     #[serde(default)]
-    pub group_by: Option<Vec<String>>,
+    pub(crate) group_by: Option<Vec<String>>,
     /// Wait before a new group's first notification.
     #[serde(default, deserialize_with = "duration::deserialize_option")]
-    pub group_wait: Option<Duration>,
+    pub(crate) group_wait: Option<Duration>,
     /// Wait before notifying about changes to a group already notified.
     #[serde(default, deserialize_with = "duration::deserialize_option")]
-    pub group_interval: Option<Duration>,
+    pub(crate) group_interval: Option<Duration>,
     /// Wait before repeating an unchanged notification.
     #[serde(default, deserialize_with = "duration::deserialize_option")]
-    pub repeat_interval: Option<Duration>,
+    pub(crate) repeat_interval: Option<Duration>,
     /// Label matchers, Alertmanager syntax: `severity="critical"`, `env=~"prod.*"`, `team!="db"`.
     #[serde(default)]
-    pub matchers: Vec<String>,
+    pub(crate) matchers: Vec<String>,
     /// Keep matching sibling routes after this one matched.
     #[serde(default, rename = "continue")]
-    pub continue_matching: bool,
+    pub(crate) continue_matching: bool,
     /// Child routes, tried in order.
     #[serde(default)]
-    pub routes: Vec<RouteConfig>,
+    pub(crate) routes: Vec<RouteConfig>,
     /// The `[[escalations]]` policy this route's groups escalate with (inherited when unset).
     #[serde(default)]
-    pub escalation: Option<String>,
+    pub(crate) escalation: Option<String>,
     /// Severities the policy applies to (default `["critical"]`; `[]` escalates every alert).
     #[serde(default)]
-    pub escalation_severities: Option<Vec<String>>,
+    pub(crate) escalation_severities: Option<Vec<String>>,
 }
 
 impl Config {
@@ -433,7 +433,7 @@ impl Config {
     }
 
     /// Numbers of a receiver for one channel, with its roster expanded.
-    pub fn receiver_numbers(&self, receiver: &ReceiverConfig, voice: bool) -> Vec<String> {
+    pub(crate) fn receiver_numbers(&self, receiver: &ReceiverConfig, voice: bool) -> Vec<String> {
         let mut out = if voice {
             receiver.voice.clone()
         } else {
@@ -455,7 +455,7 @@ impl Config {
     }
 
     /// Checks everything that TOML types cannot express.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if let Some(mqtt) = &self.mqtt {
             for topic in &mqtt.topics {

@@ -15,39 +15,39 @@ use crate::domain::mqtt_topic;
 pub struct MqttConfig {
     /// Broker host name or address (default `127.0.0.1`).
     #[serde(default = "default_host")]
-    pub host: String,
+    pub(crate) host: String,
     /// Broker port (default 1883).
     #[serde(default = "default_port")]
-    pub port: u16,
+    pub(crate) port: u16,
     /// MQTT client identifier (default `alertd`).
     #[serde(default = "default_client_id")]
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// User name, when the broker wants one.
     #[serde(default)]
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// Password for `username`.
     #[serde(default)]
-    pub password: Option<String>,
+    pub(crate) password: Option<String>,
     /// MQTT keep-alive (default 30s).
     #[serde(
         default = "default_keep_alive",
         deserialize_with = "duration::deserialize"
     )]
-    pub keep_alive: Duration,
+    pub(crate) keep_alive: Duration,
     /// First delay before reconnecting after the broker went away; doubles up to `reconnect_max`.
     #[serde(
         default = "default_reconnect_min",
         deserialize_with = "duration::deserialize"
     )]
-    pub reconnect_min: Duration,
+    pub(crate) reconnect_min: Duration,
     /// Longest delay between reconnection attempts.
     #[serde(
         default = "default_reconnect_max",
         deserialize_with = "duration::deserialize"
     )]
-    pub reconnect_max: Duration,
+    pub(crate) reconnect_max: Duration,
     /// The topics carrying readings.
-    pub topics: Vec<TopicConfig>,
+    pub(crate) topics: Vec<TopicConfig>,
 }
 
 fn default_host() -> String {
@@ -76,39 +76,39 @@ fn default_reconnect_max() -> Duration {
 #[serde(deny_unknown_fields)]
 pub struct TopicConfig {
     /// Topic filter, e.g. `sensors/+/temperature`.
-    pub filter: String,
+    pub(crate) filter: String,
     /// `alertname` label of the alerts raised.
-    pub alertname: String,
+    pub(crate) alertname: String,
     /// Extra labels on the alerts (`team`, `site` ...).
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// Unit shown after values in the alert text (`"C"`, `"%"`).
     #[serde(default)]
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     /// 1-based topic level whose text becomes the `device` label (2 for `sensors/+/temperature`).
     #[serde(default)]
-    pub device_level: Option<usize>,
+    pub(crate) device_level: Option<usize>,
     /// `"rising"` (alert at or above a level, default) or `"falling"` (at or below).
     #[serde(default = "default_direction")]
-    pub direction: String,
+    pub(crate) direction: String,
     /// Warning level (SMS).
     #[serde(default)]
-    pub warning: Option<f64>,
+    pub(crate) warning: Option<f64>,
     /// Critical level (voice call).
     #[serde(default)]
-    pub critical: Option<f64>,
+    pub(crate) critical: Option<f64>,
     /// How far back past a level the value must go to leave it (default 0).
     #[serde(default)]
-    pub hysteresis: f64,
+    pub(crate) hysteresis: f64,
     /// Consecutive readings a new condition needs (default 1).
     #[serde(default = "default_samples")]
-    pub debounce_samples: u16,
+    pub(crate) debounce_samples: u16,
     /// How long a new condition must hold (default 0s).
     #[serde(default = "zero", deserialize_with = "duration::deserialize")]
-    pub debounce_hold: Duration,
+    pub(crate) debounce_hold: Duration,
     /// Minimum time between alerts of the same or lower severity (default 0s).
     #[serde(default = "zero", deserialize_with = "duration::deserialize")]
-    pub cooldown: Duration,
+    pub(crate) cooldown: Duration,
 }
 
 fn default_direction() -> String {

@@ -3,16 +3,16 @@
 use serde::Deserialize;
 
 /// Twilio's default reply to an opt-out keyword.
-pub const DEFAULT_STOP_REPLY: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
+pub(crate) const DEFAULT_STOP_REPLY: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
 /// Twilio's default reply to an opt-in keyword.
-pub const DEFAULT_START_REPLY: &str = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+pub(crate) const DEFAULT_START_REPLY: &str = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
 /// Twilio's default reply to a help keyword.
-pub const DEFAULT_HELP_REPLY: &str = "Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+pub(crate) const DEFAULT_HELP_REPLY: &str = "Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
 
 /// How alertd answers opt-out keywords.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ReplyMode {
+pub(crate) enum ReplyMode {
     /// A TwiML `<Message>` in the webhook's answer (for numbers without Advanced Opt-Out).
     #[default]
     Twiml,
@@ -26,16 +26,16 @@ pub enum ReplyMode {
 pub struct OptOutConfig {
     /// `"twiml"` (default) or `"none"`.
     #[serde(default)]
-    pub reply: ReplyMode,
+    pub(crate) reply: ReplyMode,
     /// Reply to STOP and its synonyms.
     #[serde(default = "default_stop")]
-    pub stop_reply: String,
+    pub(crate) stop_reply: String,
     /// Reply to START, YES, UNSTOP.
     #[serde(default = "default_start")]
-    pub start_reply: String,
+    pub(crate) start_reply: String,
     /// Reply to HELP, INFO.
     #[serde(default = "default_help")]
-    pub help_reply: String,
+    pub(crate) help_reply: String,
 }
 
 fn default_stop() -> String {

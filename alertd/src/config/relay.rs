@@ -49,30 +49,30 @@ fn default_dedup_window() -> Duration {
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     /// Name in logs, metrics and the outbox (`relay:<name>`).
-    pub name: String,
+    pub(crate) name: String,
     /// The account SID (AC + 32 hex) the device puts in its request URLs; with no `api_key`
     /// it is also the Basic-auth user, as with a Twilio auth token.
-    pub account_sid: String,
+    pub(crate) account_sid: String,
     /// An API key SID (SK + 32 hex) the device authenticates as instead of the account SID.
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// Environment variable holding the device's secret (auth token or API key secret).
     #[serde(default)]
-    pub secret_env: Option<String>,
+    pub(crate) secret_env: Option<String>,
     /// File holding the secret.
     #[serde(default)]
-    pub secret_file: Option<PathBuf>,
+    pub(crate) secret_file: Option<PathBuf>,
     /// The secret inline (prefer `secret_env` or `secret_file`).
     #[serde(default)]
-    pub secret: Option<String>,
+    pub(crate) secret: Option<String>,
     /// The `From` values (E.164 numbers or MG messaging services) the device may send from.
-    pub allowed_from: Vec<String>,
+    pub(crate) allowed_from: Vec<String>,
     /// Requests per minute the device may make (sustained; default 30).
     #[serde(default = "default_rate")]
-    pub rate_per_minute: u32,
+    pub(crate) rate_per_minute: u32,
     /// Requests the device may make at once before the rate applies (default 10).
     #[serde(default = "default_burst")]
-    pub burst: u32,
+    pub(crate) burst: u32,
 }
 
 fn default_rate() -> u32 {
@@ -86,11 +86,11 @@ fn default_burst() -> u32 {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Device {
     /// Its config.
-    pub config: DeviceConfig,
+    pub(crate) config: DeviceConfig,
     /// The Basic-auth user: the API key, else the account SID.
-    pub username: String,
+    pub(crate) username: String,
     /// The Basic-auth password.
-    pub secret: String,
+    pub(crate) secret: String,
 }
 
 impl std::fmt::Debug for Device {
@@ -109,7 +109,7 @@ fn invalid(field: &'static str, reason: String) -> ConfigError {
 
 impl RelayConfig {
     /// The listen address.
-    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+    pub(crate) fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.listen.parse().map_err(|_| {
             invalid(
                 "relay.listen",
@@ -224,7 +224,7 @@ impl RelayConfig {
     }
 
     /// Makes relative file paths relative to the config file's folder.
-    pub fn resolve_relative_paths(&mut self, dir: &Path) {
+    pub(crate) fn resolve_relative_paths(&mut self, dir: &Path) {
         let fix = |p: &mut Option<PathBuf>| {
             if let Some(path) = p
                 && path.is_relative()

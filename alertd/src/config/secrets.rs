@@ -24,11 +24,11 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The account (AC...) every request's URL names.
-    pub account_sid: String,
+    pub(crate) account_sid: String,
     /// The Basic-auth user: the account SID, or an API key (SK...).
     pub username: String,
     /// The Basic-auth password: the auth token, or the API key's secret.
-    pub password: String,
+    pub(crate) password: String,
 }
 
 impl std::fmt::Debug for Credentials {

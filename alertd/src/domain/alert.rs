@@ -45,11 +45,6 @@ impl Fingerprint {
         }
         Self(h)
     }
-
-    /// Parses the 16-hex-digit form.
-    pub fn from_hex(s: &str) -> Option<Self> {
-        u64::from_str_radix(s, 16).ok().map(Self)
-    }
 }
 
 impl fmt::Display for Fingerprint {
@@ -82,7 +77,7 @@ impl Alert {
     }
 
     /// `alertname`, or `"alert"` when missing.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.labels.get("alertname").map_or("alert", String::as_str)
     }
 
@@ -93,7 +88,7 @@ impl Alert {
 
     /// Merges a newer report of the same alert into this one (Alertmanager's merge: keep the
     /// earliest start; the latest report decides the end and the annotations).
-    pub fn merge(&mut self, newer: Self) {
+    pub(crate) fn merge(&mut self, newer: Self) {
         if newer.updated_at < self.updated_at {
             return;
         }

@@ -53,7 +53,7 @@ impl EscalationState {
     }
 
     /// Whether an acknowledgement still means something (open, or exhausted but not resolved).
-    pub fn ackable(self) -> bool {
+    pub(crate) fn ackable(self) -> bool {
         matches!(self, Self::Open | Self::Exhausted)
     }
 }
@@ -72,7 +72,7 @@ pub enum AckVia {
 
 impl AckVia {
     /// `"voice"`, `"sms"` or `"api"`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Voice => "voice",
             Self::Sms => "sms",
@@ -89,18 +89,18 @@ pub struct Escalation {
     /// What people type: `ACK 4F7KQ`.
     pub short_id: String,
     /// The group it escalates.
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// Alert name, for confirmations.
     pub alert_name: String,
     /// The alert text the SMS steps carry.
-    pub sms_text: String,
+    pub(crate) sms_text: String,
     /// What the calls say.
-    pub speech: String,
+    pub(crate) speech: String,
     /// Policy name.
     pub policy: String,
     /// The next step, pass and pass start.
     #[serde(skip)]
-    pub position: Position,
+    pub(crate) position: Position,
     /// Index of the next step.
     pub step: u32,
     /// Passes completed.
@@ -114,32 +114,32 @@ pub struct Escalation {
     /// How (`voice`, `sms`, `api`).
     pub acked_via: Option<String>,
     /// When.
-    pub acked_at: Option<Timestamp>,
+    pub(crate) acked_at: Option<Timestamp>,
     /// When its group stopped firing.
-    pub closed_at: Option<Timestamp>,
+    pub(crate) closed_at: Option<Timestamp>,
     /// Start.
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
 }
 
 /// A number an escalation step reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contact {
     /// The escalation.
-    pub escalation_id: i64,
+    pub(crate) escalation_id: i64,
     /// Who.
     pub number: String,
     /// How.
     pub channel: Channel,
     /// Step index.
-    pub step: u32,
+    pub(crate) step: u32,
     /// Pass.
-    pub loop_count: u32,
+    pub(crate) loop_count: u32,
     /// Its outbox row.
-    pub outbox_id: Option<i64>,
+    pub(crate) outbox_id: Option<i64>,
     /// When the step was due.
     pub due_at: Timestamp,
     /// When the outbox row was written.
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
 }
 
 /// An escalation to start (unless its group is already escalating or was acknowledged while
@@ -147,21 +147,21 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEscalation {
     /// The group.
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// The firing alerts that started it.
-    pub fingerprints: Vec<Fingerprint>,
+    pub(crate) fingerprints: Vec<Fingerprint>,
     /// Alert name.
-    pub alert_name: String,
+    pub(crate) alert_name: String,
     /// SMS text.
-    pub sms_text: String,
+    pub(crate) sms_text: String,
     /// Spoken text.
-    pub speech: String,
+    pub(crate) speech: String,
     /// Policy name.
-    pub policy: String,
+    pub(crate) policy: String,
     /// First position.
-    pub position: Position,
+    pub(crate) position: Position,
     /// When the first step is due.
-    pub first_at: Timestamp,
+    pub(crate) first_at: Timestamp,
 }
 
 /// The escalation writes.
@@ -198,7 +198,7 @@ pub enum EscalationWrite {
 
 impl EscalationWrite {
     /// Rows it writes, roughly (bounds a group commit).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Self::Start(v, _) => v.len(),
             Self::Resolve(v, _) => v.len(),
@@ -209,7 +209,7 @@ impl EscalationWrite {
     }
 
     /// True when it writes nothing.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
@@ -220,9 +220,9 @@ pub struct Position {
     /// Index of the next step to run.
     pub step: u32,
     /// Passes completed before this one.
-    pub loop_count: u32,
+    pub(crate) loop_count: u32,
     /// When this pass started (step `after`s count from here).
-    pub loop_started_at: Timestamp,
+    pub(crate) loop_started_at: Timestamp,
 }
 
 /// One due step as the policy planned it: the messages it sends and where the escalation
@@ -230,22 +230,22 @@ pub struct Position {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRun {
     /// The escalation.
-    pub escalation_id: i64,
+    pub(crate) escalation_id: i64,
     /// Its group (the outbox rows carry it).
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// Its policy (the outbox rows' receiver is `escalation:<policy>`).
-    pub policy: String,
+    pub(crate) policy: String,
     /// The position the step was planned from; the step is recorded only if the escalation
     /// is still open there.
-    pub from: Position,
+    pub(crate) from: Position,
     /// When the step was due.
-    pub due_at: Timestamp,
+    pub(crate) due_at: Timestamp,
     /// What the step sends (nothing when its policy or step is no longer configured).
-    pub messages: Vec<NewMessage>,
+    pub(crate) messages: Vec<NewMessage>,
     /// Where the escalation stands after the step.
-    pub next: Position,
+    pub(crate) next: Position,
     /// When the next step is due (`None` once exhausted).
-    pub next_at: Option<Timestamp>,
+    pub(crate) next_at: Option<Timestamp>,
     /// Open, or exhausted when nobody is left to try.
-    pub state: EscalationState,
+    pub(crate) state: EscalationState,
 }

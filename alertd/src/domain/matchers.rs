@@ -38,11 +38,11 @@ pub enum MatchOp {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     /// Label name.
-    pub name: String,
+    pub(crate) name: String,
     /// Comparison.
-    pub op: MatchOp,
+    pub(crate) op: MatchOp,
     /// Value or pattern as written.
-    pub value: String,
+    pub(crate) value: String,
     regex: Option<Regex>,
 }
 
@@ -54,7 +54,7 @@ impl PartialEq for Matcher {
 
 impl Matcher {
     /// Builds a matcher from parts.
-    pub fn new(name: &str, op: MatchOp, value: &str) -> Result<Self, MatcherError> {
+    pub(crate) fn new(name: &str, op: MatchOp, value: &str) -> Result<Self, MatcherError> {
         let valid_name = !name.is_empty()
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
@@ -127,7 +127,7 @@ impl Matcher {
 }
 
 /// Whether every matcher matches.
-pub fn all_match(matchers: &[Matcher], labels: &LabelSet) -> bool {
+pub(crate) fn all_match(matchers: &[Matcher], labels: &LabelSet) -> bool {
     matchers.iter().all(|m| m.matches(labels))
 }
 

@@ -23,14 +23,14 @@ pub mod time;
 #[error("unknown {kind} {value:?} in the store (written by a newer alertd?)")]
 pub struct UnknownValue {
     /// What was being read (`"outbox state"`, `"channel"`, ...).
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The value found.
-    pub value: String,
+    pub(crate) value: String,
 }
 
 impl UnknownValue {
     /// An unknown `value` of `kind`.
-    pub fn new(kind: &'static str, value: &str) -> Self {
+    pub(crate) fn new(kind: &'static str, value: &str) -> Self {
         Self {
             kind,
             value: value.to_owned(),

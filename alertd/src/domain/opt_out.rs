@@ -32,7 +32,7 @@ pub enum Keyword {
 }
 
 /// Twilio's default opt-out keywords.
-pub const STOP_WORDS: [&str; 8] = [
+pub(crate) const STOP_WORDS: [&str; 8] = [
     "STOP",
     "STOPALL",
     "UNSUBSCRIBE",
@@ -43,9 +43,9 @@ pub const STOP_WORDS: [&str; 8] = [
     "REVOKE",
 ];
 /// Twilio's default opt-in keywords.
-pub const START_WORDS: [&str; 3] = ["START", "YES", "UNSTOP"];
+pub(crate) const START_WORDS: [&str; 3] = ["START", "YES", "UNSTOP"];
 /// Twilio's default help keywords.
-pub const HELP_WORDS: [&str; 2] = ["HELP", "INFO"];
+pub(crate) const HELP_WORDS: [&str; 2] = ["HELP", "INFO"];
 
 /// Classifies `body`.
 ///

@@ -60,19 +60,19 @@ pub struct OutboxMessage {
     /// Receiver name.
     pub receiver: String,
     /// Group it notifies about.
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// SMS or voice.
     pub channel: Channel,
     /// Destination.
     pub to: String,
     /// SMS text or spoken text.
-    pub body: String,
+    pub(crate) body: String,
     /// When it was written.
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
     /// Send attempts so far.
     pub attempts: u32,
     /// Not before this time.
-    pub next_attempt_at: Timestamp,
+    pub(crate) next_attempt_at: Timestamp,
     /// Where it is.
     pub state: OutboxState,
     /// Twilio SID once accepted.
@@ -87,11 +87,11 @@ pub struct OutboxMessage {
     pub updated_at: Timestamp,
     /// Short id of the escalation the row belongs to, if any (voice rows then carry the
     /// acknowledgement Gather).
-    pub escalation: Option<String>,
+    pub(crate) escalation: Option<String>,
     /// The sender a relayed message asked for (`None`: the configured From).
     pub from: Option<String>,
     /// What `body` is (text alertd writes, or a relayed call's TwiML or URL).
-    pub body_kind: BodyKind,
+    pub(crate) body_kind: BodyKind,
     /// The SID alertd answered a relaying device with (maps to `sid`, Twilio's).
     pub relay_sid: Option<String>,
 }
@@ -111,7 +111,7 @@ pub enum BodyKind {
 
 impl BodyKind {
     /// The column value (`None` for text).
-    pub fn as_column(self) -> Option<&'static str> {
+    pub(crate) fn as_column(self) -> Option<&'static str> {
         match self {
             Self::Text => None,
             Self::Twiml => Some("twiml"),
@@ -120,7 +120,7 @@ impl BodyKind {
     }
 
     /// Reads the column value; an unknown one is an error.
-    pub fn from_column(s: Option<&str>) -> Result<Self, UnknownValue> {
+    pub(crate) fn from_column(s: Option<&str>) -> Result<Self, UnknownValue> {
         match s {
             None => Ok(Self::Text),
             Some("twiml") => Ok(Self::Twiml),
@@ -134,24 +134,24 @@ impl BodyKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayedMessage {
     /// The device's name (the row's receiver is `relay:<device>`).
-    pub device: String,
+    pub(crate) device: String,
     /// The SID alertd issues for it.
-    pub relay_sid: String,
+    pub(crate) relay_sid: String,
     /// SMS or call.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// Destination.
-    pub to: String,
+    pub(crate) to: String,
     /// Sender number (or MG messaging service) the device asked for.
-    pub from: String,
+    pub(crate) from: String,
     /// SMS text, or the call's TwiML or URL.
-    pub body: String,
+    pub(crate) body: String,
     /// What `body` is.
-    pub body_kind: BodyKind,
+    pub(crate) body_kind: BodyKind,
 }
 
 impl RelayedMessage {
     /// The outbox `receiver` of a device's rows.
-    pub fn receiver_of(device: &str) -> String {
+    pub(crate) fn receiver_of(device: &str) -> String {
         format!("relay:{device}")
     }
 }
@@ -160,33 +160,33 @@ impl RelayedMessage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enqueued {
     /// The row: the new one, or the earlier identical one.
-    pub message: OutboxMessage,
+    pub(crate) message: OutboxMessage,
     /// True when an identical recent request was found and nothing was added.
-    pub duplicate: bool,
+    pub(crate) duplicate: bool,
 }
 
 /// One message to put in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
     /// SMS or voice.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// Destination number.
-    pub to: String,
+    pub(crate) to: String,
     /// SMS text, or the text a call speaks.
-    pub body: String,
+    pub(crate) body: String,
 }
 
 /// A notification to record: the log entry for a (receiver, group) and its messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// Receiver name.
-    pub receiver: String,
+    pub(crate) receiver: String,
     /// Group key.
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// The new notification-log entry.
-    pub entry: NflogEntry,
+    pub(crate) entry: NflogEntry,
     /// Messages for the outbox.
-    pub messages: Vec<NewMessage>,
+    pub(crate) messages: Vec<NewMessage>,
 }
 
 /// How a send attempt ended, as recorded.
@@ -229,11 +229,11 @@ pub enum AttemptRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryUpdate {
     /// Message or call SID.
-    pub sid: String,
+    pub(crate) sid: String,
     /// Twilio's status.
-    pub status: String,
+    pub(crate) status: String,
     /// Twilio error code, if any.
-    pub error_code: Option<i64>,
+    pub(crate) error_code: Option<i64>,
     /// When it arrived.
-    pub at: Timestamp,
+    pub(crate) at: Timestamp,
 }

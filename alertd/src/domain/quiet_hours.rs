@@ -8,9 +8,9 @@ use super::time::Timestamp;
 #[non_exhaustive]
 pub struct QuietHoursError {
     /// Which value: `"start"`, `"end"` or `"utc_offset"`.
-    pub field: &'static str,
+    pub(crate) field: &'static str,
     /// What was wrong.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// A parsed quiet-hours window.
@@ -68,7 +68,7 @@ impl QuietHours {
     }
 
     /// Whether `now` falls in the window (which may cross midnight).
-    pub fn is_quiet(&self, now: Timestamp) -> bool {
+    pub(crate) fn is_quiet(&self, now: Timestamp) -> bool {
         let m = now.minute_of_day(self.utc_offset_minutes);
         if self.start_minute <= self.end_minute {
             (self.start_minute..self.end_minute).contains(&m)

@@ -4,9 +4,9 @@
 use rand::Rng;
 
 /// The characters ids are made of.
-pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+pub(crate) const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// Id length.
-pub const LEN: usize = 5;
+pub(crate) const LEN: usize = 5;
 
 /// A fresh random id.
 ///

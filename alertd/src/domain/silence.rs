@@ -38,7 +38,7 @@ pub struct MatcherRecord {
 #[derive(Debug, Clone)]
 pub struct Silence {
     /// The stored form.
-    pub record: SilenceRecord,
+    pub(crate) record: SilenceRecord,
     matchers: Vec<Matcher>,
 }
 
@@ -54,7 +54,7 @@ impl Silence {
     }
 
     /// Whether the silence is in force at `now`.
-    pub fn is_active(&self, now: Timestamp) -> bool {
+    pub(crate) fn is_active(&self, now: Timestamp) -> bool {
         self.record.starts_at <= now && now < self.record.ends_at
     }
 
@@ -79,6 +79,6 @@ impl Silence {
 }
 
 /// Whether any silence mutes `labels` at `now`.
-pub fn is_muted(silences: &[Silence], labels: &LabelSet, now: Timestamp) -> bool {
+pub(crate) fn is_muted(silences: &[Silence], labels: &LabelSet, now: Timestamp) -> bool {
     silences.iter().any(|s| s.mutes(labels, now))
 }

@@ -26,13 +26,13 @@ impl Timestamp {
 
     /// The instant `d` before this one (saturating).
     #[must_use]
-    pub fn before(self, d: Duration) -> Self {
+    pub(crate) fn before(self, d: Duration) -> Self {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         Self(self.0.saturating_sub(ms))
     }
 
     /// Time from `earlier` to `self`, zero when `earlier` is later.
-    pub fn since(self, earlier: Self) -> Duration {
+    pub(crate) fn since(self, earlier: Self) -> Duration {
         Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
     }
 
@@ -72,7 +72,7 @@ impl Timestamp {
     }
 
     /// Minutes since midnight at the given UTC offset (for quiet hours).
-    pub fn minute_of_day(self, utc_offset_minutes: i32) -> u32 {
+    pub(crate) fn minute_of_day(self, utc_offset_minutes: i32) -> u32 {
         let minutes = self.0.div_euclid(60_000) + i64::from(utc_offset_minutes);
         u32::try_from(minutes.rem_euclid(1440)).unwrap_or(0)
     }

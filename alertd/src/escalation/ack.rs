@@ -15,7 +15,7 @@ use crate::store::{Store, StoreError, WriteOp};
 /// Why an acknowledgement or escalation request could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum AckError {
+pub(crate) enum AckError {
     /// No escalation has that id (or none was ever sent to that number).
     #[error("no escalation {0:?}")]
     NotFound(String),
@@ -44,17 +44,17 @@ pub enum AckError {
 
 /// The escalation service the webhooks and the API share.
 #[derive(Clone)]
-pub struct Escalations {
+pub(crate) struct Escalations {
     /// Reads.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Writes (the app's single writer).
-    pub writer: StoreWriter,
+    pub(crate) writer: StoreWriter,
     /// Time.
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Poked after confirmations are written.
-    pub outbox_wake: Arc<Notify>,
+    pub(crate) outbox_wake: Arc<Notify>,
     /// Poked after "escalate now".
-    pub timer_wake: Arc<Notify>,
+    pub(crate) timer_wake: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Escalations {
@@ -76,7 +76,7 @@ fn closed(e: &Escalation) -> AckError {
 
 impl Escalations {
     /// The escalation `short_id` names, or (without one) the latest sent to `number`.
-    pub async fn find(
+    pub(crate) async fn find(
         &self,
         short_id: Option<&str>,
         number: Option<&str>,
@@ -111,7 +111,7 @@ impl Escalations {
 
     /// `number` acknowledges by phone (`via` voice or SMS): stops the escalation and texts
     /// that number a confirmation.
-    pub async fn ack_by_number(
+    pub(crate) async fn ack_by_number(
         &self,
         short_id: Option<&str>,
         number: &str,
@@ -126,7 +126,11 @@ impl Escalations {
 
     /// An authenticated tool acknowledges; every number the escalation reached is told who
     /// did.
-    pub async fn ack_by_api(&self, short_id: &str, who: &str) -> Result<Escalation, AckError> {
+    pub(crate) async fn ack_by_api(
+        &self,
+        short_id: &str,
+        who: &str,
+    ) -> Result<Escalation, AckError> {
         let e = self.find(Some(short_id), None).await?;
         let id = e.id;
         let contacts =
@@ -174,7 +178,11 @@ impl Escalations {
     }
 
     /// `number` pressed 2: the next step goes out now.
-    pub async fn escalate_now(&self, short_id: &str, number: &str) -> Result<Escalation, AckError> {
+    pub(crate) async fn escalate_now(
+        &self,
+        short_id: &str,
+        number: &str,
+    ) -> Result<Escalation, AckError> {
         let e = self.find(Some(short_id), None).await?;
         self.check_contact(&e, number).await?;
         let changed = self

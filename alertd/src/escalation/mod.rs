@@ -9,9 +9,9 @@
 //! "escalate now", for the webhooks and the API), [`twiml`] and [`text`] (what calls say and
 //! texts read). The escalation's data is in `crate::domain::escalation`, its SQL in the store.
 
-pub mod ack;
+pub(crate) mod ack;
 pub mod policy;
-pub mod start;
+pub(crate) mod start;
 pub mod text;
-pub mod timer;
+pub(crate) mod timer;
 pub mod twiml;

@@ -43,7 +43,7 @@ pub struct Policy {
 
 /// What follows a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Run `position`'s step at `at`.
     At {
         /// The next step.
@@ -82,7 +82,7 @@ impl Policy {
 
     /// The step at `position`, if the policy has it (a shorter policy after a config change
     /// may not).
-    pub fn step(&self, position: Position) -> Option<&Step> {
+    pub(crate) fn step(&self, position: Position) -> Option<&Step> {
         self.steps.get(usize::try_from(position.step).ok()?)
     }
 
@@ -90,7 +90,7 @@ impl Policy {
     /// the pass at `now`; a later step is due at its `after` in the pass, but never sooner
     /// than its gap to the step just run (so a late run keeps the spacing, and "escalate now"
     /// moves only the step it skips to).
-    pub fn after_step(&self, position: Position, now: Timestamp) -> Next {
+    pub(crate) fn after_step(&self, position: Position, now: Timestamp) -> Next {
         let step = usize::try_from(position.step).unwrap_or(usize::MAX);
         let loop_started_at = if step == 0 {
             now.before(self.steps.first().map_or(Duration::ZERO, |s| s.after))
@@ -132,7 +132,7 @@ impl Policy {
 pub struct PolicySet {
     policies: BTreeMap<String, Policy>,
     /// SMS segment budget (`twilio.segment_budget`).
-    pub segment_budget: u16,
+    pub(crate) segment_budget: u16,
 }
 
 impl PolicySet {
@@ -204,16 +204,11 @@ impl PolicySet {
         self.policies.get(name)
     }
 
-    /// True when no policy is configured.
-    pub fn is_empty(&self) -> bool {
-        self.policies.is_empty()
-    }
-
     /// What `escalation`'s due step does at `now`: the messages it sends (the SMS text fitted
     /// to the segment budget with the ACK hint, or the speech for a call) and where the
     /// escalation stands afterwards. A policy or step no longer in the config sends nothing
     /// and exhausts the escalation: nobody is left to try.
-    pub fn plan(&self, escalation: &Escalation, now: Timestamp) -> StepRun {
+    pub(crate) fn plan(&self, escalation: &Escalation, now: Timestamp) -> StepRun {
         let e = escalation;
         let nothing = StepRun {
             escalation_id: e.id,

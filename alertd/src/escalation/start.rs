@@ -14,7 +14,7 @@ use crate::pipeline::render;
 
 /// What a due group means for its escalation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlushEscalation {
+pub(crate) enum FlushEscalation {
     /// The route has no policy.
     None,
     /// Start one (unless the group already has a live escalation).
@@ -24,7 +24,7 @@ pub enum FlushEscalation {
 }
 
 /// Decides on one due group.
-pub fn on_flush(
+pub(crate) fn on_flush(
     flush: &GroupFlush,
     silences: &[Silence],
     policies: &PolicySet,

@@ -22,24 +22,24 @@ const STEP_BATCH: usize = 5_000;
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
 /// The timer task.
-pub struct EscalationTimer {
+pub(crate) struct EscalationTimer {
     /// The policies (a step is looked up by policy name and index).
-    pub policies: Arc<PolicySet>,
+    pub(crate) policies: Arc<PolicySet>,
     /// Reads `next_at`.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Writes steps (sharing commits with the other stages).
-    pub writer: StoreWriter,
+    pub(crate) writer: StoreWriter,
     /// Time.
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Poked when escalations start or are told to escalate now.
-    pub wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
     /// Poked after steps are written.
-    pub outbox_wake: Arc<Notify>,
+    pub(crate) outbox_wake: Arc<Notify>,
 }
 
 impl EscalationTimer {
     /// Plans and records every step due now; returns the outbox rows written.
-    pub async fn run_due(&self) -> Result<usize, StoreError> {
+    pub(crate) async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let due = crate::store::blocking(&self.store, move |s| s.due_escalations(now, STEP_BATCH))
             .await?;
@@ -58,7 +58,7 @@ impl EscalationTimer {
     }
 
     /// Runs until the task is dropped.
-    pub async fn run(self) {
+    pub(crate) async fn run(self) {
         loop {
             if let Err(e) = self.run_due().await {
                 tracing::error!("escalation steps not written, retrying in 1s: {e}");

@@ -6,9 +6,9 @@ use twilio_core::request::MAX_TWIML_CHARS;
 use twilio_core::twiml::{Gather, Input, Method, Pause, Prompt, Response, Say, Verb};
 
 /// What the call asks for.
-pub const PROMPT: &str = "Press 1 to acknowledge, or 2 to escalate now.";
+pub(crate) const PROMPT: &str = "Press 1 to acknowledge, or 2 to escalate now.";
 /// Seconds the call waits for a key.
-pub const GATHER_TIMEOUT_SECS: u32 = 8;
+pub(crate) const GATHER_TIMEOUT_SECS: u32 = 8;
 
 fn encode(response: &Response<'_>) -> String {
     let mut buf = vec![0u8; response.encoded_len()];

@@ -10,7 +10,7 @@ use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::time::Timestamp;
 
 /// Most alerts in one request.
-pub const MAX_ALERTS_PER_REQUEST: usize = 10_000;
+pub(crate) const MAX_ALERTS_PER_REQUEST: usize = 10_000;
 /// Most labels plus annotations on one alert.
 const MAX_PAIRS: usize = 128;
 /// Longest label or annotation value, bytes.
@@ -93,7 +93,7 @@ pub fn check_alert(alert: &Alert, what: &str) -> Result<(), ApiError> {
 }
 
 /// Parses an optional RFC 3339 field.
-pub fn parse_time(
+pub(crate) fn parse_time(
     text: Option<&str>,
     what: &str,
     field: &str,

@@ -78,7 +78,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Parses JSON, naming the field path in errors (`alerts[0].labels.x: invalid type ...`).
-pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -95,7 +95,7 @@ pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
 }
 
 /// Turns a serde_json error into a message that names the place and the problem.
-pub fn json_error(e: &serde_json::Error) -> ApiError {
+pub(crate) fn json_error(e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     let what = match e.classify() {
         Category::Syntax | Category::Eof => "malformed JSON",

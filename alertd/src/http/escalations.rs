@@ -35,7 +35,7 @@ impl From<AckError> for ApiError {
 }
 
 /// Acknowledges escalation `id` on behalf of a tool.
-pub async fn post_ack(
+pub(crate) async fn post_ack(
     State(state): State<ApiState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -73,7 +73,7 @@ pub async fn post_ack(
 }
 
 /// Lists the newest escalations.
-pub async fn get_escalations(State(state): State<ApiState>, headers: HeaderMap) -> Response {
+pub(crate) async fn get_escalations(State(state): State<ApiState>, headers: HeaderMap) -> Response {
     let result = async {
         check_bearer(&state, &headers)?;
         let store = state.store.clone();

@@ -6,7 +6,7 @@
 pub mod alertmanager;
 pub mod alerts;
 pub mod errors;
-pub mod escalations;
+pub(crate) mod escalations;
 pub mod silences;
 pub mod webhooks;
 
@@ -32,31 +32,31 @@ use crate::store::group_commit::GroupCommitter;
 
 /// What every handler needs.
 #[derive(Clone)]
-pub struct ApiState {
+pub(crate) struct ApiState {
     /// Batches alert writes.
-    pub committer: GroupCommitter,
+    pub(crate) committer: GroupCommitter,
     /// Reads and silence writes.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Stored alerts go to the pipeline through here.
-    pub pipeline: mpsc::Sender<Vec<Alert>>,
+    pub(crate) pipeline: mpsc::Sender<Vec<Alert>>,
     /// Counters.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// Time.
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Required bearer token on `/api/*`, if any.
-    pub bearer_token: Option<Arc<str>>,
+    pub(crate) bearer_token: Option<Arc<str>>,
     /// Body size limit.
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Status-callback validation (Twilio auth token and public URL).
-    pub webhook: Option<Arc<crate::http::webhooks::WebhookAuth>>,
+    pub(crate) webhook: Option<Arc<crate::http::webhooks::WebhookAuth>>,
     /// Acknowledgements and "escalate now" (webhooks and API).
-    pub escalations: crate::escalation::ack::Escalations,
+    pub(crate) escalations: crate::escalation::ack::Escalations,
     /// How STOP / START / HELP are answered (`[opt_out]`).
-    pub opt_out: Arc<crate::config::opt_out::OptOutConfig>,
+    pub(crate) opt_out: Arc<crate::config::opt_out::OptOutConfig>,
 }
 
 /// The router with every endpoint.
-pub fn router(state: ApiState) -> Router {
+pub(crate) fn router(state: ApiState) -> Router {
     Router::new()
         .route("/api/v1/alerts", post(post_alerts))
         .route("/api/v1/alertmanager", post(post_alertmanager))
@@ -95,7 +95,7 @@ async fn not_found() -> ApiError {
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
-pub fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = &state.bearer_token else {
         return Ok(());
     };
@@ -114,7 +114,7 @@ pub fn check_bearer(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiErro
 }
 
 /// Reads the whole body within the size limit.
-pub async fn read_body(
+pub(crate) async fn read_body(
     state: &ApiState,
     headers: &HeaderMap,
     body: Body,

@@ -42,17 +42,17 @@ impl Metrics {
     }
 
     /// Counts alerts that repeated one already held.
-    pub fn alerts_deduplicated(&self, n: u64) {
+    pub(crate) fn alerts_deduplicated(&self, n: u64) {
         self.alerts_deduplicated.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Counts a refused API request by HTTP status.
-    pub fn ingest_rejected(&self, status: u16) {
+    pub(crate) fn ingest_rejected(&self, status: u16) {
         bump(&self.ingest_rejected, status);
     }
 
     /// Counts a notification Twilio accepted.
-    pub fn notification_sent(&self, channel: &'static str) {
+    pub(crate) fn notification_sent(&self, channel: &'static str) {
         bump(&self.sent, channel);
     }
 
@@ -62,17 +62,17 @@ impl Metrics {
     }
 
     /// Counts an attempt that will be retried.
-    pub fn notification_retried(&self, channel: &'static str) {
+    pub(crate) fn notification_retried(&self, channel: &'static str) {
         bump(&self.retried, channel);
     }
 
     /// Counts a status callback by status.
-    pub fn status_callback(&self, status: &str) {
+    pub(crate) fn status_callback(&self, status: &str) {
         bump(&self.status_callbacks, status.to_owned());
     }
 
     /// Observes one Twilio request's latency.
-    pub fn twilio_latency(&self, d: Duration) {
+    pub(crate) fn twilio_latency(&self, d: Duration) {
         let secs = d.as_secs_f64();
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
             if secs <= bound {

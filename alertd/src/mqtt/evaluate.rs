@@ -73,12 +73,13 @@ impl Readings {
     }
 
     /// The topic filters to subscribe to.
-    pub fn filters(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn filters(&self) -> impl Iterator<Item = &str> {
         self.topics.iter().map(|(t, _)| t.filter.as_str())
     }
 
     /// How many concrete topics have an evaluator.
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn tracked(&self) -> usize {
         self.states.len()
     }
 

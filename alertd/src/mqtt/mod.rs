@@ -31,7 +31,7 @@ pub struct MqttStats {
     /// Payloads that were not readings.
     pub bad_payloads: AtomicU64,
     /// Messages on topics no filter matches.
-    pub unknown_topics: AtomicU64,
+    pub(crate) unknown_topics: AtomicU64,
     /// Successful connections to the broker (1 + reconnections).
     pub connections: AtomicU64,
     /// Connection failures or losses.
@@ -47,11 +47,11 @@ impl MqttStats {
 
 /// Where produced alerts go: stored durably first, then handed to the pipeline.
 #[derive(Clone)]
-pub struct AlertSink {
+pub(crate) struct AlertSink {
     /// Durable store writes.
-    pub committer: GroupCommitter,
+    pub(crate) committer: GroupCommitter,
     /// The pipeline.
-    pub pipeline: mpsc::Sender<Vec<Alert>>,
+    pub(crate) pipeline: mpsc::Sender<Vec<Alert>>,
 }
 
 /// Doubles from `min` to `max` on each failure; reset once connected.
@@ -164,7 +164,7 @@ async fn forward_alerts(mut rx: mpsc::Receiver<Vec<Alert>>, sink: AlertSink) {
 
 /// Connects, subscribes (again after every reconnect) and evaluates readings until the task
 /// is aborted.
-pub async fn run(
+pub(crate) async fn run(
     cfg: MqttConfig,
     mut readings: Readings,
     sink: AlertSink,

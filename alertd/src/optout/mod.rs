@@ -19,7 +19,7 @@ use crate::store::{OptOutStore, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// The keyword.
-    pub keyword: Keyword,
+    pub(crate) keyword: Keyword,
     /// Whether the number's opt-out state changed.
     pub changed: bool,
     /// The text to reply with, if alertd replies.

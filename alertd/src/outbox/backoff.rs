@@ -43,7 +43,7 @@ impl RetryPolicy {
     }
 
     /// Whether another attempt is allowed after `failed_attempts` failures.
-    pub fn may_retry(&self, failed_attempts: u32) -> bool {
+    pub(crate) fn may_retry(&self, failed_attempts: u32) -> bool {
         failed_attempts < self.max_attempts
     }
 }

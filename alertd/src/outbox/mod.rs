@@ -30,43 +30,36 @@ const BATCH: usize = 64;
 /// Sends in progress at once (across all From numbers; each still paced by the rate limiter).
 /// A send's slot is freed when Twilio answers, not when its result is on disk: waiting for
 /// that commit (a WAL fsync, slow on a busy disk) must not throttle the sends behind it.
-pub const MAX_IN_FLIGHT: usize = 32;
+pub(crate) const MAX_IN_FLIGHT: usize = 32;
 
 /// Twilio's "Attempt to send to unsubscribed recipient": the number is recorded as opted out.
 const OPTED_OUT: i64 = twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0 as i64;
 
 /// Sends outbox messages.
-pub struct OutboxWorker {
+pub(crate) struct OutboxWorker {
     /// Where messages are.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// How they are sent.
-    pub sender: Arc<dyn Sender>,
+    pub(crate) sender: Arc<dyn Sender>,
     /// Time.
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Per-From pacing.
-    pub limiter: Arc<RateLimiter>,
+    pub(crate) limiter: Arc<RateLimiter>,
     /// Retries.
-    pub policy: RetryPolicy,
+    pub(crate) policy: RetryPolicy,
     /// Counters.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// Poked when new messages are written.
-    pub wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
     /// Records attempt results (sharing commits with the other stages when it is the app's
     /// one writer).
-    pub attempts: StoreWriter,
-}
-
-impl OutboxWorker {
-    /// A writer of its own for `store` (tests; the app shares one writer between stages).
-    pub fn attempt_writer(store: Arc<dyn Store>) -> StoreWriter {
-        StoreWriter::start(store)
-    }
+    pub(crate) attempts: StoreWriter,
 }
 
 impl OutboxWorker {
     /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
     /// sent, or whose result is being recorded, is never picked up a second time.
-    pub async fn run(self) {
+    pub(crate) async fn run(self) {
         let worker = Arc::new(self);
         let send_slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
@@ -139,11 +132,6 @@ impl OutboxWorker {
             () = notified => {}
             () = self.clock.sleep_until(deadline) => {}
         }
-    }
-
-    /// Sends one message and records how it went.
-    pub async fn deliver(&self, msg: OutboxMessage) {
-        self.deliver_in_slot(msg, None).await;
     }
 
     /// Records an SMS to an opted-out number as `opted_out` without sending it; false when
@@ -385,7 +373,7 @@ mod tests {
             },
             metrics: Arc::new(Metrics::default()),
             wake: Arc::new(Notify::new()),
-            attempts: OutboxWorker::attempt_writer(store.clone()),
+            attempts: StoreWriter::start(store.clone()),
         };
         (worker, sender, store, clock)
     }

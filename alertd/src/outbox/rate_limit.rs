@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::domain::time::Timestamp;
 
 /// How much wider than `1 / mps` slots are spaced, as a fraction of the interval.
-pub const JITTER_MARGIN: f64 = 0.03;
+pub(crate) const JITTER_MARGIN: f64 = 0.03;
 
 /// Evenly spaced send slots per key.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ impl RateLimiter {
     }
 
     /// Waits for the next slot for `key`.
-    pub async fn acquire(&self, key: &str, clock: &dyn Clock) {
+    pub(crate) async fn acquire(&self, key: &str, clock: &dyn Clock) {
         let slot = self.reserve(key, clock.now());
         clock.sleep_until(slot).await;
     }

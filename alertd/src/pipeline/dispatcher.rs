@@ -14,17 +14,17 @@ use crate::domain::time::Timestamp;
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupFlush {
     /// Route id and group labels; the notification log's key.
-    pub group_key: String,
+    pub(crate) group_key: String,
     /// Receiver name.
-    pub receiver: String,
+    pub(crate) receiver: String,
     /// The labels the group was formed on.
-    pub group_labels: LabelSet,
+    pub(crate) group_labels: LabelSet,
     /// The route's repeat interval.
-    pub repeat_interval: Duration,
+    pub(crate) repeat_interval: Duration,
     /// The group's alerts, by fingerprint.
-    pub alerts: Vec<Alert>,
+    pub(crate) alerts: Vec<Alert>,
     /// The route's escalation policy, if it has one.
-    pub escalation: Option<RouteEscalation>,
+    pub(crate) escalation: Option<RouteEscalation>,
 }
 
 #[derive(Debug)]
@@ -108,12 +108,13 @@ impl Dispatcher {
     }
 
     /// The earliest time a group is due, if any group exists.
-    pub fn next_deadline(&self) -> Option<Timestamp> {
+    pub(crate) fn next_deadline(&self) -> Option<Timestamp> {
         self.groups.values().map(|g| g.next_flush).min()
     }
 
     /// Number of groups.
-    pub fn group_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn group_count(&self) -> usize {
         self.groups.len()
     }
 
@@ -141,7 +142,7 @@ impl Dispatcher {
 
     /// Keys of the escalating groups holding `alert` that have no firing alert left at `now`
     /// (their escalations end at once, not at the next flush).
-    pub fn quiet_escalating_groups(&self, alert: &Alert, now: Timestamp) -> Vec<String> {
+    pub(crate) fn quiet_escalating_groups(&self, alert: &Alert, now: Timestamp) -> Vec<String> {
         let fp = alert.fingerprint();
         self.groups
             .iter()
@@ -153,7 +154,7 @@ impl Dispatcher {
 
     /// After a flush was handled: drops the resolved alerts it covered (unless they changed
     /// since) and groups left empty. Returns fingerprints no group holds any more.
-    pub fn flushed(&mut self, flush: &GroupFlush, now: Timestamp) -> Vec<Fingerprint> {
+    pub(crate) fn flushed(&mut self, flush: &GroupFlush, now: Timestamp) -> Vec<Fingerprint> {
         let Some(group) = self.groups.get_mut(&flush.group_key) else {
             return Vec::new();
         };
@@ -174,7 +175,7 @@ impl Dispatcher {
 }
 
 /// `route_id{label="value",...}`
-pub fn group_key(route_id: &str, labels: &LabelSet) -> String {
+pub(crate) fn group_key(route_id: &str, labels: &LabelSet) -> String {
     let mut key = format!("{route_id}{{");
     for (i, (k, v)) in labels.iter().enumerate() {
         if i > 0 {

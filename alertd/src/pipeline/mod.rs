@@ -3,6 +3,6 @@
 //! injected `now`; the data they work on is in `crate::domain`.
 
 pub mod dispatcher;
-pub mod notify;
+pub(crate) mod notify;
 pub mod render;
 pub mod route;

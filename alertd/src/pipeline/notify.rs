@@ -16,22 +16,22 @@ use crate::domain::time::Timestamp;
 
 /// A receiver with its roster expanded and quiet hours parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Receiver {
+pub(crate) struct Receiver {
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// SMS numbers.
-    pub sms: Vec<String>,
+    pub(crate) sms: Vec<String>,
     /// Voice numbers.
-    pub voice: Vec<String>,
+    pub(crate) voice: Vec<String>,
     /// Notify when alerts resolve.
-    pub send_resolved: bool,
+    pub(crate) send_resolved: bool,
     /// Hold non-critical notifications in this window.
-    pub quiet_hours: Option<QuietHours>,
+    pub(crate) quiet_hours: Option<QuietHours>,
 }
 
 /// What to do with a due group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Nothing new to say (deduplicated, silenced, or only resolved alerts never notified).
     Nothing,
     /// Quiet hours: try again at the next group_interval.
@@ -46,7 +46,7 @@ pub enum Decision {
 }
 
 /// Decides on one due group.
-pub fn decide(
+pub(crate) fn decide(
     flush: &GroupFlush,
     receiver: &Receiver,
     silences: &[Silence],

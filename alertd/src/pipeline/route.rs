@@ -8,15 +8,15 @@ use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::matchers::{Matcher, MatcherError, all_match};
 
 /// Alertmanager's default group_wait.
-pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
 /// Alertmanager's default group_interval.
-pub const DEFAULT_GROUP_INTERVAL: Duration = Duration::from_secs(5 * 60);
+pub(crate) const DEFAULT_GROUP_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// Alertmanager's default repeat_interval.
-pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(4 * 60 * 60);
+pub(crate) const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(4 * 60 * 60);
 
 /// Which labels split a route's alerts into groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupBy {
+pub(crate) enum GroupBy {
     /// `["..."]`: every label (each alert its own group).
     All,
     /// These labels (empty: one group for the route).
@@ -27,25 +27,25 @@ pub enum GroupBy {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
     /// Position in the tree (`"0"`, `"0.1"`, ...), part of group keys.
-    pub id: String,
+    pub(crate) id: String,
     /// Receiver name.
     pub receiver: String,
     /// Grouping labels.
-    pub group_by: GroupBy,
+    pub(crate) group_by: GroupBy,
     /// Wait before a new group's first notification.
-    pub group_wait: Duration,
+    pub(crate) group_wait: Duration,
     /// Wait between notifications about a changed group.
-    pub group_interval: Duration,
+    pub(crate) group_interval: Duration,
     /// Wait before repeating an unchanged notification.
-    pub repeat_interval: Duration,
+    pub(crate) repeat_interval: Duration,
     /// Conditions to enter this route.
-    pub matchers: Vec<Matcher>,
+    pub(crate) matchers: Vec<Matcher>,
     /// Keep trying siblings after matching.
-    pub continue_matching: bool,
+    pub(crate) continue_matching: bool,
     /// Child routes.
-    pub children: Vec<Route>,
+    pub(crate) children: Vec<Route>,
     /// The escalation policy its groups start (inherited), and for which severities.
-    pub escalation: Option<RouteEscalation>,
+    pub(crate) escalation: Option<RouteEscalation>,
 }
 
 impl Route {
@@ -155,7 +155,7 @@ impl Route {
     }
 
     /// The labels of `labels` this route groups by.
-    pub fn group_labels(&self, labels: &LabelSet) -> LabelSet {
+    pub(crate) fn group_labels(&self, labels: &LabelSet) -> LabelSet {
         match &self.group_by {
             GroupBy::All => labels.clone(),
             GroupBy::Labels(names) => names
@@ -177,7 +177,7 @@ pub struct RouteEscalation {
 
 impl RouteEscalation {
     /// The default severities: only critical alerts escalate unless a route says otherwise.
-    pub fn default_severities() -> Vec<String> {
+    pub(crate) fn default_severities() -> Vec<String> {
         vec!["critical".to_owned()]
     }
 
@@ -208,7 +208,7 @@ impl RouteEscalation {
     }
 
     /// Whether `alert`'s severity escalates on this route.
-    pub fn applies_to(&self, alert: &Alert) -> bool {
+    pub(crate) fn applies_to(&self, alert: &Alert) -> bool {
         self.severities.is_empty()
             || alert
                 .labels

@@ -32,7 +32,7 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
 
 /// The device these credentials belong to, when the secret matches and `account_sid` (from
 /// the URL) is the device's account.
-pub fn authenticate<'d>(
+pub(crate) fn authenticate<'d>(
     devices: &'d [Device],
     authorization: Option<&str>,
     account_sid: &str,

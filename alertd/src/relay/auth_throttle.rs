@@ -14,7 +14,7 @@ use crate::domain::time::Timestamp;
 /// Failed authentications an address may make within [`WINDOW`].
 pub const MAX_FAILURES: u32 = 10;
 /// How long failures count, from an address's first failure.
-pub const WINDOW: Duration = Duration::from_secs(600);
+pub(crate) const WINDOW: Duration = Duration::from_secs(600);
 /// Addresses remembered at most: beyond it the expired ones go, then those with the fewest
 /// failures (a locked-out address is kept).
 const MAX_PEERS: usize = 4_096;

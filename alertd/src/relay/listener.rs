@@ -24,7 +24,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// cannot hold connections open forever).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once; further devices wait in the listen backlog.
-pub const MAX_CONNECTIONS: usize = 1024;
+pub(crate) const MAX_CONNECTIONS: usize = 1024;
 
 /// The rustls server config for the certificate chain and key in these PEM files.
 pub fn server_config(
@@ -68,15 +68,15 @@ pub fn server_config(
 }
 
 /// A bound relay listener, not yet serving.
-pub struct Bound {
+pub(crate) struct Bound {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     /// The address it is bound to.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 /// Binds `cfg.listen` (or `addr` when given, for tests) and loads the TLS certificate.
-pub async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<Bound, RelayError> {
+pub(crate) async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<Bound, RelayError> {
     let tls = if cfg.plain_http {
         None
     } else {
@@ -111,7 +111,7 @@ pub async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<Bound, 
 
 impl Bound {
     /// Serves `app` until `shutdown` fires.
-    pub fn serve(self, app: Router, shutdown: oneshot::Receiver<()>) -> JoinHandle<()> {
+    pub(crate) fn serve(self, app: Router, shutdown: oneshot::Receiver<()>) -> JoinHandle<()> {
         let Self {
             listener,
             tls,

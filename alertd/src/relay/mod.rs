@@ -69,29 +69,29 @@ pub enum RelayError {
 
 /// What the relay's handlers share.
 #[derive(Clone)]
-pub struct RelayState {
+pub(crate) struct RelayState {
     /// Devices with their secrets.
-    pub devices: Arc<[Device]>,
+    pub(crate) devices: Arc<[Device]>,
     /// The outbox (reads).
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// The app's one writer: relayed rows share commits with the other stages.
-    pub writer: StoreWriter,
+    pub(crate) writer: StoreWriter,
     /// Time (rate limits, dedup window, row times).
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Wakes the outbox worker once a row is committed.
-    pub wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
     /// Per-device rate limits.
-    pub limiter: Arc<DeviceLimiter>,
+    pub(crate) limiter: Arc<DeviceLimiter>,
     /// Failed authentications per client address.
-    pub auth_failures: Arc<AuthThrottle>,
+    pub(crate) auth_failures: Arc<AuthThrottle>,
     /// Identical requests within this window are answered with the first one's SID.
-    pub dedup_window: Duration,
+    pub(crate) dedup_window: Duration,
     /// Largest request body accepted.
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
 }
 
 /// The relay's routes.
-pub fn router(state: RelayState) -> Router {
+pub(crate) fn router(state: RelayState) -> Router {
     Router::new()
         .route("/2010-04-01/Accounts/{account}/{resource}", post(create))
         .route(
@@ -126,7 +126,7 @@ async fn not_found(uri: Uri) -> Response {
 
 /// The client's address, which the listener attaches to every request.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
+pub(crate) struct ClientAddr(pub SocketAddr);
 
 /// [`ClientAddr`] as the handlers take it: absent only when the router is served some other way
 /// (nothing is throttled then).

@@ -9,17 +9,17 @@ use crate::domain::phone::is_e164;
 use crate::relay::response::TwilioError;
 
 /// The longest body Twilio accepts, in characters.
-pub const MAX_BODY_CHARS: usize = 1600;
+pub(crate) const MAX_BODY_CHARS: usize = 1600;
 
 /// A request the relay will enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayRequest {
     /// SMS or call.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// Destination (E.164).
-    pub to: String,
+    pub(crate) to: String,
     /// Sender number or MG messaging service, one of the device's `allowed_from`.
-    pub from: String,
+    pub(crate) from: String,
     /// SMS text, or the call's TwiML or URL.
     pub body: String,
     /// What `body` is.
@@ -27,7 +27,7 @@ pub struct RelayRequest {
 }
 
 /// Form parameters in order (repeated names allowed).
-pub type Form = [(String, String)];
+pub(crate) type Form = [(String, String)];
 
 fn param<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
     form.iter()

@@ -10,7 +10,7 @@ use crate::domain::outbox::{OutboxMessage, OutboxState};
 use crate::domain::time::Timestamp;
 
 /// The API version in every path and resource.
-pub const API_VERSION: &str = "2010-04-01";
+pub(crate) const API_VERSION: &str = "2010-04-01";
 
 /// A Twilio API error: HTTP status, Twilio code, message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,14 +21,14 @@ pub struct TwilioError {
     /// Twilio error code.
     pub code: u32,
     /// What was wrong.
-    pub message: String,
+    pub(crate) message: String,
     /// Seconds to wait (429 only).
-    pub retry_after_secs: Option<u64>,
+    pub(crate) retry_after_secs: Option<u64>,
 }
 
 impl TwilioError {
     /// A 400 with `code`.
-    pub fn bad_request(code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(code: u32, message: impl Into<String>) -> Self {
         Self {
             status: 400,
             code,
@@ -48,7 +48,7 @@ impl TwilioError {
     }
 
     /// 429 / 20429 with a `Retry-After`.
-    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+    pub(crate) fn too_many_requests(retry_after_secs: u64) -> Self {
         Self {
             status: 429,
             code: 20429,
@@ -58,7 +58,7 @@ impl TwilioError {
     }
 
     /// 404 / 20404 for a path the relay does not serve.
-    pub fn not_found(path: &str) -> Self {
+    pub(crate) fn not_found(path: &str) -> Self {
         Self {
             status: 404,
             code: 20404,
@@ -69,7 +69,7 @@ impl TwilioError {
 
     /// 413 / 20413 for a body over the size limit (Twilio documents no code; 20413 follows
     /// its 20xxx-per-HTTP-status pattern, as twilio-sim does).
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Self {
             status: 413,
             code: 20413,
@@ -79,7 +79,7 @@ impl TwilioError {
     }
 
     /// 503 / 20503 when the relay cannot store the request (nothing was accepted).
-    pub fn unavailable(message: impl Into<String>) -> Self {
+    pub(crate) fn unavailable(message: impl Into<String>) -> Self {
         Self {
             status: 503,
             code: 20503,
@@ -138,7 +138,7 @@ pub fn rfc2822(t: Timestamp) -> String {
 
 /// Twilio's status for a relayed row: its latest Twilio status once sent, `queued` while
 /// alertd holds it, `failed` when given up or opted out.
-pub fn status_of(m: &OutboxMessage) -> String {
+pub(crate) fn status_of(m: &OutboxMessage) -> String {
     match (m.state, &m.twilio_status) {
         (OutboxState::Sent, Some(s)) => s.clone(),
         (OutboxState::Pending | OutboxState::Sent, _) => "queued".into(),
@@ -153,7 +153,7 @@ struct SubresourceUris {
 
 /// A v2010 message resource for a relayed row, as `POST Messages.json` returns it.
 #[derive(Serialize)]
-pub struct MessageResource {
+pub(crate) struct MessageResource {
     account_sid: String,
     api_version: &'static str,
     body: String,
@@ -178,7 +178,7 @@ pub struct MessageResource {
 
 /// A v2010 call resource for a relayed row, as `POST Calls.json` returns it.
 #[derive(Serialize)]
-pub struct CallResource {
+pub(crate) struct CallResource {
     account_sid: String,
     annotation: Option<String>,
     answered_by: Option<String>,
@@ -208,7 +208,7 @@ pub struct CallResource {
 }
 
 /// The resource JSON for a relayed row under `account_sid`.
-pub fn resource_json(account_sid: &str, m: &OutboxMessage) -> String {
+pub(crate) fn resource_json(account_sid: &str, m: &OutboxMessage) -> String {
     let sid = m.relay_sid.clone().unwrap_or_default();
     let status = status_of(m);
     let created = rfc2822(m.created_at);

@@ -16,7 +16,7 @@ const USD_PER_CALL_MINUTE: f64 = 0.014;
 #[derive(Debug, Clone, PartialEq)]
 pub struct DryRunRecord {
     /// SMS or voice.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// From number or messaging service.
     pub from: String,
     /// Destination.

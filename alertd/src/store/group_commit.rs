@@ -119,7 +119,7 @@ impl GroupCommitter {
 
     /// Writes any `op` through the shared writer (e.g. status callbacks'
     /// [`WriteOp::Deliveries`]); resolves once committed, with the op's result.
-    pub async fn submit(&self, op: WriteOp) -> Result<usize, StoreError> {
+    pub(crate) async fn submit(&self, op: WriteOp) -> Result<usize, StoreError> {
         self.writer.submit(op).await
     }
 

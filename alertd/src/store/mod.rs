@@ -98,7 +98,7 @@ pub enum WriteOp {
 
 impl WriteOp {
     /// Rows it writes (bounds a group commit).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Self::Ingest(v) => v.len(),
             Self::Notifications(v, _) => v.iter().map(|n| n.messages.len() + 1).sum(),
@@ -108,11 +108,6 @@ impl WriteOp {
             Self::Deliveries(v) => v.len(),
             Self::Relay(..) => 1,
         }
-    }
-
-    /// True when it writes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -296,7 +291,7 @@ pub trait Store:
 }
 
 /// Runs `f` on the store from a blocking thread (SQLite calls block; async tasks must not).
-pub async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     store: &std::sync::Arc<dyn Store>,
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {

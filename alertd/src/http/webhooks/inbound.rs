@@ -60,7 +60,7 @@ fn xml(body: String) -> Response {
 }
 
 /// Handles one inbound SMS.
-pub async fn inbound_sms(
+pub(crate) async fn inbound_sms(
     State(state): State<ApiState>,
     uri: Uri,
     headers: HeaderMap,

@@ -24,9 +24,9 @@ use crate::store::WriteOp;
 #[derive(Clone)]
 pub struct WebhookAuth {
     /// The account's auth token (HMAC key).
-    pub auth_token: String,
+    pub(crate) auth_token: String,
     /// `public_url` without a trailing slash (other webhooks' URLs start with it).
-    pub public_url: String,
+    pub(crate) public_url: String,
 }
 
 impl std::fmt::Debug for WebhookAuth {
@@ -78,12 +78,6 @@ impl WebhookAuth {
         .unwrap_or_default()
     }
 
-    /// Whether `signature` signs this form `body` for the status callback URL
-    /// (`public_url` + [`STATUS_PATH`]).
-    pub fn verify(&self, body: &[u8], signature: &str) -> bool {
-        self.verify_at(STATUS_PATH, body, signature)
-    }
-
     /// The signature Twilio would send for `body` to the status callback URL (for tests).
     pub fn sign(&self, body: &[u8]) -> String {
         self.sign_at(STATUS_PATH, body)
@@ -122,7 +116,7 @@ pub(crate) async fn signed_body(
 }
 
 /// Handles one status callback.
-pub async fn status_callback(
+pub(crate) async fn status_callback(
     State(state): State<ApiState>,
     uri: Uri,
     headers: HeaderMap,

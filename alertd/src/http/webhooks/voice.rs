@@ -74,7 +74,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Handles a Gather action.
-pub async fn gather(
+pub(crate) async fn gather(
     State(state): State<ApiState>,
     uri: Uri,
     headers: HeaderMap,

@@ -27,7 +27,7 @@ fn reason(status: u16, body: &[u8]) -> String {
 }
 
 /// Classifies a complete parsed response.
-pub fn from_response(resp: &Response<'_>) -> SendOutcome {
+pub(crate) fn from_response(resp: &Response<'_>) -> SendOutcome {
     let code = |c: Option<twilio_core::outcome::ErrorCode>| c.map(|c| i64::from(c.0));
     match Outcome::from_response(resp) {
         Outcome::Accepted { sid, status } => SendOutcome::Accepted {

@@ -21,7 +21,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 /// What went wrong below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum TransportError {
+pub(crate) enum TransportError {
     /// TCP connect failed or timed out.
     #[error("cannot connect")]
     Connect,
@@ -43,7 +43,7 @@ pub enum TransportError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// `https` or `http`.
-    pub tls: bool,
+    pub(crate) tls: bool,
     /// Host name or address (no port).
     pub host: String,
     /// Port.
@@ -90,7 +90,7 @@ impl Endpoint {
 }
 
 /// Keep-alive connections to one endpoint.
-pub struct Pool {
+pub(crate) struct Pool {
     endpoint: Endpoint,
     tls: TlsConnector,
     timeout: Duration,
@@ -107,7 +107,11 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     /// A pool for `endpoint` using `tls` for https.
-    pub fn new(endpoint: Endpoint, tls: Arc<rustls::ClientConfig>, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        tls: Arc<rustls::ClientConfig>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             endpoint,
             tls: TlsConnector::from(tls),
@@ -117,7 +121,7 @@ impl Pool {
     }
 
     /// The endpoint.
-    pub fn endpoint(&self) -> &Endpoint {
+    pub(crate) fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
@@ -148,7 +152,7 @@ impl Pool {
 
     /// Sends `request`, reads one response with twilio-core's parser and hands it to `read`,
     /// on an idle connection if there is one.
-    pub async fn exchange<R>(
+    pub(crate) async fn exchange<R>(
         &self,
         request: &[u8],
         read: impl Fn(&Response<'_>) -> R,

@@ -22,7 +22,7 @@ use crate::domain::channel::Channel;
 use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
 
 /// The default API base.
-pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
+pub(crate) const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 const USER_AGENT: &str = concat!("alertd/", env!("CARGO_PKG_VERSION"));
 
 /// A Twilio sender that could not be built.
@@ -104,11 +104,6 @@ impl TwilioSender {
             public_url: cfg.server.public_url.clone(),
             rate_key,
         })
-    }
-
-    /// Where requests go.
-    pub fn endpoint(&self) -> &Endpoint {
-        self.pool.endpoint()
     }
 
     fn build(&self, msg: &Outbound<'_>) -> Result<Vec<u8>, String> {

@@ -27,11 +27,6 @@ pub(super) fn fp_to_sql(fp: Fingerprint) -> i64 {
     i64::from_ne_bytes(fp.0.to_ne_bytes())
 }
 
-/// Turns a fingerprint column back into a [`Fingerprint`] (for tools reading the database).
-pub fn fingerprint_from_column(v: i64) -> Fingerprint {
-    Fingerprint(u64::from_ne_bytes(v.to_ne_bytes()))
-}
-
 impl AlertStore for SqliteStore {
     fn ingest(&self, alerts: &[Alert]) -> Result<(), StoreError> {
         self.write(|tx| ingest_in(tx, alerts))

@@ -16,7 +16,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-pub use self::alerts::fingerprint_from_column;
 use crate::domain::UnknownValue;
 use crate::domain::time::Timestamp;
 use crate::store::{Store, StoreError, StoreStats, WriteOp};
@@ -103,7 +102,8 @@ impl SqliteStore {
     }
 
     /// The schema version of the open database.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn()
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
