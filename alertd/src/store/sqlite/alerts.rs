@@ -100,19 +100,8 @@ pub(super) fn delete_in(tx: &Connection, fingerprints: &[Fingerprint]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::alert::LabelSet;
     use crate::store::sqlite::migrations;
-
-    fn alert(name: &str, at: i64, ends_at: Option<i64>) -> Alert {
-        Alert {
-            labels: [("alertname".to_owned(), name.to_owned())].into(),
-            annotations: LabelSet::new(),
-            starts_at: Timestamp(at),
-            ends_at: ends_at.map(Timestamp),
-            generator_url: None,
-            updated_at: Timestamp(at),
-        }
-    }
+    use crate::store::sqlite::tests::alert;
 
     #[test]
     fn alerts_upsert_by_fingerprint_and_survive_reopen() {

@@ -226,7 +226,8 @@ mod tests {
     use crate::domain::outbox::{AttemptRecord, NewMessage, Notification};
     use crate::store::{AlertStore, NotificationLog, OutboxStore};
 
-    fn alert(name: &str, at: i64, ends_at: Option<i64>) -> Alert {
+    /// An alert named `name`, updated at `at`, resolved at `ends_at`.
+    pub(super) fn alert(name: &str, at: i64, ends_at: Option<i64>) -> Alert {
         Alert {
             labels: [("alertname".to_owned(), name.to_owned())].into(),
             annotations: LabelSet::new(),
