@@ -156,7 +156,7 @@ impl RelayedMessage {
     }
 }
 
-/// What [`Store::enqueue_relayed`] did.
+/// What [`crate::store::RelayStore::enqueue_relayed`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enqueued {
     /// The row: the new one, or the earlier identical one.

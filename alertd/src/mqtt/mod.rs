@@ -2,7 +2,7 @@
 //! twilio-core's threshold evaluator (the code the devices run) and feeds the alerts it raises
 //! or clears into the store and pipeline, like the HTTP ingest does.
 //!
-//! [`evaluate`] is the IO-free stage; [`run`] is the broker connection around it. Bad payloads
+//! [`evaluate`] is the IO-free stage; `run` is the broker connection around it. Bad payloads
 //! are counted and logged; a lost broker is reconnected with exponential backoff.
 
 pub mod evaluate;

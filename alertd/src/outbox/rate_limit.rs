@@ -1,7 +1,7 @@
 //! Per-sender rate limit: at most `mps` requests per second per From, spaced evenly, on the
 //! injected clock.
 //!
-//! Slots are spaced [`JITTER_MARGIN`] wider than `1 / mps`: a send leaves a little after its slot
+//! Slots are spaced `JITTER_MARGIN` wider than `1 / mps`: a send leaves a little after its slot
 //! (scheduling, a TLS write, a reconnect), so exactly even slots would sometimes land `mps + 1`
 //! requests inside one of the receiver's one-second windows. Carriers block numbers that exceed
 //! their rate; 3% of throughput is the price of never doing so.

@@ -1,6 +1,6 @@
 //! Failed device authentications, counted per client address (an IPv6 client by its /64, which
 //! one host usually holds whole): after [`MAX_FAILURES`] within
-//! [`WINDOW`], that address gets Twilio's 429 / 20429 (with `Retry-After`) for every request
+//! `WINDOW`, that address gets Twilio's 429 / 20429 (with `Retry-After`) for every request
 //! until the window ends, without its credentials being checked, so a device secret cannot be
 //! guessed at network speed. Devices that authenticate are never counted. On the injected clock.
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::domain::time::Timestamp;
 
-/// Failed authentications an address may make within [`WINDOW`].
+/// Failed authentications an address may make within `WINDOW`.
 pub const MAX_FAILURES: u32 = 10;
 /// How long failures count, from an address's first failure.
 pub(crate) const WINDOW: Duration = Duration::from_secs(600);

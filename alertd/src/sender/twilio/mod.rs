@@ -66,7 +66,7 @@ pub struct TwilioSender {
 
 impl TwilioSender {
     /// Builds the client: trust anchors are Mozilla's plus `twilio.ca_file`; the API base is
-    /// `TWILIO_API_BASE`, else `twilio.api_base`, else [`DEFAULT_API_BASE`].
+    /// `TWILIO_API_BASE`, else `twilio.api_base`, else `DEFAULT_API_BASE`.
     pub fn new(
         cfg: &Config,
         creds: Credentials,
