@@ -394,22 +394,7 @@ fn webhook_auth(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<WebhookAuth>
     }
 }
 
-/// The API's bearer token: env `ALERTD_BEARER_TOKEN`, else `bearer_token_file`, else `bearer_token`.
+/// The API's bearer token (see [`secrets::bearer_token`]).
 fn bearer_token(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<str>>, StartError> {
-    if let Some(t) = env("ALERTD_BEARER_TOKEN").filter(|t| !t.trim().is_empty()) {
-        return Ok(Some(Arc::from(t.trim())));
-    }
-    if let Some(p) = &cfg.server.bearer_token_file {
-        let t = std::fs::read_to_string(p).map_err(|e| ConfigError::SecretFile {
-            field: "server.bearer_token_file",
-            path: p.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        return Ok(Some(Arc::from(t.trim())));
-    }
-    Ok(cfg
-        .server
-        .bearer_token
-        .as_deref()
-        .map(|t| Arc::from(t.trim())))
+    Ok(secrets::bearer_token(&cfg.server, |n| env(n))?.map(Arc::from))
 }

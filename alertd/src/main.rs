@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use alertd::app::{self, StartOptions};
 use alertd::clock::{Clock, SystemClock};
-use alertd::config::secrets::EnvLookup;
+use alertd::config::secrets::{self, EnvLookup};
 use alertd::config::{Config, example};
 use alertd::domain::channel::Channel;
 use alertd::outbox::{Outbound, SendOutcome};
@@ -114,6 +114,11 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
+    let api_auth =
+        match secrets::bearer_token(&cfg.server, |n| env(n)).map_err(|e| e.to_string())? {
+            Some(_) => "bearer token required",
+            None => "no bearer token: anyone who can reach the listener can use the API",
+        };
     if let Some(relay) = &cfg.relay {
         // Device secrets and the relay's certificate are read now, not at the first request.
         let devices = relay.devices(|n| env(n)).map_err(|e| e.to_string())?;
@@ -132,7 +137,7 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
         );
     }
     println!(
-        "config OK ({source}): listen {}, store {}, sender {kind}, {} receiver(s), {} escalation policy(ies)",
+        "config OK ({source}): listen {} ({api_auth}), store {}, sender {kind}, {} receiver(s), {} escalation policy(ies)",
         cfg.server.listen,
         cfg.store.path.display(),
         cfg.receivers.len(),

@@ -100,6 +100,37 @@ impl Default for ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// Checks `[server]`: the callback URL's scheme, a token that is not empty, the body limit.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.public_url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+        if self
+            .bearer_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(invalid(
+                "server.bearer_token",
+                "is empty: give a token, or remove the key to run the API without one".into(),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(invalid(
+                "server.max_body_bytes",
+                "must be at least 1024".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `[store]`
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -464,20 +495,7 @@ impl Config {
                     .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
             }
         }
-        if let Some(url) = &self.server.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(invalid(
-                "server.public_url",
-                format!("{url:?} must start with http:// or https://"),
-            ));
-        }
-        if self.server.max_body_bytes < 1024 {
-            return Err(invalid(
-                "server.max_body_bytes",
-                "must be at least 1024".into(),
-            ));
-        }
+        self.server.validate()?;
         let t = &self.twilio;
         if let Some(from) = &t.from {
             check_e164(from, "twilio.from")?;

@@ -13,6 +13,10 @@ use twilio_core::sid::{AccountSid, ApiKeySid, MessagingServiceSid};
 use super::{ConfigError, duration};
 use crate::domain::phone::is_e164;
 
+/// Fewest characters a device secret may have: a short one is guessed long before the
+/// per-address lockout matters.
+pub const MIN_SECRET_CHARS: usize = 16;
+
 /// `[relay]`
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -264,10 +268,14 @@ impl RelayConfig {
                     d.secret.clone().unwrap_or_default()
                 };
                 let secret = secret.trim().to_owned();
-                if secret.is_empty() {
+                let length = secret.chars().count();
+                if length < MIN_SECRET_CHARS {
                     return Err(invalid(
                         "relay.devices.secret",
-                        format!("device {:?} has an empty secret", d.name),
+                        format!(
+                            "device {:?}: its secret has {length} characters; at least {MIN_SECRET_CHARS} are needed (a Twilio auth token has 32)",
+                            d.name
+                        ),
                     ));
                 }
                 Ok(Device {
@@ -297,22 +305,29 @@ mod tests {
     fn secrets_from_env_file_or_inline() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("d2.secret");
-        std::fs::write(&file, "filesecret\n").unwrap();
+        std::fs::write(&file, "filesecret-0000001\n").unwrap();
         let cfg = relay(&format!(
             "{DEVICE}[[devices]]\nname = \"d2\"\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\napi_key = \"SK0123456789abcdef0123456789abcdef\"\nsecret_file = \"{}\"\nallowed_from = [\"MG0123456789abcdef0123456789abcdef\"]\n",
             file.display()
         ));
         cfg.validate().unwrap();
         let devices = cfg
-            .devices(|v| (v == "D1").then(|| "envsecret".to_owned()))
+            .devices(|v| (v == "D1").then(|| "envsecret-00000001".to_owned()))
             .unwrap();
         assert_eq!(devices[0].username, "AC0123456789abcdef0123456789abcdef");
-        assert_eq!(devices[0].secret, "envsecret");
+        assert_eq!(devices[0].secret, "envsecret-00000001");
         assert_eq!(devices[1].username, "SK0123456789abcdef0123456789abcdef");
-        assert_eq!(devices[1].secret, "filesecret");
+        assert_eq!(devices[1].secret, "filesecret-0000001");
         assert!(!format!("{:?}", devices[1]).contains("filesecret"));
         let err = cfg.devices(|_| None).unwrap_err();
         assert!(err.to_string().contains("D1"), "{err}");
+        let err = cfg
+            .devices(|v| (v == "D1").then(|| "short-secret".to_owned()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("12 characters; at least 16"),
+            "{err}"
+        );
     }
 
     #[test]

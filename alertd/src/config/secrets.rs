@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{ConfigError, TwilioConfig};
+use super::{ConfigError, ServerConfig, TwilioConfig};
 
 /// Whether two secrets are equal, in time that does not depend on where they differ.
 ///
@@ -15,6 +15,55 @@ use super::{ConfigError, TwilioConfig};
 /// ```
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     subtle::ConstantTimeEq::ct_eq(a, b).into()
+}
+
+/// The HTTP API's bearer token: env `ALERTD_BEARER_TOKEN`, else `bearer_token_file`, else
+/// `bearer_token`; `None` when none is configured. A token that is set but empty is an error:
+/// it must never turn authentication off without saying so.
+///
+/// ```
+/// use alertd::config::Config;
+/// use alertd::config::secrets::bearer_token;
+/// let cfg = Config::parse("[server]\nbearer_token = \"s3cret\"\n[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n").unwrap();
+/// assert_eq!(bearer_token(&cfg.server, |_| None).unwrap().as_deref(), Some("s3cret"));
+/// assert_eq!(bearer_token(&cfg.server, |_| Some("from-env".into())).unwrap().as_deref(), Some("from-env"));
+/// assert!(bearer_token(&cfg.server, |_| Some("  ".into())).is_err());
+/// ```
+pub fn bearer_token(
+    server: &ServerConfig,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    let empty = |field: &'static str, what: &str| ConfigError::Invalid {
+        field,
+        reason: format!("{what} is empty: give a token, or remove it to run the API without one"),
+    };
+    if let Some(t) = env("ALERTD_BEARER_TOKEN") {
+        let t = t.trim();
+        if t.is_empty() {
+            return Err(empty("server.bearer_token", "ALERTD_BEARER_TOKEN"));
+        }
+        return Ok(Some(t.to_owned()));
+    }
+    if let Some(p) = &server.bearer_token_file {
+        let t = std::fs::read_to_string(p).map_err(|e| ConfigError::SecretFile {
+            field: "server.bearer_token_file",
+            path: p.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let t = t.trim();
+        if t.is_empty() {
+            return Err(empty(
+                "server.bearer_token_file",
+                &format!("the file {}", p.display()),
+            ));
+        }
+        return Ok(Some(t.to_owned()));
+    }
+    match server.bearer_token.as_deref().map(str::trim) {
+        Some("") => Err(empty("server.bearer_token", "server.bearer_token")),
+        Some(t) => Ok(Some(t.to_owned())),
+        None => Ok(None),
+    }
 }
 
 /// Environment lookup (injected so tests need not touch the process environment).

@@ -15,6 +15,7 @@ pub mod quiet_hours;
 pub mod short_id;
 pub mod silence;
 pub mod text_budget;
+pub mod text_safety;
 pub mod time;
 
 /// A stored value this alertd does not know: a row written by a newer version, or damage.

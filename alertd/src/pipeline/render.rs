@@ -1,6 +1,7 @@
 //! Notification text: one SMS per group (batched), one spoken text per call.
 
 use crate::domain::alert::Alert;
+use crate::domain::text_safety::one_line;
 
 fn detail(alert: &Alert, group_labels: &crate::domain::alert::LabelSet) -> String {
     let ids: Vec<String> = alert
@@ -9,16 +10,21 @@ fn detail(alert: &Alert, group_labels: &crate::domain::alert::LabelSet) -> Strin
         .filter(|(k, _)| {
             k.as_str() != "alertname" && k.as_str() != "severity" && !group_labels.contains_key(*k)
         })
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{}={}", one_line(k), one_line(v)))
         .collect();
     let text = ["summary", "message", "description"]
         .iter()
         .find_map(|k| alert.annotations.get(*k))
-        .cloned()
-        .or_else(|| alert.annotations.get("value").map(|v| format!("value {v}")))
+        .map(|t| one_line(t).into_owned())
+        .or_else(|| {
+            alert
+                .annotations
+                .get("value")
+                .map(|v| format!("value {}", one_line(v)))
+        })
         .unwrap_or_default();
     match (ids.is_empty(), text.is_empty()) {
-        (true, true) => alert.name().to_owned(),
+        (true, true) => one_line(alert.name()).into_owned(),
         (true, false) => text,
         (false, true) => ids.join(" "),
         (false, false) => format!("{}: {text}", ids.join(" ")),
@@ -26,11 +32,16 @@ fn detail(alert: &Alert, group_labels: &crate::domain::alert::LabelSet) -> Strin
 }
 
 fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
-    let name = firing
+    let name = one_line(
+        firing
+            .first()
+            .or(resolved.first())
+            .map_or("alert", |a| a.name()),
+    );
+    let severity = firing
         .first()
-        .or(resolved.first())
-        .map_or("alert", |a| a.name());
-    let severity = firing.first().and_then(|a| a.labels.get("severity"));
+        .and_then(|a| a.labels.get("severity"))
+        .map(|s| one_line(s));
     let status = match (firing.len(), resolved.len()) {
         (0, _) => "[RESOLVED]".to_owned(),
         (f, 0) => format!("[FIRING:{f}]"),
@@ -75,7 +86,7 @@ pub fn sms_text(
 
 /// What a call says: short sentences, no symbols a speech engine would read out.
 pub fn voice_text(firing: &[&Alert], group_labels: &crate::domain::alert::LabelSet) -> String {
-    let name = firing.first().map_or("alert", |a| a.name());
+    let name = one_line(firing.first().map_or("alert", |a| a.name()));
     let mut text = format!(
         "This is alertd. {} alert{} firing: {name}.",
         firing.len(),
@@ -87,4 +98,37 @@ pub fn voice_text(firing: &[&Alert], group_labels: &crate::domain::alert::LabelS
         text.push('.');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::LabelSet;
+    use crate::domain::time::Timestamp;
+
+    #[test]
+    fn label_values_cannot_forge_a_line_or_reorder_the_text() {
+        let a = Alert {
+            labels: [
+                ("alertname".into(), "Hot\u{202E}".into()),
+                ("room".into(), "2\n[RESOLVED] all clear".into()),
+            ]
+            .into(),
+            annotations: [("summary".into(), "31C\r\n\u{0}ok".into())].into(),
+            starts_at: Timestamp(0),
+            ends_at: None,
+            generator_url: None,
+            updated_at: Timestamp(0),
+        };
+        let sms = sms_text(&[&a], &[], &LabelSet::default());
+        assert_eq!(
+            sms.lines().count(),
+            2,
+            "a title and one line per alert: {sms:?}"
+        );
+        assert!(!sms.contains('\u{202E}') && !sms.contains('\r') && !sms.contains('\0'));
+        assert!(sms.starts_with("[FIRING:1] Hot\n"), "{sms:?}");
+        let voice = voice_text(&[&a], &LabelSet::default());
+        assert!(!voice.chars().any(char::is_control), "{voice:?}");
+    }
 }

@@ -6,6 +6,7 @@
 use crate::domain::channel::Channel;
 use crate::domain::outbox::BodyKind;
 use crate::domain::phone::is_e164;
+use crate::domain::text_safety::message_text;
 use crate::relay::response::TwilioError;
 
 /// The longest body Twilio accepts, in characters.
@@ -116,7 +117,7 @@ pub fn parse_message(form: &Form, allowed_from: &[String]) -> Result<RelayReques
         channel: Channel::Sms,
         to: to.to_owned(),
         from: from.to_owned(),
-        body: body.to_owned(),
+        body: message_text(body).into_owned(),
         body_kind: BodyKind::Text,
     })
 }
@@ -258,5 +259,16 @@ mod tests {
             (url.body.as_str(), url.body_kind),
             ("https://x/t.xml", BodyKind::Url)
         );
+    }
+
+    #[test]
+    fn a_relayed_body_keeps_its_lines_and_loses_nul_cr_and_bidi_controls() {
+        let allowed = vec!["+15005550006".to_owned()];
+        let ok = parse_message(
+            &form(&[TO, FROM, ("Body", "Freezer 2\r\nat -4 C\u{0}\u{202E}")]),
+            &allowed,
+        )
+        .unwrap();
+        assert_eq!(ok.body, "Freezer 2\nat -4 C");
     }
 }

@@ -2,9 +2,9 @@
 
 mod api;
 mod book;
+mod check_config;
 mod common;
 mod escalation;
-mod escalation_config;
 mod mqtt;
 mod opt_out;
 mod relay;

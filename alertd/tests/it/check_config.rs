@@ -1,12 +1,18 @@
-//! `alertd check-config` on escalation policies: the generated example passes, and mistakes
-//! are refused with the field and what was wrong.
+//! `alertd check-config`: the generated example passes; mistakes in escalation policies and
+//! secrets are refused with the field and what was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
 
 fn alertd(args: &[&str]) -> Output {
+    alertd_with_env(args, &[])
+}
+
+fn alertd_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_alertd"))
         .args(args)
+        .env_remove("ALERTD_BEARER_TOKEN")
+        .envs(env.iter().copied())
         .env_remove("ALERTD_CONFIG")
         .env_remove("TWILIO_ACCOUNT_SID")
         .env_remove("TWILIO_AUTH_TOKEN")
@@ -87,4 +93,37 @@ fn escalation_mistakes_are_refused_with_the_field_and_the_reason() {
         assert!(stderr.contains(field), "{field}: {stderr}");
         assert!(stderr.contains(reason), "{reason}: {stderr}");
     }
+}
+
+#[test]
+fn an_empty_bearer_token_is_refused_wherever_it_comes_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_file = dir.path().join("token");
+    std::fs::write(&empty_file, "\n").unwrap();
+    let base = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n";
+    let run = |server: &str, env: &[(&str, &str)]| {
+        let path = dir.path().join("alertd.toml");
+        std::fs::write(&path, format!("[server]\n{server}\n{base}")).unwrap();
+        let out = alertd_with_env(&["--config", path.to_str().unwrap(), "check-config"], env);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = run("", &[("ALERTD_BEARER_TOKEN", "")]);
+    assert!(
+        !ok && text.contains("ALERTD_BEARER_TOKEN is empty"),
+        "{text}"
+    );
+    let file = format!("bearer_token_file = {:?}", empty_file.to_str().unwrap());
+    let (ok, text) = run(&file, &[]);
+    assert!(!ok && text.contains("server.bearer_token_file"), "{text}");
+    let (ok, text) = run("bearer_token = \" \"", &[]);
+    assert!(!ok && text.contains("server.bearer_token"), "{text}");
+    let (ok, text) = run("bearer_token = \"s3cret-token\"", &[]);
+    assert!(ok && text.contains("bearer token required"), "{text}");
+    let (ok, text) = run("", &[]);
+    assert!(ok && text.contains("no bearer token"), "{text}");
 }
