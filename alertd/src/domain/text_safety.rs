@@ -1,6 +1,6 @@
 //! Text that reaches a phone: values from labels, annotations, topics and devices must not
 //! forge lines or reorder what a person reads. Control characters (CR, LF, NUL, ...) in a value
-//! would start a fake line such as "[RESOLVED] all clear"; bidi formatting characters
+//! would start a fake line such as "`[RESOLVED] all clear`"; bidi formatting characters
 //! (U+202E and friends) would show text in another order than it is sent.
 
 use std::borrow::Cow;
