@@ -6,7 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use twilio_core::webhook::InboundSms;
 
@@ -50,15 +50,6 @@ pub fn classify(body: &str) -> Keyword {
     }
 }
 
-fn xml(body: String) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
-
 /// Handles one inbound SMS.
 pub(crate) async fn inbound_sms(
     State(state): State<ApiState>,
@@ -83,7 +74,7 @@ pub(crate) async fn inbound_sms(
     }
     .await;
     match result {
-        Ok(twiml) => xml(twiml),
+        Ok(twiml) => super::twiml_response(StatusCode::OK, twiml),
         Err(e) => {
             state.metrics.ingest_rejected(e.status().0.as_u16());
             e.into_response()

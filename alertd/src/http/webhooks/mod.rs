@@ -9,7 +9,7 @@ pub mod voice;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use twilio_core::webhook::{Algorithm, FormBody, Params, compute, validate};
@@ -115,6 +115,24 @@ pub(crate) async fn signed_body(
     Ok(bytes)
 }
 
+/// A TwiML answer to a webhook.
+fn twiml_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The value of form or query parameter `name`, if present.
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Handles one status callback.
 pub(crate) async fn status_callback(
     State(state): State<ApiState>,
@@ -125,12 +143,7 @@ pub(crate) async fn status_callback(
     let result = async {
         let bytes = signed_body(&state, &uri, &headers, body, "status callback").await?;
         let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-        let get = |k: &str| {
-            params
-                .iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |k: &str| param(&params, k);
         let sid = get("MessageSid").or_else(|| get("CallSid"));
         let status = get("MessageStatus").or_else(|| get("CallStatus"));
         let (Some(sid), Some(status)) = (sid, status) else {

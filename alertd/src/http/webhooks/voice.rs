@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use twilio_core::webhook::GatherResult;
 
@@ -57,22 +57,6 @@ pub fn answered_by_machine(answered_by: Option<&str>) -> bool {
     answered_by.is_some_and(|a| a.starts_with("machine") || a == "fax")
 }
 
-fn xml(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Handles a Gather action.
 pub(crate) async fn gather(
     State(state): State<ApiState>,
@@ -90,14 +74,14 @@ pub(crate) async fn gather(
         let mut scratch = vec![0u8; bytes.len()];
         let gathered = GatherResult::parse(&bytes, &mut scratch)
             .map_err(|e| ApiError::BadRequest(format!("not a Gather result: {e:?}")))?;
-        let Some(short_id) = param(&query, "e") else {
+        let Some(short_id) = super::param(&query, "e") else {
             return Err(ApiError::BadRequest(
                 "the Gather action URL needs ?e=<escalation id>".into(),
             ));
         };
         // The callee of an outbound call is `To`.
         let callee = gathered.to.unwrap_or_default().to_owned();
-        if answered_by_machine(param(&params, "AnsweredBy")) {
+        if answered_by_machine(super::param(&params, "AnsweredBy")) {
             tracing::info!(escalation = %short_id, "keypress from an answering machine ignored");
             return Ok(twiml::say_and_hang_up("Goodbye."));
         }
@@ -124,7 +108,7 @@ pub(crate) async fn gather(
     }
     .await;
     match result {
-        Ok(twiml) => xml(StatusCode::OK, twiml),
+        Ok(twiml) => super::twiml_response(StatusCode::OK, twiml),
         Err(e) => {
             state.metrics.ingest_rejected(e.status().0.as_u16());
             e.into_response()
