@@ -2,7 +2,9 @@
 # alertd's device relay with a stock Twilio client: the official `twilio` Python package
 # (pip, in a venv, installed once) sends a message and a call to a running alertd relay over
 # TLS (REQUESTS_CA_BUNDLE = a test CA made for this run), fetches the message, and gets
-# Twilio's errors for bad credentials and a missing Body; alertd forwards both to twilio-sim,
+# Twilio's errors for bad credentials, a missing Body, premium destinations, refused TwiML
+# verbs, a Url, oversized messages and a device over its daily spend limit; alertd forwards
+# the two valid requests to twilio-sim,
 # and `alertd status` maps the relay SIDs to the simulator's.
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
@@ -58,10 +60,20 @@ name = "ci-device"
 account_sid = "$account"
 secret_env = "RELAY_CI_DEVICE_TOKEN"
 allowed_from = ["+15005550006"]
+[[relay.devices]]
+name = "ci-thrifty"
+account_sid = "$account"
+api_key = "SK0123456789abcdef0123456789abcdef"
+secret_env = "RELAY_CI_THRIFTY_SECRET"
+allowed_from = ["+15005550006"]
+daily_spend_limit = 0.02
 TOML
-(cd "$work" && env RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 "$target/debug/alertd" check-config --config alertd.toml)
+thrifty_secret=ci-thrifty-secret-000000000000001
+(cd "$work" && env RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 RELAY_CI_THRIFTY_SECRET=$thrifty_secret \
+  "$target/debug/alertd" check-config --config alertd.toml)
 (cd "$work" && exec env TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN=fedcba9876543210fedcba9876543210 \
-  RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 "$target/debug/alertd" run --config alertd.toml > alertd.log 2>&1) &
+  RELAY_CI_DEVICE_TOKEN=ci-device-token-0000000000000001 RELAY_CI_THRIFTY_SECRET=$thrifty_secret \
+  "$target/debug/alertd" run --config alertd.toml > alertd.log 2>&1) &
 alertd_pid=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$api_port/healthz" > /dev/null 2>&1 && break
@@ -69,7 +81,8 @@ for _ in $(seq 1 100); do
 done
 
 REQUESTS_CA_BUNDLE="$work/relay-ca.pem" "$venv/bin/python" alertd/tests/data/relay/stock_client_check.py \
-  "https://localhost:$relay_port" "$account" ci-device-token-0000000000000001 | tee "$work/sids.txt"
+  "https://localhost:$relay_port" "$account" ci-device-token-0000000000000001 \
+  SK0123456789abcdef0123456789abcdef "$thrifty_secret" | tee "$work/sids.txt"
 message_sid=$(awk '/^message /{print $2}' "$work/sids.txt")
 call_sid=$(awk '/^call /{print $2}' "$work/sids.txt")
 

@@ -182,7 +182,7 @@ pub async fn start_with_store(
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
     // The device relay writes to the same outbox and wakes the same worker; it
     // is bound here (bad certificates fail the start) and serves once the API listens.
-    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake).await?;
+    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake, &metrics).await?;
 
     let worker = OutboxWorker {
         store: dyn_store.clone(),
@@ -315,6 +315,7 @@ async fn bind_relay(
     store: &Arc<dyn Store>,
     writer: &StoreWriter,
     wake: &Arc<Notify>,
+    metrics: &Arc<Metrics>,
 ) -> Result<Option<BoundRelay>, StartError> {
     use crate::relay;
     let Some(relay_cfg) = &cfg.relay else {
@@ -322,7 +323,7 @@ async fn bind_relay(
     };
     let env = options.env.clone();
     let devices = relay_cfg
-        .devices(|n| env(n))
+        .devices(|n| env(n), &cfg.own_numbers())
         .map_err(relay::RelayError::from)?;
     let bound = relay::listener::bind(relay_cfg, None).await?;
     let state = relay::RelayState {
@@ -333,6 +334,12 @@ async fn bind_relay(
         wake: wake.clone(),
         limiter: Arc::new(relay::rate_limit::DeviceLimiter::default()),
         auth_failures: Arc::new(relay::auth_throttle::AuthThrottle::default()),
+        spend: Arc::new(relay::spend::SpendLedger::default()),
+        prices: relay::spend::Prices {
+            segment_micros: relay::spend::micros(relay_cfg.sms_segment_price),
+            call_micros: relay::spend::micros(relay_cfg.call_price),
+        },
+        metrics: metrics.clone(),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
     };

@@ -121,7 +121,9 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
         };
     if let Some(relay) = &cfg.relay {
         // Device secrets and the relay's certificate are read now, not at the first request.
-        let devices = relay.devices(|n| env(n)).map_err(|e| e.to_string())?;
+        let devices = relay
+            .devices(|n| env(n), &cfg.own_numbers())
+            .map_err(|e| e.to_string())?;
         if let (Some(cert), Some(key)) = (&relay.tls_cert_file, &relay.tls_key_file) {
             alertd::relay::listener::server_config(cert, key).map_err(|e| e.to_string())?;
         }

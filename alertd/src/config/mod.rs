@@ -384,6 +384,31 @@ pub struct RouteConfig {
 }
 
 impl Config {
+    /// Every number alertd itself notifies: its receivers', rosters' and escalation steps'
+    /// (the destinations relayed devices may reach unless they name their own).
+    ///
+    /// ```
+    /// let text = "[[receivers]]\nname = \"a\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"a\"\n";
+    /// let cfg = alertd::config::Config::parse(text).unwrap();
+    /// assert_eq!(cfg.own_numbers(), ["+15551230001"]);
+    /// ```
+    pub fn own_numbers(&self) -> Vec<String> {
+        let receivers = self
+            .receivers
+            .iter()
+            .flat_map(|r| r.sms.iter().chain(&r.voice));
+        let rosters = self.rosters.iter().flat_map(|r| &r.numbers);
+        let steps = self
+            .escalations
+            .iter()
+            .flat_map(|p| &p.steps)
+            .map(|s| &s.to)
+            .filter(|to| is_e164(to));
+        let all: std::collections::BTreeSet<&String> =
+            receivers.chain(rosters).chain(steps).collect();
+        all.into_iter().cloned().collect()
+    }
+
     /// Parses TOML text and validates it.
     ///
     /// ```

@@ -2,6 +2,7 @@
 //! and each device's credentials, allowed senders and rate limit. Device secrets come from
 //! the environment or a file (like `[twilio]`'s), never need to be in the file itself.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,8 +18,15 @@ use crate::domain::phone::is_e164;
 /// per-address lockout matters.
 pub const MIN_SECRET_CHARS: usize = 16;
 
+/// A relayed SMS segment's price when `[relay] sms_segment_price` is not set (USD; a US
+/// long code's outbound segment, rounded up).
+const DEFAULT_SEGMENT_PRICE: f64 = 0.0083;
+/// A relayed call's price when `[relay] call_price` is not set (USD; two minutes of a US
+/// outbound call, what a short alert call costs at most).
+const DEFAULT_CALL_PRICE: f64 = 0.03;
+
 /// `[relay]`
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelayConfig {
     /// Address the relay listens on (devices connect here instead of api.twilio.com:443).
@@ -39,6 +47,12 @@ pub struct RelayConfig {
         deserialize_with = "duration::deserialize"
     )]
     pub dedup_window: Duration,
+    /// What one relayed SMS segment costs, for the devices' daily spend limits (USD).
+    #[serde(default = "default_segment_price")]
+    pub sms_segment_price: f64,
+    /// What one relayed call costs, for the devices' daily spend limits (USD).
+    #[serde(default = "default_call_price")]
+    pub call_price: f64,
     /// The devices allowed to relay.
     #[serde(default)]
     pub devices: Vec<DeviceConfig>,
@@ -47,9 +61,15 @@ pub struct RelayConfig {
 fn default_dedup_window() -> Duration {
     Duration::from_secs(300)
 }
+fn default_segment_price() -> f64 {
+    DEFAULT_SEGMENT_PRICE
+}
+fn default_call_price() -> f64 {
+    DEFAULT_CALL_PRICE
+}
 
 /// `[[relay.devices]]`: one device's identity and limits.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     /// Name in logs, metrics and the outbox (`relay:<name>`).
@@ -71,6 +91,18 @@ pub struct DeviceConfig {
     pub(crate) secret: Option<String>,
     /// The `From` values (E.164 numbers or MG messaging services) the device may send from.
     pub(crate) allowed_from: Vec<String>,
+    /// The destinations the device may text or call: E.164 numbers, or prefixes ending in
+    /// `*` (`"+4420*"`). Unset: the numbers of alertd's own receivers, rosters and
+    /// escalation steps, and nothing else.
+    #[serde(default)]
+    pub(crate) allowed_to: Option<Vec<String>>,
+    /// Most SMS segments one relayed message may use (default 3); longer ones are refused.
+    #[serde(default = "default_max_segments")]
+    pub(crate) max_segments: u16,
+    /// Most the device may spend in any 24 hours (USD, default 2.00), priced with
+    /// `[relay] sms_segment_price` and `call_price`; beyond it requests get 429.
+    #[serde(default = "default_daily_spend_limit")]
+    pub(crate) daily_spend_limit: f64,
     /// Requests per minute the device may make (sustained; default 30).
     #[serde(default = "default_rate")]
     pub(crate) rate_per_minute: u32,
@@ -85,12 +117,165 @@ fn default_rate() -> u32 {
 fn default_burst() -> u32 {
     10
 }
+fn default_max_segments() -> u16 {
+    3
+}
+fn default_daily_spend_limit() -> f64 {
+    2.0
+}
 
-/// A device with its secret resolved.
-#[derive(Clone, PartialEq, Eq)]
+/// The destinations a device may reach: exact E.164 numbers and `+digits*` prefixes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedTo {
+    numbers: BTreeSet<String>,
+    prefixes: Vec<String>,
+}
+
+impl AllowedTo {
+    /// Reads `allowed_to` entries; the error names the first one that is neither an E.164
+    /// number nor a `+digits*` prefix.
+    ///
+    /// ```
+    /// use alertd::config::relay::AllowedTo;
+    /// let allowed = AllowedTo::parse(["+15551230001", "+4420*"]).unwrap();
+    /// assert!(allowed.allows("+15551230001"));
+    /// assert!(allowed.allows("+442079460000"));
+    /// assert!(!allowed.allows("+19005550123"));
+    /// assert_eq!(AllowedTo::parse(["+1900 premium"]).unwrap_err(), "+1900 premium");
+    /// ```
+    pub fn parse<'a>(entries: impl IntoIterator<Item = &'a str>) -> Result<Self, &'a str> {
+        let mut allowed = Self::default();
+        for entry in entries {
+            if let Some(prefix) = entry.strip_suffix('*') {
+                let digits = prefix.strip_prefix('+').unwrap_or("");
+                if digits.is_empty()
+                    || digits.len() > 14
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(entry);
+                }
+                allowed.prefixes.push(prefix.to_owned());
+            } else if is_e164(entry) {
+                allowed.numbers.insert(entry.to_owned());
+            } else {
+                return Err(entry);
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// Whether `to` is one of the numbers or starts with one of the prefixes.
+    pub fn allows(&self, to: &str) -> bool {
+        self.numbers.contains(to) || self.prefixes.iter().any(|p| to.starts_with(p.as_str()))
+    }
+
+    /// True when no destination is allowed.
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty() && self.prefixes.is_empty()
+    }
+}
+
+impl DeviceConfig {
+    /// Checks one device: its name, SIDs, secret source, senders, destinations and limits.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let name_chars = self
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if self.name.is_empty() || !name_chars {
+            return Err(invalid(
+                "relay.devices.name",
+                format!(
+                    "{:?} is empty or has characters other than letters, digits, '-', '_' and '.'",
+                    self.name
+                ),
+            ));
+        }
+        if AccountSid::parse(&self.account_sid).is_err() {
+            return Err(invalid(
+                "relay.devices.account_sid",
+                format!("{:?} is not AC + 32 hex digits", self.account_sid),
+            ));
+        }
+        if let Some(key) = &self.api_key
+            && ApiKeySid::parse(key).is_err()
+        {
+            return Err(invalid(
+                "relay.devices.api_key",
+                format!("{key:?} is not SK + 32 hex digits"),
+            ));
+        }
+        let sources = [
+            self.secret_env.is_some(),
+            self.secret_file.is_some(),
+            self.secret.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            return Err(invalid(
+                "relay.devices.secret_env",
+                format!(
+                    "device {:?} needs exactly one of secret_env, secret_file, secret",
+                    self.name
+                ),
+            ));
+        }
+        if self.allowed_from.is_empty() {
+            return Err(invalid(
+                "relay.devices.allowed_from",
+                format!("device {:?} may send from no number", self.name),
+            ));
+        }
+        for from in &self.allowed_from {
+            if !(is_e164(from) || MessagingServiceSid::parse(from).is_ok()) {
+                return Err(invalid(
+                    "relay.devices.allowed_from",
+                    format!("{from:?} is neither an E.164 number nor an MG messaging service"),
+                ));
+            }
+        }
+        if let Some(allowed_to) = &self.allowed_to
+            && let Err(bad) = AllowedTo::parse(allowed_to.iter().map(String::as_str))
+        {
+            return Err(invalid(
+                "relay.devices.allowed_to",
+                format!(
+                    "device {:?}: {bad:?} is neither an E.164 number nor a prefix like \"+4420*\"",
+                    self.name
+                ),
+            ));
+        }
+        if !(1..=10).contains(&self.max_segments) {
+            return Err(invalid(
+                "relay.devices.max_segments",
+                format!("device {:?}: must be 1 to 10 segments", self.name),
+            ));
+        }
+        if !(self.daily_spend_limit.is_finite() && self.daily_spend_limit > 0.0) {
+            return Err(invalid(
+                "relay.devices.daily_spend_limit",
+                format!("device {:?}: must be a positive amount (USD)", self.name),
+            ));
+        }
+        if self.rate_per_minute == 0 || self.burst == 0 {
+            return Err(invalid(
+                "relay.devices.rate_per_minute",
+                format!(
+                    "device {:?}: rate_per_minute and burst must be at least 1",
+                    self.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A device with its secret and destinations resolved.
+#[derive(Clone, PartialEq)]
 pub struct Device {
     /// Its config.
     pub(crate) config: DeviceConfig,
+    /// Where it may send: its `allowed_to`, else alertd's own numbers.
+    pub(crate) allowed_to: AllowedTo,
     /// The Basic-auth user: the API key, else the account SID.
     pub(crate) username: String,
     /// The Basic-auth password.
@@ -102,6 +287,7 @@ impl std::fmt::Debug for Device {
         f.debug_struct("Device")
             .field("name", &self.config.name)
             .field("username", &self.username)
+            .field("allowed_to", &self.allowed_to)
             .field("secret", &"<redacted>")
             .finish()
     }
@@ -156,27 +342,25 @@ impl RelayConfig {
                 "the relay serves TLS: tls_cert_file and tls_key_file are required (or plain_http = true on a loopback address)".into(),
             ));
         }
+        for (field, price) in [
+            ("relay.sms_segment_price", self.sms_segment_price),
+            ("relay.call_price", self.call_price),
+        ] {
+            if !(price.is_finite() && price >= 0.0) {
+                return Err(invalid(
+                    field,
+                    format!("{price} is not a price (USD, 0 or more)"),
+                ));
+            }
+        }
         let mut names = std::collections::HashSet::new();
         let mut users = std::collections::HashSet::new();
         for d in &self.devices {
-            if d.name.is_empty() || !names.insert(d.name.as_str()) {
+            d.validate()?;
+            if !names.insert(d.name.as_str()) {
                 return Err(invalid(
                     "relay.devices.name",
-                    format!("{:?} is empty or used twice", d.name),
-                ));
-            }
-            if AccountSid::parse(&d.account_sid).is_err() {
-                return Err(invalid(
-                    "relay.devices.account_sid",
-                    format!("{:?} is not AC + 32 hex digits", d.account_sid),
-                ));
-            }
-            if let Some(key) = &d.api_key
-                && ApiKeySid::parse(key).is_err()
-            {
-                return Err(invalid(
-                    "relay.devices.api_key",
-                    format!("{key:?} is not SK + 32 hex digits"),
+                    format!("{:?} is used twice", d.name),
                 ));
             }
             let user = d.api_key.as_deref().unwrap_or(&d.account_sid);
@@ -184,43 +368,6 @@ impl RelayConfig {
                 return Err(invalid(
                     "relay.devices.api_key",
                     format!("two devices authenticate as {user}; give each its own API key"),
-                ));
-            }
-            let sources = [
-                d.secret_env.is_some(),
-                d.secret_file.is_some(),
-                d.secret.is_some(),
-            ];
-            if sources.iter().filter(|s| **s).count() != 1 {
-                return Err(invalid(
-                    "relay.devices.secret_env",
-                    format!(
-                        "device {:?} needs exactly one of secret_env, secret_file, secret",
-                        d.name
-                    ),
-                ));
-            }
-            if d.allowed_from.is_empty() {
-                return Err(invalid(
-                    "relay.devices.allowed_from",
-                    format!("device {:?} may send from no number", d.name),
-                ));
-            }
-            for from in &d.allowed_from {
-                if !(is_e164(from) || MessagingServiceSid::parse(from).is_ok()) {
-                    return Err(invalid(
-                        "relay.devices.allowed_from",
-                        format!("{from:?} is neither an E.164 number nor an MG messaging service"),
-                    ));
-                }
-            }
-            if d.rate_per_minute == 0 || d.burst == 0 {
-                return Err(invalid(
-                    "relay.devices.rate_per_minute",
-                    format!(
-                        "device {:?}: rate_per_minute and burst must be at least 1",
-                        d.name
-                    ),
                 ));
             }
         }
@@ -243,10 +390,12 @@ impl RelayConfig {
         }
     }
 
-    /// The devices with their secrets read from the environment or files.
+    /// The devices with their secrets read from the environment or files; a device without
+    /// `allowed_to` may reach `own_numbers` (alertd's receivers, rosters and escalations).
     pub fn devices(
         &self,
         env: impl Fn(&str) -> Option<String>,
+        own_numbers: &[String],
     ) -> Result<Vec<Device>, ConfigError> {
         self.devices
             .iter()
@@ -278,7 +427,24 @@ impl RelayConfig {
                         ),
                     ));
                 }
+                let allowed_to = match &d.allowed_to {
+                    Some(list) => AllowedTo::parse(list.iter().map(String::as_str)),
+                    None => AllowedTo::parse(own_numbers.iter().map(String::as_str)),
+                }
+                .map_err(|bad| {
+                    invalid(
+                        "relay.devices.allowed_to",
+                        format!("device {:?}: {bad:?} is not an E.164 number", d.name),
+                    )
+                })?;
+                if allowed_to.is_empty() {
+                    tracing::warn!(
+                        device = %d.name,
+                        "relay: the device may send to no number (no allowed_to, and alertd has no receivers, rosters or escalation numbers)"
+                    );
+                }
                 Ok(Device {
+                    allowed_to,
                     username: d.api_key.clone().unwrap_or_else(|| d.account_sid.clone()),
                     secret,
                     config: d.clone(),
@@ -312,17 +478,20 @@ mod tests {
         ));
         cfg.validate().unwrap();
         let devices = cfg
-            .devices(|v| (v == "D1").then(|| "envsecret-00000001".to_owned()))
+            .devices(
+                |v| (v == "D1").then(|| "envsecret-00000001".to_owned()),
+                &[],
+            )
             .unwrap();
         assert_eq!(devices[0].username, "AC0123456789abcdef0123456789abcdef");
         assert_eq!(devices[0].secret, "envsecret-00000001");
         assert_eq!(devices[1].username, "SK0123456789abcdef0123456789abcdef");
         assert_eq!(devices[1].secret, "filesecret-0000001");
         assert!(!format!("{:?}", devices[1]).contains("filesecret"));
-        let err = cfg.devices(|_| None).unwrap_err();
+        let err = cfg.devices(|_| None, &[]).unwrap_err();
         assert!(err.to_string().contains("D1"), "{err}");
         let err = cfg
-            .devices(|v| (v == "D1").then(|| "short-secret".to_owned()))
+            .devices(|v| (v == "D1").then(|| "short-secret".to_owned()), &[])
             .unwrap_err();
         assert!(
             err.to_string().contains("12 characters; at least 16"),

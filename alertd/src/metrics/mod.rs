@@ -26,6 +26,7 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
     status_callbacks: Mutex<BTreeMap<String, u64>>,
+    relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -69,6 +70,12 @@ impl Metrics {
     /// Counts a status callback by status.
     pub(crate) fn status_callback(&self, status: &str) {
         bump(&self.status_callbacks, status.to_owned());
+    }
+
+    /// Counts a relayed request refused for `device`, by reason (`destination`, `twiml`,
+    /// `spend_limit` ...).
+    pub(crate) fn relay_refused(&self, device: &str, reason: &'static str) {
+        bump(&self.relay_refused, (device.to_owned(), reason));
     }
 
     /// Observes one Twilio request's latency.
@@ -190,6 +197,21 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "alertd_status_callbacks_total{{status=\"{status}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_relay_refused_total Relayed device requests refused, by device and reason.\n# TYPE alertd_relay_refused_total counter"
+        );
+        for ((device, reason), n) in self
+            .relay_refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_relay_refused_total{{device=\"{device}\",reason=\"{reason}\"}} {n}"
             );
         }
         let _ = writeln!(

@@ -1,6 +1,11 @@
 //! The outbox worker: sends what the pipeline wrote to the outbox table, oldest first, within
 //! the per-From rate limit; retries Retry outcomes with backoff and jitter; records Rejected
 //! and Misconfigured as failures. After a restart it simply continues with the table.
+//!
+//! alertd's own notifications and escalations go before relayed device traffic on the same
+//! From: relayed rows are read after them, use at most [`MAX_RELAYED_IN_FLIGHT`] send slots,
+//! and take a rate-limit slot only when the From has none booked, so a page waits for at most
+//! the relayed message being sent, however many are queued.
 
 pub mod backoff;
 pub mod rate_limit;
@@ -31,6 +36,8 @@ const BATCH: usize = 64;
 /// A send's slot is freed when Twilio answers, not when its result is on disk: waiting for
 /// that commit (a WAL fsync, slow on a busy disk) must not throttle the sends behind it.
 pub(crate) const MAX_IN_FLIGHT: usize = 32;
+/// Of those, sends of relayed device messages at once.
+pub(crate) const MAX_RELAYED_IN_FLIGHT: usize = 4;
 
 /// Twilio's "Attempt to send to unsubscribed recipient": the number is recorded as opted out.
 const OPTED_OUT: i64 = twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0 as i64;
@@ -62,6 +69,7 @@ impl OutboxWorker {
     pub(crate) async fn run(self) {
         let worker = Arc::new(self);
         let send_slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let relayed_slots = Arc::new(Semaphore::new(MAX_RELAYED_IN_FLIGHT));
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
         let mut sends = JoinSet::new();
         loop {
@@ -98,21 +106,47 @@ impl OutboxWorker {
                 }
                 continue;
             }
+            let mut started = 0;
             for msg in fresh {
                 // Reap finished tasks so the set only holds live ones.
                 while sends.try_join_next().is_some() {}
+                // A relayed row waits for a relayed slot without holding up the rows behind
+                // it: it is read again on a later pass.
+                let relayed_slot = if msg.relay_sid.is_some() {
+                    if let Ok(slot) = relayed_slots.clone().try_acquire_owned() {
+                        Some(slot)
+                    } else {
+                        in_flight
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .remove(&msg.id);
+                        continue;
+                    }
+                } else {
+                    None
+                };
                 let Ok(slot) = send_slots.clone().acquire_owned().await else {
                     return; // Never closed; nothing left to do if it were.
                 };
+                started += 1;
                 let (w, flying) = (worker.clone(), in_flight.clone());
                 sends.spawn(async move {
                     let id = msg.id;
                     w.deliver_in_slot(msg, Some(slot)).await;
+                    drop(relayed_slot);
                     flying
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .remove(&id);
                 });
+            }
+            if started == 0 {
+                // Only relayed rows were due and their slots are taken (so sends are running):
+                // wait for one to finish or for new rows.
+                tokio::select! {
+                    _ = sends.join_next() => {}
+                    () = worker.wake.notified() => {}
+                }
             }
         }
     }
@@ -166,9 +200,15 @@ impl OutboxWorker {
         if self.held_back_by_opt_out(&msg).await {
             return;
         }
-        // Relayed rows are paced per the sender they asked for.
+        // Relayed rows are paced per the sender they asked for, behind alertd's own.
         let rate_key = msg.from.as_deref().unwrap_or(self.sender.rate_key());
-        self.limiter.acquire(rate_key, self.clock.as_ref()).await;
+        if msg.relay_sid.is_some() {
+            self.limiter
+                .acquire_when_free(rate_key, self.clock.as_ref())
+                .await;
+        } else {
+            self.limiter.acquire(rate_key, self.clock.as_ref()).await;
+        }
         let outbound = Outbound {
             outbox_id: msg.id,
             channel: msg.channel,
@@ -387,6 +427,71 @@ mod tests {
         })
         .await
         .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_page_goes_before_queued_relayed_messages_on_the_same_from() {
+        use crate::domain::outbox::{BodyKind, RelayedMessage};
+        use crate::store::RelayStore;
+        // One message per second (plus the jitter margin: slots 1,030 ms apart).
+        let (worker, sender, store, clock) = setup(Vec::new(), 1.0, 0);
+        let from = sender.rate_key();
+        for i in 0..20 {
+            let relayed = RelayedMessage {
+                device: "freezer".into(),
+                relay_sid: format!("SMrelay{i}"),
+                channel: Channel::Sms,
+                to: "+15551230001".into(),
+                from: from.into(),
+                body: format!("device reading {i}"),
+                body_kind: BodyKind::Text,
+            };
+            store
+                .enqueue_relayed(&relayed, Timestamp(i64::MAX), clock.now())
+                .unwrap();
+        }
+        let limiter = worker.limiter.clone();
+        let wake = worker.wake.clone();
+        let task = tokio::spawn(worker.run());
+        until(|| sender.calls.lock().unwrap().len() == 1).await;
+        let t0 = clock.now();
+        // The page arrives while 19 relayed messages wait.
+        let entry = NflogEntry {
+            firing: std::collections::BTreeSet::default(),
+            resolved: std::collections::BTreeSet::default(),
+            sent_at: clock.now(),
+        };
+        let page = NewMessage {
+            channel: Channel::Sms,
+            to: "+15551230009".into(),
+            body: "CRITICAL NodeDown".into(),
+        };
+        store
+            .record_notification("oncall", "g", &entry, &[page], clock.now())
+            .unwrap();
+        let page_id = store.recent_outbox(1).unwrap()[0].id;
+        wake.notify_one();
+        // It books the slot right after the relayed message being sent.
+        until(|| limiter.booked_until(from) == Some(t0.after(Duration::from_millis(2_060)))).await;
+        clock.advance(Duration::from_millis(1_030));
+        until(|| sender.calls.lock().unwrap().len() == 2).await;
+        assert_eq!(
+            sender.ids.lock().unwrap()[1],
+            page_id,
+            "the page is the next send, not the 21st"
+        );
+        for n in 3..=5 {
+            clock.advance(Duration::from_millis(1_030));
+            until(|| sender.calls.lock().unwrap().len() == n).await;
+        }
+        let calls = sender.calls.lock().unwrap().clone();
+        for pair in calls.windows(2) {
+            assert!(
+                pair[1].0 - pair[0].0 >= 1_030,
+                "the From's rate holds for both kinds: {calls:?}"
+            );
+        }
+        task.abort();
     }
 
     #[tokio::test]

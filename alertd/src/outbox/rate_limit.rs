@@ -82,6 +82,55 @@ impl RateLimiter {
         let slot = self.reserve(key, clock.now());
         clock.sleep_until(slot).await;
     }
+
+    /// Reserves a slot for `key` only if one is free at `now` (nothing is booked after it);
+    /// otherwise says when the booked slots end.
+    ///
+    /// ```
+    /// use alertd::outbox::rate_limit::RateLimiter;
+    /// use alertd::domain::time::Timestamp;
+    /// let rl = RateLimiter::new(2.0);
+    /// assert_eq!(rl.reserve_if_free("+1555", Timestamp(0)), Ok(()));
+    /// assert_eq!(rl.reserve("+1555", Timestamp(0)), Timestamp(515));
+    /// // Two slots are booked: a background send waits until both have gone.
+    /// assert_eq!(rl.reserve_if_free("+1555", Timestamp(100)), Err(Timestamp(1_030)));
+    /// assert_eq!(rl.reserve_if_free("+1555", Timestamp(1_030)), Ok(()));
+    /// ```
+    pub fn reserve_if_free(&self, key: &str, now: Timestamp) -> Result<(), Timestamp> {
+        let mut slots = self
+            .next_slot_us
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now_us = now.0.saturating_mul(1000);
+        match slots.get(key).copied() {
+            Some(next) if next > now_us => {
+                Err(Timestamp(next.saturating_add(999).div_euclid(1000)))
+            }
+            _ => {
+                slots.insert(key.to_owned(), now_us.saturating_add(self.interval_us));
+                Ok(())
+            }
+        }
+    }
+
+    /// When `key`'s booked slots end (`None`: nothing booked yet).
+    #[cfg(test)]
+    pub(crate) fn booked_until(&self, key: &str) -> Option<Timestamp> {
+        let slots = self
+            .next_slot_us
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots.get(key).map(|us| Timestamp(us.div_euclid(1000)))
+    }
+
+    /// Waits until `key` has a free slot and takes it: background traffic (relayed device
+    /// messages) never books ahead, so a send that [`Self::acquire`]s a slot meanwhile goes
+    /// first.
+    pub(crate) async fn acquire_when_free(&self, key: &str, clock: &dyn Clock) {
+        while let Err(next) = self.reserve_if_free(key, clock.now()) {
+            clock.sleep_until(next).await;
+        }
+    }
 }
 
 #[cfg(test)]

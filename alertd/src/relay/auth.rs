@@ -61,9 +61,13 @@ mod tests {
                 secret_file: None,
                 secret: Some(secret.into()),
                 allowed_from: vec!["+15005550006".into()],
+                allowed_to: None,
+                max_segments: 3,
+                daily_spend_limit: 2.0,
                 rate_per_minute: 30,
                 burst: 10,
             },
+            allowed_to: crate::config::relay::AllowedTo::default(),
             username: api_key.unwrap_or(AC).into(),
             secret: secret.into(),
         }

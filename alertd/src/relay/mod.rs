@@ -2,8 +2,10 @@
 //! api.twilio.com. `POST /2010-04-01/Accounts/{sid}/Messages.json` and `.../Calls.json`
 //! accept exactly what twilio-embedded or any Twilio client sends, authenticated per device
 //! ([`auth`]; an address that keeps failing is locked out for a while, [`auth_throttle`]),
-//! checked as Twilio checks them ([`request`]), rate-limited per device
-//! ([`rate_limit`]), deduplicated (same device, channel, To and Body within
+//! checked as Twilio checks them and against the device's own rules ([`request`]: senders,
+//! destinations, segments, the TwiML verbs of [`twiml`]), held to the device's daily spend
+//! ([`spend`]), rate-limited per device ([`rate_limit`]; a refused request costs no token),
+//! deduplicated (same device, channel, To and Body within
 //! `dedup_window`: the first request's SID is returned, nothing is sent twice) and committed
 //! to the outbox before the answer: a 201 means the message is on disk and the sender will
 //! forward it. The answer is Twilio's resource JSON ([`response`]) with a SID alertd issues
@@ -16,6 +18,8 @@ pub mod listener;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod spend;
+pub mod twiml;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,12 +37,16 @@ use tokio::sync::Notify;
 
 use self::auth_throttle::AuthThrottle;
 use self::rate_limit::DeviceLimiter;
+use self::request::DeviceRules;
 use self::response::TwilioError;
+use self::spend::{Prices, SpendLedger};
 use crate::clock::SharedClock;
 use crate::config::relay::Device;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::RelayedMessage;
+use crate::domain::text_budget::count;
 use crate::domain::time::Timestamp;
+use crate::metrics::Metrics;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, WriteOp};
 
@@ -82,8 +90,14 @@ pub(crate) struct RelayState {
     pub(crate) wake: Arc<Notify>,
     /// Per-device rate limits.
     pub(crate) limiter: Arc<DeviceLimiter>,
-    /// Failed authentications per client address.
+    /// Failed authentications per client address and claimed device.
     pub(crate) auth_failures: Arc<AuthThrottle>,
+    /// What each device spent in the last 24 hours.
+    pub(crate) spend: Arc<SpendLedger>,
+    /// What relayed messages cost.
+    pub(crate) prices: Prices,
+    /// Counters (refusals by device and reason).
+    pub(crate) metrics: Arc<Metrics>,
     /// Identical requests within this window are answered with the first one's SID.
     pub(crate) dedup_window: Duration,
     /// Largest request body accepted.
@@ -140,14 +154,20 @@ fn authenticated<'s>(
 ) -> Result<&'s Device, TwilioError> {
     let peer = peer.map(|Extension(ClientAddr(addr))| addr.ip());
     let now = state.clock.now();
-    if let Some(ip) = peer
-        && let Err(wait) = state.auth_failures.check(ip, now)
-    {
-        return Err(TwilioError::too_many_requests(wait.as_secs().max(1)));
-    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    // Failures count against the device the request claims, so strangers' guesses cannot lock
+    // a real device out of an address it shares with them.
+    let claimed = authorization
+        .and_then(auth::basic_credentials)
+        .map(|(user, _)| user)
+        .filter(|user| state.devices.iter().any(|d| &d.username == user));
+    if let Some(ip) = peer
+        && let Err(wait) = state.auth_failures.check(ip, claimed.as_deref(), now)
+    {
+        return Err(TwilioError::too_many_requests(wait));
+    }
     auth::authenticate(&state.devices, authorization, account).ok_or_else(|| {
         tracing::warn!(
             account,
@@ -155,7 +175,7 @@ fn authenticated<'s>(
             "relay: request with wrong or missing device credentials refused"
         );
         if let Some(ip) = peer {
-            state.auth_failures.failed(ip, now);
+            state.auth_failures.failed(ip, claimed.as_deref(), now);
         }
         TwilioError::authenticate()
     })
@@ -219,30 +239,61 @@ async fn create_inner(
     };
     let device = authenticated(state, peer, headers, account)?;
     let name = device.config.name.clone();
+    match relay_request(state, device, channel, account, body).await {
+        Ok(response) => Ok(response),
+        Err((reason, e)) => {
+            state.metrics.relay_refused(&name, reason);
+            tracing::warn!(device = %name, reason, status = e.status, code = e.code, "relay: refused: {}", e.message);
+            Err(e)
+        }
+    }
+}
+
+/// Why a device's request was refused, for the metric.
+fn refusal_reason(e: &TwilioError) -> &'static str {
+    match e.code {
+        21408 | 21215 => "destination",
+        12100 | 12200 => "twiml",
+        20001 => "parameter",
+        21617 => "segments",
+        21610 => "opted_out",
+        _ if e.status == 413 => "too_large",
+        _ if e.status >= 500 => "unavailable",
+        _ => "invalid",
+    }
+}
+
+/// Checks, prices, rate-limits and stores one authenticated request. Nothing is counted
+/// against the device's rate or spend unless the request is stored.
+async fn relay_request(
+    state: &RelayState,
+    device: &Device,
+    channel: Channel,
+    account: &str,
+    body: Body,
+) -> Result<Response, (&'static str, TwilioError)> {
+    let refused = |e: TwilioError| (refusal_reason(&e), e);
+    let name = device.config.name.clone();
+    let request = checked_request(state, device, channel, body)
+        .await
+        .map_err(refused)?;
     let now = state.clock.now();
+    let reservation = reserve_spend(
+        state,
+        device,
+        state.prices.cost(channel, request.segments),
+        now,
+    )
+    .await?;
     if let Err(wait) = state.limiter.take(
         &name,
         device.config.rate_per_minute,
         device.config.burst,
         now,
     ) {
-        tracing::warn!(device = %name, "relay: rate limit exceeded");
-        return Err(TwilioError::too_many_requests(wait.as_secs().max(1)));
+        state.spend.refund(&reservation);
+        return Err(("rate_limit", TwilioError::too_many_requests(wait)));
     }
-    let bytes = axum::body::to_bytes(body, state.max_body_bytes)
-        .await
-        .map_err(|e| {
-            if e.into_inner().is::<http_body_util::LengthLimitError>() {
-                TwilioError::too_large(state.max_body_bytes)
-            } else {
-                TwilioError::bad_request(21620, "the request body could not be read")
-            }
-        })?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-    let request = match channel {
-        Channel::Sms => request::parse_message(&form, &device.config.allowed_from)?,
-        Channel::Voice => request::parse_call(&form, &device.config.allowed_from)?,
-    };
     let relayed = RelayedMessage {
         device: name.clone(),
         relay_sid: new_sid(if channel == Channel::Sms { "SM" } else { "CA" }),
@@ -257,40 +308,131 @@ async fn create_inner(
     } else {
         now.before(state.dedup_window)
     };
-    // As Twilio does: an SMS to a number that texted STOP is refused with 21610.
-    let to = relayed.to.clone();
-    if channel == Channel::Sms && blocking(state, move |s| s.is_opted_out(&to)).await? {
-        return Err(TwilioError::bad_request(
-            twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0,
-            "Attempt to send to unsubscribed recipient",
-        ));
-    }
     let issued = relayed.relay_sid.clone();
     // The writer checks for a duplicate and inserts in one transaction (shared with whatever
     // else is being committed): a 201 below means the row is on disk.
-    let id = state
+    let stored = state
         .writer
         .submit(WriteOp::Relay(Box::new(relayed), dedup_since, now))
         .await
         .map_err(|e| {
             tracing::error!("relay: store failed: {e}");
             TwilioError::unavailable(format!("not accepted, the gateway cannot store it: {e}"))
-        })?;
-    let id = i64::try_from(id).unwrap_or(0);
+        });
+    let id = match stored {
+        Ok(id) => i64::try_from(id).unwrap_or(0),
+        Err(e) => {
+            state.spend.refund(&reservation);
+            return Err(refused(e));
+        }
+    };
     let message = blocking(state, move |s| s.outbox_message(id))
-        .await?
-        .ok_or_else(|| TwilioError::unavailable(format!("outbox row {id} not found")))?;
+        .await
+        .and_then(|m| {
+            m.ok_or_else(|| TwilioError::unavailable(format!("outbox row {id} not found")))
+        })
+        .map_err(refused)?;
     let sid = message.relay_sid.clone().unwrap_or_default();
     if sid == issued {
         state.wake.notify_one();
         tracing::info!(device = %name, %sid, to = %message.to, channel = channel.as_str(), "relay: accepted");
     } else {
+        state.spend.refund(&reservation);
         tracing::info!(device = %name, %sid, "relay: duplicate request answered with the first SID");
     }
     Ok(json(
         StatusCode::CREATED,
         response::resource_json(account, &message),
     ))
+}
+
+/// Reads and checks an authenticated device's request against Twilio's rules and its own.
+async fn checked_request(
+    state: &RelayState,
+    device: &Device,
+    channel: Channel,
+    body: Body,
+) -> Result<request::RelayRequest, TwilioError> {
+    let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+        .await
+        .map_err(|e| {
+            if e.into_inner().is::<http_body_util::LengthLimitError>() {
+                TwilioError::too_large(state.max_body_bytes)
+            } else {
+                TwilioError::bad_request(21620, "the request body could not be read")
+            }
+        })?;
+    let form: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let rules = DeviceRules {
+        allowed_from: &device.config.allowed_from,
+        allowed_to: &device.allowed_to,
+        max_segments: device.config.max_segments,
+    };
+    let request = match channel {
+        Channel::Sms => request::parse_message(&form, rules),
+        Channel::Voice => request::parse_call(&form, rules),
+    }?;
+    // As Twilio does: an SMS to a number that texted STOP is refused with 21610.
+    let to = request.to.clone();
+    if channel == Channel::Sms && blocking(state, move |s| s.is_opted_out(&to)).await? {
+        return Err(TwilioError::bad_request(
+            twilio_core::outcome::ErrorCode::UNSUBSCRIBED.0,
+            "Attempt to send to unsubscribed recipient",
+        ));
+    }
+    Ok(request)
+}
+
+/// Reserves `cost` against `device`'s daily spend limit (seeding its ledger from the outbox
+/// on its first request since the start).
+async fn reserve_spend(
+    state: &RelayState,
+    device: &Device,
+    cost: u64,
+    now: Timestamp,
+) -> Result<spend::Reservation, (&'static str, TwilioError)> {
+    let name = device.config.name.clone();
+    if !state.spend.is_seeded(&name) {
+        let since = now.before(spend::SPEND_WINDOW);
+        let lookup = name.clone();
+        let rows = blocking(state, move |s| s.relayed_since(&lookup, since))
+            .await
+            .map_err(|e| (refusal_reason(&e), e))?;
+        let prices = state.prices;
+        state.spend.seed(
+            &name,
+            rows.iter().map(|m| {
+                let segments = u16::try_from(count(&m.body).segments).unwrap_or(u16::MAX);
+                let segments = if m.channel == Channel::Sms {
+                    segments
+                } else {
+                    1
+                };
+                (m.created_at, prices.cost(m.channel, segments))
+            }),
+        );
+    }
+    let limit = spend::micros(device.config.daily_spend_limit);
+    state.spend.reserve(&name, cost, limit, now).map_err(|over| {
+        #[allow(clippy::cast_precision_loss)] // micro-dollars to dollars, for the message
+        let (spent, limit_usd) = (over.spent as f64 / 1e6, limit as f64 / 1e6);
+        tracing::warn!(
+            device = %name,
+            spent_usd = spent,
+            limit_usd,
+            retry_after_secs = over.wait.as_secs(),
+            "relay: device reached its daily spend limit; requests are refused until earlier spend is 24 hours old"
+        );
+        (
+            "spend_limit",
+            TwilioError::limited(
+                format!(
+                    "Device {name} reached its daily spend limit: ${spent:.4} of ${limit_usd:.2} in the last 24 hours"
+                ),
+                over.wait,
+            ),
+        )
+    })
 }
 
 async fn fetch(

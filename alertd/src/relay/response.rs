@@ -2,6 +2,8 @@
 //! `Calls.json` return with 201) and the error body `{code, message, more_info, status}`, so
 //! twilio-core's `ResponseParser` and the official clients read the relay as they read Twilio.
 
+use std::time::Duration;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -47,14 +49,33 @@ impl TwilioError {
         }
     }
 
-    /// 429 / 20429 with a `Retry-After`.
-    pub(crate) fn too_many_requests(retry_after_secs: u64) -> Self {
+    /// 429 / 20429 with a `Retry-After` of `wait` in whole seconds, rounded up: a device that
+    /// waits that long finds the capacity there.
+    ///
+    /// ```
+    /// use alertd::relay::response::TwilioError;
+    /// use std::time::Duration;
+    /// let e = TwilioError::too_many_requests(Duration::from_millis(1_999));
+    /// assert_eq!((e.status, e.code, e.retry_after()), (429, 20429, Some(2)));
+    /// ```
+    pub fn too_many_requests(wait: Duration) -> Self {
+        Self::limited("Too Many Requests", wait)
+    }
+
+    /// 429 / 20429 saying which limit was reached.
+    pub(crate) fn limited(message: impl Into<String>, wait: Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         Self {
             status: 429,
             code: 20429,
-            message: "Too Many Requests".into(),
-            retry_after_secs: Some(retry_after_secs),
+            message: message.into(),
+            retry_after_secs: Some(secs.max(1)),
         }
+    }
+
+    /// Seconds in the `Retry-After` header, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after_secs
     }
 
     /// 404 / 20404 for a path the relay does not serve.

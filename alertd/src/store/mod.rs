@@ -154,7 +154,7 @@ pub trait NotificationLog {
 
 /// The outbox: messages to send, their attempts and their delivery status.
 pub trait OutboxStore {
-    /// Pending messages due at `now`, oldest first.
+    /// Pending messages due at `now`: alertd's own oldest first, then relayed ones oldest first.
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
     /// When the next pending message is due.
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
@@ -247,6 +247,12 @@ pub trait RelayStore {
     ) -> Result<Enqueued, StoreError>;
     /// The row a relay SID was issued for.
     fn outbox_by_relay_sid(&self, relay_sid: &str) -> Result<Option<OutboxMessage>, StoreError>;
+    /// Every message `device` relayed at or after `since`, oldest first (what it has spent).
+    fn relayed_since(
+        &self,
+        device: &str,
+        since: Timestamp,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
 }
 
 /// Everything alertd persists: every aggregate, the counts, and batched writes.

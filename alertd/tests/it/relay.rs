@@ -307,7 +307,7 @@ async fn invalid_requests_get_twilio_codes_and_store_nothing() {
             messages_path(),
             "To=%2B15551230001&From=%2B15005550006&Body=hi&MediaUrl=https%3A%2F%2Fx%2Fa.png",
             400,
-            21620,
+            20001,
         ),
         (
             calls.clone(),
@@ -488,7 +488,22 @@ async fn rate_limit_per_device_is_twilios_429() {
         )
         .await;
     assert_eq!(other.status, 201, "limits are per device: {}", other.body);
-    rig.advance(Duration::from_secs(60));
+    // Half a second short of 30 s later, 29.5 s are left: Retry-After rounds up.
+    rig.advance(Duration::from_millis(30_500));
+    let early = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(early.retry_after.as_deref(), Some("30"));
+    rig.advance(Duration::from_millis(29_500));
+    // A refused request costs no token: the next valid one still gets the refilled one.
+    let invalid = rig
+        .relay_post(
+            &messages_path(),
+            Some(&freezer_auth()),
+            "To=%2B15551230001&From=%2B15005550006",
+        )
+        .await;
+    assert_eq!(invalid.status, 400);
     let refilled = rig
         .relay_post(&messages_path(), Some(&freezer_auth()), form)
         .await;
@@ -601,5 +616,288 @@ async fn plain_http_relay_on_loopback_answers_the_same() {
     let json: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(json["status"], "queued");
     twilio_sid_of(&rig, "plain relay").await;
+    rig.shutdown().await;
+}
+
+/// `(status, code)` of an answer.
+fn refusal(answer: &crate::common::relay::Answer) -> (u16, Option<u64>) {
+    (answer.status, answer.json()["code"].as_u64())
+}
+
+/// What a thief with a device's secret would try: `(path, form, Twilio code refused with)`.
+fn fraud_attempts() -> Vec<(String, String, u64)> {
+    let calls = format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Calls.json");
+    let twiml = twiml_form;
+    let emoji =
+        form_urlencoded::byte_serialize("\u{1F525}".repeat(1600).as_bytes()).collect::<String>();
+    vec![
+        // Premium and foreign destinations alertd itself never notifies.
+        (
+            messages_path(),
+            "To=%2B19005550123&From=%2B15005550006&Body=hi".to_owned(),
+            21408,
+        ),
+        (
+            calls.clone(),
+            "To=%2B19005550123&From=%2B15005550006&Twiml=%3CResponse%2F%3E".to_owned(),
+            21215,
+        ),
+        // Calls that hand the line to someone else.
+        (
+            calls.clone(),
+            twiml("<Response><Dial>+88213200001</Dial></Response>"),
+            12200,
+        ),
+        (
+            calls.clone(),
+            twiml("<Response><Dial><Sip>sip:a@premium.example</Sip></Dial></Response>"),
+            12200,
+        ),
+        (
+            calls.clone(),
+            twiml("<Response><Redirect>https://evil.example/t.xml</Redirect></Response>"),
+            12200,
+        ),
+        (
+            calls.clone(),
+            "To=%2B15551230001&From=%2B15005550006&Url=https%3A%2F%2Fevil.example%2Ft.xml"
+                .to_owned(),
+            21205,
+        ),
+        (calls.clone(), twiml("<Response><Say>x</Say>"), 12100),
+        (
+            calls.clone(),
+            twiml(&format!(
+                "<Response><Say>{}</Say></Response>",
+                "x".repeat(4000)
+            )),
+            12100,
+        ),
+        (
+            calls.clone(),
+            format!("{}&Record=true", twiml("<Response><Say>x</Say></Response>")),
+            20001,
+        ),
+        (
+            calls,
+            format!(
+                "{}&SendDigits=1234",
+                twiml("<Response><Say>x</Say></Response>")
+            ),
+            20001,
+        ),
+        // 1,600 emoji: 49 segments.
+        (
+            messages_path(),
+            format!("To=%2B15551230001&From=%2B15005550006&Body={emoji}"),
+            21617,
+        ),
+    ]
+}
+
+fn twiml_form(twiml: &str) -> String {
+    format!(
+        "To=%2B15551230001&From=%2B15005550006&Twiml={}",
+        form_urlencoded::byte_serialize(twiml.as_bytes()).collect::<String>()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn toll_fraud_through_a_stolen_device_secret_is_refused_and_nothing_is_sent() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let cases = fraud_attempts();
+    for (path, form, code) in &cases {
+        let answer = rig.relay_post(path, Some(&freezer_auth()), form).await;
+        assert_eq!(
+            refusal(&answer),
+            (400, Some(*code)),
+            "{form}: {}",
+            answer.body
+        );
+        assert!(
+            answer.outcome.contains("Rejected") || answer.outcome.contains("Misconfigured"),
+            "a device does not retry it: {}",
+            answer.outcome
+        );
+    }
+    // A legitimate call to an alertd number still goes through.
+    let ok = rig
+        .relay_post(
+            &format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Calls.json"),
+            Some(&freezer_auth()),
+            &twiml_form("<Response><Say>Freezer 2 is warm</Say><Hangup/></Response>"),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    assert_eq!(rig.outbox().len(), 1, "only the legitimate call was stored");
+    settle().await;
+    assert!(
+        rig.message_posts().is_empty(),
+        "no refused message reached Twilio"
+    );
+    let metrics = rig.metrics().await;
+    for line in [
+        r#"alertd_relay_refused_total{device="freezer",reason="destination"} 2"#,
+        r#"alertd_relay_refused_total{device="freezer",reason="twiml"} 5"#,
+        r#"alertd_relay_refused_total{device="freezer",reason="parameter"} 2"#,
+        r#"alertd_relay_refused_total{device="freezer",reason="segments"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_may_reach_only_its_allowed_to_numbers() {
+    let mut rig = Rig::start(RigOptions {
+        freezer: "allowed_to = [\"+4420*\"]",
+        relay: "dedup_window = \"0s\"",
+        ..RigOptions::default()
+    })
+    .await;
+    let sms = |to: &str| format!("To={}&From=%2B15005550006&Body=hi", to.replace('+', "%2B"));
+    let london = rig
+        .relay_post(
+            &messages_path(),
+            Some(&freezer_auth()),
+            &sms("+442079460000"),
+        )
+        .await;
+    assert_eq!(london.status, 201, "{}", london.body);
+    let oncall = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), &sms(TO))
+        .await;
+    assert_eq!(
+        refusal(&oncall),
+        (400, Some(21408)),
+        "its own list replaces alertd's numbers: {}",
+        oncall.body
+    );
+    let boiler = rig
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            &sms(TO),
+        )
+        .await;
+    assert_eq!(
+        boiler.status, 201,
+        "the other device reaches alertd's numbers"
+    );
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_over_its_daily_spend_limit_waits_and_a_restart_does_not_reset_it() {
+    let opts = || RigOptions {
+        relay: "dedup_window = \"0s\"\nsms_segment_price = 0.01\ncall_price = 0.05",
+        freezer: "daily_spend_limit = 0.10",
+        manual_clock: true,
+        ..RigOptions::default()
+    };
+    let rig = Rig::start(opts()).await;
+    let one_segment = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    let call = "To=%2B15551230001&From=%2B15005550006&Twiml=%3CResponse%3E%3CSay%3Ehot%3C%2FSay%3E%3C%2FResponse%3E";
+    let calls = format!("/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Calls.json");
+    // $0.05 for the call, then five one-segment texts at $0.01: $0.10.
+    assert_eq!(
+        rig.relay_post(&calls, Some(&freezer_auth()), call)
+            .await
+            .status,
+        201
+    );
+    for _ in 0..5 {
+        rig.advance(Duration::from_secs(60));
+        let ok = rig
+            .relay_post(&messages_path(), Some(&freezer_auth()), one_segment)
+            .await;
+        assert_eq!(ok.status, 201, "{}", ok.body);
+    }
+    let over = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), one_segment)
+        .await;
+    assert_eq!(refusal(&over), (429, Some(20429)), "{}", over.body);
+    assert!(over.body.contains("daily spend limit"), "{}", over.body);
+    // The call (5 minutes ago) leaves the window first: 24 h after it.
+    assert_eq!(over.retry_after.as_deref(), Some("86100"));
+    let other = rig
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            one_segment,
+        )
+        .await;
+    assert_eq!(other.status, 201, "limits are per device");
+    assert!(
+        rig.metrics()
+            .await
+            .contains(r#"alertd_relay_refused_total{device="freezer",reason="spend_limit"} 1"#)
+    );
+
+    // After a restart the outbox still says what was spent.
+    let (sim, dir) = rig.stop().await;
+    let mut rig = Rig::start_on(opts(), sim, dir).await;
+    rig.advance(Duration::from_secs(5 * 60));
+    let still = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), one_segment)
+        .await;
+    assert_eq!(still.status, 429, "{}", still.body);
+    rig.advance(Duration::from_secs(24 * 60 * 60));
+    let fresh = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), one_segment)
+        .await;
+    assert_eq!(fresh.status, 201, "24 hours later: {}", fresh.body);
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_lock_a_device_out_of_the_address_it_shares_with_them() {
+    let mut rig = Rig::start(RigOptions {
+        relay: "dedup_window = \"0s\"",
+        manual_clock: true,
+        ..RigOptions::default()
+    })
+    .await;
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=hi";
+    let unknown_account = "AC00000000000000000000000000000000";
+    let unknown_path = format!("/2010-04-01/Accounts/{unknown_account}/Messages.json");
+    for i in 0..(alertd::relay::auth_throttle::MAX_FAILURES * 2) {
+        let stranger = if i % 2 == 0 {
+            rig.relay_post(&unknown_path, None, form).await
+        } else {
+            rig.relay_post(&unknown_path, Some(&basic(unknown_account, "guess")), form)
+                .await
+        };
+        assert!(matches!(stranger.status, 401 | 429), "{}", stranger.body);
+    }
+    let device = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(
+        device.status, 201,
+        "the device is not locked out: {}",
+        device.body
+    );
+    // Guesses at the freezer's own account lock the freezer (from this address), not the boiler.
+    for _ in 0..alertd::relay::auth_throttle::MAX_FAILURES {
+        rig.relay_post(
+            &messages_path(),
+            Some(&basic(DEVICE_ACCOUNT, "guess")),
+            form,
+        )
+        .await;
+    }
+    let freezer = rig
+        .relay_post(&messages_path(), Some(&freezer_auth()), form)
+        .await;
+    assert_eq!(freezer.status, 429);
+    let boiler = rig
+        .relay_post(
+            &messages_path(),
+            Some(&basic(BOILER_KEY, BOILER_SECRET)),
+            form,
+        )
+        .await;
+    assert_eq!(boiler.status, 201, "{}", boiler.body);
     rig.shutdown().await;
 }

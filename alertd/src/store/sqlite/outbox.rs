@@ -120,7 +120,8 @@ impl OutboxStore for SqliteStore {
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+             ORDER BY relay_sid IS NOT NULL, id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(
             params![now.0, i64::try_from(limit).unwrap_or(i64::MAX)],

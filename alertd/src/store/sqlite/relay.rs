@@ -29,6 +29,25 @@ impl RelayStore for SqliteStore {
             )
             .optional()?)
     }
+
+    fn relayed_since(
+        &self,
+        device: &str,
+        since: Timestamp,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE receiver = ?1 AND created_at >= ?2
+             AND relay_sid IS NOT NULL ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map(
+                params![RelayedMessage::receiver_of(device), since.0],
+                outbox_from_row,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
 }
 
 /// Adds `msg` to the outbox inside `tx` unless an identical relayed request is newer than
