@@ -119,6 +119,8 @@ reply = "twiml"
 # tls_key_file = "relay-key.pem"
 # plain_http = false                   # true only on a loopback listen address
 # dedup_window = "5m"                  # same device, To and Body within this: the first SID, sent once
+# sms_segment_price = 0.0083           # USD per relayed SMS segment, for daily_spend_limit
+# call_price = 0.03                    # USD per relayed call
 #
 # [[relay.devices]]
 # name = "freezer-2"
@@ -126,6 +128,9 @@ reply = "twiml"
 # # api_key = "SK0123456789abcdef0123456789abcdef"     # the device authenticates with an API key instead
 # secret_env = "FREEZER2_SECRET"       # or secret_file = "...": the device's auth token / key secret
 # allowed_from = ["+15005550006"]      # From numbers (or MG services) this device may use
+# # allowed_to = ["+15551230001", "+4420*"]   # default: alertd's own receiver, roster and escalation numbers
+# max_segments = 3                     # longer SMS are refused
+# daily_spend_limit = 2.0              # USD in any 24 hours; then 429 until spend ages out
 # rate_per_minute = 30
 # burst = 10
 "#;
