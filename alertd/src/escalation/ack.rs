@@ -1,8 +1,11 @@
 //! Acknowledgement and "escalate now", shared by the call's Gather webhook, the SMS reply
 //! webhook and the API. Only numbers an escalation reached may act on it by phone; the API is
-//! authenticated and records the tool's name.
+//! authenticated and records the tool's name. A bare "ACK" (no id) means the escalation most
+//! recently sent to that number, and only within [`BARE_ACK_WINDOW`] of it: a second "ACK", or
+//! one long after, never reaches back to some older escalation.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -37,10 +40,24 @@ pub(crate) enum AckError {
         /// `acked` (with who) or `resolved`.
         state: String,
     },
+    /// A bare "ACK" long after the latest escalation message to that number.
+    #[error(
+        "the latest escalation sent to {number} ({short_id}) went out more than {} minutes ago; reply ACK {short_id} to acknowledge it",
+        BARE_ACK_WINDOW.as_secs() / 60
+    )]
+    TooLate {
+        /// Who asked.
+        number: String,
+        /// The escalation it would have meant.
+        short_id: String,
+    },
     /// The store failed; nothing changed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
+
+/// How long after an escalation message a bare "ACK" from its number still acknowledges it.
+pub(crate) const BARE_ACK_WINDOW: Duration = Duration::from_secs(30 * 60);
 
 /// The escalation service the webhooks and the API share.
 #[derive(Clone)]
@@ -87,8 +104,19 @@ impl Escalations {
                 crate::store::blocking(&self.store, move |s| s.escalation(&id)).await?
             }
             (None, Some(n)) => {
-                let n = n.to_owned();
-                crate::store::blocking(&self.store, move |s| s.latest_escalation_for(&n)).await?
+                let number = n.to_owned();
+                let latest =
+                    crate::store::blocking(&self.store, move |s| s.latest_escalation_for(&number))
+                        .await?;
+                match latest {
+                    Some((e, sent_at)) if sent_at < self.clock.now().before(BARE_ACK_WINDOW) => {
+                        return Err(AckError::TooLate {
+                            number: n.to_owned(),
+                            short_id: e.short_id,
+                        });
+                    }
+                    latest => latest.map(|(e, _)| e),
+                }
             }
             (None, None) => None,
         };

@@ -27,7 +27,8 @@ impl From<AckError> for ApiError {
     fn from(e: AckError) -> Self {
         match e {
             AckError::NotFound(_) => Self::NotFound(e.to_string()),
-            AckError::Closed { .. } => Self::Invalid(e.to_string()),
+            AckError::Closed { .. } => Self::Conflict(e.to_string()),
+            AckError::TooLate { .. } => Self::Invalid(e.to_string()),
             AckError::Store(_) => Self::Unavailable(e.to_string()),
             AckError::NotAContact { .. } => Self::Forbidden(e.to_string()),
         }
@@ -67,7 +68,10 @@ pub(crate) async fn post_ack(
     }
     .await;
     result.unwrap_or_else(|e| {
-        state.metrics.ingest_rejected(e.status().0.as_u16());
+        // Acknowledging what is already closed is an answer, not a refused request.
+        if !matches!(e, ApiError::Conflict(_)) {
+            state.metrics.ingest_rejected(e.status().0.as_u16());
+        }
         e.into_response()
     })
 }

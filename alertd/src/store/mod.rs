@@ -94,6 +94,16 @@ pub enum WriteOp {
     /// [`OutboxStore::update_delivery`] for each status callback; result: rows updated.
     /// (Through the writer, a burst of callbacks shares commits instead of one fsync each.)
     Deliveries(Vec<DeliveryUpdate>),
+    /// Records that a webhook with this key (`sms:<MessageSid>` ...) was processed, forgetting
+    /// receipts older than `keep`; result: 1 the first time, 0 for a replay.
+    Receipt {
+        /// What identifies the webhook.
+        key: String,
+        /// When it arrived.
+        now: Timestamp,
+        /// How long receipts are kept.
+        keep: std::time::Duration,
+    },
 }
 
 impl WriteOp {
@@ -106,7 +116,7 @@ impl WriteOp {
             Self::DeleteAlerts(v) => v.len(),
             Self::Escalation(e) => e.len(),
             Self::Deliveries(v) => v.len(),
-            Self::Relay(..) => 1,
+            Self::Relay(..) | Self::Receipt { .. } => 1,
         }
     }
 }
@@ -212,8 +222,11 @@ pub trait EscalationStore {
     fn due_escalations(&self, now: Timestamp, limit: usize) -> Result<Vec<Escalation>, StoreError>;
     /// The escalation with this short id (any case).
     fn escalation(&self, short_id: &str) -> Result<Option<Escalation>, StoreError>;
-    /// The escalation most recently sent to `number` (open ones first).
-    fn latest_escalation_for(&self, number: &str) -> Result<Option<Escalation>, StoreError>;
+    /// The escalation most recently sent to `number`, whatever its state, and when.
+    fn latest_escalation_for(
+        &self,
+        number: &str,
+    ) -> Result<Option<(Escalation, Timestamp)>, StoreError>;
     /// Every number an escalation reached, oldest first.
     fn escalation_contacts(&self, escalation_id: i64) -> Result<Vec<Contact>, StoreError>;
     /// When the next escalation step is due.
@@ -255,6 +268,18 @@ pub trait RelayStore {
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 }
 
+/// Twilio webhooks already processed, so a replayed one changes nothing.
+pub trait WebhookReceipts {
+    /// Records `key` at `now` (forgetting receipts older than `keep`): true the first time,
+    /// false when it was recorded before.
+    fn record_receipt(
+        &self,
+        key: &str,
+        now: Timestamp,
+        keep: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Everything alertd persists: every aggregate, the counts, and batched writes.
 pub trait Store:
     AlertStore
@@ -264,6 +289,7 @@ pub trait Store:
     + EscalationStore
     + OptOutStore
     + RelayStore
+    + WebhookReceipts
     + Send
     + Sync
     + 'static
@@ -283,6 +309,9 @@ pub trait Store:
             WriteOp::Relay(msg, since, now) => self
                 .enqueue_relayed(msg, *since, *now)
                 .map(|e| usize::try_from(e.message.id).unwrap_or(0)),
+            WriteOp::Receipt { key, now, keep } => {
+                self.record_receipt(key, *now, *keep).map(usize::from)
+            }
         }
     }
 

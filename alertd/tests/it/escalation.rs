@@ -516,7 +516,17 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
         .await
         .unwrap();
     let again = ack(e.short_id.clone(), "").await.unwrap();
-    assert_eq!(again.status().as_u16(), 422);
+    assert_eq!(
+        again.status().as_u16(),
+        409,
+        "already acknowledged: a conflict"
+    );
+    assert!(
+        !rig.metrics()
+            .await
+            .contains("alertd_ingest_rejected_total{status=\"409\"}"),
+        "and not a refused request"
+    );
     let list = rig.get_json("/api/v1/escalations").await;
     assert_eq!(list[0]["short_id"], e.short_id.as_str());
     assert_eq!(list[0]["acked_via"], "api");
@@ -543,5 +553,152 @@ async fn the_ack_api_needs_the_bearer_token_like_the_rest_of_the_api() {
         allowed.status().as_u16(),
         404,
         "authenticated; no such escalation"
+    );
+}
+
+/// An SMS reply `body` from `from` as Twilio posts it, with a fixed `MessageSid` (what an
+/// eavesdropper would capture and replay).
+fn sms_reply<'a>(sid: &'a str, from: &'a str, body: &'a str) -> [(&'a str, &'a str); 4] {
+    [
+        ("MessageSid", sid),
+        ("From", from),
+        ("To", TWILIO_NUMBER),
+        ("Body", body),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_signed_ack_does_not_acknowledge_a_later_escalation() {
+    let rig = Rig::start().await;
+    let auth = rig.real_auth();
+    let first = rig.escalating().await;
+    let captured = sms_reply("SM0123456789abcdef0123456789abcdef", ONCALL, "ACK");
+    assert_eq!(
+        rig.post_signed(&auth, "/twilio/inbound", &captured).await,
+        200
+    );
+    rig.wait_for_state(EscalationState::Acked).await;
+    // A new incident pages the same number.
+    rig.tick();
+    rig.post_alerts(&json!([
+        {"name": "PumpStopped", "severity": "critical", "message": "pump-2 stopped"},
+    ]))
+    .await;
+    eventually("a second escalation", || {
+        rig.escalation().short_id != first.short_id
+    })
+    .await;
+    let second = rig.escalation();
+    rig.tick();
+    eventually("the second page", || {
+        rig.texts_to(ONCALL)
+            .iter()
+            .any(|m| m.body.contains("PumpStopped"))
+    })
+    .await;
+    // The captured request, replayed byte for byte with its valid signature.
+    assert_eq!(
+        rig.post_signed(&auth, "/twilio/inbound", &captured).await,
+        200
+    );
+    settle().await;
+    let still = rig.store().escalation(&second.short_id).unwrap().unwrap();
+    assert_eq!(
+        (still.state, still.acked_by),
+        (EscalationState::Open, None),
+        "the replay changed nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_ack_means_the_latest_message_once_and_only_for_30_minutes() {
+    let rig = Rig::start().await;
+    let auth = rig.real_auth();
+    rig.post_alerts(&json!([
+        {"name": "NodeDownDb1", "severity": "critical", "message": "db-1 down"},
+    ]))
+    .await;
+    eventually("the first page", || rig.texts_to(ONCALL).len() == 1).await;
+    rig.tick();
+    rig.post_alerts(&json!([
+        {"name": "NodeDownDb2", "severity": "critical", "message": "db-2 down"},
+    ]))
+    .await;
+    eventually("the second page", || rig.texts_to(ONCALL).len() == 2).await;
+    let (older, newer) = {
+        let mut all = rig.store().recent_escalations(2).unwrap();
+        all.sort_by_key(|e| e.id);
+        (all.remove(0), all.remove(0))
+    };
+    // A double-tap: two ACKs (two messages, two SIDs).
+    for sid in [
+        "SM000000000000000000000000000000a1",
+        "SM000000000000000000000000000000a2",
+    ] {
+        let reply = sms_reply(sid, ONCALL, "ACK");
+        assert_eq!(rig.post_signed(&auth, "/twilio/inbound", &reply).await, 200);
+    }
+    settle().await;
+    let state = |e: &Escalation| rig.store().escalation(&e.short_id).unwrap().unwrap().state;
+    assert_eq!(state(&newer), EscalationState::Acked, "the latest page");
+    assert_eq!(
+        state(&older),
+        EscalationState::Open,
+        "the second ACK does not reach back to the older incident"
+    );
+    // Past the window a bare ACK names the alert instead of acknowledging it.
+    rig.advance(Duration::from_secs(31 * 60));
+    eventually("the older escalation called", || {
+        rig.calls_to(ONCALL).len() == 1
+    })
+    .await;
+    rig.advance(Duration::from_secs(31 * 60));
+    let late = rig
+        .sim
+        .send_inbound_sms(
+            ONCALL,
+            TWILIO_NUMBER,
+            "ACK",
+            &format!("{}/twilio/inbound", rig.base),
+        )
+        .await
+        .unwrap();
+    assert!(
+        late.response_body
+            .contains(&format!("Reply ACK {}", older.short_id)),
+        "{}",
+        late.response_body
+    );
+    assert_ne!(state(&older), EscalationState::Acked);
+    let ack_older = format!("ACK {}", older.short_id);
+    let with_id = sms_reply("SM000000000000000000000000000000a3", ONCALL, &ack_older);
+    assert_eq!(
+        rig.post_signed(&auth, "/twilio/inbound", &with_id).await,
+        200
+    );
+    eventually("acked by id", || state(&older) == EscalationState::Acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_keypress_does_not_escalate_twice() {
+    let rig = Rig::start().await;
+    let auth = rig.real_auth();
+    let e = rig.escalating().await;
+    let gather = format!("/twilio/voice/gather?e={}", e.short_id);
+    let press_2 = [
+        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+        ("To", ONCALL),
+        ("Digits", "2"),
+    ];
+    assert_eq!(rig.post_signed(&auth, &gather, &press_2).await, 200);
+    rig.tick();
+    rig.wait_for_call_to(ONCALL, 1).await;
+    assert_eq!(rig.post_signed(&auth, &gather, &press_2).await, 200);
+    rig.tick();
+    settle().await;
+    assert!(
+        rig.calls_to(BACKUP).is_empty(),
+        "the replay did not skip a second step: {:?}",
+        rig.sim.calls()
     );
 }

@@ -61,7 +61,10 @@ pub(crate) async fn inbound_sms(
         let bytes = super::signed_body(&state, &uri, &headers, body, "inbound SMS").await?;
         let mut scratch = vec![0u8; bytes.len()];
         let sms = InboundSms::parse(&bytes, &mut scratch)
-            .map_err(|e| ApiError::BadRequest(format!("not an inbound SMS: {e:?}")))?;
+            .map_err(|e| ApiError::BadRequest(format!("not an inbound SMS: {e}")))?;
+        if !super::first_delivery(&state, format!("sms:{}", sms.message_sid)).await? {
+            return Ok(twiml::empty());
+        }
         let opt_out = keywords::classify(sms.body);
         if opt_out != keywords::Keyword::Other {
             return opt_out_keyword(&state, opt_out, sms.from).await;
@@ -96,6 +99,10 @@ async fn ack(state: &ApiState, id: Option<&str>, from: &str) -> String {
                 AckError::Store(_) => twiml::message(
                     "Your ACK could not be recorded; the escalation goes on. Please try again.",
                 ),
+                AckError::TooLate { short_id, .. } => twiml::message(&format!(
+                    "The last alert sent to this number is more than {} minutes old. Reply ACK {short_id} to acknowledge it.",
+                    crate::escalation::ack::BARE_ACK_WINDOW.as_secs() / 60
+                )),
                 _ => twiml::message(&match id {
                     Some(id) => format!("No alert {id} was sent to this number."),
                     None => "No alert was sent to this number.".to_owned(),

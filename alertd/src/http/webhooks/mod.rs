@@ -2,10 +2,14 @@
 //! against `public_url` + `/twilio/status` with the auth token; anything else gets 403.
 //! [`voice`] (the escalation call's Gather action) and [`inbound`] (SMS replies such as
 //! `ACK 4F7KQ`, STOP / START / HELP) check signatures the same way, against `public_url` + their
-//! path and query.
+//! path and query, and act on each request once: a signature has no timestamp, so a captured
+//! request replayed later is recognised by its `MessageSid` (or `CallSid` and URL) for
+//! [`RECEIPT_KEEP`] and changes nothing.
 
 pub mod inbound;
 pub mod voice;
+
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -113,6 +117,29 @@ pub(crate) async fn signed_body(
         ));
     }
     Ok(bytes)
+}
+
+/// How long processed webhooks are remembered. Past it a replay meets an escalation long
+/// closed, or a bare "ACK" outside its window.
+pub(crate) const RECEIPT_KEEP: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Records webhook `key` as processed: true the first time, false for a replay (which the
+/// caller answers without acting on it).
+pub(crate) async fn first_delivery(state: &ApiState, key: String) -> Result<bool, ApiError> {
+    let now = state.clock.now();
+    let recorded = state
+        .committer
+        .submit(WriteOp::Receipt {
+            key: key.clone(),
+            now,
+            keep: RECEIPT_KEEP,
+        })
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("webhook not recorded: {e}")))?;
+    if recorded == 0 {
+        tracing::warn!(%key, "replayed Twilio webhook ignored");
+    }
+    Ok(recorded > 0)
 }
 
 /// A TwiML answer to a webhook.

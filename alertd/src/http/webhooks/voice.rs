@@ -73,12 +73,17 @@ pub(crate) async fn gather(
         let params: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
         let mut scratch = vec![0u8; bytes.len()];
         let gathered = GatherResult::parse(&bytes, &mut scratch)
-            .map_err(|e| ApiError::BadRequest(format!("not a Gather result: {e:?}")))?;
+            .map_err(|e| ApiError::BadRequest(format!("not a Gather result: {e}")))?;
         let Some(short_id) = super::param(&query, "e") else {
             return Err(ApiError::BadRequest(
                 "the Gather action URL needs ?e=<escalation id>".into(),
             ));
         };
+        // One answer per prompt: the action URL names the escalation (and the prompt).
+        let key = format!("gather:{}:{}", gathered.call_sid, uri.query().unwrap_or(""));
+        if !super::first_delivery(&state, key).await? {
+            return Ok(twiml::say_and_hang_up("Goodbye."));
+        }
         // The callee of an outbound call is `To`.
         let callee = gathered.to.unwrap_or_default().to_owned();
         if answered_by_machine(super::param(&params, "AnsweredBy")) {

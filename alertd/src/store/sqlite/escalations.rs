@@ -245,7 +245,10 @@ impl EscalationStore for SqliteStore {
         by_short_id(&self.reader(), short_id)
     }
 
-    fn latest_escalation_for(&self, number: &str) -> Result<Option<Escalation>, StoreError> {
+    fn latest_escalation_for(
+        &self,
+        number: &str,
+    ) -> Result<Option<(Escalation, Timestamp)>, StoreError> {
         latest_for_number(&self.reader(), number)
     }
 
@@ -285,17 +288,24 @@ fn by_short_id(conn: &Connection, short: &str) -> Result<Option<Escalation>, Sto
 }
 
 /// The escalation most recently sent to `number`, preferring ones still open to an ack.
-fn latest_for_number(conn: &Connection, number: &str) -> Result<Option<Escalation>, StoreError> {
+fn latest_for_number(
+    conn: &Connection,
+    number: &str,
+) -> Result<Option<(Escalation, Timestamp)>, StoreError> {
     let cols: String = COLUMNS
         .split(", ")
         .map(|c| format!("e.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {cols} FROM escalation_contacts c JOIN escalations e ON e.id = c.escalation_id
-         WHERE c.number = ?1 ORDER BY (e.state IN ('open', 'exhausted')) DESC, c.id DESC LIMIT 1"
+        "SELECT {cols}, c.created_at FROM escalation_contacts c
+         JOIN escalations e ON e.id = c.escalation_id
+         WHERE c.number = ?1 ORDER BY c.id DESC LIMIT 1"
     ))?;
-    Ok(stmt.query_row([number], from_row).optional()?)
+    let columns = COLUMNS.split(", ").count();
+    Ok(stmt
+        .query_row([number], |r| Ok((from_row(r)?, Timestamp(r.get(columns)?))))
+        .optional()?)
 }
 
 /// Every number an escalation reached, oldest first.
@@ -514,7 +524,7 @@ escalation = "p"
         let p = policies();
         start(&s, vec![new("g", &p, Timestamp(0))], 0);
         advance(&s, &p, 0);
-        let e = s.latest_escalation_for("+15551230003").unwrap().unwrap();
+        let (e, _) = s.latest_escalation_for("+15551230003").unwrap().unwrap();
         assert_eq!(s.latest_escalation_for("+15559999999").unwrap(), None);
         let ack = EscalationWrite::Ack {
             id: e.id,

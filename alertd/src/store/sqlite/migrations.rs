@@ -102,6 +102,13 @@ const MIGRATIONS: &[&str] = &[
         since INTEGER NOT NULL,
         source TEXT NOT NULL
     );",
+    // 4: Twilio webhooks processed (`sms:<MessageSid>`, `gather:<CallSid>:<url>`), kept for a
+    // while so a captured, validly signed request replayed later changes nothing.
+    "CREATE TABLE webhook_receipts (
+        key TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX webhook_receipts_age ON webhook_receipts (received_at);",
 ];
 
 /// The newest schema version this build knows.

@@ -8,6 +8,7 @@ mod migrations;
 mod nflog;
 mod opt_outs;
 mod outbox;
+mod receipts;
 mod relay;
 mod silences;
 
@@ -187,6 +188,7 @@ fn apply_in(tx: &Connection, op: &WriteOp) -> Result<usize, StoreError> {
         WriteOp::Deliveries(v) => outbox::deliveries_in(tx, v),
         WriteOp::Relay(msg, since, now) => relay::enqueue_relayed_in(tx, msg, *since, *now)
             .map(|e| usize::try_from(e.message.id).unwrap_or(0)),
+        WriteOp::Receipt { key, now, keep } => receipts::receipt_in(tx, key, *now, *keep),
     }
 }
 
