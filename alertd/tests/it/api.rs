@@ -324,6 +324,7 @@ async fn bearer_token_guards_the_api() {
         .http
         .post(format!("{}/api/v1/alerts", h.base))
         .bearer_auth("s3cret")
+        .header("Content-Type", "application/json")
         .body(minimal("Hot", "critical", "x"))
         .send()
         .await
