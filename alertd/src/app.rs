@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
+use crate::http::guard::RequestGuard;
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -230,7 +231,7 @@ pub async fn start_with_store(
         reason: e.to_string(),
     })?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let app = router(state);
+    let app = router(state, RequestGuard::new(&cfg.server, addr));
     let server = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = shutdown_rx.await;

@@ -67,9 +67,14 @@ pub struct ServerConfig {
     /// Address to listen on, default `127.0.0.1:9870`.
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// The URL Twilio calls back (status callbacks); signatures are checked against it.
+    /// The URL Twilio calls back (status callbacks); signatures are checked against it. Its
+    /// host is one the API answers to.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// DNS names, besides `localhost` and `public_url`'s host, that requests may name in `Host`
+    /// (IP addresses are always accepted).
+    #[serde(default)]
+    pub(crate) allowed_hosts: Vec<String>,
     /// Bearer token required on the ingest API when set.
     #[serde(default)]
     pub(crate) bearer_token: Option<String>,
@@ -93,6 +98,7 @@ impl Default for ServerConfig {
         Self {
             listen: default_listen(),
             public_url: None,
+            allowed_hosts: Vec::new(),
             bearer_token: None,
             bearer_token_file: None,
             max_body_bytes: default_max_body(),
@@ -101,15 +107,30 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// Checks `[server]`: the callback URL's scheme, a token that is not empty, the body limit.
+    /// Checks `[server]`: the callback URL, the host names, a token that is not empty, the body
+    /// limit.
     fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(invalid(
-                "server.public_url",
-                format!("{url:?} must start with http:// or https://"),
-            ));
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "server.public_url",
+                    format!("{url:?} must start with http:// or https://"),
+                ));
+            }
+            if url
+                .parse::<axum::http::Uri>()
+                .ok()
+                .and_then(|u| u.host().map(str::to_owned))
+                .is_none_or(|host| host.is_empty())
+            {
+                return Err(invalid(
+                    "server.public_url",
+                    format!("{url:?} is not a URL with a host, like https://alerts.example.com"),
+                ));
+            }
+        }
+        for name in &self.allowed_hosts {
+            check_host_name(name)?;
         }
         if self
             .bearer_token
@@ -598,6 +619,29 @@ pub(crate) fn invalid(field: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { field, reason }
 }
 
+/// An `allowed_hosts` entry is a bare DNS name or IP address: what a `Host` header names.
+fn check_host_name(entry: &str) -> Result<(), ConfigError> {
+    let refuse = |what: &str| {
+        invalid(
+            "server.allowed_hosts",
+            format!("{entry:?} {what}: give a bare name such as \"alerts.example.com\""),
+        )
+    };
+    let authority = entry
+        .parse::<axum::http::uri::Authority>()
+        .map_err(|_| refuse("is not a host name"))?;
+    if entry.contains('@') || authority.host().is_empty() {
+        return Err(refuse("is not a host name"));
+    }
+    if authority.port().is_some() {
+        return Err(refuse("has a port (the port of a Host is not compared)"));
+    }
+    if entry.contains('*') {
+        return Err(refuse("has a wildcard (list every name)"));
+    }
+    Ok(())
+}
+
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
     if is_e164(n) {
         Ok(())
@@ -693,6 +737,10 @@ group_wait = "0s"
             ),
             ("[server]\nlisten=\"nowhere\"\n", "server.listen"),
             (
+                "[server]\npublic_url=\"https://\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "server.public_url",
+            ),
+            (
                 "[twilio]\nmps = 0.0\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
                 "twilio.mps",
             ),
@@ -714,6 +762,33 @@ group_wait = "0s"
         d.validate().unwrap();
         assert_eq!(d.store.path, PathBuf::from("./alertd-data/alertd.db"));
         assert_eq!(d.server.listen, "127.0.0.1:9870");
+    }
+
+    #[test]
+    fn allowed_hosts_are_bare_names_or_addresses() {
+        let with = |hosts: &str| {
+            Config::parse(&format!(
+                "[server]\nallowed_hosts = {hosts}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        let cfg = with(r#"["alerts.plant-b.lan", "Gateway", "192.168.1.5", "[fd00::5]"]"#).unwrap();
+        assert_eq!(cfg.server.allowed_hosts.len(), 4);
+        for (bad, why) in [
+            (r#"["https://alerts.example.com"]"#, "is not a host name"),
+            (r#"["alerts.example.com/api"]"#, "is not a host name"),
+            (r#"["alerts.example.com:9870"]"#, "has a port"),
+            (r#"["ops@alerts.example.com"]"#, "is not a host name"),
+            (r#"["*.example.com"]"#, "wildcard"),
+            (r#"[""]"#, "is not a host name"),
+        ] {
+            match with(bad) {
+                Err(ConfigError::Invalid { field, reason }) => {
+                    assert_eq!(field, "server.allowed_hosts", "{bad}");
+                    assert!(reason.contains(why), "{bad}: {reason}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]
