@@ -290,7 +290,8 @@ pub(crate) async fn enforce(
                 status,
                 method = %request.method(),
                 path = request.uri().path(),
-                "request refused: {e}"
+                reason = %e,
+                "request refused"
             );
             state.metrics.ingest_rejected(status);
             e.into_response()
