@@ -13,7 +13,7 @@ pub mod opt_out;
 pub mod relay;
 pub mod secrets;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -81,6 +81,9 @@ pub struct ServerConfig {
     /// File holding the bearer token (overrides `bearer_token`; env ALERTD_BEARER_TOKEN wins).
     #[serde(default)]
     pub(crate) bearer_token_file: Option<PathBuf>,
+    /// Serve the API without a bearer token on an address other than loopback.
+    #[serde(default)]
+    pub(crate) allow_unauthenticated_remote: bool,
     /// Largest request body accepted, bytes (default 1 MiB).
     #[serde(default = "default_max_body")]
     pub(crate) max_body_bytes: usize,
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
             allowed_hosts: Vec::new(),
             bearer_token: None,
             bearer_token_file: None,
+            allow_unauthenticated_remote: false,
             max_body_bytes: default_max_body(),
         }
     }
@@ -150,6 +154,69 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
+
+/// Who can use the API: decided by where it listens and whether a bearer token is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiExposure {
+    /// Every `/api` request needs the bearer token.
+    TokenRequired,
+    /// No token, on a loopback address: only this machine can connect.
+    LoopbackOnly,
+    /// No token beyond loopback, as `allow_unauthenticated_remote` asks.
+    OpenBeyondLoopback,
+}
+
+impl ApiExposure {
+    /// What a start-up log and `check-config` warn about for an API that listens on `listen`.
+    pub fn warning(self, listen: SocketAddr) -> Option<String> {
+        (self == Self::OpenBeyondLoopback).then(|| {
+            format!(
+                "the API has no bearer token and listens on {listen} (server.allow_unauthenticated_remote = true): anyone who can reach it can post alerts and silences and read phone numbers and messages"
+            )
+        })
+    }
+}
+
+impl ServerConfig {
+    /// How open the API is on `listen`, with or without a bearer token. Without a token it stays
+    /// on loopback unless `allow_unauthenticated_remote` says otherwise.
+    ///
+    /// ```
+    /// use alertd::config::{ApiExposure, ServerConfig};
+    /// let server = ServerConfig::default();
+    /// let lan = "192.168.1.5:9870".parse().unwrap();
+    /// assert_eq!(server.api_exposure(lan, true).unwrap(), ApiExposure::TokenRequired);
+    /// assert!(server.api_exposure(lan, false).is_err());
+    /// let local = "127.0.0.1:9870".parse().unwrap();
+    /// assert_eq!(server.api_exposure(local, false).unwrap(), ApiExposure::LoopbackOnly);
+    /// ```
+    pub fn api_exposure(
+        &self,
+        listen: SocketAddr,
+        has_token: bool,
+    ) -> Result<ApiExposure, ConfigError> {
+        if has_token {
+            return Ok(ApiExposure::TokenRequired);
+        }
+        if is_loopback(listen.ip()) {
+            return Ok(ApiExposure::LoopbackOnly);
+        }
+        if self.allow_unauthenticated_remote {
+            return Ok(ApiExposure::OpenBeyondLoopback);
+        }
+        Err(invalid(
+            "server.listen",
+            format!(
+                "{listen} is not a loopback address and the API has no bearer token: anyone who can reach it could post alerts and silences and read phone numbers. Set a token (env ALERTD_BEARER_TOKEN, [server] bearer_token_file or bearer_token), listen on 127.0.0.1, or set [server] allow_unauthenticated_remote = true to open it on purpose"
+            ),
+        ))
+    }
+}
+
+/// Loopback, IPv4-mapped IPv6 included; a wildcard address is not.
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 /// `[store]`
@@ -788,6 +855,58 @@ group_wait = "0s"
                 }
                 other => panic!("{bad}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn without_a_token_the_api_stays_on_loopback_unless_opened_explicitly() {
+        let closed = ServerConfig::default();
+        let open = ServerConfig {
+            allow_unauthenticated_remote: true,
+            ..ServerConfig::default()
+        };
+        for listen in [
+            "127.0.0.1:9870",
+            "127.0.0.2:1",
+            "[::1]:9870",
+            "[::ffff:127.0.0.1]:9870",
+        ] {
+            let listen = listen.parse().unwrap();
+            assert_eq!(
+                closed.api_exposure(listen, false),
+                Ok(ApiExposure::LoopbackOnly)
+            );
+            assert_eq!(ApiExposure::LoopbackOnly.warning(listen), None);
+        }
+        for listen in [
+            "0.0.0.0:9870",
+            "[::]:9870",
+            "192.168.1.5:9870",
+            "[fd00::5]:9870",
+        ] {
+            let listen = listen.parse().unwrap();
+            match closed.api_exposure(listen, false) {
+                Err(ConfigError::Invalid { field, reason }) => {
+                    assert_eq!(field, "server.listen");
+                    assert!(
+                        reason.contains("allow_unauthenticated_remote = true"),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{listen}: {other:?}"),
+            }
+            assert_eq!(
+                closed.api_exposure(listen, true),
+                Ok(ApiExposure::TokenRequired)
+            );
+            let exposure = open.api_exposure(listen, false).unwrap();
+            assert_eq!(exposure, ApiExposure::OpenBeyondLoopback);
+            assert!(
+                exposure
+                    .warning(listen)
+                    .unwrap()
+                    .contains(&listen.to_string())
+            );
         }
     }
 

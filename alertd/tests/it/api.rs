@@ -664,3 +664,43 @@ async fn a_name_in_allowed_hosts_reaches_the_api() {
     .await;
     assert_eq!(status, 421, "{body}");
 }
+
+#[tokio::test]
+async fn an_api_open_beyond_loopback_needs_a_token_or_an_explicit_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |server: &str| {
+        format!(
+            "[server]\nlisten = \"0.0.0.0:0\"\n{server}\n[store]\npath = {:?}\n[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n",
+            dir.path().join("alertd.db").to_str().unwrap()
+        )
+    };
+    let options = || alertd::app::StartOptions {
+        env: crate::common::no_env(),
+        ..alertd::app::StartOptions::default()
+    };
+    let cfg = alertd::config::Config::parse(&text("")).unwrap();
+    match alertd::app::start(&cfg, options()).await {
+        Ok(app) => {
+            app.shutdown().await;
+            panic!("started without a token on 0.0.0.0");
+        }
+        Err(e) => {
+            let e = e.to_string();
+            assert!(
+                e.contains("server.listen") && e.contains("bearer token"),
+                "{e}"
+            );
+            assert!(e.contains("allow_unauthenticated_remote"), "{e}");
+        }
+    }
+    for server in [
+        "allow_unauthenticated_remote = true",
+        "bearer_token = \"s3cret-token\"",
+    ] {
+        let cfg = alertd::config::Config::parse(&text(server)).unwrap();
+        let app = alertd::app::start(&cfg, options())
+            .await
+            .unwrap_or_else(|e| panic!("{server}: {e}"));
+        app.shutdown().await;
+    }
+}
