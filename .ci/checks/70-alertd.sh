@@ -35,10 +35,11 @@ for _ in $(seq 1 50); do
   curl -sf http://127.0.0.1:19870/healthz > /dev/null 2>&1 && break
   sleep 0.2
 done
-curl -sf -X POST http://127.0.0.1:19870/api/v1/alerts \
+curl -sf -X POST http://127.0.0.1:19870/api/v1/alerts -H 'Content-Type: application/json' \
   -d '[{"name": "CiSmoke", "value": 1, "severity": "critical", "message": "smoke test"}]'
 echo
-code=$(curl -s -o "$work/err.json" -w '%{http_code}' -X POST http://127.0.0.1:19870/api/v1/alerts -d '{oops')
+code=$(curl -s -o "$work/err.json" -w '%{http_code}' -X POST http://127.0.0.1:19870/api/v1/alerts \
+  -H 'Content-Type: application/json' -d '{oops')
 grep -q '"error":"bad_request"' "$work/err.json" && [ "$code" = 400 ] || { echo "malformed JSON not refused with 400 JSON: $code"; exit 1; }
 for _ in $(seq 1 50); do
   grep -q "DRY RUN would send SMS" "$work/log.txt" && break

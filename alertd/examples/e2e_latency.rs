@@ -60,7 +60,11 @@ async fn main() {
             let id = format!("a{i}");
             sent_at.lock().unwrap().insert(id.clone(), SystemTime::now());
             let body = format!(r#"[{{"labels": {{"alertname": "E2E", "id": "{id}"}}, "annotations": {{"summary": "{id}"}}}}]"#);
-            let resp = client.post(&url).body(body).send().await.unwrap();
+            let resp = client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send().await.unwrap();
             assert_eq!(resp.status().as_u16(), 202);
         }));
     }

@@ -99,6 +99,7 @@ async fn main() {
         .collect();
     let resp = reqwest::Client::new()
         .post(format!("http://{}/api/v1/alerts", running.addr))
+        .header("Content-Type", "application/json")
         .body(format!("[{}]", alerts.join(",")))
         .send()
         .await

@@ -115,7 +115,11 @@ async fn main() {
                     .collect();
                 let body = serde_json::to_vec(&alerts).unwrap();
                 let t = Instant::now();
-                let resp = client.post(format!("{base}/api/v1/alerts")).body(body).send().await.unwrap();
+                let resp = client
+                    .post(format!("{base}/api/v1/alerts"))
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .send().await.unwrap();
                 assert_eq!(resp.status().as_u16(), 202, "{}", resp.text().await.unwrap_or_default());
                 latencies.push(t.elapsed());
             }

@@ -8,10 +8,11 @@ use tokio::task::JoinHandle;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::secrets::{self, EnvLookup};
-use crate::config::{Config, ConfigError};
+use crate::config::{ApiExposure, Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
+use crate::http::guard::RequestGuard;
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -141,6 +142,8 @@ pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<ChosenSender, Start
 /// Opens the store, restores state, and starts the HTTP server and workers.
 pub async fn start(cfg: &Config, options: StartOptions) -> Result<RunningApp, StartError> {
     let addr = cfg.listen_addr()?;
+    // Refused before the store is created.
+    api_access(cfg, &options.env, addr)?;
     let path = cfg.store.path.clone();
     let store = Arc::new(
         tokio::task::spawn_blocking(move || SqliteStore::open(&path))
@@ -157,6 +160,7 @@ pub async fn start_with_store(
     store: Arc<SqliteStore>,
     addr: SocketAddr,
 ) -> Result<RunningApp, StartError> {
+    let (bearer, exposure) = api_access(cfg, &options.env, addr)?;
     let (sender, dry_run, sender_kind) = match options.sender.clone() {
         Some(s) => (s, None, "custom"),
         None => build_sender(cfg, &options.env)?,
@@ -200,7 +204,6 @@ pub async fn start_with_store(
     };
 
     let webhook = webhook_auth(cfg, &options.env)?;
-    let bearer = bearer_token(cfg, &options.env)?;
 
     let (escalation_timer, escalations) =
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
@@ -219,18 +222,9 @@ pub async fn start_with_store(
         escalations,
         opt_out: Arc::new(cfg.opt_out.clone()),
     };
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| StartError::Listen {
-            addr,
-            reason: e.to_string(),
-        })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen {
-        addr,
-        reason: e.to_string(),
-    })?;
+    let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let app = router(state);
+    let app = router(state, RequestGuard::new(&cfg.server, addr));
     let server = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = shutdown_rx.await;
@@ -251,6 +245,9 @@ pub async fn start_with_store(
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
+    if let Some(warning) = exposure.warning(addr) {
+        tracing::warn!("{warning}");
+    }
     Ok(RunningApp {
         addr,
         store,
@@ -262,6 +259,17 @@ pub async fn start_with_store(
         relay_shutdown,
         tasks,
     })
+}
+
+/// Binds the API's listener: it and the address it got (port 0 picks one).
+async fn bind_api(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), StartError> {
+    let refused = |e: std::io::Error| StartError::Listen {
+        addr,
+        reason: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(refused)?;
+    let bound = listener.local_addr().map_err(refused)?;
+    Ok((listener, bound))
 }
 
 /// Escalations: the timer that writes due steps, and the ack service for the webhooks, over
@@ -401,7 +409,14 @@ fn webhook_auth(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<WebhookAuth>
     }
 }
 
-/// The API's bearer token (see [`secrets::bearer_token`]).
-fn bearer_token(cfg: &Config, env: &EnvLookup) -> Result<Option<Arc<str>>, StartError> {
-    Ok(secrets::bearer_token(&cfg.server, |n| env(n))?.map(Arc::from))
+/// The API's bearer token (see [`secrets::bearer_token`]) and how open the API is on `addr`:
+/// an API without a token beyond loopback is refused unless the config allows it.
+fn api_access(
+    cfg: &Config,
+    env: &EnvLookup,
+    addr: SocketAddr,
+) -> Result<(Option<Arc<str>>, ApiExposure), StartError> {
+    let token = secrets::bearer_token(&cfg.server, |n| env(n))?.map(Arc::<str>::from);
+    let exposure = cfg.server.api_exposure(addr, token.is_some())?;
+    Ok((token, exposure))
 }

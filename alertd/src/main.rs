@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alertd::app::{self, StartOptions};
 use alertd::clock::{Clock, SystemClock};
 use alertd::config::secrets::{self, EnvLookup};
-use alertd::config::{Config, example};
+use alertd::config::{ApiExposure, Config, example};
 use alertd::domain::channel::Channel;
 use alertd::outbox::{Outbound, SendOutcome};
 use alertd::store::sqlite::SqliteStore;
@@ -114,11 +114,17 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
     let env: EnvLookup = Arc::new(|n| std::env::var(n).ok());
     let (_, _, kind) = app::build_sender(cfg, &env).map_err(|e| e.to_string())?;
-    let api_auth =
-        match secrets::bearer_token(&cfg.server, |n| env(n)).map_err(|e| e.to_string())? {
-            Some(_) => "bearer token required",
-            None => "no bearer token: anyone who can reach the listener can use the API",
-        };
+    let token = secrets::bearer_token(&cfg.server, |n| env(n)).map_err(|e| e.to_string())?;
+    let listen = cfg.listen_addr().map_err(|e| e.to_string())?;
+    let exposure = cfg
+        .server
+        .api_exposure(listen, token.is_some())
+        .map_err(|e| e.to_string())?;
+    let api_auth = match exposure {
+        ApiExposure::TokenRequired => "bearer token required",
+        ApiExposure::LoopbackOnly => "no bearer token; loopback only",
+        ApiExposure::OpenBeyondLoopback => "no bearer token; open to whoever reaches it",
+    };
     if let Some(relay) = &cfg.relay {
         // Device secrets and the relay's certificate are read now, not at the first request.
         let devices = relay
@@ -145,6 +151,9 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
         cfg.receivers.len(),
         cfg.escalations.len()
     );
+    if let Some(warning) = exposure.warning(listen) {
+        println!("warning: {warning}");
+    }
     if !cfg.escalations.is_empty() && cfg.server.public_url.is_none() {
         println!(
             "warning: escalation calls need server.public_url to take keypresses (1 = acknowledge); without it they only speak the alert"

@@ -7,7 +7,9 @@ pub const EXAMPLE: &str = r#"# alertd configuration. Every key is optional unles
 [server]
 listen = "127.0.0.1:9870"              # address of the HTTP API
 # public_url = "https://alerts.example.com"  # what Twilio calls back; signatures are checked against it
+# allowed_hosts = ["gateway.plant-b.lan"]    # DNS names the API answers to besides localhost and public_url's (IPs always)
 # bearer_token_file = "/etc/alertd/token"    # require `Authorization: Bearer <token>` on the API
+# allow_unauthenticated_remote = false      # true: no token needed on a non-loopback listen address
 max_body_bytes = 1048576               # larger request bodies get 413
 
 [store]

@@ -13,7 +13,7 @@ pub mod opt_out;
 pub mod relay;
 pub mod secrets;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -67,15 +67,23 @@ pub struct ServerConfig {
     /// Address to listen on, default `127.0.0.1:9870`.
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// The URL Twilio calls back (status callbacks); signatures are checked against it.
+    /// The URL Twilio calls back (status callbacks); signatures are checked against it. Its
+    /// host is one the API answers to.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// DNS names, besides `localhost` and `public_url`'s host, that requests may name in `Host`
+    /// (IP addresses are always accepted).
+    #[serde(default)]
+    pub(crate) allowed_hosts: Vec<String>,
     /// Bearer token required on the ingest API when set.
     #[serde(default)]
     pub(crate) bearer_token: Option<String>,
     /// File holding the bearer token (overrides `bearer_token`; env ALERTD_BEARER_TOKEN wins).
     #[serde(default)]
     pub(crate) bearer_token_file: Option<PathBuf>,
+    /// Serve the API without a bearer token on an address other than loopback.
+    #[serde(default)]
+    pub(crate) allow_unauthenticated_remote: bool,
     /// Largest request body accepted, bytes (default 1 MiB).
     #[serde(default = "default_max_body")]
     pub(crate) max_body_bytes: usize,
@@ -93,23 +101,40 @@ impl Default for ServerConfig {
         Self {
             listen: default_listen(),
             public_url: None,
+            allowed_hosts: Vec::new(),
             bearer_token: None,
             bearer_token_file: None,
+            allow_unauthenticated_remote: false,
             max_body_bytes: default_max_body(),
         }
     }
 }
 
 impl ServerConfig {
-    /// Checks `[server]`: the callback URL's scheme, a token that is not empty, the body limit.
+    /// Checks `[server]`: the callback URL, the host names, a token that is not empty, the body
+    /// limit.
     fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(invalid(
-                "server.public_url",
-                format!("{url:?} must start with http:// or https://"),
-            ));
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "server.public_url",
+                    format!("{url:?} must start with http:// or https://"),
+                ));
+            }
+            if url
+                .parse::<axum::http::Uri>()
+                .ok()
+                .and_then(|u| u.host().map(str::to_owned))
+                .is_none_or(|host| host.is_empty())
+            {
+                return Err(invalid(
+                    "server.public_url",
+                    format!("{url:?} is not a URL with a host, like https://alerts.example.com"),
+                ));
+            }
+        }
+        for name in &self.allowed_hosts {
+            check_host_name(name)?;
         }
         if self
             .bearer_token
@@ -129,6 +154,69 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
+
+/// Who can use the API: decided by where it listens and whether a bearer token is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiExposure {
+    /// Every `/api` request needs the bearer token.
+    TokenRequired,
+    /// No token, on a loopback address: only this machine can connect.
+    LoopbackOnly,
+    /// No token beyond loopback, as `allow_unauthenticated_remote` asks.
+    OpenBeyondLoopback,
+}
+
+impl ApiExposure {
+    /// What a start-up log and `check-config` warn about for an API that listens on `listen`.
+    pub fn warning(self, listen: SocketAddr) -> Option<String> {
+        (self == Self::OpenBeyondLoopback).then(|| {
+            format!(
+                "the API has no bearer token and listens on {listen} (server.allow_unauthenticated_remote = true): anyone who can reach it can post alerts and silences and read phone numbers and messages"
+            )
+        })
+    }
+}
+
+impl ServerConfig {
+    /// How open the API is on `listen`, with or without a bearer token. Without a token it stays
+    /// on loopback unless `allow_unauthenticated_remote` says otherwise.
+    ///
+    /// ```
+    /// use alertd::config::{ApiExposure, ServerConfig};
+    /// let server = ServerConfig::default();
+    /// let lan = "192.168.1.5:9870".parse().unwrap();
+    /// assert_eq!(server.api_exposure(lan, true).unwrap(), ApiExposure::TokenRequired);
+    /// assert!(server.api_exposure(lan, false).is_err());
+    /// let local = "127.0.0.1:9870".parse().unwrap();
+    /// assert_eq!(server.api_exposure(local, false).unwrap(), ApiExposure::LoopbackOnly);
+    /// ```
+    pub fn api_exposure(
+        &self,
+        listen: SocketAddr,
+        has_token: bool,
+    ) -> Result<ApiExposure, ConfigError> {
+        if has_token {
+            return Ok(ApiExposure::TokenRequired);
+        }
+        if is_loopback(listen.ip()) {
+            return Ok(ApiExposure::LoopbackOnly);
+        }
+        if self.allow_unauthenticated_remote {
+            return Ok(ApiExposure::OpenBeyondLoopback);
+        }
+        Err(invalid(
+            "server.listen",
+            format!(
+                "{listen} is not a loopback address and the API has no bearer token: anyone who can reach it could post alerts and silences and read phone numbers. Set a token (env ALERTD_BEARER_TOKEN, [server] bearer_token_file or bearer_token), listen on 127.0.0.1, or set [server] allow_unauthenticated_remote = true to open it on purpose"
+            ),
+        ))
+    }
+}
+
+/// Loopback, IPv4-mapped IPv6 included; a wildcard address is not.
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 /// `[store]`
@@ -623,6 +711,29 @@ pub(crate) fn invalid(field: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { field, reason }
 }
 
+/// An `allowed_hosts` entry is a bare DNS name or IP address: what a `Host` header names.
+fn check_host_name(entry: &str) -> Result<(), ConfigError> {
+    let refuse = |what: &str| {
+        invalid(
+            "server.allowed_hosts",
+            format!("{entry:?} {what}: give a bare name such as \"alerts.example.com\""),
+        )
+    };
+    let authority = entry
+        .parse::<axum::http::uri::Authority>()
+        .map_err(|_| refuse("is not a host name"))?;
+    if entry.contains('@') || authority.host().is_empty() {
+        return Err(refuse("is not a host name"));
+    }
+    if authority.port().is_some() {
+        return Err(refuse("has a port (the port of a Host is not compared)"));
+    }
+    if entry.contains('*') {
+        return Err(refuse("has a wildcard (list every name)"));
+    }
+    Ok(())
+}
+
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
     if is_e164(n) {
         Ok(())
@@ -718,6 +829,10 @@ group_wait = "0s"
             ),
             ("[server]\nlisten=\"nowhere\"\n", "server.listen"),
             (
+                "[server]\npublic_url=\"https://\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
+                "server.public_url",
+            ),
+            (
                 "[twilio]\nmps = 0.0\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n",
                 "twilio.mps",
             ),
@@ -739,6 +854,85 @@ group_wait = "0s"
         d.validate().unwrap();
         assert_eq!(d.store.path, PathBuf::from("./alertd-data/alertd.db"));
         assert_eq!(d.server.listen, "127.0.0.1:9870");
+    }
+
+    #[test]
+    fn allowed_hosts_are_bare_names_or_addresses() {
+        let with = |hosts: &str| {
+            Config::parse(&format!(
+                "[server]\nallowed_hosts = {hosts}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        let cfg = with(r#"["alerts.plant-b.lan", "Gateway", "192.168.1.5", "[fd00::5]"]"#).unwrap();
+        assert_eq!(cfg.server.allowed_hosts.len(), 4);
+        for (bad, why) in [
+            (r#"["https://alerts.example.com"]"#, "is not a host name"),
+            (r#"["alerts.example.com/api"]"#, "is not a host name"),
+            (r#"["alerts.example.com:9870"]"#, "has a port"),
+            (r#"["ops@alerts.example.com"]"#, "is not a host name"),
+            (r#"["*.example.com"]"#, "wildcard"),
+            (r#"[""]"#, "is not a host name"),
+        ] {
+            match with(bad) {
+                Err(ConfigError::Invalid { field, reason }) => {
+                    assert_eq!(field, "server.allowed_hosts", "{bad}");
+                    assert!(reason.contains(why), "{bad}: {reason}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_token_the_api_stays_on_loopback_unless_opened_explicitly() {
+        let closed = ServerConfig::default();
+        let open = ServerConfig {
+            allow_unauthenticated_remote: true,
+            ..ServerConfig::default()
+        };
+        for listen in [
+            "127.0.0.1:9870",
+            "127.0.0.2:1",
+            "[::1]:9870",
+            "[::ffff:127.0.0.1]:9870",
+        ] {
+            let listen = listen.parse().unwrap();
+            assert_eq!(
+                closed.api_exposure(listen, false),
+                Ok(ApiExposure::LoopbackOnly)
+            );
+            assert_eq!(ApiExposure::LoopbackOnly.warning(listen), None);
+        }
+        for listen in [
+            "0.0.0.0:9870",
+            "[::]:9870",
+            "192.168.1.5:9870",
+            "[fd00::5]:9870",
+        ] {
+            let listen = listen.parse().unwrap();
+            match closed.api_exposure(listen, false) {
+                Err(ConfigError::Invalid { field, reason }) => {
+                    assert_eq!(field, "server.listen");
+                    assert!(
+                        reason.contains("allow_unauthenticated_remote = true"),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{listen}: {other:?}"),
+            }
+            assert_eq!(
+                closed.api_exposure(listen, true),
+                Ok(ApiExposure::TokenRequired)
+            );
+            let exposure = open.api_exposure(listen, false).unwrap();
+            assert_eq!(exposure, ApiExposure::OpenBeyondLoopback);
+            assert!(
+                exposure
+                    .warning(listen)
+                    .unwrap()
+                    .contains(&listen.to_string())
+            );
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub enum ApiError {
     /// Missing or wrong bearer token.
     #[error("missing or wrong bearer token")]
     Unauthorized,
-    /// Bad Twilio signature.
+    /// Bad Twilio signature; a cross-site request.
     #[error("{0}")]
     Forbidden(String),
     /// No such thing.
@@ -36,6 +36,12 @@ pub enum ApiError {
     /// The store failed; nothing was accepted.
     #[error("{0}")]
     Unavailable(String),
+    /// The request names a host (`Host`) that alertd does not answer to.
+    #[error("{0}")]
+    MisdirectedRequest(String),
+    /// A body that is not declared `application/json` where JSON is expected.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 #[derive(Serialize)]
@@ -56,6 +62,10 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::MisdirectedRequest(_) => (StatusCode::MISDIRECTED_REQUEST, "misdirected_request"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Every HTTP handler (axum): alert ingest in two shapes, the Alertmanager webhook, silences,
 //! escalations and acknowledgements, Twilio's webhooks ([`webhooks`]), status, health and
-//! metrics. Bodies are read with a size limit and parsed completely before
-//! anything is stored, so a refused request leaves nothing behind.
+//! metrics. Every request passes the `guard` layer first (its Host, Origin and Content-Type).
+//! Bodies are read with a size limit and parsed completely before anything is stored, so a
+//! refused request leaves nothing behind.
 
 pub mod alertmanager;
 pub mod alerts;
 pub mod errors;
 pub(crate) mod escalations;
+pub(crate) mod guard;
 pub mod silences;
 pub mod webhooks;
 
@@ -55,8 +57,12 @@ pub(crate) struct ApiState {
     pub(crate) opt_out: Arc<crate::config::opt_out::OptOutConfig>,
 }
 
-/// The router with every endpoint.
-pub(crate) fn router(state: ApiState) -> Router {
+/// The router with every endpoint, behind `guard`.
+pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
+    let guard = guard::GuardState {
+        guard: Arc::new(guard),
+        metrics: state.metrics.clone(),
+    };
     Router::new()
         .route("/api/v1/alerts", post(post_alerts))
         .route("/api/v1/alertmanager", post(post_alertmanager))
@@ -87,6 +93,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::enforce))
         .with_state(state)
 }
 

@@ -1,4 +1,5 @@
 //! alertd's HTTP API end to end with the dry-run sender and a manual clock.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::time::Duration;
 
@@ -324,6 +325,7 @@ async fn bearer_token_guards_the_api() {
         .http
         .post(format!("{}/api/v1/alerts", h.base))
         .bearer_auth("s3cret")
+        .header("Content-Type", "application/json")
         .body(minimal("Hot", "critical", "x"))
         .send()
         .await
@@ -397,7 +399,7 @@ async fn a_huge_chunked_body_without_length_is_refused_with_413() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let h = Harness::start(config("", "")).await;
     let mut tcp = tokio::net::TcpStream::connect(h.app().addr).await.unwrap();
-    let head = "POST /api/v1/alerts HTTP/1.1\r\nHost: alertd\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    let head = "POST /api/v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     tcp.write_all(head.as_bytes()).await.unwrap();
     let chunk = format!("{:x}\r\n{}\r\n", 10_000, "[".repeat(10_000));
     for _ in 0..8 {
@@ -412,4 +414,293 @@ async fn a_huge_chunked_body_without_length_is_refused_with_413() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains(r#""error":"too_large""#), "{text}");
     assert!(h.app().store.active_alerts().unwrap().is_empty());
+}
+
+/// A silence that matches every alert: what a hostile page would post.
+const SILENCE_EVERYTHING: &str =
+    r#"{"matchers":[{"name":"alertname","value":".*","isRegex":true}],"duration":"8760h"}"#;
+
+/// Sends `request` and returns the status and the body text.
+async fn send(request: reqwest::RequestBuilder) -> (u16, String) {
+    let resp = request.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+fn error_kind(body: &str) -> String {
+    let json: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    json["error"].as_str().unwrap_or_default().to_owned()
+}
+
+fn no_silences(h: &Harness) -> bool {
+    h.app()
+        .store
+        .silences(crate::common::T0)
+        .unwrap()
+        .is_empty()
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_refused_with_415_and_stores_nothing() {
+    let h = Harness::start(config("", "")).await;
+    let url = format!("{}/api/v1/silences", h.base);
+    for content_type in [
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/jsonx"),
+        None,
+    ] {
+        let mut request = h.http.post(&url).body(SILENCE_EVERYTHING);
+        if let Some(t) = content_type {
+            request = request.header("Content-Type", t);
+        }
+        let (status, body) = send(request).await;
+        assert_eq!(status, 415, "{content_type:?}: {body}");
+        assert_eq!(error_kind(&body), "unsupported_media_type", "{body}");
+        assert!(body.contains("application/json"), "{body}");
+    }
+    let alerts = send(
+        h.http
+            .post(format!("{}/api/v1/alerts", h.base))
+            .header("Content-Type", "text/plain")
+            .body(minimal("Hot", "critical", "x")),
+    )
+    .await;
+    assert_eq!(alerts.0, 415, "{}", alerts.1);
+    settle().await;
+    assert!(no_silences(&h));
+    assert!(h.app().store.active_alerts().unwrap().is_empty());
+    assert!(h.dry_sent().is_empty());
+
+    for content_type in ["application/json", "Application/JSON; charset=utf-8"] {
+        let (status, body) = send(
+            h.http
+                .post(&url)
+                .header("Content-Type", content_type)
+                .body(SILENCE_EVERYTHING),
+        )
+        .await;
+        assert_eq!(status, 201, "{content_type}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_for_another_host_is_misdirected_with_421_on_every_route() {
+    let h = Harness::start(config("", "")).await;
+    h.post(
+        "/api/v1/alerts",
+        minimal("Hot", "critical", "boiler at 95C"),
+    )
+    .await;
+    eventually("one dry-run SMS", || h.dry_sent().len() == 1).await;
+    let (status, body) = h.get("/api/v1/status").await;
+    assert!(status == 200 && body.contains("+15551230001"), "{body}");
+
+    for path in ["/api/v1/status", "/metrics", "/healthz", "/twilio/status"] {
+        for host in ["evil.example", "evil.example:80", "127.0.0.1.evil.example"] {
+            let request = if path == "/twilio/status" {
+                h.http.post(format!("{}{path}", h.base))
+            } else {
+                h.http.get(format!("{}{path}", h.base))
+            };
+            let (status, body) = send(request.header("Host", host)).await;
+            assert_eq!(status, 421, "{path} with Host {host}: {body}");
+            assert_eq!(error_kind(&body), "misdirected_request", "{body}");
+            assert!(body.contains("allowed_hosts"), "{body}");
+            assert!(!body.contains("+15551230001"), "{body}");
+        }
+    }
+    let (status, body) = send(
+        h.http
+            .post(format!("{}/api/v1/silences", h.base))
+            .header("Host", "evil.example")
+            .header("Content-Type", "application/json")
+            .body(SILENCE_EVERYTHING),
+    )
+    .await;
+    assert_eq!(status, 421, "{body}");
+    assert!(no_silences(&h));
+
+    let port = h.app().addr.port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        "127.0.0.1".to_owned(),
+        format!("localhost:{port}"),
+        "LOCALHOST".to_owned(),
+        "alertd.test".to_owned(),
+    ] {
+        let (status, body) = send(
+            h.http
+                .get(format!("{}/api/v1/status", h.base))
+                .header("Host", &host),
+        )
+        .await;
+        assert_eq!(status, 200, "Host {host}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_cross_site_request_is_refused_with_403_and_changes_nothing() {
+    let h = Harness::start(config("", "")).await;
+    let silences = format!("{}/api/v1/silences", h.base);
+    let foreign = [
+        ("Origin", "http://evil.example"),
+        ("Origin", "null"),
+        ("Origin", "http://127.0.0.2"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    for (name, value) in foreign {
+        let (status, body) = send(
+            h.http
+                .post(&silences)
+                .header("Content-Type", "application/json")
+                .header(name, value)
+                .body(SILENCE_EVERYTHING),
+        )
+        .await;
+        assert_eq!(status, 403, "{name}: {value}: {body}");
+        assert_eq!(error_kind(&body), "forbidden", "{body}");
+        assert!(body.contains("cross-site"), "{body}");
+    }
+    // A bodyless POST (an acknowledgement) needs no Content-Type, so the origin is what guards it.
+    let (status, body) = send(
+        h.http
+            .post(format!("{}/api/v1/alerts/4F7KQ/ack", h.base))
+            .header("Origin", "http://evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(no_silences(&h));
+
+    let (status, stored) = h
+        .post(
+            "/api/v1/silences",
+            json!({"matchers": ["alertname=\"Hot\""], "duration": "1h"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 201, "{stored}");
+    let id = stored["id"].as_str().unwrap();
+    let (status, body) = send(
+        h.http
+            .delete(format!("{silences}/{id}"))
+            .header("Origin", "http://evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        h.app().store.silences(crate::common::T0).unwrap().len(),
+        1,
+        "still in force"
+    );
+    let (status, body) = send(
+        h.http
+            .get(&silences)
+            .header("Origin", "http://evil.example"),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "a read without CORS leaks nothing cross-site: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_post_from_alertds_own_origin_is_accepted() {
+    let h = Harness::start(config("", "")).await;
+    let public_origin = "http://alertd.test";
+    for origin in [h.base.as_str(), public_origin] {
+        let (status, body) = send(
+            h.http
+                .post(format!("{}/api/v1/silences", h.base))
+                .header("Content-Type", "application/json")
+                .header("Origin", origin)
+                .header("Sec-Fetch-Site", "same-origin")
+                .body(SILENCE_EVERYTHING),
+        )
+        .await;
+        assert_eq!(status, 201, "Origin {origin}: {body}");
+    }
+    let port = h.app().addr.port();
+    let (status, body) = send(
+        h.http
+            .post(format!("{}/api/v1/silences", h.base))
+            .header("Content-Type", "application/json")
+            .header("Origin", format!("http://127.0.0.1:{}", port + 1))
+            .body(SILENCE_EVERYTHING),
+    )
+    .await;
+    assert_eq!(status, 403, "another port is another origin: {body}");
+}
+
+#[tokio::test]
+async fn a_name_in_allowed_hosts_reaches_the_api() {
+    let h = Harness::start(config("", "allowed_hosts = [\"Alerts.Plant-B.lan\"]")).await;
+    let port = h.app().addr.port();
+    let host = format!("alerts.plant-b.lan:{port}");
+    let (status, body) = send(
+        h.http
+            .get(format!("{}/api/v1/status", h.base))
+            .header("Host", &host),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(
+        h.http
+            .post(format!("{}/api/v1/silences", h.base))
+            .header("Host", &host)
+            .header("Origin", format!("http://{host}"))
+            .header("Content-Type", "application/json")
+            .body(SILENCE_EVERYTHING),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(
+        h.http
+            .get(format!("{}/api/v1/status", h.base))
+            .header("Host", "other.plant-b.lan"),
+    )
+    .await;
+    assert_eq!(status, 421, "{body}");
+}
+
+#[tokio::test]
+async fn an_api_open_beyond_loopback_needs_a_token_or_an_explicit_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |server: &str| {
+        format!(
+            "[server]\nlisten = \"0.0.0.0:0\"\n{server}\n[store]\npath = {:?}\n[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n",
+            dir.path().join("alertd.db").to_str().unwrap()
+        )
+    };
+    let options = || alertd::app::StartOptions {
+        env: crate::common::no_env(),
+        ..alertd::app::StartOptions::default()
+    };
+    let cfg = alertd::config::Config::parse(&text("")).unwrap();
+    match alertd::app::start(&cfg, options()).await {
+        Ok(app) => {
+            app.shutdown().await;
+            panic!("started without a token on 0.0.0.0");
+        }
+        Err(e) => {
+            let e = e.to_string();
+            assert!(
+                e.contains("server.listen") && e.contains("bearer token"),
+                "{e}"
+            );
+            assert!(e.contains("allow_unauthenticated_remote"), "{e}");
+        }
+    }
+    for server in [
+        "allow_unauthenticated_remote = true",
+        "bearer_token = \"s3cret-token\"",
+    ] {
+        let cfg = alertd::config::Config::parse(&text(server)).unwrap();
+        let app = alertd::app::start(&cfg, options())
+            .await
+            .unwrap_or_else(|e| panic!("{server}: {e}"));
+        app.shutdown().await;
+    }
 }

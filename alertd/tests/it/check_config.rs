@@ -1,5 +1,6 @@
 //! `alertd check-config`: the generated example passes; mistakes in escalation policies and
-//! secrets are refused with the field and what was wrong.
+//! secrets, and an API open beyond loopback without a token, are refused with the field and what
+//! was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
@@ -126,4 +127,59 @@ fn an_empty_bearer_token_is_refused_wherever_it_comes_from() {
     assert!(ok && text.contains("bearer token required"), "{text}");
     let (ok, text) = run("", &[]);
     assert!(ok && text.contains("no bearer token"), "{text}");
+}
+
+#[test]
+fn an_api_beyond_loopback_without_a_token_is_refused_unless_allowed_explicitly() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n";
+    let run = |server: &str, env: &[(&str, &str)]| {
+        let path = dir.path().join("alertd.toml");
+        std::fs::write(&path, format!("[server]\n{server}\n{base}")).unwrap();
+        let out = alertd_with_env(&["--config", path.to_str().unwrap(), "check-config"], env);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for listen in ["0.0.0.0:9870", "[::]:9870", "192.168.1.5:9870"] {
+        let (ok, stdout, stderr) = run(&format!("listen = {listen:?}"), &[]);
+        assert!(!ok, "{listen}: {stdout}");
+        for needle in [
+            "server.listen",
+            "not a loopback address",
+            "no bearer token",
+            "ALERTD_BEARER_TOKEN",
+            "allow_unauthenticated_remote = true",
+        ] {
+            assert!(stderr.contains(needle), "{listen}: {needle}: {stderr}");
+        }
+    }
+    let (ok, stdout, stderr) = run(
+        "listen = \"0.0.0.0:9870\"\nallow_unauthenticated_remote = true",
+        &[],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("warning: the API has no bearer token and listens on 0.0.0.0:9870"),
+        "{stdout}"
+    );
+    for (server, env) in [
+        (
+            "listen = \"0.0.0.0:9870\"\nbearer_token = \"s3cret-token\"",
+            &[][..],
+        ),
+        (
+            "listen = \"0.0.0.0:9870\"",
+            &[("ALERTD_BEARER_TOKEN", "s3cret-token")][..],
+        ),
+    ] {
+        let (ok, stdout, stderr) = run(server, env);
+        assert!(ok, "{server}: {stdout}{stderr}");
+        assert!(stdout.contains("bearer token required"), "{stdout}");
+        assert!(!stdout.contains("warning"), "{stdout}");
+    }
+    let (ok, stdout, stderr) = run("listen = \"127.0.0.1:9870\"", &[]);
+    assert!(ok && !stdout.contains("warning"), "{stdout}{stderr}");
 }

@@ -492,6 +492,7 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
     let ack = |id: String, body: &'static str| {
         rig.http
             .post(format!("{}/api/v1/alerts/{id}/ack", rig.base))
+            .header("Content-Type", "application/json")
             .body(body)
             .send()
     };

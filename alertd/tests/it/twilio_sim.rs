@@ -185,6 +185,7 @@ async fn a_silenced_alert_sends_nothing() {
     let resp = rig
         .http
         .post(format!("{}/api/v1/silences", rig.base))
+        .header("Content-Type", "application/json")
         .body(json!({"matchers": ["alertname=\"BoilerOverTemp\""], "duration": "2h"}).to_string())
         .send()
         .await

@@ -120,6 +120,7 @@ impl Harness {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json")
             .body(body)
             .send()
             .await

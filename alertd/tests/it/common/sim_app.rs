@@ -155,6 +155,7 @@ impl SimApp {
         let resp = self
             .http
             .post(format!("{}/api/v1/alerts", self.base))
+            .header("Content-Type", "application/json")
             .body(body.to_string())
             .send()
             .await
