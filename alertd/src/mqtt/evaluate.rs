@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use twilio_core::alerting::{self, AlertEvent, Evaluator, Instant, Severity};
 
 use super::payload::{self, PayloadError};
-use crate::config::mqtt::{TopicConfig, TopicConfigError};
+use crate::config::mqtt::{MAX_READING_BYTES, TopicConfig, TopicConfigError};
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::mqtt_topic as topic;
 use crate::domain::time::Timestamp;
@@ -29,6 +29,29 @@ pub enum ReadingError {
         /// Why.
         error: PayloadError,
     },
+    /// Topic and payload together are bigger than any reading ([`MAX_READING_BYTES`]).
+    #[error(
+        "message of {bytes} bytes (topic and payload) on the topic starting {topic_start:?} is \
+         not a reading: a reading's message is at most {MAX_READING_BYTES} bytes"
+    )]
+    Oversized {
+        /// The topic's first characters (the whole topic may be most of the message).
+        topic_start: String,
+        /// Topic and payload bytes.
+        bytes: usize,
+    },
+}
+
+/// How much of an oversized message's topic its error shows.
+const TOPIC_START_BYTES: usize = 64;
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn truncated(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 struct TopicState {
@@ -93,6 +116,13 @@ impl Readings {
         payload: &[u8],
         now: Timestamp,
     ) -> Result<Vec<Alert>, ReadingError> {
+        let bytes = topic_name.len().saturating_add(payload.len());
+        if bytes > MAX_READING_BYTES {
+            return Err(ReadingError::Oversized {
+                topic_start: truncated(topic_name, TOPIC_START_BYTES).to_owned(),
+                bytes,
+            });
+        }
         let reading = payload::parse(payload).map_err(|error| ReadingError::Payload {
             topic: topic_name.into(),
             error,
@@ -307,6 +337,49 @@ mod tests {
             Err(ReadingError::Payload { .. })
         ));
         assert_eq!(r.tracked(), 0, "a bad payload creates no state");
+    }
+
+    #[test]
+    fn bad_and_oversized_messages_create_no_state() {
+        let mut r = readings("");
+        assert_eq!(feed(&mut r, "sensors/a/temp", &[31.0]).len(), 1);
+        let long_topic = format!("sensors/{}/temp", "x".repeat(MAX_READING_BYTES));
+        assert!(matches!(
+            r.observe(&long_topic, b"31", Timestamp(0)),
+            Err(ReadingError::Oversized { .. })
+        ));
+        let big_payload = " ".repeat(MAX_READING_BYTES) + "31";
+        let err = r
+            .observe("sensors/b/temp", big_payload.as_bytes(), Timestamp(0))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ReadingError::Oversized {
+                topic_start: "sensors/b/temp".into(),
+                bytes: MAX_READING_BYTES + 16
+            }
+        );
+        assert!(r.observe("sensors/c/temp", b"hot", Timestamp(0)).is_err());
+        assert_eq!(r.tracked(), 1, "a is still the one topic");
+        // The largest message that can be a reading still is one.
+        let padded = format!("{:>1$}", 31, MAX_READING_BYTES - "sensors/d/temp".len());
+        assert!(
+            r.observe("sensors/d/temp", padded.as_bytes(), Timestamp(0))
+                .is_ok()
+        );
+        assert_eq!(r.tracked(), 2);
+    }
+
+    #[test]
+    fn oversized_error_shows_the_start_of_the_topic() {
+        let topic = format!("sensors/{}/temp", "é".repeat(600));
+        let err = readings("")
+            .observe(&topic, b"1", Timestamp(0))
+            .unwrap_err()
+            .to_string();
+        let start = format!("starting \"sensors/{}\" is", "é".repeat(28));
+        assert!(err.contains(&start), "{err}");
+        assert!(err.len() < 200, "{err}");
     }
 
     #[test]
