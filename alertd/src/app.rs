@@ -354,12 +354,12 @@ fn start_mqtt(
     let Some(mqtt_cfg) = &cfg.mqtt else {
         return Ok(None);
     };
-    let readings = mqtt::evaluate::Readings::new(mqtt_cfg.topics.clone()).map_err(|e| {
-        ConfigError::Invalid {
+    let readings = mqtt::evaluate::Readings::new(mqtt_cfg.topics.clone())
+        .map_err(|e| ConfigError::Invalid {
             field: "mqtt.topics",
             reason: e.to_string(),
-        }
-    })?;
+        })?
+        .with_max_topics(mqtt_cfg.max_topics);
     let stats = Arc::new(mqtt::MqttStats::default());
     metrics.export_mqtt(stats.clone());
     let sink = mqtt::AlertSink {

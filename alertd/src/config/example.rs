@@ -86,6 +86,7 @@ receiver = "sms-only"
 # reconnect_min = "500ms"              # backoff doubles up to reconnect_max while the broker is away
 # reconnect_max = "30s"
 # max_packet_bytes = 65536             # MQTT 5 Maximum Packet Size: the broker drops bigger messages
+# max_topics = 10000                   # evaluators kept; a new topic beyond takes the least recent's place
 #
 # [[mqtt.topics]]
 # filter = "sensors/+/temperature"     # payload: 21.5, or {"value": 21.5, "timestamp": 1767268800}

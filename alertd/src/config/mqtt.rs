@@ -1,6 +1,7 @@
 //! `[mqtt]` and `[[mqtt.topics]]`: the broker and what each topic's readings mean.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, de};
@@ -53,6 +54,13 @@ pub struct MqttConfig {
         deserialize_with = "deserialize_max_packet_bytes"
     )]
     pub(crate) max_packet_bytes: u32,
+    /// Most concrete topics with an evaluator (default 10000); a new topic beyond it takes the
+    /// place of the least recently seen one.
+    #[serde(
+        default = "default_max_topics",
+        deserialize_with = "deserialize_max_topics"
+    )]
+    pub(crate) max_topics: NonZeroUsize,
     /// The topics carrying readings.
     pub(crate) topics: Vec<TopicConfig>,
 }
@@ -61,6 +69,9 @@ pub struct MqttConfig {
 /// `{"value": .., "timestamp": ..}` on a sensor's topic is far smaller. Bigger messages are
 /// counted as oversized and not evaluated, so no topic that is kept is longer.
 pub const MAX_READING_BYTES: usize = 1024;
+
+/// Default of `max_topics`.
+pub const DEFAULT_MAX_TOPICS: NonZeroUsize = NonZeroUsize::MIN.saturating_add(9_999);
 
 /// Smallest `max_packet_bytes`: room for a reading of [`MAX_READING_BYTES`] and the packet
 /// around it.
@@ -91,6 +102,9 @@ fn default_reconnect_max() -> Duration {
 fn default_max_packet_bytes() -> u32 {
     64 * 1024
 }
+fn default_max_topics() -> NonZeroUsize {
+    DEFAULT_MAX_TOPICS
+}
 
 fn deserialize_max_packet_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let bytes = u64::deserialize(d)?;
@@ -101,6 +115,18 @@ fn deserialize_max_packet_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, 
             de::Error::custom(format!(
                 "max_packet_bytes must be between {MIN_PACKET_BYTES} (room for one reading) and \
                  {MAX_PACKET_BYTES} (the largest MQTT packet), not {bytes}"
+            ))
+        })
+}
+
+fn deserialize_max_topics<'de, D: Deserializer<'de>>(d: D) -> Result<NonZeroUsize, D::Error> {
+    let topics = u64::deserialize(d)?;
+    usize::try_from(topics)
+        .ok()
+        .and_then(NonZeroUsize::new)
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "max_topics must be at least 1 (each concrete topic needs an evaluator), not {topics}"
             ))
         })
 }
@@ -258,11 +284,14 @@ mod tests {
     fn limits_have_defaults() {
         let cfg = mqtt("").unwrap();
         assert_eq!(cfg.max_packet_bytes, 65_536);
+        assert_eq!(cfg.max_topics.get(), 10_000);
     }
 
     #[test]
     fn limits_out_of_range_refused() {
         for (extra, needed) in [
+            ("max_topics = 0", "max_topics must be at least 1"),
+            ("max_topics = -1", "invalid value"),
             ("max_packet_bytes = -1", "invalid value"),
             (
                 "max_packet_bytes = 1024",
@@ -276,7 +305,7 @@ mod tests {
             let err = mqtt(extra).unwrap_err().to_string();
             assert!(err.contains(needed), "{extra}: {err}");
         }
-        let cfg = mqtt("max_packet_bytes = 2048").unwrap();
-        assert_eq!(cfg.max_packet_bytes, 2048);
+        let cfg = mqtt("max_topics = 1\nmax_packet_bytes = 2048").unwrap();
+        assert_eq!((cfg.max_topics.get(), cfg.max_packet_bytes), (1, 2048));
     }
 }

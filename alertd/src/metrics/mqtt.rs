@@ -17,6 +17,10 @@ pub struct MqttStats {
     pub oversized_messages: AtomicU64,
     /// Messages on topics no filter matches.
     pub(crate) unknown_topics: AtomicU64,
+    /// Concrete topics with an evaluator now.
+    pub tracked_topics: AtomicU64,
+    /// Topics whose evaluator was dropped to make room for a new topic.
+    pub evicted_topics: AtomicU64,
     /// Successful connections to the broker (1 + reconnections).
     pub connections: AtomicU64,
     /// Connection failures or losses.
@@ -31,7 +35,7 @@ impl MqttStats {
 
     /// Appends the MQTT families in the Prometheus text format.
     pub(crate) fn render(&self, out: &mut String) {
-        let families: [(&str, &str, &str, &AtomicU64); 7] = [
+        let families: [(&str, &str, &str, &AtomicU64); 9] = [
             (
                 "alertd_mqtt_readings_total",
                 "counter",
@@ -61,6 +65,18 @@ impl MqttStats {
                 "counter",
                 "MQTT messages on topics no filter matches.",
                 &self.unknown_topics,
+            ),
+            (
+                "alertd_mqtt_tracked_topics",
+                "gauge",
+                "MQTT topics with an evaluator.",
+                &self.tracked_topics,
+            ),
+            (
+                "alertd_mqtt_evicted_topics_total",
+                "counter",
+                "MQTT topics whose evaluator was dropped to make room for a new topic (max_topics).",
+                &self.evicted_topics,
             ),
             (
                 "alertd_mqtt_connections_total",

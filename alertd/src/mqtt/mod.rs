@@ -98,7 +98,7 @@ fn options(cfg: &MqttConfig) -> MqttOptions {
     opts
 }
 
-/// How often a repeated warning (oversized messages) may be logged.
+/// How often a repeated warning (oversized messages, evicted topics) may be logged.
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Lets a repeated warning through at most once per `every`, counting the ones held back, so
@@ -139,14 +139,18 @@ struct Ingest {
     forward: mpsc::Sender<Vec<Alert>>,
     clock: SharedClock,
     oversized_warnings: Throttle,
+    eviction_warnings: Throttle,
 }
 
 impl Ingest {
     /// Feeds one message through the evaluators and the sink.
     async fn handle(&mut self, topic: &str, payload: &[u8]) {
         let now = self.clock.now();
+        let evicted_before = self.readings.evicted();
+        let result = self.readings.observe(topic, payload, now);
+        self.count_topics(evicted_before, now);
         let stats = &self.stats;
-        match self.readings.observe(topic, payload, now) {
+        match result {
             Ok(alerts) => {
                 stats.readings.fetch_add(1, Ordering::Relaxed);
                 if alerts.is_empty() {
@@ -183,6 +187,27 @@ impl Ingest {
                 stats.bad_payloads.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!("bad MQTT reading ignored: {e}");
             }
+        }
+    }
+
+    /// Updates the tracked-topics gauge and counts the evictions since `evicted_before`.
+    fn count_topics(&mut self, evicted_before: u64, now: Timestamp) {
+        let stats = &self.stats;
+        let tracked = u64::try_from(self.readings.tracked()).unwrap_or(u64::MAX);
+        stats.tracked_topics.store(tracked, Ordering::Relaxed);
+        let evicted = self.readings.evicted().saturating_sub(evicted_before);
+        if evicted == 0 {
+            return;
+        }
+        stats.evicted_topics.fetch_add(evicted, Ordering::Relaxed);
+        if let Some(topics) = self.eviction_warnings.occurred(now) {
+            tracing::warn!(
+                topics,
+                max_topics = self.readings.max_topics().get(),
+                "MQTT topic limit reached: the evaluators of {topics} least recently seen \
+                 topics were dropped for new topics since the last such warning; raise \
+                 [mqtt] max_topics if these are real devices"
+            );
         }
     }
 
@@ -248,6 +273,7 @@ pub(crate) async fn run(
         forward,
         clock,
         oversized_warnings: Throttle::new(WARNING_INTERVAL),
+        eviction_warnings: Throttle::new(WARNING_INTERVAL),
     };
     let (client, mut eventloop) = AsyncClient::new(options(&cfg), 64);
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
@@ -289,17 +315,21 @@ pub(crate) async fn run(
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroUsize;
+
     use super::*;
     use crate::clock::ManualClock;
     use crate::config::mqtt::{MAX_READING_BYTES, TopicConfig};
     use crate::metrics::Metrics;
     use crate::store::StoreStats;
 
-    fn ingest() -> (Ingest, mpsc::Receiver<Vec<Alert>>) {
+    fn ingest(max_topics: usize) -> (Ingest, mpsc::Receiver<Vec<Alert>>) {
         let topic: TopicConfig =
             toml::from_str("filter = \"sensors/+/temp\"\nalertname = \"Hot\"\nwarning = 30.0\n")
                 .unwrap();
-        let readings = Readings::new(vec![topic]).unwrap();
+        let readings = Readings::new(vec![topic])
+            .unwrap()
+            .with_max_topics(NonZeroUsize::new(max_topics).unwrap());
         let (forward, rx) = mpsc::channel(16);
         let ingest = Ingest {
             readings,
@@ -307,13 +337,14 @@ mod tests {
             forward,
             clock: Arc::new(ManualClock::new(Timestamp(0))),
             oversized_warnings: Throttle::new(WARNING_INTERVAL),
+            eviction_warnings: Throttle::new(WARNING_INTERVAL),
         };
         (ingest, rx)
     }
 
     #[tokio::test]
-    async fn oversized_messages_are_counted_and_exported() {
-        let (mut ingest, _alerts) = ingest();
+    async fn topics_evicted_and_oversized_messages_are_counted_and_exported() {
+        let (mut ingest, _alerts) = ingest(2);
         for device in ["a", "b", "c", "d"] {
             ingest
                 .handle(&format!("sensors/{device}/temp"), b"20")
@@ -324,6 +355,8 @@ mod tests {
             .await;
         ingest.handle("sensors/a/temp", b"warm").await;
         let stats = &ingest.stats;
+        assert_eq!(MqttStats::get(&stats.tracked_topics), 2);
+        assert_eq!(MqttStats::get(&stats.evicted_topics), 2);
         assert_eq!(MqttStats::get(&stats.oversized_messages), 1);
         assert_eq!(MqttStats::get(&stats.bad_payloads), 1);
         assert_eq!(MqttStats::get(&stats.readings), 4);
@@ -337,7 +370,10 @@ mod tests {
         metrics.export_mqtt(stats.clone());
         let text = metrics.render(&StoreStats::default());
         for line in [
-            "# TYPE alertd_mqtt_oversized_messages_total counter",
+            "# TYPE alertd_mqtt_tracked_topics gauge",
+            "alertd_mqtt_tracked_topics 2",
+            "# TYPE alertd_mqtt_evicted_topics_total counter",
+            "alertd_mqtt_evicted_topics_total 2",
             "alertd_mqtt_oversized_messages_total 1",
             "alertd_mqtt_bad_payloads_total 1",
             "alertd_mqtt_readings_total 4",
