@@ -209,7 +209,7 @@ pub async fn start_with_store(
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
 
     let committer = GroupCommitter::with_writer(writer);
-    let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock)?;
+    let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock, &metrics)?;
     let state = ApiState {
         committer,
         store: dyn_store,
@@ -363,18 +363,20 @@ fn start_mqtt(
     committer: &GroupCommitter,
     pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
+    metrics: &Metrics,
 ) -> Result<Option<MqttTask>, StartError> {
     use crate::mqtt;
     let Some(mqtt_cfg) = &cfg.mqtt else {
         return Ok(None);
     };
-    let readings = mqtt::evaluate::Readings::new(mqtt_cfg.topics.clone()).map_err(|e| {
-        ConfigError::Invalid {
+    let readings = mqtt::evaluate::Readings::new(mqtt_cfg.topics.clone())
+        .map_err(|e| ConfigError::Invalid {
             field: "mqtt.topics",
             reason: e.to_string(),
-        }
-    })?;
+        })?
+        .with_max_topics(mqtt_cfg.max_topics);
     let stats = Arc::new(mqtt::MqttStats::default());
+    metrics.export_mqtt(stats.clone());
     let sink = mqtt::AlertSink {
         committer: committer.clone(),
         pipeline: pipeline.clone(),

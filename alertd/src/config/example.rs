@@ -79,13 +79,16 @@ escalation_severities = ["critical"]   # the default; [] escalates every alert
 matchers = ['severity!="critical"']
 receiver = "sms-only"
 
-# MQTT readings (optional): each reading is evaluated with twilio-core's threshold evaluator,
-# one evaluator per concrete topic (per device); crossings become firing/resolved alerts.
+# MQTT readings (optional, MQTT 5): each reading is evaluated with twilio-core's threshold
+# evaluator, one evaluator per concrete topic (per device); crossings become firing/resolved
+# alerts. A message over 1 KiB (topic and payload) is no reading: counted, not evaluated.
 # [mqtt]
 # host = "127.0.0.1"
 # port = 1883
 # reconnect_min = "500ms"              # backoff doubles up to reconnect_max while the broker is away
 # reconnect_max = "30s"
+# max_packet_bytes = 65536             # MQTT 5 Maximum Packet Size: the broker drops bigger messages
+# max_topics = 10000                   # evaluators kept; a new topic beyond takes the least recent's place
 #
 # [[mqtt.topics]]
 # filter = "sensors/+/temperature"     # payload: 21.5, or {"value": 21.5, "timestamp": 1767268800}

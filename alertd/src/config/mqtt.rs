@@ -1,9 +1,10 @@
 //! `[mqtt]` and `[[mqtt.topics]]`: the broker and what each topic's readings mean.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, de};
 use twilio_core::alerting::{self, Debounce, Direction};
 
 use super::duration;
@@ -46,9 +47,39 @@ pub struct MqttConfig {
         deserialize_with = "duration::deserialize"
     )]
     pub(crate) reconnect_max: Duration,
+    /// Largest MQTT packet alertd takes from the broker (default 64 KiB). alertd declares it in
+    /// its CONNECT (MQTT 5 Maximum Packet Size), so the broker drops bigger messages for it.
+    #[serde(
+        default = "default_max_packet_bytes",
+        deserialize_with = "deserialize_max_packet_bytes"
+    )]
+    pub(crate) max_packet_bytes: u32,
+    /// Most concrete topics with an evaluator (default 10000); a new topic beyond it takes the
+    /// place of the least recently seen one.
+    #[serde(
+        default = "default_max_topics",
+        deserialize_with = "deserialize_max_topics"
+    )]
+    pub(crate) max_topics: NonZeroUsize,
     /// The topics carrying readings.
     pub(crate) topics: Vec<TopicConfig>,
 }
+
+/// Largest message, topic and payload together, that can be a reading: a number or
+/// `{"value": .., "timestamp": ..}` on a sensor's topic is far smaller. Bigger messages are
+/// counted as oversized and not evaluated, so no topic that is kept is longer.
+pub const MAX_READING_BYTES: usize = 1024;
+
+/// Default of `max_topics`.
+pub const DEFAULT_MAX_TOPICS: NonZeroUsize = NonZeroUsize::MIN.saturating_add(9_999);
+
+/// Smallest `max_packet_bytes`: room for a reading of [`MAX_READING_BYTES`] and the packet
+/// around it.
+pub const MIN_PACKET_BYTES: u32 = 2048;
+
+/// Largest `max_packet_bytes`: the largest packet MQTT can frame (a 268,435,455-byte
+/// remaining length and its 5-byte fixed header).
+pub const MAX_PACKET_BYTES: u32 = 268_435_460;
 
 fn default_host() -> String {
     "127.0.0.1".into()
@@ -67,6 +98,37 @@ fn default_reconnect_min() -> Duration {
 }
 fn default_reconnect_max() -> Duration {
     Duration::from_secs(30)
+}
+fn default_max_packet_bytes() -> u32 {
+    64 * 1024
+}
+fn default_max_topics() -> NonZeroUsize {
+    DEFAULT_MAX_TOPICS
+}
+
+fn deserialize_max_packet_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let bytes = u64::deserialize(d)?;
+    u32::try_from(bytes)
+        .ok()
+        .filter(|b| (MIN_PACKET_BYTES..=MAX_PACKET_BYTES).contains(b))
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "max_packet_bytes must be between {MIN_PACKET_BYTES} (room for one reading) and \
+                 {MAX_PACKET_BYTES} (the largest MQTT packet), not {bytes}"
+            ))
+        })
+}
+
+fn deserialize_max_topics<'de, D: Deserializer<'de>>(d: D) -> Result<NonZeroUsize, D::Error> {
+    let topics = u64::deserialize(d)?;
+    usize::try_from(topics)
+        .ok()
+        .and_then(NonZeroUsize::new)
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "max_topics must be at least 1 (each concrete topic needs an evaluator), not {topics}"
+            ))
+        })
 }
 
 /// `[[mqtt.topics]]`: one topic filter (MQTT wildcards `+` and `#` allowed), the alert it
@@ -208,4 +270,42 @@ impl TopicConfig {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mqtt(extra: &str) -> Result<MqttConfig, toml::de::Error> {
+        toml::from_str(&format!("{extra}\ntopics = []\n"))
+    }
+
+    #[test]
+    fn limits_have_defaults() {
+        let cfg = mqtt("").unwrap();
+        assert_eq!(cfg.max_packet_bytes, 65_536);
+        assert_eq!(cfg.max_topics.get(), 10_000);
+    }
+
+    #[test]
+    fn limits_out_of_range_refused() {
+        for (extra, needed) in [
+            ("max_topics = 0", "max_topics must be at least 1"),
+            ("max_topics = -1", "invalid value"),
+            ("max_packet_bytes = -1", "invalid value"),
+            (
+                "max_packet_bytes = 1024",
+                "max_packet_bytes must be between 2048",
+            ),
+            (
+                "max_packet_bytes = 268435461",
+                "max_packet_bytes must be between",
+            ),
+        ] {
+            let err = mqtt(extra).unwrap_err().to_string();
+            assert!(err.contains(needed), "{extra}: {err}");
+        }
+        let cfg = mqtt("max_topics = 1\nmax_packet_bytes = 2048").unwrap();
+        assert_eq!((cfg.max_topics.get(), cfg.max_packet_bytes), (1, 2048));
+    }
 }

@@ -1,11 +1,14 @@
 //! Prometheus text-format metrics, kept in atomics and small maps (no metrics framework).
 
+pub mod mqtt;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+pub use self::mqtt::MqttStats;
 use crate::store::StoreStats;
 
 /// Upper bounds (seconds) of the Twilio latency histogram.
@@ -27,6 +30,7 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     status_callbacks: Mutex<BTreeMap<String, u64>>,
     relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
+    mqtt: OnceLock<Arc<MqttStats>>,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -76,6 +80,11 @@ impl Metrics {
     /// `spend_limit` ...).
     pub(crate) fn relay_refused(&self, device: &str, reason: &'static str) {
         bump(&self.relay_refused, (device.to_owned(), reason));
+    }
+
+    /// Exports the MQTT ingest's counters too (when `[mqtt]` is configured); the first call wins.
+    pub(crate) fn export_mqtt(&self, stats: Arc<MqttStats>) {
+        let _ = self.mqtt.set(stats);
     }
 
     /// Observes one Twilio request's latency.
@@ -253,6 +262,9 @@ impl Metrics {
         let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "alertd_twilio_request_duration_seconds_sum {sum}");
         let _ = writeln!(out, "alertd_twilio_request_duration_seconds_count {count}");
+        if let Some(mqtt) = self.mqtt.get() {
+            mqtt.render(&mut out);
+        }
         out
     }
 }

@@ -1,12 +1,17 @@
 //! The evaluation stage: topic -> evaluator (one per concrete topic, so one per device) ->
 //! firing/resolved alerts. No IO; time comes in with each reading.
+//!
+//! Topics are whatever publishers make up, so the evaluators are bounded: at most
+//! `max_topics`, and a new topic beyond that takes the place of the least recently seen one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroUsize;
+use std::sync::Arc;
 
 use twilio_core::alerting::{self, AlertEvent, Evaluator, Instant, Severity};
 
 use super::payload::{self, PayloadError};
-use crate::config::mqtt::{TopicConfig, TopicConfigError};
+use crate::config::mqtt::{DEFAULT_MAX_TOPICS, MAX_READING_BYTES, TopicConfig, TopicConfigError};
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::mqtt_topic as topic;
 use crate::domain::time::Timestamp;
@@ -29,21 +34,53 @@ pub enum ReadingError {
         /// Why.
         error: PayloadError,
     },
+    /// Topic and payload together are bigger than any reading ([`MAX_READING_BYTES`]).
+    #[error(
+        "message of {bytes} bytes (topic and payload) on the topic starting {topic_start:?} is \
+         not a reading: a reading's message is at most {MAX_READING_BYTES} bytes"
+    )]
+    Oversized {
+        /// The topic's first characters (the whole topic may be most of the message).
+        topic_start: String,
+        /// Topic and payload bytes.
+        bytes: usize,
+    },
+}
+
+/// How much of an oversized message's topic its error shows.
+const TOPIC_START_BYTES: usize = 64;
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn truncated(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 struct TopicState {
     topic: usize,
     evaluator: Evaluator<f64>,
+    /// When it was last seen, as a key of `Readings::by_recency`.
+    seen: u64,
 }
 
-/// Every topic's evaluators.
+/// Every topic's evaluators, at most `max_topics` of them.
 pub struct Readings {
     topics: Vec<(TopicConfig, alerting::Config<f64>)>,
-    states: HashMap<String, TopicState>,
+    states: HashMap<Arc<str>, TopicState>,
+    /// The tracked topics, least recently seen first.
+    by_recency: BTreeMap<u64, Arc<str>>,
+    /// The next `TopicState::seen`: it ticks with every reading.
+    next_seen: u64,
+    max_topics: NonZeroUsize,
+    evicted: u64,
 }
 
 impl Readings {
-    /// Validates the topic configs.
+    /// Validates the topic configs; at most [`DEFAULT_MAX_TOPICS`] concrete topics will have an
+    /// evaluator unless [`Readings::with_max_topics`] says otherwise.
     ///
     /// ```
     /// use alertd::config::mqtt::TopicConfig;
@@ -69,7 +106,18 @@ impl Readings {
         Ok(Self {
             topics,
             states: HashMap::new(),
+            by_recency: BTreeMap::new(),
+            next_seen: 0,
+            max_topics: DEFAULT_MAX_TOPICS,
+            evicted: 0,
         })
+    }
+
+    /// Keeps at most `max` topics' evaluators.
+    #[must_use]
+    pub fn with_max_topics(mut self, max: NonZeroUsize) -> Self {
+        self.max_topics = max;
+        self
     }
 
     /// The topic filters to subscribe to.
@@ -78,27 +126,54 @@ impl Readings {
     }
 
     /// How many concrete topics have an evaluator.
-    #[cfg(test)]
-    pub(crate) fn tracked(&self) -> usize {
+    pub fn tracked(&self) -> usize {
         self.states.len()
+    }
+
+    /// How many topics' evaluators were dropped to make room for new topics.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// The most topics kept.
+    pub fn max_topics(&self) -> NonZeroUsize {
+        self.max_topics
     }
 
     /// Evaluates one message; returns the alerts it fires or resolves (usually none). The
     /// evaluator runs on the reading's own timestamp when it has one, else on `now`; the alerts
     /// carry `now` (the gateway's time, which the pipeline's timers use) and the device's time
     /// as the `observed_at` annotation.
+    ///
+    /// A topic seen for the first time when `max_topics` are tracked takes the place of the
+    /// least recently seen one, whose evaluator state (debounce, the alert it raised) is
+    /// dropped: its next reading starts afresh.
     pub fn observe(
         &mut self,
         topic_name: &str,
         payload: &[u8],
         now: Timestamp,
     ) -> Result<Vec<Alert>, ReadingError> {
+        let bytes = topic_name.len().saturating_add(payload.len());
+        if bytes > MAX_READING_BYTES {
+            return Err(ReadingError::Oversized {
+                topic_start: truncated(topic_name, TOPIC_START_BYTES).to_owned(),
+                bytes,
+            });
+        }
         let reading = payload::parse(payload).map_err(|error| ReadingError::Payload {
             topic: topic_name.into(),
             error,
         })?;
         let at = reading.at.unwrap_or(now);
-        if !self.states.contains_key(topic_name) {
+        let seen = self.next_seen;
+        self.next_seen += 1;
+        if let Some(state) = self.states.get_mut(topic_name) {
+            if let Some(name) = self.by_recency.remove(&state.seen) {
+                self.by_recency.insert(seen, name);
+            }
+            state.seen = seen;
+        } else {
             let index = self
                 .topics
                 .iter()
@@ -112,11 +187,17 @@ impl Readings {
                     topic: topic_name.into(),
                 });
             };
+            if self.states.len() >= self.max_topics.get() {
+                self.evict_least_recently_seen();
+            }
+            let name: Arc<str> = topic_name.into();
+            self.by_recency.insert(seen, name.clone());
             self.states.insert(
-                topic_name.to_owned(),
+                name,
                 TopicState {
                     topic: index,
                     evaluator,
+                    seen,
                 },
             );
         }
@@ -138,6 +219,13 @@ impl Readings {
             }
         }
         Ok(alerts)
+    }
+
+    fn evict_least_recently_seen(&mut self) {
+        if let Some((_, name)) = self.by_recency.pop_first() {
+            self.states.remove(&name);
+            self.evicted += 1;
+        }
     }
 }
 
@@ -307,6 +395,90 @@ mod tests {
             Err(ReadingError::Payload { .. })
         ));
         assert_eq!(r.tracked(), 0, "a bad payload creates no state");
+    }
+
+    #[test]
+    fn least_recently_seen_topic_is_evicted_at_the_cap() {
+        let mut r = readings("debounce_samples = 2").with_max_topics(NonZeroUsize::new(2).unwrap());
+        let mut t = 0;
+        let mut observe = |r: &mut Readings, device: &str, value: f64| {
+            t += 1000;
+            let topic = format!("sensors/{device}/temp");
+            r.observe(&topic, value.to_string().as_bytes(), Timestamp(t))
+                .unwrap()
+        };
+        // a and b each have one sample of the two their alert needs; a's second one fires it
+        // and makes b the least recently seen.
+        assert!(observe(&mut r, "a", 31.0).is_empty());
+        assert!(observe(&mut r, "b", 31.0).is_empty());
+        assert_eq!(observe(&mut r, "a", 31.0).len(), 1);
+        assert_eq!((r.tracked(), r.evicted()), (2, 0));
+
+        // c takes b's place.
+        assert!(observe(&mut r, "c", 31.0).is_empty());
+        assert_eq!((r.tracked(), r.evicted()), (2, 1));
+
+        // a kept its state: two readings back at normal resolve its alert.
+        assert!(observe(&mut r, "a", 20.0).is_empty());
+        let cleared = observe(&mut r, "a", 20.0);
+        assert_eq!(cleared.len(), 1);
+        assert!(cleared[0].ends_at.is_some());
+
+        // b takes the place of c, the least recently seen now, and starts afresh: had it kept
+        // its earlier sample, this reading would fire.
+        assert!(observe(&mut r, "b", 31.0).is_empty());
+        assert_eq!((r.tracked(), r.evicted()), (2, 2));
+        assert_eq!(observe(&mut r, "b", 31.0).len(), 1);
+        // c too lost its sample when it was evicted.
+        assert!(observe(&mut r, "c", 31.0).is_empty());
+        assert_eq!((r.tracked(), r.evicted()), (2, 3));
+    }
+
+    #[test]
+    fn bad_and_oversized_messages_create_no_state() {
+        let mut r = readings("").with_max_topics(NonZeroUsize::MIN);
+        assert_eq!(feed(&mut r, "sensors/a/temp", &[31.0]).len(), 1);
+        let long_topic = format!("sensors/{}/temp", "x".repeat(MAX_READING_BYTES));
+        assert!(matches!(
+            r.observe(&long_topic, b"31", Timestamp(0)),
+            Err(ReadingError::Oversized { .. })
+        ));
+        let big_payload = " ".repeat(MAX_READING_BYTES) + "31";
+        let err = r
+            .observe("sensors/b/temp", big_payload.as_bytes(), Timestamp(0))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ReadingError::Oversized {
+                topic_start: "sensors/b/temp".into(),
+                bytes: MAX_READING_BYTES + 16
+            }
+        );
+        assert!(r.observe("sensors/c/temp", b"hot", Timestamp(0)).is_err());
+        assert_eq!(
+            (r.tracked(), r.evicted()),
+            (1, 0),
+            "a is still the one topic"
+        );
+        // The largest message that can be a reading still is one.
+        let padded = format!("{:>1$}", 31, MAX_READING_BYTES - "sensors/d/temp".len());
+        assert!(
+            r.observe("sensors/d/temp", padded.as_bytes(), Timestamp(0))
+                .is_ok()
+        );
+        assert_eq!((r.tracked(), r.evicted()), (1, 1));
+    }
+
+    #[test]
+    fn oversized_error_shows_the_start_of_the_topic() {
+        let topic = format!("sensors/{}/temp", "é".repeat(600));
+        let err = readings("")
+            .observe(&topic, b"1", Timestamp(0))
+            .unwrap_err()
+            .to_string();
+        let start = format!("starting \"sensors/{}\" is", "é".repeat(28));
+        assert!(err.contains(&start), "{err}");
+        assert!(err.len() < 200, "{err}");
     }
 
     #[test]

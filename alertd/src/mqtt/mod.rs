@@ -4,46 +4,31 @@
 //!
 //! [`evaluate`] is the IO-free stage; `run` is the broker connection around it. Bad payloads
 //! are counted and logged; a lost broker is reconnected with exponential backoff.
+//!
+//! alertd speaks MQTT 5 and declares `max_packet_bytes` as its Maximum Packet Size, so the
+//! broker drops bigger messages instead of sending them: no publisher can make alertd lose its
+//! connection with one big (or retained) message. Smaller messages that are still too big to
+//! be a reading are counted and skipped.
 
 pub mod evaluate;
 pub mod payload;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rumqttc::v5::mqttbytes::v5::Packet;
+use rumqttc::v5::mqttbytes::{self, QoS};
+use rumqttc::v5::{AsyncClient, ConnectionError, Event, MqttOptions, StateError};
 use tokio::sync::mpsc;
 
 use self::evaluate::{ReadingError, Readings};
 use crate::clock::SharedClock;
 use crate::config::mqtt::MqttConfig;
 use crate::domain::alert::Alert;
+use crate::domain::time::Timestamp;
+pub use crate::metrics::MqttStats;
 use crate::store::group_commit::GroupCommitter;
-
-/// Counters of the MQTT ingest (also read by tests).
-#[derive(Debug, Default)]
-pub struct MqttStats {
-    /// Readings evaluated.
-    pub readings: AtomicU64,
-    /// Firing or resolved alerts produced.
-    pub alerts: AtomicU64,
-    /// Payloads that were not readings.
-    pub bad_payloads: AtomicU64,
-    /// Messages on topics no filter matches.
-    pub(crate) unknown_topics: AtomicU64,
-    /// Successful connections to the broker (1 + reconnections).
-    pub connections: AtomicU64,
-    /// Connection failures or losses.
-    pub connection_errors: AtomicU64,
-}
-
-impl MqttStats {
-    /// A counter's current value.
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
 
 /// Where produced alerts go: stored durably first, then handed to the pipeline.
 #[derive(Clone)]
@@ -95,53 +80,160 @@ impl Backoff {
     }
 }
 
+/// rumqttc's bounds on the keep-alive it sends (at least 5 s; whole seconds in 16 bits).
+const KEEP_ALIVE_MIN: Duration = Duration::from_secs(5);
+const KEEP_ALIVE_MAX: Duration = Duration::from_secs(u16::MAX as u64);
+
 fn options(cfg: &MqttConfig) -> MqttOptions {
     let mut opts = MqttOptions::new(cfg.client_id.clone(), cfg.host.clone(), cfg.port);
-    opts.set_keep_alive(cfg.keep_alive.max(Duration::from_secs(1)));
-    opts.set_clean_session(true);
+    opts.set_keep_alive(cfg.keep_alive.clamp(KEEP_ALIVE_MIN, KEEP_ALIVE_MAX));
+    opts.set_clean_start(true);
+    // Sent in CONNECT: the broker must not send alertd a bigger packet. rumqttc ends the
+    // connection on a bigger incoming packet (same limit), which only a broker that ignores
+    // the declared size can cause.
+    opts.set_max_packet_size(Some(cfg.max_packet_bytes));
     if let Some(user) = &cfg.username {
         opts.set_credentials(user.clone(), cfg.password.clone().unwrap_or_default());
     }
     opts
 }
 
-/// Feeds one message through the evaluators and the sink.
-async fn handle(
-    readings: &mut Readings,
-    stats: &MqttStats,
-    forward: &mpsc::Sender<Vec<Alert>>,
-    clock: &SharedClock,
-    topic: &str,
-    payload: &[u8],
-) {
-    match readings.observe(topic, payload, clock.now()) {
-        Ok(alerts) => {
-            stats.readings.fetch_add(1, Ordering::Relaxed);
-            if alerts.is_empty() {
-                return;
+/// How often a repeated warning (oversized messages, evicted topics) may be logged.
+const WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Lets a repeated warning through at most once per `every`, counting the ones held back, so
+/// a flood of bad messages cannot flood the log.
+#[derive(Debug)]
+struct Throttle {
+    every: Duration,
+    last: Option<Timestamp>,
+    held: u64,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Self {
+        Self {
+            every,
+            last: None,
+            held: 0,
+        }
+    }
+
+    /// One more occurrence at `now`: `Some(n)` when it is time to log, `n` counting this one
+    /// and those held back since the last line.
+    fn occurred(&mut self, now: Timestamp) -> Option<u64> {
+        self.held += 1;
+        let due = self.last.is_none_or(|last| now.since(last) >= self.every);
+        if !due {
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.held))
+    }
+}
+
+/// What the connection loop feeds messages through.
+struct Ingest {
+    readings: Readings,
+    stats: Arc<MqttStats>,
+    forward: mpsc::Sender<Vec<Alert>>,
+    clock: SharedClock,
+    oversized_warnings: Throttle,
+    eviction_warnings: Throttle,
+}
+
+impl Ingest {
+    /// Feeds one message through the evaluators and the sink.
+    async fn handle(&mut self, topic: &str, payload: &[u8]) {
+        let now = self.clock.now();
+        let evicted_before = self.readings.evicted();
+        let result = self.readings.observe(topic, payload, now);
+        self.count_topics(evicted_before, now);
+        let stats = &self.stats;
+        match result {
+            Ok(alerts) => {
+                stats.readings.fetch_add(1, Ordering::Relaxed);
+                if alerts.is_empty() {
+                    return;
+                }
+                let n = u64::try_from(alerts.len()).unwrap_or(u64::MAX);
+                for a in &alerts {
+                    tracing::info!(
+                        alert = a.name(),
+                        topic,
+                        resolved = a.ends_at.is_some(),
+                        "MQTT reading crossed a threshold"
+                    );
+                }
+                stats.alerts.fetch_add(n, Ordering::Relaxed);
+                if self.forward.send(alerts).await.is_err() {
+                    tracing::error!(topic, "MQTT alert writer has stopped; alerts lost");
+                }
             }
-            let n = u64::try_from(alerts.len()).unwrap_or(u64::MAX);
-            for a in &alerts {
-                tracing::info!(
-                    alert = a.name(),
-                    topic,
-                    resolved = a.ends_at.is_some(),
-                    "MQTT reading crossed a threshold"
-                );
+            Err(e @ ReadingError::UnknownTopic { .. }) => {
+                stats.unknown_topics.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("{e}");
             }
-            stats.alerts.fetch_add(n, Ordering::Relaxed);
-            if forward.send(alerts).await.is_err() {
-                tracing::error!(topic, "MQTT alert writer has stopped; alerts lost");
+            Err(e @ ReadingError::Oversized { .. }) => {
+                stats.oversized_messages.fetch_add(1, Ordering::Relaxed);
+                if let Some(messages) = self.oversized_warnings.occurred(now) {
+                    tracing::warn!(
+                        messages,
+                        "oversized MQTT message ignored: {e} ({messages} since the last such warning)"
+                    );
+                }
+            }
+            Err(e) => {
+                stats.bad_payloads.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("bad MQTT reading ignored: {e}");
             }
         }
-        Err(e @ ReadingError::UnknownTopic { .. }) => {
-            stats.unknown_topics.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!("{e}");
+    }
+
+    /// Updates the tracked-topics gauge and counts the evictions since `evicted_before`.
+    fn count_topics(&mut self, evicted_before: u64, now: Timestamp) {
+        let stats = &self.stats;
+        let tracked = u64::try_from(self.readings.tracked()).unwrap_or(u64::MAX);
+        stats.tracked_topics.store(tracked, Ordering::Relaxed);
+        let evicted = self.readings.evicted().saturating_sub(evicted_before);
+        if evicted == 0 {
+            return;
         }
-        Err(e) => {
-            stats.bad_payloads.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!("bad MQTT reading ignored: {e}");
+        stats.evicted_topics.fetch_add(evicted, Ordering::Relaxed);
+        if let Some(topics) = self.eviction_warnings.occurred(now) {
+            tracing::warn!(
+                topics,
+                max_topics = self.readings.max_topics().get(),
+                "MQTT topic limit reached: the evaluators of {topics} least recently seen \
+                 topics were dropped for new topics since the last such warning; raise \
+                 [mqtt] max_topics if these are real devices"
+            );
         }
+    }
+
+    /// The broker sent a packet over `max_packet_bytes` although alertd declared that limit,
+    /// and rumqttc has ended the connection.
+    fn oversized_packet(&self, bytes: usize, max: u32) {
+        self.stats
+            .oversized_messages
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::error!(
+            bytes,
+            max_packet_bytes = max,
+            "the MQTT broker sent a packet over max_packet_bytes, which alertd declares as its \
+             MQTT 5 Maximum Packet Size, and the connection is lost; set the broker's own \
+             message size limit to max_packet_bytes or less, or raise max_packet_bytes"
+        );
+    }
+}
+
+/// The packet size and limit when `e` is rumqttc refusing an incoming packet for its size.
+fn oversized_packet(e: &ConnectionError) -> Option<(usize, u32)> {
+    match e {
+        ConnectionError::MqttState(StateError::Deserialization(
+            mqttbytes::Error::PayloadSizeLimitExceeded { pkt_size, max },
+        )) => Some((*pkt_size, *max)),
+        _ => None,
     }
 }
 
@@ -166,7 +258,7 @@ async fn forward_alerts(mut rx: mpsc::Receiver<Vec<Alert>>, sink: AlertSink) {
 /// is aborted.
 pub(crate) async fn run(
     cfg: MqttConfig,
-    mut readings: Readings,
+    readings: Readings,
     sink: AlertSink,
     clock: SharedClock,
     stats: Arc<MqttStats>,
@@ -175,6 +267,14 @@ pub(crate) async fn run(
     let (forward, rx) = mpsc::channel(1024);
     // Ends when `forward` is dropped, i.e. when this task is aborted.
     tokio::spawn(forward_alerts(rx, sink));
+    let mut ingest = Ingest {
+        readings,
+        stats: stats.clone(),
+        forward,
+        clock,
+        oversized_warnings: Throttle::new(WARNING_INTERVAL),
+        eviction_warnings: Throttle::new(WARNING_INTERVAL),
+    };
     let (client, mut eventloop) = AsyncClient::new(options(&cfg), 64);
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
     loop {
@@ -190,19 +290,16 @@ pub(crate) async fn run(
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                handle(
-                    &mut readings,
-                    &stats,
-                    &forward,
-                    &clock,
-                    &p.topic,
-                    &p.payload,
-                )
-                .await;
+                // Brokers refuse topics that are not UTF-8; a lossy one matches no device.
+                let topic = String::from_utf8_lossy(&p.topic);
+                ingest.handle(&topic, &p.payload).await;
             }
             Ok(_) => {}
             Err(e) => {
                 stats.connection_errors.fetch_add(1, Ordering::Relaxed);
+                if let Some((bytes, max)) = oversized_packet(&e) {
+                    ingest.oversized_packet(bytes, max);
+                }
                 let delay = backoff.next_delay();
                 tracing::warn!(
                     host = %cfg.host,
@@ -213,5 +310,100 @@ pub(crate) async fn run(
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroUsize;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::mqtt::{MAX_READING_BYTES, TopicConfig};
+    use crate::metrics::Metrics;
+    use crate::store::StoreStats;
+
+    fn ingest(max_topics: usize) -> (Ingest, mpsc::Receiver<Vec<Alert>>) {
+        let topic: TopicConfig =
+            toml::from_str("filter = \"sensors/+/temp\"\nalertname = \"Hot\"\nwarning = 30.0\n")
+                .unwrap();
+        let readings = Readings::new(vec![topic])
+            .unwrap()
+            .with_max_topics(NonZeroUsize::new(max_topics).unwrap());
+        let (forward, rx) = mpsc::channel(16);
+        let ingest = Ingest {
+            readings,
+            stats: Arc::default(),
+            forward,
+            clock: Arc::new(ManualClock::new(Timestamp(0))),
+            oversized_warnings: Throttle::new(WARNING_INTERVAL),
+            eviction_warnings: Throttle::new(WARNING_INTERVAL),
+        };
+        (ingest, rx)
+    }
+
+    #[tokio::test]
+    async fn topics_evicted_and_oversized_messages_are_counted_and_exported() {
+        let (mut ingest, _alerts) = ingest(2);
+        for device in ["a", "b", "c", "d"] {
+            ingest
+                .handle(&format!("sensors/{device}/temp"), b"20")
+                .await;
+        }
+        ingest
+            .handle("sensors/e/temp", &[b'9'; MAX_READING_BYTES])
+            .await;
+        ingest.handle("sensors/a/temp", b"warm").await;
+        let stats = &ingest.stats;
+        assert_eq!(MqttStats::get(&stats.tracked_topics), 2);
+        assert_eq!(MqttStats::get(&stats.evicted_topics), 2);
+        assert_eq!(MqttStats::get(&stats.oversized_messages), 1);
+        assert_eq!(MqttStats::get(&stats.bad_payloads), 1);
+        assert_eq!(MqttStats::get(&stats.readings), 4);
+
+        let metrics = Metrics::default();
+        assert!(
+            !metrics
+                .render(&StoreStats::default())
+                .contains("alertd_mqtt")
+        );
+        metrics.export_mqtt(stats.clone());
+        let text = metrics.render(&StoreStats::default());
+        for line in [
+            "# TYPE alertd_mqtt_tracked_topics gauge",
+            "alertd_mqtt_tracked_topics 2",
+            "# TYPE alertd_mqtt_evicted_topics_total counter",
+            "alertd_mqtt_evicted_topics_total 2",
+            "alertd_mqtt_oversized_messages_total 1",
+            "alertd_mqtt_bad_payloads_total 1",
+            "alertd_mqtt_readings_total 4",
+            "alertd_mqtt_connections_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn oversized_incoming_packets_are_told_from_other_connection_errors() {
+        let too_big = ConnectionError::MqttState(StateError::Deserialization(
+            mqttbytes::Error::PayloadSizeLimitExceeded {
+                pkt_size: 5000,
+                max: 4096,
+            },
+        ));
+        assert_eq!(oversized_packet(&too_big), Some((5000, 4096)));
+        let lost = ConnectionError::MqttState(StateError::ConnectionAborted);
+        assert_eq!(oversized_packet(&lost), None);
+    }
+
+    #[test]
+    fn throttle_logs_once_per_interval_with_the_count_held_back() {
+        let mut t = Throttle::new(Duration::from_secs(60));
+        let at = |s: i64| Timestamp(s * 1000);
+        assert_eq!(t.occurred(at(0)), Some(1));
+        assert_eq!(t.occurred(at(1)), None);
+        assert_eq!(t.occurred(at(59)), None);
+        assert_eq!(t.occurred(at(60)), Some(3));
+        assert_eq!(t.occurred(at(200)), Some(1));
     }
 }

@@ -7,15 +7,24 @@
     clippy::cast_precision_loss
 )]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::common::broker::{Broker, free_port};
 use crate::common::{Harness, config, eventually, settle};
 use alertd::mqtt::MqttStats;
 use alertd::store::AlertStore;
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::Packet;
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 
 fn mqtt_config(port: u16) -> alertd::config::Config {
+    mqtt_config_with(port, "")
+}
+
+/// The test config with `extra` keys in `[mqtt]`.
+fn mqtt_config_with(port: u16, extra: &str) -> alertd::config::Config {
     let mut cfg = config("", "");
     let extra: alertd::config::Config = toml::from_str(&format!(
         r#"
@@ -24,6 +33,7 @@ port = {port}
 client_id = "alertd-test-{port}"
 reconnect_min = "50ms"
 reconnect_max = "200ms"
+{extra}
 
 [[mqtt.topics]]
 filter = "sensors/+/temperature"
@@ -42,10 +52,51 @@ debounce_samples = 2
 }
 
 fn publisher(port: u16) -> AsyncClient {
-    let opts = MqttOptions::new(format!("pub-{port}"), "127.0.0.1", port);
-    let (client, mut eventloop) = AsyncClient::new(opts, 256);
-    tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-    client
+    AckedPublisher::connect(port).client
+}
+
+/// A publisher that can wait until the broker has acknowledged what it published.
+struct AckedPublisher {
+    client: AsyncClient,
+    acked: Arc<AtomicU64>,
+    published: u64,
+}
+
+impl AckedPublisher {
+    fn connect(port: u16) -> Self {
+        let opts = MqttOptions::new(format!("pub-{port}"), "127.0.0.1", port);
+        let (client, mut eventloop) = AsyncClient::new(opts, 256);
+        let acked = Arc::new(AtomicU64::new(0));
+        let count = acked.clone();
+        tokio::spawn(async move {
+            while let Ok(event) = eventloop.poll().await {
+                if let Event::Incoming(Packet::PubAck(_)) = event {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        Self {
+            client,
+            acked,
+            published: 0,
+        }
+    }
+
+    /// Publishes at QoS 1 and waits for the PUBACK: the broker has the message (and keeps
+    /// it, when it is retained).
+    async fn publish(&mut self, topic: &str, retain: bool, payload: impl Into<Vec<u8>>) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload.into())
+            .await
+            .unwrap();
+        self.published += 1;
+        let published = self.published;
+        let acked = &self.acked;
+        eventually("PUBACK from the broker", || {
+            acked.load(Ordering::Relaxed) >= published
+        })
+        .await;
+    }
 }
 
 fn count(h: &Harness, pick: fn(&MqttStats) -> &std::sync::atomic::AtomicU64) -> u64 {
@@ -190,4 +241,55 @@ async fn reconnects_when_the_broker_comes_back() {
             .unwrap();
     }
     eventually("alert after reconnecting", || h.dry_sent().len() == 1).await;
+}
+
+/// A payload of `bytes` digits: no reading, whatever the size limit (it overflows to infinity).
+fn digits(bytes: usize) -> Vec<u8> {
+    vec![b'9'; bytes]
+}
+
+/// The alert a sensor at 95..96 raises, with alertd on the same connection it started with.
+async fn alert_on_the_first_connection(h: &Harness, publisher: &mut AckedPublisher, topic: &str) {
+    for (i, v) in [95.0, 96.0].iter().enumerate() {
+        publisher.publish(topic, false, reading(*v, i as u64)).await;
+    }
+    eventually("firing SMS", || h.dry_sent().len() == 1).await;
+    assert!(h.dry_sent()[0].body.starts_with("[FIRING:1] BoilerHot"));
+    assert_eq!(count(h, |s| &s.readings), 2);
+    assert_eq!(count(h, |s| &s.connections), 1, "alertd never reconnected");
+    assert_eq!(count(h, |s| &s.connection_errors), 0);
+}
+
+#[tokio::test]
+async fn retained_oversized_message_is_counted_and_a_later_reading_alerts() {
+    let broker = Broker::start().await;
+    let mut publisher = AckedPublisher::connect(broker.port);
+    let topic = "sensors/x/temperature";
+    // Bigger than any reading, smaller than the packets alertd takes (64 KiB): delivered on
+    // every subscription, and counted each time.
+    publisher.publish(topic, true, digits(20_000)).await;
+    let h = Harness::start(mqtt_config(broker.port)).await;
+    connected(&h).await;
+    eventually("oversized message counted", || {
+        count(&h, |s| &s.oversized_messages) == 1
+    })
+    .await;
+    alert_on_the_first_connection(&h, &mut publisher, topic).await;
+    assert_eq!(count(&h, |s| &s.oversized_messages), 1);
+    assert_eq!(count(&h, |s| &s.bad_payloads), 0);
+}
+
+#[tokio::test]
+async fn retained_message_over_max_packet_bytes_never_reaches_alertd() {
+    let broker = Broker::start().await;
+    let mut publisher = AckedPublisher::connect(broker.port);
+    let topic = "sensors/x/temperature";
+    publisher.publish(topic, true, digits(20_000)).await;
+    let h = Harness::start(mqtt_config_with(broker.port, "max_packet_bytes = 4096")).await;
+    connected(&h).await;
+    // The broker sends retained messages on SUBSCRIBE, before anything published later: by
+    // the time the readings below are in, it has dropped the big one.
+    alert_on_the_first_connection(&h, &mut publisher, topic).await;
+    assert_eq!(count(&h, |s| &s.oversized_messages), 0);
+    assert_eq!(count(&h, |s| &s.bad_payloads), 0);
 }

@@ -5,13 +5,21 @@
 //! with a TCP proxy in front on the broker's port. Dropping a [`Broker`] stops it as a killed
 //! mosquitto stops: the port stops listening and every client connection is closed. A broker
 //! started again on that port is a new rumqttd, with no sessions or subscriptions.
+//!
+//! Both brokers speak MQTT 5 (alertd does). An MQTT 5 server must not send a client a packet
+//! bigger than the Maximum Packet Size the client declared in its CONNECT; mosquitto drops such
+//! messages for that client, rumqttd 0.20 reads the property but sends them all the same, so
+//! the proxy drops them for it.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, oneshot};
 
 /// Names the mosquitto binary to run the MQTT tests against instead of the in-process broker.
 pub const MOSQUITTO_ENV: &str = "ALERTD_TEST_MOSQUITTO";
@@ -80,10 +88,7 @@ pub fn free_port() -> u16 {
 /// not.
 async fn wait_listening(port: u16, what: &str, mut gone: impl FnMut() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
+    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         if gone() {
             return false;
         }
@@ -131,7 +136,7 @@ impl Drop for Mosquitto {
     }
 }
 
-/// Starts a new rumqttd (MQTT 3.1.1) on a free loopback port, on threads of its own that run
+/// Starts a new rumqttd (MQTT 5) on a free loopback port, on threads of its own that run
 /// until the test process ends; returns its address.
 async fn start_rumqttd() -> SocketAddr {
     const ATTEMPTS: usize = 5;
@@ -154,13 +159,14 @@ async fn start_rumqttd() -> SocketAddr {
 
 fn rumqttd_config(listen: SocketAddr) -> rumqttd::Config {
     let server = rumqttd::ServerSettings {
-        name: format!("v4-{}", listen.port()),
+        name: format!("v5-{}", listen.port()),
         listen,
         tls: None,
         next_connection_delay_ms: 1,
         connections: rumqttd::ConnectionSettings {
             connection_timeout_ms: 10_000,
-            max_payload_size: 20 * 1024,
+            // Publishers may send more than alertd's limits in the tests.
+            max_payload_size: 256 * 1024,
             max_inflight_count: 100,
             auth: None,
             external_auth: None,
@@ -175,7 +181,7 @@ fn rumqttd_config(listen: SocketAddr) -> rumqttd::Config {
             max_segment_count: 10,
             ..Default::default()
         },
-        v4: Some([("v4".to_owned(), server)].into()),
+        v5: Some([("v5".to_owned(), server)].into()),
         ..Default::default()
     }
 }
@@ -233,14 +239,163 @@ impl Proxy {
 
 async fn forward(listener: tokio::net::TcpListener, upstream: SocketAddr) {
     loop {
-        let Ok((mut client, _)) = listener.accept().await else {
+        let Ok((client, _)) = listener.accept().await else {
             continue;
         };
         tokio::spawn(async move {
-            if let Ok(mut broker) = tokio::net::TcpStream::connect(upstream).await {
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut broker).await;
+            if let Ok(broker) = TcpStream::connect(upstream).await {
+                relay(client, broker).await;
             }
         });
+    }
+}
+
+/// Forwards one connection both ways, dropping PUBLISH packets to the client that are bigger
+/// than the Maximum Packet Size its CONNECT declared. The broker is told a dropped QoS 1
+/// message was delivered (the proxy sends its PUBACK), as a broker that drops it itself knows.
+async fn relay(client: TcpStream, broker: TcpStream) {
+    let (mut from_client, to_client) = client.into_split();
+    let (mut from_broker, to_broker) = broker.into_split();
+    let to_broker = Arc::new(Mutex::new(to_broker));
+    let (declared_tx, declared) = oneshot::channel();
+    let upstream = {
+        let to_broker = to_broker.clone();
+        async move {
+            if let Some(connect) = read_packet(&mut from_client).await {
+                let _ = declared_tx.send(declared_max_packet_size(&connect));
+                let mut bytes = connect;
+                loop {
+                    if to_broker.lock().await.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                    bytes.resize(16 * 1024, 0);
+                    match from_client.read(&mut bytes).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => bytes.truncate(n),
+                    }
+                }
+            }
+            let _ = to_broker.lock().await.shutdown().await;
+        }
+    };
+    let downstream = async move {
+        let mut to_client = to_client;
+        if let Ok(max) = declared.await {
+            while let Some(packet) = read_packet(&mut from_broker).await {
+                let publish = packet[0] >> 4 == 3;
+                if !(publish && max.is_some_and(|max| packet.len() > max as usize)) {
+                    if to_client.write_all(&packet).await.is_err() {
+                        break;
+                    }
+                } else if let Some(ack) = puback_for(&packet)
+                    && to_broker.lock().await.write_all(&ack).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+        let _ = to_client.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
+}
+
+/// The PUBACK answering a QoS 1 PUBLISH packet (MQTT 5, reason: success).
+fn puback_for(publish: &[u8]) -> Option<[u8; 4]> {
+    let qos = (publish[0] >> 1) & 0b11;
+    if qos != 1 {
+        return None;
+    }
+    let mut r = Reader(publish);
+    r.take(1)?;
+    r.varint()?;
+    r.string()?; // topic
+    let id = r.take(2)?;
+    Some([0x40, 2, id[0], id[1]])
+}
+
+/// One whole MQTT packet (fixed header included); `None` once the stream ends.
+async fn read_packet(stream: &mut (impl AsyncRead + Unpin)) -> Option<Vec<u8>> {
+    let mut packet = vec![stream.read_u8().await.ok()?];
+    let mut remaining = 0usize;
+    for shift in [0, 7, 14, 21] {
+        let byte = stream.read_u8().await.ok()?;
+        packet.push(byte);
+        remaining |= usize::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            let header = packet.len();
+            packet.resize(header + remaining, 0);
+            stream.read_exact(&mut packet[header..]).await.ok()?;
+            return Some(packet);
+        }
+    }
+    None
+}
+
+/// The Maximum Packet Size property of an MQTT 5 CONNECT packet.
+fn declared_max_packet_size(connect: &[u8]) -> Option<u32> {
+    let mut r = Reader(connect);
+    r.take(1)?; // packet type and flags
+    r.varint()?; // remaining length
+    let protocol = r.u16()?;
+    r.take(usize::from(protocol))?;
+    if r.take(1)? != [5] {
+        return None;
+    }
+    r.take(3)?; // connect flags, keep alive
+    let length = r.varint()?;
+    let mut props = Reader(r.take(length)?);
+    while let Some(&[id]) = props.take(1) {
+        let skip = match id {
+            0x27 => return props.u32(),
+            0x11 => 4,
+            0x21 | 0x22 => 2,
+            0x17 | 0x19 => 1,
+            0x15 | 0x16 => usize::from(props.u16()?),
+            0x26 => {
+                props.string()?;
+                props.string()?;
+                0
+            }
+            _ => return None,
+        };
+        props.take(skip)?;
+    }
+    None
+}
+
+/// Reads MQTT's encodings off the front of a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn varint(&mut self) -> Option<usize> {
+        let mut value = 0usize;
+        for shift in [0, 7, 14, 21] {
+            let byte = self.take(1)?[0];
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()?;
+        self.take(usize::from(n))
     }
 }
 
