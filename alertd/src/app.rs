@@ -287,6 +287,7 @@ fn escalation_parts(
         clock: clock.clone(),
         wake: engine.escalation_wake.clone(),
         outbox_wake: outbox_wake.clone(),
+        metrics: engine.metrics.clone(),
     };
     let service = Escalations {
         store: engine.store.clone(),

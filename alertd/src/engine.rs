@@ -211,11 +211,12 @@ impl Engine {
             .collect();
         let mut batch = Vec::new();
         let mut done = Vec::new();
-        let (mut starts, mut closes) = (Vec::new(), Vec::new());
+        let (mut starts, mut closes, mut silenced) = (Vec::new(), Vec::new(), Vec::new());
         for (flush, last) in due.iter().zip(lasts) {
             match crate::escalation::start::on_flush(flush, &silences, &self.policies, now) {
                 FlushEscalation::Start(e) => starts.push(e),
                 FlushEscalation::Close(key) => closes.push(key),
+                FlushEscalation::Silenced(key) => silenced.push(key),
                 FlushEscalation::None => {}
             }
             let Some(receiver) = self.receivers.get(&flush.receiver) else {
@@ -258,12 +259,13 @@ impl Engine {
                 }
             }
         };
-        let (written, started_ok, closed_ok) = tokio::join!(
+        let (written, started_ok, closed_ok, silenced_ok) = tokio::join!(
             self.writer.submit(WriteOp::Notifications(batch, now)),
             escalation_op(EscalationWrite::Start(starts, now)),
             escalation_op(EscalationWrite::Resolve(closes, now)),
+            escalation_op(EscalationWrite::Silence(silenced, now)),
         );
-        if let Err(e) = started_ok.and(closed_ok) {
+        if let Err(e) = started_ok.and(closed_ok).and(silenced_ok) {
             tracing::error!("escalations not started or closed, will retry at the next flush: {e}");
         } else if started {
             self.escalation_wake.notify_one();

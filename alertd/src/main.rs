@@ -230,14 +230,16 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
         .recent_escalations(recent)
         .map_err(|e| e.to_string())?
     {
-        let detail = match (&e.acked_by, &e.acked_via, e.next_at) {
-            (Some(by), Some(via), _) => format!("acked by {by} via {via}"),
-            (_, _, Some(next)) => format!(
-                "step {} of pass {} due {next}",
-                e.step + 1,
-                e.loop_count + 1
-            ),
+        let last = match (e.last_step, e.last_step_at) {
+            (Some(step), Some(at)) => format!("; step {} sent {at}", step + 1),
             _ => String::new(),
+        };
+        let detail = match (&e.acked_by, &e.acked_via, e.next_step, e.next_at) {
+            (Some(by), Some(via), ..) => format!("acked by {by} via {via}{last}"),
+            (_, _, Some(step), Some(next)) => {
+                format!("pass {}{last}; next step {} due {next}", e.pass, step + 1)
+            }
+            _ => format!("pass {}{last}", e.pass),
         };
         println!(
             "escalation {} [{}] {} ({}) {detail}",

@@ -32,6 +32,10 @@ pub struct PolicyConfig {
     pub(crate) repeat_delay: Duration,
     /// The steps, in order.
     pub(crate) steps: Vec<StepConfig>,
+    /// Who is texted when every pass ran out unacknowledged (`repeat_delay` after the last
+    /// step): a `[[rosters]]` name or one E.164 number. They may acknowledge it too.
+    #[serde(default)]
+    pub(crate) on_exhausted: Option<String>,
 }
 
 fn default_repeat_delay() -> Duration {
@@ -119,6 +123,17 @@ pub(crate) fn validate(cfg: &Config) -> Result<(), ConfigError> {
                     ),
                 ));
             }
+        }
+        if let Some(to) = &p.on_exhausted
+            && !(is_e164(to) || cfg.rosters.iter().any(|r| &r.name == to))
+        {
+            return Err(invalid(
+                "escalations.on_exhausted",
+                format!(
+                    "policy {:?}: {to:?} is neither a [[rosters]] name nor an E.164 number",
+                    p.name
+                ),
+            ));
         }
     }
     validate_route(&cfg.route, &names)

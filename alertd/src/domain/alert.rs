@@ -47,6 +47,20 @@ impl Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// Reads the 16 hex digits [`Fingerprint`]'s `Display` writes.
+    ///
+    /// ```
+    /// use alertd::domain::alert::Fingerprint;
+    /// let fp = Fingerprint(0x00ab_cdef_0123_4567);
+    /// assert_eq!(Fingerprint::parse_hex(&fp.to_string()), Some(fp));
+    /// assert_eq!(Fingerprint::parse_hex("zz"), None);
+    /// ```
+    pub fn parse_hex(text: &str) -> Option<Self> {
+        u64::from_str_radix(text, 16).ok().map(Self)
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)

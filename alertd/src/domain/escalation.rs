@@ -20,17 +20,20 @@ pub enum EscalationState {
     Acked,
     /// Its alerts resolved before anyone acknowledged.
     Resolved,
+    /// Its alerts were silenced before anyone acknowledged (they may still fire).
+    Silenced,
     /// Every step of every pass ran and nobody acknowledged.
     Exhausted,
 }
 
 impl EscalationState {
-    /// `"open"`, `"acked"`, `"resolved"` or `"exhausted"`.
+    /// `"open"`, `"acked"`, `"resolved"`, `"silenced"` or `"exhausted"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
             Self::Acked => "acked",
             Self::Resolved => "resolved",
+            Self::Silenced => "silenced",
             Self::Exhausted => "exhausted",
         }
     }
@@ -47,6 +50,7 @@ impl EscalationState {
             "open" => Ok(Self::Open),
             "acked" => Ok(Self::Acked),
             "resolved" => Ok(Self::Resolved),
+            "silenced" => Ok(Self::Silenced),
             "exhausted" => Ok(Self::Exhausted),
             _ => Err(UnknownValue::new("escalation state", s)),
         }
@@ -92,20 +96,33 @@ pub struct Escalation {
     pub(crate) group_key: String,
     /// Alert name, for confirmations.
     pub alert_name: String,
-    /// The alert text the SMS steps carry.
+    /// The alert text when it started (what the steps say if its alerts are no longer stored).
+    #[serde(skip)]
     pub(crate) sms_text: String,
-    /// What the calls say.
+    /// The speech when it started (likewise).
+    #[serde(skip)]
     pub(crate) speech: String,
     /// Policy name.
     pub policy: String,
+    /// The alerts it pages about (each step speaks of those still firing and not silenced).
+    #[serde(skip)]
+    pub(crate) fingerprints: Vec<Fingerprint>,
+    /// Alerts of the group someone already acknowledged in an earlier escalation: they are
+    /// left out of what this one says.
+    #[serde(skip)]
+    pub(crate) acked_fingerprints: Vec<Fingerprint>,
     /// The next step, pass and pass start.
     #[serde(skip)]
     pub(crate) position: Position,
-    /// Index of the next step.
-    pub step: u32,
-    /// Passes completed.
-    pub loop_count: u32,
-    /// When the next step is due (open escalations only).
+    /// Pass through the steps, from 1.
+    pub pass: u32,
+    /// Index (from 0) of the last step sent, if any.
+    pub last_step: Option<u32>,
+    /// When it was sent.
+    pub last_step_at: Option<Timestamp>,
+    /// Index of the step to send next (open escalations only).
+    pub next_step: Option<u32>,
+    /// When it is due (open escalations only).
     pub next_at: Option<Timestamp>,
     /// Where it is.
     pub state: EscalationState,
@@ -115,7 +132,7 @@ pub struct Escalation {
     pub acked_via: Option<String>,
     /// When.
     pub(crate) acked_at: Option<Timestamp>,
-    /// When its group stopped firing.
+    /// When its group stopped firing, was silenced, or a new alert superseded it.
     pub(crate) closed_at: Option<Timestamp>,
     /// Start.
     pub(crate) created_at: Timestamp,
@@ -171,6 +188,9 @@ pub enum EscalationWrite {
     Start(Vec<NewEscalation>, Timestamp),
     /// These groups stopped firing: close their escalations; result: rows closed.
     Resolve(Vec<String>, Timestamp),
+    /// Every firing alert of these groups is silenced: close their escalations (an open one
+    /// as `silenced`, not `resolved`); result: rows closed.
+    Silence(Vec<String>, Timestamp),
     /// Record due steps the policy planned; result: outbox rows written. A step whose
     /// escalation is no longer open at the position it was planned from is skipped.
     RunSteps(Vec<StepRun>, Timestamp),
@@ -201,7 +221,7 @@ impl EscalationWrite {
     pub(crate) fn len(&self) -> usize {
         match self {
             Self::Start(v, _) => v.len(),
-            Self::Resolve(v, _) => v.len(),
+            Self::Resolve(v, _) | Self::Silence(v, _) => v.len(),
             Self::RunSteps(v, _) => v.iter().map(|s| s.messages.len() + 1).sum(),
             Self::Ack { confirmations, .. } => 1 + confirmations.len(),
             Self::EscalateNow { .. } => 1,
@@ -244,8 +264,9 @@ pub struct StepRun {
     pub(crate) messages: Vec<NewMessage>,
     /// Where the escalation stands after the step.
     pub(crate) next: Position,
-    /// When the next step is due (`None` once exhausted).
+    /// When the next step is due (`None` once closed or exhausted).
     pub(crate) next_at: Option<Timestamp>,
-    /// Open, or exhausted when nobody is left to try.
+    /// Open; exhausted when nobody is left to try; resolved or silenced (and closed) when
+    /// nothing it pages about still fires unsilenced.
     pub(crate) state: EscalationState,
 }

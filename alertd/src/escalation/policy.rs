@@ -4,18 +4,27 @@
 //! A policy is an ordered list of steps, each `{channel, to, after}`. `after` counts from the
 //! start of the pass through the steps (so `after` values never decrease); after the last step
 //! the whole list runs again `repeat` more times, each new pass starting `repeat_delay` after
-//! the previous pass's last step. Where an escalation stands is a [`Position`], stored in
-//! SQLite, so the plan is a pure function of the position and `now` and survives restarts.
+//! the previous pass's last step was due. `repeat_delay` after the last pass's last step the
+//! escalation has run out: it is exhausted, and the policy's `on_exhausted` numbers are texted.
+//! Where an escalation stands is a [`Position`], stored in SQLite, so the schedule is a pure
+//! function of the position and survives restarts: a step overdue after downtime goes at once,
+//! and the ones after it keep their times.
+//!
+//! What a step says is built when it is sent, from the escalation's alerts as they are then
+//! ([`Standing`]): those still firing, not silenced and not acknowledged in an earlier
+//! escalation. A step that finds none closes the escalation (resolved or silenced) instead.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::text;
 use crate::config::Config;
+use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::channel::Channel;
 use crate::domain::escalation::{Escalation, EscalationState, Position, StepRun};
 use crate::domain::outbox::NewMessage;
 use crate::domain::time::Timestamp;
+use crate::pipeline::render;
 
 /// A step with its roster expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +46,10 @@ pub struct Policy {
     pub steps: Vec<Step>,
     /// Extra passes.
     pub repeat: u32,
-    /// Wait between passes.
+    /// Wait between passes, and after the last step before the escalation runs out.
     pub repeat_delay: Duration,
+    /// Numbers texted when it runs out (`on_exhausted`).
+    pub on_exhausted: Vec<String>,
 }
 
 /// What follows a step.
@@ -51,8 +62,22 @@ pub(crate) enum Next {
         /// Its deadline.
         at: Timestamp,
     },
-    /// Every pass has run: nobody left to try.
+    /// Every pass has run and its last step had `repeat_delay` to be answered: nobody left
+    /// to try.
     Exhausted,
+}
+
+/// What an escalation's alerts are when a step is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Standing<'a> {
+    /// These still fire, unsilenced and not acknowledged before: the step speaks of them.
+    Firing(Vec<&'a Alert>),
+    /// None still fires (or every one that does was acknowledged before).
+    Resolved,
+    /// Some still fire, but every one is silenced.
+    Silenced,
+    /// The escalation names no alerts (an older row): the step says its stored text.
+    Unknown,
 }
 
 impl Policy {
@@ -63,7 +88,7 @@ impl Policy {
     /// use alertd::domain::channel::Channel;
     /// use alertd::domain::time::Timestamp;
     /// use std::time::Duration;
-    /// let p = Policy { name: "p".into(), repeat: 0, repeat_delay: Duration::ZERO, steps: vec![
+    /// let p = Policy { name: "p".into(), repeat: 0, repeat_delay: Duration::ZERO, on_exhausted: vec![], steps: vec![
     ///     Step { channel: Channel::Sms, numbers: vec!["+15551230001".into()], after: Duration::from_secs(10) }] };
     /// let (pos, at) = p.first(Timestamp(1_000));
     /// assert_eq!((pos.step, at), (0, Timestamp(11_000)));
@@ -86,44 +111,45 @@ impl Policy {
         self.steps.get(usize::try_from(position.step).ok()?)
     }
 
-    /// What comes after running `position`'s step at `now`. A pass's first step re-anchors
-    /// the pass at `now`; a later step is due at its `after` in the pass, but never sooner
-    /// than its gap to the step just run (so a late run keeps the spacing, and "escalate now"
-    /// moves only the step it skips to).
-    pub(crate) fn after_step(&self, position: Position, now: Timestamp) -> Next {
+    /// What comes after `position`'s step, on the policy's schedule: the next step at its
+    /// `after` in the pass (in the past, after downtime or "escalate now": at once); after a
+    /// pass's last step the next pass `repeat_delay` after that step was due; after the last
+    /// pass's last step the run-out `repeat_delay` later; after that, nothing.
+    pub(crate) fn after_step(&self, position: Position) -> Next {
         let step = usize::try_from(position.step).unwrap_or(usize::MAX);
-        let loop_started_at = if step == 0 {
-            now.before(self.steps.first().map_or(Duration::ZERO, |s| s.after))
-        } else {
-            position.loop_started_at
-        };
+        let pass_start = position.loop_started_at;
         if let Some(next) = self.steps.get(step.saturating_add(1)) {
-            // Keep the gap between the two steps when this one ran late (a restart after an
-            // outage must not fire every missed step at once).
-            let this = self.steps.get(step).map_or(Duration::ZERO, |s| s.after);
-            let gap = next.after.saturating_sub(this);
             return Next::At {
                 position: Position {
                     step: position.step.saturating_add(1),
-                    loop_count: position.loop_count,
-                    loop_started_at,
+                    ..position
                 },
-                at: loop_started_at.after(next.after).max(now.after(gap)),
+                at: pass_start.after(next.after),
             };
         }
+        if step >= self.steps.len() {
+            return Next::Exhausted;
+        }
+        let last_due = pass_start.after(self.steps.last().map_or(Duration::ZERO, |s| s.after));
+        let after_pass = last_due.after(self.repeat_delay);
         if position.loop_count < self.repeat {
-            let start = now.after(self.repeat_delay);
             let first = self.steps.first().map_or(Duration::ZERO, |s| s.after);
             return Next::At {
                 position: Position {
                     step: 0,
                     loop_count: position.loop_count.saturating_add(1),
-                    loop_started_at: start,
+                    loop_started_at: after_pass,
                 },
-                at: start.after(first),
+                at: after_pass.after(first),
             };
         }
-        Next::Exhausted
+        Next::At {
+            position: Position {
+                step: u32::try_from(self.steps.len()).unwrap_or(u32::MAX),
+                ..position
+            },
+            at: after_pass,
+        }
     }
 }
 
@@ -133,6 +159,19 @@ pub struct PolicySet {
     policies: BTreeMap<String, Policy>,
     /// SMS segment budget (`twilio.segment_budget`).
     pub(crate) segment_budget: u16,
+}
+
+/// A step's or `on_exhausted`'s `to`: one number, or a roster's.
+fn numbers_of(cfg: &Config, to: &str) -> Vec<String> {
+    if to.starts_with('+') {
+        vec![to.to_owned()]
+    } else {
+        cfg.rosters
+            .iter()
+            .find(|r| r.name == to)
+            .map(|r| r.numbers.clone())
+            .unwrap_or_default()
+    }
 }
 
 impl PolicySet {
@@ -170,15 +209,7 @@ impl PolicySet {
                     .iter()
                     .map(|s| Step {
                         channel: s.channel,
-                        numbers: if s.to.starts_with('+') {
-                            vec![s.to.clone()]
-                        } else {
-                            cfg.rosters
-                                .iter()
-                                .find(|r| r.name == s.to)
-                                .map(|r| r.numbers.clone())
-                                .unwrap_or_default()
-                        },
+                        numbers: numbers_of(cfg, &s.to),
                         after: s.after,
                     })
                     .collect();
@@ -189,6 +220,11 @@ impl PolicySet {
                         steps,
                         repeat: p.repeat,
                         repeat_delay: p.repeat_delay,
+                        on_exhausted: p
+                            .on_exhausted
+                            .as_deref()
+                            .map(|to| numbers_of(cfg, to))
+                            .unwrap_or_default(),
                     },
                 )
             })
@@ -204,11 +240,18 @@ impl PolicySet {
         self.policies.get(name)
     }
 
-    /// What `escalation`'s due step does at `now`: the messages it sends (the SMS text fitted
-    /// to the segment budget with the ACK hint, or the speech for a call) and where the
-    /// escalation stands afterwards. A policy or step no longer in the config sends nothing
-    /// and exhausts the escalation: nobody is left to try.
-    pub(crate) fn plan(&self, escalation: &Escalation, now: Timestamp) -> StepRun {
+    /// What `escalation`'s due step does at `now`, given what its alerts are now: the
+    /// messages it sends (the SMS text fitted to the segment budget with the ACK hint, or the
+    /// speech for a call, both built from `standing`) and where the escalation stands
+    /// afterwards. A step that finds nothing to page about sends nothing and closes the
+    /// escalation; the run-out step texts `on_exhausted` and exhausts it; a policy or step no
+    /// longer in the config sends nothing and exhausts it: nobody is left to try.
+    pub(crate) fn plan(
+        &self,
+        escalation: &Escalation,
+        standing: &Standing<'_>,
+        now: Timestamp,
+    ) -> StepRun {
         let e = escalation;
         let nothing = StepRun {
             escalation_id: e.id,
@@ -221,16 +264,65 @@ impl PolicySet {
             next_at: None,
             state: EscalationState::Exhausted,
         };
-        let Some((policy, step)) = self
-            .get(&e.policy)
-            .and_then(|p| p.step(e.position).map(|s| (p, s)))
-        else {
-            tracing::warn!(escalation = %e.short_id, policy = %e.policy, "escalation's policy or step is no longer configured; marking it exhausted");
+        match standing {
+            Standing::Resolved => {
+                return StepRun {
+                    state: EscalationState::Resolved,
+                    ..nothing
+                };
+            }
+            Standing::Silenced => {
+                return StepRun {
+                    state: EscalationState::Silenced,
+                    ..nothing
+                };
+            }
+            Standing::Firing(_) | Standing::Unknown => {}
+        }
+        let Some(policy) = self.get(&e.policy) else {
+            tracing::warn!(escalation = %e.short_id, policy = %e.policy, "escalation's policy is no longer configured; marking it exhausted");
             return nothing;
         };
+        let Some(step) = policy.step(e.position) else {
+            if usize::try_from(e.position.step).ok() != Some(policy.steps.len()) {
+                tracing::warn!(escalation = %e.short_id, policy = %e.policy, "escalation's step is no longer configured; marking it exhausted");
+                return nothing;
+            }
+            tracing::warn!(
+                escalation = %e.short_id,
+                policy = %e.policy,
+                passes = e.position.loop_count.saturating_add(1),
+                fallback = policy.on_exhausted.len(),
+                "escalation ran out: every step of every pass went unacknowledged"
+            );
+            let body = text::exhausted_sms(
+                &e.short_id,
+                &e.alert_name,
+                e.position.loop_count.saturating_add(1),
+            );
+            return StepRun {
+                messages: policy
+                    .on_exhausted
+                    .iter()
+                    .map(|number| NewMessage {
+                        channel: Channel::Sms,
+                        to: number.clone(),
+                        body: body.clone(),
+                    })
+                    .collect(),
+                ..nothing
+            };
+        };
+        let (sms_text, speech) = match standing {
+            Standing::Firing(alerts) => (
+                render::sms_text(alerts, &[], &LabelSet::new()),
+                text::speech(&render::voice_text(alerts, &LabelSet::new())),
+            ),
+            _ => (e.sms_text.clone(), e.speech.clone()),
+        };
         let body = match step.channel {
-            Channel::Sms => text::step_sms(&e.short_id, &e.sms_text, self.segment_budget),
-            Channel::Voice => e.speech.clone(),
+            Channel::Sms => text::step_sms(&e.short_id, &sms_text, self.segment_budget),
+            Channel::Voice => speech,
         };
         let messages = step
             .numbers
@@ -241,7 +333,7 @@ impl PolicySet {
                 body: body.clone(),
             })
             .collect();
-        let (next, next_at, state) = match policy.after_step(e.position, now) {
+        let (next, next_at, state) = match policy.after_step(e.position) {
             Next::At { position, at } => (position, Some(at), EscalationState::Open),
             Next::Exhausted => (e.position, None, EscalationState::Exhausted),
         };
@@ -252,6 +344,38 @@ impl PolicySet {
             state,
             ..nothing
         }
+    }
+}
+
+/// What `escalation`'s alerts are at `now`, from the stored `alerts` (an alert no longer
+/// stored was resolved and notified) and the active silences.
+pub(crate) fn standing<'a>(
+    escalation: &Escalation,
+    alerts: &'a std::collections::HashMap<crate::domain::alert::Fingerprint, Alert>,
+    silences: &[crate::domain::silence::Silence],
+    now: Timestamp,
+) -> Standing<'a> {
+    if escalation.fingerprints.is_empty() {
+        return Standing::Unknown;
+    }
+    let firing: Vec<&Alert> = escalation
+        .fingerprints
+        .iter()
+        .filter(|f| !escalation.acked_fingerprints.contains(f))
+        .filter_map(|f| alerts.get(f))
+        .filter(|a| !a.is_resolved_at(now))
+        .collect();
+    if firing.is_empty() {
+        return Standing::Resolved;
+    }
+    let unsilenced: Vec<&Alert> = firing
+        .into_iter()
+        .filter(|a| !crate::domain::silence::is_muted(silences, &a.labels, now))
+        .collect();
+    if unsilenced.is_empty() {
+        Standing::Silenced
+    } else {
+        Standing::Firing(unsilenced)
     }
 }
 
@@ -272,6 +396,7 @@ mod tests {
                 .collect(),
             repeat,
             repeat_delay: Duration::from_secs(60),
+            on_exhausted: vec!["+15551230009".into()],
         }
     }
 
@@ -282,54 +407,162 @@ mod tests {
         }
     }
 
-    #[test]
-    fn steps_follow_their_after_from_the_pass_start_then_repeat() {
-        // SMS now, call after 2 min, call the backup after 5 min, repeat twice.
-        let p = policy(&[0, 120, 300], 2);
-        let (pos, first) = p.first(Timestamp(0));
-        assert_eq!(first, Timestamp(0));
-        let (s, l, t) = at(p.after_step(pos, Timestamp(0)));
-        assert_eq!((s, l, t), (1, 0, Timestamp(120_000)));
-        let pos1 = Position {
-            step: 1,
-            loop_count: 0,
-            loop_started_at: Timestamp(0),
-        };
-        assert_eq!(
-            at(p.after_step(pos1, Timestamp(120_000))),
-            (2, 0, Timestamp(300_000))
-        );
-        let pos2 = Position { step: 2, ..pos1 };
-        assert_eq!(
-            at(p.after_step(pos2, Timestamp(300_000))),
-            (0, 1, Timestamp(360_000)),
-            "next pass one repeat_delay after the last step"
-        );
-        let last = Position {
-            step: 2,
-            loop_count: 2,
-            loop_started_at: Timestamp(0),
-        };
-        assert_eq!(p.after_step(last, Timestamp(1)), Next::Exhausted);
+    fn pos(step: u32, loop_count: u32, start: i64) -> Position {
+        Position {
+            step,
+            loop_count,
+            loop_started_at: Timestamp(start),
+        }
     }
 
     #[test]
-    fn escalating_early_never_schedules_a_step_in_the_past() {
-        let p = policy(&[0, 120, 300], 0);
-        let pos1 = Position {
-            step: 1,
-            loop_count: 0,
-            loop_started_at: Timestamp(0),
-        };
-        // Digit 2 pressed at 30 s: step 1 runs at once, step 2 keeps its 5 min mark.
+    fn steps_follow_their_after_from_the_pass_start_then_repeat_then_run_out() {
+        // SMS now, call after 2 min, call the backup after 5 min, repeat once.
+        let p = policy(&[0, 120, 300], 1);
+        let (first, first_at) = p.first(Timestamp(0));
+        assert_eq!(first_at, Timestamp(0));
+        assert_eq!(at(p.after_step(first)), (1, 0, Timestamp(120_000)));
+        assert_eq!(at(p.after_step(pos(1, 0, 0))), (2, 0, Timestamp(300_000)));
         assert_eq!(
-            at(p.after_step(pos1, Timestamp(30_000))),
-            (2, 0, Timestamp(300_000))
+            at(p.after_step(pos(2, 0, 0))),
+            (0, 1, Timestamp(360_000)),
+            "the next pass one repeat_delay after the last step was due"
         );
-        // Run late (after a long outage): the next step keeps its 3 min gap.
         assert_eq!(
-            at(p.after_step(pos1, Timestamp(900_000))),
-            (2, 0, Timestamp(1_080_000))
+            at(p.after_step(pos(2, 1, 360_000))),
+            (3, 1, Timestamp(720_000)),
+            "the last step of the last pass gets repeat_delay to be answered"
+        );
+        assert_eq!(p.after_step(pos(3, 1, 360_000)), Next::Exhausted);
+    }
+
+    #[test]
+    fn the_schedule_does_not_move_when_a_step_runs_late_or_early() {
+        // Run at whatever time (after downtime, or "escalate now"): the next step keeps its
+        // place in the pass; one already overdue is due at once.
+        let p = policy(&[0, 10, 30], 0);
+        let next = p.after_step(pos(1, 0, 0));
+        assert_eq!(at(next), (2, 0, Timestamp(30_000)));
+        assert_eq!(at(p.after_step(pos(0, 0, 0))), (1, 0, Timestamp(10_000)));
+    }
+
+    fn escalation(fingerprints: Vec<crate::domain::alert::Fingerprint>) -> Escalation {
+        Escalation {
+            id: 1,
+            short_id: "4F7KQ".into(),
+            group_key: "g".into(),
+            alert_name: "Hot".into(),
+            sms_text: "stored text".into(),
+            speech: "stored speech".into(),
+            policy: "p".into(),
+            fingerprints,
+            acked_fingerprints: Vec::new(),
+            position: pos(0, 0, 0),
+            pass: 1,
+            last_step: None,
+            last_step_at: None,
+            next_step: Some(0),
+            next_at: Some(Timestamp(0)),
+            state: EscalationState::Open,
+            acked_by: None,
+            acked_via: None,
+            acked_at: None,
+            closed_at: None,
+            created_at: Timestamp(0),
+        }
+    }
+
+    fn alert(name: &str, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [("alertname".to_owned(), name.to_owned())].into(),
+            annotations: LabelSet::new(),
+            starts_at: Timestamp(0),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: None,
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn set(p: Policy) -> PolicySet {
+        PolicySet {
+            policies: [(p.name.clone(), p)].into(),
+            segment_budget: 3,
+        }
+    }
+
+    #[test]
+    fn a_call_says_what_still_fires_when_it_is_made() {
+        let (a, b) = (alert("PumpA", None), alert("PumpB", Some(5)));
+        let stored: std::collections::HashMap<_, _> =
+            [(a.fingerprint(), a.clone()), (b.fingerprint(), b.clone())].into();
+        let e = escalation(vec![a.fingerprint(), b.fingerprint()]);
+        let now = Timestamp(10);
+        let standing = standing(&e, &stored, &[], now);
+        assert_eq!(standing, Standing::Firing(vec![&a]));
+        let run = set(policy(&[0], 0)).plan(&e, &standing, now);
+        assert!(
+            run.messages[0].body.contains("1 alert firing: PumpA"),
+            "{}",
+            run.messages[0].body
+        );
+        assert!(!run.messages[0].body.contains("PumpB"));
+    }
+
+    #[test]
+    fn nothing_left_to_page_about_closes_instead_of_sending() {
+        let a = alert("PumpA", Some(5));
+        let stored: std::collections::HashMap<_, _> = [(a.fingerprint(), a.clone())].into();
+        let e = escalation(vec![a.fingerprint()]);
+        let p = set(policy(&[0], 0));
+        let resolved = p.plan(
+            &e,
+            &standing(&e, &stored, &[], Timestamp(10)),
+            Timestamp(10),
+        );
+        assert_eq!(
+            (resolved.state, resolved.messages.len()),
+            (EscalationState::Resolved, 0)
+        );
+        let gone = escalation(vec![crate::domain::alert::Fingerprint(99)]);
+        assert_eq!(
+            standing(&gone, &stored, &[], Timestamp(10)),
+            Standing::Resolved
+        );
+        let mut acked_before = escalation(vec![a.fingerprint()]);
+        acked_before.acked_fingerprints = vec![a.fingerprint()];
+        let firing: std::collections::HashMap<_, _> =
+            [(a.fingerprint(), alert("PumpA", None))].into();
+        assert_eq!(
+            standing(&acked_before, &firing, &[], Timestamp(10)),
+            Standing::Resolved,
+            "acknowledged before: not this escalation's to page about"
+        );
+        assert_eq!(
+            standing(&escalation(vec![]), &firing, &[], Timestamp(10)),
+            Standing::Unknown
+        );
+    }
+
+    #[test]
+    fn running_out_texts_the_fallback_and_exhausts() {
+        let a = alert("PumpA", None);
+        let stored: std::collections::HashMap<_, _> = [(a.fingerprint(), a.clone())].into();
+        let mut e = escalation(vec![a.fingerprint()]);
+        e.position = pos(1, 0, 0);
+        let run = set(policy(&[0], 0)).plan(
+            &e,
+            &standing(&e, &stored, &[], Timestamp(60_000)),
+            Timestamp(60_000),
+        );
+        assert_eq!(run.state, EscalationState::Exhausted);
+        assert_eq!(run.messages.len(), 1);
+        assert_eq!(run.messages[0].to, "+15551230009");
+        assert!(
+            run.messages[0]
+                .body
+                .starts_with("Nobody acknowledged 4F7KQ: Hot"),
+            "{}",
+            run.messages[0].body
         );
     }
 }

@@ -1,7 +1,10 @@
 //! Where escalations start and end: the notify stage hands every due group here. A group whose
 //! route names a policy starts an escalation when it holds firing, unsilenced alerts of the
-//! policy's severities (the store ignores the start while the group already has a live
-//! escalation, acknowledged or not); once it holds none, its escalation closes.
+//! policy's severities. The store decides what that means for a live escalation: an open one
+//! takes in alerts that joined; an acknowledged (or exhausted) one stands for the alerts it
+//! covers, and an alert that joins later starts a new escalation. Once the group holds no
+//! firing alert of those severities its escalation closes as resolved; when it still does but
+//! every one is silenced, as silenced.
 
 use super::policy::PolicySet;
 use super::text;
@@ -21,6 +24,8 @@ pub(crate) enum FlushEscalation {
     Start(NewEscalation),
     /// Nothing left to escalate: close the group's escalation.
     Close(String),
+    /// Everything left to escalate is silenced: close the group's escalation as silenced.
+    Silenced(String),
 }
 
 /// Decides on one due group.
@@ -36,15 +41,21 @@ pub(crate) fn on_flush(
     let Some(policy) = policies.get(&route.policy) else {
         return FlushEscalation::None;
     };
-    let firing: Vec<&Alert> = flush
+    let escalating: Vec<&Alert> = flush
         .alerts
         .iter()
         .filter(|a| !a.is_resolved_at(now))
-        .filter(|a| !is_muted(silences, &a.labels, now))
         .filter(|a| route.applies_to(a))
         .collect();
-    let Some(first) = firing.first() else {
+    if escalating.is_empty() {
         return FlushEscalation::Close(flush.group_key.clone());
+    }
+    let firing: Vec<&Alert> = escalating
+        .into_iter()
+        .filter(|a| !is_muted(silences, &a.labels, now))
+        .collect();
+    let Some(first) = firing.first() else {
+        return FlushEscalation::Silenced(flush.group_key.clone());
     };
     let (position, first_at) = policy.first(now);
     FlushEscalation::Start(NewEscalation {

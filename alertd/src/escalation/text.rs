@@ -72,3 +72,19 @@ pub fn confirmation(short_id: &str, alert_name: &str, by: Option<&str>) -> Strin
         None => format!("Acked {short_id}: {alert_name}"),
     }
 }
+
+/// The SMS `on_exhausted` numbers get when an escalation runs out.
+///
+/// ```
+/// assert_eq!(
+///     alertd::escalation::text::exhausted_sms("4F7KQ", "Hot", 2),
+///     "Nobody acknowledged 4F7KQ: Hot (2 passes of its escalation).\nReply ACK 4F7KQ to acknowledge"
+/// );
+/// ```
+pub fn exhausted_sms(short_id: &str, alert_name: &str, passes: u32) -> String {
+    format!(
+        "Nobody acknowledged {short_id}: {} ({passes} pass{} of its escalation).\nReply ACK {short_id} to acknowledge",
+        crate::domain::text_safety::one_line(alert_name),
+        if passes == 1 { "" } else { "es" }
+    )
+}

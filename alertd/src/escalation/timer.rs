@@ -1,17 +1,21 @@
 //! The escalation timer: sleeps on the injected clock until the earliest `next_at` (or until
-//! poked: a new escalation, "escalate now"), then reads the escalations due at that moment,
-//! plans each step with the policies, records them all in one write through the store writer
-//! (a step whose escalation was acknowledged meanwhile is skipped there), and wakes the outbox
-//! sender once.
+//! poked: a new escalation, "escalate now"), then reads the escalations due at that moment with
+//! their alerts and the active silences, plans each step with the policies, records them all
+//! in one write through the store writer (a step whose escalation was acknowledged meanwhile
+//! is skipped there), and wakes the outbox sender once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::policy::PolicySet;
+use super::policy::{PolicySet, standing};
 use crate::clock::SharedClock;
-use crate::domain::escalation::EscalationWrite;
+use crate::domain::alert::Fingerprint;
+use crate::domain::escalation::{EscalationState, EscalationWrite};
+use crate::domain::silence::Silence;
+use crate::metrics::Metrics;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
 
@@ -35,18 +39,49 @@ pub(crate) struct EscalationTimer {
     pub(crate) wake: Arc<Notify>,
     /// Poked after steps are written.
     pub(crate) outbox_wake: Arc<Notify>,
+    /// Counters (escalations that ran out).
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl EscalationTimer {
     /// Plans and records every step due now; returns the outbox rows written.
     pub(crate) async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let due = crate::store::blocking(&self.store, move |s| s.due_escalations(now, STEP_BATCH))
-            .await?;
+        let (due, alerts, silences) = crate::store::blocking(&self.store, move |s| {
+            let due = s.due_escalations(now, STEP_BATCH)?;
+            if due.is_empty() {
+                return Ok((due, Vec::new(), Vec::new()));
+            }
+            let mut fingerprints: Vec<Fingerprint> = due
+                .iter()
+                .flat_map(|e| e.fingerprints.iter().copied())
+                .collect();
+            fingerprints.sort_unstable();
+            fingerprints.dedup();
+            Ok((due, s.alerts_with(&fingerprints)?, s.silences(now)?))
+        })
+        .await?;
         if due.is_empty() {
             return Ok(0);
         }
-        let steps = due.iter().map(|e| self.policies.plan(e, now)).collect();
+        let alerts: HashMap<Fingerprint, _> =
+            alerts.into_iter().map(|a| (a.fingerprint(), a)).collect();
+        let silences: Vec<Silence> = silences
+            .into_iter()
+            .filter_map(|r| Silence::new(r).ok())
+            .collect();
+        let steps: Vec<_> = due
+            .iter()
+            .map(|e| {
+                self.policies
+                    .plan(e, &standing(e, &alerts, &silences, now), now)
+            })
+            .collect();
+        for run in &steps {
+            if run.state == EscalationState::Exhausted {
+                self.metrics.escalation_exhausted(&run.policy);
+            }
+        }
         let written = self
             .writer
             .submit(WriteOp::Escalation(EscalationWrite::RunSteps(steps, now)))

@@ -30,6 +30,7 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     status_callbacks: Mutex<BTreeMap<String, u64>>,
     relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
+    escalations_exhausted: Mutex<BTreeMap<String, u64>>,
     mqtt: OnceLock<Arc<MqttStats>>,
 }
 
@@ -80,6 +81,11 @@ impl Metrics {
     /// `spend_limit` ...).
     pub(crate) fn relay_refused(&self, device: &str, reason: &'static str) {
         bump(&self.relay_refused, (device.to_owned(), reason));
+    }
+
+    /// Counts an escalation of `policy` that ran out unacknowledged.
+    pub(crate) fn escalation_exhausted(&self, policy: &str) {
+        bump(&self.escalations_exhausted, policy.to_owned());
     }
 
     /// Exports the MQTT ingest's counters too (when `[mqtt]` is configured); the first call wins.
@@ -206,6 +212,21 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "alertd_status_callbacks_total{{status=\"{status}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_escalations_exhausted_total Escalations that ran out with nobody acknowledging, by policy.\n# TYPE alertd_escalations_exhausted_total counter"
+        );
+        for (policy, n) in self
+            .escalations_exhausted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_escalations_exhausted_total{{policy=\"{policy}\"}} {n}"
             );
         }
         let _ = writeln!(

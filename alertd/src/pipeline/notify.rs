@@ -59,6 +59,11 @@ pub(crate) fn decide(
         .iter()
         .filter(|a| !is_muted(silences, &a.labels, now))
         .collect();
+    if live.is_empty() {
+        // Everything is silenced: a silenced alert is not a resolved one, so there is nothing
+        // to say (and the log keeps what was last said).
+        return Decision::Nothing;
+    }
     let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) =
         live.iter().partition(|a| a.is_resolved_at(now));
     let firing_set: BTreeSet<_> = firing.iter().map(|a| a.fingerprint()).collect();

@@ -127,6 +127,8 @@ pub trait AlertStore {
     fn ingest(&self, alerts: &[Alert]) -> Result<(), StoreError>;
     /// Every alert held (the dispatcher's state after a restart).
     fn active_alerts(&self) -> Result<Vec<Alert>, StoreError>;
+    /// The alerts held with these fingerprints (one no longer held was resolved and notified).
+    fn alerts_with(&self, fingerprints: &[Fingerprint]) -> Result<Vec<Alert>, StoreError>;
     /// Forgets alerts that were resolved and notified.
     fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError>;
 }

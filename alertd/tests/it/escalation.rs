@@ -238,6 +238,8 @@ async fn no_answer_calls_the_backup_after_the_configured_delay() {
     rig.advance(Duration::from_secs(1));
     let backup = rig.wait_for_call_to(BACKUP, 1).await;
     assert_eq!(backup.from, TWILIO_NUMBER);
+    // Run out repeat_delay (5 min) after the last step.
+    rig.advance(Duration::from_secs(300));
     let e = rig.wait_for_state(EscalationState::Exhausted).await;
     let contacts = rig.store().escalation_contacts(e.id).unwrap();
     let reached: Vec<(&str, &str)> = contacts
@@ -414,7 +416,7 @@ async fn restart_in_the_middle_resumes_at_the_right_step() {
     let e = rig.escalating().await;
     rig.advance(Duration::from_secs(120));
     rig.wait_for_call_to(ONCALL, 1).await;
-    eventually("step 2 recorded", || rig.escalation().step == 2).await;
+    eventually("step 2 recorded", || rig.escalation().next_step == Some(2)).await;
     // The call's acceptance is on disk (a crash between Twilio's answer and that record
     // would resend it: the outbox delivers at least once).
     eventually("call recorded as sent", || {
@@ -435,14 +437,21 @@ async fn restart_in_the_middle_resumes_at_the_right_step() {
     assert_eq!(rig.calls_to(ONCALL).len(), 1, "step 2 is not sent again");
     let resumed = rig.escalation();
     assert_eq!(
-        (resumed.short_id.as_str(), resumed.step, resumed.state),
-        (e.short_id.as_str(), 2, EscalationState::Open)
+        (
+            resumed.short_id.as_str(),
+            resumed.last_step,
+            resumed.next_step,
+            resumed.state
+        ),
+        (e.short_id.as_str(), Some(1), Some(2), EscalationState::Open)
     );
     rig.advance(Duration::from_secs(179));
     settle().await;
     assert!(rig.calls_to(BACKUP).is_empty());
     rig.advance(Duration::from_secs(1));
     rig.wait_for_call_to(BACKUP, 1).await;
+    // The last step has repeat_delay (5 min) to be answered before the escalation runs out.
+    rig.advance(Duration::from_secs(300));
     rig.wait_for_state(EscalationState::Exhausted).await;
     settle().await;
     assert_eq!(rig.calls_to(BACKUP).len(), 1);
@@ -457,7 +466,6 @@ async fn pressing_2_calls_the_next_step_at_once() {
     rig.escalating().await;
     rig.advance(Duration::from_secs(120));
     rig.wait_for_call_to(ONCALL, 1).await;
-    rig.wait_for_state(EscalationState::Exhausted).await;
     // One second later (the rate limiter's spacing), not at 5 min: the backup is called.
     rig.tick();
     rig.wait_for_call_to(BACKUP, 1).await;
@@ -702,4 +710,231 @@ async fn a_replayed_keypress_does_not_escalate_twice() {
         "the replay did not skip a second step: {:?}",
         rig.sim.calls()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_downtime_an_overdue_step_goes_at_once_and_the_rest_keep_their_times() {
+    let rig = Rig::start().await;
+    rig.sim.set_call_script(ONCALL, CallScript::NoAnswer);
+    rig.escalating().await;
+    let (sim, dir) = rig.stop().await;
+    // Down from T0 to T0 + 3 min: the 2 min call was missed.
+    let rig = Rig::start_on(sim, dir, T0.after(Duration::from_secs(180))).await;
+    // (A tick: the per-From rate limiter spaces sends on the manual clock.)
+    settle().await;
+    rig.tick();
+    rig.wait_for_call_to(ONCALL, 1).await;
+    // The backup's call stays at T0 + 5 min, as documented, not 3 min after the late one.
+    rig.advance(Duration::from_secs(118));
+    settle().await;
+    assert!(rig.calls_to(BACKUP).is_empty(), "{:?}", rig.sim.calls());
+    rig.advance(Duration::from_secs(1));
+    rig.wait_for_call_to(BACKUP, 1).await;
+    let e = rig.escalation();
+    assert_eq!((e.last_step, e.next_step), (Some(2), Some(3)));
+}
+
+/// SMS the on-call, call them after 2 min, once; then the managers are told.
+const POLICY_WITH_FALLBACK: &str = r#"
+[[rosters]]
+name = "oncall"
+numbers = ["+15551230001"]
+
+[[rosters]]
+name = "managers"
+numbers = ["+15551230007"]
+
+[[escalations]]
+name = "critical"
+repeat_delay = "5m"
+on_exhausted = "managers"
+steps = [
+  { channel = "sms", to = "oncall", after = "0s" },
+  { channel = "voice", to = "oncall", after = "2m" },
+]
+"#;
+
+/// A rig whose route escalates with [`POLICY_WITH_FALLBACK`] and whose receiver texts the
+/// on-call too (so silences and resolutions show in what it is sent).
+async fn rig_with(policy: &str, receiver_sms: &str) -> Rig {
+    let launch = Launch {
+        manual_clock_at: Some(T0),
+        extra_env: &[],
+    };
+    SimApp::launch(
+        start_sim().await,
+        tempfile::tempdir().unwrap(),
+        &launch,
+        |wiring| {
+            format!(
+                r#"
+{server}
+{twilio_head}from = "{TWILIO_NUMBER}"
+mps = 1000.0
+
+{policy}
+
+[[receivers]]
+name = "pager"
+sms = [{receiver_sms}]
+
+[route]
+receiver = "pager"
+group_wait = "0s"
+group_interval = "10s"
+escalation = "critical"
+"#,
+                server = wiring.server,
+                twilio_head = wiring.twilio,
+            )
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_out_escalation_tells_the_fallback_logs_and_counts() {
+    let rig = rig_with(POLICY_WITH_FALLBACK, "").await;
+    rig.sim.set_call_script(ONCALL, CallScript::NoAnswer);
+    let e = rig.escalating().await;
+    rig.advance(Duration::from_secs(120));
+    rig.wait_for_call_to(ONCALL, 1).await;
+    rig.advance(Duration::from_secs(299));
+    settle().await;
+    assert_eq!(rig.escalation().state, EscalationState::Open, "not yet");
+    rig.advance(Duration::from_secs(1));
+    rig.wait_for_state(EscalationState::Exhausted).await;
+    let told = rig
+        .sim
+        .wait_for(WAIT, |v| {
+            v.messages().find(|m| m.to == "+15551230007").cloned()
+        })
+        .await
+        .unwrap();
+    assert!(
+        told.body.starts_with(&format!(
+            "Nobody acknowledged {}: BoilerOverTemp",
+            e.short_id
+        )),
+        "{}",
+        told.body
+    );
+    assert!(
+        rig.metrics()
+            .await
+            .contains(r#"alertd_escalations_exhausted_total{policy="critical"} 1"#)
+    );
+    // The manager may acknowledge it.
+    let reply = rig
+        .sim
+        .send_inbound_sms(
+            "+15551230007",
+            TWILIO_NUMBER,
+            "ACK",
+            &format!("{}/twilio/inbound", rig.base),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.response_status, 200);
+    rig.wait_for_state(EscalationState::Acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silencing_a_whole_group_stops_paging_without_a_resolved_message() {
+    let rig = rig_with(POLICY, "\"+15551230005\"").await;
+    rig.alert("firing").await;
+    let receiver = "+15551230005";
+    // Two texts from one From at one instant: the rate limiter spaces them on the clock.
+    for _ in 0..2 {
+        settle().await;
+        rig.tick();
+    }
+    eventually("the receiver's and the on-call's texts", || {
+        rig.texts_to(receiver).len() == 1 && rig.texts_to(ONCALL).len() == 1
+    })
+    .await;
+    let e = rig.escalation();
+    let (status, body) = rig
+        .post_json(
+            "/api/v1/silences",
+            &json!({"matchers": ["alertname=\"BoilerOverTemp\""], "duration": "1h",
+                "createdBy": "test", "comment": "maintenance"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // The group's next flush, and the 2 min call's time, pass.
+    rig.advance(Duration::from_secs(130));
+    let silenced = rig.wait_for_state(EscalationState::Silenced).await;
+    assert_eq!(silenced.short_id, e.short_id);
+    settle().await;
+    assert_eq!(
+        rig.texts_to(receiver).len(),
+        1,
+        "no \"[RESOLVED]\" for a silenced alert: {:?}",
+        rig.texts_to(receiver)
+    );
+    assert!(rig.calls_to(ONCALL).is_empty(), "no call while silenced");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_critical_alert_joining_an_acknowledged_group_pages_again() {
+    let rig = rig_with(POLICY, "").await;
+    let auth = rig.real_auth();
+    rig.post_alerts(&json!([{"name": "NodeDownDb1", "severity": "critical",
+        "message": "db-1 down"}]))
+        .await;
+    eventually("the first page", || rig.texts_to(ONCALL).len() == 1).await;
+    let first = rig.escalation();
+    let ack = sms_reply("SM000000000000000000000000000000b1", ONCALL, "ACK");
+    assert_eq!(rig.post_signed(&auth, "/twilio/inbound", &ack).await, 200);
+    rig.wait_for_state(EscalationState::Acked).await;
+    rig.tick();
+    rig.post_alerts(&json!([{"name": "NodeDownDb2", "severity": "critical",
+        "message": "db-2 down"}]))
+        .await;
+    // The group's next flush.
+    rig.advance(Duration::from_secs(10));
+    eventually("a second escalation", || {
+        rig.escalation().short_id != first.short_id
+    })
+    .await;
+    let second = rig.escalation();
+    assert_eq!(second.state, EscalationState::Open);
+    let page = rig
+        .sim
+        .wait_for(WAIT, |v| {
+            v.messages()
+                .find(|m| m.to == ONCALL && m.body.contains(&second.short_id))
+                .cloned()
+        })
+        .await
+        .unwrap();
+    assert!(page.body.contains("db-2"), "{}", page.body);
+    assert!(
+        !page.body.contains("db-1"),
+        "the acknowledged alert is left out: {}",
+        page.body
+    );
+    let first_now = rig.store().escalation(&first.short_id).unwrap().unwrap();
+    assert_eq!(first_now.state, EscalationState::Acked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_says_what_still_fires_when_it_is_made() {
+    let rig = rig_with(POLICY, "").await;
+    rig.sim.set_call_script(ONCALL, CallScript::NoAnswer);
+    rig.post_alerts(&json!([
+        {"name": "NodeDownDb1", "severity": "critical", "message": "db-1 down"},
+        {"name": "NodeDownDb2", "severity": "critical", "message": "db-2 down"},
+    ]))
+    .await;
+    eventually("the first page", || rig.texts_to(ONCALL).len() == 1).await;
+    rig.post_alerts(&json!([{"name": "NodeDownDb2", "severity": "critical",
+        "message": "db-2 down", "status": "resolved"}]))
+        .await;
+    rig.advance(Duration::from_secs(120));
+    let call = rig.wait_for_call_to(ONCALL, 1).await;
+    let twiml = call.twiml.clone().unwrap_or_default();
+    assert!(twiml.contains("1 alert firing"), "{twiml}");
+    assert!(!twiml.contains("NodeDownDb2"), "{twiml}");
 }

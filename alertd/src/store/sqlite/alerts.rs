@@ -1,7 +1,7 @@
 //! Alerts in SQLite: upserted by fingerprint (earliest start, latest end, stale updates
 //! ignored), deleted once resolved and notified.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, json_err};
 use crate::domain::alert::{Alert, Fingerprint};
@@ -22,6 +22,18 @@ fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertColumns> {
     ))
 }
 
+fn alert_of(row: AlertColumns) -> Result<Alert, StoreError> {
+    let (labels, annotations, starts_at, ends_at, generator_url, updated_at) = row;
+    Ok(Alert {
+        labels: serde_json::from_str(&labels).map_err(|e| json_err(&e))?,
+        annotations: serde_json::from_str(&annotations).map_err(|e| json_err(&e))?,
+        starts_at: Timestamp(starts_at),
+        ends_at: ends_at.map(Timestamp),
+        generator_url,
+        updated_at: Timestamp(updated_at),
+    })
+}
+
 /// A fingerprint as SQLite's signed 64-bit integer (same bits).
 pub(super) fn fp_to_sql(fp: Fingerprint) -> i64 {
     i64::from_ne_bytes(fp.0.to_ne_bytes())
@@ -40,15 +52,24 @@ impl AlertStore for SqliteStore {
         let rows = stmt.query_map([], alert_from_row)?;
         let mut out = Vec::new();
         for row in rows {
-            let (labels, annotations, starts_at, ends_at, generator_url, updated_at) = row?;
-            out.push(Alert {
-                labels: serde_json::from_str(&labels).map_err(|e| json_err(&e))?,
-                annotations: serde_json::from_str(&annotations).map_err(|e| json_err(&e))?,
-                starts_at: Timestamp(starts_at),
-                ends_at: ends_at.map(Timestamp),
-                generator_url,
-                updated_at: Timestamp(updated_at),
-            });
+            out.push(alert_of(row?)?);
+        }
+        Ok(out)
+    }
+
+    fn alerts_with(&self, fingerprints: &[Fingerprint]) -> Result<Vec<Alert>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT labels, annotations, starts_at, ends_at, generator_url, updated_at FROM alerts WHERE fingerprint = ?1",
+        )?;
+        let mut out = Vec::with_capacity(fingerprints.len());
+        for fp in fingerprints {
+            if let Some(row) = stmt
+                .query_row([fp_to_sql(*fp)], alert_from_row)
+                .optional()?
+            {
+                out.push(alert_of(row)?);
+            }
         }
         Ok(out)
     }

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::outbox::{OutboxInsert, insert_outbox};
 use super::{SqliteStore, unknown_column};
 use crate::domain::UnknownValue;
+use crate::domain::alert::Fingerprint;
 use crate::domain::channel::Channel;
 use crate::domain::escalation::{
     AckVia, Contact, Escalation, EscalationState, EscalationWrite, NewEscalation, Position, StepRun,
@@ -16,12 +17,29 @@ use crate::domain::time::Timestamp;
 use crate::store::{EscalationStore, StoreError};
 
 const COLUMNS: &str = "id, short_id, group_key, alert_name, sms_text, speech, policy, step, loop_count, \
-    loop_started_at, next_at, state, acked_by, acked_via, acked_at, closed_at, created_at";
+    loop_started_at, next_at, state, acked_by, acked_via, acked_at, closed_at, created_at, \
+    fingerprints, acked_fingerprints, last_step, last_step_at";
+
+/// Fingerprints stored as a JSON list of hex strings.
+fn fingerprints_from(json: &str) -> Vec<Fingerprint> {
+    serde_json::from_str::<Vec<String>>(json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| Fingerprint::parse_hex(f))
+        .collect()
+}
+
+fn fingerprints_json(fps: &[Fingerprint]) -> Result<String, StoreError> {
+    let hex: Vec<String> = fps.iter().map(ToString::to_string).collect();
+    serde_json::to_string(&hex).map_err(|err| StoreError::Query(err.to_string()))
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Escalation> {
     let state: String = row.get(11)?;
+    let state = EscalationState::parse(&state).map_err(|e| unknown_column(11, e))?;
     let step: u32 = row.get(7)?;
     let loop_count: u32 = row.get(8)?;
+    let next_at = row.get::<_, Option<i64>>(10)?.map(Timestamp);
     Ok(Escalation {
         id: row.get(0)?,
         short_id: row.get(1)?,
@@ -30,15 +48,19 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Escalation> {
         sms_text: row.get(4)?,
         speech: row.get(5)?,
         policy: row.get(6)?,
+        fingerprints: fingerprints_from(&row.get::<_, String>(17)?),
+        acked_fingerprints: fingerprints_from(&row.get::<_, String>(18)?),
         position: Position {
             step,
             loop_count,
             loop_started_at: Timestamp(row.get(9)?),
         },
-        step,
-        loop_count,
-        next_at: row.get::<_, Option<i64>>(10)?.map(Timestamp),
-        state: EscalationState::parse(&state).map_err(|e| unknown_column(11, e))?,
+        pass: loop_count.saturating_add(1),
+        last_step: row.get(19)?,
+        last_step_at: row.get::<_, Option<i64>>(20)?.map(Timestamp),
+        next_step: (state == EscalationState::Open).then_some(step),
+        next_at,
+        state,
         acked_by: row.get(12)?,
         acked_via: row.get(13)?,
         acked_at: row.get::<_, Option<i64>>(14)?.map(Timestamp),
@@ -51,7 +73,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Escalation> {
 pub(super) fn write_in(tx: &Connection, op: &EscalationWrite) -> Result<usize, StoreError> {
     match op {
         EscalationWrite::Start(list, now) => start_in(tx, list, *now),
-        EscalationWrite::Resolve(keys, now) => resolve_in(tx, keys, *now),
+        EscalationWrite::Resolve(keys, now) => close_in(tx, keys, EscalationState::Resolved, *now),
+        EscalationWrite::Silence(keys, now) => close_in(tx, keys, EscalationState::Silenced, *now),
         EscalationWrite::RunSteps(steps, now) => run_steps_in(tx, steps, *now),
         EscalationWrite::Ack {
             id,
@@ -67,15 +90,25 @@ pub(super) fn write_in(tx: &Connection, op: &EscalationWrite) -> Result<usize, S
     }
 }
 
+/// The group's live escalation: id, state and the alerts it covers and was told are acked.
+type Live = (i64, EscalationState, Vec<Fingerprint>, Vec<Fingerprint>);
+
 fn start_in(tx: &Connection, list: &[NewEscalation], now: Timestamp) -> Result<usize, StoreError> {
     let mut started = 0;
     let mut live = tx.prepare_cached(
-        "SELECT 1 FROM escalations WHERE group_key = ?1 AND closed_at IS NULL LIMIT 1",
+        "SELECT id, state, fingerprints, acked_fingerprints FROM escalations
+         WHERE group_key = ?1 AND closed_at IS NULL LIMIT 1",
+    )?;
+    let mut grow = tx.prepare_cached(
+        "UPDATE escalations SET fingerprints = ?2, updated_at = ?3 WHERE id = ?1",
+    )?;
+    let mut supersede = tx.prepare_cached(
+        "UPDATE escalations SET closed_at = ?2, next_at = NULL, updated_at = ?2 WHERE id = ?1",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO escalations (short_id, group_key, fingerprints, alert_name, sms_text, speech, policy,
-            step, loop_count, loop_started_at, next_at, state, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open', ?12, ?12)",
+        "INSERT INTO escalations (short_id, group_key, fingerprints, acked_fingerprints, alert_name, sms_text,
+            speech, policy, step, loop_count, loop_started_at, next_at, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'open', ?13, ?13)",
     )?;
     let mut taken = tx.prepare_cached("SELECT 1 FROM escalations WHERE short_id = ?1")?;
     // Candidates hold the first alert's fingerprint as a JSON string; only they are parsed.
@@ -84,28 +117,65 @@ fn start_in(tx: &Connection, list: &[NewEscalation], now: Timestamp) -> Result<u
          WHERE policy = ?1 AND closed_at IS NULL AND instr(fingerprints, ?2) > 0",
     )?;
     for e in list {
-        if live.exists([&e.group_key])? {
-            continue;
+        let current: Option<Live> = live
+            .query_row([&e.group_key], |r| {
+                let state: String = r.get(1)?;
+                Ok((
+                    r.get(0)?,
+                    EscalationState::parse(&state).map_err(|err| unknown_column(1, err))?,
+                    fingerprints_from(&r.get::<_, String>(2)?),
+                    fingerprints_from(&r.get::<_, String>(3)?),
+                ))
+            })
+            .optional()?;
+        let mut fingerprints = e.fingerprints.clone();
+        let mut acked = Vec::new();
+        if let Some((id, state, covered, already_acked)) = current {
+            let joined: Vec<Fingerprint> = e
+                .fingerprints
+                .iter()
+                .filter(|f| !covered.contains(f))
+                .copied()
+                .collect();
+            if joined.is_empty() {
+                continue;
+            }
+            let mut all = covered.clone();
+            all.extend(&joined);
+            if state == EscalationState::Open {
+                // Still paging: the next steps speak of the new alerts too.
+                grow.execute(params![id, fingerprints_json(&all)?, now.0])?;
+                continue;
+            }
+            // An acknowledgement covers the alerts it was given: a new alert joining the
+            // group pages again, in a new escalation that leaves the acknowledged ones out.
+            supersede.execute(params![id, now.0])?;
+            acked = already_acked;
+            if state == EscalationState::Acked {
+                let newly: Vec<Fingerprint> = covered
+                    .iter()
+                    .filter(|f| !acked.contains(f))
+                    .copied()
+                    .collect();
+                acked.extend(newly);
+            }
+            fingerprints = all;
+        } else {
+            // An alert routed to two groups by `continue` routes with the same policy escalates
+            // once: a live escalation of that policy that already covers every alert of this
+            // group (ringing or acknowledged) stands for it.
+            let hex: Vec<String> = e.fingerprints.iter().map(ToString::to_string).collect();
+            let first = hex.first().map(|f| format!("\"{f}\"")).unwrap_or_default();
+            let covered = !hex.is_empty()
+                && same_policy
+                    .query_map([&e.policy, &first], |row| row.get::<_, String>(0))?
+                    .filter_map(Result::ok)
+                    .filter_map(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+                    .any(|live| hex.iter().all(|f| live.contains(f)));
+            if covered {
+                continue;
+            }
         }
-        let fingerprints: Vec<String> = e.fingerprints.iter().map(ToString::to_string).collect();
-        // An alert routed to two groups by `continue` routes with the same policy escalates
-        // once: a live escalation of that policy that already covers every alert of this group
-        // (ringing or acknowledged) stands for it.
-        let first = fingerprints
-            .first()
-            .map(|f| format!("\"{f}\""))
-            .unwrap_or_default();
-        let covered = !fingerprints.is_empty()
-            && same_policy
-                .query_map([&e.policy, &first], |row| row.get::<_, String>(0))?
-                .filter_map(Result::ok)
-                .filter_map(|json| serde_json::from_str::<Vec<String>>(&json).ok())
-                .any(|live| fingerprints.iter().all(|f| live.contains(f)));
-        if covered {
-            continue;
-        }
-        let fingerprints = serde_json::to_string(&fingerprints)
-            .map_err(|err| StoreError::Query(err.to_string()))?;
         // 31^5 ids: a clash is rare; a few tries make it vanishingly so.
         let mut id = short_id::generate();
         for _ in 0..16 {
@@ -117,7 +187,8 @@ fn start_in(tx: &Connection, list: &[NewEscalation], now: Timestamp) -> Result<u
         insert.execute(params![
             id,
             e.group_key,
-            fingerprints,
+            fingerprints_json(&fingerprints)?,
+            fingerprints_json(&acked)?,
             e.alert_name,
             e.sms_text,
             e.speech,
@@ -133,15 +204,22 @@ fn start_in(tx: &Connection, list: &[NewEscalation], now: Timestamp) -> Result<u
     Ok(started)
 }
 
-fn resolve_in(tx: &Connection, keys: &[String], now: Timestamp) -> Result<usize, StoreError> {
+/// Closes the live escalations of `keys`: an open one takes `state` (resolved or silenced),
+/// an acknowledged or exhausted one keeps its own.
+fn close_in(
+    tx: &Connection,
+    keys: &[String],
+    state: EscalationState,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
     let mut stmt = tx.prepare_cached(
-        "UPDATE escalations SET state = CASE state WHEN 'open' THEN 'resolved' ELSE state END,
+        "UPDATE escalations SET state = CASE state WHEN 'open' THEN ?3 ELSE state END,
             next_at = NULL, closed_at = ?2, updated_at = ?2
          WHERE group_key = ?1 AND closed_at IS NULL",
     )?;
     let mut n = 0;
     for key in keys {
-        n += stmt.execute(params![key, now.0])?;
+        n += stmt.execute(params![key, now.0, state.as_str()])?;
     }
     Ok(n)
 }
@@ -155,9 +233,14 @@ fn run_steps_in(tx: &Connection, steps: &[StepRun], now: Timestamp) -> Result<us
         "INSERT INTO escalation_contacts (escalation_id, number, channel, step, loop_count, outbox_id, due_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
+    // A step that finds nothing left to page about closes the escalation instead.
     let mut update = tx.prepare_cached(
         "UPDATE escalations SET step = ?2, loop_count = ?3, loop_started_at = ?4, next_at = ?5, state = ?6,
-            updated_at = ?7 WHERE id = ?1 AND state = 'open' AND step = ?8 AND loop_count = ?9",
+            updated_at = ?7,
+            closed_at = CASE WHEN ?6 IN ('resolved', 'silenced') THEN ?7 ELSE closed_at END,
+            last_step = CASE WHEN ?10 THEN ?8 ELSE last_step END,
+            last_step_at = CASE WHEN ?10 THEN ?7 ELSE last_step_at END
+         WHERE id = ?1 AND state = 'open' AND step = ?8 AND loop_count = ?9",
     )?;
     for run in steps {
         let moved = update.execute(params![
@@ -169,7 +252,8 @@ fn run_steps_in(tx: &Connection, steps: &[StepRun], now: Timestamp) -> Result<us
             run.state.as_str(),
             now.0,
             run.from.step,
-            run.from.loop_count
+            run.from.loop_count,
+            !run.messages.is_empty()
         ])?;
         if moved == 0 {
             continue;
@@ -358,7 +442,7 @@ mod tests {
     use crate::config::Config;
     use crate::domain::alert::Fingerprint;
     use crate::domain::outbox::OutboxState;
-    use crate::escalation::policy::PolicySet;
+    use crate::escalation::policy::{PolicySet, Standing};
     use crate::store::{OutboxStore, Store};
 
     fn policies() -> Arc<PolicySet> {
@@ -412,7 +496,7 @@ escalation = "p"
             .due_escalations(now, 10_000)
             .unwrap()
             .iter()
-            .map(|e| p.plan(e, now))
+            .map(|e| p.plan(e, &Standing::Unknown, now))
             .collect();
         s.write_escalation(&EscalationWrite::RunSteps(runs, now))
             .unwrap()
@@ -439,6 +523,22 @@ escalation = "p"
         );
         assert_eq!(advance(&s, &p, 180_000), 2);
         assert_eq!(advance(&s, &p, 300_000), 1);
+        let e = s.recent_escalations(1).unwrap().remove(0);
+        assert_eq!(
+            (e.state, e.last_step, e.next_step, e.next_at),
+            (
+                EscalationState::Open,
+                Some(1),
+                Some(2),
+                Some(Timestamp(360_000))
+            ),
+            "the last call has repeat_delay to be answered"
+        );
+        assert_eq!(
+            advance(&s, &p, 360_000),
+            0,
+            "no on_exhausted: nobody to tell"
+        );
         let e = s.recent_escalations(1).unwrap().remove(0);
         assert_eq!((e.state, e.next_at), (EscalationState::Exhausted, None));
         assert_eq!(advance(&s, &p, 10_000_000), 0);
@@ -494,6 +594,50 @@ escalation = "p"
         ))
         .unwrap();
         assert_eq!(one("b", &[7], "p"), 1);
+    }
+
+    #[test]
+    fn an_open_escalation_takes_in_new_alerts_an_acknowledged_one_is_superseded() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let p = policies();
+        let with = |fps: &[u64]| NewEscalation {
+            fingerprints: fps.iter().copied().map(Fingerprint).collect(),
+            ..new("g", &p, Timestamp(0))
+        };
+        assert_eq!(start(&s, vec![with(&[7])], 0), 1);
+        assert_eq!(start(&s, vec![with(&[7, 8])], 1), 0, "still paging: grows");
+        let first = s.recent_escalations(1).unwrap().remove(0);
+        assert_eq!(first.fingerprints, vec![Fingerprint(7), Fingerprint(8)]);
+        let ack = EscalationWrite::Ack {
+            id: first.id,
+            by: "+15551230001".into(),
+            via: AckVia::Sms,
+            confirmations: Vec::new(),
+            now: Timestamp(2),
+        };
+        assert_eq!(s.write_escalation(&ack).unwrap(), 1);
+        assert_eq!(start(&s, vec![with(&[7, 8])], 3), 0, "the ack covers them");
+        assert_eq!(
+            start(&s, vec![with(&[7, 8, 9])], 4),
+            1,
+            "alert 9 pages again"
+        );
+        let second = s.recent_escalations(1).unwrap().remove(0);
+        assert_ne!(second.short_id, first.short_id);
+        assert_eq!(
+            second.acked_fingerprints,
+            vec![Fingerprint(7), Fingerprint(8)]
+        );
+        let first = s.escalation(&first.short_id).unwrap().unwrap();
+        assert_eq!(
+            (first.state, first.closed_at),
+            (EscalationState::Acked, Some(Timestamp(4)))
+        );
+        // Silencing closes the live one as silenced, not resolved.
+        s.write_escalation(&EscalationWrite::Silence(vec!["g".into()], Timestamp(5)))
+            .unwrap();
+        let second = s.escalation(&second.short_id).unwrap().unwrap();
+        assert_eq!(second.state, EscalationState::Silenced);
     }
 
     #[test]
@@ -593,7 +737,10 @@ escalation = "p"
         let p = policies();
         start(&s, vec![new("g", &p, Timestamp(0))], 0);
         let due = s.due_escalations(Timestamp(0), 10).unwrap();
-        let runs: Vec<StepRun> = due.iter().map(|e| p.plan(e, Timestamp(0))).collect();
+        let runs: Vec<StepRun> = due
+            .iter()
+            .map(|e| p.plan(e, &Standing::Unknown, Timestamp(0)))
+            .collect();
         assert_eq!(runs[0].messages.len(), 2);
         let ack = EscalationWrite::Ack {
             id: due[0].id,

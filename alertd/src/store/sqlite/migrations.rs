@@ -109,6 +109,11 @@ const MIGRATIONS: &[&str] = &[
         received_at INTEGER NOT NULL
     );
     CREATE INDEX webhook_receipts_age ON webhook_receipts (received_at);",
+    // 5: escalations remember the alerts already acknowledged in an earlier escalation of
+    // their group (`acked_fingerprints`, JSON like `fingerprints`) and the last step sent.
+    "ALTER TABLE escalations ADD COLUMN acked_fingerprints TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE escalations ADD COLUMN last_step INTEGER;
+    ALTER TABLE escalations ADD COLUMN last_step_at INTEGER;",
 ];
 
 /// The newest schema version this build knows.

@@ -160,7 +160,21 @@ impl SimApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status().as_u16(), 202);
+        let status = resp.status().as_u16();
+        assert_eq!(status, 202, "{}", resp.text().await.unwrap_or_default());
+    }
+
+    /// POSTs `body` as JSON to `path`: the status and the answer's text.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, String) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
     /// GETs `path` from alertd's API as JSON.
