@@ -51,13 +51,15 @@ roster = "ops-week"
 # an "ACK <id>" (or just "ACK") SMS reply, or POST /api/v1/alerts/<id>/ack. Digit 2 skips to the
 # next step at once. `to` is a [[rosters]] name or an E.164 number; `after` counts from the start
 # of a pass; `repeat` runs the whole list again that many times, `repeat_delay` after the last
-# step. Calls need server.public_url (Twilio posts the keypress there) and detect answering
-# machines: a voicemail never acknowledges. Point Twilio's inbound SMS webhook for your number
-# at public_url + /twilio/inbound for SMS acknowledgements.
+# step; `repeat_delay` after the last pass's last step it has run out and `on_exhausted` (a roster
+# or a number) is texted. Calls need server.public_url (Twilio posts the keypress there) and
+# detect answering machines: a voicemail never acknowledges. Point Twilio's inbound SMS webhook
+# for your number at public_url + /twilio/inbound for SMS acknowledgements.
 [[escalations]]
 name = "critical"
 repeat = 2
 repeat_delay = "5m"
+# on_exhausted = "+15551230010"         # told when nobody acknowledged
 steps = [
   { channel = "sms", to = "ops-week", after = "0s" },       # text the on-call now
   { channel = "voice", to = "ops-week", after = "2m" },     # call them after 2 min if unacknowledged
