@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use self::backoff::RetryPolicy;
 use self::rate_limit::RateLimiter;
-pub use self::send::{BoxFuture, Outbound, SendOutcome, Sender};
+pub use self::send::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
 use crate::clock::SharedClock;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::{AttemptRecord, OutboxMessage};
