@@ -1,4 +1,5 @@
-//! Wires the components together: store, group commit, engine, outbox worker, HTTP server.
+//! Wires the components together: store, group commit, engine, outbox worker, status
+//! reconciler, HTTP server.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -235,6 +236,7 @@ pub async fn start_with_store(
     });
     let mut tasks = vec![
         tokio::spawn(engine.run(pipeline_rx)),
+        tokio::spawn(worker.reconciler().run()),
         tokio::spawn(worker.run()),
         tokio::spawn(escalation_timer.run()),
     ];

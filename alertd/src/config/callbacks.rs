@@ -22,3 +22,21 @@ pub fn gather_url(public_url: &str, short_id: &str) -> String {
         public_url.trim_end_matches('/')
     )
 }
+
+/// The Gather action URL of prompt `prompt` (1 for the call's own, 2 and 3 for the prompts
+/// repeated after a key that does nothing) of escalation `short_id`: each prompt's answer has
+/// a URL of its own, so it is acted on once, and the signature covers the count.
+///
+/// ```
+/// use alertd::config::callbacks::gather_url_for_prompt;
+/// assert_eq!(gather_url_for_prompt("https://gw", "4F7KQ", 1), "https://gw/twilio/voice/gather?e=4F7KQ");
+/// assert_eq!(gather_url_for_prompt("https://gw", "4F7KQ", 2), "https://gw/twilio/voice/gather?e=4F7KQ&n=2");
+/// ```
+pub fn gather_url_for_prompt(public_url: &str, short_id: &str, prompt: u32) -> String {
+    let url = gather_url(public_url, short_id);
+    if prompt > 1 {
+        format!("{url}&n={prompt}")
+    } else {
+        url
+    }
+}

@@ -237,3 +237,45 @@ pub struct DeliveryUpdate {
     /// When it arrived.
     pub(crate) at: Timestamp,
 }
+
+/// Twilio statuses after which a message or call no longer changes (its last status callback).
+pub const FINAL_STATUSES: [&str; 8] = [
+    "delivered",
+    "undelivered",
+    "failed",
+    "read",
+    "completed",
+    "busy",
+    "no-answer",
+    "canceled",
+];
+
+/// Whether `status` is one of [`FINAL_STATUSES`].
+///
+/// ```
+/// use alertd::domain::outbox::is_final_status;
+/// assert!(is_final_status("no-answer"));
+/// assert!(!is_final_status("sent"), "an SMS can still be delivered");
+/// assert!(!is_final_status("in-progress"));
+/// ```
+pub fn is_final_status(status: &str) -> bool {
+    FINAL_STATUSES.contains(&status)
+}
+
+/// Which sent rows may have missed their last status callback: the reconciler asks the store
+/// for rows accepted by Twilio whose status is not final, that have not changed since the
+/// quiet limit of their channel, were created since `created_since`, and whose next lookup is
+/// due at `now`; the longest waiting first, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusLookupQuery {
+    /// The time of the pass.
+    pub(crate) now: Timestamp,
+    /// SMS rows last changed at or before this.
+    pub(crate) sms_quiet_since: Timestamp,
+    /// Call rows last changed at or before this.
+    pub(crate) voice_quiet_since: Timestamp,
+    /// Rows created before this are no longer looked up.
+    pub(crate) created_since: Timestamp,
+    /// Rows at most.
+    pub(crate) limit: usize,
+}

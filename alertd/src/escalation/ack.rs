@@ -205,6 +205,17 @@ impl Escalations {
         Ok(now_stored)
     }
 
+    /// The escalation `short_id` names, while an acknowledgement still means something (a
+    /// call asks again only then).
+    pub(crate) async fn still_open(&self, short_id: &str) -> Result<Escalation, AckError> {
+        let e = self.find(Some(short_id), None).await?;
+        if e.state.ackable() {
+            Ok(e)
+        } else {
+            Err(closed(&e))
+        }
+    }
+
     /// `number` pressed 2: the next step goes out now.
     pub(crate) async fn escalate_now(
         &self,

@@ -65,6 +65,36 @@ fn call_once(speech: &str, gather_action: &str) -> String {
     encode(&Response::new(&verbs).without_declaration())
 }
 
+/// The answer to a key that does nothing (or to no key): `lead` (what happened), then the
+/// alert and the prompt again, gathering the next key for `gather_action`; if no key comes,
+/// it says goodbye and hangs up.
+///
+/// ```
+/// let twiml = alertd::escalation::twiml::reprompt(
+///     "That key does not do anything.",
+///     "Pump 3 down.",
+///     "https://gw/twilio/voice/gather?e=4F7KQ&n=2",
+/// );
+/// assert!(twiml.contains("<Say>That key does not do anything.</Say><Say>Pump 3 down.</Say><Gather action=\"https://gw/twilio/voice/gather?e=4F7KQ&amp;n=2\""), "{twiml}");
+/// assert!(twiml.contains("Press 1 to acknowledge"));
+/// assert!(twiml.ends_with("<Hangup /></Response>"));
+/// ```
+pub fn reprompt(lead: &str, speech: &str, gather_action: &str) -> String {
+    let prompts = [Prompt::Say(Say::new(PROMPT))];
+    let gather = Gather::new(&prompts)
+        .input(Input::Dtmf)
+        .num_digits(1)
+        .timeout(GATHER_TIMEOUT_SECS)
+        .action(gather_action, Method::Post);
+    encode(&Response::new(&[
+        Verb::Say(Say::new(lead)),
+        Verb::Say(Say::new(speech)),
+        Verb::Gather(gather),
+        Verb::Say(Say::new("No key was pressed. Goodbye.")),
+        Verb::Hangup,
+    ]))
+}
+
 /// Says `text` and hangs up (the answer to a keypress).
 ///
 /// ```

@@ -29,6 +29,7 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
     status_callbacks: Mutex<BTreeMap<String, u64>>,
+    status_lookups: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
     escalations_exhausted: Mutex<BTreeMap<String, u64>>,
     mqtt: OnceLock<Arc<MqttStats>>,
@@ -75,6 +76,12 @@ impl Metrics {
     /// Counts a status callback by status.
     pub(crate) fn status_callback(&self, status: &str) {
         bump(&self.status_callbacks, status.to_owned());
+    }
+
+    /// Counts a status lookup of a message or call whose status callbacks were missed, by
+    /// channel and result (`updated`, `unchanged`, `retry`, `permanent`).
+    pub(crate) fn status_lookup(&self, channel: &'static str, result: &'static str) {
+        bump(&self.status_lookups, (channel, result));
     }
 
     /// Counts a relayed request refused for `device`, by reason (`destination`, `twiml`,
@@ -227,6 +234,21 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "alertd_escalations_exhausted_total{{policy=\"{policy}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_status_lookups_total Statuses looked up for messages and calls whose status callbacks were missed, by channel and result.\n# TYPE alertd_status_lookups_total counter"
+        );
+        for ((channel, result), n) in self
+            .status_lookups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_status_lookups_total{{channel=\"{channel}\",result=\"{result}\"}} {n}"
             );
         }
         let _ = writeln!(

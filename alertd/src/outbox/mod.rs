@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod rate_limit;
+pub(crate) mod reconcile;
 mod send;
 
 use std::collections::HashSet;
@@ -20,7 +21,7 @@ use tokio::task::JoinSet;
 
 use self::backoff::RetryPolicy;
 use self::rate_limit::RateLimiter;
-pub use self::send::{BoxFuture, Outbound, SendOutcome, Sender};
+pub use self::send::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
 use crate::clock::SharedClock;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::{AttemptRecord, OutboxMessage};
@@ -148,6 +149,18 @@ impl OutboxWorker {
                     () = worker.wake.notified() => {}
                 }
             }
+        }
+    }
+
+    /// The reconciler that looks up, through this worker's sender, the statuses of what it
+    /// sent whose callbacks were missed.
+    pub(crate) fn reconciler(&self) -> reconcile::Reconciler {
+        reconcile::Reconciler {
+            store: self.store.clone(),
+            sender: self.sender.clone(),
+            clock: self.clock.clone(),
+            metrics: self.metrics.clone(),
+            writer: self.attempts.clone(),
         }
     }
 

@@ -1,5 +1,6 @@
-//! The port the outbox worker sends through: one outbox message in, one outcome out. The
-//! adapters in `crate::sender` implement it (the Twilio sender sends, the dry-run sender logs).
+//! The port the outbox worker sends through: one outbox message in, one outcome out; and
+//! status lookups for messages and calls whose status callbacks were missed. The adapters in
+//! `crate::sender` implement it (the Twilio sender sends, the dry-run sender logs).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -89,10 +90,74 @@ pub enum SendOutcome {
     },
 }
 
-/// Sends one message.
+/// What Twilio says a message or call is now: the answer of a status lookup.
+///
+/// ```
+/// let now = alertd::outbox::FetchedStatus { status: "delivered".into(), error_code: None };
+/// assert_eq!(now.status, "delivered");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedStatus {
+    /// Twilio's status (`delivered`, `undelivered`, `completed`, `no-answer`, ...).
+    pub status: String,
+    /// Twilio's error code, for a message that failed or was not delivered.
+    pub error_code: Option<i64>,
+}
+
+/// Why a status lookup got no status.
+///
+/// ```
+/// let e = alertd::outbox::LookupError::Permanent("Twilio has no call CA00".into());
+/// assert!(!e.is_retry());
+/// assert!(e.to_string().contains("CA00"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// Worth another try later: 429, 5xx, a timeout, a connection failure, or credentials
+    /// Twilio refused (which fail every lookup until they are fixed).
+    #[error("status lookup failed for now: {0}")]
+    Retry(String),
+    /// Asking again will not help: Twilio does not know the SID, or this sender cannot look
+    /// statuses up.
+    #[error("status lookup cannot succeed: {0}")]
+    Permanent(String),
+}
+
+impl LookupError {
+    /// Whether a later lookup may succeed.
+    pub fn is_retry(&self) -> bool {
+        matches!(self, Self::Retry(_))
+    }
+}
+
+/// Sends one message, and looks up what became of it.
 pub trait Sender: Send + Sync + 'static {
     /// The identity rate limits are counted per (the From number or messaging service).
     fn rate_key(&self) -> &str;
     /// Sends `msg`.
     fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome>;
+    /// Looks up the current status of the message or call `sid` sent on `channel` (for one
+    /// whose status callbacks were missed). Senders that cannot say so permanently.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use alertd::domain::channel::Channel;
+    /// use alertd::outbox::Sender;
+    /// let dry = alertd::sender::dry_run::DryRunSender::new("+15005550006");
+    /// let found = dry.fetch_status(Channel::Voice, "DRYRUN00000000000000000000000001").await;
+    /// assert_eq!(found.unwrap().status, "completed");
+    /// # });
+    /// ```
+    fn fetch_status<'a>(
+        &'a self,
+        channel: Channel,
+        sid: &'a str,
+    ) -> BoxFuture<'a, Result<FetchedStatus, LookupError>> {
+        let _ = (channel, sid);
+        Box::pin(async {
+            Err(LookupError::Permanent(
+                "this sender cannot look statuses up".into(),
+            ))
+        })
+    }
 }

@@ -5,7 +5,10 @@ use std::sync::Mutex;
 
 use crate::domain::channel::Channel;
 use crate::domain::text_budget::{self, Encoding};
-use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
+use crate::outbox::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
+
+/// How the SIDs a dry run hands out start.
+const SID_PREFIX: &str = "DRYRUN";
 
 /// US list price per SMS segment, for the estimate only.
 const USD_PER_SEGMENT: f64 = 0.0083;
@@ -117,9 +120,33 @@ impl Sender for DryRunSender {
             }
             log.push(record);
             SendOutcome::Accepted {
-                sid: format!("DRYRUN{:026}", msg.outbox_id),
+                sid: format!("{SID_PREFIX}{:026}", msg.outbox_id),
                 status: "dry-run".into(),
             }
+        })
+    }
+
+    /// What a dry run "sent" came to: delivered, or a call completed (it pretends every send
+    /// goes through). A SID it did not hand out is not its to answer for.
+    fn fetch_status<'a>(
+        &'a self,
+        channel: Channel,
+        sid: &'a str,
+    ) -> BoxFuture<'a, Result<FetchedStatus, LookupError>> {
+        Box::pin(async move {
+            if !sid.starts_with(SID_PREFIX) {
+                return Err(LookupError::Permanent(format!(
+                    "a dry run cannot look up {sid}: it was not sent by a dry run"
+                )));
+            }
+            let status = match channel {
+                Channel::Sms => "delivered",
+                Channel::Voice => "completed",
+            };
+            Ok(FetchedStatus {
+                status: status.into(),
+                error_code: None,
+            })
         })
     }
 }

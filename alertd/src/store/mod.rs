@@ -17,7 +17,7 @@ use crate::domain::nflog::NflogEntry;
 use crate::domain::opt_out::OptOut;
 use crate::domain::outbox::{
     AttemptRecord, DeliveryUpdate, Enqueued, NewMessage, Notification, OutboxMessage,
-    RelayedMessage,
+    RelayedMessage, StatusLookupQuery,
 };
 use crate::domain::silence::SilenceRecord;
 use crate::domain::time::Timestamp;
@@ -94,6 +94,9 @@ pub enum WriteOp {
     /// [`OutboxStore::update_delivery`] for each status callback; result: rows updated.
     /// (Through the writer, a burst of callbacks shares commits instead of one fsync each.)
     Deliveries(Vec<DeliveryUpdate>),
+    /// [`OutboxStore::schedule_status_lookups`]: (outbox id, when its status may next be
+    /// looked up), after the reconciler looked them up.
+    StatusLookups(Vec<(i64, Timestamp)>),
     /// Records that a webhook with this key (`sms:<MessageSid>` ...) was processed, forgetting
     /// receipts older than `keep`; result: 1 the first time, 0 for a replay.
     Receipt {
@@ -116,6 +119,7 @@ impl WriteOp {
             Self::DeleteAlerts(v) => v.len(),
             Self::Escalation(e) => e.len(),
             Self::Deliveries(v) => v.len(),
+            Self::StatusLookups(v) => v.len(),
             Self::Relay(..) | Self::Receipt { .. } => 1,
         }
     }
@@ -199,6 +203,14 @@ pub trait OutboxStore {
         };
         Ok(self.update_deliveries(std::slice::from_ref(&update))? > 0)
     }
+    /// Sent rows whose status callbacks may have been missed, as `query` describes, longest
+    /// waiting first.
+    fn status_lookups_due(
+        &self,
+        query: &StatusLookupQuery,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Records when each row's status may next be looked up (outbox id, when).
+    fn schedule_status_lookups(&self, batch: &[(i64, Timestamp)]) -> Result<(), StoreError>;
     /// The newest messages, newest first.
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
     /// One outbox row by id.
@@ -308,6 +320,7 @@ pub trait Store:
             WriteOp::DeleteAlerts(fps) => self.delete_alerts(fps).map(|()| 0),
             WriteOp::Escalation(e) => self.write_escalation(e),
             WriteOp::Deliveries(v) => self.update_deliveries(v),
+            WriteOp::StatusLookups(v) => self.schedule_status_lookups(v).map(|()| 0),
             WriteOp::Relay(msg, since, now) => self
                 .enqueue_relayed(msg, *since, *now)
                 .map(|e| usize::try_from(e.message.id).unwrap_or(0)),

@@ -160,7 +160,67 @@ escalation = "critical"
     fn real_auth(&self) -> WebhookAuth {
         WebhookAuth::new(&self.base, self.sim.auth_token())
     }
+
+    /// Posts `digits` for call `call_sid` to the Gather action at `path`, signed as Twilio
+    /// signs it; returns alertd's TwiML answer.
+    async fn press(&self, path: &str, call_sid: &str, digits: &str) -> String {
+        self.gather_answer(
+            path,
+            &[("CallSid", call_sid), ("To", ONCALL), ("Digits", digits)],
+        )
+        .await
+    }
+
+    /// Posts `form` to the Gather action at `path`, signed; returns alertd's TwiML answer.
+    async fn gather_answer(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let sig = self.real_auth().sign_at(path, body.as_bytes());
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-Twilio-Signature", sig)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        resp.text().await.unwrap()
+    }
+
+    /// The path (under `public_url`) of the Gather action in `twiml`, if it gathers a key.
+    fn gather_path(&self, twiml: &str) -> Option<String> {
+        let action = gather_action(twiml)?;
+        Some(
+            action
+                .strip_prefix(&self.public_url)
+                .unwrap_or_else(|| panic!("{action} is not under {}", self.public_url))
+                .to_owned(),
+        )
+    }
 }
+
+/// The `action` of the first `<Gather>` in `twiml`, unescaped.
+fn gather_action(twiml: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(twiml);
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"Gather" => {
+                return e
+                    .try_get_attribute("action")
+                    .unwrap()
+                    .map(|a| a.unescape_value().unwrap().into_owned());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+const CALL_SID: &str = "CA0123456789abcdef0123456789abcdef";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_and_pressed_1_acks_and_the_backup_is_never_called() {
@@ -937,4 +997,135 @@ async fn a_call_says_what_still_fires_when_it_is_made() {
     let twiml = call.twiml.clone().unwrap_or_default();
     assert!(twiml.contains("1 alert firing"), "{twiml}");
     assert!(!twiml.contains("NodeDownDb2"), "{twiml}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_prompts_again_twice_then_the_call_hangs_up() {
+    let rig = Rig::start().await;
+    let e = rig.escalating().await;
+    let first = format!("/twilio/voice/gather?e={}", e.short_id);
+    let again = rig.press(&first, CALL_SID, "9").await;
+    assert!(again.contains("That key does not do anything"), "{again}");
+    assert!(again.contains("Press 1 to acknowledge"), "{again}");
+    assert!(
+        again.contains("BoilerOverTemp"),
+        "the alert is said again: {again}"
+    );
+    let second = rig.gather_path(&again).expect("a new Gather");
+    assert_eq!(second, format!("/twilio/voice/gather?e={}&n=2", e.short_id));
+
+    let third_prompt = rig.press(&second, CALL_SID, "9").await;
+    let third = rig.gather_path(&third_prompt).expect("a new Gather");
+    assert_eq!(third, format!("/twilio/voice/gather?e={}&n=3", e.short_id));
+
+    let last = rig.press(&third, CALL_SID, "9").await;
+    assert_eq!(rig.gather_path(&last), None, "no fourth prompt: {last}");
+    assert!(
+        last.contains("Goodbye") && last.contains("<Hangup"),
+        "{last}"
+    );
+    assert_eq!(rig.escalation().state, EscalationState::Open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pressing_1_at_a_repeated_prompt_acknowledges() {
+    let rig = Rig::start().await;
+    let e = rig.escalating().await;
+    let first = format!("/twilio/voice/gather?e={}", e.short_id);
+    let again = rig.press(&first, CALL_SID, "7").await;
+    let second = rig.gather_path(&again).expect("a new Gather");
+    let answer = rig.press(&second, CALL_SID, "1").await;
+    assert!(answer.contains("Acknowledged"), "{answer}");
+    let acked = rig.wait_for_state(EscalationState::Acked).await;
+    assert_eq!(
+        (acked.acked_by.as_deref(), acked.acked_via.as_deref()),
+        (Some(ONCALL), Some("voice"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answering_machine_is_never_asked_again() {
+    let rig = Rig::start().await;
+    let e = rig.escalating().await;
+    let first = format!("/twilio/voice/gather?e={}", e.short_id);
+    let form = [
+        ("CallSid", CALL_SID),
+        ("To", ONCALL),
+        ("Digits", "9"),
+        ("AnsweredBy", "machine_end_beep"),
+    ];
+    let answer = rig.gather_answer(&first, &form).await;
+    assert_eq!(rig.gather_path(&answer), None, "{answer}");
+    assert!(answer.contains("<Hangup"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gather_posted_without_a_key_prompts_again() {
+    let rig = Rig::start().await;
+    let e = rig.escalating().await;
+    let first = format!("/twilio/voice/gather?e={}", e.short_id);
+    let again = rig.press(&first, CALL_SID, "").await;
+    assert!(again.contains("No key was pressed"), "{again}");
+    assert_eq!(
+        rig.gather_path(&again).as_deref(),
+        Some(format!("/twilio/voice/gather?e={}&n=2", e.short_id).as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callee_who_presses_a_wrong_key_is_asked_again_and_acks_in_the_same_call() {
+    let rig = Rig::start().await;
+    rig.sim.set_call_script(
+        ONCALL,
+        CallScript::Answer {
+            digits: vec!["9".into(), "5".into(), "1".into()],
+        },
+    );
+    rig.escalating().await;
+    rig.advance(Duration::from_secs(120));
+    let call = rig.wait_for_call_to(ONCALL, 1).await;
+    let acked = rig.wait_for_state(EscalationState::Acked).await;
+    assert_eq!(acked.acked_via.as_deref(), Some("voice"));
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| {
+            v.call(&call.sid)
+                .filter(|c| c.heard.iter().any(|h| h.starts_with("Acknowledged")))
+                .cloned()
+        })
+        .await
+        .unwrap();
+    assert_eq!(call.digits_sent, ["9", "5", "1"]);
+    let asked_again = call
+        .heard
+        .iter()
+        .filter(|h| h.starts_with("That key does not do anything"))
+        .count();
+    assert_eq!(asked_again, 2, "{:?}", call.heard);
+    rig.advance(Duration::from_secs(600));
+    settle().await;
+    assert!(rig.calls_to(BACKUP).is_empty(), "no call to the backup");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_wrong_keys_end_the_call_and_the_escalation_goes_on() {
+    let rig = Rig::start().await;
+    rig.sim.set_call_script(
+        ONCALL,
+        CallScript::Answer {
+            digits: vec!["9".into(), "9".into(), "9".into(), "1".into()],
+        },
+    );
+    rig.escalating().await;
+    rig.advance(Duration::from_secs(120));
+    let call = rig.wait_for_call_to(ONCALL, 1).await;
+    let call = rig
+        .sim
+        .wait_for_call_status(&call.sid, twilio_sim::CallStatus::Completed, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(call.digits_sent, ["9", "9", "9"], "{:?}", call.heard);
+    assert_eq!(rig.escalation().state, EscalationState::Open);
+    rig.advance(Duration::from_secs(180));
+    rig.wait_for_call_to(BACKUP, 1).await;
 }

@@ -432,3 +432,121 @@ async fn undelivered_outbox_is_delivered_after_restart() {
         "exactly one SMS: the restored alert is not notified again"
     );
 }
+
+/// Waits until the simulator has `sid` at `status` and alertd's row for it is on disk as sent;
+/// returns that row's Twilio status.
+async fn sent_row_status(rig: &Rig, sid: &str) -> Option<String> {
+    eventually("recorded as sent", || {
+        rig.outbox()
+            .iter()
+            .any(|m| m.sid.as_deref() == Some(sid) && m.state == OutboxState::Sent)
+    })
+    .await;
+    row_status(rig, sid)
+}
+
+fn row_status(rig: &Rig, sid: &str) -> Option<String> {
+    rig.outbox()
+        .into_iter()
+        .find(|m| m.sid.as_deref() == Some(sid))
+        .and_then(|m| m.twilio_status)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_whose_status_callbacks_were_lost_is_looked_up_after_30_minutes() {
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.sim.set_status_callbacks_lost(true);
+    rig.post_alert(hot()).await;
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    rig.sim
+        .wait_for_message_status(&msg.sid, MessageStatus::Delivered, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_row_status(&rig, &msg.sid).await.as_deref(),
+        Some("queued")
+    );
+    rig.advance(Duration::from_secs(29 * 60));
+    settle().await;
+    assert_eq!(
+        row_status(&rig, &msg.sid).as_deref(),
+        Some("queued"),
+        "not looked up before it has been quiet for 30 minutes"
+    );
+    rig.advance(Duration::from_secs(60));
+    eventually("the SMS looked up", || {
+        row_status(&rig, &msg.sid).as_deref() == Some("delivered")
+    })
+    .await;
+    let fetches: Vec<_> = rig
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        fetches,
+        [format!(
+            "/2010-04-01/Accounts/{}/Messages/{}.json",
+            rig.sim.account_sid(),
+            msg.sid
+        )]
+    );
+    assert!(
+        rig.metrics()
+            .await
+            .contains("alertd_status_lookups_total{channel=\"sms\",result=\"updated\"} 1"),
+        "{}",
+        rig.metrics().await
+    );
+    // Settled: never looked up again.
+    rig.advance(Duration::from_secs(3 * 60 * 60));
+    settle().await;
+    assert_eq!(
+        rig.sim
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_status_callbacks_were_lost_is_looked_up_after_10_minutes() {
+    let receivers = "[[receivers]]\nname = \"oncall\"\nvoice = [\"+15551230001\"]\n";
+    let rig = Rig::launch_with("", receivers, "", true).await;
+    rig.sim.set_status_callbacks_lost(true);
+    rig.post_alert(hot()).await;
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().next().cloned())
+        .await
+        .unwrap();
+    rig.sim
+        .wait_for_call_status(&call.sid, twilio_sim::CallStatus::Completed, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_row_status(&rig, &call.sid).await.as_deref(),
+        Some("queued")
+    );
+    rig.advance(Duration::from_secs(9 * 60));
+    settle().await;
+    assert_eq!(row_status(&rig, &call.sid).as_deref(), Some("queued"));
+    rig.advance(Duration::from_secs(60));
+    eventually("the call looked up", || {
+        row_status(&rig, &call.sid).as_deref() == Some("completed")
+    })
+    .await;
+    assert!(
+        rig.metrics()
+            .await
+            .contains("alertd_status_lookups_total{channel=\"voice\",result=\"updated\"} 1")
+    );
+}

@@ -320,7 +320,7 @@ impl Simulator {
         self.state.store.callbacks()
     }
 
-    /// Forgets all records, scripts and faults.
+    /// Forgets all records, scripts and faults, and delivers status callbacks again.
     pub fn reset(&self) {
         self.state.reset();
     }
@@ -346,6 +346,24 @@ impl Simulator {
             .scripts()
             .messages
             .insert(number.to_owned(), outcome);
+    }
+
+    /// While `lost` is true, message and call status callbacks are not sent, as if the
+    /// application were down or the network dropped them: each is recorded in
+    /// [`Self::callbacks`] with an error and no answer. Statuses still change, and fetching a
+    /// message or call (`GET .../Messages/{Sid}.json`, `.../Calls/{Sid}.json`) shows them.
+    /// TwiML fetches and Gather actions still go through.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = twilio_sim::Simulator::start(twilio_sim::SimConfig::default()).await?;
+    /// sim.set_status_callbacks_lost(true);
+    /// sim.reset(); // delivers them again
+    /// # Ok(()) }
+    /// ```
+    pub fn set_status_callbacks_lost(&self, lost: bool) {
+        self.state.set_status_callbacks_lost(lost);
     }
 
     /// Turns per-sender rate limiting on (Some) or off (None).

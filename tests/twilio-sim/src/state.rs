@@ -1,6 +1,7 @@
 //! State shared by the server, the lifecycle tasks and the [`crate::Simulator`] handle.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::api::auth::Credentials;
@@ -31,6 +32,8 @@ pub(crate) struct SimState {
     pub(crate) max_body_bytes: usize,
     pub(crate) inbound_webhook: Option<String>,
     pub(crate) webhook_client: reqwest::Client,
+    /// Status callbacks are recorded but not sent, as if the application were unreachable.
+    status_callbacks_lost: AtomicBool,
 }
 
 impl SimState {
@@ -52,7 +55,16 @@ impl SimState {
             max_body_bytes: config.max_body_bytes,
             inbound_webhook: config.inbound_webhook.clone(),
             webhook_client,
+            status_callbacks_lost: AtomicBool::new(false),
         }
+    }
+
+    pub(crate) fn status_callbacks_lost(&self) -> bool {
+        self.status_callbacks_lost.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_status_callbacks_lost(&self, lost: bool) {
+        self.status_callbacks_lost.store(lost, Ordering::Relaxed);
     }
 
     pub(crate) fn scripts(&self) -> MutexGuard<'_, Scripts> {
@@ -67,10 +79,12 @@ impl SimState {
         self.scripts().messages.get(to).copied().unwrap_or_default()
     }
 
-    /// Forgets everything recorded and every script, fault and rate-limit bucket.
+    /// Forgets everything recorded and every script, fault and rate-limit bucket, and
+    /// delivers status callbacks again.
     pub(crate) fn reset(&self) {
         self.store.reset();
         self.faults.clear();
+        self.set_status_callbacks_lost(false);
         let mut scripts = self.scripts();
         scripts.calls.clear();
         scripts.messages.clear();

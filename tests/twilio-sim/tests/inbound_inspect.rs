@@ -169,6 +169,21 @@ async fn inspection_controls_over_https() {
         serde_json::Value::Null
     );
 
+    let lost = serde_json::json!({"lost": true});
+    assert_eq!(
+        sim_send(&sim, "PUT", "/status_callbacks", &lost).await.1,
+        lost
+    );
+    assert_eq!(sim_get(&sim, "/status_callbacks").await.1, lost);
+    sim_send(
+        &sim,
+        "PUT",
+        "/status_callbacks",
+        &serde_json::json!({"lost": false}),
+    )
+    .await;
+    assert_eq!(sim_get(&sim, "/status_callbacks").await.1["lost"], false);
+
     // A call scripted through HTTP.
     let voice =
         "<Response><Gather numDigits=\"1\" action=\"/g\"><Say>Press 1</Say></Gather></Response>";

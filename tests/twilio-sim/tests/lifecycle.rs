@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Receiver, WAIT, post_form, send_sms, signature_ok, sim};
+use common::{Receiver, WAIT, get_json, post_form, send_sms, signature_ok, sim};
 use twilio_sim::{CallEvent, CallScript, CallStatus, CallbackKind, MessageOutcome, MessageStatus};
 
 #[tokio::test]
@@ -410,4 +410,58 @@ async fn callbacks_to_a_dead_url_are_recorded_as_failures() {
             .iter()
             .all(|c| c.response_status.is_none() && c.error.is_some())
     );
+}
+
+#[tokio::test]
+async fn lost_status_callbacks_are_recorded_not_sent_and_fetching_shows_the_status() {
+    let sim = sim().await;
+    let app = Receiver::start().await;
+    sim.set_status_callbacks_lost(true);
+    let (_, m) = send_sms(&sim, "+14155550100", "hi", Some(&app.url("/sms"))).await;
+    let sms = m["sid"].as_str().unwrap().to_owned();
+    let (_, call) = post_form(
+        &sim,
+        &sim.calls_url(),
+        &[
+            ("To", "+14155550101"),
+            ("From", "+15005550006"),
+            ("Twiml", "<Response><Say>Line 4 down</Say></Response>"),
+            ("StatusCallback", &app.url("/call")),
+        ],
+    )
+    .await;
+    let call = call["sid"].as_str().unwrap().to_owned();
+    sim.wait_for_message_status(&sms, MessageStatus::Delivered, WAIT)
+        .await
+        .unwrap();
+    sim.wait_for_call_status(&call, CallStatus::Completed, WAIT)
+        .await
+        .unwrap();
+    // sent + delivered, completed: recorded, none sent.
+    let lost = sim.wait_for_callbacks(3, WAIT).await.unwrap();
+    assert!(
+        lost.iter().all(|c| c.response_status.is_none()
+            && c.error.as_deref().is_some_and(|e| e.contains("lost"))),
+        "{lost:?}"
+    );
+    assert!(app.hooks().is_empty(), "{:?}", app.hooks());
+    // What an application that missed them looks up.
+    let base = sim.messages_url().replace("Messages.json", "");
+    let (status, fetched) = get_json(&sim, &format!("{base}Messages/{sms}.json")).await;
+    assert_eq!(
+        (status, fetched["status"].as_str()),
+        (200, Some("delivered"))
+    );
+    let (status, fetched) = get_json(&sim, &format!("{base}Calls/{call}.json")).await;
+    assert_eq!(
+        (status, fetched["status"].as_str()),
+        (200, Some("completed"))
+    );
+
+    sim.set_status_callbacks_lost(false);
+    let (_, m) = send_sms(&sim, "+14155550100", "again", Some(&app.url("/sms"))).await;
+    sim.wait_for_message_status(m["sid"].as_str().unwrap(), MessageStatus::Delivered, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(app.wait_for(2, WAIT).await.len(), 2, "delivered again");
 }

@@ -1,6 +1,8 @@
-//! `POST /twilio/voice/gather?e=<short id>`: the keypress of an escalation call. Signed like
-//! every webhook (the signature covers the full URL, so the escalation id cannot be swapped);
-//! 1 acknowledges, 2 escalates now; an answering machine (`AnsweredBy=machine_*`) never does.
+//! `POST /twilio/voice/gather?e=<short id>[&n=<prompt>]`: the keypress of an escalation call.
+//! Signed like every webhook (the signature covers the full URL, so neither the escalation id
+//! nor the prompt count can be changed); 1 acknowledges, 2 escalates now; an answering machine
+//! (`AnsweredBy=machine_*`) never does. Any other key, or none, asks again, up to
+//! [`MAX_PROMPTS`] prompts in all: a slip of the finger must not cost the chance to acknowledge.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -44,6 +46,25 @@ impl Keypress {
     }
 }
 
+/// Prompts a call makes at most: its own, then two more after keys that do nothing.
+pub const MAX_PROMPTS: u32 = 3;
+
+/// Which prompt a Gather answers, from the action URL's `n` (absent: the call's own, 1).
+///
+/// ```
+/// use alertd::http::webhooks::voice::prompt_number;
+/// assert_eq!(prompt_number(None), Some(1));
+/// assert_eq!(prompt_number(Some("3")), Some(3));
+/// assert_eq!(prompt_number(Some("0")), None);
+/// assert_eq!(prompt_number(Some("x")), None);
+/// ```
+pub fn prompt_number(n: Option<&str>) -> Option<u32> {
+    match n {
+        None => Some(1),
+        Some(n) => n.parse().ok().filter(|&n| n >= 1),
+    }
+}
+
 /// Whether Twilio's answering machine detection says a machine (or fax) took the call.
 ///
 /// ```
@@ -79,6 +100,11 @@ pub(crate) async fn gather(
                 "the Gather action URL needs ?e=<escalation id>".into(),
             ));
         };
+        let Some(prompt) = prompt_number(super::param(&query, "n")) else {
+            return Err(ApiError::BadRequest(
+                "the Gather action URL's n must be the prompt number (1 or more)".into(),
+            ));
+        };
         // One answer per prompt: the action URL names the escalation (and the prompt).
         let key = format!("gather:{}:{}", gathered.call_sid, uri.query().unwrap_or(""));
         if !super::first_delivery(&state, key).await? {
@@ -105,9 +131,14 @@ pub(crate) async fn gather(
                 Ok(_) => twiml::say_and_hang_up("Escalating to the next contact now. Goodbye."),
                 Err(e) => spoken_error(&e),
             },
-            Keypress::Other => twiml::say_and_hang_up(
-                "That key does not do anything. Press 1 to acknowledge or 2 to escalate when the next call comes. Goodbye.",
-            ),
+            Keypress::Other => {
+                let lead = if gathered.digits.is_some_and(|d| !d.trim().is_empty()) {
+                    "That key does not do anything."
+                } else {
+                    "No key was pressed."
+                };
+                ask_again(&state, short_id, prompt, lead).await
+            }
         };
         Ok(reply)
     }
@@ -118,6 +149,31 @@ pub(crate) async fn gather(
             state.metrics.ingest_rejected(e.status().0.as_u16());
             e.into_response()
         }
+    }
+}
+
+/// The answer to prompt `prompt` getting a key that does nothing: the prompt again (with the
+/// next prompt's action URL) while the escalation is open and prompts are left, else goodbye.
+async fn ask_again(state: &ApiState, short_id: &str, prompt: u32, lead: &str) -> String {
+    if prompt >= MAX_PROMPTS {
+        return twiml::say_and_hang_up(&format!(
+            "{lead} No acknowledgement was recorded. Goodbye."
+        ));
+    }
+    let Some(auth) = &state.webhook else {
+        // Unreachable: the signature was checked with it.
+        return twiml::say_and_hang_up("Goodbye.");
+    };
+    match state.escalations.still_open(short_id).await {
+        Ok(e) => {
+            let action = crate::config::callbacks::gather_url_for_prompt(
+                &auth.public_url,
+                &e.short_id,
+                prompt + 1,
+            );
+            twiml::reprompt(lead, &e.speech, &action)
+        }
+        Err(e) => spoken_error(&e),
     }
 }
 

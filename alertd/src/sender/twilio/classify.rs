@@ -3,9 +3,12 @@
 
 use serde::Deserialize;
 use twilio_core::outcome::{Outcome, ResourceStatus};
-use twilio_core::response::{Progress, Response, ResponseParser};
+use twilio_core::response::{
+    Call, CallStatus, Message, MessageStatus, Progress, Response, ResponseParser,
+};
 
-use crate::outbox::SendOutcome;
+use crate::domain::channel::Channel;
+use crate::outbox::{FetchedStatus, LookupError, SendOutcome};
 
 #[derive(Deserialize)]
 struct ErrorText {
@@ -60,6 +63,91 @@ pub(crate) fn from_response(resp: &Response<'_>) -> SendOutcome {
     }
 }
 
+/// Reads the answer to fetching a message or call (`channel`): its status, or why there is
+/// none. 404 is permanent (Twilio does not know the SID); refused credentials and everything
+/// transient are worth another try.
+pub(crate) fn fetched(channel: Channel, resp: &Response<'_>) -> Result<FetchedStatus, LookupError> {
+    if resp.status == 404 {
+        return Err(LookupError::Permanent(format!(
+            "Twilio has no such {}: {}",
+            resource(channel),
+            reason(resp.status, resp.body)
+        )));
+    }
+    if resp.is_success() {
+        let unreadable = || {
+            LookupError::Retry(format!(
+                "Twilio's {} resource is unreadable or has a status alertd does not know",
+                resource(channel)
+            ))
+        };
+        return match channel {
+            Channel::Sms => {
+                let m = Message::from_json(resp.body).map_err(|_| unreadable())?;
+                if m.status == MessageStatus::Unknown {
+                    return Err(unreadable());
+                }
+                Ok(FetchedStatus {
+                    status: m.status.as_str().to_owned(),
+                    error_code: m.error_code.map(i64::from),
+                })
+            }
+            Channel::Voice => {
+                let c = Call::from_json(resp.body).map_err(|_| unreadable())?;
+                if c.status == CallStatus::Unknown {
+                    return Err(unreadable());
+                }
+                Ok(FetchedStatus {
+                    status: c.status.as_str().to_owned(),
+                    error_code: None,
+                })
+            }
+        };
+    }
+    let why = reason(resp.status, resp.body);
+    match Outcome::from_response(resp) {
+        Outcome::Rejected { .. } => Err(LookupError::Permanent(why)),
+        _ => Err(LookupError::Retry(why)),
+    }
+}
+
+fn resource(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "message",
+        Channel::Voice => "call",
+    }
+}
+
+/// Parses a whole raw HTTP response and reads it as the answer to fetching a message or call.
+///
+/// ```
+/// use alertd::domain::channel::Channel;
+/// use alertd::sender::twilio::classify::fetched_raw;
+/// let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 68\r\n\r\n{\"sid\": \"CA0123456789abcdef0123456789abcdef\", \"status\": \"completed\"}";
+/// assert_eq!(fetched_raw(Channel::Voice, ok).unwrap().status, "completed");
+/// let gone = b"HTTP/1.1 404 Not Found\r\nContent-Length: 15\r\n\r\n{\"code\": 20404}";
+/// assert!(!fetched_raw(Channel::Voice, gone).unwrap_err().is_retry());
+/// ```
+pub fn fetched_raw(channel: Channel, raw: &[u8]) -> Result<FetchedStatus, LookupError> {
+    parse_raw(raw, |resp| fetched(channel, resp))
+        .unwrap_or_else(|| Err(LookupError::Retry("unreadable HTTP response".into())))
+}
+
+/// Parses a whole raw HTTP response and hands it to `read`; `None` if it is not one.
+fn parse_raw<R>(raw: &[u8], read: impl Fn(&Response<'_>) -> R) -> Option<R> {
+    let mut buf = vec![0u8; raw.len().max(1024)];
+    let mut parser = ResponseParser::new(&mut buf);
+    let complete = match parser.feed(raw) {
+        Ok(Progress::Complete { .. }) => true,
+        Ok(Progress::Partial) => matches!(parser.finish(), Ok(Progress::Complete { .. })),
+        Err(_) => false,
+    };
+    match parser.response() {
+        Some(resp) if complete => Some(read(&resp)),
+        _ => None,
+    }
+}
+
 /// Parses and classifies a whole raw HTTP response.
 ///
 /// ```
@@ -71,21 +159,11 @@ pub(crate) fn from_response(resp: &Response<'_>) -> SendOutcome {
 /// assert!(matches!(classify_raw(ok), SendOutcome::Accepted { .. }));
 /// ```
 pub fn classify_raw(raw: &[u8]) -> SendOutcome {
-    let mut buf = vec![0u8; raw.len().max(1024)];
-    let mut parser = ResponseParser::new(&mut buf);
-    let complete = match parser.feed(raw) {
-        Ok(Progress::Complete { .. }) => true,
-        Ok(Progress::Partial) => matches!(parser.finish(), Ok(Progress::Complete { .. })),
-        Err(_) => false,
-    };
-    match parser.response() {
-        Some(resp) if complete => from_response(&resp),
-        _ => SendOutcome::Retry {
-            after: None,
-            code: None,
-            reason: "unreadable HTTP response".into(),
-        },
-    }
+    parse_raw(raw, from_response).unwrap_or_else(|| SendOutcome::Retry {
+        after: None,
+        code: None,
+        reason: "unreadable HTTP response".into(),
+    })
 }
 
 #[cfg(test)]
@@ -148,5 +226,67 @@ mod tests {
             classify_raw(b"garbage"),
             SendOutcome::Retry { .. }
         ));
+    }
+
+    #[test]
+    fn fetched_statuses_and_why_there_is_none() {
+        let message = r#"{"sid": "SM0123456789abcdef0123456789abcdef", "status": "undelivered",
+            "error_code": 30003, "body": "Hot \"boiler\"", "subresource_uris": {"media": "/m"}}"#;
+        assert_eq!(
+            fetched_raw(Channel::Sms, &raw("200 OK", message)),
+            Ok(FetchedStatus {
+                status: "undelivered".into(),
+                error_code: Some(30003)
+            })
+        );
+        let call = r#"{"sid": "CA0123456789abcdef0123456789abcdef", "status": "no-answer"}"#;
+        assert_eq!(
+            fetched_raw(Channel::Voice, &raw("200 OK", call))
+                .unwrap()
+                .status,
+            "no-answer"
+        );
+        let new_status = r#"{"sid": "CA0123456789abcdef0123456789abcdef", "status": "teleported"}"#;
+        assert!(
+            fetched_raw(Channel::Voice, &raw("200 OK", new_status))
+                .unwrap_err()
+                .is_retry()
+        );
+        assert!(
+            fetched_raw(Channel::Sms, &raw("200 OK", "<html>"))
+                .unwrap_err()
+                .is_retry()
+        );
+        let missing = r#"{"code": 20404, "message": "The requested resource was not found"}"#;
+        let e = fetched_raw(Channel::Sms, &raw("404 Not Found", missing)).unwrap_err();
+        assert!(
+            !e.is_retry() && e.to_string().contains("no such message"),
+            "{e}"
+        );
+        assert!(
+            fetched_raw(Channel::Sms, &raw("503 Service Unavailable", ""))
+                .unwrap_err()
+                .is_retry()
+        );
+        assert!(
+            fetched_raw(
+                Channel::Sms,
+                &raw("429 Too Many Requests", r#"{"code": 20429}"#)
+            )
+            .unwrap_err()
+            .is_retry()
+        );
+        let auth = r#"{"code": 20003, "message": "Authenticate"}"#;
+        assert!(
+            fetched_raw(Channel::Sms, &raw("401 Unauthorized", auth))
+                .unwrap_err()
+                .is_retry(),
+            "refused credentials fail every lookup until fixed, not this row for good"
+        );
+        assert!(
+            fetched_raw(Channel::Sms, b"garbage")
+                .unwrap_err()
+                .is_retry()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The Twilio sender: twilio-core builds each request's bytes (head and form body); a small
 //! keep-alive HTTP/1.1 client over rustls (ring, no OpenSSL) sends them; the response is
-//! classified into Accepted / Retry / Rejected / Misconfigured.
+//! classified into Accepted / Retry / Rejected / Misconfigured. Status lookups (`GET` of a
+//! message or call) go over the same connections.
 
 pub mod classify;
 pub mod connection;
@@ -19,7 +20,7 @@ use crate::config::callbacks::STATUS_PATH;
 use crate::config::secrets::Credentials;
 use crate::config::secrets::EnvLookup;
 use crate::domain::channel::Channel;
-use crate::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
+use crate::outbox::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
 
 /// The default API base.
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.twilio.com";
@@ -106,12 +107,18 @@ impl TwilioSender {
         })
     }
 
-    fn build(&self, msg: &Outbound<'_>) -> Result<Vec<u8>, String> {
+    /// The core's credentials and HTTP settings for a request.
+    fn core_parts(&self) -> Result<(CoreCredentials<'_>, HttpConfig<'_>), String> {
         let creds = core_credentials(&self.creds).map_err(|e| e.to_string())?;
         let http = HttpConfig::default()
             .with_host(&self.pool.endpoint().host_header)
             .and_then(|h| h.with_user_agent(USER_AGENT))
             .map_err(|e| e.to_string())?;
+        Ok((creds, http))
+    }
+
+    fn build(&self, msg: &Outbound<'_>) -> Result<Vec<u8>, String> {
+        let (creds, http) = self.core_parts()?;
         // A relayed row names its own sender: a number, or an MG messaging service.
         let (from, messaging_service_sid) = match msg.from {
             Some(mg) if mg.starts_with("MG") => (self.from.as_deref(), Some(mg)),
@@ -169,6 +176,24 @@ impl TwilioSender {
             },
         }
     }
+
+    /// Fetches message or call `sid` and reads its status.
+    async fn fetch(&self, channel: Channel, sid: &str) -> Result<FetchedStatus, LookupError> {
+        let bytes = self
+            .core_parts()
+            .and_then(|(creds, http)| {
+                request::fetch_http(channel, sid, &creds, &http).map_err(|e| e.to_string())
+            })
+            .map_err(|reason| LookupError::Permanent(format!("request not built: {reason}")))?;
+        match self
+            .pool
+            .exchange(&bytes, |resp| classify::fetched(channel, resp))
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => Err(LookupError::Retry(format!("request to Twilio failed: {e}"))),
+        }
+    }
 }
 
 fn core_credentials(c: &Credentials) -> Result<CoreCredentials<'_>, twilio_core::auth::AuthError> {
@@ -186,5 +211,13 @@ impl Sender for TwilioSender {
 
     fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
         Box::pin(self.post(msg))
+    }
+
+    fn fetch_status<'a>(
+        &'a self,
+        channel: Channel,
+        sid: &'a str,
+    ) -> BoxFuture<'a, Result<FetchedStatus, LookupError>> {
+        Box::pin(self.fetch(channel, sid))
     }
 }

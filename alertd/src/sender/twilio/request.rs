@@ -4,10 +4,12 @@
 use twilio_core::auth::Credentials;
 use twilio_core::buf::Encode;
 use twilio_core::request::{
-    ApiRequest, CallRequest, HttpConfig, MachineDetection, MessageRequest, RequestError,
+    ApiRequest, CallRequest, FetchRequest, HttpConfig, MachineDetection, MessageRequest,
+    RequestError,
 };
 use twilio_core::twiml::{Pause, Response, Say, Verb};
 
+use crate::domain::channel::Channel;
 use crate::domain::outbox::BodyKind;
 
 /// What to send, borrowed from the outbox row and the config.
@@ -169,4 +171,29 @@ pub fn escalation_call_http(
         builder = builder.status_callback(cb);
     }
     Ok(write(&builder.build()?, creds, http))
+}
+
+/// The HTTP request that fetches message or call `sid` (sent on `channel`), to read its status.
+///
+/// ```
+/// use alertd::domain::channel::Channel;
+/// use alertd::sender::twilio::request::fetch_http;
+/// use twilio_core::auth::Credentials;
+/// use twilio_core::request::HttpConfig;
+/// let creds = Credentials::auth_token("AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef").unwrap();
+/// let bytes = fetch_http(Channel::Sms, "SM0123456789abcdef0123456789abcdef", &creds, &HttpConfig::default()).unwrap();
+/// assert!(bytes.starts_with(b"GET /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages/SM0123456789abcdef0123456789abcdef.json HTTP/1.1\r\n"));
+/// assert!(fetch_http(Channel::Voice, "SM0123456789abcdef0123456789abcdef", &creds, &HttpConfig::default()).is_err(), "a call SID starts with CA");
+/// ```
+pub fn fetch_http(
+    channel: Channel,
+    sid: &str,
+    creds: &Credentials<'_>,
+    http: &HttpConfig<'_>,
+) -> Result<Vec<u8>, RequestError> {
+    let request = match channel {
+        Channel::Sms => FetchRequest::message(sid)?,
+        Channel::Voice => FetchRequest::call(sid)?,
+    };
+    Ok(write(&request, creds, http))
 }

@@ -114,6 +114,14 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE escalations ADD COLUMN acked_fingerprints TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE escalations ADD COLUMN last_step INTEGER;
     ALTER TABLE escalations ADD COLUMN last_step_at INTEGER;",
+    // 6: status lookups: when the reconciler may next fetch a sent row's status from Twilio
+    // (NULL: not looked up yet), and the sent rows whose status is not final (the statuses
+    // are `domain::outbox::FINAL_STATUSES`; the lookup query repeats this WHERE so SQLite
+    // uses the index).
+    "ALTER TABLE outbox ADD COLUMN status_lookup_due_at INTEGER;
+    CREATE INDEX outbox_unsettled ON outbox (created_at)
+        WHERE state = 'sent' AND sid IS NOT NULL AND (twilio_status IS NULL OR twilio_status NOT IN
+            ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled'));",
 ];
 
 /// The newest schema version this build knows.

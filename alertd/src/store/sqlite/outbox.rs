@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{SqliteStore, unknown_column};
 use crate::domain::UnknownValue;
 use crate::domain::channel::Channel;
-use crate::domain::outbox::{AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState};
+use crate::domain::outbox::{
+    AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState, StatusLookupQuery,
+};
 use crate::domain::time::Timestamp;
 use crate::store::{OutboxStore, StoreError};
 
@@ -105,6 +107,21 @@ pub(super) fn insert_outbox(
     Ok(tx.last_insert_rowid())
 }
 
+/// The query of [`OutboxStore::status_lookups_due`]: (created since, call quiet since, SMS
+/// quiet since, now, limit).
+fn status_lookups_sql() -> String {
+    // The first three conditions are the `outbox_unsettled` index's, word for word.
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox
+         WHERE state = 'sent' AND sid IS NOT NULL AND (twilio_status IS NULL OR twilio_status NOT IN
+            ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled'))
+           AND created_at >= ?1
+           AND updated_at <= CASE channel WHEN 'voice' THEN ?2 ELSE ?3 END
+           AND (status_lookup_due_at IS NULL OR status_lookup_due_at <= ?4)
+         ORDER BY COALESCE(status_lookup_due_at, updated_at), id LIMIT ?5"
+    )
+}
+
 /// One row by id.
 pub(super) fn outbox_row(conn: &Connection, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
     Ok(conn
@@ -146,6 +163,26 @@ impl OutboxStore for SqliteStore {
 
     fn update_deliveries(&self, updates: &[DeliveryUpdate]) -> Result<usize, StoreError> {
         self.write(|tx| deliveries_in(tx, updates))
+    }
+
+    fn status_lookups_due(&self, q: &StatusLookupQuery) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&status_lookups_sql())?;
+        let rows = stmt.query_map(
+            params![
+                q.created_since.0,
+                q.voice_quiet_since.0,
+                q.sms_quiet_since.0,
+                q.now.0,
+                i64::try_from(q.limit).unwrap_or(i64::MAX)
+            ],
+            outbox_from_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn schedule_status_lookups(&self, batch: &[(i64, Timestamp)]) -> Result<(), StoreError> {
+        self.write(|tx| status_lookups_in(tx, batch))
     }
 
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
@@ -221,6 +258,19 @@ pub(super) fn deliveries_in(
         n += stmt.execute(params![d.sid, d.status, d.error_code, d.at.0])?;
     }
     Ok(n)
+}
+
+/// Records when each row's status may next be looked up, inside `tx`.
+pub(super) fn status_lookups_in(
+    tx: &Connection,
+    batch: &[(i64, Timestamp)],
+) -> Result<(), StoreError> {
+    let mut stmt =
+        tx.prepare_cached("UPDATE outbox SET status_lookup_due_at = ?2 WHERE id = ?1")?;
+    for (id, due) in batch {
+        stmt.execute(params![id, due.0])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -314,6 +364,27 @@ mod tests {
             (stats.outbox_pending, stats.outbox_sent, stats.outbox_failed),
             (0, 1, 1)
         );
+    }
+
+    #[test]
+    fn status_lookups_read_the_index_of_unsettled_rows() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let sql = status_lookups_sql();
+        let conn = s.conn();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![0, 0, 0, 0, 10], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("outbox_unsettled")),
+            "{plan:?}"
+        );
+        // The index and the query name the same statuses as the domain.
+        for status in crate::domain::outbox::FINAL_STATUSES {
+            assert!(sql.contains(&format!("'{status}'")), "{status}");
+        }
     }
 
     #[test]

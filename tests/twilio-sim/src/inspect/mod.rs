@@ -54,6 +54,12 @@ struct Scripts {
     messages: std::collections::BTreeMap<String, MessageOutcome>,
 }
 
+/// `PUT /_sim/status_callbacks`: whether status callbacks are lost.
+#[derive(serde::Deserialize)]
+struct StatusCallbacks {
+    lost: bool,
+}
+
 /// Handles a request under `/_sim/`.
 pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body: &[u8]) -> Reply {
     let rest = path.trim_start_matches("/_sim/").trim_end_matches('/');
@@ -125,6 +131,14 @@ pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body
             state.scripts().messages.remove(&percent_decode(number));
             Ok(json(200, &serde_json::json!({ "ok": true })))
         }
+        ("GET", ["status_callbacks"]) => Ok(json(
+            200,
+            &serde_json::json!({ "lost": state.status_callbacks_lost() }),
+        )),
+        ("PUT" | "POST", ["status_callbacks"]) => parse::<StatusCallbacks>(body).map(|switch| {
+            state.set_status_callbacks_lost(switch.lost);
+            json(200, &serde_json::json!({ "lost": switch.lost }))
+        }),
         ("GET", ["ratelimit"]) => Ok(json(200, &state.rate_limiter.get())),
         ("PUT" | "POST", ["ratelimit"]) => parse::<Option<RateLimitConfig>>(body).map(|config| {
             state.rate_limiter.set(config);

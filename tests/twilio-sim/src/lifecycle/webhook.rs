@@ -34,7 +34,11 @@ fn with_query(url: &str, params: &[(String, String)]) -> String {
     }
 }
 
-/// Sends a signed webhook, records it, and returns the answer (None on transport failure).
+/// Why a status callback was not sent while they are switched off.
+pub(crate) const LOST: &str = "not sent: status callbacks are lost (set_status_callbacks_lost)";
+
+/// Sends a signed webhook, records it, and returns the answer (None on transport failure, or
+/// for a status callback while they are lost).
 pub(crate) async fn send(state: &SimState, hook: Webhook<'_>) -> Option<WebhookAnswer> {
     let is_get = hook.method.eq_ignore_ascii_case("GET");
     let (url, signed_params) = if is_get {
@@ -43,6 +47,24 @@ pub(crate) async fn send(state: &SimState, hook: Webhook<'_>) -> Option<WebhookA
         (hook.url.to_owned(), hook.params.clone())
     };
     let sig = signature::sign(&state.auth_token, &url, &signed_params);
+    let is_status = matches!(
+        hook.kind,
+        CallbackKind::MessageStatus | CallbackKind::CallStatus
+    );
+    if is_status && state.status_callbacks_lost() {
+        state.store.record_callback(CallbackRecord {
+            kind: hook.kind,
+            resource_sid: hook.resource_sid.to_owned(),
+            url,
+            method: if is_get { "GET" } else { "POST" }.to_owned(),
+            params: hook.params,
+            signature: sig,
+            sent_at: SystemTime::now(),
+            response_status: None,
+            error: Some(LOST.to_owned()),
+        });
+        return None;
+    }
     let request = if is_get {
         state.webhook_client.get(&url)
     } else {

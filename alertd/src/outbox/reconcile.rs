@@ -1,0 +1,461 @@
+//! The reconciler: looks up what became of messages and calls whose status callbacks were
+//! missed (alertd was down, or the network dropped them), so no row stays `queued` or
+//! `ringing` for ever.
+//!
+//! Every [`PASS_EVERY`] it takes at most [`BATCH`] rows that Twilio accepted, whose status is
+//! not final, and that have not changed for [`SMS_QUIET`] (messages) or [`CALL_QUIET`] (calls),
+//! and fetches each one's status through the [`Sender`]. A status that differs is recorded
+//! exactly as a status callback would be ([`WriteOp::Deliveries`]). A row is looked up again
+//! no sooner than [`MIN_LOOKUP_GAP`], and later the older it is (half its age), and not at all
+//! once it is [`GIVE_UP_AFTER`] old; when its last lookup leaves it without a final status,
+//! that is logged. Lookups are counted in `alertd_status_lookups_total`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{LookupError, Sender};
+use crate::clock::SharedClock;
+use crate::domain::outbox::{DeliveryUpdate, OutboxMessage, StatusLookupQuery, is_final_status};
+use crate::domain::time::Timestamp;
+use crate::metrics::Metrics;
+use crate::store::group_commit::StoreWriter;
+use crate::store::{Store, WriteOp};
+
+/// How often the reconciler looks for rows to look up.
+pub(crate) const PASS_EVERY: Duration = Duration::from_secs(60);
+/// Rows looked up per pass, one after another (a gentle load on Twilio's API).
+pub(crate) const BATCH: usize = 10;
+/// How long an SMS's status must stay unchanged before it is looked up: a carrier can take
+/// minutes to report delivery.
+pub(crate) const SMS_QUIET: Duration = Duration::from_secs(30 * 60);
+/// How long a call's status must stay unchanged before it is looked up: an escalation call
+/// rings for a minute and lasts a few more.
+pub(crate) const CALL_QUIET: Duration = Duration::from_secs(10 * 60);
+/// The shortest time between two lookups of one row.
+pub(crate) const MIN_LOOKUP_GAP: Duration = Duration::from_secs(5 * 60);
+/// Rows older than this are no longer looked up.
+pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Which rows a pass at `now` looks up.
+pub(crate) fn query_at(now: Timestamp) -> StatusLookupQuery {
+    StatusLookupQuery {
+        now,
+        sms_quiet_since: now.before(SMS_QUIET),
+        voice_quiet_since: now.before(CALL_QUIET),
+        created_since: now.before(GIVE_UP_AFTER),
+        limit: BATCH,
+    }
+}
+
+/// When a row created at `created_at` and looked up at `now` may be looked up again: after
+/// half its age, at least [`MIN_LOOKUP_GAP`] (about a dozen lookups in its first day).
+pub(crate) fn next_lookup_at(created_at: Timestamp, now: Timestamp) -> Timestamp {
+    now.after((now.since(created_at) / 2).max(MIN_LOOKUP_GAP))
+}
+
+/// The first instant at which a row created at `created_at` is too old to be looked up.
+fn too_old_at(created_at: Timestamp) -> Timestamp {
+    created_at
+        .after(GIVE_UP_AFTER)
+        .after(Duration::from_millis(1))
+}
+
+/// Whether a row created at `created_at` will not be looked up at `next` (it is too old then).
+fn given_up_by(created_at: Timestamp, next: Timestamp) -> bool {
+    next >= too_old_at(created_at)
+}
+
+/// Looks up statuses whose callbacks were missed.
+pub(crate) struct Reconciler {
+    /// Where the rows are.
+    pub(crate) store: Arc<dyn Store>,
+    /// How statuses are looked up.
+    pub(crate) sender: Arc<dyn Sender>,
+    /// Time.
+    pub(crate) clock: SharedClock,
+    /// Counters.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Records what was found (the app's one writer).
+    pub(crate) writer: StoreWriter,
+}
+
+impl Reconciler {
+    /// Runs a pass now and then every [`PASS_EVERY`], until the task is dropped.
+    pub(crate) async fn run(self) {
+        loop {
+            self.pass().await;
+            crate::clock::sleep(self.clock.as_ref(), PASS_EVERY).await;
+        }
+    }
+
+    /// One pass: looks up the rows due; returns how many it looked up.
+    pub(crate) async fn pass(&self) -> usize {
+        let query = query_at(self.clock.now());
+        let due = crate::store::blocking(&self.store, move |s| s.status_lookups_due(&query)).await;
+        let rows = match due {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("status lookups: cannot read sent messages: {e}");
+                return 0;
+            }
+        };
+        let mut schedule = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(next) = self.look_up(row).await {
+                schedule.push((row.id, next));
+            }
+        }
+        if !schedule.is_empty()
+            && let Err(e) = self.writer.submit(WriteOp::StatusLookups(schedule)).await
+        {
+            tracing::error!("status lookups: cannot record when to look again: {e}");
+        }
+        rows.len()
+    }
+
+    /// Looks `row` up and records a changed status; returns when to look again.
+    async fn look_up(&self, row: &OutboxMessage) -> Option<Timestamp> {
+        let sid = row.sid.as_deref()?;
+        let channel = row.channel.as_str();
+        let seen = row.twilio_status.as_deref().unwrap_or("unknown");
+        let found = self.sender.fetch_status(row.channel, sid).await;
+        let now = self.clock.now();
+        let next = next_lookup_at(row.created_at, now);
+        let status = match found {
+            Ok(found) if found.status == seen => {
+                self.metrics.status_lookup(channel, "unchanged");
+                found.status
+            }
+            Ok(found) => {
+                self.metrics.status_lookup(channel, "updated");
+                tracing::info!(id = row.id, %sid, channel, from = seen, to = %found.status, "status callback missed; status looked up");
+                // Recorded as a status callback. A callback arriving while this lookup ran may
+                // be newer and is then overwritten: the row is left final either way (the call
+                // or message ended), or not final, and then a later lookup corrects it.
+                let update = DeliveryUpdate {
+                    sid: sid.to_owned(),
+                    status: found.status.clone(),
+                    error_code: found.error_code,
+                    at: now,
+                };
+                if let Err(e) = self.writer.submit(WriteOp::Deliveries(vec![update])).await {
+                    tracing::error!(id = row.id, "status lookup not recorded: {e}");
+                }
+                found.status
+            }
+            Err(LookupError::Retry(reason)) => {
+                self.metrics.status_lookup(channel, "retry");
+                tracing::warn!(id = row.id, %sid, "status lookup failed, trying again later: {reason}");
+                seen.to_owned()
+            }
+            Err(LookupError::Permanent(reason)) => {
+                self.metrics.status_lookup(channel, "permanent");
+                tracing::warn!(id = row.id, %sid, "status lookup cannot succeed; not looked up again (status stays {seen}): {reason}");
+                return Some(too_old_at(row.created_at));
+            }
+        };
+        if !is_final_status(&status) && given_up_by(row.created_at, next) {
+            tracing::warn!(
+                id = row.id,
+                %sid,
+                channel,
+                "no final status {} hours after it was queued; not looked up again (status stays {status})",
+                GIVE_UP_AFTER.as_secs() / 3600
+            );
+        }
+        Some(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::domain::channel::Channel;
+    use crate::domain::nflog::NflogEntry;
+    use crate::domain::outbox::{AttemptRecord, FINAL_STATUSES, NewMessage};
+    use crate::outbox::{BoxFuture, FetchedStatus, Outbound, SendOutcome};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{NotificationLog, OutboxStore};
+
+    const T0: Timestamp = Timestamp(1_767_268_800_000);
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn minutes(n: u64) -> Duration {
+        MINUTE * u32::try_from(n).unwrap()
+    }
+
+    /// Writes a row for `channel` at `created`, accepted by Twilio as `sid` with `status` at
+    /// `created` (or left pending when `status` is `None`); returns its id.
+    fn row(
+        s: &SqliteStore,
+        channel: Channel,
+        sid: &str,
+        status: Option<&str>,
+        created: Timestamp,
+    ) -> i64 {
+        let entry = NflogEntry {
+            firing: BTreeSet::default(),
+            resolved: BTreeSet::default(),
+            sent_at: created,
+        };
+        let msg = NewMessage {
+            channel,
+            to: "+15551230001".into(),
+            body: "hi".into(),
+        };
+        s.record_notification("r", sid, &entry, &[msg], created)
+            .unwrap();
+        let id = s.recent_outbox(1).unwrap()[0].id;
+        if let Some(status) = status {
+            let sent = AttemptRecord::Sent {
+                sid: sid.into(),
+                status: status.into(),
+            };
+            s.record_attempt(id, &sent, created).unwrap();
+        }
+        id
+    }
+
+    fn due(s: &SqliteStore, now: Timestamp) -> Vec<String> {
+        s.status_lookups_due(&query_at(now))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.sid.unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_looked_up_once_quiet_for_their_channel_and_not_once_final_or_old() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        row(&s, Channel::Sms, "SMqueued", Some("queued"), T0);
+        row(&s, Channel::Sms, "SMsent", Some("sent"), T0);
+        row(&s, Channel::Voice, "CAringing", Some("ringing"), T0);
+        row(&s, Channel::Sms, "SMpending", None, T0);
+        for (i, status) in FINAL_STATUSES.iter().enumerate() {
+            row(&s, Channel::Voice, &format!("final{i}"), Some(status), T0);
+        }
+        let failed = row(&s, Channel::Sms, "SMfailed", Some("queued"), T0);
+        let gave_up = AttemptRecord::Failed {
+            code: None,
+            error: "marked failed".into(),
+        };
+        s.record_attempt(failed, &gave_up, T0).unwrap();
+
+        assert!(
+            due(&s, T0.after(minutes(9))).is_empty(),
+            "nothing is quiet yet"
+        );
+        assert_eq!(
+            due(&s, T0.after(minutes(10))),
+            ["CAringing"],
+            "calls after 10 min"
+        );
+        assert_eq!(
+            due(&s, T0.after(minutes(30))),
+            ["SMqueued", "SMsent", "CAringing"],
+            "messages after 30 min; final, failed and unsent rows never"
+        );
+        // A status callback arriving restarts the quiet time.
+        s.update_delivery("SMqueued", "sent", None, T0.after(minutes(20)))
+            .unwrap();
+        assert_eq!(due(&s, T0.after(minutes(30))), ["SMsent", "CAringing"]);
+        assert_eq!(
+            due(&s, T0.after(minutes(50))),
+            ["SMsent", "CAringing", "SMqueued"],
+            "longest waiting first"
+        );
+        // Past a day old, no more.
+        assert_eq!(due(&s, T0.after(GIVE_UP_AFTER)).len(), 3);
+        assert!(due(&s, T0.after(GIVE_UP_AFTER).after(MINUTE)).is_empty());
+    }
+
+    #[test]
+    fn a_looked_up_row_waits_until_its_next_lookup_is_due_and_a_pass_takes_a_batch() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let ids: Vec<i64> = (0..BATCH + 5)
+            .map(|i| row(&s, Channel::Voice, &format!("CA{i:02}"), Some("queued"), T0))
+            .collect();
+        let now = T0.after(minutes(10));
+        assert_eq!(due(&s, now).len(), BATCH);
+        let next = next_lookup_at(T0, now);
+        let looked_up: Vec<(i64, Timestamp)> = ids[..BATCH].iter().map(|&id| (id, next)).collect();
+        s.schedule_status_lookups(&looked_up).unwrap();
+        assert_eq!(due(&s, now), ["CA10", "CA11", "CA12", "CA13", "CA14"]);
+        assert_eq!(due(&s, next.before(Duration::from_millis(1))).len(), 5);
+        assert_eq!(
+            due(&s, next),
+            [
+                "CA10", "CA11", "CA12", "CA13", "CA14", "CA00", "CA01", "CA02", "CA03", "CA04"
+            ],
+            "longest waiting first: those never looked up, then those due longest"
+        );
+    }
+
+    #[test]
+    fn lookups_space_out_with_age_and_stop_after_a_day() {
+        assert_eq!(
+            next_lookup_at(T0, T0.after(minutes(10))),
+            T0.after(minutes(15))
+        );
+        assert_eq!(
+            next_lookup_at(T0, T0.after(minutes(4))),
+            T0.after(minutes(9))
+        );
+        assert_eq!(
+            next_lookup_at(T0, T0.after(minutes(600))),
+            T0.after(minutes(900))
+        );
+        // A call quiet since it was queued: lookups at 10, 15, 22.5, ... minutes.
+        let mut at = T0.after(CALL_QUIET);
+        let mut lookups = 1;
+        while !given_up_by(T0, next_lookup_at(T0, at)) {
+            at = next_lookup_at(T0, at);
+            lookups += 1;
+        }
+        assert_eq!(lookups, 13, "about a dozen lookups in its first day");
+    }
+
+    /// Answers lookups from a map of SID to result; counts them.
+    struct Statuses {
+        answers: Mutex<Vec<(String, Result<FetchedStatus, LookupError>)>>,
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Statuses {
+        fn new(answers: &[(&str, Result<&str, LookupError>)]) -> Arc<Self> {
+            Arc::new(Self {
+                answers: Mutex::new(
+                    answers
+                        .iter()
+                        .map(|(sid, r)| {
+                            let r = r.clone().map(|status| FetchedStatus {
+                                status: status.into(),
+                                error_code: (status == "undelivered").then_some(30003),
+                            });
+                            ((*sid).to_owned(), r)
+                        })
+                        .collect(),
+                ),
+                asked: Mutex::new(Vec::new()),
+            })
+        }
+
+        fn asked(&self) -> Vec<String> {
+            self.asked.lock().unwrap().clone()
+        }
+    }
+
+    impl Sender for Statuses {
+        fn rate_key(&self) -> &'static str {
+            "+15005550006"
+        }
+        fn send<'a>(&'a self, _msg: &'a Outbound<'a>) -> BoxFuture<'a, SendOutcome> {
+            unreachable!("the reconciler never sends")
+        }
+        fn fetch_status<'a>(
+            &'a self,
+            _channel: Channel,
+            sid: &'a str,
+        ) -> BoxFuture<'a, Result<FetchedStatus, LookupError>> {
+            self.asked.lock().unwrap().push(sid.to_owned());
+            let answer = self
+                .answers
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(s, _)| s == sid)
+                .map_or_else(
+                    || Err(LookupError::Retry("not scripted".into())),
+                    |(_, r)| r.clone(),
+                );
+            Box::pin(async move { answer })
+        }
+    }
+
+    fn reconciler(
+        store: &Arc<SqliteStore>,
+        sender: &Arc<Statuses>,
+        clock: &ManualClock,
+    ) -> Reconciler {
+        Reconciler {
+            store: store.clone(),
+            sender: sender.clone(),
+            clock: Arc::new(clock.clone()),
+            metrics: Arc::new(Metrics::default()),
+            writer: StoreWriter::start(store.clone()),
+        }
+    }
+
+    fn status_of(s: &SqliteStore, id: i64) -> (Option<String>, Option<i64>) {
+        let m = s.outbox_message(id).unwrap().unwrap();
+        (m.twilio_status, m.error_code)
+    }
+
+    #[tokio::test]
+    async fn a_pass_records_what_twilio_says_like_a_status_callback() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let sms = row(&store, Channel::Sms, "SMlost", Some("queued"), T0);
+        let call = row(&store, Channel::Voice, "CAlong", Some("queued"), T0);
+        let sender = Statuses::new(&[("SMlost", Ok("undelivered")), ("CAlong", Ok("in-progress"))]);
+        let r = reconciler(&store, &sender, &clock);
+        clock.advance(minutes(30));
+        assert_eq!(r.pass().await, 2);
+        assert_eq!(
+            status_of(&store, sms),
+            (Some("undelivered".into()), Some(30003))
+        );
+        assert_eq!(status_of(&store, call).0.as_deref(), Some("in-progress"));
+        let metrics = r.metrics.render(&crate::store::StoreStats::default());
+        assert!(
+            metrics.contains("alertd_status_lookups_total{channel=\"sms\",result=\"updated\"} 1"),
+            "{metrics}"
+        );
+        // The settled SMS is done; the call is looked up again once quiet and due.
+        clock.advance(minutes(10));
+        assert_eq!(
+            r.pass().await,
+            0,
+            "the call is quiet again, but its next lookup is not due"
+        );
+        clock.advance(minutes(5));
+        assert_eq!(r.pass().await, 1);
+        assert_eq!(sender.asked(), ["SMlost", "CAlong", "CAlong"]);
+        let metrics = r.metrics.render(&crate::store::StoreStats::default());
+        assert!(
+            metrics
+                .contains("alertd_status_lookups_total{channel=\"voice\",result=\"unchanged\"} 1")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_twilio_does_not_know_is_not_looked_up_again_and_a_failed_lookup_is() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        row(&store, Channel::Voice, "CAgone", Some("queued"), T0);
+        row(&store, Channel::Voice, "CAflaky", Some("queued"), T0);
+        let sender = Statuses::new(&[(
+            "CAgone",
+            Err(LookupError::Permanent("Twilio has no such call".into())),
+        )]);
+        let r = reconciler(&store, &sender, &clock);
+        clock.advance(minutes(10));
+        assert_eq!(r.pass().await, 2);
+        for _ in 0..(24 * 60 / 5) {
+            clock.advance(minutes(5));
+            r.pass().await;
+        }
+        let asked = sender.asked();
+        assert_eq!(asked.iter().filter(|s| *s == "CAgone").count(), 1);
+        let flaky = asked.iter().filter(|s| *s == "CAflaky").count();
+        assert_eq!(
+            flaky, 12,
+            "retried on the same schedule, then given up: {asked:?}"
+        );
+        assert!(clock.now() > T0.after(GIVE_UP_AFTER));
+    }
+}
