@@ -646,6 +646,15 @@ impl Config {
         }
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {
+            if r.numbers.is_empty() {
+                return Err(invalid(
+                    "rosters.numbers",
+                    format!(
+                        "roster {:?} has no numbers: receivers and escalation steps naming it would reach nobody",
+                        r.name
+                    ),
+                ));
+            }
             for n in &r.numbers {
                 check_e164(n, "rosters.numbers")?;
             }
@@ -933,6 +942,23 @@ group_wait = "0s"
                     .contains(&listen.to_string())
             );
         }
+    }
+
+    /// The field and reason `text` is refused with.
+    fn refusal(text: &str) -> (&'static str, String) {
+        match Config::parse(text) {
+            Err(ConfigError::Invalid { field, reason }) => (field, reason),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_roster_is_refused() {
+        let (field, reason) = refusal(
+            "[[rosters]]\nname=\"ops\"\nnumbers=[]\n[[receivers]]\nname=\"a\"\nroster=\"ops\"\n[route]\nreceiver=\"a\"\n",
+        );
+        assert_eq!(field, "rosters.numbers");
+        assert!(reason.contains("roster \"ops\" has no numbers"), "{reason}");
     }
 
     #[test]

@@ -96,6 +96,42 @@ fn escalation_mistakes_are_refused_with_the_field_and_the_reason() {
     }
 }
 
+/// Runs `check-config` on `text`, expects a refusal and returns what it said.
+fn refusal(text: &str) -> String {
+    let out = check(text);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "accepted: {text}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// A config around `body` with the receiver `r` at the root route, plus `route` keys.
+fn with_receiver(body: &str, route: &str) -> String {
+    format!("{body}\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\n{route}\n")
+}
+
+#[test]
+fn a_roster_without_numbers_is_refused() {
+    let empty = "[[rosters]]\nname = \"night-shift\"\nnumbers = []\n";
+    let policy = "[[escalations]]\nname = \"p\"\nsteps = [{ channel = \"voice\", to = \"night-shift\", after = \"2m\" }]\n";
+    for text in [
+        with_receiver(&format!("{empty}{policy}"), "escalation = \"p\""),
+        format!(
+            "{empty}[[receivers]]\nname = \"r\"\nroster = \"night-shift\"\n[route]\nreceiver = \"r\"\n"
+        ),
+    ] {
+        let stderr = refusal(&text);
+        assert!(stderr.contains("rosters.numbers"), "{stderr}");
+        assert!(
+            stderr.contains("roster \"night-shift\" has no numbers"),
+            "{stderr}"
+        );
+    }
+}
+
 #[test]
 fn an_empty_bearer_token_is_refused_wherever_it_comes_from() {
     let dir = tempfile::tempdir().unwrap();
