@@ -133,6 +133,79 @@ fn a_roster_without_numbers_is_refused() {
 }
 
 #[test]
+fn every_phone_number_is_strict_e164() {
+    let roster = |numbers: &str| format!("[[rosters]]\nname = \"ops\"\nnumbers = {numbers}\n");
+    let relay = |device_keys: &str| {
+        format!(
+            "[relay]\nlisten = \"127.0.0.1:8443\"\nplain_http = true\n[[relay.devices]]\nname = \"freezer-2\"\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nsecret_env = \"FREEZER2_SECRET\"\n{device_keys}\n"
+        )
+    };
+    let short = "+1555";
+    let cases = [
+        (
+            format!(
+                "[twilio]\nfrom = \"{short}\"\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\n"
+            ),
+            "twilio.from",
+        ),
+        (
+            format!(
+                "[[receivers]]\nname = \"r\"\nsms = [\"{short}\"]\n[route]\nreceiver = \"r\"\n"
+            ),
+            "receivers.sms/voice",
+        ),
+        (
+            format!(
+                "[[receivers]]\nname = \"r\"\nvoice = [\"{short}\"]\n[route]\nreceiver = \"r\"\n"
+            ),
+            "receivers.sms/voice",
+        ),
+        (
+            with_receiver(&roster(&format!("[\"+15551230001\", \"{short}\"]")), ""),
+            "rosters.numbers",
+        ),
+        (
+            with_receiver(
+                &format!(
+                    "[[escalations]]\nname = \"p\"\nsteps = [{{ channel = \"sms\", to = \"{short}\", after = \"0s\" }}]\n"
+                ),
+                "escalation = \"p\"",
+            ),
+            "escalations.steps.to",
+        ),
+        (
+            with_receiver(&relay(&format!("allowed_from = [\"{short}\"]")), ""),
+            "relay.devices.allowed_from",
+        ),
+        (
+            with_receiver(
+                &relay(&format!(
+                    "allowed_from = [\"+15005550006\"]\nallowed_to = [\"{short}\"]"
+                )),
+                "",
+            ),
+            "relay.devices.allowed_to",
+        ),
+    ];
+    for (text, field) in cases {
+        let stderr = refusal(&text);
+        assert!(stderr.contains(field), "{field}: {stderr}");
+        assert!(stderr.contains("\"+1555\""), "names the number: {stderr}");
+    }
+    // Twilio's magic test number and the shortest and longest E.164 numbers are fine.
+    let fine = with_receiver(
+        &roster("[\"+15005550006\", \"+4930901820\", \"+861234567890123\"]"),
+        "",
+    );
+    let out = check(&fine);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn an_empty_bearer_token_is_refused_wherever_it_comes_from() {
     let dir = tempfile::tempdir().unwrap();
     let empty_file = dir.path().join("token");
