@@ -20,6 +20,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub(crate) use self::error::ConfigError;
+use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
 use crate::domain::phone::is_e164;
 use crate::domain::quiet_hours::QuietHours;
@@ -679,6 +680,10 @@ impl Config {
             }
             if let Some(q) = &r.quiet_hours {
                 q.quiet_hours()?;
+                check_severities(
+                    &q.allow_severities,
+                    "receivers.quiet_hours.allow_severities",
+                )?;
             }
         }
         if let Some(relay) = &self.relay {
@@ -708,6 +713,9 @@ impl Config {
         }
         for m in &route.matchers {
             Matcher::parse(m).map_err(|e| invalid("route.matchers", format!("{m:?}: {e}")))?;
+        }
+        if let Some(severities) = &route.escalation_severities {
+            check_severities(severities, "route.escalation_severities")?;
         }
         for child in &route.routes {
             Self::validate_route(child, receivers)?;
@@ -741,6 +749,21 @@ fn check_host_name(entry: &str) -> Result<(), ConfigError> {
         return Err(refuse("has a wildcard (list every name)"));
     }
     Ok(())
+}
+
+/// Refuses `severity` values alertd does not know: a list naming only unknown ones selects
+/// no alert, so what it is meant to let through or escalate never is.
+fn check_severities(values: &[String], field: &'static str) -> Result<(), ConfigError> {
+    match values.iter().find(|s| !SEVERITIES.contains(&s.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(invalid(
+            field,
+            format!(
+                "{unknown:?} is not a severity; the severities are {}",
+                SEVERITIES.map(|s| format!("{s:?}")).join(", ")
+            ),
+        )),
+    }
 }
 
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
@@ -959,6 +982,61 @@ group_wait = "0s"
         );
         assert_eq!(field, "rosters.numbers");
         assert!(reason.contains("roster \"ops\" has no numbers"), "{reason}");
+    }
+
+    #[test]
+    fn severities_in_the_config_are_known_ones() {
+        let config = |receiver: &str, route: &str| {
+            format!("[[receivers]]\nname=\"a\"\n{receiver}\n[route]\nreceiver=\"a\"\n{route}\n")
+        };
+        for listed in [
+            "[]",
+            "[\"critical\"]",
+            "[\"critical\", \"warning\", \"info\"]",
+        ] {
+            Config::parse(&config("", &format!("escalation_severities = {listed}"))).unwrap();
+            Config::parse(&config(
+                &format!(
+                    "quiet_hours = {{ start = \"22:00\", end = \"07:00\", allow_severities = {listed} }}"
+                ),
+                "",
+            ))
+            .unwrap();
+        }
+        for (text, want_field, unknown) in [
+            (
+                config("", "escalation_severities = [\"crit\"]"),
+                "route.escalation_severities",
+                "\"crit\"",
+            ),
+            (
+                config(
+                    "",
+                    "[[route.routes]]\nmatchers = ['team=\"db\"']\nescalation_severities = [\"critical\", \"page\"]",
+                ),
+                "route.escalation_severities",
+                "\"page\"",
+            ),
+            (
+                config(
+                    "quiet_hours = { start = \"22:00\", end = \"07:00\", allow_severities = [\"Critical\"] }",
+                    "",
+                ),
+                "receivers.quiet_hours.allow_severities",
+                "\"Critical\"",
+            ),
+        ] {
+            let (field, reason) = refusal(&text);
+            assert_eq!(field, want_field, "{text}");
+            assert!(
+                reason.contains(&format!("{unknown} is not a severity")),
+                "{reason}"
+            );
+            assert!(
+                reason.contains("\"critical\", \"warning\", \"info\""),
+                "lists the accepted ones: {reason}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::time::Timestamp;
 
+/// The `severity` label values alertd knows: the levels its MQTT thresholds raise (`warning`,
+/// `critical`) and Prometheus' usual `info`. Config that selects alerts by severity names these.
+pub(crate) const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
+
 /// Label or annotation name -> value, sorted by name.
 pub type LabelSet = BTreeMap<String, String>;
 

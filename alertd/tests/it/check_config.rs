@@ -206,6 +206,17 @@ fn every_phone_number_is_strict_e164() {
 }
 
 #[test]
+fn an_unknown_severity_is_refused_with_the_known_ones() {
+    let stderr = refusal(&with_receiver("", "escalation_severities = [\"crit\"]"));
+    assert!(stderr.contains("route.escalation_severities"), "{stderr}");
+    assert!(stderr.contains("\"crit\" is not a severity"), "{stderr}");
+    assert!(
+        stderr.contains("\"critical\", \"warning\", \"info\""),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_empty_bearer_token_is_refused_wherever_it_comes_from() {
     let dir = tempfile::tempdir().unwrap();
     let empty_file = dir.path().join("token");
