@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use self::duration::{DAY, HOUR, MINUTE, check_max};
 pub(crate) use self::error::ConfigError;
 use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
@@ -603,11 +604,7 @@ impl Config {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if let Some(mqtt) = &self.mqtt {
-            for topic in &mqtt.topics {
-                topic
-                    .evaluator_config()
-                    .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
-            }
+            mqtt.validate()?;
         }
         self.server.validate()?;
         let t = &self.twilio;
@@ -645,6 +642,9 @@ impl Config {
         if t.max_attempts == 0 {
             return Err(invalid("twilio.max_attempts", "must be at least 1".into()));
         }
+        check_max("twilio.retry_base", t.retry_base, HOUR)?;
+        check_max("twilio.retry_max", t.retry_max, DAY)?;
+        check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {
             if r.numbers.is_empty() {
@@ -713,6 +713,15 @@ impl Config {
         }
         for m in &route.matchers {
             Matcher::parse(m).map_err(|e| invalid("route.matchers", format!("{m:?}: {e}")))?;
+        }
+        for (field, value, max) in [
+            ("route.group_wait", route.group_wait, DAY),
+            ("route.group_interval", route.group_interval, DAY),
+            ("route.repeat_interval", route.repeat_interval, 30 * DAY),
+        ] {
+            if let Some(value) = value {
+                check_max(field, value, max)?;
+            }
         }
         if let Some(severities) = &route.escalation_severities {
             check_severities(severities, "route.escalation_severities")?;
@@ -1035,6 +1044,125 @@ group_wait = "0s"
             assert!(
                 reason.contains("\"critical\", \"warning\", \"info\""),
                 "lists the accepted ones: {reason}"
+            );
+        }
+    }
+
+    /// A config with `head` before the receiver, `route` keys in the root route, `tail` after.
+    fn timed(head: &str, route: &str, tail: &str) -> String {
+        format!("{head}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n{route}\n{tail}\n")
+    }
+
+    fn relay_with_dedup_window(window: &str) -> String {
+        format!("[relay]\nlisten=\"127.0.0.1:8443\"\nplain_http=true\ndedup_window=\"{window}\"")
+    }
+
+    fn mqtt_with(keys: &str) -> String {
+        format!("[mqtt]\n{keys}\n[[mqtt.topics]]\nfilter=\"t/+\"\nalertname=\"Hot\"\nwarning=1.0\n")
+    }
+
+    fn mqtt_topic_with(keys: &str) -> String {
+        format!("[mqtt]\n[[mqtt.topics]]\nfilter=\"t/+\"\nalertname=\"Hot\"\nwarning=1.0\n{keys}\n")
+    }
+
+    #[test]
+    fn durations_at_their_maximum_are_accepted() {
+        for text in [
+            timed(
+                "",
+                "group_wait=\"1d\"\ngroup_interval=\"1d\"\nrepeat_interval=\"30d\"",
+                "",
+            ),
+            timed(
+                "[twilio]\nretry_base=\"1h\"\nretry_max=\"1d\"\nrequest_timeout=\"10m\"",
+                "",
+                "",
+            ),
+            timed("", "", &relay_with_dedup_window("1d")),
+            timed(
+                "",
+                "",
+                &mqtt_with("keep_alive=\"1h\"\nreconnect_min=\"1h\"\nreconnect_max=\"1h\""),
+            ),
+            timed(
+                "",
+                "",
+                &mqtt_topic_with("debounce_hold=\"1d\"\ncooldown=\"1d\""),
+            ),
+        ] {
+            Config::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    }
+
+    #[test]
+    fn durations_beyond_their_maximum_are_refused_with_the_field_and_the_maximum() {
+        for (text, want_field, max) in [
+            (
+                timed("", "group_wait=\"300000000y\"", ""),
+                "route.group_wait",
+                "1day",
+            ),
+            (
+                timed("", "group_interval=\"25h\"", ""),
+                "route.group_interval",
+                "1day",
+            ),
+            (
+                timed("", "[[route.routes]]\nrepeat_interval=\"31d\"", ""),
+                "route.repeat_interval",
+                "30days",
+            ),
+            (
+                timed("[twilio]\nretry_base=\"2h\"", "", ""),
+                "twilio.retry_base",
+                "1h",
+            ),
+            (
+                timed("[twilio]\nretry_max=\"2d\"", "", ""),
+                "twilio.retry_max",
+                "1day",
+            ),
+            (
+                timed("[twilio]\nrequest_timeout=\"1h\"", "", ""),
+                "twilio.request_timeout",
+                "10m",
+            ),
+            (
+                timed("", "", &relay_with_dedup_window("2d")),
+                "relay.dedup_window",
+                "1day",
+            ),
+            (
+                timed("", "", &mqtt_with("keep_alive=\"2h\"")),
+                "mqtt.keep_alive",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_with("reconnect_min=\"2h\"")),
+                "mqtt.reconnect_min",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_with("reconnect_max=\"2h\"")),
+                "mqtt.reconnect_max",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_topic_with("debounce_hold=\"2d\"")),
+                "mqtt.topics.debounce_hold",
+                "1day",
+            ),
+            (
+                timed("", "", &mqtt_topic_with("cooldown=\"2d\"")),
+                "mqtt.topics.cooldown",
+                "1day",
+            ),
+        ] {
+            let (field, reason) = refusal(&text);
+            assert_eq!(field, want_field, "{text}");
+            assert!(
+                reason.contains(&format!("at most {max}")),
+                "{text}: {reason}"
             );
         }
     }

@@ -1,6 +1,6 @@
-//! `alertd check-config`: the generated example passes; mistakes in escalation policies and
-//! secrets, and an API open beyond loopback without a token, are refused with the field and what
-//! was wrong.
+//! `alertd check-config`: the generated example passes; mistakes in escalation policies,
+//! rosters, phone numbers, severities, durations and secrets, and an API open beyond loopback
+//! without a token, are refused with the field and what was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
@@ -214,6 +214,55 @@ fn an_unknown_severity_is_refused_with_the_known_ones() {
         stderr.contains("\"critical\", \"warning\", \"info\""),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_absurd_duration_is_refused_with_the_field_and_the_maximum() {
+    let policy = |after: &str, repeat_delay: &str| {
+        format!(
+            "[[rosters]]\nname = \"ops\"\nnumbers = [\"+15551230001\"]\n[[escalations]]\nname = \"p\"\nrepeat = 1\nrepeat_delay = \"{repeat_delay}\"\nsteps = [{{ channel = \"voice\", to = \"ops\", after = \"{after}\" }}]\n"
+        )
+    };
+    let cases = [
+        (
+            with_receiver(&policy("300000000y", "5m"), "escalation = \"p\""),
+            "escalations.steps.after",
+            "at most 7days",
+        ),
+        (
+            with_receiver(&policy("2m", "30d"), "escalation = \"p\""),
+            "escalations.repeat_delay",
+            "at most 7days",
+        ),
+        (
+            with_receiver("", "group_wait = \"2d\""),
+            "route.group_wait",
+            "at most 1day",
+        ),
+        (
+            with_receiver("", "repeat_interval = \"1year\""),
+            "route.repeat_interval",
+            "at most 30days",
+        ),
+        (
+            with_receiver(
+                "[relay]\nlisten = \"127.0.0.1:8443\"\nplain_http = true\ndedup_window = \"1week\"\n",
+                "",
+            ),
+            "relay.dedup_window",
+            "at most 1day",
+        ),
+        (
+            with_receiver("[mqtt]\nkeep_alive = \"1day\"\ntopics = []\n", ""),
+            "mqtt.keep_alive",
+            "at most 1h",
+        ),
+    ];
+    for (text, field, max) in cases {
+        let stderr = refusal(&text);
+        assert!(stderr.contains(field), "{field}: {stderr}");
+        assert!(stderr.contains(max), "{max}: {stderr}");
+    }
 }
 
 #[test]
