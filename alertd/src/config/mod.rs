@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use self::duration::{DAY, HOUR, MINUTE, check_max};
+use self::duration::{DAY, HOUR, MINUTE, WEEK, check_max};
 pub(crate) use self::error::ConfigError;
 use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
@@ -45,6 +45,9 @@ pub struct Config {
     /// Named lists of phone numbers that receivers can refer to.
     #[serde(default)]
     pub(crate) rosters: Vec<RosterConfig>,
+    /// How alerts posted to the API are kept firing.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// The root of the routing tree.
     #[serde(default)]
     pub route: RouteConfig,
@@ -424,6 +427,43 @@ fn default_critical() -> Vec<String> {
     vec!["critical".into()]
 }
 
+/// `[alerts]`: how long an alert posted without an end keeps firing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// An alert posted to `/api/v1/alerts` without `endsAt` resolves this long after it was
+    /// last received, unless it is posted again (Alertmanager's `resolve_timeout`, default 5m).
+    #[serde(
+        default = "default_resolve_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub(crate) resolve_timeout: Duration,
+}
+
+fn default_resolve_timeout() -> Duration {
+    Duration::from_secs(300)
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            resolve_timeout: default_resolve_timeout(),
+        }
+    }
+}
+
+impl AlertsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.resolve_timeout.is_zero() {
+            return Err(invalid(
+                "alerts.resolve_timeout",
+                "must be longer than 0s: an alert would resolve as it arrives".into(),
+            ));
+        }
+        check_max("alerts.resolve_timeout", self.resolve_timeout, WEEK)
+    }
+}
+
 /// `[[rosters]]`: a named list of numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -537,6 +577,7 @@ impl Config {
             twilio: TwilioConfig::default(),
             receivers: Vec::new(),
             rosters: Vec::new(),
+            alerts: AlertsConfig::default(),
             route: RouteConfig::default(),
             mqtt: None,
             escalations: Vec::new(),
@@ -645,6 +686,7 @@ impl Config {
         check_max("twilio.retry_base", t.retry_base, HOUR)?;
         check_max("twilio.retry_max", t.retry_max, DAY)?;
         check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
+        self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {
             if r.numbers.is_empty() {
@@ -1164,6 +1206,33 @@ group_wait = "0s"
                 reason.contains(&format!("at most {max}")),
                 "{text}: {reason}"
             );
+        }
+    }
+
+    #[test]
+    fn resolve_timeout_defaults_to_five_minutes_and_is_bounded() {
+        let with = |alerts: &str| {
+            Config::parse(&format!(
+                "{alerts}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        assert_eq!(
+            with("").unwrap().alerts.resolve_timeout,
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            with("[alerts]\nresolve_timeout=\"7d\"")
+                .unwrap()
+                .alerts
+                .resolve_timeout,
+            WEEK
+        );
+        for (value, reason) in [("0s", "must be longer than 0s"), ("8d", "at most 7days")] {
+            let (field, why) = refusal(&format!(
+                "[alerts]\nresolve_timeout=\"{value}\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ));
+            assert_eq!(field, "alerts.resolve_timeout");
+            assert!(why.contains(reason), "{value}: {why}");
         }
     }
 
