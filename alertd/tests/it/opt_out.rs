@@ -211,7 +211,14 @@ async fn twilio_21610_opts_the_number_out() {
     .await;
     settle().await;
     assert_eq!(rig.message_posts().len(), 1, "no second SMS to Twilio");
-    assert_eq!(rig.rows_to("sms")[0].attempts, 0);
+    let held = rig.rows_to("sms").remove(0);
+    assert_eq!(held.attempts, 0);
+    assert_eq!(
+        held.error.as_deref(),
+        Some(
+            "recipient opted out of SMS (Twilio refused an earlier SMS with error 21610); not sent"
+        )
+    );
     rig.shutdown().await;
 }
 
