@@ -1,8 +1,8 @@
 //! SMS opt-out end to end: the simulator texts STOP / START / HELP to alertd's signed
 //! `/twilio/inbound` webhook; alertd records them, replies with TwiML, stops (and restarts)
 //! SMS to that number while calls still go out; a forged webhook changes nothing; Twilio's
-//! 21610 on a send opts the number out; a malformed inbound SMS gets a 400 that says what is
-//! missing.
+//! 21610 on a send opts the number out. A sender that is not a phone number cannot opt out, and
+//! a malformed inbound SMS gets a 400 that says what is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common::eventually;
@@ -264,6 +264,25 @@ async fn reply_none_records_without_replying() {
         "Twilio's own opt-out reply is left to Twilio"
     );
     assert!(rig.store().is_opted_out(TO).unwrap());
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_from_a_sender_that_is_not_a_phone_number_is_not_recorded() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let account = rig.sim.account_sid().to_owned();
+    let (status, body) = rig
+        .post_inbound_signed(&[
+            ("AccountSid", &account),
+            ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+            ("From", "alice"),
+            ("To", FROM),
+            ("Body", "STOP"),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.ends_with("<Response />"), "no reply: {body}");
+    assert!(rig.store().opt_outs().unwrap().is_empty());
     rig.shutdown().await;
 }
 
