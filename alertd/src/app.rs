@@ -222,6 +222,7 @@ pub async fn start_with_store(
         webhook,
         escalations,
         opt_out: Arc::new(cfg.opt_out.clone()),
+        resolve_timeout: cfg.alerts.resolve_timeout,
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();

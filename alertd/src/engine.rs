@@ -115,6 +115,7 @@ impl Engine {
     pub(crate) async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
         loop {
             self.flush_due().await;
+            self.close_ended();
             let sleep = self
                 .dispatcher
                 .next_deadline()
@@ -145,23 +146,39 @@ impl Engine {
                 dups += 1;
             }
             if alert.is_resolved_at(now) {
-                quiet.extend(self.dispatcher.quiet_escalating_groups(&alert, now));
+                quiet.extend(
+                    self.dispatcher
+                        .quiet_escalating_groups(alert.fingerprint(), now),
+                );
             }
         }
         self.metrics.alerts_deduplicated(dups);
-        if !quiet.is_empty() {
-            // A resolved alert ends its group's escalation now, not at the next flush: no
-            // call may go out about an alert that has cleared.
-            quiet.sort();
-            quiet.dedup();
-            let writer = self.writer.clone();
-            tokio::spawn(async move {
-                let op = WriteOp::Escalation(EscalationWrite::Resolve(quiet, now));
-                if let Err(e) = writer.submit(op).await {
-                    tracing::error!("cannot close the escalations of resolved alerts: {e}");
-                }
-            });
+        quiet.sort();
+        quiet.dedup();
+        self.close_escalations(quiet, now);
+    }
+
+    /// Ends the escalations of groups left without a firing alert by alerts whose end came
+    /// with no newer report (a resolve timeout ran out, an `endsAt` was reached).
+    fn close_ended(&mut self) {
+        let now = self.clock.now();
+        let quiet = self.dispatcher.take_ended(now);
+        self.close_escalations(quiet, now);
+    }
+
+    /// Closes the escalations of `groups`. A resolved alert ends its group's escalation now,
+    /// not at the next flush: no call may go out about an alert that has cleared.
+    fn close_escalations(&self, groups: Vec<String>, now: crate::domain::time::Timestamp) {
+        if groups.is_empty() {
+            return;
         }
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            let op = WriteOp::Escalation(EscalationWrite::Resolve(groups, now));
+            if let Err(e) = writer.submit(op).await {
+                tracing::error!("cannot close the escalations of resolved alerts: {e}");
+            }
+        });
     }
 
     /// Runs the notify stage for every group due now.

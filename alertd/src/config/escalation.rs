@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Config, ConfigError, RouteConfig, duration, invalid};
+use super::duration::{self, WEEK, check_max};
+use super::{Config, ConfigError, RouteConfig, invalid};
 use crate::domain::channel::Channel;
 use crate::domain::phone::is_e164;
 
@@ -56,7 +57,8 @@ pub(crate) struct StepConfig {
 }
 
 /// Checks `[[escalations]]` and every route's `escalation`: unique names, at least one step,
-/// non-decreasing `after`, `to` naming a roster or an E.164 number, routes naming known policies.
+/// non-decreasing `after` and a `repeat_delay` of at most a week, `to` naming a roster or an
+/// E.164 number, routes naming known policies.
 pub(crate) fn validate(cfg: &Config) -> Result<(), ConfigError> {
     let mut names = HashSet::new();
     for p in &cfg.escalations {
@@ -85,8 +87,10 @@ pub(crate) fn validate(cfg: &Config) -> Result<(), ConfigError> {
                 ),
             ));
         }
+        check_max("escalations.repeat_delay", p.repeat_delay, WEEK)?;
         let mut previous = Duration::ZERO;
         for (i, step) in p.steps.iter().enumerate() {
+            check_max("escalations.steps.after", step.after, WEEK)?;
             if step.after < previous {
                 return Err(invalid(
                     "escalations.steps.after",
@@ -199,6 +203,22 @@ mod tests {
                 ),
                 "escalations.steps.after",
                 "earlier than the step before",
+            ),
+            (
+                base(
+                    "[[escalations]]\nname=\"p\"\nsteps=[{channel=\"sms\", to=\"ops\", after=\"300000000y\"}]",
+                    "",
+                ),
+                "escalations.steps.after",
+                "is too long: at most 7days",
+            ),
+            (
+                base(
+                    "[[escalations]]\nname=\"p\"\nrepeat=1\nrepeat_delay=\"8d\"\nsteps=[{channel=\"sms\", to=\"ops\", after=\"0s\"}]",
+                    "",
+                ),
+                "escalations.repeat_delay",
+                "is too long: at most 7days",
             ),
         ];
         for (text, field, words) in cases {

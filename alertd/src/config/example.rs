@@ -31,6 +31,12 @@ retry_base = "1s"                      # first retry delay; doubles, with jitter
 retry_max = "5m"
 request_timeout = "10s"
 
+# Alerts posted to /api/v1/alerts without endsAt resolve this long after they were last posted,
+# unless posted again (Alertmanager's resolve_timeout). Alertmanager's webhook and MQTT alerts
+# fire until they are resolved.
+[alerts]
+resolve_timeout = "5m"
+
 [[rosters]]
 name = "ops-week"
 numbers = ["+15551230002", "+15551230003"]

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use self::duration::{DAY, HOUR, MINUTE, WEEK, check_max};
 pub(crate) use self::error::ConfigError;
+use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
 use crate::domain::phone::is_e164;
 use crate::domain::quiet_hours::QuietHours;
@@ -43,6 +45,9 @@ pub struct Config {
     /// Named lists of phone numbers that receivers can refer to.
     #[serde(default)]
     pub(crate) rosters: Vec<RosterConfig>,
+    /// How alerts posted to the API are kept firing.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// The root of the routing tree.
     #[serde(default)]
     pub route: RouteConfig,
@@ -422,6 +427,43 @@ fn default_critical() -> Vec<String> {
     vec!["critical".into()]
 }
 
+/// `[alerts]`: how long an alert posted without an end keeps firing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// An alert posted to `/api/v1/alerts` without `endsAt` resolves this long after it was
+    /// last received, unless it is posted again (Alertmanager's `resolve_timeout`, default 5m).
+    #[serde(
+        default = "default_resolve_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub(crate) resolve_timeout: Duration,
+}
+
+fn default_resolve_timeout() -> Duration {
+    Duration::from_secs(300)
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            resolve_timeout: default_resolve_timeout(),
+        }
+    }
+}
+
+impl AlertsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.resolve_timeout.is_zero() {
+            return Err(invalid(
+                "alerts.resolve_timeout",
+                "must be longer than 0s: an alert would resolve as it arrives".into(),
+            ));
+        }
+        check_max("alerts.resolve_timeout", self.resolve_timeout, WEEK)
+    }
+}
+
 /// `[[rosters]]`: a named list of numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -535,6 +577,7 @@ impl Config {
             twilio: TwilioConfig::default(),
             receivers: Vec::new(),
             rosters: Vec::new(),
+            alerts: AlertsConfig::default(),
             route: RouteConfig::default(),
             mqtt: None,
             escalations: Vec::new(),
@@ -602,11 +645,7 @@ impl Config {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if let Some(mqtt) = &self.mqtt {
-            for topic in &mqtt.topics {
-                topic
-                    .evaluator_config()
-                    .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
-            }
+            mqtt.validate()?;
         }
         self.server.validate()?;
         let t = &self.twilio;
@@ -644,8 +683,21 @@ impl Config {
         if t.max_attempts == 0 {
             return Err(invalid("twilio.max_attempts", "must be at least 1".into()));
         }
+        check_max("twilio.retry_base", t.retry_base, HOUR)?;
+        check_max("twilio.retry_max", t.retry_max, DAY)?;
+        check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
+        self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {
+            if r.numbers.is_empty() {
+                return Err(invalid(
+                    "rosters.numbers",
+                    format!(
+                        "roster {:?} has no numbers: receivers and escalation steps naming it would reach nobody",
+                        r.name
+                    ),
+                ));
+            }
             for n in &r.numbers {
                 check_e164(n, "rosters.numbers")?;
             }
@@ -670,6 +722,10 @@ impl Config {
             }
             if let Some(q) = &r.quiet_hours {
                 q.quiet_hours()?;
+                check_severities(
+                    &q.allow_severities,
+                    "receivers.quiet_hours.allow_severities",
+                )?;
             }
         }
         if let Some(relay) = &self.relay {
@@ -699,6 +755,18 @@ impl Config {
         }
         for m in &route.matchers {
             Matcher::parse(m).map_err(|e| invalid("route.matchers", format!("{m:?}: {e}")))?;
+        }
+        for (field, value, max) in [
+            ("route.group_wait", route.group_wait, DAY),
+            ("route.group_interval", route.group_interval, DAY),
+            ("route.repeat_interval", route.repeat_interval, 30 * DAY),
+        ] {
+            if let Some(value) = value {
+                check_max(field, value, max)?;
+            }
+        }
+        if let Some(severities) = &route.escalation_severities {
+            check_severities(severities, "route.escalation_severities")?;
         }
         for child in &route.routes {
             Self::validate_route(child, receivers)?;
@@ -732,6 +800,21 @@ fn check_host_name(entry: &str) -> Result<(), ConfigError> {
         return Err(refuse("has a wildcard (list every name)"));
     }
     Ok(())
+}
+
+/// Refuses `severity` values alertd does not know: a list naming only unknown ones selects
+/// no alert, so what it is meant to let through or escalate never is.
+fn check_severities(values: &[String], field: &'static str) -> Result<(), ConfigError> {
+    match values.iter().find(|s| !SEVERITIES.contains(&s.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(invalid(
+            field,
+            format!(
+                "{unknown:?} is not a severity; the severities are {}",
+                SEVERITIES.map(|s| format!("{s:?}")).join(", ")
+            ),
+        )),
+    }
 }
 
 fn check_e164(n: &str, field: &'static str) -> Result<(), ConfigError> {
@@ -932,6 +1015,224 @@ group_wait = "0s"
                     .unwrap()
                     .contains(&listen.to_string())
             );
+        }
+    }
+
+    /// The field and reason `text` is refused with.
+    fn refusal(text: &str) -> (&'static str, String) {
+        match Config::parse(text) {
+            Err(ConfigError::Invalid { field, reason }) => (field, reason),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_roster_is_refused() {
+        let (field, reason) = refusal(
+            "[[rosters]]\nname=\"ops\"\nnumbers=[]\n[[receivers]]\nname=\"a\"\nroster=\"ops\"\n[route]\nreceiver=\"a\"\n",
+        );
+        assert_eq!(field, "rosters.numbers");
+        assert!(reason.contains("roster \"ops\" has no numbers"), "{reason}");
+    }
+
+    #[test]
+    fn severities_in_the_config_are_known_ones() {
+        let config = |receiver: &str, route: &str| {
+            format!("[[receivers]]\nname=\"a\"\n{receiver}\n[route]\nreceiver=\"a\"\n{route}\n")
+        };
+        for listed in [
+            "[]",
+            "[\"critical\"]",
+            "[\"critical\", \"warning\", \"info\"]",
+        ] {
+            Config::parse(&config("", &format!("escalation_severities = {listed}"))).unwrap();
+            Config::parse(&config(
+                &format!(
+                    "quiet_hours = {{ start = \"22:00\", end = \"07:00\", allow_severities = {listed} }}"
+                ),
+                "",
+            ))
+            .unwrap();
+        }
+        for (text, want_field, unknown) in [
+            (
+                config("", "escalation_severities = [\"crit\"]"),
+                "route.escalation_severities",
+                "\"crit\"",
+            ),
+            (
+                config(
+                    "",
+                    "[[route.routes]]\nmatchers = ['team=\"db\"']\nescalation_severities = [\"critical\", \"page\"]",
+                ),
+                "route.escalation_severities",
+                "\"page\"",
+            ),
+            (
+                config(
+                    "quiet_hours = { start = \"22:00\", end = \"07:00\", allow_severities = [\"Critical\"] }",
+                    "",
+                ),
+                "receivers.quiet_hours.allow_severities",
+                "\"Critical\"",
+            ),
+        ] {
+            let (field, reason) = refusal(&text);
+            assert_eq!(field, want_field, "{text}");
+            assert!(
+                reason.contains(&format!("{unknown} is not a severity")),
+                "{reason}"
+            );
+            assert!(
+                reason.contains("\"critical\", \"warning\", \"info\""),
+                "lists the accepted ones: {reason}"
+            );
+        }
+    }
+
+    /// A config with `head` before the receiver, `route` keys in the root route, `tail` after.
+    fn timed(head: &str, route: &str, tail: &str) -> String {
+        format!("{head}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n{route}\n{tail}\n")
+    }
+
+    fn relay_with_dedup_window(window: &str) -> String {
+        format!("[relay]\nlisten=\"127.0.0.1:8443\"\nplain_http=true\ndedup_window=\"{window}\"")
+    }
+
+    fn mqtt_with(keys: &str) -> String {
+        format!("[mqtt]\n{keys}\n[[mqtt.topics]]\nfilter=\"t/+\"\nalertname=\"Hot\"\nwarning=1.0\n")
+    }
+
+    fn mqtt_topic_with(keys: &str) -> String {
+        format!("[mqtt]\n[[mqtt.topics]]\nfilter=\"t/+\"\nalertname=\"Hot\"\nwarning=1.0\n{keys}\n")
+    }
+
+    #[test]
+    fn durations_at_their_maximum_are_accepted() {
+        for text in [
+            timed(
+                "",
+                "group_wait=\"1d\"\ngroup_interval=\"1d\"\nrepeat_interval=\"30d\"",
+                "",
+            ),
+            timed(
+                "[twilio]\nretry_base=\"1h\"\nretry_max=\"1d\"\nrequest_timeout=\"10m\"",
+                "",
+                "",
+            ),
+            timed("", "", &relay_with_dedup_window("1d")),
+            timed(
+                "",
+                "",
+                &mqtt_with("keep_alive=\"1h\"\nreconnect_min=\"1h\"\nreconnect_max=\"1h\""),
+            ),
+            timed(
+                "",
+                "",
+                &mqtt_topic_with("debounce_hold=\"1d\"\ncooldown=\"1d\""),
+            ),
+        ] {
+            Config::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    }
+
+    #[test]
+    fn durations_beyond_their_maximum_are_refused_with_the_field_and_the_maximum() {
+        for (text, want_field, max) in [
+            (
+                timed("", "group_wait=\"300000000y\"", ""),
+                "route.group_wait",
+                "1day",
+            ),
+            (
+                timed("", "group_interval=\"25h\"", ""),
+                "route.group_interval",
+                "1day",
+            ),
+            (
+                timed("", "[[route.routes]]\nrepeat_interval=\"31d\"", ""),
+                "route.repeat_interval",
+                "30days",
+            ),
+            (
+                timed("[twilio]\nretry_base=\"2h\"", "", ""),
+                "twilio.retry_base",
+                "1h",
+            ),
+            (
+                timed("[twilio]\nretry_max=\"2d\"", "", ""),
+                "twilio.retry_max",
+                "1day",
+            ),
+            (
+                timed("[twilio]\nrequest_timeout=\"1h\"", "", ""),
+                "twilio.request_timeout",
+                "10m",
+            ),
+            (
+                timed("", "", &relay_with_dedup_window("2d")),
+                "relay.dedup_window",
+                "1day",
+            ),
+            (
+                timed("", "", &mqtt_with("keep_alive=\"2h\"")),
+                "mqtt.keep_alive",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_with("reconnect_min=\"2h\"")),
+                "mqtt.reconnect_min",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_with("reconnect_max=\"2h\"")),
+                "mqtt.reconnect_max",
+                "1h",
+            ),
+            (
+                timed("", "", &mqtt_topic_with("debounce_hold=\"2d\"")),
+                "mqtt.topics.debounce_hold",
+                "1day",
+            ),
+            (
+                timed("", "", &mqtt_topic_with("cooldown=\"2d\"")),
+                "mqtt.topics.cooldown",
+                "1day",
+            ),
+        ] {
+            let (field, reason) = refusal(&text);
+            assert_eq!(field, want_field, "{text}");
+            assert!(
+                reason.contains(&format!("at most {max}")),
+                "{text}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn resolve_timeout_defaults_to_five_minutes_and_is_bounded() {
+        let with = |alerts: &str| {
+            Config::parse(&format!(
+                "{alerts}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        assert_eq!(
+            with("").unwrap().alerts.resolve_timeout,
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            with("[alerts]\nresolve_timeout=\"7d\"")
+                .unwrap()
+                .alerts
+                .resolve_timeout,
+            WEEK
+        );
+        for (value, reason) in [("0s", "must be longer than 0s"), ("8d", "at most 7days")] {
+            let (field, why) = refusal(&format!(
+                "[alerts]\nresolve_timeout=\"{value}\"\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n"
+            ));
+            assert_eq!(field, "alerts.resolve_timeout");
+            assert!(why.contains(reason), "{value}: {why}");
         }
     }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, de};
 use twilio_core::alerting::{self, Debounce, Direction};
 
-use super::duration;
+use super::duration::{self, DAY, HOUR, check_max};
+use super::{ConfigError, invalid};
 use crate::domain::mqtt_topic;
 
 /// `[mqtt]`: the broker alertd subscribes to.
@@ -129,6 +130,24 @@ fn deserialize_max_topics<'de, D: Deserializer<'de>>(d: D) -> Result<NonZeroUsiz
                 "max_topics must be at least 1 (each concrete topic needs an evaluator), not {topics}"
             ))
         })
+}
+
+impl MqttConfig {
+    /// Checks the timings (keep-alive and reconnection delays at most an hour, a topic's
+    /// debounce and cooldown at most a day) and every topic's thresholds.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check_max("mqtt.keep_alive", self.keep_alive, HOUR)?;
+        check_max("mqtt.reconnect_min", self.reconnect_min, HOUR)?;
+        check_max("mqtt.reconnect_max", self.reconnect_max, HOUR)?;
+        for topic in &self.topics {
+            check_max("mqtt.topics.debounce_hold", topic.debounce_hold, DAY)?;
+            check_max("mqtt.topics.cooldown", topic.cooldown, DAY)?;
+            topic
+                .evaluator_config()
+                .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
+        }
+        Ok(())
+    }
 }
 
 /// `[[mqtt.topics]]`: one topic filter (MQTT wildcards `+` and `#` allowed), the alert it

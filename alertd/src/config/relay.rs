@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use twilio_core::sid::{AccountSid, ApiKeySid, MessagingServiceSid};
 
-use super::{ConfigError, duration};
+use super::ConfigError;
+use super::duration::{self, DAY, check_max};
 use crate::domain::phone::is_e164;
 
 /// Fewest characters a device secret may have: a short one is guessed long before the
@@ -342,6 +343,7 @@ impl RelayConfig {
                 "the relay serves TLS: tls_cert_file and tls_key_file are required (or plain_http = true on a loopback address)".into(),
             ));
         }
+        check_max("relay.dedup_window", self.dedup_window, DAY)?;
         for (field, price) in [
             ("relay.sms_segment_price", self.sms_segment_price),
             ("relay.call_price", self.call_price),

@@ -2,10 +2,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::time::Timestamp;
+
+/// The `severity` label values alertd knows: the levels its MQTT thresholds raise (`warning`,
+/// `critical`) and Prometheus' usual `info`. Config that selects alerts by severity names these.
+pub(crate) const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
 
 /// Label or annotation name -> value, sorted by name.
 pub type LabelSet = BTreeMap<String, String>;
@@ -76,7 +81,8 @@ pub struct Alert {
     pub annotations: LabelSet,
     /// When it started firing.
     pub starts_at: Timestamp,
-    /// When it resolved (or will, if no update arrives); `None` while firing.
+    /// When it resolved, or will unless a newer report says otherwise (a time still ahead:
+    /// firing until then); `None`: firing until a report resolves it.
     pub ends_at: Option<Timestamp>,
     /// Link back to the source.
     pub generator_url: Option<String>,
@@ -100,15 +106,25 @@ impl Alert {
         self.ends_at.is_some_and(|end| end <= now)
     }
 
+    /// A report without an end resolves `resolve_timeout` after it was received, unless a
+    /// newer report comes first (Alertmanager's `resolve_timeout`); one with an end keeps it.
+    #[must_use]
+    pub(crate) fn with_resolve_timeout(mut self, resolve_timeout: Duration) -> Self {
+        if self.ends_at.is_none() {
+            self.ends_at = Some(self.updated_at.after(resolve_timeout));
+        }
+        self
+    }
+
     /// Merges a newer report of the same alert into this one (Alertmanager's merge: keep the
     /// earliest start; the latest report decides the end and the annotations).
     pub(crate) fn merge(&mut self, newer: Self) {
         if newer.updated_at < self.updated_at {
             return;
         }
-        // A fresh firing report after a resolution starts a new episode.
-        let restarted =
-            self.ends_at.is_some_and(|e| e <= newer.starts_at) && newer.ends_at.is_none();
+        // A report firing when it arrived, after a resolution, starts a new episode.
+        let restarted = self.ends_at.is_some_and(|e| e <= newer.starts_at)
+            && !newer.is_resolved_at(newer.updated_at);
         if !restarted && self.starts_at < newer.starts_at {
             let starts_at = self.starts_at;
             *self = newer;
@@ -116,5 +132,57 @@ impl Alert {
         } else {
             *self = newer;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(received: i64, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [("alertname".to_owned(), "Hot".to_owned())].into(),
+            annotations: LabelSet::new(),
+            starts_at: Timestamp(received),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: None,
+            updated_at: Timestamp(received),
+        }
+    }
+
+    const FIVE_MINUTES: Duration = Duration::from_secs(300);
+
+    #[test]
+    fn a_report_without_an_end_resolves_after_the_timeout_from_its_arrival() {
+        let timed = report(1_000, None).with_resolve_timeout(FIVE_MINUTES);
+        assert_eq!(timed.ends_at, Some(Timestamp(301_000)));
+        assert!(!timed.is_resolved_at(Timestamp(300_999)));
+        assert!(timed.is_resolved_at(Timestamp(301_000)));
+        let explicit = report(1_000, Some(2_000)).with_resolve_timeout(FIVE_MINUTES);
+        assert_eq!(
+            explicit.ends_at,
+            Some(Timestamp(2_000)),
+            "an end given is kept"
+        );
+    }
+
+    #[test]
+    fn each_report_before_the_timeout_extends_it_and_keeps_the_start() {
+        let mut alert = report(0, None).with_resolve_timeout(FIVE_MINUTES);
+        alert.merge(report(60_000, None).with_resolve_timeout(FIVE_MINUTES));
+        assert_eq!(
+            (alert.starts_at, alert.ends_at),
+            (Timestamp(0), Some(Timestamp(360_000)))
+        );
+    }
+
+    #[test]
+    fn a_report_after_the_timeout_starts_a_new_episode() {
+        let mut alert = report(0, None).with_resolve_timeout(FIVE_MINUTES);
+        alert.merge(report(400_000, None).with_resolve_timeout(FIVE_MINUTES));
+        assert_eq!(
+            (alert.starts_at, alert.ends_at),
+            (Timestamp(400_000), Some(Timestamp(700_000)))
+        );
     }
 }

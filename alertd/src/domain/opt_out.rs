@@ -18,6 +18,19 @@ pub struct OptOut {
     pub source: String,
 }
 
+impl OptOut {
+    /// How the number came to be opted out, in words, from its `source`.
+    pub(crate) fn how(&self) -> String {
+        match self.source.as_str() {
+            "stop" => "texted STOP".to_owned(),
+            other => match other.strip_prefix("twilio-") {
+                Some(code) => format!("Twilio refused an earlier SMS with error {code}"),
+                None => format!("recorded as {other:?}"),
+            },
+        }
+    }
+}
+
 /// What an inbound SMS body asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keyword {
@@ -99,6 +112,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_opt_out_says_how_it_came_about_from_its_source() {
+        let opt_out = |source: &str| OptOut {
+            number: "+15551230001".into(),
+            since: Timestamp(0),
+            source: source.into(),
+        };
+        assert_eq!(opt_out("stop").how(), "texted STOP");
+        assert_eq!(
+            opt_out("twilio-21610").how(),
+            "Twilio refused an earlier SMS with error 21610"
+        );
+        assert_eq!(opt_out("import").how(), "recorded as \"import\"");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod silences;
 pub mod webhooks;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -55,6 +56,8 @@ pub(crate) struct ApiState {
     pub(crate) escalations: crate::escalation::ack::Escalations,
     /// How STOP / START / HELP are answered (`[opt_out]`).
     pub(crate) opt_out: Arc<crate::config::opt_out::OptOutConfig>,
+    /// How long an alert posted without `endsAt` stays firing (`[alerts] resolve_timeout`).
+    pub(crate) resolve_timeout: Duration,
 }
 
 /// The router with every endpoint, behind `guard`.
@@ -175,7 +178,7 @@ async fn ingest_with(
     state: ApiState,
     headers: HeaderMap,
     body: Body,
-    parse: fn(&[u8], Timestamp) -> Result<Vec<Alert>, ApiError>,
+    parse: impl FnOnce(&[u8], Timestamp) -> Result<Vec<Alert>, ApiError>,
 ) -> Response {
     let result = async {
         check_bearer(&state, &headers)?;
@@ -187,10 +190,23 @@ async fn ingest_with(
     result.unwrap_or_else(|e| refuse(&state, e))
 }
 
+/// Alerts posted without `endsAt` resolve `resolve_timeout` after they arrive unless posted
+/// again, as Alertmanager's own API does: a script or webhook that never sends a resolution
+/// does not page forever.
 async fn post_alerts(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
-    ingest_with(state, headers, body, alerts::parse).await
+    let resolve_timeout = state.resolve_timeout;
+    let parse = move |body: &[u8], now| {
+        let alerts = alerts::parse(body, now)?;
+        Ok(alerts
+            .into_iter()
+            .map(|a| a.with_resolve_timeout(resolve_timeout))
+            .collect())
+    };
+    ingest_with(state, headers, body, parse).await
 }
 
+/// Alertmanager resolves its alerts itself and repeats a firing one only every
+/// `repeat_interval` (4h by default), so its alerts keep firing until it says they resolved.
 async fn post_alertmanager(
     State(state): State<ApiState>,
     headers: HeaderMap,

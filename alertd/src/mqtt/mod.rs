@@ -1,6 +1,8 @@
 //! MQTT readings ingest: subscribes to the configured topics, evaluates every reading with
 //! twilio-core's threshold evaluator (the code the devices run) and feeds the alerts it raises
-//! or clears into the store and pipeline, like the HTTP ingest does.
+//! or clears into the store and pipeline, like the HTTP ingest does. Its alerts have no end
+//! until a reading clears them: `[alerts] resolve_timeout` does not apply, since a sensor that
+//! falls silent while over its threshold is still a problem.
 //!
 //! [`evaluate`] is the IO-free stage; `run` is the broker connection around it. Bad payloads
 //! are counted and logged; a lost broker is reconnected with exponential backoff.

@@ -190,19 +190,21 @@ impl OutboxWorker {
             return false;
         }
         let number = msg.to.clone();
-        match crate::store::blocking(&self.store, move |s| s.is_opted_out(&number)).await {
-            Ok(true) => {}
-            Ok(false) => return false,
-            Err(e) => {
-                tracing::warn!("outbox: cannot read opt-outs, sending anyway: {e}");
-                return false;
-            }
-        }
-        tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out (STOP)");
+        let opt_out =
+            match crate::store::blocking(&self.store, move |s| s.opt_out_of(&number)).await {
+                Ok(Some(opt_out)) => opt_out,
+                Ok(None) => return false,
+                Err(e) => {
+                    tracing::warn!("outbox: cannot read opt-outs, sending anyway: {e}");
+                    return false;
+                }
+            };
+        let how = opt_out.how();
+        tracing::info!(id = msg.id, to = %msg.to, "SMS not sent: the recipient opted out ({how})");
         self.metrics.notification_failed("sms", "opted_out".into());
         let record = AttemptRecord::OptedOut {
             code: None,
-            error: "recipient opted out of SMS (texted STOP); not sent".into(),
+            error: format!("recipient opted out of SMS ({how}); not sent"),
         };
         self.record(msg.id, record).await;
         true
@@ -504,6 +506,44 @@ mod tests {
                 "the From's rate holds for both kinds: {calls:?}"
             );
         }
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn an_sms_to_an_opted_out_number_is_held_back_saying_how_it_opted_out() {
+        use crate::store::OptOutStore;
+        let (worker, sender, store, clock) = setup(Vec::new(), 1000.0, 2);
+        let rows = store.recent_outbox(2).unwrap();
+        let (refused, texted) = (&rows[0].to, &rows[1].to);
+        store.opt_out(refused, "twilio-21610", clock.now()).unwrap();
+        store.opt_out(texted, "stop", clock.now()).unwrap();
+        let task = tokio::spawn(worker.run());
+        until(|| {
+            store
+                .recent_outbox(2)
+                .unwrap()
+                .iter()
+                .all(|m| m.state == OutboxState::OptedOut)
+        })
+        .await;
+        let error_to = |to: &str| {
+            store
+                .recent_outbox(2)
+                .unwrap()
+                .into_iter()
+                .find(|m| m.to == to)
+                .and_then(|m| m.error)
+                .unwrap()
+        };
+        assert_eq!(
+            error_to(refused),
+            "recipient opted out of SMS (Twilio refused an earlier SMS with error 21610); not sent"
+        );
+        assert_eq!(
+            error_to(texted),
+            "recipient opted out of SMS (texted STOP); not sent"
+        );
+        assert!(sender.calls.lock().unwrap().is_empty());
         task.abort();
     }
 

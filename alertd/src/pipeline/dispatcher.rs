@@ -1,7 +1,7 @@
 //! Aggregation groups with group_wait / group_interval, in the manner of Alertmanager's
 //! `dispatch` package, as a state machine: callers pass `now` and ask what is due.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -60,6 +60,9 @@ struct Group {
 pub struct Dispatcher {
     root: Route,
     groups: HashMap<String, Group>,
+    /// Ends still ahead of held alerts (an `endsAt` in the future, a resolve timeout), earliest
+    /// first. An entry whose alert was since extended or dropped is skipped when it comes due.
+    ends_ahead: BTreeSet<(Timestamp, Fingerprint)>,
 }
 
 impl Dispatcher {
@@ -68,6 +71,7 @@ impl Dispatcher {
         Self {
             root,
             groups: HashMap::new(),
+            ends_ahead: BTreeSet::new(),
         }
     }
 
@@ -94,22 +98,47 @@ impl Dispatcher {
             if !group.has_flushed && alert.starts_at.after(group.group_wait) < now {
                 group.next_flush = group.next_flush.min(now);
             }
-            match group.alerts.get_mut(&fp) {
+            let held = match group.alerts.get_mut(&fp) {
                 Some(existing) => {
                     known = true;
                     existing.merge(alert.clone());
+                    existing
                 }
-                None => {
-                    group.alerts.insert(fp, alert.clone());
-                }
+                None => group.alerts.entry(fp).or_insert_with(|| alert.clone()),
+            };
+            if let Some(end) = held.ends_at.filter(|end| *end > now) {
+                self.ends_ahead.insert((end, fp));
             }
         }
         known
     }
 
-    /// The earliest time a group is due, if any group exists.
+    /// The earliest time a group is due or a held alert ends, if there is any.
     pub(crate) fn next_deadline(&self) -> Option<Timestamp> {
-        self.groups.values().map(|g| g.next_flush).min()
+        let flush = self.groups.values().map(|g| g.next_flush).min();
+        let end = self.ends_ahead.first().map(|(end, _)| *end);
+        flush.into_iter().chain(end).min()
+    }
+
+    /// Keys of the escalating groups left with no firing alert by alerts whose end has come
+    /// by `now` without a newer report (a resolve timeout, an `endsAt` reached): their
+    /// escalations end now, as an explicit resolution's do.
+    pub(crate) fn take_ended(&mut self, now: Timestamp) -> Vec<String> {
+        let mut quiet = BTreeSet::new();
+        while let Some(&(end, fp)) = self.ends_ahead.first() {
+            if end > now {
+                break;
+            }
+            self.ends_ahead.pop_first();
+            let still_ends_then = self
+                .groups
+                .values()
+                .any(|g| g.alerts.get(&fp).is_some_and(|a| a.ends_at == Some(end)));
+            if still_ends_then {
+                quiet.extend(self.quiet_escalating_groups(fp, now));
+            }
+        }
+        quiet.into_iter().collect()
     }
 
     /// Number of groups.
@@ -140,10 +169,9 @@ impl Dispatcher {
         due
     }
 
-    /// Keys of the escalating groups holding `alert` that have no firing alert left at `now`
-    /// (their escalations end at once, not at the next flush).
-    pub(crate) fn quiet_escalating_groups(&self, alert: &Alert, now: Timestamp) -> Vec<String> {
-        let fp = alert.fingerprint();
+    /// Keys of the escalating groups holding the alert `fp` that have no firing alert left at
+    /// `now` (their escalations end at once, not at the next flush).
+    pub(crate) fn quiet_escalating_groups(&self, fp: Fingerprint, now: Timestamp) -> Vec<String> {
         self.groups
             .iter()
             .filter(|(_, g)| g.escalation.is_some() && g.alerts.contains_key(&fp))
@@ -271,6 +299,63 @@ mod tests {
         let gone = d.flushed(&second[0], Timestamp(60_000));
         assert_eq!(gone, vec![alert("Hot", "a", 0).fingerprint()]);
         assert_eq!(d.group_count(), 0);
+    }
+
+    const ESCALATING: &str = "group_wait='0s'\ngroup_interval='10m'\nescalation='p'
+[[rosters]]
+name='ops'
+numbers=['+15551230001']
+[[escalations]]
+name='p'
+steps=[{channel='sms', to='ops', after='0s'}]";
+
+    fn timing_out(at: i64) -> Alert {
+        let mut a = alert("Hot", "a", at);
+        a.labels.insert("severity".into(), "critical".into());
+        a.with_resolve_timeout(Duration::from_secs(300))
+    }
+
+    #[test]
+    fn an_alert_not_reported_again_ends_its_groups_escalation_at_its_end() {
+        let mut d = dispatcher(ESCALATING);
+        d.insert(&timing_out(0), Timestamp(0));
+        let key = d.take_due(Timestamp(0)).remove(0).group_key;
+        assert_eq!(
+            d.next_deadline(),
+            Some(Timestamp(300_000)),
+            "the end comes before the next flush"
+        );
+        assert!(d.take_ended(Timestamp(299_999)).is_empty());
+        assert_eq!(d.take_ended(Timestamp(300_000)), vec![key]);
+        assert_eq!(
+            d.next_deadline(),
+            Some(Timestamp(600_000)),
+            "the next flush"
+        );
+    }
+
+    #[test]
+    fn a_newer_report_moves_the_end() {
+        let mut d = dispatcher(ESCALATING);
+        d.insert(&timing_out(0), Timestamp(0));
+        let key = d.take_due(Timestamp(0)).remove(0).group_key;
+        d.insert(&timing_out(60_000), Timestamp(60_000));
+        assert!(
+            d.take_ended(Timestamp(300_000)).is_empty(),
+            "reported again before its end"
+        );
+        assert_eq!(d.next_deadline(), Some(Timestamp(360_000)));
+        assert_eq!(d.take_ended(Timestamp(360_000)), vec![key]);
+    }
+
+    #[test]
+    fn a_group_with_another_firing_alert_keeps_its_escalation() {
+        let mut d = dispatcher(&format!("group_by=['alertname']\n{ESCALATING}"));
+        d.insert(&timing_out(0), Timestamp(0));
+        let mut other = alert("Hot", "b", 0);
+        other.labels.insert("severity".into(), "critical".into());
+        d.insert(&other, Timestamp(0));
+        assert!(d.take_ended(Timestamp(300_000)).is_empty());
     }
 
     #[test]

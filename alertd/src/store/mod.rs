@@ -257,6 +257,8 @@ pub trait OptOutStore {
     fn opt_in(&self, number: &str) -> Result<bool, StoreError>;
     /// Whether `number` opted out of SMS.
     fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
+    /// `number`'s opt-out (since when, why), if it opted out of SMS.
+    fn opt_out_of(&self, number: &str) -> Result<Option<OptOut>, StoreError>;
     /// Every opted-out number, newest first.
     fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Harness, config, eventually, settle};
+use crate::common::{Harness, KEEP_FIRING, config, eventually, settle};
 use alertd::domain::outbox::OutboxState;
 use alertd::store::{AlertStore, OutboxStore, SilenceStore, Store};
 use serde_json::json;
@@ -114,7 +114,7 @@ async fn resolved_sends_a_resolution_sms_and_forgets_the_alert() {
 
 #[tokio::test]
 async fn repeat_interval_repeats_unchanged_groups() {
-    let h = Harness::start(config("repeat_interval = \"1h\"", "")).await;
+    let h = Harness::start(config("repeat_interval = \"1h\"", KEEP_FIRING)).await;
     h.post("/api/v1/alerts", minimal("Hot", "critical", "31C"))
         .await;
     eventually("first", || h.dry_sent().len() == 1).await;
@@ -170,7 +170,7 @@ async fn silence_means_nothing_is_sent() {
 }
 
 #[tokio::test]
-async fn alertmanager_webhook_firing_then_resolved() {
+async fn alertmanager_webhook_alerts_fire_until_alertmanager_resolves_them() {
     let h = Harness::start(config("", "")).await;
     let firing = json!({"version": "4", "status": "firing", "receiver": "x", "groupLabels": {}, "commonLabels": {},
         "commonAnnotations": {}, "externalURL": "http://am", "groupKey": "{}:{}", "truncatedAlerts": 0,
@@ -186,6 +186,11 @@ async fn alertmanager_webhook_firing_then_resolved() {
         "{}",
         h.dry_sent()[0].body
     );
+    // No resolve timeout: Alertmanager repeats a firing alert only every repeat_interval and
+    // sends the resolution itself.
+    h.clock.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(h.dry_sent().len(), 1, "still firing after an hour");
     let mut resolved = firing.clone();
     resolved["status"] = json!("resolved");
     resolved["alerts"][0]["status"] = json!("resolved");

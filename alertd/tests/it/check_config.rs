@@ -1,6 +1,6 @@
-//! `alertd check-config`: the generated example passes; mistakes in escalation policies and
-//! secrets, and an API open beyond loopback without a token, are refused with the field and what
-//! was wrong.
+//! `alertd check-config`: the generated example passes; mistakes in escalation policies,
+//! rosters, phone numbers, severities, durations and secrets, and an API open beyond loopback
+//! without a token, are refused with the field and what was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
@@ -93,6 +93,175 @@ fn escalation_mistakes_are_refused_with_the_field_and_the_reason() {
         assert!(!out.status.success(), "{text}");
         assert!(stderr.contains(field), "{field}: {stderr}");
         assert!(stderr.contains(reason), "{reason}: {stderr}");
+    }
+}
+
+/// Runs `check-config` on `text`, expects a refusal and returns what it said.
+fn refusal(text: &str) -> String {
+    let out = check(text);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "accepted: {text}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// A config around `body` with the receiver `r` at the root route, plus `route` keys.
+fn with_receiver(body: &str, route: &str) -> String {
+    format!("{body}\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\n{route}\n")
+}
+
+#[test]
+fn a_roster_without_numbers_is_refused() {
+    let empty = "[[rosters]]\nname = \"night-shift\"\nnumbers = []\n";
+    let policy = "[[escalations]]\nname = \"p\"\nsteps = [{ channel = \"voice\", to = \"night-shift\", after = \"2m\" }]\n";
+    for text in [
+        with_receiver(&format!("{empty}{policy}"), "escalation = \"p\""),
+        format!(
+            "{empty}[[receivers]]\nname = \"r\"\nroster = \"night-shift\"\n[route]\nreceiver = \"r\"\n"
+        ),
+    ] {
+        let stderr = refusal(&text);
+        assert!(stderr.contains("rosters.numbers"), "{stderr}");
+        assert!(
+            stderr.contains("roster \"night-shift\" has no numbers"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_phone_number_is_strict_e164() {
+    let roster = |numbers: &str| format!("[[rosters]]\nname = \"ops\"\nnumbers = {numbers}\n");
+    let relay = |device_keys: &str| {
+        format!(
+            "[relay]\nlisten = \"127.0.0.1:8443\"\nplain_http = true\n[[relay.devices]]\nname = \"freezer-2\"\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\nsecret_env = \"FREEZER2_SECRET\"\n{device_keys}\n"
+        )
+    };
+    let short = "+1555";
+    let cases = [
+        (
+            format!(
+                "[twilio]\nfrom = \"{short}\"\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\n"
+            ),
+            "twilio.from",
+        ),
+        (
+            format!(
+                "[[receivers]]\nname = \"r\"\nsms = [\"{short}\"]\n[route]\nreceiver = \"r\"\n"
+            ),
+            "receivers.sms/voice",
+        ),
+        (
+            format!(
+                "[[receivers]]\nname = \"r\"\nvoice = [\"{short}\"]\n[route]\nreceiver = \"r\"\n"
+            ),
+            "receivers.sms/voice",
+        ),
+        (
+            with_receiver(&roster(&format!("[\"+15551230001\", \"{short}\"]")), ""),
+            "rosters.numbers",
+        ),
+        (
+            with_receiver(
+                &format!(
+                    "[[escalations]]\nname = \"p\"\nsteps = [{{ channel = \"sms\", to = \"{short}\", after = \"0s\" }}]\n"
+                ),
+                "escalation = \"p\"",
+            ),
+            "escalations.steps.to",
+        ),
+        (
+            with_receiver(&relay(&format!("allowed_from = [\"{short}\"]")), ""),
+            "relay.devices.allowed_from",
+        ),
+        (
+            with_receiver(
+                &relay(&format!(
+                    "allowed_from = [\"+15005550006\"]\nallowed_to = [\"{short}\"]"
+                )),
+                "",
+            ),
+            "relay.devices.allowed_to",
+        ),
+    ];
+    for (text, field) in cases {
+        let stderr = refusal(&text);
+        assert!(stderr.contains(field), "{field}: {stderr}");
+        assert!(stderr.contains("\"+1555\""), "names the number: {stderr}");
+    }
+    // Twilio's magic test number and the shortest and longest E.164 numbers are fine.
+    let fine = with_receiver(
+        &roster("[\"+15005550006\", \"+4930901820\", \"+861234567890123\"]"),
+        "",
+    );
+    let out = check(&fine);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_severity_is_refused_with_the_known_ones() {
+    let stderr = refusal(&with_receiver("", "escalation_severities = [\"crit\"]"));
+    assert!(stderr.contains("route.escalation_severities"), "{stderr}");
+    assert!(stderr.contains("\"crit\" is not a severity"), "{stderr}");
+    assert!(
+        stderr.contains("\"critical\", \"warning\", \"info\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_absurd_duration_is_refused_with_the_field_and_the_maximum() {
+    let policy = |after: &str, repeat_delay: &str| {
+        format!(
+            "[[rosters]]\nname = \"ops\"\nnumbers = [\"+15551230001\"]\n[[escalations]]\nname = \"p\"\nrepeat = 1\nrepeat_delay = \"{repeat_delay}\"\nsteps = [{{ channel = \"voice\", to = \"ops\", after = \"{after}\" }}]\n"
+        )
+    };
+    let cases = [
+        (
+            with_receiver(&policy("300000000y", "5m"), "escalation = \"p\""),
+            "escalations.steps.after",
+            "at most 7days",
+        ),
+        (
+            with_receiver(&policy("2m", "30d"), "escalation = \"p\""),
+            "escalations.repeat_delay",
+            "at most 7days",
+        ),
+        (
+            with_receiver("", "group_wait = \"2d\""),
+            "route.group_wait",
+            "at most 1day",
+        ),
+        (
+            with_receiver("", "repeat_interval = \"1year\""),
+            "route.repeat_interval",
+            "at most 30days",
+        ),
+        (
+            with_receiver(
+                "[relay]\nlisten = \"127.0.0.1:8443\"\nplain_http = true\ndedup_window = \"1week\"\n",
+                "",
+            ),
+            "relay.dedup_window",
+            "at most 1day",
+        ),
+        (
+            with_receiver("[mqtt]\nkeep_alive = \"1day\"\ntopics = []\n", ""),
+            "mqtt.keep_alive",
+            "at most 1h",
+        ),
+    ];
+    for (text, field, max) in cases {
+        let stderr = refusal(&text);
+        assert!(stderr.contains(field), "{field}: {stderr}");
+        assert!(stderr.contains(max), "{max}: {stderr}");
     }
 }
 

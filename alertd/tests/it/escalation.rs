@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::sim_app::{Launch, SimApp, start_sim};
-use crate::common::{T0, eventually, settle};
+use crate::common::{KEEP_FIRING, T0, eventually, settle};
 use alertd::clock::Clock;
 use alertd::domain::escalation::{Escalation, EscalationState};
 use alertd::http::webhooks::WebhookAuth;
@@ -59,7 +59,7 @@ impl Rig {
 mps = 1000.0
 
 {POLICY}
-
+{KEEP_FIRING}
 [[receivers]]
 name = "log-only"
 

@@ -8,6 +8,7 @@ mod escalation;
 mod mqtt;
 mod opt_out;
 mod relay;
+mod resolve_timeout;
 mod restart;
 mod twilio_sim;
 mod twilio_tls;

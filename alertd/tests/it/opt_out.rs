@@ -1,12 +1,14 @@
 //! SMS opt-out end to end: the simulator texts STOP / START / HELP to alertd's signed
 //! `/twilio/inbound` webhook; alertd records them, replies with TwiML, stops (and restarts)
 //! SMS to that number while calls still go out; a forged webhook changes nothing; Twilio's
-//! 21610 on a send opts the number out.
+//! 21610 on a send opts the number out. A sender that is not a phone number cannot opt out, and
+//! a malformed inbound SMS gets a 400 that says what is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common::eventually;
 use crate::common::relay::{FROM, Rig, RigOptions, TO, WAIT, settle};
 use alertd::domain::outbox::OutboxState;
+use alertd::http::webhooks::WebhookAuth;
 use alertd::store::OptOutStore;
 use twilio_sim::Direction;
 
@@ -23,6 +25,27 @@ impl Rig {
             .send_inbound_sms(TO, FROM, body, &self.inbound_url())
             .await
             .unwrap()
+    }
+
+    /// Posts `form` to `/twilio/inbound` signed as Twilio would; the status and body.
+    async fn post_inbound_signed(&self, form: &[(&str, &str)]) -> (u16, String) {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let auth = WebhookAuth::new(&self.public_url, self.sim.auth_token());
+        let resp = self
+            .http
+            .post(format!("{}/twilio/inbound", self.base))
+            .header(
+                "x-twilio-signature",
+                auth.sign_at("/twilio/inbound", body.as_bytes()),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
     fn rows_to(&self, channel: &str) -> Vec<alertd::domain::outbox::OutboxMessage> {
@@ -211,7 +234,14 @@ async fn twilio_21610_opts_the_number_out() {
     .await;
     settle().await;
     assert_eq!(rig.message_posts().len(), 1, "no second SMS to Twilio");
-    assert_eq!(rig.rows_to("sms")[0].attempts, 0);
+    let held = rig.rows_to("sms").remove(0);
+    assert_eq!(held.attempts, 0);
+    assert_eq!(
+        held.error.as_deref(),
+        Some(
+            "recipient opted out of SMS (Twilio refused an earlier SMS with error 21610); not sent"
+        )
+    );
     rig.shutdown().await;
 }
 
@@ -234,5 +264,46 @@ async fn reply_none_records_without_replying() {
         "Twilio's own opt-out reply is left to Twilio"
     );
     assert!(rig.store().is_opted_out(TO).unwrap());
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_from_a_sender_that_is_not_a_phone_number_is_not_recorded() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let account = rig.sim.account_sid().to_owned();
+    let (status, body) = rig
+        .post_inbound_signed(&[
+            ("AccountSid", &account),
+            ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+            ("From", "alice"),
+            ("To", FROM),
+            ("Body", "STOP"),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.ends_with("<Response />"), "no reply: {body}");
+    assert!(rig.store().opt_outs().unwrap().is_empty());
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbound_sms_without_its_message_sid_gets_400_saying_so() {
+    let mut rig = Rig::start(RigOptions::default()).await;
+    let account = rig.sim.account_sid().to_owned();
+    let (status, body) = rig
+        .post_inbound_signed(&[
+            ("AccountSid", &account),
+            ("From", TO),
+            ("To", FROM),
+            ("Body", "STOP"),
+        ])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("not an inbound SMS: form field MessageSid is missing"),
+        "{body}"
+    );
+    assert!(!body.contains("MissingField"), "no Rust debug text: {body}");
+    assert!(rig.store().opt_outs().unwrap().is_empty());
     rig.shutdown().await;
 }

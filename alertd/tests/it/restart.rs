@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{Harness, config, eventually, no_env};
+use crate::common::{Harness, KEEP_FIRING, config, eventually, no_env};
 use alertd::domain::outbox::OutboxState;
 use alertd::outbox::{BoxFuture, Outbound, SendOutcome, Sender};
 use alertd::store::OutboxStore;
@@ -29,7 +29,13 @@ impl Sender for Down {
 
 #[tokio::test]
 async fn outbox_is_delivered_after_restart() {
-    let mut first = Harness::start_with(config("", ""), Some(Arc::new(Down)), no_env(), None).await;
+    let mut first = Harness::start_with(
+        config("", KEEP_FIRING),
+        Some(Arc::new(Down)),
+        no_env(),
+        None,
+    )
+    .await;
     let body = json!([{"name": "Hot", "severity": "critical", "message": "31C"}]).to_string();
     assert_eq!(first.post("/api/v1/alerts", body).await.0, 202);
     eventually("a failed attempt", || {
@@ -45,7 +51,7 @@ async fn outbox_is_delivered_after_restart() {
     first.shutdown().await;
     let dir = std::mem::replace(&mut first.dir, tempfile::tempdir().unwrap());
 
-    let second = Harness::start_with(config("", ""), None, no_env(), Some(dir)).await;
+    let second = Harness::start_with(config("", KEEP_FIRING), None, no_env(), Some(dir)).await;
     let pending = second.app().store.recent_outbox(10).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].state, OutboxState::Pending);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::common::sim_app::{Launch, SimApp, receivers_or_oncall, start_sim};
-use crate::common::{T0, eventually, settle};
+use crate::common::{KEEP_FIRING, T0, eventually, settle};
 use alertd::domain::outbox::OutboxState;
 use alertd::store::OutboxStore;
 use serde_json::json;
@@ -52,6 +52,7 @@ retry_max = "10s"
 
 {receivers}
 
+{KEEP_FIRING}
 [route]
 receiver = "oncall"
 group_by = ["alertname"]

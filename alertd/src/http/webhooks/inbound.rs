@@ -1,8 +1,9 @@
 //! `POST /twilio/inbound`: SMS sent to alertd's Twilio number. Signed like every webhook;
 //! the body is classified and dispatched: an opt-out keyword (STOP/START/HELP, the whole body
 //! as on Twilio) goes to [`crate::optout`]; `ACK [id]` acknowledges an escalation (the latest
-//! sent to the sender when no id is given); anything else gets an empty reply. A request that
-//! fails the signature check gets 403 and changes nothing.
+//! sent to the sender when no id is given); anything else gets an empty reply. An opt-out
+//! keyword from a sender that is not an E.164 number is logged and not recorded (opt-outs are
+//! kept per phone number). A request that fails the signature check gets 403 and changes nothing.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use twilio_core::webhook::InboundSms;
 
 use crate::domain::escalation::AckVia;
 use crate::domain::opt_out as keywords;
+use crate::domain::phone::is_e164;
 use crate::domain::short_id;
 use crate::escalation::ack::AckError;
 use crate::escalation::twiml;
@@ -67,6 +69,10 @@ pub(crate) async fn inbound_sms(
         }
         let opt_out = keywords::classify(sms.body);
         if opt_out != keywords::Keyword::Other {
+            if !is_e164(sms.from) {
+                tracing::warn!(from = %sms.from, keyword = ?opt_out, "opt-out keyword from a sender that is not an E.164 number: not recorded");
+                return Ok(twiml::empty());
+            }
             return opt_out_keyword(&state, opt_out, sms.from).await;
         }
         let reply = match classify(sms.body) {

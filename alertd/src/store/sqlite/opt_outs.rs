@@ -1,6 +1,6 @@
 //! Numbers that opted out of SMS, in SQLite.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::domain::opt_out::OptOut;
@@ -28,6 +28,22 @@ impl OptOutStore for SqliteStore {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached("SELECT 1 FROM opt_outs WHERE number = ?1")?;
         Ok(stmt.exists([number])?)
+    }
+
+    fn opt_out_of(&self, number: &str) -> Result<Option<OptOut>, StoreError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached("SELECT since, source FROM opt_outs WHERE number = ?1")?;
+        let found = stmt
+            .query_row([number], |r| {
+                Ok(OptOut {
+                    number: number.to_owned(),
+                    since: Timestamp(r.get(0)?),
+                    source: r.get(1)?,
+                })
+            })
+            .optional()?;
+        Ok(found)
     }
 
     fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError> {

@@ -25,6 +25,10 @@ use alertd::store::sqlite::SqliteStore;
 /// 2026-01-01T12:00:00Z: midday, outside any night-time quiet hours.
 pub const T0: Timestamp = Timestamp(1_767_268_800_000);
 
+/// `[alerts]` for tests whose alerts, posted once, must stay firing while the clock moves on
+/// for hours: the default `resolve_timeout` (5m) would resolve them.
+pub const KEEP_FIRING: &str = "[alerts]\nresolve_timeout = \"7d\"\n";
+
 pub struct Harness {
     pub app: Option<RunningApp>,
     pub clock: ManualClock,
