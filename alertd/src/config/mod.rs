@@ -1044,6 +1044,7 @@ group_wait = "0s"
             "[]",
             "[\"critical\"]",
             "[\"critical\", \"warning\", \"info\"]",
+            "[\"page\", \"error\", \"high\"]",
         ] {
             Config::parse(&config("", &format!("escalation_severities = {listed}"))).unwrap();
             Config::parse(&config(
@@ -1063,10 +1064,10 @@ group_wait = "0s"
             (
                 config(
                     "",
-                    "[[route.routes]]\nmatchers = ['team=\"db\"']\nescalation_severities = [\"critical\", \"page\"]",
+                    "[[route.routes]]\nmatchers = ['team=\"db\"']\nescalation_severities = [\"critical\", \"pagee\"]",
                 ),
                 "route.escalation_severities",
-                "\"page\"",
+                "\"pagee\"",
             ),
             (
                 config(

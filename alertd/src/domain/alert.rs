@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::domain::time::Timestamp;
 
 /// The `severity` label values alertd knows: the levels its MQTT thresholds raise (`warning`,
-/// `critical`) and Prometheus' usual `info`. Config that selects alerts by severity names these.
-pub(crate) const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
+/// `critical`), Prometheus' usual `info`, and the other names alerting rules commonly use
+/// (`page`, `error`, `high`, `medium`, `low`). Config that selects alerts by severity names
+/// these, so a typo (`"crit"`) is caught instead of silently matching nothing.
+pub(crate) const SEVERITIES: [&str; 8] = [
+    "critical", "warning", "info", "page", "error", "high", "medium", "low",
+];
 
 /// Label or annotation name -> value, sorted by name.
 pub type LabelSet = BTreeMap<String, String>;

@@ -834,6 +834,8 @@ mps = 1000.0
 
 {policy}
 
+{KEEP_FIRING}
+
 [[receivers]]
 name = "pager"
 sms = [{receiver_sms}]
