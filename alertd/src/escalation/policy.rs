@@ -11,7 +11,7 @@
 //! and the ones after it keep their times.
 //!
 //! What a step says is built when it is sent, from the escalation's alerts as they are then
-//! ([`Standing`]): those still firing, not silenced and not acknowledged in an earlier
+//! (`Standing`): those still firing, not silenced and not acknowledged in an earlier
 //! escalation. A step that finds none closes the escalation (resolved or silenced) instead.
 
 use std::collections::BTreeMap;

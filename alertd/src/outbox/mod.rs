@@ -3,7 +3,7 @@
 //! and Misconfigured as failures. After a restart it simply continues with the table.
 //!
 //! alertd's own notifications and escalations go before relayed device traffic on the same
-//! From: relayed rows are read after them, use at most [`MAX_RELAYED_IN_FLIGHT`] send slots,
+//! From: relayed rows are read after them, use at most `MAX_RELAYED_IN_FLIGHT` (4) send slots,
 //! and take a rate-limit slot only when the From has none booked, so a page waits for at most
 //! the relayed message being sent, however many are queued.
 

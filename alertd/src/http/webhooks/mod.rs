@@ -4,7 +4,7 @@
 //! `ACK 4F7KQ`, STOP / START / HELP) check signatures the same way, against `public_url` + their
 //! path and query, and act on each request once: a signature has no timestamp, so a captured
 //! request replayed later is recognised by its `MessageSid` (or `CallSid` and URL) for
-//! [`RECEIPT_KEEP`] and changes nothing.
+//! `RECEIPT_KEEP` (24 hours) and changes nothing.
 
 pub mod inbound;
 pub mod voice;
