@@ -4,7 +4,12 @@
 //! committed to SQLite (`synchronous=FULL`). Reports accepted requests/s, the 201 latency
 //! percentiles, and how long until the simulator had every forwarded message.
 //!
-//! `cargo run --release -p alertd --example relay_load -- [--requests 5000] [--clients 16]`
+//! With `--page-mps N` alertd sends at N messages/s per From (the relayed messages queue up);
+//! once every request is accepted, one critical alert is posted to alertd's API and the time
+//! until its SMS reaches the simulator is reported: how long a page waits behind relayed
+//! traffic on the same From.
+//!
+//! `cargo run --release -p alertd --example relay_load -- [--requests 5000] [--clients 16] [--page-mps 10]`
 #![allow(
     clippy::cast_precision_loss,
     clippy::unwrap_used,
@@ -35,6 +40,8 @@ use percentile::percentile;
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "relay-load-device-token-000000001";
+/// The receiver alertd pages (relayed messages go to another number).
+const PAGED: &str = "+15551230009";
 
 /// A test CA and a `localhost` certificate: (CA DER, cert PEM, key PEM).
 fn test_ca() -> (Vec<u8>, String, String) {
@@ -95,6 +102,8 @@ async fn device(
 async fn main() {
     let requests = count_arg("--requests", 5000);
     let clients = count_arg("--clients", 16).max(1);
+    let page_mps = args::arg("--page-mps", 0);
+    let mps = if page_mps == 0 { 100_000 } else { page_mps };
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (ca_der, cert_pem, key_pem) = test_ca();
@@ -102,11 +111,12 @@ async fn main() {
     std::fs::write(dir.path().join("key.pem"), key_pem).unwrap();
     let running = sim_alertd::start_against_sim(&sim, dir.path(), |twilio| {
         format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = 100000.0\n\
-         [[receivers]]\nname = \"r\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"r\"\n\
+        "[server]\nlisten = \"127.0.0.1:0\"\n{twilio}from = \"+15005550006\"\nmps = {mps}.0\n\
+         [[receivers]]\nname = \"r\"\nsms = [\"{PAGED}\"]\n[route]\nreceiver = \"r\"\ngroup_wait = \"0s\"\n\
          [relay]\nlisten = \"127.0.0.1:0\"\ntls_cert_file = \"{d}/cert.pem\"\ntls_key_file = \"{d}/key.pem\"\n\
          [[relay.devices]]\nname = \"load\"\naccount_sid = \"{ACCOUNT}\"\nsecret = \"{TOKEN}\"\nallowed_from = [\"+15005550006\"]\n\
-         rate_per_minute = 100000000\nburst = 100000000\n",
+         allowed_to = [\"+15551230001\"]\n\
+         rate_per_minute = 100000000\nburst = 100000000\ndaily_spend_limit = 1000000.0\n",
         d = dir.path().display(),
         )
     })
@@ -137,6 +147,28 @@ async fn main() {
         latencies.extend(t.await.unwrap());
     }
     let accepted_in = started.elapsed();
+    if page_mps > 0 {
+        let posted = Instant::now();
+        let resp = reqwest::Client::new()
+            .post(format!("http://{}/api/v1/alerts", running.addr))
+            .header("Content-Type", "application/json")
+            .body(r#"[{"name": "NodeDown", "severity": "critical", "message": "db-1 down"}]"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 202);
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while !sim.messages().iter().any(|m| m.to == PAGED) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let relayed_before = sim.messages().iter().filter(|m| m.to != PAGED).count();
+        println!(
+            "page: {requests} relayed messages queued at {page_mps} messages/s; the page reached the simulator {:.2?} after it was posted, when {relayed_before} of the relayed messages had",
+            posted.elapsed()
+        );
+        running.shutdown().await;
+        return;
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
     while sim.messages().len() < requests && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
