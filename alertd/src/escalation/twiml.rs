@@ -46,13 +46,18 @@ pub fn call(speech: &str, gather_action: &str) -> String {
     }
 }
 
-fn call_once(speech: &str, gather_action: &str) -> String {
-    let prompts = [Prompt::Say(Say::new(PROMPT))];
-    let gather = Gather::new(&prompts)
+/// The `<Gather>` of one key, saying [`PROMPT`], posting the key to `action`.
+fn key_gather<'a>(prompts: &'a [Prompt<'a>], action: &'a str) -> Gather<'a> {
+    Gather::new(prompts)
         .input(Input::Dtmf)
         .num_digits(1)
         .timeout(GATHER_TIMEOUT_SECS)
-        .action(gather_action, Method::Post);
+        .action(action, Method::Post)
+}
+
+fn call_once(speech: &str, gather_action: &str) -> String {
+    let prompts = [Prompt::Say(Say::new(PROMPT))];
+    let gather = key_gather(&prompts, gather_action);
     let verbs = [
         Verb::Say(Say::new(speech)),
         Verb::Gather(gather),
@@ -81,11 +86,7 @@ fn call_once(speech: &str, gather_action: &str) -> String {
 /// ```
 pub fn reprompt(lead: &str, speech: &str, gather_action: &str) -> String {
     let prompts = [Prompt::Say(Say::new(PROMPT))];
-    let gather = Gather::new(&prompts)
-        .input(Input::Dtmf)
-        .num_digits(1)
-        .timeout(GATHER_TIMEOUT_SECS)
-        .action(gather_action, Method::Post);
+    let gather = key_gather(&prompts, gather_action);
     encode(&Response::new(&[
         Verb::Say(Say::new(lead)),
         Verb::Say(Say::new(speech)),

@@ -30,14 +30,13 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-/// The device these credentials belong to, when the secret matches and `account_sid` (from
-/// the URL) is the device's account.
-pub(crate) fn authenticate<'d>(
+/// The device `user` names, when `password` is its secret and `account_sid` its account.
+pub(crate) fn device_for<'d>(
     devices: &'d [Device],
-    authorization: Option<&str>,
+    user: &str,
+    password: &str,
     account_sid: &str,
 ) -> Option<&'d Device> {
-    let (user, password) = basic_credentials(authorization?)?;
     let device = devices.iter().find(|d| d.username == user)?;
     let secret_ok = constant_time_eq(password.as_bytes(), device.secret.as_bytes());
     (secret_ok && device.config.account_sid == account_sid).then_some(device)
@@ -84,7 +83,9 @@ mod tests {
             device("b", Some(SK), "secretB"),
         ];
         let found = |h: &str, acct: &str| {
-            authenticate(&devices, Some(h), acct).map(|d| d.config.name.clone())
+            basic_credentials(h)
+                .and_then(|(user, password)| device_for(&devices, &user, &password, acct))
+                .map(|d| d.config.name.clone())
         };
         assert_eq!(found(&basic(AC, "tokenA"), AC).as_deref(), Some("a"));
         assert_eq!(found(&basic(SK, "secretB"), AC).as_deref(), Some("b"));
@@ -105,6 +106,6 @@ mod tests {
             found(&format!("Basic {}", STANDARD.encode("no-colon")), AC),
             None
         );
-        assert_eq!(authenticate(&devices, None, AC), None);
+        assert_eq!(basic_credentials(""), None, "no credentials, no device");
     }
 }

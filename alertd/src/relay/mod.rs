@@ -154,31 +154,35 @@ fn authenticated<'s>(
 ) -> Result<&'s Device, TwilioError> {
     let peer = peer.map(|Extension(ClientAddr(addr))| addr.ip());
     let now = state.clock.now();
-    let authorization = headers
+    let credentials = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::basic_credentials);
     // Failures count against the device the request claims, so strangers' guesses cannot lock
     // a real device out of an address it shares with them.
-    let claimed = authorization
-        .and_then(auth::basic_credentials)
-        .map(|(user, _)| user)
-        .filter(|user| state.devices.iter().any(|d| &d.username == user));
+    let claimed = credentials
+        .as_ref()
+        .map(|(user, _)| user.as_str())
+        .filter(|user| state.devices.iter().any(|d| d.username == *user));
     if let Some(ip) = peer
-        && let Err(wait) = state.auth_failures.check(ip, claimed.as_deref(), now)
+        && let Err(wait) = state.auth_failures.check(ip, claimed, now)
     {
         return Err(TwilioError::too_many_requests(wait));
     }
-    auth::authenticate(&state.devices, authorization, account).ok_or_else(|| {
-        tracing::warn!(
-            account,
-            ?peer,
-            "relay: request with wrong or missing device credentials refused"
-        );
-        if let Some(ip) = peer {
-            state.auth_failures.failed(ip, claimed.as_deref(), now);
-        }
-        TwilioError::authenticate()
-    })
+    credentials
+        .as_ref()
+        .and_then(|(user, password)| auth::device_for(&state.devices, user, password, account))
+        .ok_or_else(|| {
+            tracing::warn!(
+                account,
+                ?peer,
+                "relay: request with wrong or missing device credentials refused"
+            );
+            if let Some(ip) = peer {
+                state.auth_failures.failed(ip, claimed, now);
+            }
+            TwilioError::authenticate()
+        })
 }
 
 /// A new SID: `prefix` and 32 random hex digits, the shape Twilio's are.
