@@ -132,3 +132,6 @@ mod tests {
         assert!(!voice.chars().any(char::is_control), "{voice:?}");
     }
 }
+
+#[cfg(test)]
+mod corpus;
