@@ -1,6 +1,8 @@
 //! Wires the components together: store, group commit, engine, outbox worker, status
 //! reconciler, HTTP server.
 
+pub mod preview;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -17,6 +17,7 @@ use crate::escalation::start::FlushEscalation;
 use crate::metrics::Metrics;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
 use crate::pipeline::notify::{Decision, Receiver, decide};
+use crate::pipeline::render::Templates;
 use crate::pipeline::route::Route;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
@@ -24,6 +25,7 @@ use crate::store::{Store, StoreError, WriteOp};
 /// Builds the receivers table from config (rosters expanded, quiet hours parsed).
 pub(crate) fn receivers(
     cfg: &Config,
+    templates: &Arc<Templates>,
 ) -> Result<HashMap<String, Receiver>, crate::config::ConfigError> {
     cfg.receivers
         .iter()
@@ -41,6 +43,7 @@ pub(crate) fn receivers(
                     voice: cfg.receiver_numbers(r, true),
                     send_resolved: r.send_resolved,
                     quiet_hours,
+                    templates: templates.clone(),
                 },
             ))
         })
@@ -86,16 +89,18 @@ impl Engine {
                 field: "route.matchers",
                 reason: e.to_string(),
             })?;
+        // Compiled once here; every notification and escalation step renders with them.
+        let templates = Arc::new(Templates::from_config(cfg, Some(metrics.clone()))?);
         Ok(Self {
             dispatcher: Dispatcher::new(root),
-            receivers: receivers(cfg)?,
+            receivers: receivers(cfg, &templates)?,
             store,
             writer,
             clock,
             metrics,
             outbox_wake,
             segment_budget: cfg.twilio.segment_budget,
-            policies: Arc::new(PolicySet::from_config(cfg)),
+            policies: Arc::new(PolicySet::from_config(cfg).with_templates(templates)),
             escalation_wake: Arc::new(Notify::new()),
         })
     }

@@ -159,7 +159,63 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
             "warning: escalation calls need server.public_url to take keypresses (1 = acknowledge); without it they only speak the alert"
         );
     }
-    Ok(())
+    check_templates(cfg)
+}
+
+/// Prints every receiver's and escalation policy's texts for a sample group; a template that
+/// fails on it is an error.
+fn check_templates(cfg: &Config) -> Result<(), String> {
+    let previews = alertd::app::preview::previews(cfg).map_err(|e| e.to_string())?;
+    println!("templates, rendered for {}:", alertd::app::preview::SAMPLE);
+    let mut failed = Vec::new();
+    for p in previews {
+        let what = match p.channel {
+            Channel::Sms => "SMS",
+            _ => "call",
+        };
+        let text = match &p.text {
+            Ok(text) => text,
+            Err(why) => {
+                println!("{} {what} ({}): FAILED: {why}", p.owner, p.template);
+                failed.push(format!(
+                    "{} {what} template ({}): {why}",
+                    p.owner, p.template
+                ));
+                continue;
+            }
+        };
+        match (p.segments, p.cost_usd) {
+            (Some(s), Some(cost)) => println!(
+                "{} {what} ({}): {} segment(s), {}, {} character(s), ${cost:.4}",
+                p.owner,
+                p.template,
+                s.segments,
+                match s.encoding {
+                    alertd::domain::text_budget::Encoding::Gsm7 => "GSM-7",
+                    _ => "UCS-2",
+                },
+                text.chars().count()
+            ),
+            _ => println!(
+                "{} {what} ({}): {} character(s)",
+                p.owner,
+                p.template,
+                text.chars().count()
+            ),
+        }
+        for line in text.lines() {
+            println!("  | {line}");
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} template(s) fail on the sample group:\n  {}",
+            failed.len(),
+            failed.join("\n  ")
+        ))
+    }
 }
 
 fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {

@@ -2,6 +2,7 @@
 //! `{channel, to, after}`, and their validation against the rosters and routes.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -37,6 +38,30 @@ pub struct PolicyConfig {
     /// step): a `[[rosters]]` name or one E.164 number. They may acknowledge it too.
     #[serde(default)]
     pub(crate) on_exhausted: Option<String>,
+    /// The alert text of its step SMS as a template (the ACK line is added after it).
+    #[serde(default)]
+    pub(crate) sms_template: Option<String>,
+    /// A file holding the step SMS template.
+    #[serde(default)]
+    pub(crate) sms_template_file: Option<PathBuf>,
+    /// What its calls say, as a template.
+    #[serde(default)]
+    pub(crate) voice_template: Option<String>,
+    /// A file holding the call template.
+    #[serde(default)]
+    pub(crate) voice_template_file: Option<PathBuf>,
+}
+
+impl PolicyConfig {
+    /// Its template keys.
+    pub(crate) fn template_keys(&self) -> super::templates::TemplateKeys<'_> {
+        super::templates::TemplateKeys {
+            sms: self.sms_template.as_deref(),
+            sms_file: self.sms_template_file.as_deref(),
+            voice: self.voice_template.as_deref(),
+            voice_file: self.voice_template_file.as_deref(),
+        }
+    }
 }
 
 fn default_repeat_delay() -> Duration {

@@ -12,6 +12,7 @@ pub mod mqtt;
 pub mod opt_out;
 pub mod relay;
 pub mod secrets;
+pub(crate) mod templates;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -309,6 +310,9 @@ pub struct TwilioConfig {
         deserialize_with = "duration::deserialize"
     )]
     pub(crate) request_timeout: Duration,
+    /// What one SMS segment costs (USD), for the estimates `check-config` prints.
+    #[serde(default = "default_sms_segment_price")]
+    pub(crate) sms_segment_price: f64,
 }
 
 fn default_mps() -> f64 {
@@ -328,6 +332,10 @@ fn default_retry_max() -> Duration {
 }
 fn default_request_timeout() -> Duration {
     Duration::from_secs(10)
+}
+/// A US long code's outbound SMS segment (USD).
+fn default_sms_segment_price() -> f64 {
+    0.0083
 }
 
 impl Default for TwilioConfig {
@@ -350,6 +358,7 @@ impl Default for TwilioConfig {
             retry_base: default_retry_base(),
             retry_max: default_retry_max(),
             request_timeout: default_request_timeout(),
+            sms_segment_price: default_sms_segment_price(),
         }
     }
 }
@@ -378,6 +387,30 @@ pub struct ReceiverConfig {
     /// Hold non-critical notifications during these hours.
     #[serde(default)]
     pub(crate) quiet_hours: Option<QuietHoursConfig>,
+    /// The SMS text as a template (default: alertd's own).
+    #[serde(default)]
+    pub(crate) sms_template: Option<String>,
+    /// A file holding the SMS template.
+    #[serde(default)]
+    pub(crate) sms_template_file: Option<PathBuf>,
+    /// What a call says, as a template.
+    #[serde(default)]
+    pub(crate) voice_template: Option<String>,
+    /// A file holding the call template.
+    #[serde(default)]
+    pub(crate) voice_template_file: Option<PathBuf>,
+}
+
+impl ReceiverConfig {
+    /// Its template keys.
+    pub(crate) fn template_keys(&self) -> templates::TemplateKeys<'_> {
+        templates::TemplateKeys {
+            sms: self.sms_template.as_deref(),
+            sms_file: self.sms_template_file.as_deref(),
+            voice: self.voice_template.as_deref(),
+            voice_file: self.voice_template_file.as_deref(),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -565,6 +598,7 @@ impl Config {
         if let Some(dir) = path.parent() {
             cfg.resolve_relative_paths(dir);
         }
+        templates::validate_files(&cfg)?;
         Ok(cfg)
     }
 
@@ -602,6 +636,14 @@ impl Config {
         fix(&mut self.server.bearer_token_file);
         if let Some(relay) = &mut self.relay {
             relay.resolve_relative_paths(dir);
+        }
+        for r in &mut self.receivers {
+            templates::resolve(&mut r.sms_template_file, dir);
+            templates::resolve(&mut r.voice_template_file, dir);
+        }
+        for p in &mut self.escalations {
+            templates::resolve(&mut p.sms_template_file, dir);
+            templates::resolve(&mut p.voice_template_file, dir);
         }
     }
 
@@ -686,6 +728,12 @@ impl Config {
         check_max("twilio.retry_base", t.retry_base, HOUR)?;
         check_max("twilio.retry_max", t.retry_max, DAY)?;
         check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
+        if !(t.sms_segment_price.is_finite() && t.sms_segment_price >= 0.0) {
+            return Err(invalid(
+                "twilio.sms_segment_price",
+                format!("{} is not a price (USD, 0 or more)", t.sms_segment_price),
+            ));
+        }
         self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {
@@ -738,6 +786,7 @@ impl Config {
             ));
         }
         escalation::validate(self)?;
+        templates::validate(self)?;
         Self::validate_route(&self.route, &names)
     }
 

@@ -15,16 +15,18 @@
 //! escalation. A step that finds none closes the escalation (resolved or silenced) instead.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::text;
 use crate::config::Config;
+use crate::config::templates::{Owner, TextKind};
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::channel::Channel;
 use crate::domain::escalation::{Escalation, EscalationState, Position, StepRun};
 use crate::domain::outbox::NewMessage;
 use crate::domain::time::Timestamp;
-use crate::pipeline::render;
+use crate::pipeline::render::{EscalationStep, Group, Templates};
 
 /// A step with its roster expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +161,8 @@ pub struct PolicySet {
     policies: BTreeMap<String, Policy>,
     /// SMS segment budget (`twilio.segment_budget`).
     pub(crate) segment_budget: u16,
+    /// The compiled templates (the policies' own and the defaults).
+    pub(crate) templates: Arc<Templates>,
 }
 
 /// A step's or `on_exhausted`'s `to`: one number, or a roster's.
@@ -232,7 +236,34 @@ impl PolicySet {
         Self {
             policies,
             segment_budget: cfg.twilio.segment_budget,
+            templates: Arc::default(),
         }
+    }
+
+    /// The same policies rendering their texts with `templates`.
+    #[must_use]
+    pub(crate) fn with_templates(self, templates: Arc<Templates>) -> Self {
+        Self { templates, ..self }
+    }
+
+    /// The `kind` text `step.policy`'s template writes about `alerts` of the group
+    /// `group_key` (made by `group_labels`), for the escalation `step`.
+    pub(crate) fn text(
+        &self,
+        kind: TextKind,
+        alerts: &[&Alert],
+        (group_key, group_labels): (&str, &LabelSet),
+        step: &EscalationStep<'_>,
+    ) -> String {
+        let group = Group {
+            receiver: "",
+            group_key,
+            group_labels,
+            firing: alerts,
+            resolved: &[],
+        };
+        self.templates
+            .render(Owner::Escalation(step.policy), kind, &group, Some(step))
     }
 
     /// The policy called `name`.
@@ -313,16 +344,27 @@ impl PolicySet {
                 ..nothing
             };
         };
-        let (sms_text, speech) = match standing {
-            Standing::Firing(alerts) => (
-                render::sms_text(alerts, &[], &LabelSet::new()),
-                text::speech(&render::voice_text(alerts, &LabelSet::new())),
-            ),
-            _ => (e.sms_text.clone(), e.speech.clone()),
+        let at = EscalationStep {
+            short_id: &e.short_id,
+            policy: &e.policy,
+            step: e.position.step.saturating_add(1),
+            pass: e.position.loop_count.saturating_add(1),
         };
-        let body = match step.channel {
-            Channel::Sms => text::step_sms(&e.short_id, &sms_text, self.segment_budget),
-            Channel::Voice => speech,
+        // Templates write the alert text; the ACK line, the segment budget and what a call
+        // may say stay here, so no template can break an acknowledgement or the TwiML. The
+        // group's labels are not stored with the escalation: every label shows on each line.
+        let group = (e.group_key.as_str(), &LabelSet::new());
+        let body = match (step.channel, standing) {
+            (Channel::Sms, Standing::Firing(alerts)) => text::step_sms(
+                &e.short_id,
+                &self.text(TextKind::Sms, alerts, group, &at),
+                self.segment_budget,
+            ),
+            (Channel::Sms, _) => text::step_sms(&e.short_id, &e.sms_text, self.segment_budget),
+            (Channel::Voice, Standing::Firing(alerts)) => {
+                text::speech(&self.text(TextKind::Voice, alerts, group, &at))
+            }
+            (Channel::Voice, _) => e.speech.clone(),
         };
         let messages = step
             .numbers
@@ -487,6 +529,7 @@ mod tests {
         PolicySet {
             policies: [(p.name.clone(), p)].into(),
             segment_budget: 3,
+            templates: Arc::default(),
         }
     }
 

@@ -8,12 +8,13 @@
 
 use super::policy::PolicySet;
 use super::text;
+use crate::config::templates::TextKind;
 use crate::domain::alert::Alert;
 use crate::domain::escalation::NewEscalation;
 use crate::domain::silence::{Silence, is_muted};
 use crate::domain::time::Timestamp;
 use crate::pipeline::dispatcher::GroupFlush;
-use crate::pipeline::render;
+use crate::pipeline::render::EscalationStep;
 
 /// What a due group means for its escalation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +59,21 @@ pub(crate) fn on_flush(
         return FlushEscalation::Silenced(flush.group_key.clone());
     };
     let (position, first_at) = policy.first(now);
+    // Kept with the escalation for a step that finds none of its alerts stored; its id is
+    // not drawn yet.
+    let group = (flush.group_key.as_str(), &flush.group_labels);
+    let at = EscalationStep {
+        short_id: "",
+        policy: &policy.name,
+        step: 1,
+        pass: 1,
+    };
     FlushEscalation::Start(NewEscalation {
         group_key: flush.group_key.clone(),
         fingerprints: firing.iter().map(|a| a.fingerprint()).collect(),
         alert_name: first.name().to_owned(),
-        sms_text: render::sms_text(&firing, &[], &flush.group_labels),
-        speech: text::speech(&render::voice_text(&firing, &flush.group_labels)),
+        sms_text: policies.text(TextKind::Sms, &firing, group, &at),
+        speech: text::speech(&policies.text(TextKind::Voice, &firing, group, &at)),
         policy: policy.name.clone(),
         position,
         first_at,

@@ -5,7 +5,7 @@ use crate::domain::text_budget;
 
 /// Longest speech a call says (the call's inline TwiML, which says it twice, must stay under
 /// Twilio's 4000 characters).
-pub const MAX_SPEECH_CHARS: usize = 900;
+pub const MAX_SPEECH_CHARS: usize = crate::pipeline::render::MAX_SPEECH_CHARS;
 
 /// The SMS a step sends: the alert text fitted to the segment budget, then how to ack.
 ///
@@ -50,14 +50,7 @@ pub fn speech(text: &str) -> String {
     let text = text
         .replace('&', " and ")
         .replace(['<', '>', '"', '_', '|'], " ");
-    if text.chars().count() <= MAX_SPEECH_CHARS {
-        return text;
-    }
-    let cut: String = text.chars().take(MAX_SPEECH_CHARS).collect();
-    match cut.rfind(' ') {
-        Some(i) => cut.get(..i).unwrap_or(&cut).to_owned(),
-        None => cut,
-    }
+    crate::pipeline::render::cut_speech(&text)
 }
 
 /// The confirmation SMS: `Acked 4F7KQ: BoilerOverTemp`.

@@ -32,6 +32,7 @@ pub struct Metrics {
     status_lookups: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
     escalations_exhausted: Mutex<BTreeMap<String, u64>>,
+    template_failures: Mutex<BTreeMap<String, u64>>,
     mqtt: OnceLock<Arc<MqttStats>>,
 }
 
@@ -40,6 +41,14 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(key)
         .or_insert(0) += 1;
+}
+
+/// A label value in the text format: backslash, quote and line feed escaped.
+fn label_value(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -93,6 +102,11 @@ impl Metrics {
     /// Counts an escalation of `policy` that ran out unacknowledged.
     pub(crate) fn escalation_exhausted(&self, policy: &str) {
         bump(&self.escalations_exhausted, policy.to_owned());
+    }
+
+    /// Counts a template that failed while rendering (its default text went instead).
+    pub(crate) fn template_failed(&self, template: &str) {
+        bump(&self.template_failures, template.to_owned());
     }
 
     /// Exports the MQTT ingest's counters too (when `[mqtt]` is configured); the first call wins.
@@ -234,6 +248,22 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "alertd_escalations_exhausted_total{{policy=\"{policy}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_template_failures_total Notification texts whose template failed while rendering (the default text was sent), by template.\n# TYPE alertd_template_failures_total counter"
+        );
+        for (template, n) in self
+            .template_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_template_failures_total{{template=\"{}\"}} {n}",
+                label_value(template)
             );
         }
         let _ = writeln!(

@@ -2,9 +2,11 @@
 //! respect quiet hours, render the messages to write to the outbox.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::dispatcher::GroupFlush;
-use super::render;
+use super::render::{self, Templates};
+use crate::config::templates::{Owner, TextKind};
 use crate::domain::alert::Alert;
 use crate::domain::channel::Channel;
 use crate::domain::nflog::{NflogEntry, needs_update};
@@ -27,6 +29,8 @@ pub(crate) struct Receiver {
     pub(crate) send_resolved: bool,
     /// Hold non-critical notifications in this window.
     pub(crate) quiet_hours: Option<QuietHours>,
+    /// The compiled templates (this receiver's own, if it has any, and the defaults).
+    pub(crate) templates: Arc<Templates>,
 }
 
 /// What to do with a due group.
@@ -99,7 +103,7 @@ pub(crate) fn decide(
         } else {
             &[]
         };
-        let text = render::sms_text(&firing, shown_resolved, &flush.group_labels);
+        let text = render_text(flush, receiver, TextKind::Sms, &firing, shown_resolved);
         let body = text_budget::fit(&text, segment_budget);
         messages.extend(receiver.sms.iter().map(|to| NewMessage {
             channel: Channel::Sms,
@@ -108,7 +112,7 @@ pub(crate) fn decide(
         }));
     }
     if !firing.is_empty() {
-        let speech = render::voice_text(&firing, &flush.group_labels);
+        let speech = render_text(flush, receiver, TextKind::Voice, &firing, &[]);
         messages.extend(receiver.voice.iter().map(|to| NewMessage {
             channel: Channel::Voice,
             to: to.clone(),
@@ -116,6 +120,26 @@ pub(crate) fn decide(
         }));
     }
     Decision::Notify { entry, messages }
+}
+
+/// The receiver's `kind` text for the group's `firing` and shown `resolved` alerts.
+fn render_text(
+    flush: &GroupFlush,
+    receiver: &Receiver,
+    kind: TextKind,
+    firing: &[&Alert],
+    resolved: &[&Alert],
+) -> String {
+    let group = render::Group {
+        receiver: &receiver.name,
+        group_key: &flush.group_key,
+        group_labels: &flush.group_labels,
+        firing,
+        resolved,
+    };
+    receiver
+        .templates
+        .render(Owner::Receiver(&receiver.name), kind, &group, None)
 }
 
 #[cfg(test)]
@@ -160,6 +184,7 @@ mod tests {
             voice: vec!["+15551230002".into()],
             send_resolved: true,
             quiet_hours: None,
+            templates: Arc::default(),
         }
     }
 

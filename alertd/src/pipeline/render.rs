@@ -1,55 +1,217 @@
-//! Notification text: one SMS per group (batched), one spoken text per call.
+//! Notification text: one SMS per group (batched), one spoken text per call, written by
+//! minijinja templates: alertd's defaults (the files in `render/templates/`, built into the
+//! binary), or a receiver's or an escalation policy's own (`sms_template`, `voice_template`).
+//! Every template is compiled once, when alertd starts. One that fails while rendering (a
+//! filter refusing a label value, an empty text) is logged and counted
+//! (`alertd_template_failures_total`), and the default text goes out instead: a template never
+//! drops a notification.
 
-use crate::domain::alert::Alert;
-use crate::domain::text_safety::one_line;
+mod context;
+#[cfg(test)]
+mod corpus;
+mod filters;
 
-fn detail(alert: &Alert, group_labels: &crate::domain::alert::LabelSet) -> String {
-    let ids: Vec<String> = alert
-        .labels
-        .iter()
-        .filter(|(k, _)| {
-            k.as_str() != "alertname" && k.as_str() != "severity" && !group_labels.contains_key(*k)
-        })
-        .map(|(k, v)| format!("{}={}", one_line(k), one_line(v)))
-        .collect();
-    let text = ["summary", "message", "description"]
-        .iter()
-        .find_map(|k| alert.annotations.get(*k))
-        .map(|t| one_line(t).into_owned())
-        .or_else(|| {
-            alert
-                .annotations
-                .get("value")
-                .map(|v| format!("value {}", one_line(v)))
-        })
-        .unwrap_or_default();
-    match (ids.is_empty(), text.is_empty()) {
-        (true, true) => one_line(alert.name()).into_owned(),
-        (true, false) => text,
-        (false, true) => ids.join(" "),
-        (false, false) => format!("{}: {text}", ids.join(" ")),
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use minijinja::{Environment, ErrorKind};
+
+pub(crate) use self::context::{EscalationStep, Group};
+use crate::config::templates::{self, Owner, TextKind};
+use crate::config::{Config, ConfigError};
+use crate::domain::alert::{Alert, LabelSet};
+use crate::domain::text_safety;
+use crate::metrics::Metrics;
+
+/// The default templates, by the names they are compiled under.
+const DEFAULTS: [(&str, &str); 3] = [
+    ("default/macros", include_str!("render/templates/macros.j2")),
+    ("default/sms", include_str!("render/templates/sms.j2")),
+    ("default/voice", include_str!("render/templates/voice.j2")),
+];
+
+/// Longest text a call says (its inline TwiML says it twice and must stay under Twilio's
+/// 4000 characters).
+pub(crate) const MAX_SPEECH_CHARS: usize = 900;
+
+/// `text` cut to [`MAX_SPEECH_CHARS`] at a word boundary.
+pub(crate) fn cut_speech(text: &str) -> String {
+    if text.chars().count() <= MAX_SPEECH_CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX_SPEECH_CHARS).collect();
+    match cut.rfind(' ') {
+        Some(i) => cut.get(..i).unwrap_or(&cut).to_owned(),
+        None => cut,
     }
 }
 
-fn title(firing: &[&Alert], resolved: &[&Alert]) -> String {
-    let name = one_line(
-        firing
-            .first()
-            .or(resolved.first())
-            .map_or("alert", |a| a.name()),
-    );
-    let severity = firing
-        .first()
-        .and_then(|a| a.labels.get("severity"))
-        .map(|s| one_line(s));
-    let status = match (firing.len(), resolved.len()) {
-        (0, _) => "[RESOLVED]".to_owned(),
-        (f, 0) => format!("[FIRING:{f}]"),
-        (f, r) => format!("[FIRING:{f}, RESOLVED:{r}]"),
-    };
-    match severity {
-        Some(s) => format!("{status} {name} ({s})"),
-        None => format!("{status} {name}"),
+/// The compiled templates: the defaults and every configured one.
+pub(crate) struct Templates {
+    env: Environment<'static>,
+    /// The configured templates' names (`receiver/<name>/sms`, ...) and config keys.
+    configured: BTreeMap<String, &'static str>,
+    /// `externalURL` in the context (`[server] public_url`).
+    external_url: String,
+    /// Where failures are counted (none for previews and the doc functions).
+    metrics: Option<Arc<Metrics>>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates")
+            .field("configured", &self.configured)
+            .field("external_url", &self.external_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Templates {
+    fn eq(&self, other: &Self) -> bool {
+        self.configured == other.configured && self.external_url == other.external_url
+    }
+}
+
+impl Eq for Templates {}
+
+impl Default for Templates {
+    /// The defaults alone.
+    fn default() -> Self {
+        Self {
+            env: default_environment(),
+            configured: BTreeMap::new(),
+            external_url: String::new(),
+            metrics: None,
+        }
+    }
+}
+
+/// The environment with the filters and the default templates.
+fn default_environment() -> Environment<'static> {
+    let mut env = templates::environment();
+    filters::register(&mut env);
+    for (name, source) in DEFAULTS {
+        if let Err(e) = env.add_template(name, source) {
+            // The corpus test renders every default: this is unreachable in a tested build.
+            tracing::error!(template = name, "default template does not compile: {e}");
+        }
+    }
+    env
+}
+
+/// The defaults, compiled once for [`sms_text`] and [`voice_text`].
+static DEFAULT_TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::default);
+
+impl Templates {
+    /// The defaults and `cfg`'s templates (files read), compiled; failures are counted in
+    /// `metrics`.
+    pub(crate) fn from_config(
+        cfg: &Config,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Result<Self, ConfigError> {
+        let mut env = default_environment();
+        let mut configured = BTreeMap::new();
+        for (owner, template) in templates::sources(cfg)? {
+            templates::compile(&mut env, owner, &template)?;
+            configured.insert(template.name, template.key);
+        }
+        Ok(Self {
+            env,
+            configured,
+            external_url: cfg.server.public_url.clone().unwrap_or_default(),
+            metrics,
+        })
+    }
+
+    /// The key `owner`'s own `kind` template was configured with, if it has one.
+    pub(crate) fn configured_key(&self, owner: Owner<'_>, kind: TextKind) -> Option<&'static str> {
+        self.configured.get(&owner.template_name(kind)).copied()
+    }
+
+    /// Renders the template `name`: trailing line breaks dropped, control characters other
+    /// than line breaks and bidi controls removed; an empty text is a failure.
+    fn try_render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, minijinja::Error> {
+        let text = self.env.get_template(name)?.render(ctx)?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            return Err(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                "the template rendered an empty text",
+            ));
+        }
+        Ok(text_safety::message_text(text).into_owned())
+    }
+
+    /// Renders `owner`'s `kind` template strictly: its text, or where and why it failed.
+    pub(crate) fn render_strict(
+        &self,
+        owner: Owner<'_>,
+        kind: TextKind,
+        group: &Group<'_>,
+        step: Option<&EscalationStep<'_>>,
+    ) -> Result<String, String> {
+        let ctx = context::context(group, step, &self.external_url);
+        let name = self.name_for(owner, kind);
+        self.try_render(&name, &ctx)
+            .map(|text| self.finish(owner, kind, text))
+            .map_err(|e| templates::describe_error(&e))
+    }
+
+    fn name_for(&self, owner: Owner<'_>, kind: TextKind) -> String {
+        let own = owner.template_name(kind);
+        if self.configured.contains_key(&own) {
+            own
+        } else {
+            format!("default/{}", kind.as_str())
+        }
+    }
+
+    /// A configured call text is cut to what a call may say.
+    fn finish(&self, owner: Owner<'_>, kind: TextKind, text: String) -> String {
+        if kind == TextKind::Voice && self.configured_key(owner, kind).is_some() {
+            cut_speech(&text)
+        } else {
+            text
+        }
+    }
+
+    /// Renders `owner`'s `kind` text; a configured template that fails is logged and counted
+    /// and the default text is rendered instead.
+    pub(crate) fn render(
+        &self,
+        owner: Owner<'_>,
+        kind: TextKind,
+        group: &Group<'_>,
+        step: Option<&EscalationStep<'_>>,
+    ) -> String {
+        let ctx = context::context(group, step, &self.external_url);
+        let own = owner.template_name(kind);
+        if self.configured.contains_key(&own) {
+            match self.try_render(&own, &ctx) {
+                Ok(text) => return self.finish(owner, kind, text),
+                Err(e) => self.failed(&own, &e),
+            }
+        }
+        let default = format!("default/{}", kind.as_str());
+        self.try_render(&default, &ctx).unwrap_or_else(|e| {
+            self.failed(&default, &e);
+            format!(
+                "alertd: {} firing, {} resolved",
+                group.firing.len(),
+                group.resolved.len()
+            )
+        })
+    }
+
+    fn failed(&self, name: &str, e: &minijinja::Error) {
+        tracing::warn!(
+            template = name,
+            "template failed, sending the default text instead: {}",
+            templates::describe_error(e)
+        );
+        if let Some(m) = &self.metrics {
+            m.template_failed(name);
+        }
     }
 }
 
@@ -69,35 +231,29 @@ pub fn sms_text(
     resolved: &[&Alert],
     group_labels: &crate::domain::alert::LabelSet,
 ) -> String {
-    let mut text = title(firing, resolved);
-    for a in firing {
-        text.push_str("\n- ");
-        text.push_str(&detail(a, group_labels));
-    }
-    if !firing.is_empty() && !resolved.is_empty() {
-        text.push_str("\nResolved:");
-    }
-    for a in resolved {
-        text.push_str("\n- ");
-        text.push_str(&detail(a, group_labels));
-    }
-    text
+    default_text(TextKind::Sms, firing, resolved, group_labels)
 }
 
 /// What a call says: short sentences, no symbols a speech engine would read out.
 pub fn voice_text(firing: &[&Alert], group_labels: &crate::domain::alert::LabelSet) -> String {
-    let name = one_line(firing.first().map_or("alert", |a| a.name()));
-    let mut text = format!(
-        "This is alertd. {} alert{} firing: {name}.",
-        firing.len(),
-        if firing.len() == 1 { "" } else { "s" }
-    );
-    for a in firing.iter().take(3) {
-        text.push(' ');
-        text.push_str(&detail(a, group_labels).replace('=', " "));
-        text.push('.');
-    }
-    text
+    default_text(TextKind::Voice, firing, &[], group_labels)
+}
+
+/// The default template's text for a group.
+fn default_text(
+    kind: TextKind,
+    firing: &[&Alert],
+    resolved: &[&Alert],
+    group_labels: &LabelSet,
+) -> String {
+    let group = Group {
+        receiver: "",
+        group_key: "",
+        group_labels,
+        firing,
+        resolved,
+    };
+    DEFAULT_TEMPLATES.render(Owner::Receiver(""), kind, &group, None)
 }
 
 #[cfg(test)]
@@ -132,6 +288,3 @@ mod tests {
         assert!(!voice.chars().any(char::is_control), "{voice:?}");
     }
 }
-
-#[cfg(test)]
-mod corpus;
