@@ -261,6 +261,7 @@ mod tests {
     use super::*;
     use crate::domain::alert::LabelSet;
     use crate::domain::time::Timestamp;
+    use crate::store::StoreStats;
 
     #[test]
     fn label_values_cannot_forge_a_line_or_reorder_the_text() {
@@ -287,4 +288,143 @@ mod tests {
         let voice = voice_text(&[&a], &LabelSet::default());
         assert!(!voice.chars().any(char::is_control), "{voice:?}");
     }
+
+    fn templates(receiver_keys: &str) -> (Templates, Arc<Metrics>) {
+        let cfg = Config::parse(&format!(
+            "[server]\npublic_url = \"https://alerts.example.com\"\n[[receivers]]\nname = \"oncall\"\n{receiver_keys}\n[route]\nreceiver = \"oncall\"\n"
+        ))
+        .unwrap();
+        let metrics = Arc::new(Metrics::default());
+        (
+            Templates::from_config(&cfg, Some(metrics.clone())).unwrap(),
+            metrics,
+        )
+    }
+
+    fn hot(room: &str, ends_at: Option<i64>) -> Alert {
+        Alert {
+            labels: [
+                ("alertname".into(), "Hot".into()),
+                ("room".into(), room.into()),
+                ("severity".into(), "critical".into()),
+            ]
+            .into(),
+            annotations: [("summary".into(), format!("room {room} at 31C"))].into(),
+            starts_at: Timestamp(0),
+            ends_at: ends_at.map(Timestamp),
+            generator_url: Some("http://prometheus:9090/graph".into()),
+            updated_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn templates_see_the_group_its_alerts_and_the_escalation() {
+        let (t, metrics) = templates(concat!(
+            "sms_template = \"\"\"\n",
+            "{{ status }} {{ receiver }} {{ groupKey }} {{ externalURL }}\n",
+            "{{ groupLabels }} {{ commonLabels }} {{ commonAnnotations }}\n",
+            "{{ alerts | length }} {{ firingCount }} {{ resolvedCount }} {{ firing | length }} {{ resolved | length }}\n",
+            "{% for a in alerts %}\n",
+            "{{ a.status }} {{ a.labels.room }} {{ a.annotations.summary }} {{ a.startsAt }} {{ a.endsAt }} {{ a.generatorURL }} {{ a.fingerprint | length }}\n",
+            "{% endfor %}\n",
+            "{{ shortId is defined }}\n",
+            "\"\"\"\n"
+        ));
+        let (a, b) = (hot("1", None), hot("2", Some(5)));
+        let group_labels: LabelSet = [("alertname".into(), "Hot".into())].into();
+        let group = Group {
+            receiver: "oncall",
+            group_key: "{}:{alertname=\"Hot\"}",
+            group_labels: &group_labels,
+            firing: &[&a],
+            resolved: &[&b],
+        };
+        let text = t.render(Owner::Receiver("oncall"), TextKind::Sms, &group, None);
+        assert_eq!(
+            text,
+            "firing oncall {}:{alertname=\"Hot\"} https://alerts.example.com\n\
+             {\"alertname\": \"Hot\"} {\"alertname\": \"Hot\", \"severity\": \"critical\"} {}\n\
+             2 1 1 1 1\n\
+             firing 1 room 1 at 31C 1970-01-01T00:00:00.000Z  http://prometheus:9090/graph 16\n\
+             resolved 2 room 2 at 31C 1970-01-01T00:00:00.000Z 1970-01-01T00:00:00.005Z http://prometheus:9090/graph 16\n\
+             False"
+        );
+        assert!(!metrics.render(&StoreStats::default()).contains("alertd_template_failures_total{"));
+        let step = EscalationStep {
+            short_id: "4F7KQ",
+            policy: "critical",
+            step: 2,
+            pass: 3,
+        };
+        let (t, _) = templates("voice_template = \"{{ shortId }} {{ policy }} {{ step }} {{ pass }}\"");
+        let said = t.render(Owner::Receiver("oncall"), TextKind::Voice, &group, Some(&step));
+        assert_eq!(said, "4F7KQ critical 2 3");
+    }
+
+    #[test]
+    fn a_template_that_fails_sends_the_default_text_and_is_counted() {
+        let (t, metrics) = templates(
+            "sms_template = \"Room {{ firing[0].labels.room | int + 1 }}\"\nvoice_template = \"{% if false %}x{% endif %}\"",
+        );
+        let a = hot("1", None);
+        let group = Group {
+            receiver: "oncall",
+            group_key: "{}",
+            group_labels: &LabelSet::new(),
+            firing: &[&a],
+            resolved: &[],
+        };
+        let owner = Owner::Receiver("oncall");
+        assert_eq!(t.render(owner, TextKind::Sms, &group, None), "Room 2");
+        let b = hot("two", None);
+        let failing = Group {
+            firing: &[&b],
+            ..group
+        };
+        assert_eq!(
+            t.render(owner, TextKind::Sms, &failing, None),
+            sms_text(&[&b], &[], &LabelSet::new()),
+            "the default text instead"
+        );
+        assert_eq!(
+            t.render(owner, TextKind::Voice, &group, None),
+            voice_text(&[&a], &LabelSet::new()),
+            "an empty text is a failure too"
+        );
+        let text = metrics.render(&StoreStats::default());
+        assert!(
+            text.contains("alertd_template_failures_total{template=\"receiver/oncall/sms\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("alertd_template_failures_total{template=\"receiver/oncall/voice\"} 1"),
+            "{text}"
+        );
+        let strict = t.render_strict(owner, TextKind::Sms, &failing, None);
+        assert!(
+            strict.as_ref().is_err_and(|e| e.starts_with("line 1: invalid operation")),
+            "{strict:?}"
+        );
+    }
+
+    #[test]
+    fn template_text_cannot_carry_control_characters_and_calls_stay_short() {
+        let (t, _) = templates(
+            "sms_template = \"{{ firing[0].labels.room }}\\n\\n\"\nvoice_template = \"{% for i in range(400) %}word {% endfor %}\"",
+        );
+        let a = hot("2\u{0}\u{202E}x\r\ny", None);
+        let group = Group {
+            receiver: "oncall",
+            group_key: "{}",
+            group_labels: &LabelSet::new(),
+            firing: &[&a],
+            resolved: &[],
+        };
+        let owner = Owner::Receiver("oncall");
+        assert_eq!(t.render(owner, TextKind::Sms, &group, None), "2x\ny");
+        let said = t.render(owner, TextKind::Voice, &group, None);
+        assert!(said.chars().count() <= MAX_SPEECH_CHARS, "{}", said.len());
+        assert!(said.ends_with("word"), "cut at a word: {said:?}");
+    }
 }
+

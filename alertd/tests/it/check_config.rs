@@ -352,3 +352,82 @@ fn an_api_beyond_loopback_without_a_token_is_refused_unless_allowed_explicitly()
     let (ok, stdout, stderr) = run("listen = \"127.0.0.1:9870\"", &[]);
     assert!(ok && !stdout.contains("warning"), "{stdout}{stderr}");
 }
+
+#[test]
+fn a_template_that_does_not_compile_is_refused_with_the_key_line_and_reason() {
+    let stderr = refusal(
+        "[[receivers]]\nname = \"r\"\nsms_template = \"\"\"\n{{ status }}\n{% for a in firing %}\n- {{ a.labels.room }}\n\"\"\"\n[route]\nreceiver = \"r\"\n",
+    );
+    for needle in [
+        "receivers.sms_template",
+        "receiver \"r\"",
+        "line 3: syntax error",
+        "unexpected end of input",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("speech.j2"), "Alert {{ firing[0].labels.alertname }\n").unwrap();
+    let path = dir.path().join("alertd.toml");
+    std::fs::write(
+        &path,
+        "[[escalations]]\nname = \"p\"\nvoice_template_file = \"speech.j2\"\nsteps = [{ channel = \"voice\", to = \"+15551230001\", after = \"0s\" }]\n[[receivers]]\nname = \"r\"\n[route]\nreceiver = \"r\"\nescalation = \"p\"\n",
+    )
+    .unwrap();
+    let out = alertd(&["--config", path.to_str().unwrap(), "check-config"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for needle in [
+        "escalations.voice_template_file",
+        "escalation policy \"p\"",
+        "line 1: syntax error",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+}
+
+#[test]
+fn a_template_failing_on_the_sample_group_is_reported_with_line_and_reason() {
+    let out = check(&with_receiver(
+        "",
+        "",
+    ).replace(
+        "name = \"r\"\n",
+        "name = \"r\"\nvoice_template = \"\"\"\nAlert.\n{{ firing[0].labels.room | int }}\n\"\"\"\n",
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("receiver \"r\" call (receivers.voice_template): FAILED: line 2: invalid operation"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 template(s) fail on the sample group"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn good_templates_are_shown_with_segments_encoding_and_cost() {
+    let text = "[twilio]\nsms_segment_price = 0.01\n[[rosters]]\nname = \"ops\"\nnumbers = [\"+15551230001\"]\n[[escalations]]\nname = \"p\"\nsms_template = \"{{ firingCount }} Котёл горячий: {{ commonLabels.alertname }}\"\nsteps = [{ channel = \"sms\", to = \"ops\", after = \"0s\" }]\n[[receivers]]\nname = \"r\"\nsms_template = \"{{ firingCount }} firing, {{ resolvedCount }} resolved\"\n[route]\nreceiver = \"r\"\nescalation = \"p\"\n";
+    let out = check(text);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "receiver \"r\" SMS (receivers.sms_template): 1 segment(s), GSM-7, 20 character(s), $0.0100",
+        "  | 2 firing, 1 resolved\n",
+        "receiver \"r\" call (default): ",
+        "  | This is alertd. 2 alerts firing: BoilerOverTemp.",
+        "escalation policy \"p\" SMS (escalations.sms_template): 1 segment(s), UCS-2, ",
+        "  | 2 Котёл горячий: BoilerOverTemp\n  | Reply ACK 4F7KQ to acknowledge\n",
+        "escalation policy \"p\" call (default): ",
+    ] {
+        assert!(stdout.contains(needle), "{needle}: {stdout}");
+    }
+}

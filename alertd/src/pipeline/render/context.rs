@@ -44,6 +44,7 @@ struct AlertView<'a> {
     labels: &'a LabelSet,
     annotations: &'a LabelSet,
     starts_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ends_at: Option<String>,
     #[serde(rename = "generatorURL")]
     generator_url: &'a str,
