@@ -171,7 +171,7 @@ fn check_templates(cfg: &Config) -> Result<(), String> {
     for p in previews {
         let what = match p.channel {
             Channel::Sms => "SMS",
-            _ => "call",
+            Channel::Voice => "call",
         };
         let text = match &p.text {
             Ok(text) => text,
@@ -192,7 +192,7 @@ fn check_templates(cfg: &Config) -> Result<(), String> {
                 s.segments,
                 match s.encoding {
                     alertd::domain::text_budget::Encoding::Gsm7 => "GSM-7",
-                    _ => "UCS-2",
+                    alertd::domain::text_budget::Encoding::Ucs2 => "UCS-2",
                 },
                 text.chars().count()
             ),

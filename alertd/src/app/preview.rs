@@ -10,7 +10,7 @@ use crate::domain::channel::Channel;
 use crate::domain::text_budget::{self, SegmentCount};
 use crate::domain::time::Timestamp;
 use crate::escalation::text;
-use crate::pipeline::render::{EscalationStep, Group, Templates};
+use crate::pipeline::render::{AlertGroup, EscalationStep, Templates};
 
 /// The escalation id the sample step SMS names.
 const SAMPLE_SHORT_ID: &str = "4F7KQ";
@@ -105,7 +105,7 @@ pub fn previews(cfg: &Config) -> Result<Vec<Preview>, ConfigError> {
     };
     for r in &cfg.receivers {
         let owner = Owner::Receiver(&r.name);
-        let group = Group {
+        let group = AlertGroup {
             receiver: &r.name,
             group_key: "{}:{alertname=\"BoilerOverTemp\"}",
             group_labels: &group_labels,
@@ -123,7 +123,7 @@ pub fn previews(cfg: &Config) -> Result<Vec<Preview>, ConfigError> {
     }
     for p in &cfg.escalations {
         let owner = Owner::Escalation(&p.name);
-        let group = Group {
+        let group = AlertGroup {
             receiver: "",
             group_key: "{}:{alertname=\"BoilerOverTemp\"}",
             group_labels: &LabelSet::new(),

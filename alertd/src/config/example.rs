@@ -30,6 +30,7 @@ max_attempts = 8                       # retries (429, 5xx, timeouts) before giv
 retry_base = "1s"                      # first retry delay; doubles, with jitter
 retry_max = "5m"
 request_timeout = "10s"
+sms_segment_price = 0.0083             # USD per SMS segment, for the costs check-config prints
 
 # Alerts posted to /api/v1/alerts without endsAt resolve this long after they were last posted,
 # unless posted again (Alertmanager's resolve_timeout). Alertmanager's webhook and MQTT alerts
@@ -48,6 +49,12 @@ voice = ["+15551230001"]               # called as well as texted
 # roster = "ops-week"                  # texts every number of the roster (roster_voice = true calls too)
 send_resolved = true
 # quiet_hours = { start = "22:00", end = "07:00", utc_offset = "+01:00", allow_severities = ["critical"] }
+# Texts are minijinja templates; without these keys alertd's defaults are used. See the
+# configuration reference for the variables (status, alerts, firing, groupLabels, ...).
+# sms_template = "{{ firingCount }} firing: {{ groupLabels.alertname }}"
+# sms_template_file = "templates/oncall-sms.j2"   # or the template in a file (not both)
+# voice_template = "{{ firingCount }} alerts firing at {{ commonLabels.site | default('the plant') }}."
+# voice_template_file = "templates/oncall-call.j2"
 
 [[receivers]]
 name = "sms-only"
@@ -66,6 +73,10 @@ name = "critical"
 repeat = 2
 repeat_delay = "5m"
 # on_exhausted = "+15551230010"         # told when nobody acknowledged
+# sms_template = "{{ firing[0].labels.alertname }}: {{ firing[0].annotations.summary }}"  # the step SMS's alert text; "Reply ACK <id> ..." is added after it
+# sms_template_file = "templates/page-sms.j2"
+# voice_template = "Page {{ shortId }}. {{ firingCount }} alerts firing."            # what its calls say
+# voice_template_file = "templates/page-call.j2"
 steps = [
   { channel = "sms", to = "ops-week", after = "0s" },       # text the on-call now
   { channel = "voice", to = "ops-week", after = "2m" },     # call them after 2 min if unacknowledged

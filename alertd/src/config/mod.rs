@@ -363,6 +363,18 @@ impl Default for TwilioConfig {
     }
 }
 
+impl TwilioConfig {
+    fn check_price(&self) -> Result<(), ConfigError> {
+        if self.sms_segment_price.is_finite() && self.sms_segment_price >= 0.0 {
+            return Ok(());
+        }
+        Err(invalid(
+            "twilio.sms_segment_price",
+            format!("{} is not a price (USD, 0 or more)", self.sms_segment_price),
+        ))
+    }
+}
+
 /// `[[receivers]]`: who is notified, on which channels.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -728,12 +740,7 @@ impl Config {
         check_max("twilio.retry_base", t.retry_base, HOUR)?;
         check_max("twilio.retry_max", t.retry_max, DAY)?;
         check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
-        if !(t.sms_segment_price.is_finite() && t.sms_segment_price >= 0.0) {
-            return Err(invalid(
-                "twilio.sms_segment_price",
-                format!("{} is not a price (USD, 0 or more)", t.sms_segment_price),
-            ));
-        }
+        t.check_price()?;
         self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {

@@ -26,7 +26,7 @@ use crate::domain::channel::Channel;
 use crate::domain::escalation::{Escalation, EscalationState, Position, StepRun};
 use crate::domain::outbox::NewMessage;
 use crate::domain::time::Timestamp;
-use crate::pipeline::render::{EscalationStep, Group, Templates};
+use crate::pipeline::render::{AlertGroup, EscalationStep, Templates};
 
 /// A step with its roster expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +255,7 @@ impl PolicySet {
         (group_key, group_labels): (&str, &LabelSet),
         step: &EscalationStep<'_>,
     ) -> String {
-        let group = Group {
+        let group = AlertGroup {
             receiver: "",
             group_key,
             group_labels,

@@ -130,7 +130,7 @@ fn render_text(
     firing: &[&Alert],
     resolved: &[&Alert],
 ) -> String {
-    let group = render::Group {
+    let group = render::AlertGroup {
         receiver: &receiver.name,
         group_key: &flush.group_key,
         group_labels: &flush.group_labels,

@@ -16,7 +16,7 @@ use std::sync::{Arc, LazyLock};
 
 use minijinja::{Environment, ErrorKind};
 
-pub(crate) use self::context::{EscalationStep, Group};
+pub(crate) use self::context::{AlertGroup, EscalationStep};
 use crate::config::templates::{self, Owner, TextKind};
 use crate::config::{Config, ConfigError};
 use crate::domain::alert::{Alert, LabelSet};
@@ -147,7 +147,7 @@ impl Templates {
         &self,
         owner: Owner<'_>,
         kind: TextKind,
-        group: &Group<'_>,
+        group: &AlertGroup<'_>,
         step: Option<&EscalationStep<'_>>,
     ) -> Result<String, String> {
         let ctx = context::context(group, step, &self.external_url);
@@ -181,7 +181,7 @@ impl Templates {
         &self,
         owner: Owner<'_>,
         kind: TextKind,
-        group: &Group<'_>,
+        group: &AlertGroup<'_>,
         step: Option<&EscalationStep<'_>>,
     ) -> String {
         let ctx = context::context(group, step, &self.external_url);
@@ -246,7 +246,7 @@ fn default_text(
     resolved: &[&Alert],
     group_labels: &LabelSet,
 ) -> String {
-    let group = Group {
+    let group = AlertGroup {
         receiver: "",
         group_key: "",
         group_labels,
@@ -332,7 +332,7 @@ mod tests {
         ));
         let (a, b) = (hot("1", None), hot("2", Some(5)));
         let group_labels: LabelSet = [("alertname".into(), "Hot".into())].into();
-        let group = Group {
+        let group = AlertGroup {
             receiver: "oncall",
             group_key: "{}:{alertname=\"Hot\"}",
             group_labels: &group_labels,
@@ -349,15 +349,25 @@ mod tests {
              resolved 2 room 2 at 31C 1970-01-01T00:00:00.000Z 1970-01-01T00:00:00.005Z http://prometheus:9090/graph 16\n\
              False"
         );
-        assert!(!metrics.render(&StoreStats::default()).contains("alertd_template_failures_total{"));
+        assert!(
+            !metrics
+                .render(&StoreStats::default())
+                .contains("alertd_template_failures_total{")
+        );
         let step = EscalationStep {
             short_id: "4F7KQ",
             policy: "critical",
             step: 2,
             pass: 3,
         };
-        let (t, _) = templates("voice_template = \"{{ shortId }} {{ policy }} {{ step }} {{ pass }}\"");
-        let said = t.render(Owner::Receiver("oncall"), TextKind::Voice, &group, Some(&step));
+        let (t, _) =
+            templates("voice_template = \"{{ shortId }} {{ policy }} {{ step }} {{ pass }}\"");
+        let said = t.render(
+            Owner::Receiver("oncall"),
+            TextKind::Voice,
+            &group,
+            Some(&step),
+        );
         assert_eq!(said, "4F7KQ critical 2 3");
     }
 
@@ -367,7 +377,7 @@ mod tests {
             "sms_template = \"Room {{ firing[0].labels.room | int + 1 }}\"\nvoice_template = \"{% if false %}x{% endif %}\"",
         );
         let a = hot("1", None);
-        let group = Group {
+        let group = AlertGroup {
             receiver: "oncall",
             group_key: "{}",
             group_labels: &LabelSet::new(),
@@ -377,7 +387,7 @@ mod tests {
         let owner = Owner::Receiver("oncall");
         assert_eq!(t.render(owner, TextKind::Sms, &group, None), "Room 2");
         let b = hot("two", None);
-        let failing = Group {
+        let failing = AlertGroup {
             firing: &[&b],
             ..group
         };
@@ -402,7 +412,9 @@ mod tests {
         );
         let strict = t.render_strict(owner, TextKind::Sms, &failing, None);
         assert!(
-            strict.as_ref().is_err_and(|e| e.starts_with("line 1: invalid operation")),
+            strict
+                .as_ref()
+                .is_err_and(|e| e.starts_with("line 1: invalid operation")),
             "{strict:?}"
         );
     }
@@ -413,7 +425,7 @@ mod tests {
             "sms_template = \"{{ firing[0].labels.room }}\\n\\n\"\nvoice_template = \"{% for i in range(400) %}word {% endfor %}\"",
         );
         let a = hot("2\u{0}\u{202E}x\r\ny", None);
-        let group = Group {
+        let group = AlertGroup {
             receiver: "oncall",
             group_key: "{}",
             group_labels: &LabelSet::new(),
@@ -427,4 +439,3 @@ mod tests {
         assert!(said.ends_with("word"), "cut at a word: {said:?}");
     }
 }
-

@@ -367,7 +367,11 @@ fn a_template_that_does_not_compile_is_refused_with_the_key_line_and_reason() {
         assert!(stderr.contains(needle), "{needle}: {stderr}");
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("speech.j2"), "Alert {{ firing[0].labels.alertname }\n").unwrap();
+    std::fs::write(
+        dir.path().join("speech.j2"),
+        "Alert {{ firing[0].labels.alertname }\n",
+    )
+    .unwrap();
     let path = dir.path().join("alertd.toml");
     std::fs::write(
         &path,
@@ -399,7 +403,9 @@ fn a_template_failing_on_the_sample_group_is_reported_with_line_and_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("receiver \"r\" call (receivers.voice_template): FAILED: line 2: invalid operation"),
+        stdout.contains(
+            "receiver \"r\" call (receivers.voice_template): FAILED: line 2: invalid operation"
+        ),
         "{stdout}"
     );
     assert!(

@@ -11,7 +11,7 @@ use crate::domain::alert::{Alert, LabelSet};
 
 /// A group's alerts, as a notification shows them.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Group<'a> {
+pub(crate) struct AlertGroup<'a> {
     /// The receiver notified (empty for an escalation).
     pub(crate) receiver: &'a str,
     /// The group's key.
@@ -108,7 +108,7 @@ fn common<'a>(mut sets: impl Iterator<Item = &'a LabelSet>) -> LabelSet {
 
 /// The template context for `group` (and `step`, for an escalation).
 pub(super) fn context(
-    group: &Group<'_>,
+    group: &AlertGroup<'_>,
     step: Option<&EscalationStep<'_>>,
     external_url: &str,
 ) -> minijinja::Value {

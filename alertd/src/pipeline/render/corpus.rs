@@ -92,14 +92,14 @@ fn the_default_texts_match_the_corpus_byte_for_byte() {
 
 #[test]
 fn receivers_and_escalations_without_templates_say_the_corpus_texts() {
-    use super::{EscalationStep, Group, Templates};
+    use super::{AlertGroup, EscalationStep, Templates};
     use crate::config::templates::{Owner, TextKind};
     let templates = Templates::default();
     for case in cases() {
         let (firing, resolved) = (case.firing(), case.resolved());
         let f: Vec<&Alert> = firing.iter().collect();
         let r: Vec<&Alert> = resolved.iter().collect();
-        let group = Group {
+        let group = AlertGroup {
             receiver: "oncall",
             group_key: "{}",
             group_labels: &case.group_labels,
@@ -109,11 +109,14 @@ fn receivers_and_escalations_without_templates_say_the_corpus_texts() {
         let owner = Owner::Receiver("oncall");
         let sms = templates.render(owner, TextKind::Sms, &group, None);
         assert_eq!(text_budget::fit(&sms, 3), case.notify_sms, "{}", case.name);
-        let voice_group = Group { resolved: &[], ..group };
+        let voice_group = AlertGroup {
+            resolved: &[],
+            ..group
+        };
         let voice = templates.render(owner, TextKind::Voice, &voice_group, None);
         assert_eq!(voice, case.voice, "{}", case.name);
         let no_labels = LabelSet::new();
-        let step_group = Group {
+        let step_group = AlertGroup {
             receiver: "",
             group_labels: &no_labels,
             resolved: &[],
@@ -127,7 +130,12 @@ fn receivers_and_escalations_without_templates_say_the_corpus_texts() {
         };
         let owner = Owner::Escalation("critical");
         let sms = templates.render(owner, TextKind::Sms, &step_group, Some(&step));
-        assert_eq!(text::step_sms("4F7KQ", &sms, 3), case.step_sms, "{}", case.name);
+        assert_eq!(
+            text::step_sms("4F7KQ", &sms, 3),
+            case.step_sms,
+            "{}",
+            case.name
+        );
         let speech = templates.render(owner, TextKind::Voice, &step_group, Some(&step));
         assert_eq!(text::speech(&speech), case.step_speech, "{}", case.name);
     }
