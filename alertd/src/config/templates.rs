@@ -191,7 +191,7 @@ fn source(
     file: Option<&Path>,
     read_files: bool,
 ) -> Result<Option<TemplateSource>, ConfigError> {
-    let text = match (inline, file) {
+    let (source, from_file) = match (inline, file) {
         (Some(_), Some(_)) => {
             return Err(invalid(
                 key(owner, kind, true),
@@ -207,7 +207,6 @@ fn source(
         (None, Some(path)) if read_files => (read_file(path, owner, key(owner, kind, true))?, true),
         (None, _) => return Ok(None),
     };
-    let (source, from_file) = text;
     if source.trim().is_empty() {
         return Err(invalid(
             key(owner, kind, from_file),
