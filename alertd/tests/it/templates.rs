@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use crate::common::sim_app::{Launch, SimApp, start_sim};
 use crate::common::{KEEP_FIRING, T0};
+use alertd::domain::escalation::EscalationState;
 use alertd::store::EscalationStore;
 use serde_json::json;
-use twilio_sim::{Direction, MessageRecord};
+use twilio_sim::{CallScript, Direction, MessageRecord};
 
 const WAIT: Duration = Duration::from_secs(10);
 const ONCALL: &str = "+15551230001";
@@ -18,6 +19,11 @@ const ONCALL: &str = "+15551230001";
 /// alertd whose `oncall` receiver has `receiver_keys` and whose route escalates with a
 /// one-step SMS policy with `policy_keys` (when given).
 async fn launch(receiver_keys: &str, policy_keys: Option<&str>) -> SimApp {
+    launch_with_step(receiver_keys, policy_keys, "sms").await
+}
+
+/// Like [`launch`], the policy's one step on `channel`.
+async fn launch_with_step(receiver_keys: &str, policy_keys: Option<&str>, channel: &str) -> SimApp {
     let launch = Launch {
         manual_clock_at: Some(T0),
         extra_env: &[],
@@ -25,7 +31,7 @@ async fn launch(receiver_keys: &str, policy_keys: Option<&str>) -> SimApp {
     let (policy, escalation) = match policy_keys {
         Some(keys) => (
             format!(
-                "[[escalations]]\nname = \"page\"\n{keys}\nsteps = [{{ channel = \"sms\", to = \"+15551230002\", after = \"0s\" }}]\n"
+                "[[escalations]]\nname = \"page\"\n{keys}\nsteps = [{{ channel = \"{channel}\", to = \"+15551230002\", after = \"0s\" }}]\n"
             ),
             "escalation = \"page\"",
         ),
@@ -154,5 +160,49 @@ async fn a_policy_template_writes_the_step_sms_and_the_ack_line_stays() {
             .starts_with("[FIRING:1] BoilerOverTemp (critical)"),
         "{}",
         group.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_call_template_cannot_break_the_call_or_its_keypresses() {
+    // Markup in the template (or a label) is spoken as text, never run as TwiML.
+    let rig = launch_with_step(
+        "",
+        Some(r#"voice_template = "Pump_3 <Hangup/> & room {{ firing[0].labels.room }} ({{ policy }})""#),
+        "voice",
+    )
+    .await;
+    rig.sim
+        .set_call_script("+15551230002", CallScript::answer_and_press("1"));
+    rig.post_alerts(&boiler("</Say><Hangup/>")).await;
+    first_text_to(&rig, ONCALL).await;
+    rig.advance(Duration::from_secs(1));
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| {
+            v.calls().find(|c| c.to == "+15551230002").cloned()
+        })
+        .await
+        .unwrap();
+    crate::common::eventually("acknowledged by the keypress", || {
+        rig.store()
+            .recent_escalations(1)
+            .is_ok_and(|e| e[0].state == EscalationState::Acked)
+    })
+    .await;
+    rig.advance(Duration::from_secs(1));
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| {
+            v.call(&call.sid)
+                .filter(|c| c.heard.iter().any(|h| h.starts_with("Acknowledged")))
+                .cloned()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        call.heard[0], "Pump 3  Hangup/   and  room  /Say  Hangup/  (page)",
+        "{:?}",
+        call.heard
     );
 }
