@@ -229,6 +229,8 @@ mod tests {
             ends_at: Timestamp(100),
             created_by: "t".into(),
             comment: String::new(),
+            updated_at: None,
+            annotations: Default::default(),
         })
         .unwrap();
         let f = flush(vec![alert("Hot", "critical", None)]);
