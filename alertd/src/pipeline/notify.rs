@@ -230,7 +230,7 @@ mod tests {
             created_by: "t".into(),
             comment: String::new(),
             updated_at: None,
-            annotations: Default::default(),
+            annotations: crate::domain::alert::LabelSet::new(),
         })
         .unwrap();
         let f = flush(vec![alert("Hot", "critical", None)]);

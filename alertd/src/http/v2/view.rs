@@ -43,8 +43,8 @@ pub(super) struct GettableAlert {
     pub(super) labels: LabelSet,
     pub(super) annotations: LabelSet,
     pub(super) starts_at: Timestamp,
-    #[serde(serialize_with = "end_or_zero")]
-    pub(super) ends_at: Option<Timestamp>,
+    /// RFC 3339; Go's zero time when the alert has no end.
+    pub(super) ends_at: String,
     pub(super) updated_at: Timestamp,
     #[serde(rename = "generatorURL", skip_serializing_if = "Option::is_none")]
     pub(super) generator_url: Option<String>,
@@ -52,13 +52,6 @@ pub(super) struct GettableAlert {
     pub(super) fingerprint: String,
     pub(super) receivers: Vec<ReceiverRef>,
     pub(super) status: AlertStatus,
-}
-
-fn end_or_zero<S: serde::Serializer>(end: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-    match end {
-        Some(t) => t.serialize(s),
-        None => s.serialize_str(NO_END),
-    }
 }
 
 /// Which alerts a listing keeps: `filter`, `receiver`, and the `active`, `silenced`,
@@ -179,7 +172,9 @@ pub(super) fn gettable(
         labels: alert.labels.clone(),
         annotations: alert.annotations.clone(),
         starts_at: alert.starts_at,
-        ends_at: alert.ends_at,
+        ends_at: alert
+            .ends_at
+            .map_or_else(|| NO_END.to_owned(), Timestamp::to_rfc3339),
         updated_at: alert.updated_at,
         generator_url: alert.generator_url.clone().filter(|u| !u.is_empty()),
         fingerprint: alert.fingerprint().to_string(),

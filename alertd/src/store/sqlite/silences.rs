@@ -80,7 +80,7 @@ mod tests {
             created_by: "t".into(),
             comment: "c".into(),
             updated_at: None,
-            annotations: Default::default(),
+            annotations: crate::domain::alert::LabelSet::new(),
         };
         s.put_silence(&rec).unwrap();
         assert_eq!(s.silences(Timestamp(10)).unwrap(), vec![rec]);
