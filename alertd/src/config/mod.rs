@@ -591,6 +591,7 @@ impl Config {
             source: None,
         });
         cfg.store = StoreConfig::default();
+        cfg.source = Some(example::EMBEDDED_DEFAULT.into());
         cfg
     }
 
