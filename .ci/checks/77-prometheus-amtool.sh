@@ -15,10 +15,24 @@ cd "$ROOT"
 cargo build -p alertd -p twilio-sim --locked
 target="${CARGO_TARGET_DIR:-$ROOT/target}"
 work=$(mktemp -d)
-[ -n "${KEEP_WORK:-}" ] && echo "work dir (kept): $work"
+if [ -n "${KEEP_WORK:-}" ]; then echo "work dir (kept): $work"; fi
+# Whether any of the given processes still runs (a zombie has stopped).
+running() {
+  local pid
+  for pid in "$@"; do
+    case "$(ps -o stat= -p "$pid" 2> /dev/null)" in "" | Z*) ;; *) return 0 ;; esac
+  done
+  return 1
+}
 cleanup() {
-  kill "${prom_pid:-}" "${alertd_pid:-}" "${sim_pid:-}" 2> /dev/null || true
-  wait 2> /dev/null || true
+  local pids=(${prom_pid:-} ${alertd_pid:-} ${sim_pid:-}) pid
+  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2> /dev/null || true
+  # Five seconds to stop on SIGTERM, then SIGKILL.
+  for _ in $(seq 1 50); do
+    running "${pids[@]}" || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null || true; done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
