@@ -300,21 +300,24 @@ pub(crate) async fn post_silence(
             None => None,
         };
         let plan = prev.as_ref().map(|p| plan_set(p, &silence, now));
-        if let (Some(prev), Some(SetPlan::Update)) = (&prev, plan) {
-            silence.id.clone_from(&prev.id);
-        } else {
-            silence.id = new_id();
-            // A new silence mutes from now on; it cannot have muted anything in the past.
-            silence.starts_at = silence.starts_at.max(now);
-        }
-        let replaced = match (&prev, plan) {
-            (
-                Some(prev),
-                Some(SetPlan::Create {
-                    expire_previous: true,
-                }),
-            ) => Some(prev.id.clone()),
-            _ => None,
+        // The id of a stored silence that ends now, replaced by this one.
+        let replaced = match (prev, plan) {
+            (Some(prev), Some(SetPlan::Update)) => {
+                silence.id = prev.id;
+                None
+            }
+            (prev, plan) => {
+                silence.id = new_id();
+                // A new silence mutes from now on; it cannot have muted anything in the past.
+                silence.starts_at = silence.starts_at.max(now);
+                let expire = matches!(
+                    plan,
+                    Some(SetPlan::Create {
+                        expire_previous: true
+                    })
+                );
+                prev.filter(|_| expire).map(|p| p.id)
+            }
         };
         let stored = silence.clone();
         super::blocking(&state, move |s| {
