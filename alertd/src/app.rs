@@ -225,6 +225,7 @@ pub async fn start_with_store(
         escalations,
         opt_out: Arc::new(cfg.opt_out.clone()),
         resolve_timeout: cfg.alerts.resolve_timeout,
+        v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();

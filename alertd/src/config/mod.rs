@@ -10,6 +10,7 @@ pub(crate) mod escalation;
 pub mod example;
 pub mod mqtt;
 pub mod opt_out;
+pub(crate) mod redact;
 pub mod relay;
 pub mod secrets;
 pub(crate) mod templates;
@@ -64,6 +65,9 @@ pub struct Config {
     /// The Twilio-compatible relay for devices (off unless present).
     #[serde(default)]
     pub relay: Option<relay::RelayConfig>,
+    /// The text it was parsed from (`redact::redacted` shows it without secrets).
+    #[serde(skip)]
+    pub(crate) source: Option<std::sync::Arc<str>>,
 }
 
 /// `[server]`
@@ -593,10 +597,11 @@ impl Config {
     /// assert!(alertd::config::Config::parse(&text.replace("group_wait", "group_wiat")).is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut cfg: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
             reason: e.to_string(),
         })?;
         cfg.validate()?;
+        cfg.source = Some(text.into());
         Ok(cfg)
     }
 
@@ -629,8 +634,10 @@ impl Config {
             escalations: Vec::new(),
             opt_out: crate::config::opt_out::OptOutConfig::default(),
             relay: None,
+            source: None,
         });
         cfg.store = StoreConfig::default();
+        cfg.source = Some(example::EMBEDDED_DEFAULT.into());
         cfg
     }
 

@@ -18,6 +18,9 @@ pub enum MatcherError {
     /// The regular expression does not compile.
     #[error("bad regular expression: {0}")]
     BadRegex(String),
+    /// A `{` without its `}`, or a quote without its closing quote.
+    #[error("unbalanced braces or quotes")]
+    Unbalanced,
 }
 
 /// How a matcher compares.
@@ -124,6 +127,52 @@ impl Matcher {
             (MatchOp::Regex | MatchOp::NotRegex, None) => false,
         }
     }
+}
+
+/// Parses one matcher or a set in braces, comma-separated, as Alertmanager's API and amtool
+/// take them: `alertname="Hot"`, `{alertname="Hot", room=~"1|2"}`. Commas and braces inside
+/// quoted values are part of the value.
+///
+/// ```
+/// use alertd::domain::matchers::parse_set;
+/// assert_eq!(parse_set(r#"{alertname="Hot", msg="a,b"}"#).unwrap().len(), 2);
+/// assert_eq!(parse_set("severity=critical").unwrap().len(), 1);
+/// assert!(parse_set("{}").unwrap().is_empty());
+/// assert!(parse_set(r#"{alertname="Hot""#).is_err());
+/// ```
+pub fn parse_set(text: &str) -> Result<Vec<Matcher>, MatcherError> {
+    let text = text.trim();
+    let inner = match text.strip_prefix('{') {
+        Some(rest) => rest.strip_suffix('}').ok_or(MatcherError::Unbalanced)?,
+        None => return Matcher::parse(text).map(|m| vec![m]),
+    };
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in inner.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                push_part(&inner[start..i], &mut out)?;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err(MatcherError::Unbalanced);
+    }
+    push_part(&inner[start..], &mut out)?;
+    Ok(out)
+}
+
+fn push_part(part: &str, out: &mut Vec<Matcher>) -> Result<(), MatcherError> {
+    // A trailing comma leaves an empty part, as in PromQL.
+    if !part.trim().is_empty() {
+        out.push(Matcher::parse(part)?);
+    }
+    Ok(())
 }
 
 /// Whether every matcher matches.

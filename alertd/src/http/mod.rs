@@ -1,6 +1,6 @@
 //! Every HTTP handler (axum): alert ingest in two shapes, the Alertmanager webhook, silences,
 //! escalations and acknowledgements, Twilio's webhooks ([`webhooks`]), status, health and
-//! metrics. Every request passes the `guard` layer first (its Host, Origin and Content-Type).
+//! metrics; and Alertmanager's API v2 under `/api/v2` (`v2`), for Prometheus and amtool. Every request passes the `guard` layer first (its Host, Origin and Content-Type).
 //! Bodies are read with a size limit and parsed completely before anything is stored, so a
 //! refused request leaves nothing behind.
 
@@ -10,6 +10,7 @@ pub mod errors;
 pub(crate) mod escalations;
 pub(crate) mod guard;
 pub mod silences;
+pub(crate) mod v2;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub(crate) struct ApiState {
     pub(crate) opt_out: Arc<crate::config::opt_out::OptOutConfig>,
     /// How long an alert posted without `endsAt` stays firing (`[alerts] resolve_timeout`).
     pub(crate) resolve_timeout: Duration,
+    /// What Alertmanager's API v2 needs besides: the routing tree, receivers, config text.
+    pub(crate) v2: Arc<v2::V2State>,
 }
 
 /// The router with every endpoint, behind `guard`.
@@ -72,6 +75,19 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
         .route("/api/v1/silences", post(post_silence).get(get_silences))
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
+        // Alertmanager's API v2.
+        .route("/api/v2/alerts", post(v2::post_alerts).get(v2::get_alerts))
+        .route("/api/v2/alerts/groups", get(v2::get_groups))
+        .route(
+            "/api/v2/silences",
+            post(v2::post_silence).get(v2::get_silences),
+        )
+        .route(
+            "/api/v2/silence/{id}",
+            get(v2::get_silence).delete(v2::delete_silence),
+        )
+        .route("/api/v2/status", get(v2::get_status))
+        .route("/api/v2/receivers", get(v2::get_receivers))
         .route(
             "/twilio/status",
             post(crate::http::webhooks::status_callback),
@@ -101,7 +117,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /healthz, /metrics".into())
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
@@ -154,6 +170,17 @@ fn refuse(state: &ApiState, e: ApiError) -> Response {
 
 async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response, ApiError> {
     let n = alerts.len();
+    commit_alerts(state, alerts).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"status": "accepted", "alerts": n})),
+    )
+        .into_response())
+}
+
+/// Stores alerts (committed before this returns) and hands them to the pipeline.
+pub(crate) async fn commit_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<(), ApiError> {
+    let n = alerts.len();
     state.committer.ingest(alerts.clone()).await.map_err(|e| {
         tracing::error!("cannot store alerts: {e}");
         ApiError::Unavailable(format!("alerts not stored: {e}"))
@@ -167,11 +194,7 @@ async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response,
             "pipeline has stopped; alerts are stored and will be processed after a restart"
         );
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(json!({"status": "accepted", "alerts": n})),
-    )
-        .into_response())
+    Ok(())
 }
 
 async fn ingest_with(

@@ -10,7 +10,7 @@ use crate::domain::silence::{MatcherRecord, SilenceRecord};
 use crate::domain::time::Timestamp;
 
 /// Longest silence accepted.
-const MAX_SILENCE: Duration = Duration::from_secs(366 * 24 * 3600);
+pub(crate) const MAX_SILENCE: Duration = Duration::from_secs(366 * 24 * 3600);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, untagged)]
@@ -128,5 +128,7 @@ pub fn parse(body: &[u8], now: Timestamp) -> Result<SilenceRecord, ApiError> {
         ends_at,
         created_by: input.created_by.unwrap_or_default(),
         comment: input.comment.unwrap_or_default(),
+        updated_at: Some(now),
+        annotations: crate::domain::alert::LabelSet::new(),
     })
 }

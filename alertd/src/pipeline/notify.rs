@@ -254,6 +254,8 @@ mod tests {
             ends_at: Timestamp(100),
             created_by: "t".into(),
             comment: String::new(),
+            updated_at: None,
+            annotations: crate::domain::alert::LabelSet::new(),
         })
         .unwrap();
         let f = flush(vec![alert("Hot", "critical", None)]);

@@ -221,9 +221,13 @@ pub trait OutboxStore {
 pub trait SilenceStore {
     /// Stores a silence (insert or replace by id).
     fn put_silence(&self, silence: &SilenceRecord) -> Result<(), StoreError>;
-    /// Silences that have not expired at `now`.
+    /// Silences that have not expired at `now` (an earlier `now` also lists those that
+    /// expired since).
     fn silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>, StoreError>;
-    /// Ends a silence at `now`; false when unknown.
+    /// The silence with this id, whatever its state.
+    fn silence(&self, id: &str) -> Result<Option<SilenceRecord>, StoreError>;
+    /// Ends a silence at `now` (a pending one also starts then; an expired one is left as it
+    /// is); false when unknown.
     fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
 }
 

@@ -31,6 +31,18 @@ impl SilenceStore for SqliteStore {
         Ok(out)
     }
 
+    fn silence(&self, id: &str) -> Result<Option<SilenceRecord>, StoreError> {
+        let conn = self.reader();
+        let record: Option<String> = conn
+            .query_row("SELECT record FROM silences WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        record
+            .map(|r| serde_json::from_str(&r).map_err(|e| json_err(&e)))
+            .transpose()
+    }
+
     fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let conn = self.conn();
         let record: Option<String> = conn
@@ -42,12 +54,13 @@ impl SilenceStore for SqliteStore {
             return Ok(false);
         };
         let mut silence: SilenceRecord = serde_json::from_str(&record).map_err(|e| json_err(&e))?;
-        silence.ends_at = silence.ends_at.min(now);
-        let record = serde_json::to_string(&silence).map_err(|e| json_err(&e))?;
-        conn.execute(
-            "UPDATE silences SET record = ?2, ends_at = ?3 WHERE id = ?1",
-            params![id, record, silence.ends_at.0],
-        )?;
+        if silence.expire(now) {
+            let record = serde_json::to_string(&silence).map_err(|e| json_err(&e))?;
+            conn.execute(
+                "UPDATE silences SET record = ?2, ends_at = ?3 WHERE id = ?1",
+                params![id, record, silence.ends_at.0],
+            )?;
+        }
         Ok(true)
     }
 }
@@ -66,11 +79,24 @@ mod tests {
             ends_at: Timestamp(1000),
             created_by: "t".into(),
             comment: "c".into(),
+            updated_at: None,
+            annotations: crate::domain::alert::LabelSet::new(),
         };
         s.put_silence(&rec).unwrap();
         assert_eq!(s.silences(Timestamp(10)).unwrap(), vec![rec]);
         assert!(s.expire_silence("sil-1", Timestamp(10)).unwrap());
         assert!(s.silences(Timestamp(10)).unwrap().is_empty());
+        assert_eq!(
+            s.silences(Timestamp(9)).unwrap().len(),
+            1,
+            "listed from before it expired"
+        );
+        let expired = s.silence("sil-1").unwrap().unwrap();
+        assert_eq!(
+            (expired.ends_at, expired.updated_at),
+            (Timestamp(10), Some(Timestamp(10)))
+        );
         assert!(!s.expire_silence("nope", Timestamp(10)).unwrap());
+        assert_eq!(s.silence("nope").unwrap(), None);
     }
 }
