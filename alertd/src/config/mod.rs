@@ -8,10 +8,12 @@ pub mod duration;
 mod error;
 pub(crate) mod escalation;
 pub mod example;
+pub mod inhibit;
 pub mod mqtt;
 pub mod opt_out;
 pub mod relay;
 pub mod secrets;
+pub mod time_intervals;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -24,7 +26,7 @@ pub(crate) use self::error::ConfigError;
 use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
 use crate::domain::phone::is_e164;
-use crate::domain::quiet_hours::QuietHours;
+use crate::domain::quiet_hours::{QuietHours, QuietHoursError};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -63,6 +65,12 @@ pub struct Config {
     /// The Twilio-compatible relay for devices (off unless present).
     #[serde(default)]
     pub relay: Option<relay::RelayConfig>,
+    /// Named recurring periods routes mute or activate with (`[[time_intervals]]`).
+    #[serde(default)]
+    pub time_intervals: Vec<time_intervals::TimeIntervalsConfig>,
+    /// Alerts that mute others while they fire (`[[inhibit_rules]]`).
+    #[serde(default)]
+    pub inhibit_rules: Vec<inhibit::InhibitRuleConfig>,
 }
 
 /// `[server]`
@@ -384,7 +392,8 @@ fn default_true() -> bool {
     true
 }
 
-/// Quiet hours: `start`/`end` as `HH:MM` at `utc_offset` (e.g. `"+02:00"`).
+/// Quiet hours: `start`/`end` as `HH:MM` wall-clock time in `location` (an IANA zone, which
+/// follows daylight saving) or at a fixed `utc_offset`; UTC when neither is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuietHoursConfig {
@@ -392,37 +401,44 @@ pub(crate) struct QuietHoursConfig {
     pub(crate) start: String,
     /// End of the quiet window, `HH:MM` (may be earlier than start: crosses midnight).
     pub(crate) end: String,
-    /// Offset from UTC of the times above, default `+00:00`.
-    #[serde(default = "default_offset")]
-    pub(crate) utc_offset: String,
+    /// IANA time zone of the times above, e.g. `"Europe/Berlin"`.
+    #[serde(default)]
+    pub(crate) location: Option<String>,
+    /// Fixed offset from UTC of the times above, e.g. `"+02:00"` (instead of `location`).
+    #[serde(default)]
+    pub(crate) utc_offset: Option<String>,
     /// Severities that still go out during quiet hours (default `["critical"]`).
     #[serde(default = "default_critical")]
     pub(crate) allow_severities: Vec<String>,
 }
 
 impl QuietHoursConfig {
-    /// The parsed window; a bad time or offset names its field.
+    /// The parsed window; a bad time, offset or zone names its field.
     pub(crate) fn quiet_hours(&self) -> Result<QuietHours, ConfigError> {
-        QuietHours::new(
-            &self.start,
-            &self.end,
-            &self.utc_offset,
-            self.allow_severities.clone(),
-        )
-        .map_err(|e| {
+        let field = |e: QuietHoursError| {
             let field = match e.field {
                 "start" => "receivers.quiet_hours.start",
                 "end" => "receivers.quiet_hours.end",
+                "location" => "receivers.quiet_hours.location",
                 _ => "receivers.quiet_hours.utc_offset",
             };
             invalid(field, e.reason)
-        })
+        };
+        let zone = match (&self.location, &self.utc_offset) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "receivers.quiet_hours.location",
+                    "give either location (an IANA zone, which follows daylight saving) or utc_offset, not both".into(),
+                ));
+            }
+            (Some(name), None) => QuietHours::location(name).map_err(field)?,
+            (None, Some(offset)) => QuietHours::utc_offset(offset).map_err(field)?,
+            (None, None) => jiff::tz::TimeZone::UTC,
+        };
+        QuietHours::new(&self.start, &self.end, zone, self.allow_severities.clone()).map_err(field)
     }
 }
 
-fn default_offset() -> String {
-    "+00:00".into()
-}
 fn default_critical() -> Vec<String> {
     vec!["critical".into()]
 }
@@ -511,6 +527,12 @@ pub struct RouteConfig {
     /// Severities the policy applies to (default `["critical"]`; `[]` escalates every alert).
     #[serde(default)]
     pub(crate) escalation_severities: Option<Vec<String>>,
+    /// `[[time_intervals]]` names during which this route does not notify (not inherited).
+    #[serde(default)]
+    pub(crate) mute_time_intervals: Vec<String>,
+    /// `[[time_intervals]]` names outside which this route does not notify (not inherited).
+    #[serde(default)]
+    pub(crate) active_time_intervals: Vec<String>,
 }
 
 impl Config {
@@ -583,6 +605,8 @@ impl Config {
             escalations: Vec::new(),
             opt_out: crate::config::opt_out::OptOutConfig::default(),
             relay: None,
+            time_intervals: Vec::new(),
+            inhibit_rules: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg
@@ -738,6 +762,8 @@ impl Config {
             ));
         }
         escalation::validate(self)?;
+        time_intervals::validate(self)?;
+        inhibit::build(self)?;
         Self::validate_route(&self.route, &names)
     }
 
