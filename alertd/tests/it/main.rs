@@ -10,5 +10,6 @@ mod opt_out;
 mod relay;
 mod resolve_timeout;
 mod restart;
+mod time_intervals;
 mod twilio_sim;
 mod twilio_tls;
