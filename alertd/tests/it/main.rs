@@ -5,6 +5,7 @@ mod book;
 mod check_config;
 mod common;
 mod escalation;
+mod inhibit;
 mod mqtt;
 mod opt_out;
 mod relay;
