@@ -1117,6 +1117,48 @@ group_wait = "0s"
         }
     }
 
+    #[test]
+    fn quiet_hours_take_an_iana_location_or_a_fixed_offset_not_both() {
+        let with = |keys: &str| {
+            Config::parse(&format!(
+                "[[receivers]]\nname=\"a\"\nquiet_hours = {{ start = \"22:00\", end = \"07:00\"{keys} }}\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        for ok in [
+            "",
+            ", location = \"Europe/Berlin\"",
+            ", location = \"America/New_York\"",
+            ", utc_offset = \"-05:00\"",
+        ] {
+            with(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for (keys, field, says) in [
+            (
+                ", location = \"Europe/Berlin\", utc_offset = \"+01:00\"",
+                "receivers.quiet_hours.location",
+                "not both",
+            ),
+            (
+                ", location = \"Europe/Berlim\"",
+                "receivers.quiet_hours.location",
+                "\"Europe/Berlim\" is not an IANA time zone",
+            ),
+            (
+                ", utc_offset = \"CET\"",
+                "receivers.quiet_hours.utc_offset",
+                "not an offset",
+            ),
+        ] {
+            match with(keys) {
+                Err(ConfigError::Invalid { field: f, reason }) => {
+                    assert_eq!(f, field, "{keys}");
+                    assert!(reason.contains(says), "{keys}: {reason}");
+                }
+                other => panic!("{keys}: {other:?}"),
+            }
+        }
+    }
+
     /// A config with `head` before the receiver, `route` keys in the root route, `tail` after.
     fn timed(head: &str, route: &str, tail: &str) -> String {
         format!("{head}\n[[receivers]]\nname=\"a\"\n[route]\nreceiver=\"a\"\n{route}\n{tail}\n")

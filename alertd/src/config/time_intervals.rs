@@ -297,4 +297,38 @@ location = "Europe/Berlin"
             }
         }
     }
+
+    #[test]
+    fn the_examples_commented_out_intervals_quiet_hours_and_inhibition_are_valid() {
+        const KEYS: [&str; 14] = [
+            "[[time_intervals",
+            "[[inhibit_rules]]",
+            "name = \"offhours\"",
+            "times =",
+            "weekdays =",
+            "days_of_month =",
+            "months =",
+            "years =",
+            "location =",
+            "source_matchers =",
+            "target_matchers =",
+            "equal =",
+            "mute_time_intervals =",
+            "quiet_hours =",
+        ];
+        let text: String = super::super::example::EXAMPLE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(bare) if KEYS.iter().any(|k| bare.starts_with(k)) => bare,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let cfg = Config::parse(&text).unwrap();
+        assert_eq!(cfg.time_intervals[0].time_intervals.len(), 1);
+        assert_eq!(cfg.inhibit_rules.len(), 1);
+        assert_eq!(cfg.route.routes[0].mute_time_intervals, ["offhours"]);
+        let quiet = cfg.receivers[0].quiet_hours.as_ref().unwrap();
+        assert_eq!(quiet.location.as_deref(), Some("Europe/Berlin"));
+    }
 }
