@@ -50,6 +50,25 @@ pub(crate) fn receivers(
         .collect()
 }
 
+/// The silences, each due group's last notification, and the inhibited alerts.
+type FlushReads = (
+    Vec<Silence>,
+    Vec<Option<crate::domain::nflog::NflogEntry>>,
+    std::collections::HashSet<crate::domain::alert::Fingerprint>,
+);
+
+/// Logs why a group's notification waits: the time interval muting its route, else quiet hours.
+fn log_held(flush: &GroupFlush, interval: Option<&str>) {
+    match interval {
+        Some(interval) => {
+            tracing::info!(group = %flush.group_key, receiver = %flush.receiver, %interval, "time interval mutes the route: holding notification");
+        }
+        None => {
+            tracing::info!(group = %flush.group_key, receiver = %flush.receiver, "quiet hours: holding notification");
+        }
+    }
+}
+
 /// The pipeline task.
 pub(crate) struct Engine {
     /// Groups.
@@ -209,13 +228,14 @@ impl Engine {
         }
     }
 
-    /// The notify stage for every due group, with one read and one write transaction; returns
-    /// how many outbox messages were written.
-    async fn notify_all(
-        &mut self,
+    /// What the notify stage reads for `due`, in one blocking read: the silences, each group's
+    /// last notification, and which of the groups' alerts are inhibited (their sources read
+    /// from the store, for the rules some alert is a target of).
+    async fn read_for(
+        &self,
         due: &[GroupFlush],
         now: crate::domain::time::Timestamp,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<FlushReads, StoreError> {
         let store = self.store.clone();
         let keys: Vec<(String, String)> = due
             .iter()
@@ -243,6 +263,17 @@ impl Engine {
             &sources,
             now,
         );
+        Ok((silences, lasts, inhibited))
+    }
+
+    /// The notify stage for every due group, with one read and one write transaction; returns
+    /// how many outbox messages were written.
+    async fn notify_all(
+        &mut self,
+        due: &[GroupFlush],
+        now: crate::domain::time::Timestamp,
+    ) -> Result<usize, StoreError> {
+        let (silences, lasts, inhibited) = self.read_for(due, now).await?;
         let mutes = Mutes {
             silences: &silences,
             inhibited: &inhibited,
@@ -272,14 +303,7 @@ impl Engine {
                 now,
             ) {
                 Decision::Nothing => done.push(flush),
-                Decision::Held => match mutes.route_muted(flush, now) {
-                    Some(interval) => {
-                        tracing::info!(group = %flush.group_key, receiver = %receiver.name, %interval, "time interval mutes the route: holding notification");
-                    }
-                    None => {
-                        tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
-                    }
-                },
+                Decision::Held => log_held(flush, mutes.route_muted(flush, now)),
                 Decision::Notify { entry, messages } => {
                     batch.push(Notification {
                         receiver: flush.receiver.clone(),

@@ -316,14 +316,14 @@ location = "Europe/Berlin"
             "mute_time_intervals =",
             "quiet_hours =",
         ];
-        let text: String = super::super::example::EXAMPLE
+        let text = super::super::example::EXAMPLE
             .lines()
             .map(|line| match line.strip_prefix("# ") {
                 Some(bare) if KEYS.iter().any(|k| bare.starts_with(k)) => bare,
                 _ => line,
             })
-            .map(|line| format!("{line}\n"))
-            .collect();
+            .collect::<Vec<_>>()
+            .join("\n");
         let cfg = Config::parse(&text).unwrap();
         assert_eq!(cfg.time_intervals[0].time_intervals.len(), 1);
         assert_eq!(cfg.inhibit_rules.len(), 1);

@@ -70,27 +70,31 @@ fn label<'a>(labels: &'a LabelSet, name: &str) -> &'a str {
 /// `rules`; empty: `target` is not inhibited. `sources` may hold any alerts (those matching
 /// no rule's source side are skipped), `target` among them.
 ///
-pub(crate) fn inhibited_by<'a, I>(
+pub(crate) fn inhibited_by<'a>(
     rules: &[InhibitRule],
     target: &Alert,
-    sources: I,
+    sources: impl IntoIterator<Item = &'a Alert>,
     now: Timestamp,
-) -> Vec<Fingerprint>
-where
-    I: IntoIterator<Item = &'a Alert> + Clone,
-{
-    let mut out = BTreeSet::new();
-    for rule in rules.iter().filter(|r| r.targets(&target.labels)) {
-        let target_is_source = all_match(&rule.source, &target.labels);
-        out.extend(
-            sources
-                .clone()
-                .into_iter()
-                .filter(|s| rule.inhibits(&target.labels, target_is_source, s, now))
-                .map(Alert::fingerprint),
-        );
+) -> Vec<Fingerprint> {
+    // The rules `target` is a target of, each with whether it also matches their source side.
+    let targeting: Vec<(&InhibitRule, bool)> = rules
+        .iter()
+        .filter(|r| r.targets(&target.labels))
+        .map(|r| (r, all_match(&r.source, &target.labels)))
+        .collect();
+    if targeting.is_empty() {
+        return Vec::new();
     }
-    out.into_iter().collect()
+    let by: BTreeSet<Fingerprint> = sources
+        .into_iter()
+        .filter(|s| {
+            targeting
+                .iter()
+                .any(|(r, two_sided)| r.inhibits(&target.labels, *two_sided, s, now))
+        })
+        .map(Alert::fingerprint)
+        .collect();
+    by.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -226,7 +230,7 @@ mod tests {
         let rack = alert(&[("tier", "rack")], None);
         let all = [site.clone(), rack.clone()];
         assert_eq!(
-            inhibited_by(&[rule.clone()], &rack, &all, Timestamp(1)),
+            inhibited_by(std::slice::from_ref(&rule), &rack, &all, Timestamp(1)),
             [site.fingerprint()]
         );
         assert!(inhibited_by(&[rule], &site, &all, Timestamp(1)).is_empty());
@@ -243,7 +247,7 @@ mod tests {
         let site = alert(&[("alertname", "SiteDown"), ("site", "a")], None);
         let region = alert(&[("alertname", "RegionDown"), ("region", "eu")], None);
         let sensor = alert(&[("kind", "sensor"), ("site", "a"), ("region", "eu")], None);
-        let all = vec![site, region, sensor.clone()];
+        let all = [site, region, sensor.clone()];
         let by = inhibited_by(
             &[by_site, by_region],
             &sensor,

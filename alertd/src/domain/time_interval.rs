@@ -120,7 +120,8 @@ impl TimeInterval {
     /// use alertd::domain::time_interval::TimeInterval;
     /// use alertd::domain::time::Timestamp;
     /// let mut weekend = TimeInterval::new(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
-    /// weekend.add_weekdays("saturday:sunday").unwrap();
+    /// weekend.add_weekdays("saturday").unwrap();
+    /// weekend.add_weekdays("sunday").unwrap();
     /// weekend.add_times("08:00", "24:00").unwrap();
     /// let saturday_9am_berlin = Timestamp::parse_rfc3339("2024-06-01T07:00:00Z").unwrap().unwrap();
     /// assert!(weekend.contains(saturday_9am_berlin));

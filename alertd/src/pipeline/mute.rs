@@ -54,12 +54,22 @@ impl Mutes<'_> {
 /// need reading.
 pub(crate) fn rules_targeting<'a>(
     rules: &[InhibitRule],
-    targets: impl Iterator<Item = &'a Alert> + Clone,
+    targets: impl IntoIterator<Item = &'a Alert>,
 ) -> Vec<InhibitRule> {
+    let mut wanted = vec![false; rules.len()];
+    for alert in targets {
+        for (rule, wanted) in rules.iter().zip(wanted.iter_mut()) {
+            *wanted = *wanted || rule.targets(&alert.labels);
+        }
+        if wanted.iter().all(|w| *w) {
+            break;
+        }
+    }
     rules
         .iter()
-        .filter(|r| targets.clone().any(|a| r.targets(&a.labels)))
-        .cloned()
+        .zip(wanted)
+        .filter(|(_, wanted)| *wanted)
+        .map(|(rule, _)| rule.clone())
         .collect()
 }
 
