@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::{Config, ConfigError, RouteConfig, invalid};
-use crate::domain::quiet_hours::iana_zone;
+use crate::domain::time::iana_zone;
 use crate::domain::time_interval::{TimeInterval, TimeIntervalError, TimeIntervals};
 
 /// `[[time_intervals]]`: a name and its periods (the name holds when any period does).

@@ -5,7 +5,7 @@
 
 use jiff::tz::{Offset, TimeZone};
 
-use super::time::Timestamp;
+use super::time::{Timestamp, iana_zone};
 
 /// A quiet-hours time, offset or zone that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,19 +39,6 @@ fn parse_hhmm(text: &str, field: &'static str) -> Result<u32, QuietHoursError> {
         return Err(bad());
     }
     Ok(h * 60 + m)
-}
-
-/// The zone of an IANA name such as `Europe/Berlin` (from the zone database built into
-/// alertd, so every machine agrees on the daylight-saving changes).
-pub(crate) fn iana_zone(name: &str) -> Result<TimeZone, String> {
-    if name.trim().is_empty() {
-        return Err("is empty: give an IANA time zone like \"Europe/Berlin\"".into());
-    }
-    TimeZone::get(name).map_err(|_| {
-        format!(
-            "{name:?} is not an IANA time zone (like \"Europe/Berlin\" or \"America/New_York\")"
-        )
-    })
 }
 
 impl QuietHours {

@@ -107,6 +107,19 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
+/// The zone of an IANA name such as `Europe/Berlin` (from the zone database built into
+/// alertd, so every machine agrees on the daylight-saving changes).
+pub(crate) fn iana_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    if name.trim().is_empty() {
+        return Err("is empty: give an IANA time zone like \"Europe/Berlin\"".into());
+    }
+    jiff::tz::TimeZone::get(name).map_err(|_| {
+        format!(
+            "{name:?} is not an IANA time zone (like \"Europe/Berlin\" or \"America/New_York\")"
+        )
+    })
+}
+
 /// A timestamp that is not RFC 3339.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -116,11 +129,12 @@ pub enum TimeError {
     NotRfc3339,
 }
 
-/// Whether `s` has RFC 3339's shape: `YYYY-MM-DD`, `T` (or `t`, or a space), `HH:MM:SS`, an
-/// optional fraction and `Z` or `±HH:MM`. jiff's parser also takes ISO 8601 forms RFC 3339
-/// leaves out (basic format, minutes-only times, offsets without a colon, `[zone]` suffixes);
-/// the API promises RFC 3339, so those are refused before jiff reads the value.
-fn has_rfc3339_shape(s: &[u8]) -> bool {
+/// Where the fraction's digits are (empty when there is none) if `s` has RFC 3339's shape:
+/// `YYYY-MM-DD`, `T` (or `t`, or a space), `HH:MM:SS`, an optional fraction and `Z` or
+/// `±HH:MM`. jiff's parser also takes ISO 8601 forms RFC 3339 leaves out (basic format,
+/// minutes-only times, offsets without a colon, `[zone]` suffixes); the API promises RFC 3339,
+/// so those are refused before jiff reads the value.
+fn rfc3339_fraction(s: &[u8]) -> Option<std::ops::Range<usize>> {
     let digit_at = |i: usize| s.get(i).is_some_and(u8::is_ascii_digit);
     let at = |i: usize, set: &[u8]| s.get(i).is_some_and(|b| set.contains(b));
     let date_time = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
@@ -132,9 +146,10 @@ fn has_rfc3339_shape(s: &[u8]) -> bool {
         && at(13, b":")
         && at(16, b":");
     if !date_time {
-        return false;
+        return None;
     }
     let mut i = 19;
+    let mut fraction = i..i;
     if at(i, b".") {
         i += 1;
         let start = i;
@@ -142,10 +157,11 @@ fn has_rfc3339_shape(s: &[u8]) -> bool {
             i += 1;
         }
         if i == start {
-            return false;
+            return None;
         }
+        fraction = start..i;
     }
-    match s.get(i) {
+    let offset = match s.get(i) {
         Some(b'Z' | b'z') => s.len() == i + 1,
         Some(b'+' | b'-') => {
             s.len() == i + 6
@@ -156,13 +172,23 @@ fn has_rfc3339_shape(s: &[u8]) -> bool {
                 && digit_at(i + 5)
         }
         _ => false,
-    }
+    };
+    offset.then_some(fraction)
 }
 
 fn parse_rfc3339(text: &str) -> Result<Option<Timestamp>, TimeError> {
-    if !has_rfc3339_shape(text.as_bytes()) {
-        return Err(TimeError::NotRfc3339);
-    }
+    let fraction = rfc3339_fraction(text.as_bytes()).ok_or(TimeError::NotRfc3339)?;
+    // RFC 3339 allows any number of fraction digits; jiff reads nine (nanoseconds), and
+    // alertd keeps milliseconds, so the digits past the ninth are dropped.
+    let text = if fraction.len() > 9 {
+        std::borrow::Cow::Owned(format!(
+            "{}{}",
+            &text[..fraction.start + 9],
+            &text[fraction.end..]
+        ))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let t: jiff::Timestamp = text.parse().map_err(|_| TimeError::NotRfc3339)?;
     if t < jiff::Timestamp::UNIX_EPOCH {
         return Ok(None);
@@ -195,6 +221,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(nanos.0 - utc.0, 123);
+        let beyond = Timestamp::parse_rfc3339("2024-05-01T14:00:00.98765432109876+02:00")
+            .unwrap()
+            .unwrap();
+        assert_eq!(beyond.0 - utc.0, 987);
     }
 
     #[test]

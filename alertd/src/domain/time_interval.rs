@@ -250,33 +250,17 @@ impl TimeInterval {
     /// Whether `now` falls in this interval.
     pub fn contains(&self, now: Timestamp) -> bool {
         let t = now.civil(&self.location);
-        let any = |ranges: &[(i32, i32)], v: i32| {
-            ranges.is_empty() || ranges.iter().any(|(a, b)| (*a..=*b).contains(&v))
-        };
         let minute = i32::from(t.hour()) * 60 + i32::from(t.minute());
         let in_times = self.times.is_empty()
             || self
                 .times
                 .iter()
                 .any(|(s, e)| (i32::from(*s)..i32::from(*e)).contains(&minute));
-        let widen = |v: &[(u8, u8)]| -> Vec<(i32, i32)> {
-            v.iter()
-                .map(|(a, b)| (i32::from(*a), i32::from(*b)))
-                .collect()
-        };
-        let years: Vec<(i32, i32)> = self
-            .years
-            .iter()
-            .map(|(a, b)| (i32::from(*a), i32::from(*b)))
-            .collect();
         in_times
-            && any(
-                &widen(&self.weekdays),
-                i32::from(t.weekday().to_sunday_zero_offset()),
-            )
+            && any_holds(&self.weekdays, t.weekday().to_sunday_zero_offset())
             && self.day_of_month_matches(t)
-            && any(&widen(&self.months), i32::from(t.month()))
-            && any(&years, i32::from(t.year()))
+            && any_holds(&self.months, t.month())
+            && any_holds(&self.years, t.year())
     }
 
     fn day_of_month_matches(&self, t: DateTime) -> bool {
@@ -296,6 +280,15 @@ impl TimeInterval {
             a <= len && (a.max(1)..=b.min(len)).contains(&day)
         })
     }
+}
+
+/// Whether `value` is in one of the inclusive `ranges`; no ranges: always.
+fn any_holds<R: Copy + Into<i32>, V: Into<i32>>(ranges: &[(R, R)], value: V) -> bool {
+    let v = value.into();
+    ranges.is_empty()
+        || ranges
+            .iter()
+            .any(|(a, b)| ((*a).into()..=(*b).into()).contains(&v))
 }
 
 /// The `[[time_intervals]]` of a config, by name: a name holds when any of its intervals does.
