@@ -1,8 +1,8 @@
 //! The escalation timer: sleeps on the injected clock until the earliest `next_at` (or until
 //! poked: a new escalation, "escalate now"), then reads the escalations due at that moment with
-//! their alerts, the active silences and the alerts that may inhibit them, plans each step with the policies, records them all
-//! in one write through the store writer (a step whose escalation was acknowledged meanwhile
-//! is skipped there), and wakes the outbox sender once.
+//! their alerts, the active silences and the alerts that may inhibit them, plans each step with
+//! the policies, records them all in one write through the store writer (a step whose
+//! escalation was acknowledged meanwhile is skipped there), and wakes the outbox sender once.
 
 use std::collections::HashMap;
 use std::sync::Arc;

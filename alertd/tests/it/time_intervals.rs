@@ -275,8 +275,7 @@ steps = [{ channel = "sms", to = "+15551230002", after = "0s" }]
 "#;
 
 #[tokio::test]
-async fn outside_its_active_interval_a_route_neither_notifies_nor_escalates_until_its_first_flush_inside()
- {
+async fn outside_its_active_interval_a_route_waits_to_notify_and_escalate() {
     let extra = format!("{}{PAGE}", night_in("UTC"));
     let app = start(at("2026-01-05T20:58:00Z"), "", ACTIVE_AT_NIGHT, &extra).await;
     app.post_alerts(
