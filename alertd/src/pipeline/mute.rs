@@ -107,3 +107,57 @@ pub(crate) fn inhibited<'a>(
         .map(Alert::fingerprint)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::matchers::Matcher;
+
+    fn alert(pairs: &[(&str, &str)]) -> Alert {
+        Alert {
+            labels: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            annotations: crate::domain::alert::LabelSet::new(),
+            starts_at: Timestamp(0),
+            ends_at: None,
+            generator_url: None,
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn rule(source: &str, target: &str) -> InhibitRule {
+        InhibitRule::new(
+            vec![Matcher::parse(source).unwrap()],
+            vec![Matcher::parse(target).unwrap()],
+            vec!["site".into()],
+        )
+    }
+
+    #[test]
+    fn only_rules_with_a_target_among_the_alerts_are_read() {
+        let rules = [
+            rule(r#"alertname="SiteDown""#, r#"kind="sensor""#),
+            rule(r#"alertname="RackDown""#, r#"kind="host""#),
+        ];
+        let sensors = [alert(&[("kind", "sensor")])];
+        let wanted = rules_targeting(&rules, &sensors);
+        assert_eq!(wanted, [rules[0].clone()]);
+        assert!(rules_targeting(&rules, &[alert(&[("kind", "door")])]).is_empty());
+    }
+
+    #[test]
+    fn inhibited_lists_the_targets_a_source_mutes() {
+        let rules = [rule(r#"alertname="SiteDown""#, r#"kind="sensor""#)];
+        let down = alert(&[("alertname", "SiteDown"), ("site", "a")]);
+        let (a, b) = (
+            alert(&[("kind", "sensor"), ("site", "a")]),
+            alert(&[("kind", "sensor"), ("site", "b")]),
+        );
+        let targets = [a.clone(), b];
+        let muted = inhibited(&rules, targets.iter(), &[down], Timestamp(1));
+        assert_eq!(muted, [a.fingerprint()].into());
+        assert!(inhibited(&rules, targets.iter(), &[], Timestamp(1)).is_empty());
+    }
+}
