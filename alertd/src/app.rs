@@ -294,6 +294,7 @@ fn escalation_parts(
         wake: engine.escalation_wake.clone(),
         outbox_wake: outbox_wake.clone(),
         metrics: engine.metrics.clone(),
+        inhibit_rules: engine.inhibit_rules.clone(),
     };
     let service = Escalations {
         store: engine.store.clone(),

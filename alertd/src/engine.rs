@@ -10,12 +10,15 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::alert::Alert;
 use crate::domain::escalation::EscalationWrite;
+use crate::domain::inhibit::InhibitRule;
 use crate::domain::outbox::Notification;
 use crate::domain::silence::Silence;
+use crate::domain::time_interval::TimeIntervals;
 use crate::escalation::policy::PolicySet;
 use crate::escalation::start::FlushEscalation;
 use crate::metrics::Metrics;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
+use crate::pipeline::mute::{Mutes, inhibit_sources, inhibited, rules_targeting};
 use crate::pipeline::notify::{Decision, Receiver, decide};
 use crate::pipeline::render::Templates;
 use crate::pipeline::route::Route;
@@ -50,6 +53,25 @@ pub(crate) fn receivers(
         .collect()
 }
 
+/// The silences, each due group's last notification, and the inhibited alerts.
+type FlushReads = (
+    Vec<Silence>,
+    Vec<Option<crate::domain::nflog::NflogEntry>>,
+    std::collections::HashSet<crate::domain::alert::Fingerprint>,
+);
+
+/// Logs why a group's notification waits: the time interval muting its route, else quiet hours.
+fn log_held(flush: &GroupFlush, interval: Option<&str>) {
+    match interval {
+        Some(interval) => {
+            tracing::info!(group = %flush.group_key, receiver = %flush.receiver, %interval, "time interval mutes the route: holding notification");
+        }
+        None => {
+            tracing::info!(group = %flush.group_key, receiver = %flush.receiver, "quiet hours: holding notification");
+        }
+    }
+}
+
 /// The pipeline task.
 pub(crate) struct Engine {
     /// Groups.
@@ -72,6 +94,10 @@ pub(crate) struct Engine {
     pub(crate) policies: Arc<PolicySet>,
     /// Poked when escalations start (the escalation timer waits on it).
     pub(crate) escalation_wake: Arc<Notify>,
+    /// `[[time_intervals]]`, which routes' mute and active intervals name.
+    pub(crate) time_intervals: TimeIntervals,
+    /// `[[inhibit_rules]]` (shared with the escalation timer).
+    pub(crate) inhibit_rules: Arc<Vec<InhibitRule>>,
 }
 
 impl Engine {
@@ -102,6 +128,8 @@ impl Engine {
             segment_budget: cfg.twilio.segment_budget,
             policies: Arc::new(PolicySet::from_config(cfg).with_templates(templates)),
             escalation_wake: Arc::new(Notify::new()),
+            time_intervals: crate::config::time_intervals::build(cfg)?,
+            inhibit_rules: Arc::new(crate::config::inhibit::build(cfg)?),
         })
     }
 
@@ -205,25 +233,28 @@ impl Engine {
         }
     }
 
-    /// The notify stage for every due group, with one read and one write transaction; returns
-    /// how many outbox messages were written.
-    async fn notify_all(
-        &mut self,
+    /// What the notify stage reads for `due`, in one blocking read: the silences, each group's
+    /// last notification, and which of the groups' alerts are inhibited (their sources read
+    /// from the store, for the rules some alert is a target of).
+    async fn read_for(
+        &self,
         due: &[GroupFlush],
         now: crate::domain::time::Timestamp,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<FlushReads, StoreError> {
         let store = self.store.clone();
         let keys: Vec<(String, String)> = due
             .iter()
             .map(|f| (f.receiver.clone(), f.group_key.clone()))
             .collect();
-        let (silences, lasts) = tokio::task::spawn_blocking(move || {
+        let rules = rules_targeting(&self.inhibit_rules, due.iter().flat_map(|f| &f.alerts));
+        let (silences, lasts, sources) = tokio::task::spawn_blocking(move || {
             let silences = store.silences(now)?;
             let lasts = keys
                 .iter()
                 .map(|(r, g)| store.nflog(r, g))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, StoreError>((silences, lasts))
+            let sources = inhibit_sources(store.as_ref(), &rules, now)?;
+            Ok::<_, StoreError>((silences, lasts, sources))
         })
         .await
         .map_err(|_| StoreError::Closed)??;
@@ -231,11 +262,33 @@ impl Engine {
             .into_iter()
             .filter_map(|r| Silence::new(r).ok())
             .collect();
+        let inhibited = inhibited(
+            &self.inhibit_rules,
+            due.iter().flat_map(|f| &f.alerts),
+            &sources,
+            now,
+        );
+        Ok((silences, lasts, inhibited))
+    }
+
+    /// The notify stage for every due group, with one read and one write transaction; returns
+    /// how many outbox messages were written.
+    async fn notify_all(
+        &mut self,
+        due: &[GroupFlush],
+        now: crate::domain::time::Timestamp,
+    ) -> Result<usize, StoreError> {
+        let (silences, lasts, inhibited) = self.read_for(due, now).await?;
+        let mutes = Mutes {
+            silences: &silences,
+            inhibited: &inhibited,
+            intervals: &self.time_intervals,
+        };
         let mut batch = Vec::new();
         let mut done = Vec::new();
         let (mut starts, mut closes, mut silenced) = (Vec::new(), Vec::new(), Vec::new());
         for (flush, last) in due.iter().zip(lasts) {
-            match crate::escalation::start::on_flush(flush, &silences, &self.policies, now) {
+            match crate::escalation::start::on_flush(flush, &mutes, &self.policies, now) {
                 FlushEscalation::Start(e) => starts.push(e),
                 FlushEscalation::Close(key) => closes.push(key),
                 FlushEscalation::Silenced(key) => silenced.push(key),
@@ -249,15 +302,13 @@ impl Engine {
             match decide(
                 flush,
                 receiver,
-                &silences,
+                &mutes,
                 last.as_ref(),
                 self.segment_budget,
                 now,
             ) {
                 Decision::Nothing => done.push(flush),
-                Decision::Held => {
-                    tracing::info!(group = %flush.group_key, receiver = %receiver.name, "quiet hours: holding notification");
-                }
+                Decision::Held => log_held(flush, mutes.route_muted(flush, now)),
                 Decision::Notify { entry, messages } => {
                     batch.push(Notification {
                         receiver: flush.receiver.clone(),

@@ -48,7 +48,8 @@ sms = ["+15551230001"]
 voice = ["+15551230001"]               # called as well as texted
 # roster = "ops-week"                  # texts every number of the roster (roster_voice = true calls too)
 send_resolved = true
-# quiet_hours = { start = "22:00", end = "07:00", utc_offset = "+01:00", allow_severities = ["critical"] }
+# quiet_hours = { start = "22:00", end = "07:00", location = "Europe/Berlin", allow_severities = ["critical"] }
+#   (location is an IANA zone and follows daylight saving; a fixed utc_offset = "+01:00" does not)
 # Texts are minijinja templates; without these keys alertd's defaults are used. See the
 # configuration reference for the variables (status, alerts, firing, groupLabels, ...).
 # sms_template = "{{ firingCount }} firing: {{ groupLabels.alertname }}"
@@ -97,6 +98,30 @@ escalation_severities = ["critical"]   # the default; [] escalates every alert
 [[route.routes]]
 matchers = ['severity!="critical"']
 receiver = "sms-only"
+# mute_time_intervals = ["offhours"]   # no notifications while a [[time_intervals]] name holds
+# active_time_intervals = ["offhours"] # notifications only while one holds (neither is inherited)
+
+# Time intervals (Alertmanager's): named recurring periods routes mute or activate with. A
+# period holds when every part it lists holds; times end exclusive ("24:00" is midnight);
+# negative days count from the end of the month. A muted route's groups notify at their first
+# flush after the period, and start no escalation while muted.
+# [[time_intervals]]
+# name = "offhours"
+# [[time_intervals.time_intervals]]
+# times = [{ start_time = "18:00", end_time = "24:00" }, { start_time = "00:00", end_time = "08:00" }]
+# weekdays = ["monday:friday"]         # "saturday", "monday:friday"
+# days_of_month = ["1:-1"]             # "1", "1:15", "-1" (the last day), "-7:-1"
+# months = ["january:december"]        # names or numbers, "6:8"
+# years = ["2026:2030"]
+# location = "Europe/Berlin"           # IANA zone of the parts; default UTC
+
+# Inhibition (Alertmanager's): while a firing alert matches source_matchers, alerts matching
+# target_matchers that have the same value of every `equal` label are muted, in texts and
+# escalations, as silenced ones are.
+# [[inhibit_rules]]
+# source_matchers = ['alertname="SiteDown"']
+# target_matchers = ['kind="sensor"']
+# equal = ["site"]
 
 # MQTT readings (optional, MQTT 5): each reading is evaluated with twilio-core's threshold
 # evaluator, one evaluator per concrete topic (per device); crossings become firing/resolved

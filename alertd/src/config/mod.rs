@@ -8,12 +8,14 @@ pub mod duration;
 mod error;
 pub(crate) mod escalation;
 pub mod example;
+pub mod inhibit;
 pub mod mqtt;
 pub mod opt_out;
 pub(crate) mod redact;
 pub mod relay;
 pub mod secrets;
 pub(crate) mod templates;
+pub mod time_intervals;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ pub(crate) use self::error::ConfigError;
 use crate::domain::alert::SEVERITIES;
 use crate::domain::matchers::Matcher;
 use crate::domain::phone::is_e164;
-use crate::domain::quiet_hours::QuietHours;
+use crate::domain::quiet_hours::{QuietHours, QuietHoursError};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -68,6 +70,12 @@ pub struct Config {
     /// The text it was parsed from (`redact::redacted` shows it without secrets).
     #[serde(skip)]
     pub(crate) source: Option<std::sync::Arc<str>>,
+    /// Named recurring periods routes mute or activate with (`[[time_intervals]]`).
+    #[serde(default)]
+    pub time_intervals: Vec<time_intervals::TimeIntervalsConfig>,
+    /// Alerts that mute others while they fire (`[[inhibit_rules]]`).
+    #[serde(default)]
+    pub inhibit_rules: Vec<inhibit::InhibitRuleConfig>,
 }
 
 /// `[server]`
@@ -433,7 +441,8 @@ fn default_true() -> bool {
     true
 }
 
-/// Quiet hours: `start`/`end` as `HH:MM` at `utc_offset` (e.g. `"+02:00"`).
+/// Quiet hours: `start`/`end` as `HH:MM` wall-clock time in `location` (an IANA zone, which
+/// follows daylight saving) or at a fixed `utc_offset`; UTC when neither is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuietHoursConfig {
@@ -441,37 +450,44 @@ pub(crate) struct QuietHoursConfig {
     pub(crate) start: String,
     /// End of the quiet window, `HH:MM` (may be earlier than start: crosses midnight).
     pub(crate) end: String,
-    /// Offset from UTC of the times above, default `+00:00`.
-    #[serde(default = "default_offset")]
-    pub(crate) utc_offset: String,
+    /// IANA time zone of the times above, e.g. `"Europe/Berlin"`.
+    #[serde(default)]
+    pub(crate) location: Option<String>,
+    /// Fixed offset from UTC of the times above, e.g. `"+02:00"` (instead of `location`).
+    #[serde(default)]
+    pub(crate) utc_offset: Option<String>,
     /// Severities that still go out during quiet hours (default `["critical"]`).
     #[serde(default = "default_critical")]
     pub(crate) allow_severities: Vec<String>,
 }
 
 impl QuietHoursConfig {
-    /// The parsed window; a bad time or offset names its field.
+    /// The parsed window; a bad time, offset or zone names its field.
     pub(crate) fn quiet_hours(&self) -> Result<QuietHours, ConfigError> {
-        QuietHours::new(
-            &self.start,
-            &self.end,
-            &self.utc_offset,
-            self.allow_severities.clone(),
-        )
-        .map_err(|e| {
+        let field = |e: QuietHoursError| {
             let field = match e.field {
                 "start" => "receivers.quiet_hours.start",
                 "end" => "receivers.quiet_hours.end",
+                "location" => "receivers.quiet_hours.location",
                 _ => "receivers.quiet_hours.utc_offset",
             };
             invalid(field, e.reason)
-        })
+        };
+        let zone = match (&self.location, &self.utc_offset) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "receivers.quiet_hours.location",
+                    "give either location (an IANA zone, which follows daylight saving) or utc_offset, not both".into(),
+                ));
+            }
+            (Some(name), None) => QuietHours::location(name).map_err(field)?,
+            (None, Some(offset)) => QuietHours::utc_offset(offset).map_err(field)?,
+            (None, None) => jiff::tz::TimeZone::UTC,
+        };
+        QuietHours::new(&self.start, &self.end, zone, self.allow_severities.clone()).map_err(field)
     }
 }
 
-fn default_offset() -> String {
-    "+00:00".into()
-}
 fn default_critical() -> Vec<String> {
     vec!["critical".into()]
 }
@@ -560,6 +576,12 @@ pub struct RouteConfig {
     /// Severities the policy applies to (default `["critical"]`; `[]` escalates every alert).
     #[serde(default)]
     pub(crate) escalation_severities: Option<Vec<String>>,
+    /// `[[time_intervals]]` names during which this route does not notify (not inherited).
+    #[serde(default)]
+    pub(crate) mute_time_intervals: Vec<String>,
+    /// `[[time_intervals]]` names outside which this route does not notify (not inherited).
+    #[serde(default)]
+    pub(crate) active_time_intervals: Vec<String>,
 }
 
 impl Config {
@@ -635,6 +657,8 @@ impl Config {
             opt_out: crate::config::opt_out::OptOutConfig::default(),
             relay: None,
             source: None,
+            time_intervals: Vec::new(),
+            inhibit_rules: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg.source = Some(example::EMBEDDED_DEFAULT.into());
@@ -801,6 +825,8 @@ impl Config {
         }
         escalation::validate(self)?;
         templates::validate(self)?;
+        time_intervals::validate(self)?;
+        inhibit::build(self)?;
         Self::validate_route(&self.route, &names)
     }
 
@@ -1151,6 +1177,48 @@ group_wait = "0s"
                 reason.contains("\"critical\", \"warning\", \"info\""),
                 "lists the accepted ones: {reason}"
             );
+        }
+    }
+
+    #[test]
+    fn quiet_hours_take_an_iana_location_or_a_fixed_offset_not_both() {
+        let with = |keys: &str| {
+            Config::parse(&format!(
+                "[[receivers]]\nname=\"a\"\nquiet_hours = {{ start = \"22:00\", end = \"07:00\"{keys} }}\n[route]\nreceiver=\"a\"\n"
+            ))
+        };
+        for ok in [
+            "",
+            ", location = \"Europe/Berlin\"",
+            ", location = \"America/New_York\"",
+            ", utc_offset = \"-05:00\"",
+        ] {
+            with(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for (keys, field, says) in [
+            (
+                ", location = \"Europe/Berlin\", utc_offset = \"+01:00\"",
+                "receivers.quiet_hours.location",
+                "not both",
+            ),
+            (
+                ", location = \"Europe/Berlim\"",
+                "receivers.quiet_hours.location",
+                "\"Europe/Berlim\" is not an IANA time zone",
+            ),
+            (
+                ", utc_offset = \"CET\"",
+                "receivers.quiet_hours.utc_offset",
+                "not an offset",
+            ),
+        ] {
+            match with(keys) {
+                Err(ConfigError::Invalid { field: f, reason }) => {
+                    assert_eq!(f, field, "{keys}");
+                    assert!(reason.contains(says), "{keys}: {reason}");
+                }
+                other => panic!("{keys}: {other:?}"),
+            }
         }
     }
 

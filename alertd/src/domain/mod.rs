@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod channel;
 pub mod escalation;
+pub mod inhibit;
 pub mod matchers;
 pub mod mqtt_topic;
 pub mod nflog;
@@ -17,6 +18,7 @@ pub mod silence;
 pub mod text_budget;
 pub mod text_safety;
 pub mod time;
+pub mod time_interval;
 
 /// A stored value this alertd does not know: a row written by a newer version, or damage.
 /// Reading it fails instead of guessing a default.

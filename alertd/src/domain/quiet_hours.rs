@@ -1,13 +1,18 @@
 //! Quiet hours: a daily window in which a receiver only gets alerts of allowed severities.
+//!
+//! The window is wall-clock time in a zone: an IANA zone (`Europe/Berlin`), whose offset
+//! follows daylight saving, or a fixed UTC offset.
 
-use super::time::Timestamp;
+use jiff::tz::{Offset, TimeZone};
 
-/// A quiet-hours time or offset that does not parse.
+use super::time::{Timestamp, iana_zone};
+
+/// A quiet-hours time, offset or zone that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 #[non_exhaustive]
 pub struct QuietHoursError {
-    /// Which value: `"start"`, `"end"` or `"utc_offset"`.
+    /// Which value: `"start"`, `"end"`, `"utc_offset"` or `"location"`.
     pub(crate) field: &'static str,
     /// What was wrong.
     pub(crate) reason: String,
@@ -18,7 +23,7 @@ pub struct QuietHoursError {
 pub struct QuietHours {
     start_minute: u32,
     end_minute: u32,
-    utc_offset_minutes: i32,
+    zone: TimeZone,
     allow_severities: Vec<String>,
 }
 
@@ -37,17 +42,46 @@ fn parse_hhmm(text: &str, field: &'static str) -> Result<u32, QuietHoursError> {
 }
 
 impl QuietHours {
-    /// Parses `start`, `end` (`HH:MM`) and `utc_offset` (`±HH:MM`); alerts of
+    /// Parses `start` and `end` (`HH:MM`, wall-clock time in `zone`); alerts of
     /// `allow_severities` still go out in the window.
+    ///
+    /// ```
+    /// use alertd::domain::quiet_hours::QuietHours;
+    /// let berlin = QuietHours::location("Europe/Berlin").unwrap();
+    /// assert!(QuietHours::new("22:00", "07:00", berlin, vec![]).is_ok());
+    /// assert!(QuietHours::location("Europe/Berlinn").is_err());
+    /// ```
     pub fn new(
         start: &str,
         end: &str,
-        utc_offset: &str,
+        zone: TimeZone,
         allow_severities: Vec<String>,
     ) -> Result<Self, QuietHoursError> {
-        let start_minute = parse_hhmm(start, "start")?;
-        let end_minute = parse_hhmm(end, "end")?;
-        let offset = utc_offset.trim();
+        Ok(Self {
+            start_minute: parse_hhmm(start, "start")?,
+            end_minute: parse_hhmm(end, "end")?,
+            zone,
+            allow_severities,
+        })
+    }
+
+    /// The zone of an IANA name such as `Europe/Berlin`.
+    pub fn location(name: &str) -> Result<TimeZone, QuietHoursError> {
+        iana_zone(name).map_err(|reason| QuietHoursError {
+            field: "location",
+            reason,
+        })
+    }
+
+    /// A fixed offset from UTC, `±HH:MM` (it does not follow daylight saving).
+    ///
+    /// ```
+    /// use alertd::domain::quiet_hours::QuietHours;
+    /// assert!(QuietHours::utc_offset("+05:30").is_ok());
+    /// assert!(QuietHours::utc_offset("05:30").is_err());
+    /// ```
+    pub fn utc_offset(text: &str) -> Result<TimeZone, QuietHoursError> {
+        let offset = text.trim();
         let (sign, rest) = match offset.as_bytes().first() {
             Some(b'+') => (1, &offset[1..]),
             Some(b'-') => (-1, &offset[1..]),
@@ -58,18 +92,19 @@ impl QuietHours {
                 });
             }
         };
-        let minutes = parse_hhmm(rest, "utc_offset")?;
-        Ok(Self {
-            start_minute,
-            end_minute,
-            utc_offset_minutes: sign * i32::try_from(minutes).unwrap_or(0),
-            allow_severities,
-        })
+        let minutes = i32::try_from(parse_hhmm(rest, "utc_offset")?).unwrap_or(0);
+        let offset = Offset::from_seconds(sign * minutes * 60).map_err(|e| QuietHoursError {
+            field: "utc_offset",
+            reason: e.to_string(),
+        })?;
+        Ok(TimeZone::fixed(offset))
     }
 
     /// Whether `now` falls in the window (which may cross midnight).
     pub(crate) fn is_quiet(&self, now: Timestamp) -> bool {
-        let m = now.minute_of_day(self.utc_offset_minutes);
+        let civil = now.civil(&self.zone);
+        let m =
+            u32::try_from(i32::from(civil.hour()) * 60 + i32::from(civil.minute())).unwrap_or(0);
         if self.start_minute <= self.end_minute {
             (self.start_minute..self.end_minute).contains(&m)
         } else {
@@ -82,7 +117,8 @@ impl QuietHours {
     /// ```
     /// use alertd::domain::quiet_hours::QuietHours;
     /// use alertd::domain::time::Timestamp;
-    /// let q = QuietHours::new("22:00", "07:00", "+00:00", vec!["critical".into()]).unwrap();
+    /// let utc = QuietHours::utc_offset("+00:00").unwrap();
+    /// let q = QuietHours::new("22:00", "07:00", utc, vec!["critical".into()]).unwrap();
     /// let midnight = Timestamp(0);
     /// assert!(q.holds(["warning"].into_iter(), midnight));
     /// assert!(!q.holds(["warning", "critical"].into_iter(), midnight));
@@ -98,7 +134,16 @@ mod tests {
     use super::*;
 
     fn q(start: &str, end: &str, offset: &str) -> Result<QuietHours, QuietHoursError> {
-        QuietHours::new(start, end, offset, vec!["critical".into()])
+        QuietHours::new(
+            start,
+            end,
+            QuietHours::utc_offset(offset)?,
+            vec!["critical".into()],
+        )
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap().unwrap()
     }
 
     #[test]
@@ -113,6 +158,37 @@ mod tests {
         );
         assert!(!night_cet.is_quiet(Timestamp(20 * 3_600_000)));
         assert!(night_cet.is_quiet(Timestamp(5 * 3_600_000)));
+        let india = q("22:00", "07:00", "+05:30").unwrap();
+        assert!(india.is_quiet(at("2024-01-01T16:30:00Z")));
+        assert!(!india.is_quiet(at("2024-01-01T16:29:00Z")));
+    }
+
+    #[test]
+    fn an_iana_window_ends_at_the_same_wall_clock_time_in_winter_and_summer() {
+        let berlin = QuietHours::new(
+            "22:00",
+            "07:00",
+            QuietHours::location("Europe/Berlin").unwrap(),
+            vec![],
+        )
+        .unwrap();
+        // Winter: CET, UTC+1.
+        assert!(berlin.is_quiet(at("2024-03-30T05:59:00Z")));
+        assert!(!berlin.is_quiet(at("2024-03-30T06:00:00Z")));
+        // Summer (from 31 March 2024): CEST, UTC+2.
+        assert!(berlin.is_quiet(at("2024-03-31T04:59:00Z")));
+        assert!(!berlin.is_quiet(at("2024-03-31T05:00:00Z")));
+        let new_york = QuietHours::new(
+            "22:00",
+            "07:00",
+            QuietHours::location("America/New_York").unwrap(),
+            vec![],
+        )
+        .unwrap();
+        // EDT (UTC-4) until 3 November 2024, then EST (UTC-5).
+        assert!(!new_york.is_quiet(at("2024-11-02T11:00:00Z")));
+        assert!(new_york.is_quiet(at("2024-11-03T11:59:00Z")));
+        assert!(!new_york.is_quiet(at("2024-11-03T12:00:00Z")));
     }
 
     #[test]
@@ -123,5 +199,8 @@ mod tests {
             q("22:00", "07:00", "01:00").unwrap_err().field,
             "utc_offset"
         );
+        for bad in ["Mars/Olympus", "", "CEST+2"] {
+            assert_eq!(QuietHours::location(bad).unwrap_err().field, "location");
+        }
     }
 }

@@ -11,8 +11,8 @@
 //! and the ones after it keep their times.
 //!
 //! What a step says is built when it is sent, from the escalation's alerts as they are then
-//! (`Standing`): those still firing, not silenced and not acknowledged in an earlier
-//! escalation. A step that finds none closes the escalation (resolved or silenced) instead.
+//! (`Standing`): those still firing, not silenced or inhibited and not acknowledged in an
+//! earlier escalation. A step that finds none closes the escalation (resolved or silenced) instead.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -390,11 +390,12 @@ impl PolicySet {
 }
 
 /// What `escalation`'s alerts are at `now`, from the stored `alerts` (an alert no longer
-/// stored was resolved and notified) and the active silences.
+/// stored was resolved and notified), the active silences and the inhibited alerts (muted as
+/// silenced ones are).
 pub(crate) fn standing<'a>(
     escalation: &Escalation,
     alerts: &'a std::collections::HashMap<crate::domain::alert::Fingerprint, Alert>,
-    silences: &[crate::domain::silence::Silence],
+    mutes: &crate::pipeline::mute::Mutes<'_>,
     now: Timestamp,
 ) -> Standing<'a> {
     if escalation.fingerprints.is_empty() {
@@ -412,7 +413,7 @@ pub(crate) fn standing<'a>(
     }
     let unsilenced: Vec<&Alert> = firing
         .into_iter()
-        .filter(|a| !crate::domain::silence::is_muted(silences, &a.labels, now))
+        .filter(|a| !mutes.mutes(a, now))
         .collect();
     if unsilenced.is_empty() {
         Standing::Silenced
@@ -424,6 +425,7 @@ pub(crate) fn standing<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::mute::Mutes;
 
     fn policy(afters: &[u64], repeat: u32) -> Policy {
         Policy {
@@ -540,7 +542,7 @@ mod tests {
             [(a.fingerprint(), a.clone()), (b.fingerprint(), b.clone())].into();
         let e = escalation(vec![a.fingerprint(), b.fingerprint()]);
         let now = Timestamp(10);
-        let standing = standing(&e, &stored, &[], now);
+        let standing = standing(&e, &stored, &Mutes::none(), now);
         assert_eq!(standing, Standing::Firing(vec![&a]));
         let run = set(policy(&[0], 0)).plan(&e, &standing, now);
         assert!(
@@ -559,7 +561,7 @@ mod tests {
         let p = set(policy(&[0], 0));
         let resolved = p.plan(
             &e,
-            &standing(&e, &stored, &[], Timestamp(10)),
+            &standing(&e, &stored, &Mutes::none(), Timestamp(10)),
             Timestamp(10),
         );
         assert_eq!(
@@ -568,7 +570,7 @@ mod tests {
         );
         let gone = escalation(vec![crate::domain::alert::Fingerprint(99)]);
         assert_eq!(
-            standing(&gone, &stored, &[], Timestamp(10)),
+            standing(&gone, &stored, &Mutes::none(), Timestamp(10)),
             Standing::Resolved
         );
         let mut acked_before = escalation(vec![a.fingerprint()]);
@@ -576,13 +578,35 @@ mod tests {
         let firing: std::collections::HashMap<_, _> =
             [(a.fingerprint(), alert("PumpA", None))].into();
         assert_eq!(
-            standing(&acked_before, &firing, &[], Timestamp(10)),
+            standing(&acked_before, &firing, &Mutes::none(), Timestamp(10)),
             Standing::Resolved,
             "acknowledged before: not this escalation's to page about"
         );
         assert_eq!(
-            standing(&escalation(vec![]), &firing, &[], Timestamp(10)),
+            standing(&escalation(vec![]), &firing, &Mutes::none(), Timestamp(10)),
             Standing::Unknown
+        );
+    }
+
+    #[test]
+    fn an_inhibited_alert_stands_as_a_silenced_one() {
+        let (a, b) = (alert("PumpA", None), alert("PumpB", None));
+        let stored: std::collections::HashMap<_, _> =
+            [(a.fingerprint(), a.clone()), (b.fingerprint(), b.clone())].into();
+        let e = escalation(vec![a.fingerprint(), b.fingerprint()]);
+        let one: std::collections::HashSet<_> = [a.fingerprint()].into();
+        let both: std::collections::HashSet<_> = [a.fingerprint(), b.fingerprint()].into();
+        let with = |inhibited| Mutes {
+            inhibited,
+            ..Mutes::none()
+        };
+        assert_eq!(
+            standing(&e, &stored, &with(&one), Timestamp(10)),
+            Standing::Firing(vec![&b])
+        );
+        assert_eq!(
+            standing(&e, &stored, &with(&both), Timestamp(10)),
+            Standing::Silenced
         );
     }
 
@@ -594,7 +618,7 @@ mod tests {
         e.position = pos(1, 0, 0);
         let run = set(policy(&[0], 0)).plan(
             &e,
-            &standing(&e, &stored, &[], Timestamp(60_000)),
+            &standing(&e, &stored, &Mutes::none(), Timestamp(60_000)),
             Timestamp(60_000),
         );
         assert_eq!(run.state, EscalationState::Exhausted);

@@ -4,16 +4,18 @@
 //! takes in alerts that joined; an acknowledged (or exhausted) one stands for the alerts it
 //! covers, and an alert that joins later starts a new escalation. Once the group holds no
 //! firing alert of those severities its escalation closes as resolved; when it still does but
-//! every one is silenced, as silenced.
+//! every one is silenced or inhibited, as silenced. While a time interval mutes the route, no
+//! escalation starts (a muted route pages nobody); the first flush after the interval starts
+//! it. One already running goes on, as it does through quiet hours.
 
 use super::policy::PolicySet;
 use super::text;
 use crate::config::templates::TextKind;
 use crate::domain::alert::Alert;
 use crate::domain::escalation::NewEscalation;
-use crate::domain::silence::{Silence, is_muted};
 use crate::domain::time::Timestamp;
 use crate::pipeline::dispatcher::GroupFlush;
+use crate::pipeline::mute::Mutes;
 use crate::pipeline::render::EscalationStep;
 
 /// What a due group means for its escalation.
@@ -25,14 +27,15 @@ pub(crate) enum FlushEscalation {
     Start(NewEscalation),
     /// Nothing left to escalate: close the group's escalation.
     Close(String),
-    /// Everything left to escalate is silenced: close the group's escalation as silenced.
+    /// Everything left to escalate is silenced or inhibited: close the group's escalation as
+    /// silenced.
     Silenced(String),
 }
 
 /// Decides on one due group.
 pub(crate) fn on_flush(
     flush: &GroupFlush,
-    silences: &[Silence],
+    mutes: &Mutes<'_>,
     policies: &PolicySet,
     now: Timestamp,
 ) -> FlushEscalation {
@@ -51,9 +54,12 @@ pub(crate) fn on_flush(
     if escalating.is_empty() {
         return FlushEscalation::Close(flush.group_key.clone());
     }
+    if mutes.route_muted(flush, now).is_some() {
+        return FlushEscalation::None;
+    }
     let firing: Vec<&Alert> = escalating
         .into_iter()
-        .filter(|a| !is_muted(silences, &a.labels, now))
+        .filter(|a| !mutes.mutes(a, now))
         .collect();
     let Some(first) = firing.first() else {
         return FlushEscalation::Silenced(flush.group_key.clone());
@@ -115,6 +121,8 @@ mod tests {
                 policy: "p".into(),
                 severities,
             }),
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
         }
     }
 
@@ -134,7 +142,7 @@ mod tests {
                 vec![alert("critical", None)],
                 RouteEscalation::default_severities(),
             ),
-            &[],
+            &Mutes::none(),
             &policies(),
             Timestamp(1_000),
         );
@@ -155,7 +163,7 @@ mod tests {
                     vec![alert("warning", None)],
                     RouteEscalation::default_severities()
                 ),
-                &[],
+                &Mutes::none(),
                 &p,
                 Timestamp(1)
             ),
@@ -164,7 +172,7 @@ mod tests {
         assert!(matches!(
             on_flush(
                 &flush(vec![alert("warning", None)], vec![]),
-                &[],
+                &Mutes::none(),
                 &p,
                 Timestamp(1)
             ),
@@ -173,11 +181,52 @@ mod tests {
         assert_eq!(
             on_flush(
                 &flush(vec![alert("critical", Some(5))], vec![]),
-                &[],
+                &Mutes::none(),
                 &p,
                 Timestamp(10)
             ),
             FlushEscalation::Close("0{}".into())
+        );
+    }
+
+    #[test]
+    fn inhibited_alerts_close_as_silenced_and_a_muted_route_starts_nothing() {
+        use crate::domain::time_interval::{TimeInterval, TimeIntervals};
+        let p = policies();
+        let crit = alert("critical", None);
+        let inhibited: std::collections::HashSet<_> = [crit.fingerprint()].into();
+        let inhibiting = Mutes {
+            inhibited: &inhibited,
+            ..Mutes::none()
+        };
+        let f = flush(vec![crit.clone()], RouteEscalation::default_severities());
+        assert_eq!(
+            on_flush(&f, &inhibiting, &p, Timestamp(1)),
+            FlushEscalation::Silenced("0{}".into())
+        );
+        let mut always = TimeIntervals::default();
+        always.insert("always", vec![TimeInterval::new(jiff::tz::TimeZone::UTC)]);
+        let timed = Mutes {
+            intervals: &always,
+            ..Mutes::none()
+        };
+        let mut muted = f.clone();
+        muted.mute_time_intervals = vec!["always".into()];
+        assert_eq!(
+            on_flush(&muted, &timed, &p, Timestamp(1)),
+            FlushEscalation::None
+        );
+        assert!(matches!(
+            on_flush(&f, &timed, &p, Timestamp(1)),
+            FlushEscalation::Start(_)
+        ));
+        let resolved = flush(vec![alert("critical", Some(0))], vec![]);
+        let mut resolved_muted = resolved.clone();
+        resolved_muted.mute_time_intervals = vec!["always".into()];
+        assert_eq!(
+            on_flush(&resolved_muted, &timed, &p, Timestamp(1)),
+            FlushEscalation::Close("0{}".into()),
+            "a resolution still closes"
         );
     }
 }

@@ -1,8 +1,8 @@
 //! The escalation timer: sleeps on the injected clock until the earliest `next_at` (or until
 //! poked: a new escalation, "escalate now"), then reads the escalations due at that moment with
-//! their alerts and the active silences, plans each step with the policies, records them all
-//! in one write through the store writer (a step whose escalation was acknowledged meanwhile
-//! is skipped there), and wakes the outbox sender once.
+//! their alerts, the active silences and the alerts that may inhibit them, plans each step with
+//! the policies, records them all in one write through the store writer (a step whose
+//! escalation was acknowledged meanwhile is skipped there), and wakes the outbox sender once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,8 +14,11 @@ use super::policy::{PolicySet, standing};
 use crate::clock::SharedClock;
 use crate::domain::alert::Fingerprint;
 use crate::domain::escalation::{EscalationState, EscalationWrite};
+use crate::domain::inhibit::InhibitRule;
 use crate::domain::silence::Silence;
+use crate::domain::time_interval::TimeIntervals;
 use crate::metrics::Metrics;
+use crate::pipeline::mute::{Mutes, inhibit_sources, inhibited, rules_targeting};
 use crate::store::group_commit::StoreWriter;
 use crate::store::{Store, StoreError, WriteOp};
 
@@ -41,16 +44,19 @@ pub(crate) struct EscalationTimer {
     pub(crate) outbox_wake: Arc<Notify>,
     /// Counters (escalations that ran out).
     pub(crate) metrics: Arc<Metrics>,
+    /// Inhibition rules (an inhibited alert is paged about as little as a silenced one).
+    pub(crate) inhibit_rules: Arc<Vec<InhibitRule>>,
 }
 
 impl EscalationTimer {
     /// Plans and records every step due now; returns the outbox rows written.
     pub(crate) async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let (due, alerts, silences) = crate::store::blocking(&self.store, move |s| {
+        let rules = self.inhibit_rules.clone();
+        let (due, alerts, silences, sources) = crate::store::blocking(&self.store, move |s| {
             let due = s.due_escalations(now, STEP_BATCH)?;
             if due.is_empty() {
-                return Ok((due, Vec::new(), Vec::new()));
+                return Ok((due, Vec::new(), Vec::new(), Vec::new()));
             }
             let mut fingerprints: Vec<Fingerprint> = due
                 .iter()
@@ -58,23 +64,32 @@ impl EscalationTimer {
                 .collect();
             fingerprints.sort_unstable();
             fingerprints.dedup();
-            Ok((due, s.alerts_with(&fingerprints)?, s.silences(now)?))
+            let alerts = s.alerts_with(&fingerprints)?;
+            let sources = inhibit_sources(s, &rules_targeting(&rules, alerts.iter()), now)?;
+            Ok((due, alerts, s.silences(now)?, sources))
         })
         .await?;
         if due.is_empty() {
             return Ok(0);
         }
+        let inhibited = inhibited(&self.inhibit_rules, alerts.iter(), &sources, now);
         let alerts: HashMap<Fingerprint, _> =
             alerts.into_iter().map(|a| (a.fingerprint(), a)).collect();
         let silences: Vec<Silence> = silences
             .into_iter()
             .filter_map(|r| Silence::new(r).ok())
             .collect();
+        let intervals = TimeIntervals::default();
+        let mutes = Mutes {
+            silences: &silences,
+            inhibited: &inhibited,
+            intervals: &intervals,
+        };
         let steps: Vec<_> = due
             .iter()
             .map(|e| {
                 self.policies
-                    .plan(e, &standing(e, &alerts, &silences, now), now)
+                    .plan(e, &standing(e, &alerts, &mutes, now), now)
             })
             .collect();
         for run in &steps {

@@ -25,6 +25,10 @@ pub struct GroupFlush {
     pub(crate) alerts: Vec<Alert>,
     /// The route's escalation policy, if it has one.
     pub(crate) escalation: Option<RouteEscalation>,
+    /// The route's `mute_time_intervals`.
+    pub(crate) mute_time_intervals: Vec<String>,
+    /// The route's `active_time_intervals`.
+    pub(crate) active_time_intervals: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -39,6 +43,8 @@ struct Group {
     next_flush: Timestamp,
     has_flushed: bool,
     escalation: Option<RouteEscalation>,
+    mute_time_intervals: Vec<String>,
+    active_time_intervals: Vec<String>,
 }
 
 /// Routes alerts into groups and says when each group is due.
@@ -93,6 +99,8 @@ impl Dispatcher {
                 next_flush: now.after(route.group_wait),
                 has_flushed: false,
                 escalation: route.escalation.clone(),
+                mute_time_intervals: route.mute_time_intervals.clone(),
+                active_time_intervals: route.active_time_intervals.clone(),
             });
             // An alert that has been firing longer than group_wait is flushed at once.
             if !group.has_flushed && alert.starts_at.after(group.group_wait) < now {
@@ -163,6 +171,8 @@ impl Dispatcher {
                 repeat_interval: group.repeat_interval,
                 alerts: group.alerts.values().cloned().collect(),
                 escalation: group.escalation.clone(),
+                mute_time_intervals: group.mute_time_intervals.clone(),
+                active_time_intervals: group.active_time_intervals.clone(),
             });
         }
         due.sort_by(|a, b| a.group_key.cmp(&b.group_key));

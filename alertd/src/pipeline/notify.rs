@@ -1,10 +1,12 @@
-//! The notify stage for one due group: mute silenced alerts, consult the notification log,
-//! respect quiet hours, render the messages to write to the outbox.
+//! The notify stage for one due group: mute silenced and inhibited alerts, consult the
+//! notification log, hold while the route's time intervals mute it or quiet hours hold,
+//! render the messages to write to the outbox.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::dispatcher::GroupFlush;
+use super::mute::Mutes;
 use super::render::{self, Templates};
 use crate::config::templates::{Owner, TextKind};
 use crate::domain::alert::Alert;
@@ -12,7 +14,6 @@ use crate::domain::channel::Channel;
 use crate::domain::nflog::{NflogEntry, needs_update};
 use crate::domain::outbox::NewMessage;
 use crate::domain::quiet_hours::QuietHours;
-use crate::domain::silence::{Silence, is_muted};
 use crate::domain::text_budget;
 use crate::domain::time::Timestamp;
 
@@ -36,9 +37,11 @@ pub(crate) struct Receiver {
 /// What to do with a due group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Decision {
-    /// Nothing new to say (deduplicated, silenced, or only resolved alerts never notified).
+    /// Nothing new to say (deduplicated, silenced or inhibited, or only resolved alerts never
+    /// notified).
     Nothing,
-    /// Quiet hours: try again at the next group_interval.
+    /// Quiet hours, or a time interval muting the route: try again at the next group_interval
+    /// (the notification log is left as it was, so the next flush sends what is new).
     Held,
     /// Write these messages and this log entry, atomically.
     Notify {
@@ -53,7 +56,7 @@ pub(crate) enum Decision {
 pub(crate) fn decide(
     flush: &GroupFlush,
     receiver: &Receiver,
-    silences: &[Silence],
+    mutes: &Mutes<'_>,
     last: Option<&NflogEntry>,
     segment_budget: u16,
     now: Timestamp,
@@ -61,11 +64,11 @@ pub(crate) fn decide(
     let live: Vec<&Alert> = flush
         .alerts
         .iter()
-        .filter(|a| !is_muted(silences, &a.labels, now))
+        .filter(|a| !mutes.mutes(a, now))
         .collect();
     if live.is_empty() {
-        // Everything is silenced: a silenced alert is not a resolved one, so there is nothing
-        // to say (and the log keeps what was last said).
+        // Everything is silenced or inhibited: a muted alert is not a resolved one, so there
+        // is nothing to say (and the log keeps what was last said).
         return Decision::Nothing;
     }
     let (resolved, firing): (Vec<&Alert>, Vec<&Alert>) =
@@ -81,6 +84,9 @@ pub(crate) fn decide(
         now,
     ) {
         return Decision::Nothing;
+    }
+    if mutes.route_muted(flush, now).is_some() {
+        return Decision::Held;
     }
     if let Some(q) = &receiver.quiet_hours {
         let severities = firing
@@ -149,7 +155,7 @@ mod tests {
     use super::*;
     use crate::domain::alert::LabelSet;
     use crate::domain::matchers::MatchOp;
-    use crate::domain::silence::{MatcherRecord, SilenceRecord};
+    use crate::domain::silence::{MatcherRecord, Silence, SilenceRecord};
 
     fn alert(name: &str, severity: &str, ends_at: Option<i64>) -> Alert {
         Alert {
@@ -174,6 +180,8 @@ mod tests {
             repeat_interval: Duration::from_secs(3600),
             alerts,
             escalation: None,
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
         }
     }
 
@@ -196,7 +204,7 @@ mod tests {
                 alert("Cold", "warning", None),
             ]),
             &receiver(),
-            &[],
+            &Mutes::none(),
             None,
             3,
             Timestamp(1),
@@ -225,7 +233,7 @@ mod tests {
         let d = decide(
             &flush(vec![alert("Hot", "critical", Some(5))]),
             &receiver(),
-            &[],
+            &Mutes::none(),
             Some(&last),
             3,
             Timestamp(10),
@@ -263,7 +271,10 @@ mod tests {
             decide(
                 &f,
                 &receiver(),
-                std::slice::from_ref(&silence),
+                &Mutes {
+                    silences: std::slice::from_ref(&silence),
+                    ..Mutes::none()
+                },
                 None,
                 3,
                 Timestamp(1)
@@ -271,21 +282,119 @@ mod tests {
             Decision::Nothing
         );
         assert!(matches!(
-            decide(&f, &receiver(), &[silence], None, 3, Timestamp(100)),
+            decide(
+                &f,
+                &receiver(),
+                &Mutes {
+                    silences: &[silence],
+                    ..Mutes::none()
+                },
+                None,
+                3,
+                Timestamp(100)
+            ),
             Decision::Notify { .. }
         ));
     }
 
     #[test]
+    fn inhibited_alerts_are_muted_as_silenced_ones() {
+        let hot = alert("Hot", "critical", None);
+        let cold = alert("Cold", "warning", None);
+        let inhibited: std::collections::HashSet<_> = [hot.fingerprint()].into();
+        let mutes = Mutes {
+            inhibited: &inhibited,
+            ..Mutes::none()
+        };
+        assert_eq!(
+            decide(
+                &flush(vec![hot.clone()]),
+                &receiver(),
+                &mutes,
+                None,
+                3,
+                Timestamp(1)
+            ),
+            Decision::Nothing
+        );
+        let Decision::Notify { entry, messages } = decide(
+            &flush(vec![hot, cold.clone()]),
+            &receiver(),
+            &mutes,
+            None,
+            3,
+            Timestamp(1),
+        ) else {
+            panic!()
+        };
+        assert_eq!(entry.firing, [cold.fingerprint()].into());
+        assert!(
+            messages[0].body.starts_with("[FIRING:1] Cold"),
+            "{}",
+            messages[0].body
+        );
+    }
+
+    #[test]
+    fn a_route_muted_by_a_time_interval_holds_every_severity() {
+        use crate::domain::time_interval::{TimeInterval, TimeIntervals};
+        let mut first_hour = TimeInterval::new(jiff::tz::TimeZone::UTC);
+        first_hour.add_times("00:00", "01:00").unwrap();
+        let mut intervals = TimeIntervals::default();
+        intervals.insert("first", vec![first_hour]);
+        let mutes = Mutes {
+            intervals: &intervals,
+            ..Mutes::none()
+        };
+        let mut muted = flush(vec![alert("Hot", "critical", None)]);
+        muted.mute_time_intervals = vec!["first".into()];
+        assert_eq!(
+            decide(&muted, &receiver(), &mutes, None, 3, Timestamp(1)),
+            Decision::Held
+        );
+        assert!(matches!(
+            decide(&muted, &receiver(), &mutes, None, 3, Timestamp(3_600_000)),
+            Decision::Notify { .. }
+        ));
+        let mut active = flush(vec![alert("Hot", "critical", None)]);
+        active.active_time_intervals = vec!["first".into()];
+        assert!(matches!(
+            decide(&active, &receiver(), &mutes, None, 3, Timestamp(1)),
+            Decision::Notify { .. }
+        ));
+        assert_eq!(
+            decide(&active, &receiver(), &mutes, None, 3, Timestamp(3_600_000)),
+            Decision::Held
+        );
+        // Nothing new to say is not held: the group is done with.
+        let last = NflogEntry {
+            firing: [alert("Hot", "critical", None).fingerprint()].into(),
+            resolved: BTreeSet::new(),
+            sent_at: Timestamp(0),
+        };
+        assert_eq!(
+            decide(&muted, &receiver(), &mutes, Some(&last), 3, Timestamp(1)),
+            Decision::Nothing
+        );
+    }
+
+    #[test]
     fn quiet_hours_hold_warnings_not_criticals() {
         let mut r = receiver();
-        r.quiet_hours =
-            Some(QuietHours::new("00:00", "06:00", "+00:00", vec!["critical".into()]).unwrap());
+        r.quiet_hours = Some(
+            QuietHours::new(
+                "00:00",
+                "06:00",
+                jiff::tz::TimeZone::UTC,
+                vec!["critical".into()],
+            )
+            .unwrap(),
+        );
         assert_eq!(
             decide(
                 &flush(vec![alert("Cold", "warning", None)]),
                 &r,
-                &[],
+                &Mutes::none(),
                 None,
                 3,
                 Timestamp(1)
@@ -296,7 +405,7 @@ mod tests {
             decide(
                 &flush(vec![alert("Hot", "critical", None)]),
                 &r,
-                &[],
+                &Mutes::none(),
                 None,
                 3,
                 Timestamp(1)
@@ -310,9 +419,14 @@ mod tests {
         let alerts: Vec<Alert> = (0..50)
             .map(|i| alert(&format!("Alert{i}"), "warning", None))
             .collect();
-        let Decision::Notify { messages, .. } =
-            decide(&flush(alerts), &receiver(), &[], None, 2, Timestamp(1))
-        else {
+        let Decision::Notify { messages, .. } = decide(
+            &flush(alerts),
+            &receiver(),
+            &Mutes::none(),
+            None,
+            2,
+            Timestamp(1),
+        ) else {
             panic!()
         };
         assert!(text_budget::count(&messages[0].body).segments <= 2);

@@ -46,6 +46,10 @@ pub struct Route {
     pub(crate) children: Vec<Route>,
     /// The escalation policy its groups start (inherited), and for which severities.
     pub(crate) escalation: Option<RouteEscalation>,
+    /// Time intervals muting this route (its own: not inherited, as in Alertmanager).
+    pub(crate) mute_time_intervals: Vec<String>,
+    /// Time intervals outside which this route is muted (its own: not inherited).
+    pub(crate) active_time_intervals: Vec<String>,
 }
 
 impl Route {
@@ -84,6 +88,8 @@ impl Route {
             continue_matching: false,
             children: Vec::new(),
             escalation: None,
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
         };
         Self::build(cfg, &root_defaults, "0".into())
     }
@@ -116,6 +122,8 @@ impl Route {
                 cfg.escalation.as_deref(),
                 cfg.escalation_severities.as_deref(),
             ),
+            mute_time_intervals: cfg.mute_time_intervals.clone(),
+            active_time_intervals: cfg.active_time_intervals.clone(),
             id,
         };
         let children = cfg
@@ -305,6 +313,38 @@ receiver = "crit"
         );
         let m = root.matching(&labels(&[("env", "dev")]));
         assert_eq!(m[0].receiver, "root");
+    }
+
+    #[test]
+    fn time_intervals_belong_to_their_route_and_are_not_inherited() {
+        let cfg = Config::parse(
+            r#"
+[[time_intervals]]
+name = "nights"
+[[receivers]]
+name = "a"
+[route]
+receiver = "a"
+[[route.routes]]
+matchers = ['team="db"']
+mute_time_intervals = ["nights"]
+[[route.routes.routes]]
+matchers = ['severity="critical"']
+[[route.routes]]
+matchers = ['team="web"']
+active_time_intervals = ["nights"]
+"#,
+        )
+        .unwrap();
+        let root = Route::from_config(&cfg.route).unwrap();
+        let db = root.matching(&labels(&[("team", "db")]))[0];
+        assert_eq!(db.mute_time_intervals, ["nights"]);
+        let critical = root.matching(&labels(&[("team", "db"), ("severity", "critical")]))[0];
+        assert_eq!(critical.id, "0.0.0");
+        assert!(critical.mute_time_intervals.is_empty(), "not inherited");
+        let web = root.matching(&labels(&[("team", "web")]))[0];
+        assert_eq!(web.active_time_intervals, ["nights"]);
+        assert!(web.mute_time_intervals.is_empty());
     }
 
     #[test]

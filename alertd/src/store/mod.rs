@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::domain::UnknownValue;
 use crate::domain::alert::{Alert, Fingerprint};
 use crate::domain::escalation::{Contact, Escalation, EscalationWrite};
+use crate::domain::matchers::Matcher;
 use crate::domain::nflog::NflogEntry;
 use crate::domain::opt_out::OptOut;
 use crate::domain::outbox::{
@@ -133,6 +134,13 @@ pub trait AlertStore {
     fn active_alerts(&self) -> Result<Vec<Alert>, StoreError>;
     /// The alerts held with these fingerprints (one no longer held was resolved and notified).
     fn alerts_with(&self, fingerprints: &[Fingerprint]) -> Result<Vec<Alert>, StoreError>;
+    /// The alerts held that fire at `now` and satisfy every matcher (the sources an
+    /// inhibition rule looks for).
+    fn firing_alerts_matching(
+        &self,
+        matchers: &[Matcher],
+        now: Timestamp,
+    ) -> Result<Vec<Alert>, StoreError>;
     /// Forgets alerts that were resolved and notified.
     fn delete_alerts(&self, fingerprints: &[Fingerprint]) -> Result<(), StoreError>;
 }

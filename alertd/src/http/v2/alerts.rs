@@ -117,7 +117,7 @@ pub(crate) async fn get_alerts(
     let now = state.clock.now();
     let (alerts, silences) =
         super::blocking(&state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
-    let snapshot = Snapshot::new(&state.v2.route, alerts, silences, now);
+    let snapshot = Snapshot::new(&state.v2.rules, alerts, silences, now);
     Ok(axum::Json(list(&snapshot, &filter)).into_response())
 }
 

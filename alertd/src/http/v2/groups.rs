@@ -36,7 +36,7 @@ fn groups(snapshot: &Snapshot<'_>, filter: &AlertFilter) -> Vec<AlertGroup> {
             continue;
         }
         let receivers = snapshot.receivers(alert);
-        for route in snapshot.route.matching(&alert.labels) {
+        for route in snapshot.rules.route.matching(&alert.labels) {
             if !filter.receiver_ok(&route.receiver) {
                 continue;
             }
@@ -74,12 +74,13 @@ pub(crate) async fn get_groups(
     let now = state.clock.now();
     let (alerts, silences) =
         super::blocking(&state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
-    let snapshot = Snapshot::new(&state.v2.route, alerts, silences, now);
+    let snapshot = Snapshot::new(&state.v2.rules, alerts, silences, now);
     Ok(axum::Json(groups(&snapshot, &filter)).into_response())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::view::Rules;
     use super::*;
     use crate::config::Config;
     use crate::domain::alert::Alert;
@@ -122,9 +123,9 @@ matchers = ['alertname=~".+"']
 "#,
         )
         .unwrap();
-        let route = Route::from_config(&cfg.route).unwrap();
+        let rules = Rules::routing(Route::from_config(&cfg.route).unwrap());
         let alerts = vec![alert("Hot", "1"), alert("Hot", "2"), alert("Cold", "1")];
-        let snap = Snapshot::new(&route, alerts, Vec::new(), Timestamp(1));
+        let snap = Snapshot::new(&rules, alerts, Vec::new(), Timestamp(1));
         let all = AlertFilter::from_query(&Query::default()).unwrap();
         let got: Vec<(String, String, usize)> = groups(&snap, &all)
             .iter()

@@ -32,11 +32,11 @@ pub(crate) use silences::{delete_silence, get_silence, get_silences, post_silenc
 pub(crate) use status::{get_receivers, get_status};
 
 /// What the v2 handlers know besides [`ApiState`]: the routing tree (an alert's receivers and
-/// groups), the receivers, the config as its status shows it, and when alertd started.
+/// groups), inhibit rules and time intervals (its status), the receivers, the config as its status shows it, and when alertd started.
 #[derive(Debug)]
 pub(crate) struct V2State {
-    /// The routing tree, built as the engine builds it.
-    route: Route,
+    /// The routing tree, inhibit rules and time intervals, built as the engine builds them.
+    rules: view::Rules,
     /// Receiver names, in config order.
     receivers: Vec<String>,
     /// The config text with its secrets replaced.
@@ -55,7 +55,11 @@ impl V2State {
             reason: e.to_string(),
         })?;
         Ok(Self {
-            route,
+            rules: view::Rules {
+                route,
+                inhibit: crate::config::inhibit::build(cfg)?,
+                intervals: crate::config::time_intervals::build(cfg)?,
+            },
             receivers: cfg.receivers.iter().map(|r| r.name.clone()).collect(),
             config_original: cfg
                 .source

@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::query::Query;
 use crate::domain::alert::{Alert, LabelSet};
+use crate::domain::inhibit::InhibitRule;
 use crate::domain::matchers::{Matcher, all_match};
 use crate::domain::silence::Silence;
 use crate::domain::time::Timestamp;
+use crate::domain::time_interval::TimeIntervals;
 use crate::http::errors::ApiError;
 use crate::pipeline::route::Route;
 
@@ -32,7 +34,7 @@ pub(super) struct AlertStatus {
     pub(super) silenced_by: Vec<String>,
     /// Fingerprints of the alerts inhibiting it.
     pub(super) inhibited_by: Vec<String>,
-    /// Time intervals muting it (Alertmanager fills this in for groups only).
+    /// Time intervals muting the routes it matches.
     pub(super) muted_by: Vec<String>,
 }
 
@@ -93,10 +95,31 @@ impl AlertFilter {
     }
 }
 
+/// What decides an alert's receivers and status besides silences: the routing tree, the
+/// inhibit rules and the time intervals routes name, built from config as the engine builds them.
+#[derive(Debug)]
+pub(super) struct Rules {
+    pub(super) route: Route,
+    pub(super) inhibit: Vec<InhibitRule>,
+    pub(super) intervals: TimeIntervals,
+}
+
+impl Rules {
+    /// Only a routing tree: no inhibition, no time intervals.
+    #[cfg(test)]
+    pub(super) fn routing(route: Route) -> Self {
+        Self {
+            route,
+            inhibit: Vec::new(),
+            intervals: TimeIntervals::default(),
+        }
+    }
+}
+
 /// The alerts held and the silences in force at one instant.
 pub(super) struct Snapshot<'a> {
     pub(super) now: Timestamp,
-    pub(super) route: &'a Route,
+    pub(super) rules: &'a Rules,
     /// The alerts still firing at `now`: resolved ones are not listed, as in Alertmanager.
     pub(super) firing: Vec<Alert>,
     pub(super) silences: Vec<Silence>,
@@ -105,7 +128,7 @@ pub(super) struct Snapshot<'a> {
 impl<'a> Snapshot<'a> {
     /// A snapshot of `alerts` (resolved ones dropped) under the silences `silences`.
     pub(super) fn new(
-        route: &'a Route,
+        rules: &'a Rules,
         alerts: Vec<Alert>,
         silences: Vec<crate::domain::silence::SilenceRecord>,
         now: Timestamp,
@@ -120,7 +143,7 @@ impl<'a> Snapshot<'a> {
             .collect();
         Self {
             now,
-            route,
+            rules,
             firing,
             silences,
         }
@@ -134,19 +157,51 @@ impl<'a> Snapshot<'a> {
             .filter(|s| s.mutes(&alert.labels, self.now))
             .map(|s| s.record.id.clone())
             .collect();
-        let inhibited_by = inhibited_by(alert, &self.firing);
-        let suppressed = !silenced_by.is_empty() || !inhibited_by.is_empty();
+        let inhibited_by: Vec<String> = crate::domain::inhibit::inhibited_by(
+            &self.rules.inhibit,
+            alert,
+            &self.firing,
+            self.now,
+        )
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        let muted_by = self.muted_by(alert);
+        let suppressed =
+            !silenced_by.is_empty() || !inhibited_by.is_empty() || !muted_by.is_empty();
         AlertStatus {
             state: if suppressed { "suppressed" } else { "active" },
             silenced_by,
             inhibited_by,
-            muted_by: Vec::new(),
+            muted_by,
         }
+    }
+
+    /// The time intervals that keep the routes `alert` matches from notifying now.
+    fn muted_by(&self, alert: &Alert) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .rules
+            .route
+            .matching(&alert.labels)
+            .into_iter()
+            .filter_map(|r| {
+                self.rules.intervals.mutes(
+                    &r.mute_time_intervals,
+                    &r.active_time_intervals,
+                    self.now,
+                )
+            })
+            .map(str::to_owned)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     /// The receivers an alert goes to, in routing order.
     pub(super) fn receivers(&self, alert: &Alert) -> Vec<ReceiverRef> {
-        self.route
+        self.rules
+            .route
             .matching(&alert.labels)
             .into_iter()
             .map(|r| ReceiverRef {
@@ -154,12 +209,6 @@ impl<'a> Snapshot<'a> {
             })
             .collect()
     }
-}
-
-/// Fingerprints of the firing alerts that inhibit `alert`.
-fn inhibited_by(_alert: &Alert, _firing: &[Alert]) -> Vec<String> {
-    // Where inhibiting alerts are looked up: the inhibit rules' source alerts among `firing`.
-    Vec::new()
 }
 
 /// The gettableAlert for `alert`.
@@ -268,13 +317,13 @@ receiver = "db"
 
     #[test]
     fn resolved_alerts_are_left_out_and_silenced_ones_are_suppressed() {
-        let route = route();
+        let rules = Rules::routing(route());
         let alerts = vec![
             alert("Hot", "ops", Some(5_000)),
             alert("Cold", "db", None),
             alert("Gone", "ops", Some(500)),
         ];
-        let snap = Snapshot::new(&route, alerts, vec![silence("Hot")], Timestamp(1_000));
+        let snap = Snapshot::new(&rules, alerts, vec![silence("Hot")], Timestamp(1_000));
         let all = AlertFilter::from_query(&Query::default()).unwrap();
         let listed = list(&snap, &all);
         let mut shown = names(&listed);
@@ -301,9 +350,9 @@ receiver = "db"
 
     #[test]
     fn filters_select_by_labels_state_and_receiver() {
-        let route = route();
+        let rules = Rules::routing(route());
         let alerts = vec![alert("Hot", "ops", None), alert("Cold", "db", None)];
-        let snap = Snapshot::new(&route, alerts, vec![silence("Hot")], Timestamp(1_000));
+        let snap = Snapshot::new(&rules, alerts, vec![silence("Hot")], Timestamp(1_000));
         let run = |q: &str| {
             let filter = AlertFilter::from_query(&Query::parse(Some(q))).unwrap();
             names(&list(&snap, &filter))
@@ -316,5 +365,86 @@ receiver = "db"
         assert_eq!(run("receiver=d."), ["Cold"]);
         assert_eq!(run("filter=%7Bteam%3D%22ops%22%7D"), ["Hot"]);
         assert!(run("filter=team%3D%22ops%22&silenced=false").is_empty());
+    }
+
+    #[test]
+    fn inhibited_and_time_muted_alerts_are_suppressed_and_say_by_what() {
+        let cfg = Config::parse(
+            r#"
+[[receivers]]
+name = "oncall"
+[[receivers]]
+name = "db"
+[[time_intervals]]
+name = "nights"
+[[time_intervals.time_intervals]]
+times = [{ start_time = "00:00", end_time = "06:00" }]
+[route]
+receiver = "oncall"
+[[route.routes]]
+matchers = ['team="db"']
+receiver = "db"
+mute_time_intervals = ["nights"]
+[[inhibit_rules]]
+source_matchers = ['alertname="SiteDown"']
+target_matchers = ['alertname="Hot"']
+equal = ["team"]
+"#,
+        )
+        .unwrap();
+        let rules = Rules {
+            route: Route::from_config(&cfg.route).unwrap(),
+            inhibit: crate::config::inhibit::build(&cfg).unwrap(),
+            intervals: crate::config::time_intervals::build(&cfg).unwrap(),
+        };
+        let alerts = vec![
+            alert("SiteDown", "ops", None),
+            alert("Hot", "ops", None),
+            alert("Hot", "web", None),
+            alert("Cold", "db", None),
+        ];
+        let one_am = Timestamp(3_600_000);
+        let snap = Snapshot::new(&rules, alerts.clone(), Vec::new(), one_am);
+        let status = |name: &str, team: &str| {
+            let a = alerts
+                .iter()
+                .find(|a| a.labels["alertname"] == name && a.labels["team"] == team)
+                .unwrap();
+            snap.status(a)
+        };
+        let hot_ops = status("Hot", "ops");
+        assert_eq!(hot_ops.state, "suppressed");
+        let site_down = alerts[0].fingerprint().to_string();
+        assert_eq!(hot_ops.inhibited_by, [site_down]);
+        let hot_web = status("Hot", "web");
+        assert_eq!((hot_web.state, hot_web.inhibited_by.len()), ("active", 0));
+        let cold = status("Cold", "db");
+        assert_eq!(
+            (cold.state, cold.muted_by.as_slice()),
+            ("suppressed", ["nights".to_owned()].as_slice())
+        );
+        let noon = Snapshot::new(
+            &rules,
+            alerts.clone(),
+            Vec::new(),
+            Timestamp(12 * 3_600_000),
+        );
+        assert_eq!(noon.status(&alerts[3]).state, "active");
+        let filter = AlertFilter::from_query(&Query::parse(Some("inhibited=false"))).unwrap();
+        let mut kept: Vec<(String, String)> = list(&snap, &filter)
+            .iter()
+            .map(|a| (a.labels["alertname"].clone(), a.labels["team"].clone()))
+            .collect();
+        kept.sort();
+        let pair = |n: &str, t: &str| (n.to_owned(), t.to_owned());
+        assert_eq!(
+            kept,
+            [
+                pair("Cold", "db"),
+                pair("Hot", "web"),
+                pair("SiteDown", "ops")
+            ],
+            "inhibited=false leaves out only the inhibited alert"
+        );
     }
 }

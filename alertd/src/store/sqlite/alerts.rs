@@ -4,7 +4,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, json_err};
+use std::fmt::Write as _;
+
 use crate::domain::alert::{Alert, Fingerprint};
+use crate::domain::matchers::{MatchOp, Matcher, all_match};
 use crate::domain::time::Timestamp;
 use crate::store::{AlertStore, StoreError};
 
@@ -69,6 +72,43 @@ impl AlertStore for SqliteStore {
                 .optional()?
             {
                 out.push(alert_of(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn firing_alerts_matching(
+        &self,
+        matchers: &[Matcher],
+        now: Timestamp,
+    ) -> Result<Vec<Alert>, StoreError> {
+        // Equality on a non-empty value narrows the scan in SQL; every matcher is then applied
+        // to the decoded labels, so the SQL part only needs to keep what could match.
+        let mut sql = String::from(
+            "SELECT labels, annotations, starts_at, ends_at, generator_url, updated_at FROM alerts WHERE (ends_at IS NULL OR ends_at > ?1)",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![now.0.into()];
+        for m in matchers
+            .iter()
+            .filter(|m| m.op == MatchOp::Equal && !m.value.is_empty())
+        {
+            args.push(format!("$.\"{}\"", m.name).into());
+            args.push(m.value.clone().into());
+            let _ = write!(
+                sql,
+                " AND json_extract(labels, ?{}) = ?{}",
+                args.len() - 1,
+                args.len()
+            );
+        }
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), alert_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let alert = alert_of(row?)?;
+            if all_match(matchers, &alert.labels) && !alert.is_resolved_at(now) {
+                out.push(alert);
             }
         }
         Ok(out)
@@ -150,6 +190,60 @@ mod tests {
         );
         s.delete_alerts(&[hot.fingerprint()]).unwrap();
         assert_eq!(s.active_alerts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn firing_alerts_are_selected_by_matchers() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let mut down = alert("SiteDown", 10, None);
+        down.labels.insert("site".into(), "north \"a\"".into());
+        let mut ended = alert("SiteDown", 10, Some(50));
+        ended.labels.insert("site".into(), "south".into());
+        s.ingest(&[down.clone(), ended.clone(), alert("Hot", 10, None)])
+            .unwrap();
+        let m = |t: &str| Matcher::parse(t).unwrap();
+        let names = |v: Vec<Alert>| v.into_iter().map(|a| a.fingerprint()).collect::<Vec<_>>();
+        assert_eq!(
+            names(
+                s.firing_alerts_matching(&[m(r#"alertname="SiteDown""#)], Timestamp(49))
+                    .unwrap()
+            )
+            .len(),
+            2
+        );
+        assert_eq!(
+            names(
+                s.firing_alerts_matching(&[m(r#"alertname="SiteDown""#)], Timestamp(50))
+                    .unwrap()
+            ),
+            [down.fingerprint()],
+            "an alert that has ended does not fire"
+        );
+        assert_eq!(
+            names(
+                s.firing_alerts_matching(
+                    &[m(r#"site=~"north.*""#), m(r#"alertname!="Hot""#)],
+                    Timestamp(1)
+                )
+                .unwrap()
+            ),
+            [down.fingerprint()]
+        );
+        assert_eq!(
+            names(
+                s.firing_alerts_matching(&[m("site=\"north \\\"a\\\"\"")], Timestamp(1))
+                    .unwrap()
+            ),
+            [down.fingerprint()],
+            "quotes in values"
+        );
+        assert_eq!(
+            s.firing_alerts_matching(&[m(r#"site="""#)], Timestamp(1))
+                .unwrap()
+                .len(),
+            1,
+            "Hot has no site"
+        );
     }
 
     #[test]
