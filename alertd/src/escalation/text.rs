@@ -81,3 +81,50 @@ pub fn exhausted_sms(short_id: &str, alert_name: &str, passes: u32) -> String {
         if passes == 1 { "" } else { "es" }
     )
 }
+
+#[cfg(test)]
+mod corpus {
+    use super::{speech, step_sms};
+    use crate::config::templates::{Owner, TextKind};
+    use crate::domain::alert::{Alert, LabelSet};
+    use crate::pipeline::render::corpus::cases;
+    use crate::pipeline::render::{AlertGroup, EscalationStep, Templates, sms_text, voice_text};
+
+    /// Escalations' step SMS and speech over the default texts' corpus, byte for byte, both
+    /// from the plain renderers and through the escalation templates.
+    #[test]
+    fn escalation_texts_match_the_corpus_byte_for_byte() {
+        let templates = Templates::default();
+        let no_labels = LabelSet::new();
+        for case in cases() {
+            let firing = case.firing();
+            let f: Vec<&Alert> = firing.iter().collect();
+            let plain = step_sms("4F7KQ", &sms_text(&f, &[], &no_labels), 3);
+            assert_eq!(plain, case.step_sms, "{}", case.name);
+            assert_eq!(
+                speech(&voice_text(&f, &no_labels)),
+                case.step_speech,
+                "{}",
+                case.name
+            );
+            let group = AlertGroup {
+                receiver: "",
+                group_key: "{}",
+                group_labels: &no_labels,
+                firing: &f,
+                resolved: &[],
+            };
+            let step = EscalationStep {
+                short_id: "4F7KQ",
+                policy: "critical",
+                step: 2,
+                pass: 1,
+            };
+            let owner = Owner::Escalation("critical");
+            let sms = templates.render(owner, TextKind::Sms, &group, Some(&step));
+            assert_eq!(step_sms("4F7KQ", &sms, 3), case.step_sms, "{}", case.name);
+            let said = templates.render(owner, TextKind::Voice, &group, Some(&step));
+            assert_eq!(speech(&said), case.step_speech, "{}", case.name);
+        }
+    }
+}

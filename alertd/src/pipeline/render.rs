@@ -8,7 +8,7 @@
 
 mod context;
 #[cfg(test)]
-mod corpus;
+pub(crate) mod corpus;
 mod filters;
 
 use std::collections::BTreeMap;
