@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::common::sim_app::{Launch, SimApp, start_sim};
+use crate::common::sim_app::SimApp;
 use crate::common::{T0, eventually, settle};
 use alertd::clock::Clock;
 use alertd::domain::time::Timestamp;
@@ -23,26 +23,16 @@ const TOKEN: &str = "v2-test-token";
 /// alertd texting `oncall`, or `db` for `team="db"`; groups by alertname, flushes at once and
 /// every 5 minutes; with the bearer token when `token`.
 async fn start(token: bool) -> SimApp {
-    let launch = Launch {
-        manual_clock_at: Some(T0),
-        extra_env: &[],
-    };
     let bearer = if token {
         format!("bearer_token = \"{TOKEN}\"\n")
     } else {
         String::new()
     };
-    SimApp::launch(
-        start_sim().await,
-        tempfile::tempdir().unwrap(),
-        &launch,
-        |wiring| {
-            format!(
-                r#"
-{server}{bearer}
-{twilio_head}from = "+15005550006"
-mps = 1000.0
-
+    SimApp::start_manual(
+        T0,
+        &bearer,
+        &format!(
+            r#"
 [[receivers]]
 name = "oncall"
 sms = ["{ONCALL}"]
@@ -58,11 +48,8 @@ group_interval = "5m"
 [[route.routes]]
 matchers = ['team="db"']
 receiver = "db"
-"#,
-                server = wiring.server,
-                twilio_head = wiring.twilio,
-            )
-        },
+"#
+        ),
     )
     .await
 }

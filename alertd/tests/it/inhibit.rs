@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::sim_app::{Launch, SimApp, start_sim};
+use crate::common::sim_app::SimApp;
 use crate::common::{KEEP_FIRING, T0, eventually, settle_for};
 use alertd::domain::escalation::EscalationState;
 use alertd::store::EscalationStore;
@@ -18,21 +18,11 @@ const BACKUP: &str = "+15551230002";
 /// Texts `ONCALL` per group; every critical group also escalates: `BACKUP` is texted at once
 /// and again after ten minutes.
 async fn start() -> SimApp {
-    let launch = Launch {
-        manual_clock_at: Some(T0),
-        extra_env: &[],
-    };
-    SimApp::launch(
-        start_sim().await,
-        tempfile::tempdir().unwrap(),
-        &launch,
-        |wiring| {
-            format!(
-                r#"
-{server}
-{twilio}from = "+15005550006"
-mps = 1000.0
-
+    SimApp::start_manual(
+        T0,
+        "",
+        &format!(
+            r#"
 {KEEP_FIRING}
 [[inhibit_rules]]
 source_matchers = ['alertname="SiteDown"']
@@ -56,11 +46,8 @@ group_by = ["alertname", "site"]
 group_wait = "0s"
 group_interval = "5m"
 escalation = "page"
-"#,
-                server = wiring.server,
-                twilio = wiring.twilio,
-            )
-        },
+"#
+        ),
     )
     .await
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::common::sim_app::{Launch, SimApp, start_sim};
+use crate::common::sim_app::SimApp;
 use crate::common::{KEEP_FIRING, T0};
 use alertd::domain::escalation::EscalationState;
 use alertd::store::EscalationStore;
@@ -24,10 +24,6 @@ async fn launch(receiver_keys: &str, policy_keys: Option<&str>) -> SimApp {
 
 /// Like [`launch`], the policy's one step on `channel`.
 async fn launch_with_step(receiver_keys: &str, policy_keys: Option<&str>, channel: &str) -> SimApp {
-    let launch = Launch {
-        manual_clock_at: Some(T0),
-        extra_env: &[],
-    };
     let (policy, escalation) = match policy_keys {
         Some(keys) => (
             format!(
@@ -37,17 +33,11 @@ async fn launch_with_step(receiver_keys: &str, policy_keys: Option<&str>, channe
         ),
         None => (String::new(), ""),
     };
-    SimApp::launch(
-        start_sim().await,
-        tempfile::tempdir().unwrap(),
-        &launch,
-        |wiring| {
-            format!(
-                r#"
-{server}
-{twilio_head}from = "+15005550006"
-mps = 1000.0
-
+    SimApp::start_manual(
+        T0,
+        "",
+        &format!(
+            r#"
 {KEEP_FIRING}
 {policy}
 [[receivers]]
@@ -60,11 +50,8 @@ receiver = "oncall"
 group_by = ["alertname"]
 group_wait = "0s"
 {escalation}
-"#,
-                server = wiring.server,
-                twilio_head = wiring.twilio,
-            )
-        },
+"#
+        ),
     )
     .await
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::common::sim_app::{Launch, SimApp, start_sim};
+use crate::common::sim_app::SimApp;
 use crate::common::{KEEP_FIRING, eventually, settle};
 use alertd::clock::Clock;
 use alertd::domain::time::Timestamp;
@@ -23,21 +23,11 @@ fn at(text: &str) -> Timestamp {
 /// alertd with its clock at `now`, `receiver` (TOML keys of the `oncall` receiver), `routes`
 /// (child routes of a root that sends to `oncall`) and `extra` top-level config.
 async fn start(now: Timestamp, receiver: &str, routes: &str, extra: &str) -> SimApp {
-    let launch = Launch {
-        manual_clock_at: Some(now),
-        extra_env: &[],
-    };
-    SimApp::launch(
-        start_sim().await,
-        tempfile::tempdir().unwrap(),
-        &launch,
-        |wiring| {
-            format!(
-                r#"
-{server}
-{twilio}from = "+15005550006"
-mps = 1000.0
-
+    SimApp::start_manual(
+        now,
+        "",
+        &format!(
+            r#"
 {KEEP_FIRING}
 {extra}
 [[receivers]]
@@ -51,11 +41,8 @@ group_by = ["alertname"]
 group_wait = "0s"
 group_interval = "5m"
 {routes}
-"#,
-                server = wiring.server,
-                twilio = wiring.twilio,
-            )
-        },
+"#
+        ),
     )
     .await
 }

@@ -15,8 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::AmError;
-use super::query::Query;
-use super::view::{AlertFilter, Snapshot, list};
+use super::view::list;
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::time::Timestamp;
 use crate::http::alerts::{MAX_ALERTS_PER_REQUEST, check_alert, parse_time};
@@ -112,12 +111,7 @@ pub(crate) async fn get_alerts(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AmError> {
-    check_bearer(&state, &headers)?;
-    let filter = AlertFilter::from_query(&Query::parse(raw.as_deref()))?;
-    let now = state.clock.now();
-    let (alerts, silences) =
-        super::blocking(&state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
-    let snapshot = Snapshot::new(&state.v2.rules, alerts, silences, now);
+    let (filter, snapshot) = super::listing(&state, &headers, raw.as_deref()).await?;
     Ok(axum::Json(list(&snapshot, &filter)).into_response())
 }
 

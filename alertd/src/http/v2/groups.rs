@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::error::AmError;
-use super::query::Query;
 use super::view::{AlertFilter, GettableAlert, ReceiverRef, Snapshot, gettable};
 use crate::domain::alert::LabelSet;
-use crate::http::{ApiState, check_bearer};
+use crate::http::ApiState;
 use crate::pipeline::dispatcher::group_key;
 
 /// One alertGroup.
@@ -69,17 +68,13 @@ pub(crate) async fn get_groups(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AmError> {
-    check_bearer(&state, &headers)?;
-    let filter = AlertFilter::from_query(&Query::parse(raw.as_deref()))?;
-    let now = state.clock.now();
-    let (alerts, silences) =
-        super::blocking(&state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
-    let snapshot = Snapshot::new(&state.v2.rules, alerts, silences, now);
+    let (filter, snapshot) = super::listing(&state, &headers, raw.as_deref()).await?;
     Ok(axum::Json(groups(&snapshot, &filter)).into_response())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::query::Query;
     use super::super::view::Rules;
     use super::*;
     use crate::config::Config;

@@ -83,3 +83,21 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .map_err(|e| ApiError::Unavailable(e.to_string()))
 }
+
+/// What `GET /api/v2/alerts` and `/alerts/groups` share: the token checked, the listing
+/// parameters read, and the alerts and silences held now.
+async fn listing<'a>(
+    state: &'a ApiState,
+    headers: &axum::http::HeaderMap,
+    raw_query: Option<&str>,
+) -> Result<(view::AlertFilter, view::Snapshot<'a>), error::AmError> {
+    crate::http::check_bearer(state, headers)?;
+    let filter = view::AlertFilter::from_query(&query::Query::parse(raw_query))?;
+    let now = state.clock.now();
+    let (alerts, silences) =
+        blocking(state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
+    Ok((
+        filter,
+        view::Snapshot::new(&state.v2.rules, alerts, silences, now),
+    ))
+}

@@ -133,6 +133,27 @@ impl SimApp {
         }
     }
 
+    /// alertd on a manual clock standing at `at`, texting from the simulator's test number at up
+    /// to 1000 messages/s: `server_keys` are added to `[server]`, `rest` follows `[twilio]`.
+    pub async fn start_manual(at: Timestamp, server_keys: &str, rest: &str) -> Self {
+        let launch = Launch {
+            manual_clock_at: Some(at),
+            extra_env: &[],
+        };
+        Self::launch(
+            start_sim().await,
+            tempfile::tempdir().unwrap(),
+            &launch,
+            |wiring| {
+                format!(
+                    "{}{server_keys}\n{}from = \"+15005550006\"\nmps = 1000.0\n\n{rest}",
+                    wiring.server, wiring.twilio
+                )
+            },
+        )
+        .await
+    }
+
     pub fn app(&self) -> &RunningApp {
         self.app.as_ref().unwrap()
     }
