@@ -950,6 +950,15 @@ async fn a_new_critical_alert_joining_an_acknowledged_group_pages_again() {
     let ack = sms_reply("SM000000000000000000000000000000b1", ONCALL, "ACK");
     assert_eq!(rig.post_signed(&auth, "/twilio/inbound", &ack).await, 200);
     rig.wait_for_state(EscalationState::Acked).await;
+    // The confirmation goes out before the next page: the clock moves past the first page's
+    // send (the per-number rate limit), then the confirmation is at the simulator.
+    rig.tick();
+    eventually("the ack confirmation", || {
+        rig.texts_to(ONCALL)
+            .iter()
+            .any(|m| m.body.starts_with("Acked"))
+    })
+    .await;
     rig.tick();
     rig.post_alerts(&json!([{"name": "NodeDownDb2", "severity": "critical",
         "message": "db-2 down"}]))
