@@ -7,7 +7,7 @@ use twilio_embedded::{Alert, ClientError};
 
 use crate::ports::{DeviceState, Indicator, NoTime, Notifier, Sensor, Ticker, TimeSource};
 use crate::tenths::Tenths;
-use crate::time::WallClock;
+use crate::time::{TimeError, WallClock};
 
 /// Why a step did not complete (the loop carries on at the next tick either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,23 +147,26 @@ impl<S: Sensor, N: Notifier, I: Indicator, T: TimeSource> AlertLoop<S, N, I, T> 
     async fn keep_time(&mut self, now: Instant) {
         if self.clock.due(now, self.time.network_up()) {
             let was_known = self.clock.is_known();
-            match self.time.unix_ms().await {
-                Ok(unix_ms) if self.clock.learn(now, unix_ms) => {
-                    info!("time of day set: {} s since 1970", unix_ms / 1_000);
-                    if !was_known {
-                        let clock = self.clock;
-                        self.notifier
-                            .date_queued(&|uptime| clock.unix_secs_at_uptime(uptime));
+            let learnt = match self.time.unix_ms().await {
+                Ok(unix_ms) => {
+                    let learnt = self.clock.learn(now, unix_ms);
+                    if learnt {
+                        info!("time of day set: {} s since 1970", unix_ms / 1_000);
+                    } else {
+                        warn!("time of day not set: {}", TimeError::Implausible.reason());
                     }
+                    learnt
                 }
-                Ok(_) => warn!(
-                    "time of day not set: {}",
-                    crate::time::TimeError::Implausible.reason()
-                ),
                 Err(e) => {
                     self.clock.failed(now);
                     warn!("time of day not set: {}", e.reason());
+                    false
                 }
+            };
+            if learnt && !was_known {
+                let clock = self.clock;
+                self.notifier
+                    .date_queued(&|uptime| clock.unix_secs_at_uptime(uptime));
             }
         }
         // Only ever set from a server's answer: a loop without a time source leaves the
