@@ -101,7 +101,7 @@ pub trait Ticker {
 }
 
 /// Where the time of day comes from: an SNTP server on the boards
-/// ([`SntpClock`](crate::SntpClock) with the `embassy` feature), a script in tests.
+/// (`SntpClock`, with the `embassy` feature), a script in tests.
 #[allow(async_fn_in_trait)]
 pub trait TimeSource {
     /// Asks for the time: milliseconds since 1970-01-01 UTC, as of the answer.
