@@ -97,6 +97,19 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
     }
 
     let name = var("DEVICE_NAME").unwrap_or_else(|| default_name.to_owned());
+    let ntp_server = var("NTP_SERVER")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "pool.ntp.org".to_owned());
+    // A DNS name or an IPv4 address, as the firmware resolves it.
+    if ntp_server.len() > 253
+        || !ntp_server
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        errors.push(format!(
+            "NTP_SERVER: {ntp_server:?} is not a host name or IPv4 address (e.g. pool.ntp.org)"
+        ));
+    }
     let api_host = var("TWILIO_API_HOST").filter(|h| !h.is_empty());
     let anchors_dir =
         var("TRUST_ANCHORS_DIR").map_or_else(|| default_anchors.to_path_buf(), PathBuf::from);
@@ -202,6 +215,11 @@ pub fn write_board_config(out_dir: &Path, default_name: &str, default_anchors: &
             out,
             "/// Its passphrase.\npub const WIFI_PASSWORD: &str = {:?};",
             get("WIFI_PASSWORD")
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "/// The SNTP server the time of day comes from.\npub const NTP_SERVER: &str = {ntp_server:?};"
         )
         .unwrap();
         writeln!(

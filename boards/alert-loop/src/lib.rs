@@ -2,9 +2,10 @@
 //! [`Evaluator`](twilio_core::alerting::Evaluator), send what it raises through the device client
 //! (warning -> SMS, critical -> voice call, cleared -> SMS) and show the state on an indicator.
 //!
-//! The hardware comes in through three small traits ([`Sensor`], [`Notifier`], [`Indicator`]) and
-//! time through a `now` argument, so the loop is tested on the host with fakes and a manual clock
-//! while the Pico W and ESP32-C3 firmware only wire their peripherals to it.
+//! The hardware comes in through small traits ([`Sensor`], [`Notifier`], [`Indicator`], and
+//! [`TimeSource`] for the time of day) and uptime through a `now` argument, so the loop is tested
+//! on the host with fakes and a manual clock while the Pico W and ESP32-C3 firmware only wire
+//! their peripherals to it.
 //!
 //! ```
 //! use twilio_core::alerting::{Config, Instant};
@@ -59,9 +60,10 @@ mod ports;
 mod runner;
 pub mod settings;
 mod tenths;
+pub mod time;
 
 #[cfg(feature = "embassy")]
-pub use embassy::EmbassyTicker;
-pub use ports::{DeviceState, Indicator, Notifier, Sensor, Ticker};
+pub use embassy::{EmbassyTicker, SntpBuffers, SntpClock};
+pub use ports::{DeviceState, Indicator, NoTime, Notifier, Sensor, Ticker, TimeSource};
 pub use runner::{AlertLoop, Step, StepError};
 pub use tenths::Tenths;

@@ -2,9 +2,12 @@
 
 use twilio_core::alerting::Instant;
 use twilio_embedded::client::Delivery;
+use twilio_embedded::client::RaisedAt;
 use twilio_embedded::retry::Sleeper;
 use twilio_embedded::transport::Connect;
 use twilio_embedded::{Alert, Client, ClientError};
+
+use crate::time::TimeError;
 
 /// A sensor that gives one reading (degrees Celsius on both boards) when asked.
 // Single-threaded executors are the target: no `Send` bound is wanted on the futures.
@@ -28,6 +31,13 @@ pub trait Notifier {
 
     /// Alerts waiting to be sent.
     fn queued(&self) -> usize;
+
+    /// Gives each waiting alert raised before the time of day was known
+    /// ([`RaisedAt::Uptime`]) its time: `unix_secs(uptime)`. Called once, when the time becomes
+    /// known. A notifier that keeps nothing has nothing to do.
+    fn date_queued(&mut self, unix_secs: &dyn Fn(u32) -> Option<u32>) {
+        let _ = unix_secs;
+    }
 }
 
 impl<C, R, S, const OUTBOX: usize> Notifier for Client<'_, C, R, S, OUTBOX>
@@ -46,6 +56,16 @@ where
 
     fn queued(&self) -> usize {
         self.outbox().len()
+    }
+
+    fn date_queued(&mut self, unix_secs: &dyn Fn(u32) -> Option<u32>) {
+        for queued in self.outbox_mut().iter_mut() {
+            if let RaisedAt::Uptime(uptime) = queued.alert.raised_at()
+                && let Some(unix) = unix_secs(uptime)
+            {
+                queued.alert.set_raised_at(RaisedAt::Unix(unix));
+            }
+        }
     }
 }
 
@@ -78,4 +98,31 @@ pub trait Indicator {
 pub trait Ticker {
     /// Waits for the next tick and returns the time then.
     async fn tick(&mut self) -> Instant;
+}
+
+/// Where the time of day comes from: an SNTP server on the boards
+/// (`SntpClock`, with the `embassy` feature), a script in tests.
+#[allow(async_fn_in_trait)]
+pub trait TimeSource {
+    /// Asks for the time: milliseconds since 1970-01-01 UTC, as of the answer.
+    async fn unix_ms(&mut self) -> Result<u64, TimeError>;
+
+    /// True while the network is up: the loop only asks then, and asks again when it is back
+    /// after a loss.
+    fn network_up(&self) -> bool;
+}
+
+/// No time source: the time of day stays unknown (certificate dates unchecked, alerts without
+/// a time). What [`AlertLoop::new`](crate::AlertLoop::new) starts with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTime;
+
+impl TimeSource for NoTime {
+    async fn unix_ms(&mut self) -> Result<u64, TimeError> {
+        Err(TimeError::NoSource)
+    }
+
+    fn network_up(&self) -> bool {
+        false
+    }
 }

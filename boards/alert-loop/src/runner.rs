@@ -2,10 +2,12 @@
 
 use twilio_core::alerting::{AlertEvent, Config, ConfigError, Evaluator, Instant, Severity};
 use twilio_embedded::client::Delivery;
+use twilio_embedded::tls::CertificateClock;
 use twilio_embedded::{Alert, ClientError};
 
-use crate::ports::{DeviceState, Indicator, Notifier, Sensor, Ticker};
+use crate::ports::{DeviceState, Indicator, NoTime, Notifier, Sensor, Ticker, TimeSource};
 use crate::tenths::Tenths;
+use crate::time::{TimeError, WallClock};
 
 /// Why a step did not complete (the loop carries on at the next tick either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +35,19 @@ pub struct Step {
     pub error: Option<StepError>,
 }
 
-/// The sensor -> evaluator -> client loop of one device.
-pub struct AlertLoop<S, N, I> {
+/// The sensor -> evaluator -> client loop of one device, and its time of day from `T`.
+pub struct AlertLoop<S, N, I, T = NoTime> {
     subject: &'static str,
     unit: &'static str,
     evaluator: Evaluator<i32>,
     sensor: S,
     notifier: N,
     indicator: I,
+    time: T,
+    clock: WallClock,
 }
 
-impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
+impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I, NoTime> {
     /// A loop that names the device `subject` in its texts, shows readings in `unit`, and alerts
     /// on `config`'s levels; fails when the levels are inconsistent.
     pub fn new(
@@ -61,20 +65,41 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
             sensor,
             notifier,
             indicator,
+            time: NoTime,
+            clock: WallClock::default(),
         })
     }
 
+    /// The loop, keeping the time of day from `time` (see [`crate::time`]): certificate dates
+    /// are then checked and alerts carry when they were raised.
+    pub fn with_time_source<T: TimeSource>(self, time: T) -> AlertLoop<S, N, I, T> {
+        AlertLoop {
+            subject: self.subject,
+            unit: self.unit,
+            evaluator: self.evaluator,
+            sensor: self.sensor,
+            notifier: self.notifier,
+            indicator: self.indicator,
+            time,
+            clock: WallClock::default(),
+        }
+    }
+}
+
+impl<S: Sensor, N: Notifier, I: Indicator, T: TimeSource> AlertLoop<S, N, I, T> {
     /// Runs forever: one [`AlertLoop::step`] per tick of `ticker`.
-    pub async fn run<T: Ticker>(&mut self, ticker: &mut T) -> ! {
+    pub async fn run<K: Ticker>(&mut self, ticker: &mut K) -> ! {
         loop {
             let now = ticker.tick().await;
             self.step(now).await;
         }
     }
 
-    /// Reads the sensor once at `now`, sends the alert the evaluator raises (or retries the
-    /// queued ones when nothing new happened) and updates the indicator.
+    /// Asks the time when due (see [`crate::time`]), reads the sensor once at `now`, sends the
+    /// alert the evaluator raises (or retries the queued ones when nothing new happened) and
+    /// updates the indicator.
     pub async fn step(&mut self, now: Instant) -> Step {
+        self.keep_time(now).await;
         let mut step = Step {
             reading: None,
             event: None,
@@ -92,7 +117,11 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
         }
         let sent = match step.event {
             Some(event) => {
-                let alert = Alert::from_reading(self.subject, &self.shown(event));
+                let raised = match event {
+                    AlertEvent::Raised { at, .. } | AlertEvent::Cleared { at, .. } => at,
+                };
+                let alert = Alert::from_reading(self.subject, &self.shown(event))
+                    .with_raised_at(self.clock.raised_at(raised));
                 info!("alert: {}", alert.text());
                 Some(self.notifier.send(alert).await)
             }
@@ -112,6 +141,49 @@ impl<S: Sensor, N: Notifier, I: Indicator> AlertLoop<S, N, I> {
         step.state = self.state(step.error);
         self.indicator.show(step.state).await;
         step
+    }
+
+    /// Asks the time when due and sets the certificate clock from what is known.
+    async fn keep_time(&mut self, now: Instant) {
+        if self.clock.due(now, self.time.network_up()) {
+            let was_known = self.clock.is_known();
+            let learnt = match self.time.unix_ms().await {
+                Ok(unix_ms) => {
+                    let learnt = self.clock.learn(now, unix_ms);
+                    if learnt {
+                        info!("time of day set: {} s since 1970", unix_ms / 1_000);
+                    } else {
+                        warn!("time of day not set: {}", TimeError::Implausible.reason());
+                    }
+                    learnt
+                }
+                Err(e) => {
+                    self.clock.failed(now);
+                    warn!("time of day not set: {}", e.reason());
+                    false
+                }
+            };
+            if learnt && !was_known {
+                let clock = self.clock;
+                self.notifier
+                    .date_queued(&|uptime| clock.unix_secs_at_uptime(uptime));
+            }
+        }
+        // Only ever set from a server's answer: a loop without a time source leaves the
+        // certificate clock to the firmware.
+        if let Some(unix) = self.clock.unix_secs(now) {
+            CertificateClock::set_unix_time(unix);
+        }
+    }
+
+    /// The time of day at `now`, in seconds since 1970, once known.
+    pub fn unix_time(&self, now: Instant) -> Option<u32> {
+        self.clock.unix_secs(now)
+    }
+
+    /// The time source.
+    pub fn time_source_mut(&mut self) -> &mut T {
+        &mut self.time
     }
 
     /// The event with its values rounded for people.

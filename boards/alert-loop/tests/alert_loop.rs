@@ -9,12 +9,15 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::collections::VecDeque;
 
-use alert_loop::{AlertLoop, DeviceState, Indicator, Notifier, Sensor, StepError, Ticker};
+use alert_loop::time::TimeError;
+use alert_loop::{
+    AlertLoop, DeviceState, Indicator, Notifier, Sensor, StepError, Ticker, TimeSource,
+};
 use twilio_core::alerting::{AlertEvent, Channel, Config, Debounce, Instant, Severity};
 use twilio_core::auth::Credentials;
-use twilio_embedded::client::{AlertKind, Delivery};
+use twilio_embedded::client::{AlertKind, Delivery, RaisedAt};
 use twilio_embedded::retry::Sleeper;
-use twilio_embedded::tls::{ServerVerification, TrustAnchors};
+use twilio_embedded::tls::{CertificateClock, ServerVerification, TrustAnchors};
 use twilio_embedded::transport::{Connect, ConnectError};
 use twilio_embedded::{Alert, Buffers, Client, ClientConfig, ClientError, Recipient};
 
@@ -419,6 +422,107 @@ fn the_real_client_keeps_a_critical_alert_queued_while_the_network_is_down() {
         "the client backed off between attempts: {:?}",
         sleeper.0
     );
+}
+
+/// Answers the loop's asks for the time from a script, while `up` says the network is.
+struct ScriptedTime {
+    answers: VecDeque<Result<u64, TimeError>>,
+    up: bool,
+    asks: usize,
+}
+
+impl TimeSource for ScriptedTime {
+    async fn unix_ms(&mut self) -> Result<u64, TimeError> {
+        self.asks += 1;
+        self.answers.pop_front().unwrap_or(Err(TimeError::Timeout))
+    }
+    fn network_up(&self) -> bool {
+        self.up
+    }
+}
+
+#[test]
+fn alerts_raised_before_the_time_was_known_are_dated_when_it_is() {
+    // 2026-12-06 14:02:30 UTC
+    const T_MS: u64 = 1_796_565_750_000;
+    let anchors: [&[u8]; 0] = [];
+    let recipients = [Recipient::sms_and_voice("+14155550100")];
+    let Ok(credentials) = Credentials::auth_token(
+        "AC0123456789abcdef0123456789abcdef",
+        "fedcba9876543210fedcba9876543210",
+    ) else {
+        panic!("credentials");
+    };
+    let config = ClientConfig::twilio(
+        credentials,
+        "+15005550006",
+        &recipients,
+        ServerVerification::anchors(TrustAnchors::new(&anchors)),
+    );
+    let mut buffers = Buffers::new();
+    let mut sleeper = RecordingSleeper::default();
+    let client: Client<'_, _, _, _> = Client::new(
+        config,
+        NoNetwork,
+        CountingRng(7),
+        &mut sleeper,
+        &mut buffers,
+    );
+    let sensor = ScriptedSensor([Some(650); 6].into_iter().collect());
+    let Ok(device) = AlertLoop::new(
+        "Pico W",
+        "C",
+        super_config(),
+        sensor,
+        client,
+        RecordingLed::default(),
+    ) else {
+        panic!("config");
+    };
+    let time = ScriptedTime {
+        answers: [Err(TimeError::Timeout), Ok(T_MS)].into_iter().collect(),
+        up: true,
+        asks: 0,
+    };
+    let mut device = device.with_time_source(time);
+    let raised_at = |device: &AlertLoop<_, Client<'_, _, _, _>, _, _>| {
+        device
+            .notifier()
+            .outbox()
+            .front()
+            .map(|q| q.alert.raised_at())
+    };
+
+    // No answer at boot: the alert keeps its uptime.
+    let first = block_on(device.step(Instant(10_000)));
+    assert!(first.event.is_some());
+    assert_eq!(raised_at(&device), Some(RaisedAt::Uptime(10)));
+    assert_eq!(device.unix_time(Instant(10_000)), None);
+    assert_eq!(CertificateClock::unix_time(), None);
+    // Asked again 30 s after the failure, not before.
+    block_on(device.step(Instant(20_000)));
+    assert_eq!(device.time_source_mut().asks, 1);
+    block_on(device.step(Instant(40_000)));
+    assert_eq!(device.time_source_mut().asks, 2);
+    // The answer at uptime 40 s: the alert was raised 30 s before it.
+    assert_eq!(raised_at(&device), Some(RaisedAt::Unix(1_796_565_720)));
+    assert_eq!(device.unix_time(Instant(40_000)), Some(1_796_565_750));
+    assert_eq!(CertificateClock::unix_time(), Some(1_796_565_750));
+    // Kept from the uptime between asks.
+    block_on(device.step(Instant(50_000)));
+    assert_eq!(CertificateClock::unix_time(), Some(1_796_565_760));
+    assert_eq!(device.time_source_mut().asks, 2);
+
+    // The network goes and comes back: asked again (the script has no answer left).
+    device.time_source_mut().up = false;
+    block_on(device.step(Instant(60_000)));
+    assert_eq!(device.time_source_mut().asks, 2);
+    device.time_source_mut().up = true;
+    block_on(device.step(Instant(70_000)));
+    assert_eq!(device.time_source_mut().asks, 3);
+    // A failed ask keeps the time learnt before.
+    assert_eq!(CertificateClock::unix_time(), Some(1_796_565_780));
+    CertificateClock::forget();
 }
 
 fn super_config() -> Config<i32> {

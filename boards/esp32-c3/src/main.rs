@@ -8,7 +8,7 @@ mod config;
 mod sensor;
 mod status;
 
-use alert_loop::{AlertLoop, EmbassyTicker};
+use alert_loop::{AlertLoop, EmbassyTicker, SntpBuffers, SntpClock};
 use embassy_executor::Spawner;
 use embassy_net::tcp::client::{TcpClient, TcpClientState};
 use embassy_net::{Runner, StackResources};
@@ -27,7 +27,7 @@ use twilio_embedded::net::{DEFAULT_SOCKET_TIMEOUT, EmbassySleeper, TcpConnector}
 use twilio_embedded::{Buffers, Client};
 use {esp_alloc as _, esp_backtrace as _};
 
-use crate::config::{SETTINGS, WIFI_PASSWORD, WIFI_SSID};
+use crate::config::{NTP_SERVER, SETTINGS, WIFI_PASSWORD, WIFI_SSID};
 use crate::sensor::DieTemperature;
 use crate::status::StatusLog;
 
@@ -81,7 +81,8 @@ async fn main(spawner: Spawner) -> ! {
         halt("no entropy source").await
     };
     let seed = u64::from(rng.random()) << 32 | u64::from(rng.random());
-    static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
+    // Sockets: DHCP, DNS, the TCP connection to Twilio and the SNTP socket while it asks.
+    static RESOURCES: StaticCell<StackResources<4>> = StaticCell::new();
     let (stack, runner) = embassy_net::new(
         Interface::station(),
         embassy_net::Config::dhcpv4(Default::default()),
@@ -123,8 +124,10 @@ async fn main(spawner: Spawner) -> ! {
             halt("temperature sensor unavailable").await
         }
     };
+    static SNTP_BUFFERS: ConstStaticCell<SntpBuffers> = ConstStaticCell::new(SntpBuffers::new());
+    let time = SntpClock::new(stack, NTP_SERVER, SNTP_BUFFERS.take());
     let thresholds = SETTINGS.thresholds;
-    let mut device = match AlertLoop::new(
+    let device = match AlertLoop::new(
         SETTINGS.device_name,
         "C",
         SETTINGS.evaluator_config(),
@@ -137,6 +140,8 @@ async fn main(spawner: Spawner) -> ! {
         Err(_) => halt("alert levels inconsistent: rebuild to see why").await,
     };
     thresholds.log();
+    info!("time of day from {NTP_SERVER}");
+    let mut device = device.with_time_source(time);
     device
         .run(&mut EmbassyTicker::every_secs(thresholds.sample_secs))
         .await

@@ -8,7 +8,7 @@ mod config;
 mod led;
 mod sensor;
 
-use alert_loop::{AlertLoop, DeviceState, EmbassyTicker};
+use alert_loop::{AlertLoop, DeviceState, EmbassyTicker, SntpBuffers, SntpClock};
 use cyw43::{A4, Aligned};
 use cyw43_pio::{DEFAULT_CLOCK_DIVIDER, PioSpi};
 use defmt::{error, info, unwrap};
@@ -27,7 +27,7 @@ use twilio_embedded::net::{DEFAULT_SOCKET_TIMEOUT, EmbassySleeper, TcpConnector}
 use twilio_embedded::{Buffers, Client};
 use {defmt_rtt as _, panic_probe as _};
 
-use crate::config::SETTINGS;
+use crate::config::{NTP_SERVER, SETTINGS};
 use crate::led::{Led, STATE, Shown};
 use crate::sensor::BoardSensor;
 
@@ -101,7 +101,8 @@ async fn main(spawner: Spawner) {
         .set_power_management(cyw43::PowerManagementMode::PowerSave)
         .await;
 
-    static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
+    // Sockets: DHCP, DNS, the TCP connection to Twilio and the SNTP socket while it asks.
+    static RESOURCES: StaticCell<StackResources<4>> = StaticCell::new();
     let seed = rand_core::RngCore::next_u64(&mut rng);
     let (stack, runner) = embassy_net::new(
         net_device,
@@ -155,8 +156,10 @@ async fn main(spawner: Spawner) {
         adc: Adc::new(p.ADC, Irqs, adc::Config::default()),
         channel,
     };
+    static SNTP_BUFFERS: ConstStaticCell<SntpBuffers> = ConstStaticCell::new(SntpBuffers::new());
+    let time = SntpClock::new(stack, NTP_SERVER, SNTP_BUFFERS.take());
     let thresholds = SETTINGS.thresholds;
-    let mut device = match AlertLoop::new(
+    let device = match AlertLoop::new(
         SETTINGS.device_name,
         "C",
         SETTINGS.evaluator_config(),
@@ -175,6 +178,8 @@ async fn main(spawner: Spawner) {
         }
     };
     thresholds.log();
+    info!("time of day from {}", NTP_SERVER);
+    let mut device = device.with_time_source(time);
     device
         .run(&mut EmbassyTicker::every_secs(thresholds.sample_secs))
         .await

@@ -1,7 +1,7 @@
 //! Simulator configuration: credentials, transport, timing and bounds.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,24 @@ pub enum TlsVersions {
     Tls12Only,
 }
 
+/// When the server certificate is valid, to test clients that check certificate dates.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use twilio_sim::LeafValidity;
+///
+/// let year = Duration::from_secs(365 * 86_400);
+/// let expired = LeafValidity { not_before: SystemTime::now() - 2 * year, not_after: SystemTime::now() - year };
+/// assert!(expired.not_after < SystemTime::now());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafValidity {
+    /// The first moment the certificate is valid (whole seconds; earlier than 1970 is 1970).
+    pub not_before: SystemTime,
+    /// The last moment it is valid.
+    pub not_after: SystemTime,
+}
+
 /// How long each lifecycle step takes. Small by default so tests never wait long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LifecycleTiming {
@@ -84,6 +102,9 @@ pub struct SimConfig {
     pub leaf_key: LeafKey,
     /// TLS versions offered.
     pub tls_versions: TlsVersions,
+    /// The server certificate's validity period; `None` is rcgen's default (1975 to 4096). The
+    /// CA stays valid either way.
+    pub leaf_validity: Option<LeafValidity>,
     /// Extra DNS names for the server certificate (besides localhost, 127.0.0.1, ::1 and
     /// api.twilio.com).
     pub extra_hostnames: Vec<String>,
@@ -118,6 +139,7 @@ impl Default for SimConfig {
             plain_http: false,
             leaf_key: LeafKey::EcdsaP256,
             tls_versions: TlsVersions::Both,
+            leaf_validity: None,
             extra_hostnames: Vec::new(),
             timing: LifecycleTiming::default(),
             history_cap: 10_000,

@@ -20,7 +20,7 @@ mod twiml;
 
 pub use config::{
     ApiKey, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY_SECRET, DEFAULT_API_KEY_SID, DEFAULT_AUTH_TOKEN,
-    LeafKey, LifecycleTiming, SimConfig, TlsVersions,
+    LeafKey, LeafValidity, LifecycleTiming, SimConfig, TlsVersions,
 };
 pub use faults::{Endpoint, FaultKind, FaultRule};
 pub use inbound::{InboundDelivery, InboundError, InboundSms};

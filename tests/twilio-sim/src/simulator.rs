@@ -135,7 +135,11 @@ impl Simulator {
     /// # Ok(()) }
     /// ```
     pub async fn start(config: SimConfig) -> Result<Self, StartError> {
-        let identity = Identity::generate(config.leaf_key, &config.extra_hostnames)?;
+        let identity = Identity::generate(
+            config.leaf_key,
+            &config.extra_hostnames,
+            config.leaf_validity,
+        )?;
         let acceptor = if config.plain_http {
             None
         } else {
@@ -186,7 +190,11 @@ impl Simulator {
                 reason: "plain HTTP serves no certificate".to_owned(),
             });
         };
-        let identity = Identity::generate(self.config.leaf_key, &self.config.extra_hostnames)?;
+        let identity = Identity::generate(
+            self.config.leaf_key,
+            &self.config.extra_hostnames,
+            self.config.leaf_validity,
+        )?;
         let server = identity.server_config(self.config.tls_versions)?;
         *acceptor
             .write()

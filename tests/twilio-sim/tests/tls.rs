@@ -5,7 +5,7 @@ mod common;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use twilio_sim::{LeafKey, SimConfig, Simulator, TlsVersions};
+use twilio_sim::{LeafKey, LeafValidity, SimConfig, Simulator, TlsVersions};
 
 /// Connects with rustls limited to `versions`; returns the negotiated version and cipher suite.
 async fn handshake(
@@ -68,6 +68,50 @@ async fn single_version_servers_refuse_the_other() {
     .unwrap();
     assert!(handshake(&sim, &[&rustls::version::TLS13]).await.is_err());
     assert!(handshake(&sim, &[&rustls::version::TLS12]).await.is_ok());
+}
+
+/// rustls checks dates against the system clock: an expired and a not-yet-valid leaf are refused
+/// for exactly that reason, and the same chain with the default dates is trusted.
+#[tokio::test]
+async fn leaf_validity_dates_are_served_as_configured() {
+    use std::time::{Duration, SystemTime};
+    let year = Duration::from_secs(365 * 86_400);
+    let now = SystemTime::now();
+    let periods = [
+        (now - 2 * year, now - year, "expired"),
+        (now + year, now + 2 * year, "not valid yet"),
+    ];
+    for (not_before, not_after, why) in periods {
+        let sim = Simulator::start(SimConfig {
+            leaf_validity: Some(LeafValidity {
+                not_before,
+                not_after,
+            }),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let err = handshake(&sim, &[&rustls::version::TLS13])
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        let expected = if why == "expired" {
+            "certificate expired"
+        } else {
+            "certificate not valid yet"
+        };
+        assert!(message.contains(expected), "{why}: {message}");
+    }
+    let sim = Simulator::start(SimConfig {
+        leaf_validity: Some(LeafValidity {
+            not_before: now - year,
+            not_after: now + year,
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    assert!(handshake(&sim, &[&rustls::version::TLS13]).await.is_ok());
 }
 
 #[tokio::test]

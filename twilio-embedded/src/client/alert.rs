@@ -4,11 +4,34 @@ use core::fmt::{self, Write as _};
 
 use twilio_core::alerting::{AlertEvent, Channel, Severity};
 use twilio_core::buf::Encode;
+use twilio_core::text::segments;
 use twilio_core::text::template::{Fixed, Value};
 
 /// Longest alert text kept, in bytes: one GSM-7 SMS segment. Longer texts are cut at a character
 /// boundary.
 pub const ALERT_TEXT_LEN: usize = 160;
+
+/// An SMS that goes out this long or longer after its alert was raised says when that was.
+pub const LATE_AFTER_SECS: u32 = 60;
+
+/// Longest " at 2026-12-05 14:02Z".
+const STAMP_LEN: usize = 21;
+
+/// Longest SMS body of an alert: its text and when it was raised.
+pub const SMS_BODY_LEN: usize = ALERT_TEXT_LEN + STAMP_LEN;
+
+/// When an alert was raised, as the device knew it then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RaisedAt {
+    /// Not recorded.
+    #[default]
+    Unknown,
+    /// Seconds since the device started: it did not know the time of day yet.
+    Uptime(u32),
+    /// Seconds since 1970-01-01 UTC.
+    Unix(u32),
+}
 
 /// Whether an alert announces a problem or its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +62,7 @@ pub struct Alert {
     severity: Severity,
     kind: AlertKind,
     text: heapless::String<ALERT_TEXT_LEN>,
+    raised_at: RaisedAt,
 }
 
 impl Alert {
@@ -53,6 +77,7 @@ impl Alert {
             severity,
             kind,
             text: heapless::String::new(),
+            raised_at: RaisedAt::Unknown,
         };
         Truncating(&mut alert.text).push_str(text);
         alert
@@ -145,6 +170,79 @@ impl Alert {
         &self.text
     }
 
+    /// When the alert was raised ([`RaisedAt::Unknown`] unless set).
+    pub fn raised_at(&self) -> RaisedAt {
+        self.raised_at
+    }
+
+    /// The alert, raised at `at`.
+    #[must_use]
+    pub fn with_raised_at(mut self, at: RaisedAt) -> Self {
+        self.raised_at = at;
+        self
+    }
+
+    /// Records when the alert was raised (once the device knows the time of day of an alert
+    /// that has waited since before).
+    pub fn set_raised_at(&mut self, at: RaisedAt) {
+        self.raised_at = at;
+    }
+
+    /// The SMS body when sent at `now` (seconds since 1970, if known): the text, followed by
+    /// when the alert was raised (" at 14:02Z", or " at 2026-12-05 14:02Z" on an earlier UTC
+    /// day) if that was [`LATE_AFTER_SECS`] or more before `now` and the time adds no segment to
+    /// the message. Otherwise the text alone: the phone shows when it arrived.
+    ///
+    /// ```
+    /// use twilio_core::alerting::Severity;
+    /// use twilio_embedded::client::RaisedAt;
+    /// use twilio_embedded::Alert;
+    ///
+    /// // Raised 2026-12-06 14:02:30 UTC.
+    /// let alert = Alert::new(Severity::Warning, "Pico W: 46.0 C reached the warning level 45.0 C")
+    ///     .with_raised_at(RaisedAt::Unix(1_796_565_750));
+    /// assert_eq!(alert.sms_body(Some(1_796_565_770)), alert.text()); // 20 s later: on time
+    /// assert_eq!(
+    ///     alert.sms_body(Some(1_796_567_000)), // 21 minutes later
+    ///     "Pico W: 46.0 C reached the warning level 45.0 C at 14:02Z"
+    /// );
+    /// assert_eq!(
+    ///     alert.sms_body(Some(1_796_652_000)).as_str(), // the next day
+    ///     "Pico W: 46.0 C reached the warning level 45.0 C at 2026-12-06 14:02Z"
+    /// );
+    /// ```
+    pub fn sms_body(&self, now: Option<u32>) -> heapless::String<SMS_BODY_LEN> {
+        let mut body = heapless::String::new();
+        Truncating(&mut body).push_str(&self.text);
+        let (RaisedAt::Unix(raised), Some(now)) = (self.raised_at, now) else {
+            return body;
+        };
+        if now.saturating_sub(raised) < LATE_AFTER_SECS {
+            return body;
+        }
+        let before = segments::count(&body).segments;
+        let mut out = Truncating(&mut body);
+        out.push_str(" at ");
+        if raised / 86_400 != now / 86_400 {
+            let (year, month, day) = civil_date(raised / 86_400);
+            push_digits(&mut out, year, 4);
+            out.push_str("-");
+            push_digits(&mut out, month, 2);
+            out.push_str("-");
+            push_digits(&mut out, day, 2);
+            out.push_str(" ");
+        }
+        let second_of_day = raised % 86_400;
+        push_digits(&mut out, second_of_day / 3_600, 2);
+        out.push_str(":");
+        push_digits(&mut out, second_of_day % 3_600 / 60, 2);
+        out.push_str("Z");
+        if segments::count(&body).segments > before {
+            body.truncate(self.text.len());
+        }
+        body
+    }
+
     /// A raised critical alert (a call); everything else goes by SMS.
     pub fn channel(&self) -> Channel {
         if self.is_critical() {
@@ -199,6 +297,42 @@ impl AlertValue for i32 {
     fn write_value(&self, push: &mut dyn FnMut(&str)) {
         Fixed::new(i64::from(*self), 0).write_value(push);
     }
+}
+
+/// Year, month and day of the `days`-th day after 1970-01-01 (the proleptic Gregorian calendar,
+/// in unsigned arithmetic: no 64-bit division on a Cortex-M0).
+fn civil_date(days: u32) -> (u32, u32, u32) {
+    // Days since 0000-03-01, so that leap days end each 400-, 100- and 4-year cycle.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let march_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * march_month + 2) / 5 + 1;
+    let month = if march_month < 10 {
+        march_month + 3
+    } else {
+        march_month - 9
+    };
+    let year = era * 400 + year_of_era + u32::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends `value` as at least `width` decimal digits (zero-padded; at most 10).
+fn push_digits<const N: usize>(out: &mut Truncating<'_, N>, value: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut rest = value;
+    let mut len = 0;
+    while len < digits.len() && (rest > 0 || len < width) {
+        digits[digits.len() - 1 - len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    let start = digits.len() - len;
+    // ASCII digits only.
+    out.push_str(core::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Writes into a heapless string, dropping whatever does not fit (at a character boundary).
@@ -335,6 +469,52 @@ mod tests {
         let long = "é".repeat(79) + "a";
         let cut = Alert::from_reading(&long, &raised);
         assert_eq!(cut.text(), long + ":");
+    }
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(59), (1970, 3, 1));
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
+        assert_eq!(civil_date(20_793), (2026, 12, 6));
+        assert_eq!(civil_date(49_710), (2106, 2, 7)); // u32 seconds end here
+    }
+
+    #[test]
+    fn late_sms_says_when_within_the_segment_count() {
+        // 2026-12-06 09:05:59 UTC
+        let raised = 1_796_547_959;
+        let alert =
+            Alert::new(Severity::Warning, "Door open").with_raised_at(RaisedAt::Unix(raised));
+        assert_eq!(alert.sms_body(Some(raised + 59)), "Door open");
+        assert_eq!(alert.sms_body(Some(raised + 60)), "Door open at 09:05Z");
+        assert_eq!(alert.sms_body(None), "Door open");
+        // A clock set back since: not late.
+        assert_eq!(alert.sms_body(Some(raised - 600)), "Door open");
+        // Without a time of day, nothing to say.
+        let uptime = alert.clone().with_raised_at(RaisedAt::Uptime(30));
+        assert_eq!(uptime.sms_body(Some(raised + 3_600)), "Door open");
+
+        // 151 GSM-7 characters: the stamp would make two segments, so it is left out...
+        let full =
+            Alert::new(Severity::Warning, &"x".repeat(151)).with_raised_at(RaisedAt::Unix(raised));
+        assert_eq!(full.sms_body(Some(raised + 600)).as_str(), full.text());
+        // ...and kept where it fits: 150 + 10.
+        let room =
+            Alert::new(Severity::Warning, &"x".repeat(150)).with_raised_at(RaisedAt::Unix(raised));
+        let body = room.sms_body(Some(raised + 600));
+        assert!(body.ends_with(" at 09:05Z"), "{body}");
+        assert_eq!(segments::count(&body).segments, 1);
+        // UCS-2: 60 characters and the stamp stay within one 70-character segment.
+        let ucs2 =
+            Alert::new(Severity::Warning, &"ж".repeat(60)).with_raised_at(RaisedAt::Unix(raised));
+        assert!(ucs2.sms_body(Some(raised + 600)).ends_with(" at 09:05Z"));
+        let long_ucs2 =
+            Alert::new(Severity::Warning, &"ж".repeat(65)).with_raised_at(RaisedAt::Unix(raised));
+        assert_eq!(
+            long_ucs2.sms_body(Some(raised + 600)).as_str(),
+            long_ucs2.text()
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@
 mod alert;
 mod exchange;
 
-pub use alert::{ALERT_TEXT_LEN, Alert, AlertKind, AlertValue, MAX_RECIPIENTS, Recipient};
+pub use alert::{
+    ALERT_TEXT_LEN, Alert, AlertKind, AlertValue, LATE_AFTER_SECS, MAX_RECIPIENTS, RaisedAt,
+    Recipient, SMS_BODY_LEN,
+};
 
 use core::fmt;
 
@@ -50,7 +53,7 @@ use twilio_core::twiml::{Pause, Say};
 use crate::buffers::Buffers;
 use crate::outbox::Outbox;
 use crate::retry::{RetryPolicy, Sleeper};
-use crate::tls::{ServerVerification, TlsSession, TlsSettings};
+use crate::tls::{CertificateClock, ServerVerification, TlsSession, TlsSettings};
 use crate::transport::Connect;
 use exchange::{ExchangeFailure, Exchanged, exchange};
 
@@ -280,7 +283,8 @@ where
     }
 
     /// Sends `alert` to every configured recipient on their channel for it. Older alerts in the
-    /// outbox go first. Recipients whose last outcome is `Retry` (network or Twilio down) or
+    /// outbox go first. A text sent [`LATE_AFTER_SECS`] or more after its alert was raised
+    /// says when (see [`Alert::sms_body`]; the time now is [`CertificateClock`]'s). Recipients whose last outcome is `Retry` (network or Twilio down) or
     /// `Misconfigured` (credentials, sender, trust anchors) keep the alert in the outbox for
     /// [`Client::flush_outbox`]; `Accepted` and `Rejected` (bad number, opted out) are final.
     pub async fn send(&mut self, alert: Alert) -> Result<Delivery, ClientError> {
@@ -411,10 +415,15 @@ where
         to: &str,
         channel: Channel,
     ) -> Result<Outcome, ClientError> {
-        // Outside the match: a call's request borrows its TwiML until it has been sent.
+        // Outside the match: a request borrows its body or TwiML until it has been sent.
         let mut twiml = [0u8; ALERT_TWIML_LEN];
+        let body;
         let request = match channel {
-            Channel::Sms => AlertRequest::sms(to, self.config.from, alert.text())?,
+            // A late text says when it was raised, by the clock the firmware keeps for TLS.
+            Channel::Sms => {
+                body = alert.sms_body(CertificateClock::unix_time());
+                AlertRequest::sms(to, self.config.from, &body)?
+            }
             Channel::VoiceCall => {
                 let len = SpokenTwice(alert.text())
                     .encode_to_slice(&mut twiml)

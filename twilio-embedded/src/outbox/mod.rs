@@ -97,6 +97,11 @@ impl<const N: usize> Outbox<N> {
         self.queue.iter()
     }
 
+    /// The waiting alerts, oldest first, to update (for example when they were raised).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Queued> {
+        self.queue.iter_mut()
+    }
+
     /// Removes the entry at `index` (0 = oldest), keeping the others in order.
     fn remove(&mut self, index: usize) -> Option<Alert> {
         let mut removed = None;

@@ -6,7 +6,9 @@ use core::ptr::NonNull;
 use embedded_io_async::{Read, Write};
 use embedded_tls::{CryptoRngCore, TlsConfig, TlsConnection, TlsContext, TlsError};
 
-use super::{CipherSuite, MultiAnchorVerifier, Provider, ServerVerification, TlsSettings};
+use super::{
+    CertificateClock, CipherSuite, MultiAnchorVerifier, Provider, ServerVerification, TlsSettings,
+};
 
 /// The current TLS connection, if any, and the record buffers it runs in.
 ///
@@ -69,7 +71,12 @@ impl<'b, T: Read + Write> TlsSession<'b, T> {
         let mut connection = TlsConnection::new(stream, read, write);
         let config = TlsConfig::new().with_server_name(settings.server_name);
         let verifier = match settings.verification {
-            ServerVerification::Anchors(anchors) => Some(MultiAnchorVerifier::new(anchors)),
+            ServerVerification::Anchors(anchors) => {
+                if CertificateClock::unix_time().is_none() {
+                    info!("TLS: time unknown, certificate dates not checked (chain and name are)");
+                }
+                Some(MultiAnchorVerifier::new(anchors))
+            }
             ServerVerification::InsecureAcceptAnyCertificate => {
                 warn!("TLS: server certificate NOT verified (insecure option)");
                 None

@@ -9,7 +9,7 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::config::{LeafKey, TlsVersions};
+use crate::config::{LeafKey, LeafValidity, TlsVersions};
 
 /// A fixed RSA 2048 key for the RSA leaf. `ring` cannot generate RSA keys, so the key is a test
 /// fixture; the certificate around it is signed by the per-run CA, so the key alone trusts
@@ -62,8 +62,13 @@ pub(crate) struct Identity {
 }
 
 impl Identity {
-    /// Makes a CA and a leaf for `localhost`, loopback addresses, api.twilio.com and `extra`.
-    pub(crate) fn generate(leaf_key: LeafKey, extra: &[String]) -> Result<Self, TlsError> {
+    /// Makes a CA and a leaf for `localhost`, loopback addresses, api.twilio.com and `extra`,
+    /// valid for `validity` (rcgen's default period when `None`).
+    pub(crate) fn generate(
+        leaf_key: LeafKey,
+        extra: &[String],
+        validity: Option<LeafValidity>,
+    ) -> Result<Self, TlsError> {
         let mut ca_params =
             CertificateParams::new(Vec::<String>::new()).map_err(|e| cert_err(&e))?;
         let mut ca_name = DistinguishedName::new();
@@ -92,6 +97,16 @@ impl Identity {
         leaf_params.distinguished_name = leaf_name;
         leaf_params.is_ca = IsCa::ExplicitNoCa;
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        if let Some(validity) = validity {
+            // rcgen takes `time` dates: the epoch plus whole seconds (before 1970 is 1970).
+            let since_epoch = |t: std::time::SystemTime| {
+                let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                std::time::Duration::from_secs(d.as_secs())
+            };
+            let epoch = rcgen::date_time_ymd(1970, 1, 1);
+            leaf_params.not_before = epoch + since_epoch(validity.not_before);
+            leaf_params.not_after = epoch + since_epoch(validity.not_after);
+        }
         leaf_params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,
@@ -170,7 +185,7 @@ mod tests {
     #[test]
     fn ca_pem_is_a_certificate_and_leaves_build_for_both_key_types() {
         for kind in [LeafKey::EcdsaP256, LeafKey::Rsa2048] {
-            let id = Identity::generate(kind, &["sim.test".to_owned()]).unwrap();
+            let id = Identity::generate(kind, &["sim.test".to_owned()], None).unwrap();
             assert!(id.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
             id.server_config(TlsVersions::Both).unwrap();
             id.server_config(TlsVersions::Tls12Only).unwrap();
@@ -179,7 +194,7 @@ mod tests {
 
     #[test]
     fn invalid_host_name_is_an_error_not_a_panic() {
-        let err = Identity::generate(LeafKey::EcdsaP256, &["bäd.example".to_owned()]);
+        let err = Identity::generate(LeafKey::EcdsaP256, &["bäd.example".to_owned()], None);
         assert!(matches!(err, Err(TlsError::Certificate { .. })));
     }
 }
