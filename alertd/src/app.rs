@@ -162,6 +162,19 @@ pub fn build_verifier(
     }
 }
 
+/// The enrolment endpoints' state; logs what is not verified.
+fn numbers_state(
+    cfg: &Config,
+    env: &EnvLookup,
+    store: &SqliteStore,
+) -> Result<Arc<crate::http::numbers::NumbersState>, StartError> {
+    log_enrolment(cfg, store);
+    Ok(Arc::new(crate::http::numbers::NumbersState {
+        verifier: build_verifier(cfg, env)?,
+        configured: cfg.own_numbers(),
+    }))
+}
+
 /// Logs the configured numbers that are not verified, and landlines in `sms` lists, when a
 /// Verify Service is configured.
 fn log_enrolment(cfg: &Config, store: &SqliteStore) {
@@ -272,12 +285,8 @@ pub async fn start_with_store(
         opt_out: Arc::new(cfg.opt_out.clone()),
         resolve_timeout: cfg.alerts.resolve_timeout,
         v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
-        numbers: Arc::new(crate::http::numbers::NumbersState {
-            verifier: build_verifier(cfg, &options.env)?,
-            configured: cfg.own_numbers(),
-        }),
+        numbers: numbers_state(cfg, &options.env, &store)?,
     };
-    log_enrolment(cfg, store.as_ref());
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let app = router(state, RequestGuard::new(&cfg.server, addr));

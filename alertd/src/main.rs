@@ -318,9 +318,10 @@ fn numbers(cfg: &Config, action: NumbersAction) -> Result<(), String> {
                     .as_deref()
                     .map(|t| format!(", {t}"))
                     .unwrap_or_default(),
-                n.verified_at
-                    .map(|t| format!(", verified {t}"))
-                    .unwrap_or_else(|| format!(", since {}", n.updated_at))
+                n.verified_at.map_or_else(
+                    || format!(", since {}", n.updated_at),
+                    |t| format!(", verified {t}")
+                )
             );
         }
         for n in alertd::numbers::report(cfg, &enrolled).unverified {

@@ -780,8 +780,7 @@ impl Config {
         check_max("twilio.retry_base", t.retry_base, HOUR)?;
         check_max("twilio.retry_max", t.retry_max, DAY)?;
         check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
-        t.check_price()?;
-        t.check_verify()?;
+        t.check_price().and_then(|()| t.check_verify())?;
         self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {

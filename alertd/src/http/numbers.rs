@@ -32,7 +32,7 @@ struct VerifyBody {
     channel: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfirmBody {
     code: String,
@@ -41,8 +41,9 @@ struct ConfirmBody {
 impl From<NumbersError> for ApiError {
     fn from(e: NumbersError) -> Self {
         match &e {
-            NumbersError::NotE164(_) | NumbersError::BadCode(_) => Self::Invalid(e.to_string()),
-            NumbersError::Verify(VerifyError::Rejected(_)) => Self::Invalid(e.to_string()),
+            NumbersError::NotE164(_)
+            | NumbersError::BadCode(_)
+            | NumbersError::Verify(VerifyError::Rejected(_)) => Self::Invalid(e.to_string()),
             _ => Self::Unavailable(e.to_string()),
         }
     }
@@ -95,14 +96,6 @@ pub(crate) async fn post_verify(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
-}
-
-impl Default for ConfirmBody {
-    fn default() -> Self {
-        Self {
-            code: String::new(),
-        }
-    }
 }
 
 /// Checks the code `number` received.

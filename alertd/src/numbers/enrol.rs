@@ -115,10 +115,9 @@ impl Enrolment<'_> {
             verified_at: None,
         });
         let state = match (answer, enrolled.state) {
-            (CheckAnswer::Approved, _) => NumberState::Verified,
-            (CheckAnswer::WrongCode, s) => s,
             // A dead verification leaves a pending number unverified; a verified one stays.
-            (_, NumberState::Verified) => NumberState::Verified,
+            (CheckAnswer::Approved, _) | (_, NumberState::Verified) => NumberState::Verified,
+            (CheckAnswer::WrongCode, s) => s,
             (_, _) => NumberState::Unverified,
         };
         if state != enrolled.state || answer == CheckAnswer::Approved {
