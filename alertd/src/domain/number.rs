@@ -112,3 +112,32 @@ pub fn skip_unverified(
     numbers.dedup();
     (kept, numbers)
 }
+
+/// Turns the SMS among `messages` that go to a landline (`is_landline`) into calls that speak
+/// `speech`: a landline cannot receive the text. Returns the numbers called instead.
+///
+/// ```
+/// use alertd::domain::channel::Channel;
+/// use alertd::domain::number::call_landlines;
+/// use alertd::domain::outbox::NewMessage;
+/// let mut msgs = vec![NewMessage { channel: Channel::Sms, to: "+15550200001".into(), body: "ACK 7K2".into() }];
+/// let called = call_landlines(&mut msgs, "Boiler 3 is hot", |n| n.starts_with("+1555020"));
+/// assert_eq!(called, ["+15550200001"]);
+/// assert_eq!((msgs[0].channel, msgs[0].body.as_str()), (Channel::Voice, "Boiler 3 is hot"));
+/// ```
+pub fn call_landlines(
+    messages: &mut [NewMessage],
+    speech: &str,
+    is_landline: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut called = Vec::new();
+    for m in messages
+        .iter_mut()
+        .filter(|m| m.channel == super::channel::Channel::Sms && is_landline(&m.to))
+    {
+        m.channel = super::channel::Channel::Voice;
+        speech.clone_into(&mut m.body);
+        called.push(m.to.clone());
+    }
+    called
+}

@@ -296,3 +296,64 @@ async fn the_cli_verifies_confirms_lists_and_check_config_reports() {
     );
     assert!(out.contains("is a landline in its sms list"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_sms_step_calls_a_landline_instead() {
+    let launch = Launch {
+        manual_clock_at: Some(T0),
+        extra_env: &[],
+    };
+    let rig = SimApp::launch(
+        start_sim().await,
+        tempfile::tempdir().unwrap(),
+        &launch,
+        |w| {
+            format!(
+                r#"
+{server}
+{twilio}from = "+15005550006"
+mps = 1000.0
+verify_service_sid = "{SERVICE}"
+
+[[escalations]]
+name = "critical"
+steps = [{{ channel = "sms", to = "{LANDLINE}", after = "0s" }}]
+
+{KEEP_FIRING}
+[[receivers]]
+name = "log-only"
+
+[route]
+receiver = "log-only"
+group_by = ["alertname"]
+group_wait = "0s"
+escalation = "critical"
+"#,
+                server = w.server,
+                twilio = w.twilio,
+            )
+        },
+    )
+    .await;
+    // Enrolment's Lookup finds the landline.
+    assert_eq!(rig.verify(LANDLINE, "sms").await.0, 200);
+    rig.post_alerts(&json!([{"name": "BoilerOverTemp", "severity": "critical",
+        "message": "boiler-3 at 92.5C"}]))
+        .await;
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().find(|c| c.to == LANDLINE).cloned())
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "no call; messages {:?}, calls {:?}, outbox {:?}",
+                rig.sim.messages(),
+                rig.sim.calls(),
+                rig.outbox()
+            )
+        });
+    assert_eq!(call.to, LANDLINE);
+    crate::common::settle().await;
+    assert!(rig.sim.messages().is_empty(), "{:?}", rig.sim.messages());
+    assert_eq!(rig.outbox()[0].channel.as_str(), "voice");
+}
