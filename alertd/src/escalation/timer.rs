@@ -119,7 +119,9 @@ impl EscalationTimer {
 
     /// The enrolled numbers Lookup found to be landlines.
     async fn landlines(&self) -> Result<HashSet<String>, StoreError> {
-        let enrolled = crate::store::blocking(&self.store, |s| s.enrolled_numbers()).await?;
+        let enrolled =
+            crate::store::blocking(&self.store, crate::store::NumberStore::enrolled_numbers)
+                .await?;
         Ok(enrolled
             .into_iter()
             .filter(EnrolledNumber::is_landline)
