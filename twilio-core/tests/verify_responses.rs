@@ -75,7 +75,7 @@ fn verification_created() {
         p.outcome,
         Outcome::Accepted {
             sid: ResourceSid::new(VE_SID),
-            status: ResourceStatus::Verification(VerificationStatus::Pending)
+            status: ResourceStatus::Unknown
         }
     );
 }
@@ -108,9 +108,11 @@ fn verify_errors_are_classified() {
     assert_eq!(not_found.check, CheckOutcome::NotPending);
 
     let max_checks = parse_whole(MAX_CHECKS);
+    // A 429 to the general classification; the check names what it means.
     assert_eq!(
         max_checks.outcome,
-        Outcome::Rejected {
+        Outcome::Retry {
+            after: None,
             code: Some(ErrorCode::VERIFY_MAX_CHECK_ATTEMPTS)
         }
     );

@@ -1,6 +1,6 @@
 //! What the answer to a Verify check means.
 
-use super::{Outcome, ResourceStatus};
+use super::Outcome;
 use crate::response::{Response, VerificationStatus};
 
 /// The meaning of a response to a `VerificationCheck`.
@@ -42,18 +42,21 @@ impl CheckOutcome {
     pub fn from_response(response: &Response<'_>) -> CheckOutcome {
         let outcome = Outcome::from_response(response);
         match outcome {
-            Outcome::Accepted {
-                status: ResourceStatus::Verification(status),
-                ..
-            } => match status {
-                VerificationStatus::Approved => CheckOutcome::Approved,
-                VerificationStatus::Pending => CheckOutcome::WrongCode,
-                VerificationStatus::MaxAttemptsReached => CheckOutcome::TooManyAttempts,
-                _ => CheckOutcome::NotPending,
-            },
-            Outcome::Rejected { code: Some(code) } if code.0 == 60202 => {
-                CheckOutcome::TooManyAttempts
+            // The verification's status is read here, not in `Outcome`, so firmware that never
+            // checks codes does not link the status table.
+            Outcome::Accepted { .. } => {
+                let status = super::scan::summary(response.body).status;
+                match status.map(VerificationStatus::from_wire) {
+                    Some(VerificationStatus::Approved) => CheckOutcome::Approved,
+                    Some(VerificationStatus::Pending) => CheckOutcome::WrongCode,
+                    Some(VerificationStatus::MaxAttemptsReached) => CheckOutcome::TooManyAttempts,
+                    Some(_) => CheckOutcome::NotPending,
+                    None => CheckOutcome::Other(outcome),
+                }
             }
+            Outcome::Retry {
+                code: Some(code), ..
+            } if code.0 == 60202 => CheckOutcome::TooManyAttempts,
             Outcome::Misconfigured { code: Some(code) } if code.0 == 20404 => {
                 CheckOutcome::NotPending
             }

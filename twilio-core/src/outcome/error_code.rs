@@ -43,26 +43,25 @@ impl ErrorCode {
     pub const NOT_SMS_CAPABLE: ErrorCode = ErrorCode(21614);
     /// 30006: landline or unreachable carrier.
     pub const LANDLINE_OR_UNREACHABLE: ErrorCode = ErrorCode(30006);
-    /// 60200: Verify rejected a parameter (usually an invalid `To`).
+    /// 60200: Verify rejected a parameter, usually an invalid `To` (a 400, so rejected).
     pub const VERIFY_INVALID_PARAMETER: ErrorCode = ErrorCode(60200);
-    /// 60202: Verify's limit of check attempts for this verification was reached.
+    /// 60202: Verify's limit of check attempts for this verification was reached (a 429; see
+    /// [`CheckOutcome`](super::CheckOutcome)).
     pub const VERIFY_MAX_CHECK_ATTEMPTS: ErrorCode = ErrorCode(60202);
-    /// 60203: Verify's limit of send attempts for this number was reached; it resets when the
-    /// verification expires.
+    /// 60203: Verify's limit of send attempts for this number was reached (a 429, so
+    /// retried); it resets when the verification expires.
     pub const VERIFY_MAX_SEND_ATTEMPTS: ErrorCode = ErrorCode(60203);
-    /// 60205: Verify cannot send an SMS to a landline; use the `call` channel.
+    /// 60205: Verify cannot send an SMS to a landline; use the `call` channel (a 400).
     pub const VERIFY_SMS_TO_LANDLINE: ErrorCode = ErrorCode(60205);
 
     /// The class of a code in the table of [`crate::outcome`], or `None` for a code not in it.
     pub fn class(self) -> Option<ErrorClass> {
         match self.0 {
             // Transient: rate limits, queues, handsets that are off, Twilio-side faults.
-            20429 | 20500 | 20503 | 21611 | 30001 | 30003 | 30008 | 60203 | 60212 => {
-                Some(ErrorClass::Retryable)
-            }
+            20429 | 20500 | 20503 | 21611 | 30001 | 30003 | 30008 => Some(ErrorClass::Retryable),
             // This recipient cannot get this message.
             21211 | 21214 | 21217 | 21610 | 21612 | 21614 | 21635 | 30004 | 30005 | 30006
-            | 30007 | 60200 | 60202 | 60205 | 60410 => Some(ErrorClass::Recipient),
+            | 30007 => Some(ErrorClass::Recipient),
             // Credentials, account, sender or request need fixing.
             20003 | 20005 | 20011 | 20404 | 21210 | 21212 | 21215 | 21408 | 21602 | 21603
             | 21604 | 21606 | 21608 | 21617 | 21620 => Some(ErrorClass::Configuration),

@@ -9,16 +9,22 @@
 //! |---|---|
 //! | 2xx | `Accepted { sid, status }` from the JSON body; `sid: None` if the body has none. A 2xx is never retried, even with an unreadable body, so an alert is not sent twice |
 //! | 5xx (500, 502, 503, 504 ...), with or without a code | `Retry { after }`, `after` from `Retry-After` if present (its seconds; for the HTTP-date form [`RETRY_AFTER_DATE_DELAY`](crate::response::RETRY_AFTER_DATE_DELAY), see [`Response::retry_after_date`](crate::response::Response::retry_after_date)) |
-//! | 429, or code 20429 (unless the code is one of the `Rejected` ones below) | `Retry { after }` |
+//! | 429, or code 20429 | `Retry { after }` |
 //! | 408 (request timeout) | `Retry { after }` |
-//! | codes 20500, 20503, 21611 (sender queue over 10 h), 30001 (queue overflow), 30003 (handset unreachable), 30008 (unknown), 60203 (Verify: max send attempts, until the verification expires), 60212 (Verify: too many concurrent requests for the number) | `Retry { after }` |
-//! | codes 21211 (invalid To), 21214, 21217, 21610 (opted out), 21612, 21614 (not SMS-capable), 21635 (landline), 30004 (blocked), 30005 (unknown handset), 30006 (landline/carrier), 30007 (filtered), 60200 (Verify: invalid parameter, usually `To`), 60202 (Verify: max check attempts, even on a 429), 60205 (Verify: SMS to a landline), 60410 (Verify: blocked as fraud) | `Rejected { code }`: do not retry this recipient |
+//! | codes 20500, 20503, 21611 (sender queue over 10 h), 30001 (queue overflow), 30003 (handset unreachable), 30008 (unknown) | `Retry { after }` |
+//! | codes 21211 (invalid To), 21214, 21217, 21610 (opted out), 21612, 21614 (not SMS-capable), 21635 (landline), 30004 (blocked), 30005 (unknown handset), 30006 (landline/carrier), 30007 (filtered) | `Rejected { code }`: do not retry this recipient |
 //! | codes 20003 (auth), 20005 (account inactive), 20011 (TLS), 20404, 21210, 21212 (invalid From), 21215, 21408 (geo permission), 21602/21603/21604 (missing Body/From/To), 21606/21608 (sender not allowed, unverified To), 21617 (body too long), 21620 | `Misconfigured { code }`: stop and alert the operator |
 //! | 401, 403, 404, 405, 415 with an unknown or no code | `Misconfigured { code }` |
 //! | any other 4xx with an unknown or no code | `Rejected { code }` |
 //! | 1xx left over, 3xx | `Misconfigured { code: None }` (the endpoint is wrong) |
 //! | connect/read timeout, reset, refused, DNS, TLS handshake, malformed or oversized response | `Retry { after: None }` (see [`TransportFailure`]) |
 //! | server certificate rejected | `Misconfigured { code: None }` (trust anchors need updating) |
+//!
+//! Verify's errors classify by their HTTP status, so the table costs firmware nothing more:
+//! 60200 (invalid parameter) and 60205 (SMS to a landline) come with 400, so `Rejected`;
+//! 60203 (max send attempts, until the verification expires) and 60202 (max check attempts)
+//! with 429, so `Retry`. Retrying a check with the same code cannot help, though: a check's
+//! answers, 60202 included, are named by [`CheckOutcome`].
 //!
 //! `Retry { after: None }` means "use your own backoff". Retrying after a transport failure mid-
 //! response may send a message twice; for alerts a duplicate is preferred to a loss.
@@ -47,7 +53,7 @@ pub use delay::Delay;
 pub use error_code::{ErrorClass, ErrorCode};
 pub use resource_sid::ResourceSid;
 
-use crate::response::{CallStatus, MessageStatus, Response, VerificationStatus};
+use crate::response::{CallStatus, MessageStatus, Response};
 use scan::Summary;
 
 /// The status of the resource a request created.
@@ -59,8 +65,6 @@ pub enum ResourceStatus {
     Message(MessageStatus),
     /// A call (`CA...` SID).
     Call(CallStatus),
-    /// A Verify verification or check (`VE...` SID).
-    Verification(VerificationStatus),
     /// The body named no SID or status this version understands.
     Unknown,
 }
@@ -133,13 +137,10 @@ impl Outcome {
             after: response.retry_after,
             code,
         };
-        let class = code.and_then(ErrorCode::class);
-        // Verify answers 429 for a spent verification (60202): retrying cannot help.
-        let throttled = status == 429 && class != Some(ErrorClass::Recipient);
-        if status >= 500 || throttled || status == 408 {
+        if status >= 500 || status == 429 || status == 408 {
             return retry;
         }
-        match class {
+        match code.and_then(ErrorCode::class) {
             Some(ErrorClass::Retryable) => return retry,
             Some(ErrorClass::Recipient) => return Outcome::Rejected { code },
             Some(ErrorClass::Configuration) => return Outcome::Misconfigured { code },
@@ -190,7 +191,6 @@ fn accepted(summary: Summary<'_>) -> Outcome {
     let status = match (sid.as_ref().map(ResourceSid::prefix_bytes), summary.status) {
         (Some(b"CA"), Some(s)) => ResourceStatus::Call(CallStatus::from_wire(s)),
         (Some(b"SM" | b"MM"), Some(s)) => ResourceStatus::Message(MessageStatus::from_wire(s)),
-        (Some(b"VE"), Some(s)) => ResourceStatus::Verification(VerificationStatus::from_wire(s)),
         _ => ResourceStatus::Unknown,
     };
     Outcome::Accepted { sid, status }
