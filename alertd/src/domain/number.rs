@@ -87,20 +87,7 @@ impl EnrolledNumber {
 /// The messages of one notification with unverified numbers left out, but only when some
 /// message still goes to a verified number: a route never goes silent for want of
 /// verification. Returns the messages to write and the numbers skipped.
-///
-/// ```
-/// use alertd::domain::channel::Channel;
-/// use alertd::domain::number::skip_unverified;
-/// use alertd::domain::outbox::NewMessage;
-/// let msg = |to: &str| NewMessage { channel: Channel::Sms, to: to.into(), body: "x".into() };
-/// let verified = |n: &str| n == "+15551230001";
-/// let (kept, skipped) = skip_unverified(vec![msg("+15551230001"), msg("+15551230002")], verified);
-/// assert_eq!((kept.len(), skipped), (1, vec!["+15551230002".to_owned()]));
-/// // No verified alternative: everyone is paged.
-/// let (kept, skipped) = skip_unverified(vec![msg("+15551230002")], verified);
-/// assert_eq!((kept.len(), skipped.len()), (1, 0));
-/// ```
-pub fn skip_unverified(
+pub(crate) fn skip_unverified(
     messages: Vec<NewMessage>,
     verified: impl Fn(&str) -> bool,
 ) -> (Vec<NewMessage>, Vec<String>) {
@@ -115,17 +102,7 @@ pub fn skip_unverified(
 
 /// Turns the SMS among `messages` that go to a landline (`is_landline`) into calls that speak
 /// `speech`: a landline cannot receive the text. Returns the numbers called instead.
-///
-/// ```
-/// use alertd::domain::channel::Channel;
-/// use alertd::domain::number::call_landlines;
-/// use alertd::domain::outbox::NewMessage;
-/// let mut msgs = vec![NewMessage { channel: Channel::Sms, to: "+15550200001".into(), body: "ACK 7K2".into() }];
-/// let called = call_landlines(&mut msgs, "Boiler 3 is hot", |n| n.starts_with("+1555020"));
-/// assert_eq!(called, ["+15550200001"]);
-/// assert_eq!((msgs[0].channel, msgs[0].body.as_str()), (Channel::Voice, "Boiler 3 is hot"));
-/// ```
-pub fn call_landlines(
+pub(crate) fn call_landlines(
     messages: &mut [NewMessage],
     speech: &str,
     is_landline: impl Fn(&str) -> bool,
@@ -140,4 +117,41 @@ pub fn call_landlines(
         called.push(m.to.clone());
     }
     called
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::channel::Channel;
+
+    fn sms(to: &str) -> NewMessage {
+        NewMessage {
+            channel: Channel::Sms,
+            to: to.into(),
+            body: "ACK 7K2".into(),
+        }
+    }
+
+    #[test]
+    fn unverified_numbers_are_skipped_only_beside_a_verified_one() {
+        let verified = |n: &str| n == "+15551230001";
+        let (kept, skipped) =
+            skip_unverified(vec![sms("+15551230001"), sms("+15551230002")], verified);
+        assert_eq!(kept, vec![sms("+15551230001")]);
+        assert_eq!(skipped, ["+15551230002"]);
+        let (kept, skipped) = skip_unverified(vec![sms("+15551230002")], verified);
+        assert_eq!((kept, skipped.len()), (vec![sms("+15551230002")], 0));
+    }
+
+    #[test]
+    fn landlines_in_sms_are_called() {
+        let mut msgs = vec![sms("+15550200001"), sms("+15551230001")];
+        let called = call_landlines(&mut msgs, "Boiler 3 is hot", |n| n.starts_with("+1555020"));
+        assert_eq!(called, ["+15550200001"]);
+        assert_eq!(
+            (msgs[0].channel, msgs[0].body.as_str()),
+            (Channel::Voice, "Boiler 3 is hot")
+        );
+        assert_eq!(msgs[1], sms("+15551230001"));
+    }
 }
