@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time; any crash fails CI.
-# - twilio-core (response parser, form body, signature input, TwiML escaping): FUZZ_SECONDS
+# - twilio-core (response parser, Verify and Lookup responses, form body, signature input,
+#   TwiML escaping): FUZZ_SECONDS
 #   each (default 60);
 # - alertd's JSON ingest (/api/v1/alerts bodies, Alertmanager webhook bodies):
 #   ALERTD_FUZZ_SECONDS each (default 20, so 40 s for alertd).
@@ -31,10 +32,10 @@ fuzz_run() {
 }
 
 cd "$ROOT/twilio-core"
-for target in response form_body signature_input twiml; do
+for target in response verify_response form_body signature_input twiml; do
   corpus="$(mktemp -d)"
   # Seed the response target with the recorded responses so it starts deep in the parser.
-  if [ "$target" = response ]; then
+  if [ "$target" = response ] || [ "$target" = verify_response ]; then
     for f in tests/data/responses/*.http; do
       { printf '\x40'; cat "$f"; } > "$corpus/$(basename "$f")"
     done

@@ -142,6 +142,65 @@ pub fn build_sender(cfg: &Config, env: &EnvLookup) -> Result<ChosenSender, Start
     }
 }
 
+/// Twilio Verify and Lookup for number enrolment, when `[twilio] verify_service_sid` is set
+/// and there are credentials (not in a dry run).
+///
+/// # Errors
+/// Malformed credentials or API base, or an unreadable `ca_file`.
+pub fn build_verifier(
+    cfg: &Config,
+    env: &EnvLookup,
+) -> Result<Option<Arc<dyn crate::numbers::Verifier>>, StartError> {
+    let creds = secrets::resolve(&cfg.twilio, |n| env(n))?;
+    match creds {
+        Some(creds) if !cfg.twilio.dry_run => {
+            let verifier = crate::sender::twilio::verify::TwilioVerifier::new(cfg, creds, env)
+                .map_err(|e| StartError::Twilio(e.to_string()))?;
+            Ok(verifier.map(|v| Arc::new(v) as Arc<dyn crate::numbers::Verifier>))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The enrolment endpoints' state; logs what is not verified.
+fn numbers_state(
+    cfg: &Config,
+    env: &EnvLookup,
+    store: &SqliteStore,
+) -> Result<Arc<crate::http::numbers::NumbersState>, StartError> {
+    log_enrolment(cfg, store);
+    Ok(Arc::new(crate::http::numbers::NumbersState {
+        verifier: build_verifier(cfg, env)?,
+        configured: cfg.own_numbers(),
+    }))
+}
+
+/// Logs the configured numbers that are not verified, and landlines in `sms` lists, when a
+/// Verify Service is configured.
+fn log_enrolment(cfg: &Config, store: &SqliteStore) {
+    if cfg.twilio.verify_service_sid().is_none() {
+        return;
+    }
+    let enrolled = match crate::store::NumberStore::enrolled_numbers(store) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!("cannot read enrolled numbers: {e}");
+            return;
+        }
+    };
+    let report = crate::numbers::report(cfg, &enrolled);
+    for number in &report.unverified {
+        tracing::warn!(
+            number = %number,
+            require_verified = cfg.twilio.require_verified(),
+            "number not verified: alertd numbers verify {number}"
+        );
+    }
+    for (receiver, number) in &report.landlines_in_sms {
+        tracing::warn!(receiver = %receiver, number = %number, "landline in an sms list: it cannot receive texts; list it under voice");
+    }
+}
+
 /// Opens the store, restores state, and starts the HTTP server and workers.
 pub async fn start(cfg: &Config, options: StartOptions) -> Result<RunningApp, StartError> {
     let addr = cfg.listen_addr()?;
@@ -226,6 +285,7 @@ pub async fn start_with_store(
         opt_out: Arc::new(cfg.opt_out.clone()),
         resolve_timeout: cfg.alerts.resolve_timeout,
         v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
+        numbers: numbers_state(cfg, &options.env, &store)?,
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();

@@ -17,6 +17,7 @@ use crate::domain::time_interval::TimeIntervals;
 use crate::escalation::policy::PolicySet;
 use crate::escalation::start::FlushEscalation;
 use crate::metrics::Metrics;
+use crate::numbers::VerifiedNumbers;
 use crate::pipeline::dispatcher::{Dispatcher, GroupFlush};
 use crate::pipeline::mute::{Mutes, inhibit_sources, inhibited, rules_targeting};
 use crate::pipeline::notify::{Decision, Receiver, decide};
@@ -98,6 +99,8 @@ pub(crate) struct Engine {
     pub(crate) time_intervals: TimeIntervals,
     /// `[[inhibit_rules]]` (shared with the escalation timer).
     pub(crate) inhibit_rules: Arc<Vec<InhibitRule>>,
+    /// `[twilio] require_verified`: page around unverified numbers.
+    pub(crate) require_verified: bool,
 }
 
 impl Engine {
@@ -130,6 +133,7 @@ impl Engine {
             escalation_wake: Arc::new(Notify::new()),
             time_intervals: crate::config::time_intervals::build(cfg)?,
             inhibit_rules: Arc::new(crate::config::inhibit::build(cfg)?),
+            require_verified: cfg.twilio.require_verified(),
         })
     }
 
@@ -214,6 +218,44 @@ impl Engine {
         });
     }
 
+    /// The numbers paging treats as verified (every number unless `require_verified`).
+    async fn verified_numbers(&self) -> Result<VerifiedNumbers, StoreError> {
+        if !self.require_verified {
+            return Ok(VerifiedNumbers::everyone());
+        }
+        let store = self.store.clone();
+        let enrolled = tokio::task::spawn_blocking(move || store.enrolled_numbers())
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        Ok(VerifiedNumbers::from_enrolled(&enrolled))
+    }
+
+    /// Leaves out `receiver`'s unverified numbers where a verified one is paged, counting and
+    /// logging each; warns when only unverified numbers remain (they are paged).
+    fn skip_unverified(
+        &self,
+        receiver: &str,
+        messages: Vec<crate::domain::outbox::NewMessage>,
+        verified: &VerifiedNumbers,
+    ) -> Vec<crate::domain::outbox::NewMessage> {
+        if !verified.applies() || messages.is_empty() {
+            return messages;
+        }
+        let (kept, skipped) =
+            crate::domain::number::skip_unverified(messages, |n| verified.is_verified(n));
+        for number in &skipped {
+            self.metrics.unverified_skipped(receiver, number);
+            tracing::warn!(receiver, number = %number, "unverified number skipped: the route pages a verified one");
+        }
+        if !kept.iter().any(|m| verified.is_verified(&m.to)) {
+            tracing::warn!(
+                receiver,
+                "no verified number on this route: paging unverified numbers"
+            );
+        }
+        kept
+    }
+
     /// Runs the notify stage for every group due now.
     pub(crate) async fn flush_due(&mut self) {
         let now = self.clock.now();
@@ -279,6 +321,7 @@ impl Engine {
         now: crate::domain::time::Timestamp,
     ) -> Result<usize, StoreError> {
         let (silences, lasts, inhibited) = self.read_for(due, now).await?;
+        let verified = self.verified_numbers().await?;
         let mutes = Mutes {
             silences: &silences,
             inhibited: &inhibited,
@@ -310,6 +353,7 @@ impl Engine {
                 Decision::Nothing => done.push(flush),
                 Decision::Held => log_held(flush, mutes.route_muted(flush, now)),
                 Decision::Notify { entry, messages } => {
+                    let messages = self.skip_unverified(&flush.receiver, messages, &verified);
                     batch.push(Notification {
                         receiver: flush.receiver.clone(),
                         group_key: flush.group_key.clone(),

@@ -9,6 +9,7 @@ pub mod escalation;
 pub mod http;
 pub mod metrics;
 pub mod mqtt;
+pub mod numbers;
 pub mod optout;
 pub mod outbox;
 pub mod pipeline;

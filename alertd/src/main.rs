@@ -44,12 +44,38 @@ enum Command {
         /// The text.
         text: String,
     },
+    /// Enrol on-call numbers: send a Twilio Verify code, confirm it, list where each stands.
+    Numbers {
+        #[command(subcommand)]
+        action: NumbersAction,
+    },
     /// Queue depth and recent deliveries, from the store.
     Status {
         /// How many recent deliveries to list.
         #[arg(long, default_value_t = 10)]
         recent: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum NumbersAction {
+    /// Look the number up and send it a code (a landline always gets a call).
+    Verify {
+        /// The number (E.164).
+        number: String,
+        /// How the code is sent.
+        #[arg(long, default_value = "sms", value_parser = ["sms", "call"])]
+        channel: String,
+    },
+    /// Check the code the number received.
+    Confirm {
+        /// The number (E.164).
+        number: String,
+        /// The code.
+        code: String,
+    },
+    /// Every enrolled number, and the configured numbers not verified.
+    List,
 }
 
 /// How the embedded defaults are named in logs.
@@ -159,7 +185,44 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
             "warning: escalation calls need server.public_url to take keypresses (1 = acknowledge); without it they only speak the alert"
         );
     }
+    check_numbers(cfg);
     check_templates(cfg)
+}
+
+/// With a Verify Service: lists the configured numbers not verified, and landlines in `sms`
+/// lists (from the store, when it exists).
+fn check_numbers(cfg: &Config) {
+    use alertd::store::NumberStore;
+    if cfg.twilio.verify_service_sid().is_none() {
+        return;
+    }
+    let enrolled = if cfg.store.path.exists() {
+        SqliteStore::open(&cfg.store.path)
+            .and_then(|s| s.enrolled_numbers())
+            .unwrap_or_else(|e| {
+                println!("warning: cannot read enrolled numbers: {e}");
+                Vec::new()
+            })
+    } else {
+        Vec::new()
+    };
+    let report = alertd::numbers::report(cfg, &enrolled);
+    if report.unverified.is_empty() {
+        println!("numbers: every configured number is verified");
+    }
+    for n in &report.unverified {
+        println!("number not verified: {n} (alertd numbers verify {n})");
+    }
+    if cfg.twilio.require_verified() && !report.unverified.is_empty() {
+        println!(
+            "require_verified: unverified numbers are skipped where their route pages a verified one"
+        );
+    }
+    for (receiver, n) in &report.landlines_in_sms {
+        println!(
+            "warning: receiver {receiver}: {n} is a landline in its sms list; it cannot receive texts"
+        );
+    }
 }
 
 /// Prints every receiver's and escalation policy's texts for a sample group; a template that
@@ -236,6 +299,87 @@ fn send(cfg: &Config, to: &str, voice: bool, text: &str) -> Result<(), String> {
                 Ok(())
             }
             other => Err(format!("{kind}: not sent: {other:?}")),
+        }
+    })
+}
+
+fn numbers(cfg: &Config, action: NumbersAction) -> Result<(), String> {
+    use alertd::numbers::{CheckAnswer, CodeChannel, Confirmed, Enrolment};
+    use alertd::store::NumberStore;
+    let store = SqliteStore::open(&cfg.store.path).map_err(|e| e.to_string())?;
+    if let NumbersAction::List = action {
+        let enrolled = store.enrolled_numbers().map_err(|e| e.to_string())?;
+        for n in &enrolled {
+            println!(
+                "{} {}{}{}",
+                n.number,
+                n.state.as_str(),
+                n.line_type
+                    .as_deref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default(),
+                n.verified_at.map_or_else(
+                    || format!(", since {}", n.updated_at),
+                    |t| format!(", verified {t}")
+                )
+            );
+        }
+        for n in alertd::numbers::report(cfg, &enrolled).unverified {
+            if !enrolled.iter().any(|e| e.number == n) {
+                println!("{n} unverified (in the config, never enrolled)");
+            }
+        }
+        return Ok(());
+    }
+    let env: EnvLookup = Arc::new(|n| std::env::var(n).ok());
+    let verifier = app::build_verifier(cfg, &env)
+        .map_err(|e| e.to_string())?
+        .ok_or("number enrolment needs [twilio] verify_service_sid and Twilio credentials")?;
+    let enrolment = Enrolment {
+        verifier: verifier.as_ref(),
+        store: &store,
+    };
+    let now = SystemClock.now();
+    runtime()?.block_on(async {
+        match action {
+            NumbersAction::Verify { number, channel } => {
+                let channel = CodeChannel::parse(&channel).unwrap_or(CodeChannel::Sms);
+                let n = enrolment
+                    .verify(&number, channel, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let sent_by = n.channel.as_deref().unwrap_or("sms");
+                if n.is_landline() && channel == CodeChannel::Sms {
+                    println!("{number} is a landline: it cannot receive SMS, so the code is coming by call");
+                }
+                println!(
+                    "code sent to {number} by {sent_by}; then: alertd numbers confirm {number} CODE"
+                );
+                Ok(())
+            }
+            NumbersAction::Confirm { number, code } => {
+                match enrolment
+                    .confirm(&number, &code, now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    Confirmed::Verified(_) => {
+                        println!("{number} verified");
+                        Ok(())
+                    }
+                    Confirmed::NotVerified(why, _) => Err(match why {
+                        CheckAnswer::WrongCode => format!("{number}: wrong code; try again"),
+                        CheckAnswer::Expired => format!(
+                            "{number}: no pending code (expired after 10 minutes?): alertd numbers verify {number}"
+                        ),
+                        CheckAnswer::TooManyAttempts => format!(
+                            "{number}: too many wrong codes: alertd numbers verify {number} for a new one"
+                        ),
+                        CheckAnswer::Approved => format!("{number} verified"),
+                    }),
+                }
+            }
+            NumbersAction::List => Ok(()),
         }
     })
 }
@@ -327,6 +471,7 @@ fn main() -> ExitCode {
         Some(Command::CheckConfig) => check_config(&cfg, &source),
         Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),
         Some(Command::Status { recent }) => status(&cfg, recent),
+        Some(Command::Numbers { action }) => numbers(&cfg, action),
         Some(Command::GenerateConfig) => Ok(()),
     });
     match result {

@@ -2,22 +2,33 @@
 //! every parameter name they emit exists in the spec, and every enum value they emit is one the
 //! spec lists. Exits non-zero on any mismatch.
 //!
-//! `cargo run -p twilio-core --example check_request_spec -- ../shared/twilio/openapi`
+//! `cargo run -p twilio-core --example check_request_spec -- ../shared/twilio/openapi [EXTRACTS]`
+//!
+//! With a second directory (written by `tools/extract_verify_lookup_params.py`), the Verify
+//! and Lookup requests are checked too: their form parameters, the `Channel` values, and the
+//! Lookup query parameters.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::error::Error;
 use std::path::Path;
+use twilio_core::auth::Credentials;
 use twilio_core::buf::Encode;
 use twilio_core::request::{
-    CallBuilder, CallEvent, CallRequest, HttpMethod, MachineDetection, MessageRequest,
+    ApiRequest, CallBuilder, CallEvent, CallRequest, HttpConfig, HttpMethod, LookupRequest,
+    MachineDetection, MessageRequest, VerificationCheckRequest, VerificationRequest, VerifyChannel,
 };
 
 fn main() {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "../shared/twilio/openapi".into());
-    match check(Path::new(&dir)) {
+    let extracts = std::env::args().nth(2);
+    let result = check(Path::new(&dir)).and_then(|n| match &extracts {
+        Some(extracts) => Ok(n + check_verify_lookup(Path::new(extracts))?),
+        None => Ok(n),
+    });
+    match result {
         Ok(0) => println!("request encoders match the spec"),
         Ok(n) => {
             eprintln!("{n} mismatch(es) with the spec");
@@ -141,5 +152,51 @@ fn check(dir: &Path) -> Result<usize, Box<dyn Error>> {
     ] {
         mismatches += compare("call", &pairs(&twiml_or_app)?, &call_params);
     }
+    Ok(mismatches)
+}
+
+/// Verify's two requests and Lookup's query against the extracts from their YAML specs.
+fn check_verify_lookup(dir: &Path) -> Result<usize, Box<dyn Error>> {
+    let start_params = load(dir, "verifications_create_params.json")?;
+    let check_params = load(dir, "verification_check_create_params.json")?;
+    let lookup_params = load(dir, "phone_number_fetch_params.json")?;
+    let service = "VA0123456789abcdef0123456789abcdef";
+    let mut mismatches = 0;
+    for channel in [
+        VerifyChannel::Sms,
+        VerifyChannel::Call,
+        VerifyChannel::Whatsapp,
+    ] {
+        let start =
+            VerificationRequest::new(service, "+15551234567", channel)?.with_locale("en-GB")?;
+        mismatches += compare("verification", &pairs(&start)?, &start_params);
+    }
+    for check in [
+        VerificationCheckRequest::for_number(service, "+15551234567", "123456")?,
+        VerificationCheckRequest::for_verification(
+            service,
+            "VE0123456789abcdef0123456789abcdef",
+            "123456",
+        )?,
+    ] {
+        mismatches += compare("verification check", &pairs(&check)?, &check_params);
+    }
+    let creds = Credentials::auth_token(
+        "AC0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef",
+    )?;
+    let lookup = LookupRequest::line_type("+15551234567")?;
+    let mut buf = vec![0u8; lookup.http_len(&creds, &HttpConfig::default())];
+    let n = lookup.write_http(&creds, &HttpConfig::default(), &mut buf)?;
+    let line = std::str::from_utf8(&buf[..n])?
+        .lines()
+        .next()
+        .unwrap_or_default();
+    let target = line.split(' ').nth(1).unwrap_or_default();
+    let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let emitted: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    mismatches += compare("lookup", &emitted, &lookup_params);
     Ok(mismatches)
 }

@@ -10,6 +10,7 @@ pub(crate) mod escalation;
 pub mod example;
 pub mod inhibit;
 pub mod mqtt;
+mod numbers;
 pub mod opt_out;
 pub(crate) mod redact;
 pub mod relay;
@@ -325,6 +326,12 @@ pub struct TwilioConfig {
     /// What one SMS segment costs (USD), for the estimates `check-config` prints.
     #[serde(default = "default_sms_segment_price")]
     pub(crate) sms_segment_price: f64,
+    /// Verify Service (VA...) that sends and checks enrolment codes (`alertd numbers`).
+    #[serde(default)]
+    pub(crate) verify_service_sid: Option<String>,
+    /// Page unverified numbers only where a route has no verified one.
+    #[serde(default)]
+    pub(crate) require_verified: bool,
 }
 
 fn default_mps() -> f64 {
@@ -371,6 +378,8 @@ impl Default for TwilioConfig {
             retry_max: default_retry_max(),
             request_timeout: default_request_timeout(),
             sms_segment_price: default_sms_segment_price(),
+            verify_service_sid: None,
+            require_verified: false,
         }
     }
 }
@@ -771,7 +780,7 @@ impl Config {
         check_max("twilio.retry_base", t.retry_base, HOUR)?;
         check_max("twilio.retry_max", t.retry_max, DAY)?;
         check_max("twilio.request_timeout", t.request_timeout, 10 * MINUTE)?;
-        t.check_price()?;
+        t.check_price().and_then(|()| t.check_verify())?;
         self.alerts.validate()?;
         let mut names = std::collections::HashSet::new();
         for r in &self.rosters {

@@ -1,6 +1,6 @@
 //! What alertd is about, as plain data and pure rules: alerts and their label sets, the
 //! notification log, silences and matchers, outbox messages, escalations, opt-outs, phone
-//! numbers, time. Nothing here does IO; every other layer depends on this one.
+//! numbers and their enrolment, time. Nothing here does IO; every other layer depends on this one.
 
 pub mod alert;
 pub mod channel;
@@ -9,6 +9,7 @@ pub mod inhibit;
 pub mod matchers;
 pub mod mqtt_topic;
 pub mod nflog;
+pub mod number;
 pub mod opt_out;
 pub mod outbox;
 pub mod phone;

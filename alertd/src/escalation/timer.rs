@@ -4,7 +4,7 @@
 //! the policies, records them all in one write through the store writer (a step whose
 //! escalation was acknowledged meanwhile is skipped there), and wakes the outbox sender once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use crate::clock::SharedClock;
 use crate::domain::alert::Fingerprint;
 use crate::domain::escalation::{EscalationState, EscalationWrite};
 use crate::domain::inhibit::InhibitRule;
+use crate::domain::number::{EnrolledNumber, call_landlines};
 use crate::domain::silence::Silence;
 use crate::domain::time_interval::TimeIntervals;
 use crate::metrics::Metrics;
@@ -69,6 +70,7 @@ impl EscalationTimer {
             Ok((due, alerts, s.silences(now)?, sources))
         })
         .await?;
+        let landlines = self.landlines().await?;
         if due.is_empty() {
             return Ok(0);
         }
@@ -88,8 +90,16 @@ impl EscalationTimer {
         let steps: Vec<_> = due
             .iter()
             .map(|e| {
-                self.policies
-                    .plan(e, &standing(e, &alerts, &mutes, now), now)
+                let mut run = self
+                    .policies
+                    .plan(e, &standing(e, &alerts, &mutes, now), now);
+                let called = call_landlines(&mut run.messages, &e.speech, |n| {
+                    landlines.contains(n)
+                });
+                for number in called {
+                    tracing::warn!(escalation = %e.short_id, number = %number, "landline in an sms step: calling it instead");
+                }
+                run
             })
             .collect();
         for run in &steps {
@@ -105,6 +115,18 @@ impl EscalationTimer {
             self.outbox_wake.notify_one();
         }
         Ok(written)
+    }
+
+    /// The enrolled numbers Lookup found to be landlines.
+    async fn landlines(&self) -> Result<HashSet<String>, StoreError> {
+        let enrolled =
+            crate::store::blocking(&self.store, crate::store::NumberStore::enrolled_numbers)
+                .await?;
+        Ok(enrolled
+            .into_iter()
+            .filter(EnrolledNumber::is_landline)
+            .map(|n| n.number)
+            .collect())
     }
 
     /// Runs until the task is dropped.

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod errors;
 pub(crate) mod escalations;
 pub(crate) mod guard;
+pub(crate) mod numbers;
 pub mod silences;
 pub(crate) mod v2;
 pub mod webhooks;
@@ -61,6 +62,8 @@ pub(crate) struct ApiState {
     pub(crate) resolve_timeout: Duration,
     /// What Alertmanager's API v2 needs besides: the routing tree, receivers, config text.
     pub(crate) v2: Arc<v2::V2State>,
+    /// Number enrolment (Verify and Lookup).
+    pub(crate) numbers: Arc<numbers::NumbersState>,
 }
 
 /// The router with every endpoint, behind `guard`.
@@ -108,6 +111,15 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
         .route(
             "/api/v1/escalations",
             get(crate::http::escalations::get_escalations),
+        )
+        .route("/api/v1/numbers", get(numbers::get_numbers))
+        .route(
+            "/api/v1/numbers/{number}/verify",
+            post(numbers::post_verify),
+        )
+        .route(
+            "/api/v1/numbers/{number}/confirm",
+            post(numbers::post_confirm),
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -33,6 +33,7 @@ pub struct Metrics {
     relay_refused: Mutex<BTreeMap<(String, &'static str), u64>>,
     escalations_exhausted: Mutex<BTreeMap<String, u64>>,
     template_failures: Mutex<BTreeMap<String, u64>>,
+    unverified_skipped: Mutex<BTreeMap<(String, String), u64>>,
     mqtt: OnceLock<Arc<MqttStats>>,
 }
 
@@ -91,6 +92,15 @@ impl Metrics {
     /// channel and result (`updated`, `unchanged`, `retry`, `permanent`).
     pub(crate) fn status_lookup(&self, channel: &'static str, result: &'static str) {
         bump(&self.status_lookups, (channel, result));
+    }
+
+    /// Counts a notification not sent to an unverified `number` of `receiver` because the
+    /// route reached a verified one (`require_verified`).
+    pub(crate) fn unverified_skipped(&self, receiver: &str, number: &str) {
+        bump(
+            &self.unverified_skipped,
+            (receiver.to_owned(), number.to_owned()),
+        );
     }
 
     /// Counts a relayed request refused for `device`, by reason (`destination`, `twiml`,
@@ -279,6 +289,23 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "alertd_status_lookups_total{{channel=\"{channel}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP alertd_unverified_skipped_total Notifications not sent to an unverified number because its route reached a verified one, by receiver and number.\n# TYPE alertd_unverified_skipped_total counter"
+        );
+        for ((receiver, number), n) in self
+            .unverified_skipped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "alertd_unverified_skipped_total{{receiver=\"{}\",number=\"{}\"}} {n}",
+                label_value(receiver),
+                label_value(number)
             );
         }
         let _ = writeln!(

@@ -1,6 +1,6 @@
 //! Durable state, one narrow trait per aggregate in the manner of Alertmanager's `nflog.Log`:
 //! [`AlertStore`], [`NotificationLog`], [`OutboxStore`], [`SilenceStore`],
-//! [`EscalationStore`], [`OptOutStore`] and [`RelayStore`]. [`Store`] is all of them plus
+//! [`EscalationStore`], [`OptOutStore`], [`NumberStore`] and [`RelayStore`]. [`Store`] is all of them plus
 //! [`Store::write_all`], the batch of [`WriteOp`]s the single writer
 //! ([`group_commit::StoreWriter`]) commits together. Policies see these traits, never SQL;
 //! [`sqlite::SqliteStore`] implements them (the embedded default).
@@ -15,6 +15,7 @@ use crate::domain::alert::{Alert, Fingerprint};
 use crate::domain::escalation::{Contact, Escalation, EscalationWrite};
 use crate::domain::matchers::Matcher;
 use crate::domain::nflog::NflogEntry;
+use crate::domain::number::EnrolledNumber;
 use crate::domain::opt_out::OptOut;
 use crate::domain::outbox::{
     AttemptRecord, DeliveryUpdate, Enqueued, NewMessage, Notification, OutboxMessage,
@@ -275,6 +276,16 @@ pub trait OptOutStore {
     fn opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;
 }
 
+/// Enrolled numbers (Verify state and line type), keyed by E.164 number.
+pub trait NumberStore {
+    /// `number`'s enrolment, if it was ever enrolled.
+    fn enrolled(&self, number: &str) -> Result<Option<EnrolledNumber>, StoreError>;
+    /// Every enrolled number, in number order.
+    fn enrolled_numbers(&self) -> Result<Vec<EnrolledNumber>, StoreError>;
+    /// Writes `number`'s enrolment, replacing what was stored.
+    fn save_enrolled(&self, number: &EnrolledNumber) -> Result<(), StoreError>;
+}
+
 /// Messages devices relay.
 pub trait RelayStore {
     /// Adds a relayed message to the outbox unless the same device sent the same channel, To
@@ -316,6 +327,7 @@ pub trait Store:
     + SilenceStore
     + EscalationStore
     + OptOutStore
+    + NumberStore
     + RelayStore
     + WebhookReceipts
     + Send

@@ -8,6 +8,7 @@ mod common;
 mod escalation;
 mod inhibit;
 mod mqtt;
+mod numbers;
 mod opt_out;
 mod relay;
 mod resolve_timeout;

@@ -17,6 +17,7 @@ pub mod store;
 mod time;
 pub mod tls;
 mod twiml;
+pub mod verify;
 
 pub use config::{
     ApiKey, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY_SECRET, DEFAULT_API_KEY_SID, DEFAULT_AUTH_TOKEN,
@@ -32,3 +33,4 @@ pub use store::records::{
     MessageStatus, RecordedRequest, StatusChange,
 };
 pub use store::{StoreView, WaitTimeout};
+pub use verify::{LineType, VerificationRecord};

@@ -328,6 +328,25 @@ impl Simulator {
         self.state.store.callbacks()
     }
 
+    /// Every Verify verification issued (oldest first), codes included.
+    pub fn verifications(&self) -> Vec<crate::VerificationRecord> {
+        self.state.verifications.list()
+    }
+
+    /// The code of the latest verification of `to`, if any.
+    pub fn verification_code(&self, to: &str) -> Option<String> {
+        self.verifications()
+            .into_iter()
+            .rev()
+            .find(|v| v.to == to)
+            .map(|v| v.code)
+    }
+
+    /// Ages the pending verifications of `to` past their 10-minute lifetime; returns how many.
+    pub fn expire_verifications(&self, to: &str) -> usize {
+        self.state.verifications.expire(Some(to))
+    }
+
     /// Forgets all records, scripts and faults, and delivers status callbacks again.
     pub fn reset(&self) {
         self.state.reset();

@@ -10,6 +10,7 @@ use crate::faults::Faults;
 use crate::lifecycle::{CallScript, MessageOutcome};
 use crate::ratelimit::RateLimiter;
 use crate::store::Store;
+use crate::verify::Verifications;
 
 /// Per-number behaviour set by tests.
 #[derive(Debug, Default)]
@@ -24,6 +25,7 @@ pub(crate) struct SimState {
     pub(crate) auth_token: String,
     pub(crate) credentials: Credentials,
     pub(crate) store: Store,
+    pub(crate) verifications: Verifications,
     pub(crate) faults: Faults,
     pub(crate) rate_limiter: RateLimiter,
     scripts: Mutex<Scripts>,
@@ -47,6 +49,7 @@ impl SimState {
                 &config.api_keys,
             ),
             store: Store::new(config.history_cap),
+            verifications: Verifications::default(),
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(config.rate_limit.clone()),
             scripts: Mutex::new(Scripts::default()),
@@ -83,6 +86,7 @@ impl SimState {
     /// delivers status callbacks again.
     pub(crate) fn reset(&self) {
         self.store.reset();
+        self.verifications.reset();
         self.faults.clear();
         self.set_status_callbacks_lost(false);
         let mut scripts = self.scripts();

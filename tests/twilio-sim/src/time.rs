@@ -44,6 +44,20 @@ pub(crate) fn rfc2822(t: SystemTime) -> String {
     )
 }
 
+/// ISO 8601 in UTC, as Twilio's v2 APIs write dates: `2019-05-24T17:44:46Z`.
+pub(crate) fn iso8601(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// `RawDlrDoneDate` format: `YYMMDDhhmm` in GMT.
 pub(crate) fn raw_dlr_done_date(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -69,6 +83,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_558_719_886);
         assert_eq!(rfc2822(t), "Fri, 24 May 2019 17:44:46 +0000");
         assert_eq!(raw_dlr_done_date(t), "1905241744");
+        assert_eq!(iso8601(t), "2019-05-24T17:44:46Z");
         assert_eq!(rfc2822(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
         // A leap day.
         let leap = UNIX_EPOCH + Duration::from_secs(1_709_208_000);

@@ -43,6 +43,16 @@ impl ErrorCode {
     pub const NOT_SMS_CAPABLE: ErrorCode = ErrorCode(21614);
     /// 30006: landline or unreachable carrier.
     pub const LANDLINE_OR_UNREACHABLE: ErrorCode = ErrorCode(30006);
+    /// 60200: Verify rejected a parameter, usually an invalid `To` (a 400, so rejected).
+    pub const VERIFY_INVALID_PARAMETER: ErrorCode = ErrorCode(60200);
+    /// 60202: Verify's limit of check attempts for this verification was reached (a 429; see
+    /// [`CheckOutcome`](super::CheckOutcome)).
+    pub const VERIFY_MAX_CHECK_ATTEMPTS: ErrorCode = ErrorCode(60202);
+    /// 60203: Verify's limit of send attempts for this number was reached (a 429, so
+    /// retried); it resets when the verification expires.
+    pub const VERIFY_MAX_SEND_ATTEMPTS: ErrorCode = ErrorCode(60203);
+    /// 60205: Verify cannot send an SMS to a landline; use the `call` channel (a 400).
+    pub const VERIFY_SMS_TO_LANDLINE: ErrorCode = ErrorCode(60205);
 
     /// The class of a code in the table of [`crate::outcome`], or `None` for a code not in it.
     pub fn class(self) -> Option<ErrorClass> {

@@ -20,6 +20,12 @@
 //! | connect/read timeout, reset, refused, DNS, TLS handshake, malformed or oversized response | `Retry { after: None }` (see [`TransportFailure`]) |
 //! | server certificate rejected | `Misconfigured { code: None }` (trust anchors need updating) |
 //!
+//! Verify's errors classify by their HTTP status, so the table costs firmware nothing more:
+//! 60200 (invalid parameter) and 60205 (SMS to a landline) come with 400, so `Rejected`;
+//! 60203 (max send attempts, until the verification expires) and 60202 (max check attempts)
+//! with 429, so `Retry`. Retrying a check with the same code cannot help, though: a check's
+//! answers, 60202 included, are named by [`CheckOutcome`].
+//!
 //! `Retry { after: None }` means "use your own backoff". Retrying after a transport failure mid-
 //! response may send a message twice; for alerts a duplicate is preferred to a loss.
 //!
@@ -36,11 +42,13 @@
 //! assert_eq!(outcome, Outcome::Rejected { code: Some(ErrorCode::INVALID_TO) });
 //! ```
 
+mod check;
 mod delay;
 mod error_code;
 mod resource_sid;
 mod scan;
 
+pub use check::CheckOutcome;
 pub use delay::Delay;
 pub use error_code::{ErrorClass, ErrorCode};
 pub use resource_sid::ResourceSid;

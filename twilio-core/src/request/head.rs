@@ -7,6 +7,12 @@ use crate::buf::SliceWriter;
 /// Twilio's REST API host.
 pub const TWILIO_API_HOST: &str = "api.twilio.com";
 
+/// Verify v2's host.
+pub const VERIFY_API_HOST: &str = "verify.twilio.com";
+
+/// Lookup v2's host.
+pub const LOOKUPS_API_HOST: &str = "lookups.twilio.com";
+
 /// The `User-Agent` sent unless another is configured.
 pub const DEFAULT_USER_AGENT: &str = concat!("twilio-core/", env!("CARGO_PKG_VERSION"));
 
@@ -35,7 +41,9 @@ impl HttpMethod {
 
 /// Where requests go and how they introduce themselves.
 ///
-/// The default is Twilio itself; a simulator or an alertd gateway can stand in.
+/// The default is Twilio itself (each request to its product's host: `api.twilio.com`,
+/// `verify.twilio.com`, `lookups.twilio.com`); a simulator or an alertd gateway can stand in,
+/// and then serves every product.
 ///
 /// ```
 /// use twilio_core::request::HttpConfig;
@@ -104,6 +112,19 @@ impl<'a> HttpConfig<'a> {
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &'a str {
         self.user_agent
+    }
+
+    /// The configuration for a request served by Twilio at `product_host`: Twilio's own
+    /// host becomes the product's; any other host (a simulator, a gateway) stays.
+    pub(crate) fn for_product(&self, product_host: &'static str) -> HttpConfig<'a> {
+        if self.host == TWILIO_API_HOST {
+            HttpConfig {
+                host: product_host,
+                ..*self
+            }
+        } else {
+            *self
+        }
     }
 }
 

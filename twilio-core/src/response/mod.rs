@@ -2,7 +2,7 @@
 //!
 //! Feed received bytes to a [`ResponseParser`] over a caller-owned buffer until it reports
 //! [`Progress::Complete`], then read the [`Response`] and either parse its body as a [`Message`],
-//! [`Call`] or [`TwilioError`], or hand it to [`crate::outcome::Outcome::from_response`].
+//! [`Call`], [`Verification`], [`PhoneNumberLookup`] or [`TwilioError`], or hand it to [`crate::outcome::Outcome::from_response`].
 //!
 //! ```
 //! use twilio_core::response::{Message, MessageStatus, Progress, ResponseParser};
@@ -27,9 +27,11 @@ mod json_str;
 mod parser;
 mod resource;
 mod status;
+mod verify;
 
 pub use http_date::RETRY_AFTER_DATE_DELAY;
 pub use json_str::{JsonStr, UnescapeError};
 pub use parser::{MAX_HEADERS, Progress, Response, ResponseError, ResponseParser};
 pub use resource::{Call, Message, ResourceError, TwilioError};
-pub use status::{AnsweredBy, CallStatus, MessageStatus};
+pub use status::{AnsweredBy, CallStatus, LineType, MessageStatus, VerificationStatus};
+pub use verify::{LineTypeIntelligence, PhoneNumberLookup, Verification};

@@ -18,7 +18,8 @@ use super::status::{CallStatus, MessageStatus};
 pub enum ResourceError {
     /// The body is not JSON, or a known field has the wrong type.
     InvalidJson {
-        /// The resource that was expected (`"message"`, `"call"`, `"error"`).
+        /// The resource that was expected (`"message"`, `"call"`, `"error"`, `"verification"`,
+        /// `"phone number lookup"`).
         resource: &'static str,
     },
 }
@@ -33,7 +34,7 @@ impl fmt::Display for ResourceError {
 
 impl core::error::Error for ResourceError {}
 
-fn from_json<'a, T: Deserialize<'a>>(
+pub(super) fn from_json<'a, T: Deserialize<'a>>(
     body: &'a [u8],
     resource: &'static str,
 ) -> Result<T, ResourceError> {

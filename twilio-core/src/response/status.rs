@@ -205,3 +205,90 @@ impl CallStatus {
         )
     }
 }
+
+status_enum! {
+    /// A verification's `status` (Verify v2).
+    ///
+    /// ```
+    /// use twilio_core::response::VerificationStatus;
+    ///
+    /// assert_eq!(VerificationStatus::from_wire(b"max_attempts_reached"), VerificationStatus::MaxAttemptsReached);
+    /// assert_eq!(VerificationStatus::Approved.as_str(), "approved");
+    /// ```
+    VerificationStatus {
+        /// `pending`: a code was sent and not yet matched (also the answer to a wrong code).
+        Pending = "pending",
+        /// `approved`: the code matched.
+        Approved = "approved",
+        /// `canceled`: canceled before it was approved.
+        Canceled = "canceled",
+        /// `max_attempts_reached`: too many wrong codes or sends.
+        MaxAttemptsReached = "max_attempts_reached",
+        /// `deleted`: removed.
+        Deleted = "deleted",
+        /// `failed`: the code could not be delivered.
+        Failed = "failed",
+        /// `expired`: not approved in time (10 minutes by default).
+        Expired = "expired",
+    }
+}
+
+status_enum! {
+    /// A number's line type from Lookup v2's line type intelligence.
+    ///
+    /// ```
+    /// use twilio_core::response::LineType;
+    ///
+    /// assert_eq!(LineType::from_wire(b"nonFixedVoip"), LineType::NonFixedVoip);
+    /// assert!(!LineType::Landline.receives_sms());
+    /// assert!(LineType::Mobile.receives_sms());
+    /// ```
+    LineType {
+        /// `mobile`.
+        Mobile = "mobile",
+        /// `landline`: calls only.
+        Landline = "landline",
+        /// `fixedVoip`: VoIP tied to an address.
+        FixedVoip = "fixedVoip",
+        /// `nonFixedVoip`: VoIP not tied to an address (Google Voice ...).
+        NonFixedVoip = "nonFixedVoip",
+        /// `tollFree`.
+        TollFree = "tollFree",
+        /// `personal`.
+        Personal = "personal",
+        /// `premium`: premium rate.
+        Premium = "premium",
+        /// `sharedCost`.
+        SharedCost = "sharedCost",
+        /// `uan`: universal access number.
+        Uan = "uan",
+        /// `voicemail`.
+        Voicemail = "voicemail",
+        /// `pager`.
+        Pager = "pager",
+    }
+}
+
+impl VerificationStatus {
+    /// True once the verification can no longer be approved.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Pending | Self::Unknown)
+    }
+}
+
+impl LineType {
+    /// False for lines that cannot receive a text message (landlines, toll-free, premium,
+    /// shared-cost, UAN and voicemail numbers); true for mobile, VoIP, personal numbers and
+    /// pagers, and for an unknown type (the send then shows).
+    pub fn receives_sms(self) -> bool {
+        !matches!(
+            self,
+            Self::Landline
+                | Self::TollFree
+                | Self::Premium
+                | Self::SharedCost
+                | Self::Uan
+                | Self::Voicemail
+        )
+    }
+}

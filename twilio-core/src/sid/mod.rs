@@ -129,6 +129,15 @@ sid_type!(
     /// A Call SID (`CA...`).
     CallSid, "CA", "CA0123456789abcdef0123456789abcdef"
 );
+sid_type!(
+    /// A Verify Service SID (`VA...`): the service whose settings (code length, expiry, name)
+    /// a verification uses.
+    VerifyServiceSid, "VA", "VA0123456789abcdef0123456789abcdef"
+);
+sid_type!(
+    /// A Verification SID (`VE...`).
+    VerificationSid, "VE", "VE0123456789abcdef0123456789abcdef"
+);
 
 /// A Message SID: `SM...` for SMS and `MM...` for MMS.
 ///

@@ -108,6 +108,64 @@ files = {
     "201_message_chunked.http": response("201 Created", COMMON[:1] + JSON + COMMON[1:],
                                          js(message), chunks=[100, 7, 256]),
 }
+
+# Verify v2 and Lookup v2, shaped as verify.twilio.com and lookups.twilio.com answer.
+SERVICE_SID = "VA" + "0123456789abcdef" * 2
+VERIFICATION_SID = "VE" + "5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"
+ISO = "2026-11-22T19:40:12Z"
+
+
+def verification(status, valid, check=False):
+    body = {
+        "sid": VERIFICATION_SID, "service_sid": SERVICE_SID, "account_sid": ACCOUNT,
+        "to": "+15017122661", "channel": "sms", "status": status, "valid": valid,
+        "amount": None, "payee": None, "date_created": ISO, "date_updated": ISO,
+        "sna_attempts_error_codes": [],
+    }
+    if not check:
+        body.update({
+            "lookup": {"carrier": {"error_code": None, "name": "Example Wireless",
+                                   "mobile_country_code": "310", "mobile_network_code": "456",
+                                   "type": "mobile"}},
+            "send_code_attempts": [{"attempt_sid": "VL" + "7" * 32, "channel": "sms",
+                                    "time": "2026-11-22T19:40:12.000Z"}],
+            "sna": None,
+            "url": f"https://verify.twilio.com/v2/Services/{SERVICE_SID}/Verifications/{VERIFICATION_SID}",
+        })
+    return body
+
+
+VERIFY = [("Date", DATE), ("Content-Type", "application/json"), ("Connection", "keep-alive"),
+          ("Twilio-Request-Id", "RQ" + "8" * 32), ("X-API-Domain", "verify.twilio.com")]
+LOOKUPS = [("Date", DATE), ("Content-Type", "application/json"), ("Connection", "keep-alive"),
+           ("Twilio-Request-Id", "RQ" + "7" * 32), ("X-API-Domain", "lookups.twilio.com")]
+lookup_landline = {
+    "calling_country_code": "1", "country_code": "US", "phone_number": "+15017122661",
+    "national_format": "(501) 712-2661", "valid": True, "validation_errors": [],
+    "caller_name": None, "sim_swap": None, "call_forwarding": None, "line_status": None,
+    "line_type_intelligence": {"carrier_name": "Example Telephone \u0026 Co", "error_code": None,
+                               "mobile_country_code": "313", "mobile_network_code": "981",
+                               "type": "landline"},
+    "identity_match": None, "reassigned_number": None, "sms_pumping_risk": None,
+    "phone_number_quality_score": None, "pre_fill": None,
+    "url": "https://lookups.twilio.com/v2/PhoneNumbers/+15017122661",
+}
+files.update({
+    "201_verification.http": response("201 Created", VERIFY, js(verification("pending", False))),
+    "200_check_approved.http": response("200 OK", VERIFY, js(verification("approved", True, True))),
+    "200_check_wrong_code.http": response("200 OK", VERIFY, js(verification("pending", False, True))),
+    "404_20404_check.http": response("404 Not Found", VERIFY, js(error(
+        20404, f"The requested resource /Services/{SERVICE_SID}/VerificationCheck was not found",
+        404))),
+    "429_60202.http": response("429 Too Many Requests", VERIFY, js(error(
+        60202, "Max check attempts reached", 429))),
+    "429_60203.http": response("429 Too Many Requests", VERIFY, js(error(
+        60203, "Max send attempts reached", 429))),
+    "400_60200.http": response("400 Bad Request", VERIFY, js(error(
+        60200, "Invalid parameter `To`: +1555", 400))),
+    "200_lookup_landline.http": response("200 OK", LOOKUPS, js(lookup_landline),
+                                          chunks=[120, 33]),
+})
 os.makedirs("responses", exist_ok=True)
 for name, data in files.items():
     with open(os.path.join("responses", name), "wb") as f:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates official_bodies.json: request bodies exactly as Twilio's official Python helper
+"""Generates official_bodies.json: request bodies (Messages, Calls, Verify v2 Verifications and
+VerificationCheck, Lookup v2 PhoneNumbers) exactly as Twilio's official Python helper
 library (twilio-python, via requests) encodes them, used as an oracle by twilio-core's tests.
 
 No network: a capturing HTTP client records what the library would send and prepares it with
@@ -80,6 +81,24 @@ CALL_CASES = [
                           "application_sid": "AP0123456789abcdef0123456789abcdef"}),
 ]
 
+SERVICE = "VA0123456789abcdef0123456789abcdef"
+
+VERIFICATION_CASES = [
+    ("verify_sms", {"to": "+15551234567", "channel": "sms"}),
+    ("verify_call_locale", {"to": "+447700900123", "channel": "call", "locale": "en-GB"}),
+    ("verify_whatsapp", {"to": "+15551234567", "channel": "whatsapp", "locale": "pt-BR"}),
+]
+
+VERIFICATION_CHECK_CASES = [
+    ("check_by_number", {"to": "+15551234567", "code": "123456"}),
+    ("check_by_sid", {"verification_sid": "VE0123456789abcdef0123456789abcdef", "code": "0042"}),
+]
+
+LOOKUP_CASES = [
+    ("lookup_line_type", "+15551234567", "line_type_intelligence"),
+    ("lookup_basic", "+447700900123", None),
+]
+
 
 def main():
     capture = Capture()
@@ -101,6 +120,21 @@ def main():
     out["api_key"] = {"key_sid": KEY, "secret": "key-secret",
                       "authorization": capture.last.headers["Authorization"],
                       "url": capture.last.url}
+    out["verifications"] = []
+    for name, kwargs in VERIFICATION_CASES:
+        client.verify.v2.services(SERVICE).verifications.create(**kwargs)
+        out["verifications"].append(record(name, kwargs, capture.last))
+    out["verification_checks"] = []
+    for name, kwargs in VERIFICATION_CHECK_CASES:
+        client.verify.v2.services(SERVICE).verification_checks.create(**kwargs)
+        out["verification_checks"].append(record(name, kwargs, capture.last))
+    out["lookups"] = []
+    for name, number, fields in LOOKUP_CASES:
+        kwargs = {"fields": fields} if fields else {}
+        client.lookups.v2.phone_numbers(number).fetch(**kwargs)
+        out["lookups"].append({"name": name, "phone_number": number, "fields": fields,
+                               "method": capture.last.method, "url": capture.last.url,
+                               "authorization": capture.last.headers.get("Authorization")})
     json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
 

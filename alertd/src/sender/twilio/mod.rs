@@ -7,6 +7,7 @@ pub mod classify;
 pub mod connection;
 pub mod request;
 mod tls;
+pub mod verify;
 
 use std::sync::Arc;
 

@@ -122,6 +122,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_unsettled ON outbox (created_at)
         WHERE state = 'sent' AND sid IS NOT NULL AND (twilio_status IS NULL OR twilio_status NOT IN
             ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled'));",
+    // 7: enrolled numbers: Verify state (`domain::number::NumberState`), how the code was
+    // sent, Lookup's line type.
+    "CREATE TABLE numbers (
+        number TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        channel TEXT,
+        line_type TEXT,
+        updated_at INTEGER NOT NULL,
+        verified_at INTEGER
+    );",
 ];
 
 /// The newest schema version this build knows.

@@ -6,6 +6,7 @@ mod alerts;
 mod escalations;
 mod migrations;
 mod nflog;
+mod numbers;
 mod opt_outs;
 mod outbox;
 mod receipts;

@@ -1,4 +1,5 @@
-//! The Twilio REST API subset: Messages and Calls (create, fetch, list), Basic auth, validation.
+//! The Twilio REST API subset: Messages and Calls (create, fetch, list), Verify verifications
+//! and checks, Lookup; Basic auth, validation.
 
 pub(crate) mod auth;
 mod calls;
@@ -6,6 +7,7 @@ pub(crate) mod error;
 mod messages;
 pub(crate) mod resource;
 pub(crate) mod validation;
+mod verify;
 
 use std::sync::Arc;
 
@@ -59,20 +61,47 @@ impl Reply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Route<'a> {
     pub(crate) endpoint: Endpoint,
-    pub(crate) account_sid: &'a str,
+    /// The account in the path; Verify and Lookup paths name none.
+    pub(crate) account_sid: Option<&'a str>,
     pub(crate) sid: Option<&'a str>,
 }
 
 /// Maps method and path to an operation.
 pub(crate) fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let product = |endpoint, sid| {
+        Ok(Route {
+            endpoint,
+            account_sid: None,
+            sid: Some(sid),
+        })
+    };
+    match (method, segments.as_slice()) {
+        ("POST", ["v2", "Services", service, "Verifications"]) => {
+            return product(Endpoint::CreateVerification, *service);
+        }
+        ("POST", ["v2", "Services", service, "VerificationCheck"]) => {
+            return product(Endpoint::CheckVerification, *service);
+        }
+        ("GET", ["v2", "PhoneNumbers", number]) => {
+            return product(Endpoint::FetchPhoneNumber, *number);
+        }
+        (
+            _,
+            ["v2", "Services", _, "Verifications" | "VerificationCheck"]
+            | ["v2", "PhoneNumbers", _],
+        ) => {
+            return Err(ApiError::method_not_allowed(method));
+        }
+        _ => {}
+    }
     let (account_sid, rest) = match segments.as_slice() {
         ["2010-04-01", "Accounts", file] if file.strip_suffix(".json").is_some() => {
             let account = file.strip_suffix(".json").unwrap_or(file);
             return match method {
                 "GET" => Ok(Route {
                     endpoint: Endpoint::FetchAccount,
-                    account_sid: account,
+                    account_sid: Some(account),
                     sid: None,
                 }),
                 _ => Err(ApiError::method_not_allowed(method)),
@@ -98,14 +127,17 @@ pub(crate) fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiErr
     }
     Ok(Route {
         endpoint,
-        account_sid,
+        account_sid: Some(account_sid),
         sid,
     })
 }
 
 /// Runs an authenticated, routed request.
 pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Route<'_>) -> Reply {
-    if !state.credentials.accepts(request.authorization) || route.account_sid != state.account_sid {
+    let wrong_account = route
+        .account_sid
+        .is_some_and(|account| account != state.account_sid);
+    if !state.credentials.accepts(request.authorization) || wrong_account {
         return Reply::error(&ApiError::unauthorized());
     }
     let result = match route.endpoint {
@@ -118,6 +150,21 @@ pub(crate) fn handle(state: &Arc<SimState>, request: &ApiRequest<'_>, route: &Ro
         Endpoint::FetchCall => calls::fetch(state, request.path, route.sid.unwrap_or_default()),
         Endpoint::ListCalls => Ok(calls::list(state, request.path, request.query)),
         Endpoint::FetchAccount => Ok(Reply::json(200, resource::account(&state.account_sid))),
+        Endpoint::CreateVerification => verify::create(
+            state,
+            request.path,
+            route.sid.unwrap_or_default(),
+            request.form,
+        ),
+        Endpoint::CheckVerification => verify::check(
+            state,
+            request.path,
+            route.sid.unwrap_or_default(),
+            request.form,
+        ),
+        Endpoint::FetchPhoneNumber => {
+            Ok(verify::lookup(route.sid.unwrap_or_default(), request.query))
+        }
     };
     result.unwrap_or_else(|e| Reply::error(&e))
 }
@@ -194,13 +241,25 @@ mod tests {
         let r = route("GET", &p).unwrap();
         assert_eq!(
             (r.endpoint, r.sid, r.account_sid),
-            (Endpoint::FetchCall, Some("CA1"), ACCOUNT)
+            (Endpoint::FetchCall, Some("CA1"), Some(ACCOUNT))
         );
         assert_eq!(route("DELETE", &p).unwrap_err().code, 20004);
         assert_eq!(route("GET", "/nope").unwrap_err().code, 20404);
         let p = format!("/2010-04-01/Accounts/{ACCOUNT}.json");
         assert_eq!(route("GET", &p).unwrap().endpoint, Endpoint::FetchAccount);
-        assert_eq!(route("GET", &p).unwrap().account_sid, ACCOUNT);
+        assert_eq!(route("GET", &p).unwrap().account_sid, Some(ACCOUNT));
+        let v = "/v2/Services/VA0123456789abcdef0123456789abcdef/VerificationCheck";
+        let r = route("POST", v).unwrap();
+        assert_eq!(
+            (r.endpoint, r.account_sid),
+            (Endpoint::CheckVerification, None)
+        );
+        assert_eq!(route("GET", v).unwrap_err().code, 20004);
+        let r = route("GET", "/v2/PhoneNumbers/+15551234567").unwrap();
+        assert_eq!(
+            (r.endpoint, r.sid),
+            (Endpoint::FetchPhoneNumber, Some("+15551234567"))
+        );
         assert_eq!(route("POST", &p).unwrap_err().code, 20004);
         assert_eq!(
             route("GET", &format!("/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1"))

@@ -23,6 +23,12 @@ pub enum Endpoint {
     ListCalls,
     /// `GET Accounts/{AccountSid}.json`
     FetchAccount,
+    /// `POST /v2/Services/{ServiceSid}/Verifications` (Verify)
+    CreateVerification,
+    /// `POST /v2/Services/{ServiceSid}/VerificationCheck` (Verify)
+    CheckVerification,
+    /// `GET /v2/PhoneNumbers/{PhoneNumber}` (Lookup)
+    FetchPhoneNumber,
 }
 
 /// What goes wrong.

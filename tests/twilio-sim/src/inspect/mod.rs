@@ -26,7 +26,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
 }
 
 /// Decodes `%XX` escapes in a path segment (`%2B1555...` -> `+1555...`).
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -60,10 +60,27 @@ struct StatusCallbacks {
     lost: bool,
 }
 
+/// `GET /_sim/verifications` (codes included) and `POST /_sim/verifications[/{To}]/expire`
+/// (ages pending verifications past their lifetime).
+fn verifications(state: &SimState, method: &str, segments: &[&str]) -> Option<Reply> {
+    let expired = |n: usize| json(200, &serde_json::json!({ "expired": n }));
+    match (method, segments) {
+        ("GET", ["verifications"]) => Some(json(200, &state.verifications.list())),
+        ("POST", ["verifications", "expire"]) => Some(expired(state.verifications.expire(None))),
+        ("POST", ["verifications", number, "expire"]) => Some(expired(
+            state.verifications.expire(Some(&percent_decode(number))),
+        )),
+        _ => None,
+    }
+}
+
 /// Handles a request under `/_sim/`.
 pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body: &[u8]) -> Reply {
     let rest = path.trim_start_matches("/_sim/").trim_end_matches('/');
     let segments: Vec<&str> = rest.split('/').collect();
+    if let Some(reply) = verifications(state, method, &segments) {
+        return reply;
+    }
     let result = match (method, segments.as_slice()) {
         ("GET", ["info"]) => Ok(json(
             200,

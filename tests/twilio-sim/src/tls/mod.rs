@@ -17,7 +17,14 @@ use crate::config::{LeafKey, LeafValidity, TlsVersions};
 const RSA_LEAF_TEST_KEY: &str = include_str!("rsa_leaf_test_key.pem");
 
 /// Names every leaf certificate carries.
-const DEFAULT_NAMES: [&str; 4] = ["localhost", "127.0.0.1", "::1", "api.twilio.com"];
+const DEFAULT_NAMES: [&str; 6] = [
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    "api.twilio.com",
+    "verify.twilio.com",
+    "lookups.twilio.com",
+];
 
 /// Certificate generation or TLS set-up failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +69,7 @@ pub(crate) struct Identity {
 }
 
 impl Identity {
-    /// Makes a CA and a leaf for `localhost`, loopback addresses, api.twilio.com and `extra`,
+    /// Makes a CA and a leaf for `localhost`, loopback addresses, api, verify and lookups.twilio.com and `extra`,
     /// valid for `validity` (rcgen's default period when `None`).
     pub(crate) fn generate(
         leaf_key: LeafKey,

@@ -192,3 +192,91 @@ fn fetches_and_api_keys_match_the_official_library() {
         Credentials::api_key(ACCOUNT, str_of(&key["key_sid"]), str_of(&key["secret"])).unwrap();
     assert_eq!(creds.authorization(), str_of(&key["authorization"]));
 }
+
+fn verify_channel(name: &str) -> VerifyChannel {
+    [
+        VerifyChannel::Sms,
+        VerifyChannel::Call,
+        VerifyChannel::Whatsapp,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == name)
+    .unwrap()
+}
+
+/// Like [`check_against`], for a product on its own host.
+fn check_product_request(case: &Value, req: &impl ApiRequest, host: &str) {
+    let name = str_of(&case["name"]);
+    let http = String::from_utf8(http_bytes(req, &HttpConfig::default())).unwrap();
+    let path = str_of(&case["url"])
+        .strip_prefix(&std::format!("https://{host}"))
+        .unwrap();
+    let request_line = std::format!(
+        "{} {path} HTTP/1.1\r\nHost: {host}\r\n",
+        str_of(&case["method"])
+    );
+    assert!(http.starts_with(&request_line), "{name}: {http}");
+    let auth = std::format!("\r\nAuthorization: {}\r\n", str_of(&case["authorization"]));
+    assert!(http.contains(&auth), "{name}");
+    if let Some(theirs) = case["body"].as_str() {
+        assert_eq!(
+            sorted_segments(&body_string(req)),
+            sorted_segments(theirs),
+            "{name}"
+        );
+        let content_type = std::format!("\r\nContent-Type: {}\r\n", str_of(&case["content_type"]));
+        assert!(http.contains(&content_type), "{name}");
+    } else {
+        assert!(!http.contains("Content-Length"), "{name}");
+    }
+}
+
+const SERVICE: &str = "VA0123456789abcdef0123456789abcdef";
+
+#[test]
+fn verifications_match_the_official_library() {
+    let v = vectors();
+    let cases = v["verifications"].as_array().unwrap();
+    assert!(cases.len() >= 3);
+    for case in cases {
+        let params = case["params"].as_object().unwrap();
+        let channel = verify_channel(str_of(&params["channel"]));
+        let mut req = VerificationRequest::new(SERVICE, str_of(&params["to"]), channel).unwrap();
+        if let Some(locale) = params.get("locale") {
+            req = req.with_locale(str_of(locale)).unwrap();
+        }
+        check_product_request(case, &req, VERIFY_API_HOST);
+    }
+    let checks = v["verification_checks"].as_array().unwrap();
+    assert!(checks.len() >= 2);
+    for case in checks {
+        let params = case["params"].as_object().unwrap();
+        let code = str_of(&params["code"]);
+        let req = match (params.get("to"), params.get("verification_sid")) {
+            (Some(to), None) => VerificationCheckRequest::for_number(SERVICE, str_of(to), code),
+            (None, Some(sid)) => {
+                VerificationCheckRequest::for_verification(SERVICE, str_of(sid), code)
+            }
+            other => panic!("unexpected check parameters {other:?}"),
+        }
+        .unwrap();
+        check_product_request(case, &req, VERIFY_API_HOST);
+    }
+}
+
+#[test]
+fn lookups_match_the_official_library() {
+    let v = vectors();
+    let cases = v["lookups"].as_array().unwrap();
+    assert!(cases.len() >= 2);
+    for case in cases {
+        let number = str_of(&case["phone_number"]);
+        let req = match case["fields"].as_str() {
+            Some("line_type_intelligence") => LookupRequest::line_type(number),
+            None => LookupRequest::basic(number),
+            Some(other) => panic!("fields {other} not mapped"),
+        }
+        .unwrap();
+        check_product_request(case, &req, LOOKUPS_API_HOST);
+    }
+}
