@@ -226,11 +226,14 @@ pub async fn start_with_store(
         opt_out: Arc::new(cfg.opt_out.clone()),
         resolve_timeout: cfg.alerts.resolve_timeout,
         v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
+        tradingview: tradingview_hook(cfg, &options.env)?,
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
     let server = tokio::spawn(async move {
+        // The peer's address is what `[sources.tradingview] allowed_ips` checks.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = shutdown_rx.await;
         });
@@ -397,6 +400,21 @@ fn start_mqtt(
         stats.clone(),
     ));
     Ok(Some((task, stats)))
+}
+
+/// TradingView's webhook settings, with the token resolved, when `[sources.tradingview]` is set.
+fn tradingview_hook(
+    cfg: &Config,
+    env: &EnvLookup,
+) -> Result<Option<Arc<crate::http::tradingview::TradingViewHook>>, StartError> {
+    let Some(tv) = &cfg.sources.tradingview else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(crate::http::tradingview::TradingViewHook {
+        token: tv.token(|n| env(n))?.into(),
+        allowed_ips: tv.allowed_ips.iter().map(|ip| ip.to_canonical()).collect(),
+        resolve_after: tv.resolve_after,
+    })))
 }
 
 /// How status callbacks are verified: the account's auth token and `public_url`.

@@ -14,6 +14,7 @@ pub mod opt_out;
 pub(crate) mod redact;
 pub mod relay;
 pub mod secrets;
+pub mod sources;
 pub(crate) mod templates;
 pub mod time_intervals;
 
@@ -76,6 +77,12 @@ pub struct Config {
     /// Alerts that mute others while they fire (`[[inhibit_rules]]`).
     #[serde(default)]
     pub inhibit_rules: Vec<inhibit::InhibitRuleConfig>,
+    /// Senders with their own payloads (`[sources.tradingview]`).
+    #[serde(default)]
+    pub sources: sources::SourcesConfig,
+    /// Dead-man's switches (`[[heartbeats]]`).
+    #[serde(default)]
+    pub heartbeats: Vec<sources::HeartbeatConfig>,
 }
 
 /// `[server]`
@@ -659,6 +666,8 @@ impl Config {
             source: None,
             time_intervals: Vec::new(),
             inhibit_rules: Vec::new(),
+            sources: sources::SourcesConfig::default(),
+            heartbeats: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg.source = Some(example::EMBEDDED_DEFAULT.into());
@@ -679,6 +688,9 @@ impl Config {
         fix(&mut self.server.bearer_token_file);
         if let Some(relay) = &mut self.relay {
             relay.resolve_relative_paths(dir);
+        }
+        if let Some(tv) = &mut self.sources.tradingview {
+            tv.resolve_relative_paths(dir);
         }
         for r in &mut self.receivers {
             templates::resolve(&mut r.sms_template_file, dir);
@@ -827,6 +839,10 @@ impl Config {
         templates::validate(self)?;
         time_intervals::validate(self)?;
         inhibit::build(self)?;
+        if let Some(tv) = &self.sources.tradingview {
+            tv.validate()?;
+        }
+        sources::validate_heartbeats(&self.heartbeats)?;
         Self::validate_route(&self.route, &names)
     }
 

@@ -8,8 +8,10 @@ pub mod alertmanager;
 pub mod alerts;
 pub mod errors;
 pub(crate) mod escalations;
+pub mod grafana;
 pub(crate) mod guard;
 pub mod silences;
+pub mod tradingview;
 pub(crate) mod v2;
 pub mod webhooks;
 
@@ -61,6 +63,8 @@ pub(crate) struct ApiState {
     pub(crate) resolve_timeout: Duration,
     /// What Alertmanager's API v2 needs besides: the routing tree, receivers, config text.
     pub(crate) v2: Arc<v2::V2State>,
+    /// TradingView's webhook, when `[sources.tradingview]` is configured.
+    pub(crate) tradingview: Option<Arc<tradingview::TradingViewHook>>,
 }
 
 /// The router with every endpoint, behind `guard`.
@@ -72,6 +76,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
     Router::new()
         .route("/api/v1/alerts", post(post_alerts))
         .route("/api/v1/alertmanager", post(post_alertmanager))
+        .route("/api/v1/grafana", post(post_grafana))
         .route("/api/v1/silences", post(post_silence).get(get_silences))
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
@@ -109,6 +114,10 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
             "/api/v1/escalations",
             get(crate::http::escalations::get_escalations),
         )
+        .route(
+            "/hooks/tradingview/{token}",
+            post(tradingview::post_tradingview),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -117,7 +126,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
@@ -236,6 +245,11 @@ async fn post_alertmanager(
     body: Body,
 ) -> Response {
     ingest_with(state, headers, body, alertmanager::parse).await
+}
+
+/// Grafana, like Alertmanager, resolves its alerts itself.
+async fn post_grafana(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+    ingest_with(state, headers, body, grafana::parse).await
 }
 
 async fn post_silence(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
