@@ -15,6 +15,7 @@ use crate::config::{ApiExposure, Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
+use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
@@ -187,24 +188,22 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
+    let heartbeats =
+        load_heartbeats(cfg, &dyn_store, &writer, &pipeline_tx, &options.clock).await?;
     // The device relay writes to the same outbox and wakes the same worker; it
     // is bound here (bad certificates fail the start) and serves once the API listens.
-    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake, &metrics).await?;
+    let relay = bind_relay(
+        cfg,
+        &options,
+        &dyn_store,
+        &writer,
+        &outbox_wake,
+        &metrics,
+        heartbeats.as_ref(),
+    )
+    .await?;
 
-    let worker = OutboxWorker {
-        store: dyn_store.clone(),
-        sender,
-        clock: options.clock.clone(),
-        limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
-        policy: RetryPolicy {
-            max_attempts: cfg.twilio.max_attempts,
-            base: cfg.twilio.retry_base,
-            max: cfg.twilio.retry_max,
-        },
-        metrics: metrics.clone(),
-        wake: outbox_wake.clone(),
-        attempts: writer.clone(),
-    };
+    let worker = outbox_worker(cfg, &engine, sender, &options.clock, &writer, &outbox_wake);
 
     let webhook = webhook_auth(cfg, &options.env)?;
 
@@ -212,7 +211,14 @@ pub async fn start_with_store(
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
 
     let committer = GroupCommitter::with_writer(writer);
-    let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock, &metrics)?;
+    let mqtt = start_mqtt(
+        cfg,
+        &committer,
+        &pipeline_tx,
+        &options.clock,
+        &metrics,
+        heartbeats.as_ref(),
+    )?;
     let state = ApiState {
         committer,
         store: dyn_store,
@@ -227,26 +233,19 @@ pub async fn start_with_store(
         resolve_timeout: cfg.alerts.resolve_timeout,
         v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
         tradingview: tradingview_hook(cfg, &options.env)?,
+        heartbeats: heartbeats.clone(),
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let server = tokio::spawn(async move {
-        // The peer's address is what `[sources.tradingview] allowed_ips` checks.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("HTTP server stopped: {e}");
-        }
-    });
+    let server = tokio::spawn(serve_api(listener, app, shutdown_rx));
     let mut tasks = vec![
         tokio::spawn(engine.run(pipeline_rx)),
         tokio::spawn(worker.reconciler().run()),
         tokio::spawn(worker.run()),
         tokio::spawn(escalation_timer.run()),
     ];
+    tasks.extend(heartbeats.map(|h| tokio::spawn(h.run())));
     let mqtt_stats = mqtt.map(|(task, stats)| {
         tasks.push(task);
         stats
@@ -268,6 +267,47 @@ pub async fn start_with_store(
         relay_shutdown,
         tasks,
     })
+}
+
+/// The outbox sender over the engine's store and counters and the shared writer.
+fn outbox_worker(
+    cfg: &Config,
+    engine: &Engine,
+    sender: Arc<dyn Sender>,
+    clock: &SharedClock,
+    writer: &StoreWriter,
+    wake: &Arc<Notify>,
+) -> OutboxWorker {
+    OutboxWorker {
+        store: engine.store.clone(),
+        sender,
+        clock: clock.clone(),
+        limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
+        policy: RetryPolicy {
+            max_attempts: cfg.twilio.max_attempts,
+            base: cfg.twilio.retry_base,
+            max: cfg.twilio.retry_max,
+        },
+        metrics: engine.metrics.clone(),
+        wake: wake.clone(),
+        attempts: writer.clone(),
+    }
+}
+
+/// Serves the API until `shutdown` fires (or the server fails).
+async fn serve_api(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: oneshot::Receiver<()>,
+) {
+    // The peer's address is what `[sources.tradingview] allowed_ips` checks.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = shutdown.await;
+    });
+    if let Err(e) = serve.await {
+        tracing::error!("HTTP server stopped: {e}");
+    }
 }
 
 /// Binds the API's listener: it and the address it got (port 0 picks one).
@@ -335,6 +375,7 @@ async fn bind_relay(
     writer: &StoreWriter,
     wake: &Arc<Notify>,
     metrics: &Arc<Metrics>,
+    heartbeats: Option<&Heartbeats>,
 ) -> Result<Option<BoundRelay>, StartError> {
     use crate::relay;
     let Some(relay_cfg) = &cfg.relay else {
@@ -361,6 +402,7 @@ async fn bind_relay(
         metrics: metrics.clone(),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
+        heartbeats: heartbeats.cloned(),
     };
     Ok(Some((bound, relay::router(state))))
 }
@@ -375,6 +417,7 @@ fn start_mqtt(
     pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
     metrics: &Metrics,
+    heartbeats: Option<&Heartbeats>,
 ) -> Result<Option<MqttTask>, StartError> {
     use crate::mqtt;
     let Some(mqtt_cfg) = &cfg.mqtt else {
@@ -392,14 +435,39 @@ fn start_mqtt(
         committer: committer.clone(),
         pipeline: pipeline.clone(),
     };
+    let pings = mqtt::HeartbeatPings::new(&cfg.heartbeats, heartbeats);
     let task = tokio::spawn(mqtt::run(
         mqtt_cfg.clone(),
         readings,
         sink,
         clock.clone(),
         stats.clone(),
+        pings,
     ));
     Ok(Some((task, stats)))
+}
+
+/// The heartbeats with their stored state, when `[[heartbeats]]` are configured.
+async fn load_heartbeats(
+    cfg: &Config,
+    store: &Arc<dyn Store>,
+    writer: &StoreWriter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+) -> Result<Option<Heartbeats>, StartError> {
+    if cfg.heartbeats.is_empty() {
+        return Ok(None);
+    }
+    let heartbeats = Heartbeats::load(
+        &cfg.heartbeats,
+        store.clone(),
+        GroupCommitter::with_writer(writer.clone()),
+        pipeline.clone(),
+        clock.clone(),
+    )
+    .await
+    .map_err(|crate::heartbeat::HeartbeatError::Store(e)| StartError::Store(e))?;
+    Ok(Some(heartbeats))
 }
 
 /// TradingView's webhook settings, with the token resolved, when `[sources.tradingview]` is set.
@@ -412,7 +480,11 @@ fn tradingview_hook(
     };
     Ok(Some(Arc::new(crate::http::tradingview::TradingViewHook {
         token: tv.token(|n| env(n))?.into(),
-        allowed_ips: tv.allowed_ips.iter().map(|ip| ip.to_canonical()).collect(),
+        allowed_ips: tv
+            .allowed_ips
+            .iter()
+            .map(std::net::IpAddr::to_canonical)
+            .collect(),
         resolve_after: tv.resolve_after,
     })))
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod escalation;
+pub(crate) mod heartbeat;
 pub mod http;
 pub mod metrics;
 pub mod mqtt;

@@ -839,11 +839,7 @@ impl Config {
         templates::validate(self)?;
         time_intervals::validate(self)?;
         inhibit::build(self)?;
-        if let Some(tv) = &self.sources.tradingview {
-            tv.validate()?;
-        }
-        sources::validate_heartbeats(&self.heartbeats)?;
-        Self::validate_route(&self.route, &names)
+        sources::validate(self).and_then(|()| Self::validate_route(&self.route, &names))
     }
 
     fn validate_route(

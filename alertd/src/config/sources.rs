@@ -148,12 +148,42 @@ pub struct HeartbeatConfig {
     /// Severity of the alert (default `critical`).
     #[serde(default)]
     pub(crate) severity: Option<String>,
+    /// An MQTT topic filter (`[mqtt]` must be set): any message on it is a ping.
+    #[serde(default)]
+    pub(crate) mqtt_topic: Option<String>,
 }
 
-/// Checks `[[heartbeats]]`: names unique and path-safe, timeouts between 1s and a week.
-pub(crate) fn validate_heartbeats(heartbeats: &[HeartbeatConfig]) -> Result<(), ConfigError> {
+/// Checks `[sources]` and `[[heartbeats]]`.
+pub(crate) fn validate(cfg: &super::Config) -> Result<(), ConfigError> {
+    if let Some(tv) = &cfg.sources.tradingview {
+        tv.validate()?;
+    }
+    validate_heartbeats(cfg)
+}
+
+/// Checks `[[heartbeats]]`: names unique and path-safe, timeouts between 1s and a week, MQTT
+/// topics valid filters with `[mqtt]` set, and every relay device's `heartbeat` one of them.
+fn validate_heartbeats(cfg: &super::Config) -> Result<(), ConfigError> {
+    let heartbeats = &cfg.heartbeats;
     let mut seen = std::collections::HashSet::new();
     for h in heartbeats {
+        if let Some(topic) = &h.mqtt_topic {
+            if cfg.mqtt.is_none() {
+                return Err(invalid(
+                    "heartbeats.mqtt_topic",
+                    format!(
+                        "{:?} names an MQTT topic but there is no [mqtt] section",
+                        h.name
+                    ),
+                ));
+            }
+            if !crate::domain::mqtt_topic::valid_filter(topic) {
+                return Err(invalid(
+                    "heartbeats.mqtt_topic",
+                    format!("{topic:?} is not an MQTT topic filter"),
+                ));
+            }
+        }
         let ok = !h.name.is_empty()
             && h.name.len() <= 128
             && h.name
@@ -185,5 +215,80 @@ pub(crate) fn validate_heartbeats(heartbeats: &[HeartbeatConfig]) -> Result<(), 
             super::check_severities(std::slice::from_ref(s), "heartbeats.severity")?;
         }
     }
+    let devices = cfg.relay.iter().flat_map(|r| &r.devices);
+    for name in devices.filter_map(|d| d.heartbeat.as_ref()) {
+        if !seen.contains(name.as_str()) {
+            return Err(invalid(
+                "relay.devices.heartbeat",
+                format!("no [[heartbeats]] named {name:?}"),
+            ));
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    const ROUTE: &str = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n";
+
+    fn refusal(text: &str) -> String {
+        Config::parse(&format!("{text}\n{ROUTE}"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn heartbeats_and_tradingview_are_checked_with_the_field_named() {
+        for (text, needle) in [
+            (
+                "[[heartbeats]]\nname = \"a\"\ntimeout = \"1m\"\n[[heartbeats]]\nname = \"a\"\ntimeout = \"2m\"",
+                "used twice",
+            ),
+            (
+                "[[heartbeats]]\nname = \"a b\"\ntimeout = \"1m\"",
+                "heartbeats.name",
+            ),
+            (
+                "[[heartbeats]]\nname = \"a\"\ntimeout = \"0s\"",
+                "heartbeats.timeout",
+            ),
+            (
+                "[[heartbeats]]\nname = \"a\"\ntimeout = \"1m\"\nmqtt_topic = \"x/y\"",
+                "no [mqtt]",
+            ),
+            (
+                "[[heartbeats]]\nname = \"a\"\ntimeout = \"1m\"\nseverity = \"dire\"",
+                "heartbeats.severity",
+            ),
+            ("[sources.tradingview]\ntoken = \"short\"", "at least 16"),
+            (
+                "[sources.tradingview]\ntoken = \"0123456789abcdef/x\"",
+                "URL path segment",
+            ),
+            (
+                "[sources.tradingview]\ntoken = \"0123456789abcdef\"\nresolve_after = \"0s\"",
+                "resolve_after",
+            ),
+            ("[sources.tradingview]\ntokn = \"0123456789abcdef\"", "tokn"),
+        ] {
+            let e = refusal(text);
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn tradingview_defaults_to_an_hour_and_the_env_token_wins() {
+        let cfg = Config::parse(&format!(
+            "[sources.tradingview]\ntoken = \"0123456789abcdef\"\nallowed_ips = [\"52.89.214.238\"]\n{ROUTE}"
+        ))
+        .unwrap();
+        let tv = cfg.sources.tradingview.unwrap();
+        assert_eq!(tv.resolve_after, std::time::Duration::from_secs(3600));
+        assert_eq!(
+            tv.token(|_| Some("from-the-env-0123456".into())).unwrap(),
+            "from-the-env-0123456"
+        );
+    }
 }

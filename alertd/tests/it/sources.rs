@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::common::sim_app::{Launch, SimApp, start_sim};
 use crate::common::{T0, eventually, settle};
-use alertd::store::{AlertStore, Store};
+use alertd::domain::outbox::OutboxState;
+use alertd::store::{AlertStore, HeartbeatStore, Store};
 use serde_json::json;
 use twilio_sim::{Direction, MessageRecord};
 
@@ -26,10 +27,13 @@ async fn start_in(dir: tempfile::TempDir, extra: &str) -> SimApp {
         manual_clock_at: Some(T0),
         extra_env: &[],
     };
-    let extra = extra.to_owned();
-    SimApp::launch(start_sim().await, dir, &launch, move |wiring| {
-        format!(
-            r#"
+    relaunch(start_sim().await, dir, &launch, extra).await
+}
+
+/// The config: the on-call texted about every group at once, flushed every minute.
+fn config_text(wiring: &crate::common::sim_app::Wiring, extra: &str) -> String {
+    format!(
+        r#"
 {server}bearer_token = "{BEARER}"
 {twilio}from = "+15005550006"
 mps = 1000.0
@@ -46,11 +50,9 @@ group_by = ["alertname", "ticker", "heartbeat"]
 group_wait = "0s"
 group_interval = "1m"
 "#,
-            server = wiring.server,
-            twilio = wiring.twilio,
-        )
-    })
-    .await
+        server = wiring.server,
+        twilio = wiring.twilio,
+    )
 }
 
 fn texts(rig: &SimApp) -> Vec<MessageRecord> {
@@ -287,4 +289,252 @@ async fn bad_grafana_payloads_are_refused_with_nothing_stored() {
     assert_eq!(stored_alerts(&rig), 0);
     assert_eq!(rig.store().stats(T0).unwrap().outbox_pending, 0);
     rig.shutdown().await;
+}
+
+const HEARTBEATS: &str = r#"
+[[heartbeats]]
+name = "boiler-3"
+timeout = "5m"
+
+[[heartbeats]]
+name = "fan"
+timeout = "5m"
+severity = "warning"
+"#;
+
+async fn ping(rig: &SimApp, name: &str) -> u16 {
+    rig.http
+        .post(format!("{}/api/v1/heartbeats/{name}", rig.base))
+        .bearer_auth(BEARER)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn heartbeat_texts(rig: &SimApp, name: &str) -> Vec<String> {
+    texts(rig)
+        .into_iter()
+        .map(|m| m.body)
+        .filter(|b| b.contains(&format!("no heartbeat from {name} ")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_heartbeat_fires_the_next_ping_resolves_it_and_a_restart_keeps_its_state() {
+    let rig = start(HEARTBEATS).await;
+    assert_eq!(ping(&rig, "boiler-3").await, 200);
+    assert_eq!(ping(&rig, "fan").await, 200);
+    assert_eq!(ping(&rig, "no-such-device").await, 404);
+    let unauthenticated = post_raw(&rig, "/api/v1/heartbeats/fan", "application/json", "{}").await;
+    assert_eq!(unauthenticated, 401);
+
+    // Just short of the timeout nothing fires; the fan keeps pinging.
+    rig.advance(Duration::from_secs(4 * 60 + 59));
+    assert_eq!(ping(&rig, "fan").await, 200);
+    settle().await;
+    assert!(texts(&rig).is_empty());
+    rig.advance(Duration::from_secs(1));
+    eventually("boiler-3 reported missing", || {
+        heartbeat_texts(&rig, "boiler-3").len() == 1
+    })
+    .await;
+    let firing = &heartbeat_texts(&rig, "boiler-3")[0];
+    assert_eq!(
+        firing,
+        "[FIRING:1] HeartbeatMissing (critical)\n- no heartbeat from boiler-3 for 5m"
+    );
+    let alert = rig.store().active_alerts().unwrap().remove(0);
+    assert_eq!(alert.labels["heartbeat"], "boiler-3");
+    assert_eq!(alert.starts_at, T0.after(Duration::from_secs(5 * 60)));
+
+    // boiler-3 is still missing when alertd restarts an hour later; the fan was last seen at
+    // 4m59s, long ago, but gets a whole timeout from the start before it counts as missing.
+    eventually("the text recorded as sent", || {
+        rig.outbox().iter().all(|m| m.state == OutboxState::Sent)
+    })
+    .await;
+    let (sim, dir) = rig.stop().await;
+    let later = T0.after(Duration::from_secs(3600));
+    let launch = Launch {
+        manual_clock_at: Some(later),
+        extra_env: &[],
+    };
+    let rig = relaunch(sim, dir, &launch, HEARTBEATS).await;
+    rig.advance(Duration::from_secs(4 * 60 + 59));
+    settle().await;
+    assert!(
+        heartbeat_texts(&rig, "fan").is_empty(),
+        "one timeout from the start"
+    );
+    assert_eq!(
+        heartbeat_texts(&rig, "boiler-3").len(),
+        1,
+        "not raised again"
+    );
+    rig.advance(Duration::from_secs(1));
+    eventually("the fan reported missing", || {
+        heartbeat_texts(&rig, "fan").len() == 1
+    })
+    .await;
+
+    // The next ping resolves what was stored as missing before the restart.
+    assert_eq!(ping(&rig, "boiler-3").await, 200);
+    rig.advance(Duration::from_secs(60));
+    eventually("boiler-3 resolved", || {
+        heartbeat_texts(&rig, "boiler-3")
+            .iter()
+            .any(|b| b.starts_with("[RESOLVED]"))
+    })
+    .await;
+    let stored = rig.store().heartbeats().unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.name != "boiler-3" || h.missing_since.is_none())
+    );
+    let (_sim, _dir) = rig.stop().await;
+}
+
+/// Whether the stored `HeartbeatMissing` alert has ended (the ping's resolution is committed).
+fn heartbeat_alert_resolved(store: &alertd::store::sqlite::SqliteStore) -> bool {
+    store
+        .active_alerts()
+        .unwrap()
+        .iter()
+        .any(|a| a.labels["alertname"] == "HeartbeatMissing" && a.ends_at.is_some())
+}
+
+/// Starts alertd again over `dir`'s database.
+async fn relaunch(
+    sim: twilio_sim::Simulator,
+    dir: tempfile::TempDir,
+    launch: &Launch<'_>,
+    extra: &str,
+) -> SimApp {
+    let extra = extra.to_owned();
+    SimApp::launch(sim, dir, launch, move |wiring| config_text(wiring, &extra)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_silent_on_mqtt_is_a_missing_heartbeat_until_it_publishes_again() {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, MqttOptions};
+
+    let broker = crate::common::broker::Broker::start().await;
+    let mqtt = format!(
+        r#"
+[mqtt]
+port = {port}
+client_id = "alertd-heartbeats-{port}"
+reconnect_min = "50ms"
+reconnect_max = "200ms"
+
+[[heartbeats]]
+name = "pump-1"
+timeout = "2m"
+mqtt_topic = "devices/pump-1/status"
+"#,
+        port = broker.port
+    );
+    let mut rig = start(&mqtt).await;
+    let stats = rig.app().mqtt.clone().unwrap();
+    eventually("alertd connected to the broker", || {
+        alertd::mqtt::MqttStats::get(&stats.connections) >= 1
+    })
+    .await;
+    let (client, mut eventloop) =
+        AsyncClient::new(MqttOptions::new("pump-1", "127.0.0.1", broker.port), 16);
+    tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    // Retained, so alertd gets it even if its SUBSCRIBE is still on the way.
+    client
+        .publish("devices/pump-1/status", QoS::AtLeastOnce, true, "online")
+        .await
+        .unwrap();
+    eventually("the ping recorded", || {
+        rig.store()
+            .heartbeats()
+            .unwrap()
+            .iter()
+            .any(|h| h.last_ping == Some(T0))
+    })
+    .await;
+    assert_eq!(
+        alertd::mqtt::MqttStats::get(&stats.bad_payloads),
+        0,
+        "a heartbeat's message is not a reading"
+    );
+
+    rig.advance(Duration::from_secs(2 * 60));
+    eventually("pump-1 reported missing", || {
+        heartbeat_texts(&rig, "pump-1").len() == 1
+    })
+    .await;
+    client
+        .publish("devices/pump-1/status", QoS::AtLeastOnce, false, "online")
+        .await
+        .unwrap();
+    eventually("pump-1 back", || heartbeat_alert_resolved(rig.store())).await;
+    rig.advance(Duration::from_secs(60));
+    eventually("pump-1 resolved", || {
+        heartbeat_texts(&rig, "pump-1")
+            .iter()
+            .any(|b| b.starts_with("[RESOLVED]"))
+    })
+    .await;
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_device_that_stops_calling_is_a_missing_heartbeat() {
+    use crate::common::relay::{DEVICE_ACCOUNT, FREEZER_TOKEN, Rig, RigOptions, TO, basic};
+
+    let rig = Rig::start(RigOptions {
+        freezer: "heartbeat = \"freezer\"",
+        tail: "[[heartbeats]]\nname = \"freezer\"\ntimeout = \"10m\"\n",
+        manual_clock: true,
+        ..RigOptions::default()
+    })
+    .await;
+    let device_request = || async {
+        let path = format!(
+            "/2010-04-01/Accounts/{DEVICE_ACCOUNT}/Messages/SM0123456789abcdef0123456789abcdef.json"
+        );
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\n\r\n",
+            rig.relay_host(),
+            basic(DEVICE_ACCOUNT, FREEZER_TOKEN)
+        );
+        rig.relay_exchange(request.as_bytes()).await.status
+    };
+    // An authenticated request pings, whatever it asks for.
+    assert_eq!(device_request().await, 404);
+    eventually("the ping recorded", || {
+        rig.store()
+            .heartbeats()
+            .unwrap()
+            .iter()
+            .any(|h| h.last_ping == Some(T0))
+    })
+    .await;
+    rig.advance(Duration::from_secs(10 * 60));
+    eventually("the freezer reported missing", || {
+        rig.sim.messages().iter().any(|m| {
+            m.to == TO && m.body.contains("HeartbeatMissing") && m.body.contains("freezer")
+        })
+    })
+    .await;
+    assert_eq!(device_request().await, 404);
+    eventually("the freezer back", || heartbeat_alert_resolved(rig.store())).await;
+    rig.advance(Duration::from_secs(5 * 60));
+    eventually("the freezer resolved", || {
+        rig.sim
+            .messages()
+            .iter()
+            .any(|m| m.body.starts_with("[RESOLVED]") && m.body.contains("freezer"))
+    })
+    .await;
+    let (_sim, _dir) = rig.stop().await;
 }

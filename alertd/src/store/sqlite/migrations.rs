@@ -122,6 +122,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_unsettled ON outbox (created_at)
         WHERE state = 'sent' AND sid IS NOT NULL AND (twilio_status IS NULL OR twilio_status NOT IN
             ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled'));",
+    // 7: heartbeats: the last ping recorded and, while one is missing, since when.
+    "CREATE TABLE heartbeats (
+        name TEXT PRIMARY KEY,
+        last_ping INTEGER,
+        missing_since INTEGER
+    );",
 ];
 
 /// The newest schema version this build knows.
