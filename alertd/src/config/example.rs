@@ -182,6 +182,24 @@ reply = "twiml"
 # daily_spend_limit = 2.0              # USD in any 24 hours; then 429 until spend ages out
 # rate_per_minute = 30
 # burst = 10
+# # heartbeat = "freezer-2"            # every authenticated request pings this [[heartbeats]] entry
+
+# TradingView's webhook (optional): point an alert's Webhook URL at
+# https://<your host>/hooks/tradingview/<token>. TradingView cannot set headers, so the token in
+# the path is the credential (a wrong one gets 404). It posts only to ports 80 and 443.
+# [sources.tradingview]
+# token_file = "/etc/alertd/tradingview-token"   # or token = "...", or env ALERTD_TRADINGVIEW_TOKEN
+# allowed_ips = ["52.89.214.238", "34.212.75.30", "54.218.53.128", "52.32.178.7"]  # peers allowed; empty: any
+# resolve_after = "1h"                 # TradingView never resolves: an alert ends this long after it last fired
+
+# Heartbeats (dead-man's switches): POST /api/v1/heartbeats/<name>, a message on mqtt_topic, or
+# any request from a relay device naming it pings; silence for `timeout` fires HeartbeatMissing
+# (label heartbeat = name), the next ping resolves it. After a restart each gets a whole timeout.
+# [[heartbeats]]
+# name = "boiler-3"
+# timeout = "5m"
+# severity = "critical"
+# mqtt_topic = "devices/boiler-3/status"   # needs [mqtt]
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.
