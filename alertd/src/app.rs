@@ -88,6 +88,8 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    /// Price stream counters, when `[[price_streams]]` are configured.
+    pub price_streams: Option<Arc<crate::stream::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -211,7 +213,7 @@ pub async fn start_with_store(
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
 
     let committer = GroupCommitter::with_writer(writer);
-    let mqtt = start_mqtt(
+    let feeds = start_feeds(
         cfg,
         &committer,
         &pipeline_tx,
@@ -245,11 +247,7 @@ pub async fn start_with_store(
         tokio::spawn(worker.run()),
         tokio::spawn(escalation_timer.run()),
     ];
-    tasks.extend(heartbeats.map(|h| tokio::spawn(h.run())));
-    let mqtt_stats = mqtt.map(|(task, stats)| {
-        tasks.push(task);
-        stats
-    });
+    tasks.extend(feeds.tasks);
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
@@ -261,7 +259,8 @@ pub async fn start_with_store(
         store,
         sender_kind,
         dry_run,
-        mqtt: mqtt_stats,
+        mqtt: feeds.mqtt,
+        price_streams: feeds.price_streams,
         relay_addr,
         shutdown: Some(shutdown_tx),
         relay_shutdown,
@@ -445,6 +444,67 @@ fn start_mqtt(
         pings,
     ));
     Ok(Some((task, stats)))
+}
+
+/// What feeds alerts in besides the API: their tasks and counters.
+struct Feeds {
+    tasks: Vec<JoinHandle<()>>,
+    mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    price_streams: Option<Arc<crate::stream::StreamStats>>,
+}
+
+/// Starts MQTT ingest, the price streams and the heartbeat timer, as configured.
+fn start_feeds(
+    cfg: &Config,
+    committer: &GroupCommitter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+    metrics: &Metrics,
+    heartbeats: Option<&Heartbeats>,
+) -> Result<Feeds, StartError> {
+    let mqtt = start_mqtt(cfg, committer, pipeline, clock, metrics, heartbeats)?;
+    let (mut tasks, price_streams) = start_streams(cfg, committer, pipeline, clock);
+    tasks.extend(heartbeats.map(|h| tokio::spawn(h.clone().run())));
+    let mqtt = mqtt.map(|(task, stats)| {
+        tasks.push(task);
+        stats
+    });
+    Ok(Feeds {
+        tasks,
+        mqtt,
+        price_streams,
+    })
+}
+
+/// Starts a task per `[[price_streams]]` feed: the tasks and their shared counters.
+fn start_streams(
+    cfg: &Config,
+    committer: &GroupCommitter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+) -> (Vec<JoinHandle<()>>, Option<Arc<crate::stream::StreamStats>>) {
+    use crate::stream;
+    if cfg.price_streams.is_empty() {
+        return (Vec::new(), None);
+    }
+    let stats = Arc::new(stream::StreamStats::default());
+    let sink = stream::StreamSink {
+        committer: committer.clone(),
+        pipeline: pipeline.clone(),
+    };
+    let tasks = cfg
+        .price_streams
+        .iter()
+        .filter_map(|s| {
+            // Validated with the config; a stream whose rules fail here is logged, not run.
+            let rules = stream::rules::PriceRules::new(s)
+                .inspect_err(|e| tracing::error!(stream = %s.name, "not started: {e}"))
+                .ok()?;
+            let run = stream::run(s.clone(), rules, sink.clone(), clock.clone(), stats.clone());
+            Some(tokio::spawn(run))
+        })
+        .collect();
+    (tasks, Some(stats))
 }
 
 /// The heartbeats with their stored state, when `[[heartbeats]]` are configured.

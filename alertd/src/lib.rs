@@ -16,3 +16,4 @@ pub mod pipeline;
 pub mod relay;
 pub mod sender;
 pub mod store;
+pub mod stream;

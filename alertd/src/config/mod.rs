@@ -15,6 +15,7 @@ pub(crate) mod redact;
 pub mod relay;
 pub mod secrets;
 pub mod sources;
+pub mod streams;
 pub(crate) mod templates;
 pub mod time_intervals;
 
@@ -83,6 +84,9 @@ pub struct Config {
     /// Dead-man's switches (`[[heartbeats]]`).
     #[serde(default)]
     pub heartbeats: Vec<sources::HeartbeatConfig>,
+    /// WebSocket price feeds and their rules (`[[price_streams]]`).
+    #[serde(default)]
+    pub price_streams: Vec<streams::PriceStreamConfig>,
 }
 
 /// `[server]`
@@ -668,6 +672,7 @@ impl Config {
             inhibit_rules: Vec::new(),
             sources: sources::SourcesConfig::default(),
             heartbeats: Vec::new(),
+            price_streams: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg.source = Some(example::EMBEDDED_DEFAULT.into());

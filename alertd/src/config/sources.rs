@@ -153,11 +153,12 @@ pub struct HeartbeatConfig {
     pub(crate) mqtt_topic: Option<String>,
 }
 
-/// Checks `[sources]` and `[[heartbeats]]`.
+/// Checks `[sources]`, `[[price_streams]]` and `[[heartbeats]]`.
 pub(crate) fn validate(cfg: &super::Config) -> Result<(), ConfigError> {
     if let Some(tv) = &cfg.sources.tradingview {
         tv.validate()?;
     }
+    super::streams::validate(&cfg.price_streams)?;
     validate_heartbeats(cfg)
 }
 

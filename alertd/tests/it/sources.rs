@@ -538,3 +538,103 @@ async fn a_relay_device_that_stops_calling_is_a_missing_heartbeat() {
     .await;
     let (_sim, _dir) = rig.stop().await;
 }
+
+/// An exchange-style ticker feed on a local port: it waits for the client's subscribe message
+/// (handed back through the oneshot), answers it as exchanges do, then sends what the test
+/// pushes.
+async fn ticker_feed() -> (
+    u16,
+    tokio::sync::mpsc::UnboundedSender<String>,
+    tokio::sync::oneshot::Receiver<String>,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (ticks, mut to_send) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (subscribed, subscription) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let first = ws.next().await.unwrap().unwrap();
+        let _ = subscribed.send(first.into_text().unwrap().to_string());
+        ws.send(Message::text(r#"{"result":null,"id":1}"#))
+            .await
+            .unwrap();
+        while let Some(text) = to_send.recv().await {
+            ws.send(Message::text(text)).await.unwrap();
+        }
+    });
+    (port, ticks, subscription)
+}
+
+/// A 24h-ticker event as exchanges stream them: the last price as a string under `c`.
+fn ticker(price: &str) -> String {
+    json!({"e": "24hrTicker", "E": 1_767_268_800_000_u64, "s": "BTCUSDT", "c": price,
+           "o": "99000.00", "h": "101000.00", "l": "96000.00", "v": "1234.5"})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_stream_pages_on_a_level_and_on_a_move_and_resolves() {
+    let (port, ticks, subscription) = ticker_feed().await;
+    let subscribe = r#"{"method":"SUBSCRIBE","params":["btcusdt@ticker"],"id":1}"#;
+    let mut rig = start(&format!(
+        r#"
+[[price_streams]]
+name = "BTCUSDT"
+url = "ws://127.0.0.1:{port}/ws"
+price_pointer = "/c"
+subscribe = '{subscribe}'
+above = 100000.0
+hysteresis = 500.0
+percent = 2.0
+window = "5m"
+"#
+    ))
+    .await;
+    assert_eq!(subscription.await.unwrap(), subscribe);
+    let stats = rig.app().price_streams.clone().unwrap();
+    let evaluated = |n: u64| {
+        let stats = stats.clone();
+        move || alertd::stream::StreamStats::get(&stats.ticks) == n
+    };
+
+    for price in ["99500.00", "99800.00", "100100.00"] {
+        ticks.send(ticker(price)).unwrap();
+    }
+    eventually("three ticks", evaluated(3)).await;
+    let sms = wait_for_texts(&rig, 1).await;
+    assert_eq!(
+        sms[0].body,
+        "[FIRING:1] PriceAbove (warning)\n- source=price_stream: BTCUSDT at 100100, above 100000"
+    );
+    assert_eq!(
+        alertd::stream::StreamStats::get(&stats.skipped),
+        1,
+        "the subscription's answer"
+    );
+
+    // Within the hysteresis band nothing changes; below it the alert resolves.
+    ticks.send(ticker("99600.00")).unwrap();
+    ticks.send("garbage".into()).unwrap();
+    ticks.send(ticker("99400.00")).unwrap();
+    eventually("five ticks", evaluated(5)).await;
+    assert_eq!(alertd::stream::StreamStats::get(&stats.bad_messages), 1);
+    rig.advance(Duration::from_secs(60));
+    let sms = wait_for_texts(&rig, 2).await;
+    assert!(sms[1].body.starts_with("[RESOLVED]"), "{}", sms[1].body);
+
+    // A 3% fall from the window's high (100100) is a move.
+    ticks.send(ticker("97097.00")).unwrap();
+    eventually("six ticks", evaluated(6)).await;
+    // The per-From rate limiter spaces sends on the manual clock.
+    rig.advance(Duration::from_secs(1));
+    let sms = wait_for_texts(&rig, 3).await;
+    assert_eq!(
+        sms[2].body,
+        "[FIRING:1] PriceMove (warning)\n- source=price_stream: BTCUSDT moved -3.00% within 5m (to 97097)"
+    );
+    rig.shutdown().await;
+}
