@@ -200,6 +200,26 @@ reply = "twiml"
 # timeout = "5m"
 # severity = "critical"
 # mqtt_topic = "devices/boiler-3/status"   # needs [mqtt]
+
+# Price streams: a WebSocket JSON feed (an exchange's public ticker stream) and rules on its
+# price, each one alert per crossing (PriceAbove, PriceBelow, PriceMove; label ticker = name)
+# with hysteresis and cooldown, resolved when the price is back, evaluated by twilio-core.
+# [[price_streams]]
+# name = "BTCUSDT"
+# url = "wss://stream.example-exchange.com/ws"
+# price_pointer = "/c"                 # JSON pointer to the price (a number or a numeric string)
+# subscribe = '{"method": "SUBSCRIBE", "params": ["btcusdt@ticker"], "id": 1}'   # sent after each connect
+# above = 100000.0
+# below = 90000.0
+# hysteresis = 500.0                   # price units back past the level before it clears
+# percent = 2.0                        # a move up or down of 2% within window
+# window = "5m"
+# percent_hysteresis = 0.5             # the move must fall under percent - this to clear
+# cooldown = "0s"                      # least time between two alerts of one rule
+# severity = "warning"
+# labels = { desk = "crypto" }
+# reconnect_min = "1s"                 # backoff doubles up to reconnect_max
+# reconnect_max = "60s"
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.
