@@ -159,31 +159,6 @@ reply = "twiml"
 # start_reply = "You have successfully been re-subscribed to messages from this number. ..."
 # help_reply = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
 
-# Device relay (optional): boards send Twilio's own requests (POST .../Messages.json or
-# .../Calls.json) here instead of api.twilio.com; alertd authenticates each device, rate-limits,
-# deduplicates, stores them in the outbox (201 = on disk) and forwards them.
-# [relay]
-# listen = "0.0.0.0:8443"
-# tls_cert_file = "relay-cert.pem"     # the gateway's certificate chain (PEM)
-# tls_key_file = "relay-key.pem"
-# plain_http = false                   # true only on a loopback listen address
-# dedup_window = "5m"                  # same device, To and Body within this: the first SID, sent once
-# sms_segment_price = 0.0083           # USD per relayed SMS segment, for daily_spend_limit
-# call_price = 0.03                    # USD per relayed call
-#
-# [[relay.devices]]
-# name = "freezer-2"
-# account_sid = "AC0123456789abcdef0123456789abcdef"   # in the device's URLs (and its user, with a token)
-# # api_key = "SK0123456789abcdef0123456789abcdef"     # the device authenticates with an API key instead
-# secret_env = "FREEZER2_SECRET"       # or secret_file = "...": the device's auth token / key secret
-# allowed_from = ["+15005550006"]      # From numbers (or MG services) this device may use
-# # allowed_to = ["+15551230001", "+4420*"]   # default: alertd's own receiver, roster and escalation numbers
-# max_segments = 3                     # longer SMS are refused
-# daily_spend_limit = 2.0              # USD in any 24 hours; then 429 until spend ages out
-# rate_per_minute = 30
-# burst = 10
-# # heartbeat = "freezer-2"            # every authenticated request pings this [[heartbeats]] entry
-
 # TradingView's webhook (optional): point an alert's Webhook URL at
 # https://<your host>/hooks/tradingview/<token>. TradingView cannot set headers, so the token in
 # the path is the credential (a wrong one gets 404). It posts only to ports 80 and 443.
@@ -220,6 +195,31 @@ reply = "twiml"
 # labels = { desk = "crypto" }
 # reconnect_min = "1s"                 # backoff doubles up to reconnect_max
 # reconnect_max = "60s"
+
+# Device relay (optional): boards send Twilio's own requests (POST .../Messages.json or
+# .../Calls.json) here instead of api.twilio.com; alertd authenticates each device, rate-limits,
+# deduplicates, stores them in the outbox (201 = on disk) and forwards them.
+# [relay]
+# listen = "0.0.0.0:8443"
+# tls_cert_file = "relay-cert.pem"     # the gateway's certificate chain (PEM)
+# tls_key_file = "relay-key.pem"
+# plain_http = false                   # true only on a loopback listen address
+# dedup_window = "5m"                  # same device, To and Body within this: the first SID, sent once
+# sms_segment_price = 0.0083           # USD per relayed SMS segment, for daily_spend_limit
+# call_price = 0.03                    # USD per relayed call
+#
+# [[relay.devices]]
+# name = "freezer-2"
+# account_sid = "AC0123456789abcdef0123456789abcdef"   # in the device's URLs (and its user, with a token)
+# # api_key = "SK0123456789abcdef0123456789abcdef"     # the device authenticates with an API key instead
+# secret_env = "FREEZER2_SECRET"       # or secret_file = "...": the device's auth token / key secret
+# allowed_from = ["+15005550006"]      # From numbers (or MG services) this device may use
+# # allowed_to = ["+15551230001", "+4420*"]   # default: alertd's own receiver, roster and escalation numbers
+# max_segments = 3                     # longer SMS are refused
+# daily_spend_limit = 2.0              # USD in any 24 hours; then 429 until spend ages out
+# rate_per_minute = 30
+# burst = 10
+# # heartbeat = "freezer-2"            # every authenticated request pings this [[heartbeats]] entry
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.

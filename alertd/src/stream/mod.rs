@@ -1,6 +1,6 @@
 //! Price streams: one task per `[[price_streams]]` feed connects to its WebSocket (TLS through
 //! rustls), sends the subscribe message, reads each message's price at the JSON pointer and
-//! applies the stream's rules ([`rules`]); a crossing is committed as an alert and handed to
+//! applies the stream's rules (`rules`); a crossing is committed as an alert and handed to
 //! the pipeline. A dropped connection is retried with doubling delays.
 
 pub(crate) mod rules;
