@@ -15,6 +15,7 @@ use crate::config::{ApiExposure, Config, ConfigError};
 use crate::engine::Engine;
 use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
+use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
@@ -87,6 +88,8 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    /// Price stream counters, when `[[price_streams]]` are configured.
+    pub price_streams: Option<Arc<crate::stream::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -246,24 +249,22 @@ pub async fn start_with_store(
         tracing::info!(restored, "alerts restored from the store");
     }
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
+    let heartbeats =
+        load_heartbeats(cfg, &dyn_store, &writer, &pipeline_tx, &options.clock).await?;
     // The device relay writes to the same outbox and wakes the same worker; it
     // is bound here (bad certificates fail the start) and serves once the API listens.
-    let relay = bind_relay(cfg, &options, &dyn_store, &writer, &outbox_wake, &metrics).await?;
+    let relay = bind_relay(
+        cfg,
+        &options,
+        &dyn_store,
+        &writer,
+        &outbox_wake,
+        &metrics,
+        heartbeats.as_ref(),
+    )
+    .await?;
 
-    let worker = OutboxWorker {
-        store: dyn_store.clone(),
-        sender,
-        clock: options.clock.clone(),
-        limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
-        policy: RetryPolicy {
-            max_attempts: cfg.twilio.max_attempts,
-            base: cfg.twilio.retry_base,
-            max: cfg.twilio.retry_max,
-        },
-        metrics: metrics.clone(),
-        wake: outbox_wake.clone(),
-        attempts: writer.clone(),
-    };
+    let worker = outbox_worker(cfg, &engine, sender, &options.clock, &writer, &outbox_wake);
 
     let webhook = webhook_auth(cfg, &options.env)?;
 
@@ -271,7 +272,14 @@ pub async fn start_with_store(
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
 
     let committer = GroupCommitter::with_writer(writer);
-    let mqtt = start_mqtt(cfg, &committer, &pipeline_tx, &options.clock, &metrics)?;
+    let feeds = start_feeds(
+        cfg,
+        &committer,
+        &pipeline_tx,
+        &options.clock,
+        &metrics,
+        heartbeats.as_ref(),
+    )?;
     let state = ApiState {
         committer,
         store: dyn_store,
@@ -286,28 +294,20 @@ pub async fn start_with_store(
         resolve_timeout: cfg.alerts.resolve_timeout,
         v2: Arc::new(crate::http::v2::V2State::new(cfg, options.clock.now())?),
         numbers: numbers_state(cfg, &options.env, &store)?,
+        tradingview: tradingview_hook(cfg, &options.env)?,
+        heartbeats: heartbeats.clone(),
     };
     let (listener, addr) = bind_api(addr).await?;
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("HTTP server stopped: {e}");
-        }
-    });
+    let server = tokio::spawn(serve_api(listener, app, shutdown_rx));
     let mut tasks = vec![
         tokio::spawn(engine.run(pipeline_rx)),
         tokio::spawn(worker.reconciler().run()),
         tokio::spawn(worker.run()),
         tokio::spawn(escalation_timer.run()),
     ];
-    let mqtt_stats = mqtt.map(|(task, stats)| {
-        tasks.push(task);
-        stats
-    });
+    tasks.extend(feeds.tasks);
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
     tracing::info!(%addr, sender = sender_kind, "alertd listening");
@@ -319,12 +319,54 @@ pub async fn start_with_store(
         store,
         sender_kind,
         dry_run,
-        mqtt: mqtt_stats,
+        mqtt: feeds.mqtt,
+        price_streams: feeds.price_streams,
         relay_addr,
         shutdown: Some(shutdown_tx),
         relay_shutdown,
         tasks,
     })
+}
+
+/// The outbox sender over the engine's store and counters and the shared writer.
+fn outbox_worker(
+    cfg: &Config,
+    engine: &Engine,
+    sender: Arc<dyn Sender>,
+    clock: &SharedClock,
+    writer: &StoreWriter,
+    wake: &Arc<Notify>,
+) -> OutboxWorker {
+    OutboxWorker {
+        store: engine.store.clone(),
+        sender,
+        clock: clock.clone(),
+        limiter: Arc::new(RateLimiter::new(cfg.twilio.mps)),
+        policy: RetryPolicy {
+            max_attempts: cfg.twilio.max_attempts,
+            base: cfg.twilio.retry_base,
+            max: cfg.twilio.retry_max,
+        },
+        metrics: engine.metrics.clone(),
+        wake: wake.clone(),
+        attempts: writer.clone(),
+    }
+}
+
+/// Serves the API until `shutdown` fires (or the server fails).
+async fn serve_api(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: oneshot::Receiver<()>,
+) {
+    // The peer's address is what `[sources.tradingview] allowed_ips` checks.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = shutdown.await;
+    });
+    if let Err(e) = serve.await {
+        tracing::error!("HTTP server stopped: {e}");
+    }
 }
 
 /// Binds the API's listener: it and the address it got (port 0 picks one).
@@ -392,6 +434,7 @@ async fn bind_relay(
     writer: &StoreWriter,
     wake: &Arc<Notify>,
     metrics: &Arc<Metrics>,
+    heartbeats: Option<&Heartbeats>,
 ) -> Result<Option<BoundRelay>, StartError> {
     use crate::relay;
     let Some(relay_cfg) = &cfg.relay else {
@@ -418,6 +461,7 @@ async fn bind_relay(
         metrics: metrics.clone(),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
+        heartbeats: heartbeats.cloned(),
     };
     Ok(Some((bound, relay::router(state))))
 }
@@ -432,6 +476,7 @@ fn start_mqtt(
     pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
     metrics: &Metrics,
+    heartbeats: Option<&Heartbeats>,
 ) -> Result<Option<MqttTask>, StartError> {
     use crate::mqtt;
     let Some(mqtt_cfg) = &cfg.mqtt else {
@@ -449,14 +494,119 @@ fn start_mqtt(
         committer: committer.clone(),
         pipeline: pipeline.clone(),
     };
+    let pings = mqtt::HeartbeatPings::new(&cfg.heartbeats, heartbeats);
     let task = tokio::spawn(mqtt::run(
         mqtt_cfg.clone(),
         readings,
         sink,
         clock.clone(),
         stats.clone(),
+        pings,
     ));
     Ok(Some((task, stats)))
+}
+
+/// What feeds alerts in besides the API: their tasks and counters.
+struct Feeds {
+    tasks: Vec<JoinHandle<()>>,
+    mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    price_streams: Option<Arc<crate::stream::StreamStats>>,
+}
+
+/// Starts MQTT ingest, the price streams and the heartbeat timer, as configured.
+fn start_feeds(
+    cfg: &Config,
+    committer: &GroupCommitter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+    metrics: &Metrics,
+    heartbeats: Option<&Heartbeats>,
+) -> Result<Feeds, StartError> {
+    let mqtt = start_mqtt(cfg, committer, pipeline, clock, metrics, heartbeats)?;
+    let (mut tasks, price_streams) = start_streams(cfg, committer, pipeline, clock);
+    tasks.extend(heartbeats.map(|h| tokio::spawn(h.clone().run())));
+    let mqtt = mqtt.map(|(task, stats)| {
+        tasks.push(task);
+        stats
+    });
+    Ok(Feeds {
+        tasks,
+        mqtt,
+        price_streams,
+    })
+}
+
+/// Starts a task per `[[price_streams]]` feed: the tasks and their shared counters.
+fn start_streams(
+    cfg: &Config,
+    committer: &GroupCommitter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+) -> (Vec<JoinHandle<()>>, Option<Arc<crate::stream::StreamStats>>) {
+    use crate::stream;
+    if cfg.price_streams.is_empty() {
+        return (Vec::new(), None);
+    }
+    let stats = Arc::new(stream::StreamStats::default());
+    let sink = stream::StreamSink {
+        committer: committer.clone(),
+        pipeline: pipeline.clone(),
+    };
+    let tasks = cfg
+        .price_streams
+        .iter()
+        .filter_map(|s| {
+            // Validated with the config; a stream whose rules fail here is logged, not run.
+            let rules = stream::rules::PriceRules::new(s)
+                .inspect_err(|e| tracing::error!(stream = %s.name, "not started: {e}"))
+                .ok()?;
+            let run = stream::run(s.clone(), rules, sink.clone(), clock.clone(), stats.clone());
+            Some(tokio::spawn(run))
+        })
+        .collect();
+    (tasks, Some(stats))
+}
+
+/// The heartbeats with their stored state, when `[[heartbeats]]` are configured.
+async fn load_heartbeats(
+    cfg: &Config,
+    store: &Arc<dyn Store>,
+    writer: &StoreWriter,
+    pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
+    clock: &SharedClock,
+) -> Result<Option<Heartbeats>, StartError> {
+    if cfg.heartbeats.is_empty() {
+        return Ok(None);
+    }
+    let heartbeats = Heartbeats::load(
+        &cfg.heartbeats,
+        store.clone(),
+        GroupCommitter::with_writer(writer.clone()),
+        pipeline.clone(),
+        clock.clone(),
+    )
+    .await
+    .map_err(|crate::heartbeat::HeartbeatError::Store(e)| StartError::Store(e))?;
+    Ok(Some(heartbeats))
+}
+
+/// TradingView's webhook settings, with the token resolved, when `[sources.tradingview]` is set.
+fn tradingview_hook(
+    cfg: &Config,
+    env: &EnvLookup,
+) -> Result<Option<Arc<crate::http::tradingview::TradingViewHook>>, StartError> {
+    let Some(tv) = &cfg.sources.tradingview else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(crate::http::tradingview::TradingViewHook {
+        token: tv.token(|n| env(n))?.into(),
+        allowed_ips: tv
+            .allowed_ips
+            .iter()
+            .map(std::net::IpAddr::to_canonical)
+            .collect(),
+        resolve_after: tv.resolve_after,
+    })))
 }
 
 /// How status callbacks are verified: the account's auth token and `public_url`.

@@ -159,6 +159,43 @@ reply = "twiml"
 # start_reply = "You have successfully been re-subscribed to messages from this number. ..."
 # help_reply = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
 
+# TradingView's webhook (optional): point an alert's Webhook URL at
+# https://<your host>/hooks/tradingview/<token>. TradingView cannot set headers, so the token in
+# the path is the credential (a wrong one gets 404). It posts only to ports 80 and 443.
+# [sources.tradingview]
+# token_file = "/etc/alertd/tradingview-token"   # or token = "...", or env ALERTD_TRADINGVIEW_TOKEN
+# allowed_ips = ["52.89.214.238", "34.212.75.30", "54.218.53.128", "52.32.178.7"]  # peers allowed; empty: any
+# resolve_after = "1h"                 # TradingView never resolves: an alert ends this long after it last fired
+
+# Heartbeats (dead-man's switches): POST /api/v1/heartbeats/<name>, a message on mqtt_topic, or
+# any request from a relay device naming it pings; silence for `timeout` fires HeartbeatMissing
+# (label heartbeat = name), the next ping resolves it. After a restart each gets a whole timeout.
+# [[heartbeats]]
+# name = "boiler-3"
+# timeout = "5m"
+# severity = "critical"
+# mqtt_topic = "devices/boiler-3/status"   # needs [mqtt]
+
+# Price streams: a WebSocket JSON feed (an exchange's public ticker stream) and rules on its
+# price, each one alert per crossing (PriceAbove, PriceBelow, PriceMove; label ticker = name)
+# with hysteresis and cooldown, resolved when the price is back, evaluated by twilio-core.
+# [[price_streams]]
+# name = "BTCUSDT"
+# url = "wss://stream.example-exchange.com/ws"
+# price_pointer = "/c"                 # JSON pointer to the price (a number or a numeric string)
+# subscribe = '{"method": "SUBSCRIBE", "params": ["btcusdt@ticker"], "id": 1}'   # sent after each connect
+# above = 100000.0
+# below = 90000.0
+# hysteresis = 500.0                   # price units back past the level before it clears
+# percent = 2.0                        # a move up or down of 2% within window
+# window = "5m"
+# percent_hysteresis = 0.5             # the move must fall under percent - this to clear
+# cooldown = "0s"                      # least time between two alerts of one rule
+# severity = "warning"
+# labels = { desk = "crypto" }
+# reconnect_min = "1s"                 # backoff doubles up to reconnect_max
+# reconnect_max = "60s"
+
 # Device relay (optional): boards send Twilio's own requests (POST .../Messages.json or
 # .../Calls.json) here instead of api.twilio.com; alertd authenticates each device, rate-limits,
 # deduplicates, stores them in the outbox (201 = on disk) and forwards them.
@@ -182,6 +219,7 @@ reply = "twiml"
 # daily_spend_limit = 2.0              # USD in any 24 hours; then 429 until spend ages out
 # rate_per_minute = 30
 # burst = 10
+# # heartbeat = "freezer-2"            # every authenticated request pings this [[heartbeats]] entry
 "#;
 
 /// The configuration alertd runs on when started without `--config` and no `alertd.toml`.

@@ -15,6 +15,8 @@ pub mod opt_out;
 pub(crate) mod redact;
 pub mod relay;
 pub mod secrets;
+pub mod sources;
+pub mod streams;
 pub(crate) mod templates;
 pub mod time_intervals;
 
@@ -77,6 +79,15 @@ pub struct Config {
     /// Alerts that mute others while they fire (`[[inhibit_rules]]`).
     #[serde(default)]
     pub inhibit_rules: Vec<inhibit::InhibitRuleConfig>,
+    /// Senders with their own payloads (`[sources.tradingview]`).
+    #[serde(default)]
+    pub sources: sources::SourcesConfig,
+    /// Dead-man's switches (`[[heartbeats]]`).
+    #[serde(default)]
+    pub heartbeats: Vec<sources::HeartbeatConfig>,
+    /// WebSocket price feeds and their rules (`[[price_streams]]`).
+    #[serde(default)]
+    pub price_streams: Vec<streams::PriceStreamConfig>,
 }
 
 /// `[server]`
@@ -668,6 +679,9 @@ impl Config {
             source: None,
             time_intervals: Vec::new(),
             inhibit_rules: Vec::new(),
+            sources: sources::SourcesConfig::default(),
+            heartbeats: Vec::new(),
+            price_streams: Vec::new(),
         });
         cfg.store = StoreConfig::default();
         cfg.source = Some(example::EMBEDDED_DEFAULT.into());
@@ -688,6 +702,9 @@ impl Config {
         fix(&mut self.server.bearer_token_file);
         if let Some(relay) = &mut self.relay {
             relay.resolve_relative_paths(dir);
+        }
+        if let Some(tv) = &mut self.sources.tradingview {
+            tv.resolve_relative_paths(dir);
         }
         for r in &mut self.receivers {
             templates::resolve(&mut r.sms_template_file, dir);
@@ -836,7 +853,7 @@ impl Config {
         templates::validate(self)?;
         time_intervals::validate(self)?;
         inhibit::build(self)?;
-        Self::validate_route(&self.route, &names)
+        sources::validate(self).and_then(|()| Self::validate_route(&self.route, &names))
     }
 
     fn validate_route(

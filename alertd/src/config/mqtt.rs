@@ -62,7 +62,8 @@ pub struct MqttConfig {
         deserialize_with = "deserialize_max_topics"
     )]
     pub(crate) max_topics: NonZeroUsize,
-    /// The topics carrying readings.
+    /// The topics carrying readings (none when MQTT only carries heartbeats).
+    #[serde(default)]
     pub(crate) topics: Vec<TopicConfig>,
 }
 

@@ -110,6 +110,9 @@ pub struct DeviceConfig {
     /// Requests the device may make at once before the rate applies (default 10).
     #[serde(default = "default_burst")]
     pub(crate) burst: u32,
+    /// A `[[heartbeats]]` entry each authenticated request from the device pings.
+    #[serde(default)]
+    pub(crate) heartbeat: Option<String>,
 }
 
 fn default_rate() -> u32 {

@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod channel;
 pub mod escalation;
+pub mod heartbeat;
 pub mod inhibit;
 pub mod matchers;
 pub mod mqtt_topic;

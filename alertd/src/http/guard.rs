@@ -14,7 +14,10 @@
 //! - **JSON declared.** Without a CORS preflight, which alertd never grants, a page can only send
 //!   bodies typed `text/plain`, form-encoded, multipart, or untyped. A state-changing request with
 //!   a body or a Content-Type must declare `application/json`, else 415; a bodyless one needs no
-//!   type. Twilio's webhooks (`/twilio/*`: form-encoded, signed) are exempt.
+//!   type. Twilio's webhooks (`/twilio/*`: form-encoded, signed) are exempt, and so are the
+//!   senders' hooks (`/hooks/*`): TradingView posts `text/plain` and cannot set a header, so
+//!   those routes are authenticated by a secret in the path, which a page on another site
+//!   cannot know; without it the request is refused like any unknown path.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -33,6 +36,9 @@ use crate::metrics::Metrics;
 
 /// Where Twilio's webhooks live: form-encoded bodies, authenticated by signature.
 const TWILIO_PREFIX: &str = "/twilio/";
+
+/// Where other senders' webhooks live: any body type, authenticated by a token in the path.
+const HOOKS_PREFIX: &str = "/hooks/";
 
 /// A host as a request names it: an address, or a DNS name lowercased without a trailing dot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +195,7 @@ impl RequestGuard {
                 )));
             }
         }
-        if uri.path().starts_with(TWILIO_PREFIX) {
+        if uri.path().starts_with(TWILIO_PREFIX) || uri.path().starts_with(HOOKS_PREFIX) {
             return Ok(());
         }
         check_json(headers, body_is_empty)

@@ -8,9 +8,11 @@ pub mod alertmanager;
 pub mod alerts;
 pub mod errors;
 pub(crate) mod escalations;
+pub mod grafana;
 pub(crate) mod guard;
 pub(crate) mod numbers;
 pub mod silences;
+pub mod tradingview;
 pub(crate) mod v2;
 pub mod webhooks;
 
@@ -64,6 +66,10 @@ pub(crate) struct ApiState {
     pub(crate) v2: Arc<v2::V2State>,
     /// Number enrolment (Verify and Lookup).
     pub(crate) numbers: Arc<numbers::NumbersState>,
+    /// TradingView's webhook, when `[sources.tradingview]` is configured.
+    pub(crate) tradingview: Option<Arc<tradingview::TradingViewHook>>,
+    /// `[[heartbeats]]`, pinged by `POST /api/v1/heartbeats/{name}`.
+    pub(crate) heartbeats: Option<crate::heartbeat::Heartbeats>,
 }
 
 /// The router with every endpoint, behind `guard`.
@@ -75,9 +81,11 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
     Router::new()
         .route("/api/v1/alerts", post(post_alerts))
         .route("/api/v1/alertmanager", post(post_alertmanager))
+        .route("/api/v1/grafana", post(post_grafana))
         .route("/api/v1/silences", post(post_silence).get(get_silences))
         .route("/api/v1/silences/{id}", delete(delete_silence))
         .route("/api/v1/status", get(get_status))
+        .route("/api/v1/heartbeats/{name}", post(post_heartbeat))
         // Alertmanager's API v2.
         .route("/api/v2/alerts", post(v2::post_alerts).get(v2::get_alerts))
         .route("/api/v2/alerts/groups", get(v2::get_groups))
@@ -121,6 +129,10 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
             "/api/v1/numbers/{number}/confirm",
             post(numbers::post_confirm),
         )
+        .route(
+            "/hooks/tradingview/{token}",
+            post(tradingview::post_tradingview),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -129,7 +141,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
@@ -248,6 +260,41 @@ async fn post_alertmanager(
     body: Body,
 ) -> Response {
     ingest_with(state, headers, body, alertmanager::parse).await
+}
+
+/// Grafana, like Alertmanager, resolves its alerts itself.
+async fn post_grafana(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {
+    ingest_with(state, headers, body, grafana::parse).await
+}
+
+/// A ping: 200 with the heartbeat's name, 404 for a name not in `[[heartbeats]]`.
+async fn post_heartbeat(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Body,
+) -> Response {
+    let result = async {
+        check_bearer(&state, &headers)?;
+        // A body (a device's status) is allowed and ignored.
+        read_body(&state, &headers, body).await?;
+        let known = match &state.heartbeats {
+            Some(heartbeats) => heartbeats
+                .ping(&name)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?,
+            None => false,
+        };
+        if known {
+            Ok(axum::Json(json!({"status": "ok", "heartbeat": name})).into_response())
+        } else {
+            Err(ApiError::NotFound(format!(
+                "no [[heartbeats]] named {name:?}"
+            )))
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| refuse(&state, e))
 }
 
 async fn post_silence(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Response {

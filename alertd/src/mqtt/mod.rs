@@ -256,6 +256,47 @@ async fn forward_alerts(mut rx: mpsc::Receiver<Vec<Alert>>, sink: AlertSink) {
     }
 }
 
+/// Heartbeats pinged by any message on their `mqtt_topic`.
+pub(crate) struct HeartbeatPings {
+    /// (topic filter, heartbeat name).
+    topics: Vec<(String, String)>,
+    heartbeats: Option<crate::heartbeat::Heartbeats>,
+}
+
+impl HeartbeatPings {
+    /// The `[[heartbeats]]` with an `mqtt_topic`.
+    pub(crate) fn new(
+        configs: &[crate::config::sources::HeartbeatConfig],
+        heartbeats: Option<&crate::heartbeat::Heartbeats>,
+    ) -> Self {
+        let topics = configs
+            .iter()
+            .filter_map(|c| Some((c.mqtt_topic.clone()?, c.name.clone())))
+            .collect();
+        Self {
+            topics,
+            heartbeats: heartbeats.cloned(),
+        }
+    }
+
+    /// Pings every heartbeat whose filter `topic` matches; whether any did.
+    async fn ping(&self, topic: &str) -> bool {
+        let Some(heartbeats) = &self.heartbeats else {
+            return false;
+        };
+        let mut matched = false;
+        for (filter, name) in &self.topics {
+            if crate::domain::mqtt_topic::matches(topic, filter) {
+                matched = true;
+                if let Err(e) = heartbeats.ping(name).await {
+                    tracing::error!(heartbeat = %name, "MQTT: {e}");
+                }
+            }
+        }
+        matched
+    }
+}
+
 /// Connects, subscribes (again after every reconnect) and evaluates readings until the task
 /// is aborted.
 pub(crate) async fn run(
@@ -264,8 +305,14 @@ pub(crate) async fn run(
     sink: AlertSink,
     clock: SharedClock,
     stats: Arc<MqttStats>,
+    pings: HeartbeatPings,
 ) {
-    let filters: Vec<String> = readings.filters().map(str::to_owned).collect();
+    let mut filters: Vec<String> = readings.filters().map(str::to_owned).collect();
+    for (filter, _) in &pings.topics {
+        if !filters.contains(filter) {
+            filters.push(filter.clone());
+        }
+    }
     let (forward, rx) = mpsc::channel(1024);
     // Ends when `forward` is dropped, i.e. when this task is aborted.
     tokio::spawn(forward_alerts(rx, sink));
@@ -294,7 +341,10 @@ pub(crate) async fn run(
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 // Brokers refuse topics that are not UTF-8; a lossy one matches no device.
                 let topic = String::from_utf8_lossy(&p.topic);
-                ingest.handle(&topic, &p.payload).await;
+                // A heartbeat's topic carries whatever the device says: it is not a reading.
+                if !pings.ping(&topic).await {
+                    ingest.handle(&topic, &p.payload).await;
+                }
             }
             Ok(_) => {}
             Err(e) => {

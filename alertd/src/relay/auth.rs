@@ -65,6 +65,7 @@ mod tests {
                 daily_spend_limit: 2.0,
                 rate_per_minute: 30,
                 burst: 10,
+                heartbeat: None,
             },
             allowed_to: crate::config::relay::AllowedTo::default(),
             username: api_key.unwrap_or(AC).into(),

@@ -102,6 +102,8 @@ pub(crate) struct RelayState {
     pub(crate) dedup_window: Duration,
     /// Largest request body accepted.
     pub(crate) max_body_bytes: usize,
+    /// Heartbeats devices name (`heartbeat`): any authenticated request pings its own.
+    pub(crate) heartbeats: Option<crate::heartbeat::Heartbeats>,
 }
 
 /// The relay's routes.
@@ -183,6 +185,19 @@ fn authenticated<'s>(
             }
             TwilioError::authenticate()
         })
+        .inspect(|device| ping_heartbeat(state, device))
+}
+
+/// Pings the device's heartbeat without holding up its request.
+fn ping_heartbeat(state: &RelayState, device: &Device) {
+    if let (Some(heartbeats), Some(name)) = (&state.heartbeats, &device.config.heartbeat) {
+        let (heartbeats, name) = (heartbeats.clone(), name.clone());
+        tokio::spawn(async move {
+            if let Err(e) = heartbeats.ping(&name).await {
+                tracing::error!(heartbeat = %name, "relay: {e}");
+            }
+        });
+    }
 }
 
 /// A new SID: `prefix` and 32 random hex digits, the shape Twilio's are.

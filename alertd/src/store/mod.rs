@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::domain::UnknownValue;
 use crate::domain::alert::{Alert, Fingerprint};
 use crate::domain::escalation::{Contact, Escalation, EscalationWrite};
+use crate::domain::heartbeat::HeartbeatState;
 use crate::domain::matchers::Matcher;
 use crate::domain::nflog::NflogEntry;
 use crate::domain::number::EnrolledNumber;
@@ -307,6 +308,14 @@ pub trait RelayStore {
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 }
 
+/// Heartbeats: their last ping and whether they are missing.
+pub trait HeartbeatStore {
+    /// Every stored heartbeat.
+    fn heartbeats(&self) -> Result<Vec<HeartbeatState>, StoreError>;
+    /// Stores one heartbeat's state, replacing what was stored.
+    fn put_heartbeat(&self, state: &HeartbeatState) -> Result<(), StoreError>;
+}
+
 /// Twilio webhooks already processed, so a replayed one changes nothing.
 pub trait WebhookReceipts {
     /// Records `key` at `now` (forgetting receipts older than `keep`): true the first time,
@@ -330,6 +339,7 @@ pub trait Store:
     + NumberStore
     + RelayStore
     + WebhookReceipts
+    + HeartbeatStore
     + Send
     + Sync
     + 'static

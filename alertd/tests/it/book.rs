@@ -17,7 +17,7 @@ fn configuration_md() -> String {
 }
 
 /// Tables whose keys are the user's own (label names), not options.
-const FREE_FORM: &[&str] = &["mqtt.topics.labels"];
+const FREE_FORM: &[&str] = &["mqtt.topics.labels", "price_streams.labels"];
 
 fn generate_config() -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_alertd"))

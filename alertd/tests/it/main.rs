@@ -13,6 +13,7 @@ mod opt_out;
 mod relay;
 mod resolve_timeout;
 mod restart;
+mod sources;
 mod templates;
 mod time_intervals;
 mod twilio_sim;

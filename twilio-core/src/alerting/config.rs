@@ -163,6 +163,8 @@ pub enum ConfigError {
     CriticalBeforeWarning,
     /// `debounce.samples` is 0; use 1 to act on the first sample.
     ZeroDebounceSamples,
+    /// A percent-move window of zero length (or with no buckets).
+    ZeroWindow,
 }
 
 impl fmt::Display for ConfigError {
@@ -175,6 +177,7 @@ impl fmt::Display for ConfigError {
                 "the critical level must be at or beyond the warning level"
             }
             ConfigError::ZeroDebounceSamples => "debounce needs at least 1 sample",
+            ConfigError::ZeroWindow => "a percent-move window must be longer than 0 ms",
         })
     }
 }

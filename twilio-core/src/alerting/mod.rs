@@ -20,8 +20,10 @@
 
 mod config;
 mod evaluator;
+mod percent;
 mod reading;
 
 pub use config::{Channel, Config, ConfigError, Debounce, Direction, Severity};
 pub use evaluator::{AlertEvent, Evaluator};
+pub use percent::PercentMove;
 pub use reading::{Instant, Reading, percent_move};

@@ -132,6 +132,12 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL,
         verified_at INTEGER
     );",
+    // 8: heartbeats: the last ping recorded and, while one is missing, since when.
+    "CREATE TABLE heartbeats (
+        name TEXT PRIMARY KEY,
+        last_ping INTEGER,
+        missing_since INTEGER
+    );",
 ];
 
 /// The newest schema version this build knows.

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod escalations;
+mod heartbeats;
 mod migrations;
 mod nflog;
 mod numbers;
