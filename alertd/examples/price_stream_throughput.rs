@@ -26,7 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 #[path = "support/args.rs"]
 mod args;
 
-/// A saw-tooth around 100000 wide enough to cross both levels and the 2% move now and then.
+/// Prices rising from 97,000 to 103,000 in steps of 37, then starting again: the series crosses
+/// both levels and moves more than 2%, so the rules raise and clear alerts.
 fn price(i: usize) -> f64 {
     97_000.0 + ((i * 37) % 6_000) as f64
 }
