@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use alertd::app::{self, StartOptions};
 use alertd::config::Config;
+use alertd::metrics::StreamStats;
 use alertd::store::sqlite::SqliteStore;
-use alertd::stream::StreamStats;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 

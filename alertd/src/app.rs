@@ -89,7 +89,7 @@ pub struct RunningApp {
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
     /// Price stream counters, when `[[price_streams]]` are configured.
-    pub price_streams: Option<Arc<crate::stream::StreamStats>>,
+    pub price_streams: Option<Arc<crate::metrics::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -510,7 +510,7 @@ fn start_mqtt(
 struct Feeds {
     tasks: Vec<JoinHandle<()>>,
     mqtt: Option<Arc<crate::mqtt::MqttStats>>,
-    price_streams: Option<Arc<crate::stream::StreamStats>>,
+    price_streams: Option<Arc<crate::metrics::StreamStats>>,
 }
 
 /// Starts MQTT ingest, the price streams and the heartbeat timer, as configured.
@@ -523,8 +523,11 @@ fn start_feeds(
     heartbeats: Option<&Heartbeats>,
 ) -> Result<Feeds, StartError> {
     let mqtt = start_mqtt(cfg, committer, pipeline, clock, metrics, heartbeats)?;
-    let (mut tasks, price_streams) = start_streams(cfg, committer, pipeline, clock);
+    let (mut tasks, price_streams) = start_streams(cfg, committer, pipeline, clock, metrics);
     tasks.extend(heartbeats.map(|h| tokio::spawn(h.clone().run())));
+    if let Some(h) = heartbeats.filter(|_| !cfg.heartbeats.is_empty()) {
+        metrics.export_heartbeats(h.stats());
+    }
     let mqtt = mqtt.map(|(task, stats)| {
         tasks.push(task);
         stats
@@ -542,12 +545,17 @@ fn start_streams(
     committer: &GroupCommitter,
     pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
-) -> (Vec<JoinHandle<()>>, Option<Arc<crate::stream::StreamStats>>) {
+    metrics: &Metrics,
+) -> (
+    Vec<JoinHandle<()>>,
+    Option<Arc<crate::metrics::StreamStats>>,
+) {
     use crate::stream;
     if cfg.price_streams.is_empty() {
         return (Vec::new(), None);
     }
-    let stats = Arc::new(stream::StreamStats::default());
+    let stats = Arc::new(crate::metrics::StreamStats::default());
+    metrics.export_price_streams(stats.clone());
     let sink = stream::StreamSink {
         committer: committer.clone(),
         pipeline: pipeline.clone(),
@@ -567,7 +575,8 @@ fn start_streams(
     (tasks, Some(stats))
 }
 
-/// The heartbeats with their stored state, when `[[heartbeats]]` are configured.
+/// The heartbeats with their stored state, when `[[heartbeats]]` are configured or the store
+/// holds heartbeats no longer configured (whose alerts are to be resolved).
 async fn load_heartbeats(
     cfg: &Config,
     store: &Arc<dyn Store>,
@@ -575,10 +584,7 @@ async fn load_heartbeats(
     pipeline: &mpsc::Sender<Vec<crate::domain::alert::Alert>>,
     clock: &SharedClock,
 ) -> Result<Option<Heartbeats>, StartError> {
-    if cfg.heartbeats.is_empty() {
-        return Ok(None);
-    }
-    let heartbeats = Heartbeats::load(
+    Heartbeats::load(
         &cfg.heartbeats,
         store.clone(),
         GroupCommitter::with_writer(writer.clone()),
@@ -586,8 +592,7 @@ async fn load_heartbeats(
         clock.clone(),
     )
     .await
-    .map_err(|crate::heartbeat::HeartbeatError::Store(e)| StartError::Store(e))?;
-    Ok(Some(heartbeats))
+    .map_err(|crate::heartbeat::HeartbeatError::Store(e)| StartError::Store(e))
 }
 
 /// TradingView's webhook settings, with the token resolved, when `[sources.tradingview]` is set.

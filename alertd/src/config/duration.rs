@@ -33,6 +33,11 @@ pub(crate) fn format(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
 
+/// `d` in whole milliseconds (the evaluators' unit), saturating.
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// Refuses `value` for `field` when it is longer than `max`: a duration far beyond what the
 /// field is for is a typo (`"300000000y"`), and would overflow the timestamps it is added to.
 pub(crate) fn check_max(

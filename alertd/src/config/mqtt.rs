@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, de};
 use twilio_core::alerting::{self, Debounce, Direction};
 
-use super::duration::{self, DAY, HOUR, check_max};
+use super::duration::{self, DAY, HOUR, check_max, millis};
+use super::streams::{MOVE_BUCKETS, percent_move};
 use super::{ConfigError, invalid};
 use crate::domain::mqtt_topic;
 
@@ -143,8 +144,9 @@ impl MqttConfig {
         for topic in &self.topics {
             check_max("mqtt.topics.debounce_hold", topic.debounce_hold, DAY)?;
             check_max("mqtt.topics.cooldown", topic.cooldown, DAY)?;
+            check_max("mqtt.topics.window", topic.window, DAY)?;
             topic
-                .evaluator_config()
+                .rules()
                 .map_err(|e| invalid("mqtt.topics", e.to_string()))?;
         }
         Ok(())
@@ -191,6 +193,26 @@ pub struct TopicConfig {
     /// Minimum time between alerts of the same or lower severity (default 0s).
     #[serde(default = "zero", deserialize_with = "duration::deserialize")]
     pub(crate) cooldown: Duration,
+    /// Alert (`rule = "move"`, warning) on a move up or down of at least this many percent
+    /// within `window`: for prices published on MQTT.
+    #[serde(default)]
+    pub(crate) percent: Option<f64>,
+    /// The window of `percent` (default 5m).
+    #[serde(default = "default_window", deserialize_with = "duration::deserialize")]
+    pub(crate) window: Duration,
+    /// How far under `percent` the move must fall before its alert clears (percent).
+    #[serde(default)]
+    pub(crate) percent_hysteresis: f64,
+}
+
+/// A topic's rules, validated: levels (`warning`/`critical`) and a percent move, as they start
+/// for each new concrete topic.
+#[derive(Debug, Clone)]
+pub(crate) struct TopicRules {
+    /// The level evaluator.
+    pub(crate) levels: Option<alerting::Evaluator<f64>>,
+    /// The move rule.
+    pub(crate) moves: Option<alerting::PercentMove<MOVE_BUCKETS>>,
 }
 
 fn default_direction() -> String {
@@ -201,6 +223,9 @@ fn default_samples() -> u16 {
 }
 fn zero() -> Duration {
     Duration::ZERO
+}
+fn default_window() -> Duration {
+    Duration::from_secs(300)
 }
 
 /// Why a `[[mqtt.topics]]` entry is not usable.
@@ -237,18 +262,25 @@ pub enum TopicConfigError {
         /// The topic filter.
         filter: String,
     },
+    /// `percent` is not a positive number.
+    #[error("topic {filter:?}: percent must be more than 0, not {given}")]
+    Percent {
+        /// The topic filter.
+        filter: String,
+        /// What was written.
+        given: String,
+    },
+    /// Neither a level nor a percent move is given.
+    #[error("topic {filter:?} has no rule: give warning, critical or percent")]
+    NoRule {
+        /// The topic filter.
+        filter: String,
+    },
 }
 
 impl TopicConfig {
-    /// The evaluator configuration, validated.
-    ///
-    /// ```
-    /// let topic: alertd::config::mqtt::TopicConfig = toml::from_str(
-    ///     "filter = \"tank/+/level\"\nalertname = \"TankLow\"\ndirection = \"falling\"\nwarning = 20.0\n",
-    /// ).unwrap();
-    /// assert!(topic.evaluator_config().is_ok());
-    /// ```
-    pub fn evaluator_config(&self) -> Result<alerting::Config<f64>, TopicConfigError> {
+    /// Its rules, validated.
+    pub(crate) fn rules(&self) -> Result<TopicRules, TopicConfigError> {
         let direction = match self.direction.as_str() {
             "rising" => Direction::Rising,
             "falling" => Direction::Falling,
@@ -269,27 +301,45 @@ impl TopicConfig {
                 filter: self.filter.clone(),
             });
         }
-        let config = alerting::Config {
-            direction,
-            warning: self.warning,
-            critical: self.critical,
-            hysteresis: self.hysteresis,
-            debounce: Debounce {
-                samples: self.debounce_samples,
-                hold_ms: millis(self.debounce_hold),
-            },
-            cooldown_ms: millis(self.cooldown),
-        };
-        alerting::Evaluator::new(config).map_err(|e| TopicConfigError::Thresholds {
+        let thresholds = |e: alerting::ConfigError| TopicConfigError::Thresholds {
             filter: self.filter.clone(),
             reason: e.to_string(),
-        })?;
-        Ok(config)
+        };
+        let has_levels = self.warning.is_some() || self.critical.is_some();
+        if !has_levels && self.percent.is_none() {
+            return Err(TopicConfigError::NoRule {
+                filter: self.filter.clone(),
+            });
+        }
+        if let Some(p) = self.percent.filter(|p| !(p.is_finite() && *p > 0.0)) {
+            return Err(TopicConfigError::Percent {
+                filter: self.filter.clone(),
+                given: p.to_string(),
+            });
+        }
+        let levels = has_levels
+            .then(|| {
+                alerting::Evaluator::new(alerting::Config {
+                    direction,
+                    warning: self.warning,
+                    critical: self.critical,
+                    hysteresis: self.hysteresis,
+                    debounce: Debounce {
+                        samples: self.debounce_samples,
+                        hold_ms: millis(self.debounce_hold),
+                    },
+                    cooldown_ms: millis(self.cooldown),
+                })
+            })
+            .transpose()
+            .map_err(thresholds)?;
+        let moves = self
+            .percent
+            .map(|p| percent_move(p, self.percent_hysteresis, self.window, self.cooldown))
+            .transpose()
+            .map_err(thresholds)?;
+        Ok(TopicRules { levels, moves })
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

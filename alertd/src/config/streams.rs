@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use twilio_core::alerting;
 
-use super::duration::{self, DAY, HOUR, check_max};
+use super::duration::{self, DAY, HOUR, check_max, millis};
 use super::{ConfigError, invalid};
 
 /// One feed and its rules.
@@ -110,6 +110,12 @@ pub(crate) fn validate(streams: &[PriceStreamConfig]) -> Result<(), ConfigError>
                 format!("{:?} has no rule: give above, below or percent", s.name),
             ));
         }
+        if let Some(p) = s.percent.filter(|p| !(p.is_finite() && *p > 0.0)) {
+            return Err(invalid(
+                "price_streams.percent",
+                format!("{:?}: percent must be more than 0, not {p}", s.name),
+            ));
+        }
         super::check_severities(std::slice::from_ref(&s.severity), "price_streams.severity")?;
         check_max("price_streams.window", s.window, DAY)?;
         check_max("price_streams.cooldown", s.cooldown, DAY)?;
@@ -152,14 +158,7 @@ impl PriceStreamConfig {
             .transpose()?;
         let moves = self
             .percent
-            .map(|p| {
-                let config = alerting::Config {
-                    hysteresis: self.percent_hysteresis,
-                    cooldown_ms: millis(self.cooldown),
-                    ..alerting::Config::rising(Some(p), None, 0.0)
-                };
-                alerting::PercentMove::new(millis(self.window), config)
-            })
+            .map(|p| percent_move(p, self.percent_hysteresis, self.window, self.cooldown))
             .transpose()?;
         Ok(Rules {
             above,
@@ -169,6 +168,17 @@ impl PriceStreamConfig {
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+/// A rule alerting (warning) on a move up or down of at least `percent` within `window`,
+/// clearing `hysteresis` percent under it.
+pub(crate) fn percent_move(
+    percent: f64,
+    hysteresis: f64,
+    window: Duration,
+    cooldown: Duration,
+) -> Result<alerting::PercentMove<MOVE_BUCKETS>, alerting::ConfigError> {
+    let config = alerting::Config {
+        cooldown_ms: millis(cooldown),
+        ..alerting::Config::rising(Some(percent), None, hysteresis)
+    };
+    alerting::PercentMove::new(millis(window), config)
 }

@@ -16,8 +16,18 @@ pub struct HeartbeatState {
     pub name: String,
     /// The last ping recorded (pings are recorded at most every quarter timeout).
     pub last_ping: Option<Timestamp>,
-    /// When it went missing, while it is.
-    pub missing_since: Option<Timestamp>,
+    /// Its alert, while it is missing.
+    pub missing: Option<Missing>,
+}
+
+/// A missing heartbeat's alert: what identifies it, to resolve it later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// When the heartbeat went missing (the alert's start).
+    pub since: Timestamp,
+    /// The `severity` label the alert was raised with (a label, so part of its identity), when
+    /// recorded; the configured severity otherwise.
+    pub severity: Option<String>,
 }
 
 /// When a heartbeat armed at `armed_at` (its last ping, or alertd's start if later: a restart
@@ -53,18 +63,44 @@ pub fn alert(
     resolved_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Alert {
+    let summary = format!(
+        "no heartbeat from {name} for {}",
+        humantime::format_duration(timeout)
+    );
+    with_summary(name, severity, summary, since, resolved_at, now)
+}
+
+/// The resolution of the alert of heartbeat `name`, missing since `since` under `severity`,
+/// when it is no longer configured: nothing would ping or resolve it otherwise.
+///
+/// ```
+/// use alertd::domain::heartbeat::{alert, removed};
+/// use alertd::domain::time::Timestamp;
+/// use std::time::Duration;
+/// let firing = alert("pump", "critical", Duration::from_secs(60), Timestamp(1), None, Timestamp(1));
+/// let gone = removed("pump", "critical", Timestamp(1), Timestamp(9));
+/// assert_eq!(gone.fingerprint(), firing.fingerprint());
+/// assert_eq!(gone.ends_at, Some(Timestamp(9)));
+/// ```
+pub fn removed(name: &str, severity: &str, since: Timestamp, now: Timestamp) -> Alert {
+    let summary = format!("heartbeat {name} is no longer configured");
+    with_summary(name, severity, summary, since, Some(now), now)
+}
+
+fn with_summary(
+    name: &str,
+    severity: &str,
+    summary: String,
+    since: Timestamp,
+    resolved_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Alert {
     let mut labels = LabelSet::new();
     labels.insert("alertname".into(), ALERTNAME.into());
     labels.insert("heartbeat".into(), name.to_owned());
     labels.insert("severity".into(), severity.to_owned());
     let mut annotations = LabelSet::new();
-    annotations.insert(
-        "summary".into(),
-        format!(
-            "no heartbeat from {name} for {}",
-            humantime::format_duration(timeout)
-        ),
-    );
+    annotations.insert("summary".into(), summary);
     Alert {
         labels,
         annotations,

@@ -1,6 +1,7 @@
 //! Prometheus text-format metrics, kept in atomics and small maps (no metrics framework).
 
 pub mod mqtt;
+pub mod sources;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 pub use self::mqtt::MqttStats;
+pub use self::sources::{HeartbeatStats, StreamStats};
 use crate::store::StoreStats;
 
 /// Upper bounds (seconds) of the Twilio latency histogram.
@@ -35,6 +37,8 @@ pub struct Metrics {
     template_failures: Mutex<BTreeMap<String, u64>>,
     unverified_skipped: Mutex<BTreeMap<(String, String), u64>>,
     mqtt: OnceLock<Arc<MqttStats>>,
+    price_streams: OnceLock<Arc<StreamStats>>,
+    heartbeats: OnceLock<Arc<HeartbeatStats>>,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -122,6 +126,16 @@ impl Metrics {
     /// Exports the MQTT ingest's counters too (when `[mqtt]` is configured); the first call wins.
     pub(crate) fn export_mqtt(&self, stats: Arc<MqttStats>) {
         let _ = self.mqtt.set(stats);
+    }
+
+    /// Exports the price streams' counters too; the first call wins.
+    pub(crate) fn export_price_streams(&self, stats: Arc<StreamStats>) {
+        let _ = self.price_streams.set(stats);
+    }
+
+    /// Exports the heartbeats' counters too; the first call wins.
+    pub(crate) fn export_heartbeats(&self, stats: Arc<HeartbeatStats>) {
+        let _ = self.heartbeats.set(stats);
     }
 
     /// Observes one Twilio request's latency.
@@ -362,6 +376,12 @@ impl Metrics {
         let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "alertd_twilio_request_duration_seconds_sum {sum}");
         let _ = writeln!(out, "alertd_twilio_request_duration_seconds_count {count}");
+        if let Some(streams) = self.price_streams.get() {
+            streams.render(&mut out);
+        }
+        if let Some(heartbeats) = self.heartbeats.get() {
+            heartbeats.render(&mut out);
+        }
         if let Some(mqtt) = self.mqtt.get() {
             mqtt.render(&mut out);
         }

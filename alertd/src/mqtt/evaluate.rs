@@ -8,10 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use twilio_core::alerting::{self, AlertEvent, Evaluator, Instant, Severity};
+use twilio_core::alerting::{AlertEvent, Evaluator, Instant, PercentMove, Severity};
 
 use super::payload::{self, PayloadError};
-use crate::config::mqtt::{DEFAULT_MAX_TOPICS, MAX_READING_BYTES, TopicConfig, TopicConfigError};
+use crate::config::mqtt::{
+    DEFAULT_MAX_TOPICS, MAX_READING_BYTES, TopicConfig, TopicConfigError, TopicRules,
+};
+use crate::config::streams::MOVE_BUCKETS;
 use crate::domain::alert::{Alert, LabelSet};
 use crate::domain::mqtt_topic as topic;
 use crate::domain::time::Timestamp;
@@ -61,14 +64,16 @@ fn truncated(text: &str, max: usize) -> &str {
 
 struct TopicState {
     topic: usize,
-    evaluator: Evaluator<f64>,
+    levels: Option<Evaluator<f64>>,
+    /// Boxed: most topics have no move rule, and its window is most of the state's size.
+    moves: Option<Box<PercentMove<MOVE_BUCKETS>>>,
     /// When it was last seen, as a key of `Readings::by_recency`.
     seen: u64,
 }
 
 /// Every topic's evaluators, at most `max_topics` of them.
 pub struct Readings {
-    topics: Vec<(TopicConfig, alerting::Config<f64>)>,
+    topics: Vec<(TopicConfig, TopicRules)>,
     states: HashMap<Arc<str>, TopicState>,
     /// The tracked topics, least recently seen first.
     by_recency: BTreeMap<u64, Arc<str>>,
@@ -99,8 +104,8 @@ impl Readings {
         let topics = topics
             .into_iter()
             .map(|t| {
-                let c = t.evaluator_config()?;
-                Ok((t, c))
+                let rules = t.rules()?;
+                Ok((t, rules))
             })
             .collect::<Result<Vec<_>, TopicConfigError>>()?;
         Ok(Self {
@@ -174,19 +179,17 @@ impl Readings {
             }
             state.seen = seen;
         } else {
-            let index = self
+            let Some((index, (_, rules))) = self
                 .topics
                 .iter()
-                .position(|(t, _)| topic::matches(topic_name, &t.filter));
-            let evaluator = index
-                .and_then(|i| self.topics.get(i))
-                // Validated in `new`, so this cannot fail.
-                .and_then(|(_, config)| Evaluator::new(*config).ok());
-            let (Some(index), Some(evaluator)) = (index, evaluator) else {
+                .enumerate()
+                .find(|(_, (t, _))| topic::matches(topic_name, &t.filter))
+            else {
                 return Err(ReadingError::UnknownTopic {
                     topic: topic_name.into(),
                 });
             };
+            let (levels, moves) = (rules.levels.clone(), rules.moves.clone().map(Box::new));
             if self.states.len() >= self.max_topics.get() {
                 self.evict_least_recently_seen();
             }
@@ -196,7 +199,8 @@ impl Readings {
                 name,
                 TopicState {
                     topic: index,
-                    evaluator,
+                    levels,
+                    moves,
                     seen,
                 },
             );
@@ -204,15 +208,30 @@ impl Readings {
         let Some(state) = self.states.get_mut(topic_name) else {
             return Ok(Vec::new());
         };
-        let before = state.evaluator.notified();
-        let instant = Instant(u64::try_from(at.0).unwrap_or(0));
-        let Some(event) = state.evaluator.observe(reading.value, instant) else {
-            return Ok(Vec::new());
-        };
         let Some((cfg, _)) = self.topics.get(state.topic) else {
             return Ok(Vec::new());
         };
-        let mut alerts = alerts_for(cfg, topic_name, before, event, now);
+        let instant = Instant(u64::try_from(at.0).unwrap_or(0));
+        let mut alerts = Vec::new();
+        if let Some(levels) = state.levels.as_mut() {
+            let before = levels.notified();
+            if let Some(event) = levels.observe(reading.value, instant) {
+                alerts = alerts_for(cfg, topic_name, before, event, now);
+            }
+        }
+        if let Some(moves) = state.moves.as_mut()
+            && let Some(event) = moves.observe(reading.value, instant)
+        {
+            let change = moves.last_move();
+            alerts.push(move_alert(
+                cfg,
+                topic_name,
+                event,
+                change,
+                reading.value,
+                now,
+            ));
+        }
         if reading.at.is_some() {
             for a in &mut alerts {
                 a.annotations.insert("observed_at".into(), at.to_rfc3339());
@@ -267,6 +286,34 @@ fn alert(
         generator_url: None,
         updated_at: at,
     }
+}
+
+/// The alert of a topic's percent-move rule: labelled `rule = "move"`, so it is not the level
+/// alert of the same severity.
+fn move_alert(
+    cfg: &TopicConfig,
+    topic_name: &str,
+    event: AlertEvent<f64>,
+    change: f64,
+    value: f64,
+    at: Timestamp,
+) -> Alert {
+    let unit = cfg.unit.as_deref().unwrap_or("");
+    let (severity, text, resolved) = match event {
+        AlertEvent::Raised { severity, .. } => {
+            let window = humantime::format_duration(cfg.window);
+            let text =
+                format!("{topic_name} moved {change:+.2}% within {window} (to {value}{unit})");
+            (severity, text, false)
+        }
+        AlertEvent::Cleared { severity, .. } => {
+            let text = format!("{topic_name} steady again at {value}{unit}");
+            (severity, text, true)
+        }
+    };
+    let mut a = alert(cfg, topic_name, severity, text, value, at, resolved);
+    a.labels.insert("rule".into(), "move".into());
+    a
 }
 
 /// The severity labels are part of an alert's identity, so an escalation from warning to
@@ -369,6 +416,52 @@ mod tests {
                 ("critical", false),
                 ("critical", true)
             ]
+        );
+    }
+
+    #[test]
+    fn a_move_within_the_window_fires_once_beside_the_level_alert_and_clears() {
+        let mut r = readings("percent = 5.0\nwindow = \"1m\"\npercent_hysteresis = 1.0");
+        // 20 -> 21 is a 5% move: the move rule fires; the level (30) is far.
+        let alerts = feed(&mut r, "sensors/a/temp", &[20.0, 20.5, 21.0, 21.0]);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let moved = &alerts[0];
+        assert_eq!(moved.labels["rule"], "move");
+        assert_eq!(moved.labels["severity"], "warning");
+        assert_eq!(moved.labels["device"], "a");
+        assert_eq!(
+            moved.annotations["summary"],
+            "sensors/a/temp moved +5.00% within 1m (to 21C)"
+        );
+        // A crossing of the warning level is its own alert, not the move's.
+        let level = r
+            .observe("sensors/a/temp", b"31", Timestamp(4_000))
+            .unwrap();
+        assert_eq!(level.len(), 1, "the move alert is still firing: {level:?}");
+        assert_eq!(level[0].labels.get("rule"), None);
+        assert_ne!(level[0].fingerprint(), moved.fingerprint());
+        // Once the window has moved past the low and the price holds, the move alert clears.
+        let steady = r
+            .observe("sensors/a/temp", b"31", Timestamp(70_000))
+            .unwrap();
+        assert_eq!(steady.len(), 1, "{steady:?}");
+        assert_eq!(steady[0].fingerprint(), moved.fingerprint());
+        assert!(steady[0].ends_at.is_some());
+    }
+
+    #[test]
+    fn a_topic_with_only_a_move_rule_raises_no_level_alerts() {
+        let topic: TopicConfig = toml::from_str(
+            "filter = \"prices/+\"\nalertname = \"PriceMove\"\npercent = 2.0\nwindow = \"5m\"\n",
+        )
+        .unwrap();
+        let mut r = Readings::new(vec![topic]).unwrap();
+        assert!(feed(&mut r, "prices/BTC", &[100.0, 101.0, 100.5]).is_empty());
+        let fired = r.observe("prices/BTC", b"97.9", Timestamp(3_000)).unwrap();
+        assert_eq!(fired.len(), 1);
+        assert_eq!(
+            fired[0].annotations["summary"],
+            "prices/BTC moved -3.07% within 5m (to 97.9)"
         );
     }
 
@@ -492,7 +585,17 @@ mod tests {
             bad("warning = 1.0\ndirection = \"up\""),
             Some(TopicConfigError::Direction { .. })
         ));
-        assert!(matches!(bad(""), Some(TopicConfigError::Thresholds { .. })));
+        assert!(matches!(bad(""), Some(TopicConfigError::NoRule { .. })));
+        for percent in ["0.0", "-3.0", "nan"] {
+            assert!(matches!(
+                bad(&format!("percent = {percent}")),
+                Some(TopicConfigError::Percent { .. })
+            ));
+        }
+        assert!(matches!(
+            bad("percent = 2.0\nwindow = \"0s\""),
+            Some(TopicConfigError::Thresholds { .. })
+        ));
         assert!(matches!(
             bad("warning = 1.0\ndevice_level = 0"),
             Some(TopicConfigError::DeviceLevel { .. })

@@ -314,6 +314,8 @@ pub trait HeartbeatStore {
     fn heartbeats(&self) -> Result<Vec<HeartbeatState>, StoreError>;
     /// Stores one heartbeat's state, replacing what was stored.
     fn put_heartbeat(&self, state: &HeartbeatState) -> Result<(), StoreError>;
+    /// Deletes a heartbeat's state (one no longer configured).
+    fn forget_heartbeat(&self, name: &str) -> Result<(), StoreError>;
 }
 
 /// Twilio webhooks already processed, so a replayed one changes nothing.

@@ -6,7 +6,7 @@
 pub(crate) mod rules;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -18,30 +18,9 @@ use self::rules::PriceRules;
 use crate::clock::SharedClock;
 use crate::config::streams::PriceStreamConfig;
 use crate::domain::alert::Alert;
+use crate::metrics::StreamStats;
 use crate::mqtt::Backoff;
 use crate::store::group_commit::GroupCommitter;
-
-/// Counters over every price stream, for `/metrics`-style reporting and tests.
-#[derive(Debug, Default)]
-pub struct StreamStats {
-    /// Prices evaluated.
-    pub ticks: AtomicU64,
-    /// Messages that were not JSON, or whose price was not a number.
-    pub bad_messages: AtomicU64,
-    /// Messages without a price at the pointer (acks, heartbeats).
-    pub skipped: AtomicU64,
-    /// Successful connections.
-    pub connections: AtomicU64,
-    /// Alerts (firing or resolved) the rules produced.
-    pub alerts: AtomicU64,
-}
-
-impl StreamStats {
-    /// Reads a counter.
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
 
 /// Where a stream's alerts go.
 #[derive(Clone)]
@@ -137,8 +116,11 @@ pub(crate) async fn run(
                         }
                     }
                 }
+                // Every way out of the read loop is a lost connection.
+                stats.connection_errors.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
+                stats.connection_errors.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(stream = %cfg.name, url = %cfg.url, "cannot connect: {e}");
             }
         }

@@ -95,6 +95,19 @@ async fn post_api(rig: &SimApp, path: &str, body: &str) -> u16 {
         .as_u16()
 }
 
+/// Moves the clock a minute at a time until `done`: what the store shows reaches the pipeline a
+/// moment later, and a group interval that passes before then flushes without it.
+async fn advance_until(rig: &SimApp, what: &str, done: impl Fn(&SimApp) -> bool) {
+    for _ in 0..5 {
+        rig.advance(Duration::from_secs(60));
+        settle().await;
+        if done(rig) {
+            break;
+        }
+    }
+    eventually(what, || done(rig)).await;
+}
+
 fn stored_alerts(rig: &SimApp) -> usize {
     rig.store().active_alerts().unwrap().len()
 }
@@ -393,7 +406,91 @@ async fn a_silent_heartbeat_fires_the_next_ping_resolves_it_and_a_restart_keeps_
     assert!(
         stored
             .iter()
-            .all(|h| h.name != "boiler-3" || h.missing_since.is_none())
+            .all(|h| h.name != "boiler-3" || h.missing.is_none())
+    );
+    let (_sim, _dir) = rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_heartbeat_removed_or_given_another_severity_is_still_resolved() {
+    let rig = start(HEARTBEATS).await;
+    rig.advance(Duration::from_secs(5 * 60));
+    let both_missing = |rig: &SimApp| {
+        heartbeat_texts(rig, "boiler-3").len() == 1 && heartbeat_texts(rig, "fan").len() == 1
+    };
+    // The second text waits for the per-From rate limit, on the manual clock.
+    for _ in 0..5 {
+        settle().await;
+        if both_missing(&rig) {
+            break;
+        }
+        rig.advance(Duration::from_secs(1));
+    }
+    eventually("both heartbeats reported missing", || both_missing(&rig)).await;
+    let metrics = rig.metrics().await;
+    assert!(
+        metrics.contains("\nalertd_heartbeats_missing 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\nalertd_heartbeat_alerts_total 2\n"),
+        "{metrics}"
+    );
+    eventually("the texts recorded as sent", || {
+        rig.outbox().iter().all(|m| m.state == OutboxState::Sent)
+    })
+    .await;
+
+    // boiler-3 leaves the config; the fan, raised as a warning, is critical now.
+    let (sim, dir) = rig.stop().await;
+    let launch = Launch {
+        manual_clock_at: Some(T0.after(Duration::from_secs(600))),
+        extra_env: &[],
+    };
+    let fan_only = r#"
+[[heartbeats]]
+name = "fan"
+timeout = "5m"
+severity = "critical"
+"#;
+    let rig = relaunch(sim, dir, &launch, fan_only).await;
+    let boiler_gone = |rig: &SimApp| {
+        texts(rig).iter().any(|m| {
+            m.body.starts_with("[RESOLVED]")
+                && m.body
+                    .contains("heartbeat boiler-3 is no longer configured")
+        })
+    };
+    advance_until(&rig, "boiler-3's alert resolved", boiler_gone).await;
+    let stored = rig.store().heartbeats().unwrap();
+    assert_eq!(
+        stored.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(),
+        ["fan"],
+        "the removed heartbeat is forgotten"
+    );
+
+    // The fan's ping resolves the alert it raised, with the severity it was raised with.
+    assert_eq!(ping(&rig, "fan").await, 200);
+    let firing_heartbeats = |rig: &SimApp| {
+        rig.store()
+            .active_alerts()
+            .unwrap()
+            .iter()
+            .filter(|a| a.labels["alertname"] == "HeartbeatMissing" && a.ends_at.is_none())
+            .count()
+    };
+    eventually("no HeartbeatMissing alert firing", || {
+        firing_heartbeats(&rig) == 0
+    })
+    .await;
+    let metrics = rig.metrics().await;
+    assert!(
+        metrics.contains("\nalertd_heartbeats_missing 0\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\nalertd_heartbeat_pings_total 1\n"),
+        "{metrics}"
     );
     let (_sim, _dir) = rig.stop().await;
 }
@@ -477,21 +574,92 @@ mqtt_topic = "devices/pump-1/status"
         .await
         .unwrap();
     eventually("pump-1 back", || heartbeat_alert_resolved(rig.store())).await;
-    // The stored resolution reaches the pipeline a moment after the store shows it; a group
-    // interval of clock that passes before then flushes without it, so move on until it is said.
     let said_resolved = |rig: &SimApp| {
         heartbeat_texts(rig, "pump-1")
             .iter()
             .any(|b| b.starts_with("[RESOLVED]"))
     };
-    for _ in 0..5 {
-        rig.advance(Duration::from_secs(60));
-        settle().await;
-        if said_resolved(&rig) {
-            break;
-        }
+    advance_until(&rig, "pump-1 resolved", said_resolved).await;
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_move_on_an_mqtt_topic_pages_once_and_resolves() {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, MqttOptions};
+
+    let broker = crate::common::broker::Broker::start().await;
+    let mqtt = format!(
+        r#"
+[mqtt]
+port = {port}
+client_id = "alertd-prices-{port}"
+reconnect_min = "50ms"
+reconnect_max = "200ms"
+
+[[mqtt.topics]]
+filter = "prices/+"
+alertname = "PriceMove"
+device_level = 2
+percent = 3.0
+window = "10m"
+"#,
+        port = broker.port
+    );
+    let mut rig = start(&mqtt).await;
+    let stats = rig.app().mqtt.clone().unwrap();
+    eventually("alertd connected to the broker", || {
+        alertd::mqtt::MqttStats::get(&stats.connections) >= 1
+    })
+    .await;
+    let (client, mut eventloop) =
+        AsyncClient::new(MqttOptions::new("ticker", "127.0.0.1", broker.port), 16);
+    tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    // The exchange's clock drives the window: each price carries its own time.
+    let price = |value: f64, second: u64| {
+        format!(
+            r#"{{"value": {value}, "timestamp": {}}}"#,
+            1_767_268_800 + second
+        )
+    };
+    // Retained, so alertd gets it even if its SUBSCRIBE is still on the way.
+    client
+        .publish("prices/ETH", QoS::AtLeastOnce, true, price(3000.0, 0))
+        .await
+        .unwrap();
+    eventually("the first price evaluated", || {
+        alertd::mqtt::MqttStats::get(&stats.readings) == 1
+    })
+    .await;
+    for (value, second) in [(2980.0, 60), (2895.0, 120), (2890.0, 180)] {
+        client
+            .publish("prices/ETH", QoS::AtLeastOnce, false, price(value, second))
+            .await
+            .unwrap();
     }
-    eventually("pump-1 resolved", || said_resolved(&rig)).await;
+    eventually("every price evaluated", || {
+        alertd::mqtt::MqttStats::get(&stats.readings) == 4
+    })
+    .await;
+    let moved = wait_for_texts(&rig, 1).await;
+    assert_eq!(
+        moved[0].body,
+        "[FIRING:1] PriceMove (warning)\n- device=ETH rule=move topic=prices/ETH: prices/ETH moved -3.50% within 10m (to 2895)"
+    );
+    assert_eq!(moved[0].to, ONCALL);
+
+    // Eleven minutes on the highs have left the window: the move is over.
+    client
+        .publish("prices/ETH", QoS::AtLeastOnce, false, price(2891.0, 840))
+        .await
+        .unwrap();
+    let said_resolved = |rig: &SimApp| {
+        texts(rig)
+            .iter()
+            .any(|m| m.body.starts_with("[RESOLVED]") && m.body.contains("prices/ETH"))
+    };
+    advance_until(&rig, "the move resolved", said_resolved).await;
+    assert_eq!(texts(&rig).len(), 2, "one text per crossing");
     rig.shutdown().await;
 }
 
@@ -606,7 +774,7 @@ window = "5m"
     let stats = rig.app().price_streams.clone().unwrap();
     let evaluated = |n: u64| {
         let stats = stats.clone();
-        move || alertd::stream::StreamStats::get(&stats.ticks) == n
+        move || alertd::metrics::StreamStats::get(&stats.ticks) == n
     };
 
     for price in ["99500.00", "99800.00", "100100.00"] {
@@ -619,7 +787,7 @@ window = "5m"
         "[FIRING:1] PriceAbove (warning)\n- source=price_stream: BTCUSDT at 100100, above 100000"
     );
     assert_eq!(
-        alertd::stream::StreamStats::get(&stats.skipped),
+        alertd::metrics::StreamStats::get(&stats.skipped),
         1,
         "the subscription's answer"
     );
@@ -629,9 +797,9 @@ window = "5m"
     ticks.send("garbage".into()).unwrap();
     ticks.send(ticker("99400.00")).unwrap();
     eventually("five ticks", evaluated(5)).await;
-    assert_eq!(alertd::stream::StreamStats::get(&stats.bad_messages), 1);
-    rig.advance(Duration::from_secs(60));
-    let sms = wait_for_texts(&rig, 2).await;
+    assert_eq!(alertd::metrics::StreamStats::get(&stats.bad_messages), 1);
+    advance_until(&rig, "the level resolved", |rig| texts(rig).len() == 2).await;
+    let sms = texts(&rig);
     assert!(sms[1].body.starts_with("[RESOLVED]"), "{}", sms[1].body);
 
     // A 3% fall from the window's high (100100) is a move.

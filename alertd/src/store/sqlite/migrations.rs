@@ -138,6 +138,9 @@ const MIGRATIONS: &[&str] = &[
         last_ping INTEGER,
         missing_since INTEGER
     );",
+    // 9: the severity a missing heartbeat's alert was raised with, to resolve that alert when
+    // the configured severity changes or the heartbeat is removed.
+    "ALTER TABLE heartbeats ADD COLUMN missing_severity TEXT;",
 ];
 
 /// The newest schema version this build knows.
