@@ -8,6 +8,7 @@ extern crate std;
 #[macro_use]
 mod fmt;
 
+mod alert;
 mod buffers;
 pub mod client;
 #[cfg(feature = "embassy")]

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod auth;
 pub mod config;
 pub mod faults;
 mod ids;
@@ -8,6 +9,7 @@ pub mod inbound;
 mod inspect;
 mod lifecycle;
 pub mod ratelimit;
+mod script;
 mod server;
 pub mod signature;
 mod simulator;
@@ -25,8 +27,8 @@ pub use config::{
 };
 pub use faults::{Endpoint, FaultKind, FaultRule};
 pub use inbound::{InboundDelivery, InboundError, InboundSms};
-pub use lifecycle::{CallScript, MessageOutcome};
 pub use ratelimit::RateLimitConfig;
+pub use script::{CallScript, MessageOutcome};
 pub use simulator::{CaCertificate, Simulator, StartError};
 pub use store::records::{
     CallEvent, CallRecord, CallStatus, CallbackKind, CallbackRecord, Direction, MessageRecord,

@@ -10,8 +10,8 @@ use tokio::task::JoinHandle;
 use crate::config::SimConfig;
 use crate::faults::FaultRule;
 use crate::inbound::{self, InboundDelivery, InboundError, InboundSms};
-use crate::lifecycle::{CallScript, MessageOutcome};
 use crate::ratelimit::RateLimitConfig;
+use crate::script::{CallScript, MessageOutcome};
 use crate::server;
 use crate::state::SimState;
 use crate::store::records::{

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::api::auth::Credentials;
+use crate::auth::Credentials;
 use crate::config::{LifecycleTiming, SimConfig};
 use crate::faults::Faults;
-use crate::lifecycle::{CallScript, MessageOutcome};
 use crate::ratelimit::RateLimiter;
+use crate::script::{CallScript, MessageOutcome};
 use crate::store::Store;
 use crate::verify::Verifications;
 

@@ -43,13 +43,12 @@
 //! ```
 
 mod check;
-mod delay;
 mod error_code;
 mod resource_sid;
 mod scan;
 
+pub use crate::response::Delay;
 pub use check::CheckOutcome;
-pub use delay::Delay;
 pub use error_code::{ErrorClass, ErrorCode};
 pub use resource_sid::ResourceSid;
 

@@ -4,7 +4,7 @@
 //! the date form is read on request by [`super::Response::retry_after_date`], so firmware that
 //! never asks does not link the date parser.
 
-use crate::outcome::Delay;
+use super::Delay;
 
 const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 /// The IMF-fixdate layout, byte for byte: `0`..`4` are digits of day, year, hour, minute and

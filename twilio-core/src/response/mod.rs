@@ -21,6 +21,7 @@
 
 mod chunked;
 pub(crate) mod decimal;
+mod delay;
 mod head;
 mod http_date;
 mod json_str;
@@ -29,6 +30,7 @@ mod resource;
 mod status;
 mod verify;
 
+pub use delay::Delay;
 pub use http_date::RETRY_AFTER_DATE_DELAY;
 pub use json_str::{JsonStr, UnescapeError};
 pub use parser::{MAX_HEADERS, Progress, Response, ResponseError, ResponseParser};

@@ -2,10 +2,10 @@
 
 use core::fmt;
 
+use super::Delay;
 use super::chunked::{Phase, SizeLine, Step};
 use super::head::{self, Lines};
 use super::http_date;
-use crate::outcome::Delay;
 
 /// Most header lines a response head may have. Twilio sends about twenty.
 pub const MAX_HEADERS: usize = 48;

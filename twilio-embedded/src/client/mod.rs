@@ -29,10 +29,9 @@
 //! # Ok(()) }
 //! ```
 
-mod alert;
 mod exchange;
 
-pub use alert::{
+pub use crate::alert::{
     ALERT_TEXT_LEN, Alert, AlertKind, AlertValue, LATE_AFTER_SECS, MAX_RECIPIENTS, RaisedAt,
     Recipient, SMS_BODY_LEN,
 };

@@ -21,7 +21,7 @@
 
 use heapless::Deque;
 
-use crate::client::Alert;
+use crate::alert::Alert;
 
 /// An alert waiting in the outbox, and the recipients (bit `i` = `recipients[i]`) still owed it.
 #[derive(Debug, Clone, PartialEq, Eq)]

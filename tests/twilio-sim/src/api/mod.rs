@@ -1,7 +1,6 @@
 //! The Twilio REST API subset: Messages and Calls (create, fetch, list), Verify verifications
 //! and checks, Lookup; Basic auth, validation.
 
-pub(crate) mod auth;
 mod calls;
 pub(crate) mod error;
 mod messages;
@@ -226,6 +225,13 @@ pub(crate) fn paging(query: &[(String, String)]) -> (usize, usize) {
     )
 }
 
+/// Decodes `%XX` escapes in a path segment (`%2B1555...` -> `+1555...`); a `+` stays a `+`.
+pub(crate) fn percent_decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +285,12 @@ mod tests {
         assert_eq!(paging(&q), (2, 1000));
         let q = vec![("PageSize".to_owned(), "0".to_owned())];
         assert_eq!(paging(&q), (0, 1));
+    }
+
+    #[test]
+    fn decodes_escaped_numbers_and_keeps_bad_escapes() {
+        assert_eq!(percent_decode("%2B15005550006"), "+15005550006");
+        assert_eq!(percent_decode("+1555"), "+1555");
+        assert_eq!(percent_decode("%zz%2"), "%zz%2");
     }
 }

@@ -125,7 +125,7 @@ pub(super) fn check(
 }
 
 pub(super) fn lookup(number: &str, query: Option<&str>) -> Reply {
-    let number = crate::inspect::percent_decode(number);
+    let number = super::percent_decode(number);
     let query = list_query(query);
     let fields = query_value(&query, "Fields").unwrap_or_default();
     let valid = twilio_core::address::PhoneNumber::parse(&number).is_ok();

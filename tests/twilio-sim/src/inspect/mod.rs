@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::api::Reply;
+use crate::api::{Reply, percent_decode};
 use crate::faults::FaultRule;
 use crate::inbound::{self, InboundSms};
-use crate::lifecycle::{CallScript, MessageOutcome};
 use crate::ratelimit::RateLimitConfig;
+use crate::script::{CallScript, MessageOutcome};
 use crate::state::SimState;
 
 fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Reply {
@@ -23,29 +23,6 @@ fn problem(status: u16, message: &str) -> Reply {
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
     serde_json::from_slice(body).map_err(|e| problem(400, &format!("invalid JSON body: {e}")))
-}
-
-/// Decodes `%XX` escapes in a path segment (`%2B1555...` -> `+1555...`).
-pub(crate) fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Serialize)]
@@ -171,16 +148,4 @@ pub(crate) async fn handle(state: &Arc<SimState>, method: &str, path: &str, body
         _ => Err(problem(404, "unknown /_sim/ endpoint")),
     };
     result.unwrap_or_else(|reply| reply)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn decodes_escaped_numbers_and_keeps_bad_escapes() {
-        assert_eq!(percent_decode("%2B15005550006"), "+15005550006");
-        assert_eq!(percent_decode("+1555"), "+1555");
-        assert_eq!(percent_decode("%zz%2"), "%zz%2");
-    }
 }

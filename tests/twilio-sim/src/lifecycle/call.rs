@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::CallScript;
 use super::webhook::{self, Webhook};
+use crate::script::CallScript;
 use crate::state::SimState;
 use crate::store::records::{CallEvent, CallRecord, CallStatus, CallbackKind};
 use crate::time;

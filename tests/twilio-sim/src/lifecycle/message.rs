@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::MessageOutcome;
 use super::webhook::{self, Webhook};
+use crate::script::MessageOutcome;
 use crate::state::SimState;
 use crate::store::records::{CallbackKind, MessageRecord, MessageStatus};
 use crate::time;
