@@ -337,7 +337,7 @@ fn numbers(cfg: &Config, action: NumbersAction) -> Result<(), String> {
         .ok_or("number enrolment needs [twilio] verify_service_sid and Twilio credentials")?;
     let enrolment = Enrolment {
         verifier: verifier.as_ref(),
-        store: &store,
+        store: Arc::new(store),
     };
     let now = SystemClock.now();
     runtime()?.block_on(async {

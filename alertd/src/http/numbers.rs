@@ -87,7 +87,7 @@ pub(crate) async fn post_verify(
         let verifier = verifier(&state)?;
         let enrolment = Enrolment {
             verifier: verifier.as_ref(),
-            store: state.store.as_ref(),
+            store: state.store.clone(),
         };
         let enrolled = enrolment
             .verify(&number, channel, state.clock.now())
@@ -111,7 +111,7 @@ pub(crate) async fn post_confirm(
         let verifier = verifier(&state)?;
         let enrolment = Enrolment {
             verifier: verifier.as_ref(),
-            store: state.store.as_ref(),
+            store: state.store.clone(),
         };
         let answer = match enrolment
             .confirm(&number, &parsed.code, state.clock.now())

@@ -1,6 +1,8 @@
 //! `alertd numbers verify|confirm|list` and the API's enrolment, and the report of what is
 //! not verified.
 
+use std::sync::Arc;
+
 use super::{CheckAnswer, CodeChannel, Verifier, VerifyError};
 use crate::config::Config;
 use crate::domain::number::{EnrolledNumber, NumberState};
@@ -40,7 +42,7 @@ pub struct Enrolment<'a> {
     /// Twilio Verify and Lookup.
     pub verifier: &'a dyn Verifier,
     /// Where enrolments are kept.
-    pub store: &'a (dyn NumberStore + Send + Sync),
+    pub store: Arc<dyn NumberStore + Send + Sync>,
 }
 
 fn check_number(number: &str) -> Result<(), NumbersError> {
@@ -52,6 +54,28 @@ fn check_number(number: &str) -> Result<(), NumbersError> {
 }
 
 impl Enrolment<'_> {
+    /// Runs `f` on the store off the async task (SQLite blocks on the disk).
+    async fn on_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn NumberStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, NumbersError> {
+        let store = self.store.clone();
+        let result = tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Ok(result?)
+    }
+
+    async fn enrolled(&self, number: &str) -> Result<Option<EnrolledNumber>, NumbersError> {
+        let number = number.to_owned();
+        self.on_store(move |s| s.enrolled(&number)).await
+    }
+
+    async fn save(&self, enrolled: &EnrolledNumber) -> Result<(), NumbersError> {
+        let enrolled = enrolled.clone();
+        self.on_store(move |s| s.save_enrolled(&enrolled)).await
+    }
+
     /// Looks the line up, then sends a code by `channel`; a landline gets a call whatever
     /// was asked, since it cannot receive the SMS. Stores the number as pending.
     pub async fn verify(
@@ -75,7 +99,7 @@ impl Enrolment<'_> {
             channel
         };
         self.verifier.start(number, channel).await?;
-        let previous = self.store.enrolled(number)?;
+        let previous = self.enrolled(number).await?;
         let enrolled = EnrolledNumber {
             number: number.to_owned(),
             // A verified number stays verified while it is re-verified.
@@ -88,7 +112,7 @@ impl Enrolment<'_> {
             updated_at: now,
             verified_at: previous.and_then(|p| p.verified_at),
         };
-        self.store.save_enrolled(&enrolled)?;
+        self.save(&enrolled).await?;
         Ok(enrolled)
     }
 
@@ -106,7 +130,7 @@ impl Enrolment<'_> {
             return Err(NumbersError::BadCode(code.to_owned()));
         }
         let answer = self.verifier.check(number, code).await?;
-        let mut enrolled = self.store.enrolled(number)?.unwrap_or(EnrolledNumber {
+        let mut enrolled = self.enrolled(number).await?.unwrap_or(EnrolledNumber {
             number: number.to_owned(),
             state: NumberState::Unverified,
             channel: None,
@@ -126,7 +150,7 @@ impl Enrolment<'_> {
             if answer == CheckAnswer::Approved {
                 enrolled.verified_at = Some(now);
             }
-            self.store.save_enrolled(&enrolled)?;
+            self.save(&enrolled).await?;
         }
         Ok(if answer == CheckAnswer::Approved {
             Confirmed::Verified(enrolled)
