@@ -194,7 +194,7 @@ mod tests {
             .unwrap()
             .render(minijinja::context! { message => "<script>alert(1)</script>", status => 400 })
             .unwrap();
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{html}");
         assert!(!html.contains("<script>alert"));
     }
 }
