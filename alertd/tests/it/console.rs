@@ -122,7 +122,9 @@ impl Browser {
 }
 
 fn csrf_in(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).expect("a form with a CSRF token")
+    let start = html
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token")
         + r#"name="csrf" value=""#.len();
     html[start..][..64].to_owned()
 }
@@ -131,7 +133,7 @@ async fn rig() -> SimApp {
     SimApp::start_manual(T0, "", &format!("{KEEP_FIRING}{REST}")).await
 }
 
-async fn texts_to_oncall(app: &SimApp) -> usize {
+fn texts_to_oncall(app: &SimApp) -> usize {
     app.sim
         .messages()
         .into_iter()
@@ -142,8 +144,10 @@ async fn texts_to_oncall(app: &SimApp) -> usize {
 #[tokio::test]
 async fn pages_show_the_active_alert_and_its_delivery() {
     let app = rig().await;
-    app.post_alerts(&json!([{"labels": {"alertname": "BoilerOverTemp", "site": "north"},
-        "annotations": {"summary": "boiler-3 at 92.5C"}}]))
+    app.post_alerts(
+        &json!([{"labels": {"alertname": "BoilerOverTemp", "site": "north"},
+        "annotations": {"summary": "boiler-3 at 92.5C"}}]),
+    )
     .await;
     eventually("the SMS accepted by Twilio", || {
         app.outbox().iter().any(|m| m.sid.is_some())
@@ -158,7 +162,12 @@ async fn pages_show_the_active_alert_and_its_delivery() {
     );
     let alerts = b.get("/console/alerts").await;
     assert_eq!(alerts.status, 200);
-    for needle in ["BoilerOverTemp", "north", "boiler-3 at 92.5C", "badge active"] {
+    for needle in [
+        "BoilerOverTemp",
+        "north",
+        "boiler-3 at 92.5C",
+        "badge active",
+    ] {
         assert!(alerts.text.contains(needle), "{needle}: {}", alerts.text);
     }
     assert!(
@@ -170,7 +179,11 @@ async fn pages_show_the_active_alert_and_its_delivery() {
     );
     let deliveries = b.get("/console/deliveries").await;
     for needle in [ONCALL, sid.as_str(), "1 · GSM-7", "sms"] {
-        assert!(deliveries.text.contains(needle), "{needle}: {}", deliveries.text);
+        assert!(
+            deliveries.text.contains(needle),
+            "{needle}: {}",
+            deliveries.text
+        );
     }
     let live = b.get("/console/deliveries/live").await;
     assert!(live.text.contains(&sid) && !live.text.contains("<html"));
@@ -186,13 +199,16 @@ async fn pages_show_the_active_alert_and_its_delivery() {
 #[tokio::test]
 async fn a_label_holding_script_is_escaped() {
     let app = rig().await;
-    app.post_alerts(&json!([{"labels": {"alertname": "Xss", "room": "<script>alert(1)</script>"},
-        "annotations": {"summary": "<img src=x onerror=alert(2)>"}}]))
+    app.post_alerts(
+        &json!([{"labels": {"alertname": "Xss", "room": "<script>alert(1)</script>"},
+        "annotations": {"summary": "<img src=x onerror=alert(2)>"}}]),
+    )
     .await;
     let mut b = Browser::new(&app.base);
     let page = b.get("/console/alerts").await;
     assert!(
-        page.text.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        page.text
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
         "{}",
         page.text
     );
@@ -216,10 +232,7 @@ async fn a_post_without_the_csrf_token_is_refused() {
     let app = rig().await;
     let mut b = Browser::new(&app.base);
     let csrf = b.csrf("/console/silences").await;
-    let silence = [
-        ("matchers", "alertname=\"Hot\""),
-        ("duration", "1h"),
-    ];
+    let silence = [("matchers", "alertname=\"Hot\""), ("duration", "1h")];
     let without = b.post("/console/silences", &silence).await;
     assert_eq!(without.status, 403, "{}", without.text);
     assert!(without.text.contains("CSRF"));
@@ -242,7 +255,10 @@ async fn a_post_without_the_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(foreign.status().as_u16(), 403);
-    assert!(app.store().silences(T0).unwrap().is_empty(), "nothing stored");
+    assert!(
+        app.store().silences(T0).unwrap().is_empty(),
+        "nothing stored"
+    );
     // The JSON API still takes no form posts.
     let form_to_api = b.post("/api/v1/silences", &stolen).await;
     assert_eq!(form_to_api.status, 415);
@@ -313,7 +329,10 @@ async fn the_console_needs_the_bearer_token_when_one_is_configured() {
     assert!(cookie.ends_with("; Secure"), "{cookie}");
     // Signing out ends the session.
     let csrf = b.csrf("/console/alerts").await;
-    assert_eq!(b.post("/console/logout", &[("csrf", &csrf)]).await.status, 303);
+    assert_eq!(
+        b.post("/console/logout", &[("csrf", &csrf)]).await.status,
+        303
+    );
     assert_eq!(b.get("/console/alerts").await.status, 303);
 }
 
@@ -323,7 +342,11 @@ async fn a_silence_created_in_the_console_silences_the_next_alert() {
     let mut b = Browser::new(&app.base);
     // The form opens prefilled from an alert's silence link.
     let form = b.get("/console/silences?m=alertname%3D%22Hot%22").await;
-    assert!(form.text.contains("alertname=&quot;Hot&quot;</textarea>"), "{}", form.text);
+    assert!(
+        form.text.contains("alertname=&quot;Hot&quot;</textarea>"),
+        "{}",
+        form.text
+    );
     let csrf = csrf_in(&form.text);
     let created = b
         .post(
@@ -339,8 +362,17 @@ async fn a_silence_created_in_the_console_silences_the_next_alert() {
         .await;
     assert_eq!(created.status, 303, "{}", created.text);
     let silences = b.get("/console/silences?done=silenced").await;
-    for needle in ["Silence created.", "night shift", "boiler maintenance", "badge active"] {
-        assert!(silences.text.contains(needle), "{needle}: {}", silences.text);
+    for needle in [
+        "Silence created.",
+        "night shift",
+        "boiler maintenance",
+        "badge active",
+    ] {
+        assert!(
+            silences.text.contains(needle),
+            "{needle}: {}",
+            silences.text
+        );
     }
     app.post_alerts(&json!([{"labels": {"alertname": "Hot"}}, {"labels": {"alertname": "Cold"}}]))
         .await;
@@ -349,21 +381,28 @@ async fn a_silence_created_in_the_console_silences_the_next_alert() {
     })
     .await;
     settle().await;
-    assert_eq!(texts_to_oncall(&app).await, 1, "only Cold was texted");
+    assert_eq!(texts_to_oncall(&app), 1, "only Cold was texted");
     let alerts = b.get("/console/alerts").await;
     assert!(alerts.text.contains("badge silenced"), "{}", alerts.text);
     // Expiring it from the console.
     let id = app.store().silences(T0).unwrap()[0].id.clone();
     let csrf = csrf_in(&silences.text);
     let expired = b
-        .post(&format!("/console/silences/{id}/expire"), &[("csrf", &csrf)])
+        .post(
+            &format!("/console/silences/{id}/expire"),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(expired.status, 303, "{}", expired.text);
     assert!(app.store().silence(&id).unwrap().unwrap().ends_at <= T0);
     let invalid = b
         .post(
             "/console/silences",
-            &[("csrf", &csrf), ("matchers", "no operator"), ("duration", "2h")],
+            &[
+                ("csrf", &csrf),
+                ("matchers", "no operator"),
+                ("duration", "2h"),
+            ],
         )
         .await;
     assert_eq!(invalid.status, 422, "{}", invalid.text);
@@ -403,10 +442,14 @@ async fn acknowledging_in_the_console_stops_the_escalation() {
     assert_eq!(e.acked_by.as_deref(), Some("api:console"));
     app.advance(Duration::from_secs(5 * 60));
     settle().await;
-    assert!(app.sim.calls().is_empty(), "no call after the acknowledgement");
+    assert!(
+        app.sim.calls().is_empty(),
+        "no call after the acknowledgement"
+    );
     let live = b.get("/console/escalations/live").await;
     assert!(
-        live.text.contains("badge acked") && live.text.contains("acknowledged by <b>api:console</b>"),
+        live.text.contains("badge acked")
+            && live.text.contains("acknowledged by <b>api:console</b>"),
         "{}",
         live.text
     );

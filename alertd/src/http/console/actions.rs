@@ -64,7 +64,8 @@ pub(super) async fn create_silence(
             "createdBy": if author.is_empty() { "console" } else { author },
             "comment": form.get("comment").unwrap_or_default(),
         });
-        let silence = crate::http::silences::parse(request.to_string().as_bytes(), state.clock.now())?;
+        let silence =
+            crate::http::silences::parse(request.to_string().as_bytes(), state.clock.now())?;
         let stored = silence.clone();
         crate::store::blocking(&state.store, move |s| s.put_silence(&stored))
             .await

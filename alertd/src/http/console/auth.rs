@@ -45,12 +45,11 @@ impl Visitor {
             .filter_map(|v| v.to_str().ok())
             .find_map(|h| cookie(h, COOKIE))
             .and_then(|v| keys.verify(v, now));
-        let (session, set_cookie) = match found {
-            Some(s) => (s, None),
-            None => {
-                let (s, value) = keys.issue(false, now);
-                (s, Some(cookie_header(&value, over_tls(headers), false)))
-            }
+        let (session, set_cookie) = if let Some(s) = found {
+            (s, None)
+        } else {
+            let (s, value) = keys.issue(false, now);
+            (s, Some(cookie_header(&value, over_tls(headers), false)))
         };
         Self {
             keys,
@@ -111,8 +110,9 @@ fn over_tls(headers: &HeaderMap) -> bool {
 fn cookie_header(value: &str, secure: bool, clear: bool) -> HeaderValue {
     let max_age = if clear { 0 } else { LIFETIME.as_secs() };
     let secure = if secure { "; Secure" } else { "" };
-    let text =
-        format!("{COOKIE}={value}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}");
+    let text = format!(
+        "{COOKIE}={value}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("alertd_console="))
 }
 
@@ -254,6 +254,11 @@ mod tests {
         let c = cookie_header("v", true, false);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.ends_with("; Secure"));
-        assert!(!cookie_header("v", false, false).to_str().unwrap().contains("Secure"));
+        assert!(
+            !cookie_header("v", false, false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
     }
 }

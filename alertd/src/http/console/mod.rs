@@ -31,9 +31,18 @@ use crate::http::ApiState;
 pub(crate) fn router() -> Router<ApiState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/console/alerts") }))
-        .route("/console", get(|| async { Redirect::to("/console/alerts") }))
-        .route("/console/", get(|| async { Redirect::to("/console/alerts") }))
-        .route("/console/login", get(auth::get_login).post(auth::post_login))
+        .route(
+            "/console",
+            get(|| async { Redirect::to("/console/alerts") }),
+        )
+        .route(
+            "/console/",
+            get(|| async { Redirect::to("/console/alerts") }),
+        )
+        .route(
+            "/console/login",
+            get(auth::get_login).post(auth::post_login),
+        )
         .route("/console/logout", post(auth::post_logout))
         .route("/console/assets/{name}", get(asset))
         .route(
@@ -194,7 +203,10 @@ mod tests {
             .unwrap()
             .render(minijinja::context! { message => "<script>alert(1)</script>", status => 400 })
             .unwrap();
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<script>alert"));
     }
 }

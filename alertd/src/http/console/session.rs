@@ -153,7 +153,10 @@ mod tests {
         assert!(keys.verify("", NOW).is_none());
         assert!(keys.verify("a.u.1.2.3", NOW).is_none());
         assert!(Keys::new(Some("other")).verify(&value, NOW).is_none());
-        assert!(keys.verify(&value, NOW.after(LIFETIME + Duration::from_secs(1))).is_none());
+        assert!(
+            keys.verify(&value, NOW.after(LIFETIME + Duration::from_secs(1)))
+                .is_none()
+        );
         // Another instance with the same token accepts it.
         assert!(Keys::new(Some("s3cret")).verify(&value, NOW).is_some());
     }

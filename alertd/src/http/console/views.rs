@@ -208,10 +208,10 @@ pub(super) async fn escalations(state: &ApiState) -> Result<Vec<EscalationRow>, 
             .map(|m| (m.id, m))
             .collect();
         for id in contacts.iter().flatten().filter_map(|c| c.outbox_id) {
-            if !messages.contains_key(&id) {
-                if let Some(m) = s.outbox_message(id)? {
-                    messages.insert(id, m);
-                }
+            if let std::collections::hash_map::Entry::Vacant(slot) = messages.entry(id)
+                && let Some(m) = s.outbox_message(id)?
+            {
+                slot.insert(m);
             }
         }
         Ok((list, contacts, messages))
@@ -258,7 +258,7 @@ pub(super) async fn silences(state: &ApiState) -> Result<Vec<SilenceRow>, ApiErr
     let now = state.clock.now();
     let since = now.before(std::time::Duration::from_secs(24 * 3600));
     let mut list = blocking(state, move |s| s.silences(since)).await?;
-    list.sort_by(|a, b| b.ends_at.cmp(&a.ends_at));
+    list.sort_by_key(|s| std::cmp::Reverse(s.ends_at));
     Ok(list
         .into_iter()
         .map(|record| SilenceRow {
@@ -298,7 +298,7 @@ pub(super) struct OptOutRow {
 
 /// Every number opted out of SMS, newest first.
 pub(super) async fn opt_outs(state: &ApiState) -> Result<Vec<OptOutRow>, ApiError> {
-    let list = blocking(state, |s| s.opt_outs()).await?;
+    let list = blocking(state, crate::store::OptOutStore::opt_outs).await?;
     Ok(list
         .into_iter()
         .map(|o| OptOutRow {
@@ -315,6 +315,8 @@ pub(super) struct Check {
     name: &'static str,
     ok: Option<bool>,
     summary: String,
+    /// When the summary's event happened.
+    at: Option<Timestamp>,
     details: Vec<(String, String)>,
 }
 
@@ -332,6 +334,7 @@ pub(super) async fn health(state: &ApiState) -> Vec<Check> {
                 name: "Store",
                 ok: Some(false),
                 summary: e.to_string(),
+                at: None,
                 details: Vec::new(),
             }];
         }
@@ -342,6 +345,7 @@ pub(super) async fn health(state: &ApiState) -> Vec<Check> {
             name: "Store",
             ok: Some(true),
             summary: format!("answers in {} ms", took.as_millis()),
+            at: None,
             details: vec![
                 ("active alerts".into(), stats.active_alerts.to_string()),
                 ("silences".into(), stats.silences.to_string()),
@@ -359,12 +363,16 @@ fn queue(stats: &StoreStats) -> Check {
         name: "Queue",
         ok: Some(stats.outbox_pending < 1000),
         summary: format!("{} messages waiting", stats.outbox_pending),
+        at: None,
         details: vec![
             ("pending".into(), stats.outbox_pending.to_string()),
             ("sent".into(), stats.outbox_sent.to_string()),
             ("failed".into(), stats.outbox_failed.to_string()),
             ("opted out".into(), stats.outbox_opted_out.to_string()),
-            ("opted-out numbers".into(), stats.opted_out_numbers.to_string()),
+            (
+                "opted-out numbers".into(),
+                stats.opted_out_numbers.to_string(),
+            ),
         ],
     }
 }
@@ -394,29 +402,28 @@ fn sender(recent: &[OutboxMessage], metrics: &[(String, String)]) -> Check {
     Check {
         name: "Sender",
         ok: Some(ok),
-        summary: match last_sent {
-            Some(m) => format!("last accepted by Twilio at {}", m.updated_at),
-            None => "nothing sent yet".into(),
+        summary: if last_sent.is_some() {
+            "last accepted by Twilio".into()
+        } else {
+            "nothing sent yet".into()
         },
+        at: last_sent.map(|m| m.updated_at),
         details,
     }
 }
 
 fn relay(recent: &[OutboxMessage], metrics: &[(String, String)]) -> Check {
     let relayed = recent.iter().filter(|m| m.relay_sid.is_some()).count();
-    let mut details: Vec<(String, String)> = metrics
+    let details: Vec<(String, String)> = metrics
         .iter()
         .filter(|(k, _)| k.starts_with("alertd_relay_"))
         .cloned()
         .collect();
-    details.push((
-        "relayed among the newest messages".into(),
-        relayed.to_string(),
-    ));
     Check {
         name: "Relay",
         ok: None,
         summary: format!("{relayed} of the newest {} messages relayed", recent.len()),
+        at: None,
         details,
     }
 }
@@ -440,6 +447,7 @@ fn family_check(name: &'static str, prefix: &str, metrics: &[(String, String)]) 
         } else {
             format!("{errors} connection errors")
         },
+        at: None,
         details,
     }
 }
