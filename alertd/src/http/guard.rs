@@ -536,6 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn console_forms_pass_to_their_handler_unless_cross_site() {
+        let g = guard("127.0.0.1:9870", "");
+        let console: Uri = "/console/silences".parse().unwrap();
+        let form = ("content-type", "application/x-www-form-urlencoded");
+        let own = ("origin", "http://127.0.0.1:9870");
+        let check = |pairs: &[(&'static str, &'static str)]| {
+            status(g.check(&Method::POST, &console, &headers(pairs), false))
+        };
+        assert_eq!(
+            check(&[HERE, form, own]),
+            200,
+            "the handler checks cookie and CSRF"
+        );
+        assert_eq!(check(&[HERE, form, ("origin", "http://evil.example")]), 403);
+        assert_eq!(check(&[HERE, form, ("sec-fetch-site", "cross-site")]), 403);
+        assert_eq!(
+            decide(&Method::POST, &[HERE, form, own], false),
+            415,
+            "not on the API"
+        );
+    }
+
+    #[test]
     fn an_absolute_target_must_name_a_known_host_too() {
         let g = guard("127.0.0.1:9870", "");
         let absolute: Uri = "http://evil.example/api/v1/status".parse().unwrap();
