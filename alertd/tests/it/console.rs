@@ -366,7 +366,7 @@ async fn a_silence_created_in_the_console_silences_the_next_alert() {
         "Silence created.",
         "night shift",
         "boiler maintenance",
-        "badge active",
+        "badge silence-active",
     ] {
         assert!(
             silences.text.contains(needle),
