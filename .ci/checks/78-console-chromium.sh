@@ -83,6 +83,9 @@ path = "alertd.db"
 from = "+15005550006"
 api_base = "$sim"
 ca_file = "sim-ca.pem"
+# Twilio's default of one message a second would queue the escalations' texts behind the
+# others for longer than the check waits.
+mps = 100.0
 [alerts]
 resolve_timeout = "1h"
 [[rosters]]
@@ -118,6 +121,7 @@ import json, os, ssl, sys, time, urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 API, SIM, TOKEN, OUT, CA = (os.environ[k] for k in ("API", "SIM", "TOKEN", "OUT", "CA"))
 ONCALL, LANDLINE = "+15551230001", "+15551230009"
@@ -144,7 +148,11 @@ def sim(path):
 def wait(what, cond, seconds=15):
     deadline = time.monotonic() + seconds
     while True:
-        value = cond()
+        # A page being loaded, or a live part being swapped in, leaves elements stale.
+        try:
+            value = cond()
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
@@ -155,6 +163,10 @@ def shot(name):
     path = os.path.join(OUT, name + ".png")
     driver.save_screenshot(path)
     print("screenshot:", path)
+
+def act(what, do):
+    """Does `do` once it goes through (an element it found may be replaced meanwhile)."""
+    wait(what, lambda: do() or True)
 
 def body_text():
     return driver.find_element(By.TAG_NAME, "body").text
@@ -184,7 +196,7 @@ try:
     shot("login")
     driver.find_element(By.NAME, "token").send_keys("wrong")
     driver.find_element(By.CSS_SELECTOR, "form button").click()
-    assert "not the bearer token" in body_text(), body_text()
+    wait("the refusal", lambda: "not the bearer token" in body_text())
     driver.find_element(By.NAME, "token").send_keys(TOKEN)
     driver.find_element(By.CSS_SELECTOR, "form button").click()
     wait("the alerts page", lambda: driver.current_url.endswith("/console/alerts"))
@@ -195,9 +207,9 @@ try:
     card = lambda name: driver.find_element(By.XPATH, f"//li[contains(@class,'card')][.//strong[text()='{name}']]")
     wait("the escalation's SMS result", lambda: "delivered" in card("BoilerOverTemp").text)
     shot("escalations")
-    card("BoilerOverTemp").find_element(By.XPATH, ".//button[text()='Acknowledge']").click()
+    act("a click on Acknowledge", lambda: card("BoilerOverTemp").find_element(By.XPATH, ".//button[text()='Acknowledge']").click())
     wait("the acknowledgement", lambda: "Escalation acknowledged." in body_text())
-    assert "acked" in card("BoilerOverTemp").text and "api:console" in card("BoilerOverTemp").text, card("BoilerOverTemp").text
+    wait("the acknowledged card", lambda: "acked" in card("BoilerOverTemp").text and "api:console" in card("BoilerOverTemp").text)
     # Acknowledged elsewhere (as by phone) while the page is open: it shows without a reload.
     driver.execute_script("window.__stay = 1")
     pump = [e for e in request(API + "/api/v1/escalations", token=TOKEN) if e["alert_name"] == "PumpPressureLow"][0]
@@ -208,7 +220,7 @@ try:
 
     # Alerts: every alert, the label holding <script> shown as text, nothing run.
     driver.get(API + "/console/alerts")
-    text = body_text()
+    text = wait("the alerts page's text", body_text)
     for needle in ("BoilerOverTemp", "boiler-3 at 92.5C, limit 90C", "PumpPressureLow", "NoisySensor", XSS_LABEL,
                    "<img src=x onerror=\"window.__xss=2\">"):
         assert needle in text, (needle, text)
@@ -220,7 +232,7 @@ try:
     # Deliveries: the SMS with its SID and Twilio's status; the landline's error code explained.
     driver.get(API + "/console/deliveries")
     wait("the undelivered SMS", lambda: "30006" in body_text())
-    text = body_text()
+    text = wait("the deliveries page's text", body_text)
     assert "landline or unreachable carrier" in text and "undelivered" in text and "delivered" in text, text
     sids = [m["sid"] for m in sim("messages") if m["to"] == ONCALL]
     assert sids and all(s in text for s in sids), (sids, text)
@@ -229,8 +241,9 @@ try:
 
     # A silence from the alert's "Silence" link, then the next alert it matches is not sent.
     driver.get(API + "/console/alerts")
-    group = driver.find_element(By.XPATH, "//section[contains(@class,'group')][.//strong[text()='NoisySensor']]")
-    group.find_element(By.LINK_TEXT, "Silence group").click()
+    group = "//section[contains(@class,'group')][.//strong[text()='NoisySensor']]"
+    act("a click on Silence group", lambda: driver.find_element(By.XPATH, group).find_element(By.LINK_TEXT, "Silence group").click())
+    wait("the silence form", lambda: "/console/silences?" in driver.current_url)
     area = driver.find_element(By.NAME, "matchers")
     assert 'alertname="NoisySensor"' in area.get_attribute("value"), area.get_attribute("value")
     area.clear()
@@ -249,8 +262,8 @@ try:
     after = len([m for m in sim("messages") if "NoisySensor" in m["body"]])
     assert after == before, f"the silenced alert was sent ({before} -> {after})"
     driver.get(API + "/console/alerts")
-    noisy2 = driver.find_element(By.XPATH, "//li[contains(@class,'card')][.//span[contains(., 'instance')][contains(., '2')]]")
-    assert "silenced" in noisy2.text, noisy2.text
+    noisy2 = "//li[contains(@class,'card')][.//span[contains(., 'instance')][contains(., '2')]]"
+    wait("the silenced alert marked", lambda: "silenced" in driver.find_element(By.XPATH, noisy2).text)
 
     # A handset texts STOP: the number is listed as opted out.
     sim_in = {"from": LANDLINE, "to": "+15005550006", "body": "STOP", "webhook_url": API + "/twilio/inbound"}
@@ -260,7 +273,7 @@ try:
     shot("opt-outs")
 
     driver.get(API + "/console/health")
-    text = body_text()
+    text = wait("the health page's text", body_text)
     assert "Store" in text and "answers in" in text and "Queue" in text and "Sender" in text, text
     shot("health")
 
