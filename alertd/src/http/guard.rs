@@ -17,7 +17,9 @@
 //!   type. Twilio's webhooks (`/twilio/*`: form-encoded, signed) are exempt, and so are the
 //!   senders' hooks (`/hooks/*`): TradingView posts `text/plain` and cannot set a header, so
 //!   those routes are authenticated by a secret in the path, which a page on another site
-//!   cannot know; without it the request is refused like any unknown path.
+//!   cannot know; without it the request is refused like any unknown path. The web console's
+//!   form posts (`/console/*`) are exempt too: each handler demands the session cookie and the
+//!   session's CSRF token, which a page on another site can neither send nor read.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -39,6 +41,9 @@ const TWILIO_PREFIX: &str = "/twilio/";
 
 /// Where other senders' webhooks live: any body type, authenticated by a token in the path.
 const HOOKS_PREFIX: &str = "/hooks/";
+
+/// Where the web console lives: its forms post form-encoded bodies.
+const CONSOLE_PREFIX: &str = "/console/";
 
 /// A host as a request names it: an address, or a DNS name lowercased without a trailing dot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +201,11 @@ impl RequestGuard {
             }
         }
         if uri.path().starts_with(TWILIO_PREFIX) || uri.path().starts_with(HOOKS_PREFIX) {
+            return Ok(());
+        }
+        // The console's forms are form-encoded, which any page can post; its handlers accept
+        // one only with the session cookie (SameSite=Strict) and the session's CSRF token.
+        if uri.path().starts_with(CONSOLE_PREFIX) {
             return Ok(());
         }
         check_json(headers, body_is_empty)
@@ -522,6 +532,29 @@ mod tests {
         assert_eq!(
             check(&[twilio, form, ("origin", "http://evil.example")]),
             403
+        );
+    }
+
+    #[test]
+    fn console_forms_pass_to_their_handler_unless_cross_site() {
+        let g = guard("127.0.0.1:9870", "");
+        let console: Uri = "/console/silences".parse().unwrap();
+        let form = ("content-type", "application/x-www-form-urlencoded");
+        let own = ("origin", "http://127.0.0.1:9870");
+        let check = |pairs: &[(&'static str, &'static str)]| {
+            status(g.check(&Method::POST, &console, &headers(pairs), false))
+        };
+        assert_eq!(
+            check(&[HERE, form, own]),
+            200,
+            "the handler checks cookie and CSRF"
+        );
+        assert_eq!(check(&[HERE, form, ("origin", "http://evil.example")]), 403);
+        assert_eq!(check(&[HERE, form, ("sec-fetch-site", "cross-site")]), 403);
+        assert_eq!(
+            decide(&Method::POST, &[HERE, form, own], false),
+            415,
+            "not on the API"
         );
     }
 

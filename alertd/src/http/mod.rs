@@ -6,6 +6,7 @@
 
 pub mod alertmanager;
 pub mod alerts;
+pub(crate) mod console;
 pub mod errors;
 pub(crate) mod escalations;
 pub mod grafana;
@@ -135,6 +136,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(console::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(guard, guard::enforce))
         .with_state(state)

@@ -5,6 +5,7 @@ mod api_v2;
 mod book;
 mod check_config;
 mod common;
+mod console;
 mod escalation;
 mod inhibit;
 mod mqtt;

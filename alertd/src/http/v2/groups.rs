@@ -17,7 +17,7 @@ use crate::pipeline::dispatcher::group_key;
 /// One alertGroup.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AlertGroup {
+pub(super) struct AlertGroup {
     labels: LabelSet,
     /// Labels a route adds to its groups: alertd's routes add none.
     route_labels: LabelSet,
@@ -27,7 +27,7 @@ struct AlertGroup {
 
 /// The groups of the alerts `filter` keeps, in group-key order; `receiver` selects groups by
 /// their receiver.
-fn groups(snapshot: &Snapshot<'_>, filter: &AlertFilter) -> Vec<AlertGroup> {
+pub(super) fn groups(snapshot: &Snapshot<'_>, filter: &AlertFilter) -> Vec<AlertGroup> {
     let mut by_key: BTreeMap<String, AlertGroup> = BTreeMap::new();
     for alert in &snapshot.firing {
         let status = snapshot.status(alert);

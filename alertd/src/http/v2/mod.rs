@@ -101,3 +101,15 @@ async fn listing<'a>(
         view::Snapshot::new(&state.v2.rules, alerts, silences, now),
     ))
 }
+
+/// Every alert group now, as `GET /api/v2/alerts/groups` lists them unfiltered, as JSON (the
+/// web console renders it).
+pub(crate) async fn current_groups(state: &ApiState) -> Result<serde_json::Value, ApiError> {
+    let now = state.clock.now();
+    let (alerts, silences) =
+        blocking(state, move |s| Ok((s.active_alerts()?, s.silences(now)?))).await?;
+    let snapshot = view::Snapshot::new(&state.v2.rules, alerts, silences, now);
+    let filter = view::AlertFilter::from_query(&query::Query::default())?;
+    serde_json::to_value(groups::groups(&snapshot, &filter))
+        .map_err(|e| ApiError::Unavailable(e.to_string()))
+}
