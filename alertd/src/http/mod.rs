@@ -10,7 +10,9 @@ pub mod errors;
 pub(crate) mod escalations;
 pub mod grafana;
 pub(crate) mod guard;
+pub mod lifecycle;
 pub(crate) mod numbers;
+pub mod server;
 pub mod silences;
 pub mod tradingview;
 pub(crate) mod v2;
@@ -54,6 +56,10 @@ pub(crate) struct ApiState {
     pub(crate) bearer_token: Option<Arc<str>>,
     /// Body size limit.
     pub(crate) max_body_bytes: usize,
+    /// How long a body may take to arrive.
+    pub(crate) body_read_timeout: Duration,
+    /// Draining, readiness, reload.
+    pub(crate) lifecycle: Arc<lifecycle::Lifecycle>,
     /// Status-callback validation (Twilio auth token and public URL).
     pub(crate) webhook: Option<Arc<crate::http::webhooks::WebhookAuth>>,
     /// Acknowledgements and "escalate now" (webhooks and API).
@@ -133,7 +139,10 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
             "/hooks/tradingview/{token}",
             post(tradingview::post_tradingview),
         )
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(lifecycle::healthz))
+        .route("/-/healthy", get(lifecycle::healthy).head(lifecycle::healthy))
+        .route("/-/ready", get(lifecycle::ready).head(lifecycle::ready))
+        .route("/-/reload", post(lifecycle::reload))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(guard, guard::enforce))
@@ -141,7 +150,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /-/healthy, /-/ready, /-/reload, /metrics".into())
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
@@ -177,14 +186,21 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::TooLarge { limit });
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let inner = e.into_inner();
-        if inner.is::<http_body_util::LengthLimitError>() {
-            ApiError::TooLarge { limit }
-        } else {
-            ApiError::BadRequest(format!("cannot read body: {inner}"))
-        }
-    })
+    let timeout = state.body_read_timeout;
+    // A client that sends its body slowly holds a connection; it gets a bounded time.
+    tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| {
+            ApiError::RequestTimeout(format!("the request body did not arrive within {timeout:?}"))
+        })?
+        .map_err(|e| {
+            let inner = e.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                ApiError::TooLarge { limit }
+            } else {
+                ApiError::BadRequest(format!("cannot read body: {inner}"))
+            }
+        })
 }
 
 fn refuse(state: &ApiState, e: ApiError) -> Response {
@@ -204,6 +220,12 @@ async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response,
 
 /// Stores alerts (committed before this returns) and hands them to the pipeline.
 pub(crate) async fn commit_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<(), ApiError> {
+    if state.lifecycle.draining() {
+        // Refused, not stored: the sender retries, against this alertd once it is back or a peer.
+        return Err(ApiError::Unavailable(
+            "alertd is shutting down; send again shortly".into(),
+        ));
+    }
     let n = alerts.len();
     state.committer.ingest(alerts.clone()).await.map_err(|e| {
         tracing::error!("cannot store alerts: {e}");
@@ -376,10 +398,6 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
     }
     .await;
     result.unwrap_or_else(|e| refuse(&state, e))
-}
-
-async fn healthz() -> Response {
-    axum::Json(json!({"status": "ok"})).into_response()
 }
 
 async fn metrics(State(state): State<ApiState>) -> Response {

@@ -121,6 +121,28 @@ impl Dispatcher {
         known
     }
 
+    /// Routes every held alert again through `root` (a reloaded config). A group whose key is
+    /// the same under the new tree keeps when it is next due and whether it has flushed; a new
+    /// group waits its group_wait from the alerts' arrival, as if they had just come in.
+    pub(crate) fn reroute(&mut self, root: Route, now: Timestamp) {
+        let old = std::mem::replace(self, Self::new(root));
+        let mut held: BTreeMap<Fingerprint, Alert> = BTreeMap::new();
+        for group in old.groups.values() {
+            for (fp, a) in &group.alerts {
+                held.entry(*fp).or_insert_with(|| a.clone());
+            }
+        }
+        for alert in held.values() {
+            self.insert(alert, alert.updated_at.min(now));
+        }
+        for (key, group) in &mut self.groups {
+            if let Some(before) = old.groups.get(key) {
+                group.next_flush = before.next_flush;
+                group.has_flushed = before.has_flushed;
+            }
+        }
+    }
+
     /// The earliest time a group is due or a held alert ends, if there is any.
     pub(crate) fn next_deadline(&self) -> Option<Timestamp> {
         let flush = self.groups.values().map(|g| g.next_flush).min();
