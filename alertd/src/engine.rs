@@ -180,11 +180,12 @@ impl Engine {
         self.require_verified = rules.require_verified;
     }
 
-    /// Runs until `inbox` closes, putting each `rules` received in force between flushes.
+    /// Runs until `inbox` closes, putting each `rules` received in force between flushes
+    /// (and saying so through its sender): alerts taken after that are routed by them.
     pub(crate) async fn run_with_reloads(
         mut self,
         inbox: mpsc::Receiver<Vec<Alert>>,
-        mut rules: mpsc::Receiver<EngineRules>,
+        mut rules: mpsc::Receiver<(EngineRules, tokio::sync::oneshot::Sender<()>)>,
     ) {
         let mut inbox = inbox;
         loop {
@@ -199,9 +200,10 @@ impl Engine {
                     Some(batch) => self.accept(batch),
                     None => return,
                 },
-                Some(new) = rules.recv() => {
+                Some((new, applied)) = rules.recv() => {
                     self.apply(new);
                     tracing::info!("routes, receivers and policies reloaded");
+                    let _ = applied.send(());
                 }
                 () = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {}
             }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -23,7 +23,7 @@ pub(crate) struct Reloader {
     /// The config in force (what the new one is compared with).
     pub(crate) running: Mutex<Config>,
     /// The engine takes its new rules between flushes.
-    pub(crate) engine: mpsc::Sender<EngineRules>,
+    pub(crate) engine: mpsc::Sender<(EngineRules, oneshot::Sender<()>)>,
     /// The escalation timer's rules.
     pub(crate) escalation: Arc<RwLock<EscalationRules>>,
     /// Counters.
@@ -82,7 +82,8 @@ impl Reloader {
             policies: rules.policies.clone(),
             inhibit_rules: rules.inhibit_rules.clone(),
         };
-        if self.engine.send(rules).await.is_err() {
+        let (applied, done) = oneshot::channel();
+        if self.engine.send((rules, applied)).await.is_err() || done.await.is_err() {
             return refused("the pipeline has stopped".into());
         }
         *self

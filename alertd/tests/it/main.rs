@@ -7,6 +7,7 @@ mod check_config;
 mod common;
 mod escalation;
 mod inhibit;
+mod lifecycle;
 mod mqtt;
 mod numbers;
 mod opt_out;
