@@ -398,6 +398,7 @@ pub async fn start_with_store(
     );
     let (server, connections) =
         crate::http::server::serve(listener, app, limits, stopped.clone());
+    lifecycle.set_connections(connections.clone());
     let outbox = tokio::spawn(worker.run_until(stopped));
     let mut tasks = vec![
         tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),

@@ -408,9 +408,11 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
+    let mut text = state.metrics.render(&stats);
+    text.push_str(&state.lifecycle.render_connections());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&stats),
+        text,
     )
         .into_response()
 }
