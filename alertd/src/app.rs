@@ -314,9 +314,7 @@ pub async fn start_with_store(
         outbox_wake.clone(),
     )?;
     let restored = engine.restore()?;
-    if restored > 0 {
-        tracing::info!(restored, "alerts restored from the store");
-    }
+    tracing::info!(restored, "alerts restored from the store");
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
     let heartbeats =
         load_heartbeats(cfg, &dyn_store, &writer, &pipeline_tx, &options.clock).await?;
@@ -336,32 +334,11 @@ pub async fn start_with_store(
     let worker = outbox_worker(cfg, &engine, sender, &options.clock, &writer, &outbox_wake);
     let worker_reconciler = worker.reconciler().run();
     let (stop, stopped) = watch::channel(false);
-
     let webhook = webhook_auth(cfg, &options.env)?;
-
     let (escalation_timer, escalations) =
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
-    let (rules_tx, rules_rx) = mpsc::channel(1);
-    let reloader = Arc::new(reload::Reloader {
-        path: std::sync::Mutex::new(None),
-        running: std::sync::Mutex::new(cfg.clone()),
-        engine: rules_tx,
-        escalation: escalation_timer.rules.clone(),
-        metrics: metrics.clone(),
-        clock: options.clock.clone(),
-        serial: tokio::sync::Mutex::new(()),
-    });
-    let lifecycle = Arc::new(Lifecycle::default());
-    let hook = reloader.clone();
-    lifecycle.set_reload(Arc::new(move || {
-        let hook = hook.clone();
-        Box::pin(async move { hook.reload().await })
-    }));
-    metrics.config_reloaded(
-        true,
-        u64::try_from(options.clock.now().0 / 1000).unwrap_or(0),
-    );
-
+    let (reloader, rules_rx, lifecycle) =
+        reload_parts(cfg, &escalation_timer, &metrics, &options.clock);
     let committer = GroupCommitter::with_writer(writer);
     let feeds = start_feeds(
         cfg,
@@ -390,15 +367,8 @@ pub async fn start_with_store(
         tradingview: tradingview_hook(cfg, &options.env)?,
         heartbeats: heartbeats.clone(),
     };
-    let (listener, addr) = bind_api(addr).await?;
-    let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let limits = crate::http::server::Limits::new(
-        &cfg.server,
-        crate::http::server::open_files_limit(),
-    );
-    let (server, connections) =
-        crate::http::server::serve(listener, app, limits, stopped.clone());
-    lifecycle.set_connections(connections.clone());
+    let (server, connections, addr) =
+        serve_api(cfg, addr, state, stopped.clone(), sender_kind).await?;
     let outbox = tokio::spawn(worker.run_until(stopped));
     let mut tasks = vec![
         tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),
@@ -408,12 +378,6 @@ pub async fn start_with_store(
     tasks.extend(feeds.tasks);
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
-    tracing::info!(
-        %addr,
-        sender = sender_kind,
-        max_connections = limits.max_connections,
-        "alertd listening"
-    );
     if let Some(warning) = exposure.warning(addr) {
         tracing::warn!("{warning}");
     }
@@ -433,6 +397,63 @@ pub async fn start_with_store(
         outbox: Some(outbox),
         tasks,
     })
+}
+
+/// Binds the API and serves the router over `state` until `stop`: the server task, its
+/// connection counts and the bound address. `sender_kind` is for the log line.
+async fn serve_api(
+    cfg: &Config,
+    addr: SocketAddr,
+    state: ApiState,
+    stop: watch::Receiver<bool>,
+    sender_kind: &str,
+) -> Result<(JoinHandle<()>, ConnStats, SocketAddr), StartError> {
+    let (listener, addr) = bind_api(addr).await?;
+    let lifecycle = state.lifecycle.clone();
+    let app = router(state, RequestGuard::new(&cfg.server, addr));
+    let limits =
+        crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
+    let (server, connections) = crate::http::server::serve(listener, app, limits, stop);
+    lifecycle.set_connections(connections.clone());
+    tracing::info!(
+        %addr,
+        sender = sender_kind,
+        max_connections = limits.max_connections,
+        "alertd listening"
+    );
+    Ok((server, connections, addr))
+}
+
+/// Reloaded rules for the engine, each with the sender it says "applied" through.
+type RulesInbox = mpsc::Receiver<(crate::engine::EngineRules, oneshot::Sender<()>)>;
+
+/// What reloads need: the reloader (its rules go to the engine through the receiver) and the
+/// lifecycle state that `POST /-/reload` runs it from.
+fn reload_parts(
+    cfg: &Config,
+    escalation_timer: &EscalationTimer,
+    metrics: &Arc<Metrics>,
+    clock: &SharedClock,
+) -> (Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>) {
+    let (rules_tx, rules_rx) = mpsc::channel(1);
+    let reloader = Arc::new(reload::Reloader {
+        path: std::sync::Mutex::new(None),
+        running: std::sync::Mutex::new(cfg.clone()),
+        engine: rules_tx,
+        escalation: escalation_timer.rules.clone(),
+        metrics: metrics.clone(),
+        clock: clock.clone(),
+        serial: tokio::sync::Mutex::new(()),
+    });
+    let lifecycle = Arc::new(Lifecycle::default());
+    let hook = reloader.clone();
+    lifecycle.set_reload(Arc::new(move || {
+        let hook = hook.clone();
+        Box::pin(async move { hook.reload().await })
+    }));
+    // The start is the first successful load.
+    metrics.config_reloaded(true, u64::try_from(clock.now().0 / 1000).unwrap_or(0));
+    (reloader, rules_rx, lifecycle)
 }
 
 /// The outbox sender over the engine's store and counters and the shared writer.

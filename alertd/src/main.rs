@@ -200,7 +200,10 @@ async fn serve_until_stopped(
         );
         let drained = running.drain(grace).await;
         if drained.complete {
-            tracing::info!(took_ms = u64::try_from(drained.took.as_millis()).unwrap_or(u64::MAX), "stopped; undelivered notifications stay in the outbox");
+            tracing::info!(
+                took_ms = u64::try_from(drained.took.as_millis()).unwrap_or(u64::MAX),
+                "stopped; undelivered notifications stay in the outbox"
+            );
         } else {
             tracing::warn!(
                 took_ms = u64::try_from(drained.took.as_millis()).unwrap_or(u64::MAX),

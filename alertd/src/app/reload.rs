@@ -54,7 +54,9 @@ impl Reloader {
                 restart_needed = %report.restart_needed.join(", "),
                 "config reloaded; these changes take effect after a restart"
             ),
-            Some(why) => tracing::error!("config reload refused, the old config keeps running: {why}"),
+            Some(why) => {
+                tracing::error!("config reload refused, the old config keeps running: {why}");
+            }
         }
         report
     }
@@ -64,9 +66,15 @@ impl Reloader {
             error: Some(error),
             restart_needed: Vec::new(),
         };
-        let path = self.path.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let path = self
+            .path
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let Some(path) = path else {
-            return refused("alertd runs on its embedded defaults: there is no config file to re-read".into());
+            return refused(
+                "alertd runs on its embedded defaults: there is no config file to re-read".into(),
+            );
         };
         let loaded = tokio::task::spawn_blocking(move || Config::load(&path)).await;
         let cfg = match loaded {
@@ -149,12 +157,16 @@ mod tests {
 
     #[test]
     fn only_sections_a_reload_cannot_apply_need_a_restart() {
-        let base = "[[receivers]]\nname = \"a\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"a\"\n";
+        let base =
+            "[[receivers]]\nname = \"a\"\nsms = [\"+15551230001\"]\n[route]\nreceiver = \"a\"\n";
         let old = Config::parse(base).unwrap();
         let routes = Config::parse(&base.replace("+15551230001", "+15551230002")).unwrap();
         assert!(restart_needed(&old, &routes).is_empty());
         let listen = Config::parse(&format!("[server]\nlisten = \"127.0.0.1:1\"\n{base}")).unwrap();
-        assert_eq!(restart_needed(&old, &listen), vec!["server.listen".to_owned()]);
+        assert_eq!(
+            restart_needed(&old, &listen),
+            vec!["server.listen".to_owned()]
+        );
         let store = Config::parse(&format!("[store]\npath = \"other.db\"\n{base}")).unwrap();
         assert_eq!(restart_needed(&old, &store), vec!["store.path".to_owned()]);
     }

@@ -140,7 +140,10 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
             post(tradingview::post_tradingview),
         )
         .route("/healthz", get(lifecycle::healthz))
-        .route("/-/healthy", get(lifecycle::healthy).head(lifecycle::healthy))
+        .route(
+            "/-/healthy",
+            get(lifecycle::healthy).head(lifecycle::healthy),
+        )
         .route("/-/ready", get(lifecycle::ready).head(lifecycle::ready))
         .route("/-/reload", post(lifecycle::reload))
         .route("/metrics", get(metrics))
@@ -191,7 +194,9 @@ pub(crate) async fn read_body(
     tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
         .await
         .map_err(|_| {
-            ApiError::RequestTimeout(format!("the request body did not arrive within {timeout:?}"))
+            ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {timeout:?}"
+            ))
         })?
         .map_err(|e| {
             let inner = e.into_inner();
@@ -410,9 +415,5 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         .unwrap_or_default();
     let mut text = state.metrics.render(&stats);
     text.push_str(&state.lifecycle.render_connections());
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        text,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -1,6 +1,7 @@
 //! Stopping, reloading and readiness: a stop finishes the send in flight and records it, a
 //! reload applies a new roster and refuses a broken file, `/-/ready` follows the store, and
 //! ingest answers while idle and half-sent connections fill the connection table.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +40,11 @@ impl Sender for Held {
         let id = msg.outbox_id;
         self.started.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
-            let _ = self.release.acquire().await.map(|p| p.forget());
+            let _ = self
+                .release
+                .acquire()
+                .await
+                .map(tokio::sync::SemaphorePermit::forget);
             SendOutcome::Accepted {
                 sid: format!("SM{id:032}"),
                 status: "queued".into(),
@@ -55,13 +60,8 @@ fn alert(name: &str) -> String {
 #[tokio::test]
 async fn a_stop_finishes_the_send_in_flight_and_it_is_not_sent_again_after_restart() {
     let held = Held::new();
-    let mut first = Harness::start_with(
-        config("", KEEP_FIRING),
-        Some(held.clone()),
-        no_env(),
-        None,
-    )
-    .await;
+    let mut first =
+        Harness::start_with(config("", KEEP_FIRING), Some(held.clone()), no_env(), None).await;
     assert_eq!(first.post("/api/v1/alerts", alert("Hot")).await.0, 202);
     eventually("the send is in flight", || {
         held.started.load(Ordering::SeqCst) == 1
@@ -95,19 +95,18 @@ async fn a_stop_finishes_the_send_in_flight_and_it_is_not_sent_again_after_resta
     .await;
     second.clock.advance(Duration::from_secs(60));
     crate::common::settle().await;
-    assert_eq!(again.started.load(Ordering::SeqCst), 0, "sent a second time");
+    assert_eq!(
+        again.started.load(Ordering::SeqCst),
+        0,
+        "sent a second time"
+    );
 }
 
 #[tokio::test]
 async fn a_send_unfinished_at_the_end_of_the_grace_goes_out_after_restart() {
     let held = Held::new();
-    let mut first = Harness::start_with(
-        config("", KEEP_FIRING),
-        Some(held.clone()),
-        no_env(),
-        None,
-    )
-    .await;
+    let mut first =
+        Harness::start_with(config("", KEEP_FIRING), Some(held.clone()), no_env(), None).await;
     assert_eq!(first.post("/api/v1/alerts", alert("Hot")).await.0, 202);
     eventually("the send is in flight", || {
         held.started.load(Ordering::SeqCst) == 1
@@ -186,7 +185,10 @@ async fn a_reload_applies_a_new_roster_and_refuses_a_broken_file() {
     .unwrap();
     let (status, body) = reload(&h).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("nobody"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("nobody"),
+        "{body}"
+    );
     let (_, metrics) = h.get("/metrics").await;
     assert_eq!(gauge(&metrics, "alertd_config_last_reload_successful"), "0");
     assert_eq!(h.post("/api/v1/alerts", alert("Third")).await.0, 202);
