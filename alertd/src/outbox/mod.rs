@@ -589,6 +589,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stop_records_the_sends_made_and_leaves_those_waiting_their_turn() {
+        // One message a second on a clock that does not move: the second waits its turn.
+        let (worker, sender, store, _clock) = setup(Vec::new(), 1.0, 2);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(worker.run_until(stopped));
+        until(|| sender.calls.lock().unwrap().len() == 1).await;
+        stop.send(true).unwrap();
+        task.await.unwrap();
+        assert_eq!(sender.calls.lock().unwrap().len(), 1);
+        let mut states: Vec<OutboxState> = store
+            .recent_outbox(2)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.state)
+            .collect();
+        states.sort_by_key(|s| s.as_str());
+        assert_eq!(states, [OutboxState::Pending, OutboxState::Sent]);
+    }
+
+    #[tokio::test]
     async fn retry_then_accept() {
         let retry = SendOutcome::Retry {
             after: Some(Duration::from_secs(2)),

@@ -40,6 +40,11 @@ impl Conn {
         self.last_active_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Whether a request is being answered.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) > 0
+    }
+
     /// How long it has been without a request in progress (zero while one is).
     pub(crate) fn idle_for(&self) -> std::time::Duration {
         if self.busy.load(Ordering::SeqCst) > 0 {

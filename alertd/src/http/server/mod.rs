@@ -1,5 +1,5 @@
 //! The API's HTTP/1.1 server: one task per connection, with a time limit on each request
-//! head, an idle keep-alive limit, and a [`conns`] table that keeps the number of open
+//! head, an idle keep-alive limit, and a table of connections that keeps the number of open
 //! connections under what the open-files limit allows, closing idle and slow ones first, so
 //! clients that open connections and send nothing (or send slowly) cannot stop ingest.
 //! Body read time is limited where bodies are read (`server.body_read_timeout`).
@@ -180,6 +180,11 @@ async fn serve_connection(
             }
             () = conn.evicted() => return,
             () = stopped(&mut stop), if !closing => {
+                // Idle or still sending its head: nothing to finish, close now (a stop must
+                // not wait out the header timeout). A request being answered is answered.
+                if !conn.is_busy() {
+                    return;
+                }
                 closing = true;
                 served.as_mut().graceful_shutdown();
             }
