@@ -101,7 +101,7 @@ pub struct RunningApp {
     /// Open API connections and how many were closed to make room.
     pub connections: ConnStats,
     /// Draining, readiness, reload.
-    pub lifecycle: Arc<Lifecycle>,
+    lifecycle: Arc<Lifecycle>,
     /// Turns true to stop: the API stops accepting, the outbox finishes its sends in flight.
     stop: watch::Sender<bool>,
     relay_shutdown: Option<oneshot::Sender<()>>,

@@ -153,6 +153,14 @@ pub struct ServerConfig {
 }
 
 /// How log lines are written.
+///
+/// ```
+/// use alertd::config::{Config, LogFormat};
+/// let rest = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n";
+/// let cfg = Config::parse(&format!("[server]\nlog_format = \"json\"\n{rest}")).unwrap();
+/// assert_eq!(cfg.server.log_format, LogFormat::Json);
+/// assert!(Config::parse(&format!("[server]\nlog_format = \"xml\"\n{rest}")).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]

@@ -22,6 +22,11 @@ use crate::outbox::BoxFuture;
 const READY_CACHE: Duration = Duration::from_secs(1);
 
 /// What a config reload did.
+///
+/// ```
+/// let applied = alertd::http::lifecycle::ReloadReport::default();
+/// assert!(applied.error.is_none() && applied.restart_needed.is_empty());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReloadReport {
     /// Why the new config was refused (the old one keeps running); `None` when it applied.
@@ -31,11 +36,11 @@ pub struct ReloadReport {
 }
 
 /// Re-reads the config file and applies it.
-pub type ReloadFn = Arc<dyn Fn() -> BoxFuture<'static, ReloadReport> + Send + Sync>;
+pub(crate) type ReloadFn = Arc<dyn Fn() -> BoxFuture<'static, ReloadReport> + Send + Sync>;
 
 /// Draining flag, cached readiness, and the reload hook the app installs.
 #[derive(Default)]
-pub struct Lifecycle {
+pub(crate) struct Lifecycle {
     draining: AtomicBool,
     ready: Mutex<Option<(Timestamp, Result<(), String>)>>,
     reload: OnceLock<ReloadFn>,
@@ -44,29 +49,22 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     /// From now on ingest answers 503: alertd is stopping.
-    ///
-    /// ```
-    /// let l = alertd::http::lifecycle::Lifecycle::default();
-    /// assert!(!l.draining());
-    /// l.start_draining();
-    /// assert!(l.draining());
-    /// ```
-    pub fn start_draining(&self) {
+    pub(crate) fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
     }
 
     /// Whether alertd is stopping.
-    pub fn draining(&self) -> bool {
+    pub(crate) fn draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
     }
 
     /// Installs what `POST /-/reload` runs (once; later calls are ignored).
-    pub fn set_reload(&self, reload: ReloadFn) {
+    pub(crate) fn set_reload(&self, reload: ReloadFn) {
         let _ = self.reload.set(reload);
     }
 
     /// The API's connection counts, once it serves.
-    pub fn set_connections(&self, stats: crate::http::server::ConnStats) {
+    pub(crate) fn set_connections(&self, stats: crate::http::server::ConnStats) {
         let _ = self.connections.set(stats);
     }
 

@@ -63,13 +63,19 @@ impl Limits {
 }
 
 /// The soft open-files limit of this process, if it can be read.
+///
+/// ```
+/// # #[cfg(unix)]
+/// assert!(alertd::http::server::open_files_limit().is_some_and(|n| n > 0));
+/// ```
 pub fn open_files_limit() -> Option<u64> {
     rlimit::getrlimit(rlimit::Resource::NOFILE)
         .ok()
         .map(|(soft, _)| soft)
 }
 
-/// Open and closed-to-make-room connection counts, for `/metrics`.
+/// Open and closed-to-make-room connection counts, for `/metrics` (see `RunningApp`'s
+/// `connections`).
 #[derive(Debug, Clone)]
 pub struct ConnStats(Arc<ConnTable>);
 
