@@ -40,6 +40,7 @@ sim="https://127.0.0.1:$sim_port"
 simcurl() { curl -sf --cacert "$work/sim-ca.pem" "$@"; }
 wait_for 20 test -s "$work/sim-ca.pem"
 wait_for 20 simcurl "$sim/_sim/info"
+count_is() { [ "$(messages_to "$1")" = "$2" ]; }
 messages_to() { simcurl "$sim/_sim/messages" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m.get('to') == sys.argv[1]))" "$1"; }
 
 api_port=$(free_port)
@@ -113,7 +114,7 @@ kill -HUP "$alertd"
 wait_for 10 grep -q "config reloaded" "$work/alertd.log"
 hup_ms=$(( $(now_ms) - t0 ))
 [ "$(post_alert AfterReload)" = 202 ]
-wait_for 10 test "$(messages_to +15551230002)" = 1
+wait_for 10 count_is +15551230002 1
 echo 'oops = ' >> "$work/alertd.toml"
 reload_status=$(curl -s -o "$work/reload.json" -w '%{http_code}' -X POST "$api/-/reload")
 [ "$reload_status" = 400 ] || { echo "broken reload answered $reload_status"; cat "$work/reload.json"; exit 1; }
@@ -122,7 +123,7 @@ grep -qx "alertd_config_last_reload_successful 0" <<< "$(curl -sf "$api/metrics"
 kill -HUP "$alertd"
 wait_for 10 grep -q "config reload refused" "$work/alertd.log"
 [ "$(post_alert StillRouted)" = 202 ]
-wait_for 10 test "$(messages_to +15551230002)" = 2
+wait_for 10 count_is +15551230002 2
 write_config +15551230002 "$work/alertd.db"
 reload_ms=$(curl -s -o /dev/null -w '%{time_total}' -X POST "$api/-/reload" | python3 -c 'import sys; print(round(float(sys.stdin.read())*1000, 1))')
 grep -qx "alertd_config_last_reload_successful 1" <<< "$(curl -sf "$api/metrics")"
@@ -188,4 +189,25 @@ for limit in "1024:$hard" "1024:1024"; do
   timeout 60 python3 "$work/halfsent.py" "$api_port" 5000
   stop_alertd
 done
+section "timeouts: a slow head is closed, a slow body gets 408"
+write_config +15551230001 "$work/alertd.db" 'header_read_timeout = "1s"
+body_read_timeout = "1s"'
+start_alertd
+python3 - "$api_port" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+head = socket.create_connection(("127.0.0.1", port))
+head.sendall(b"POST /api/v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+body = socket.create_connection(("127.0.0.1", port))
+body.sendall(b"POST /api/v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[{")
+t0 = time.monotonic()
+head.settimeout(10); body.settimeout(10)
+head_answer = head.recv(4096)
+head_s = time.monotonic() - t0
+status = body.recv(4096).split(b"\r\n", 1)[0].decode()
+body_s = time.monotonic() - t0
+print(f"slow head closed after {head_s:.1f} s ({head_answer[:12]!r}); slow body answered '{status}' after {body_s:.1f} s")
+sys.exit(0 if head_s < 5 and " 408 " in status else 1)
+PY
+stop_alertd
 echo "alertd lifecycle checks passed"

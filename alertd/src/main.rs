@@ -137,6 +137,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 fn run(cfg: &Config, source: &str, path: Option<PathBuf>) -> Result<(), String> {
     raise_open_files_limit();
     runtime()?.block_on(async {
+        // Handled from before the start: a stop during it is a drain too, not a kill.
+        let signals = Signals::new().map_err(|e| format!("cannot handle signals: {e}"))?;
         let running = app::start(cfg, StartOptions::default()).await.map_err(|e| e.to_string())?;
         if let Some(path) = path {
             running.set_config_path(path);
@@ -152,7 +154,6 @@ fn run(cfg: &Config, source: &str, path: Option<PathBuf>) -> Result<(), String> 
                 "dry run: messages are logged, not sent (no Twilio credentials, twilio.dry_run, or no config file: see alertd generate-config)"
             );
         }
-        let signals = Signals::new().map_err(|e| format!("cannot handle signals: {e}"))?;
         notify_systemd(&[sd_notify::NotifyState::Ready]);
         serve_until_stopped(running, signals, cfg.server.shutdown_grace).await
     })
