@@ -332,13 +332,11 @@ pub async fn start_with_store(
     .await?;
 
     let worker = outbox_worker(cfg, &engine, sender, &options.clock, &writer, &outbox_wake);
-    let worker_reconciler = worker.reconciler().run();
     let (stop, stopped) = watch::channel(false);
     let webhook = webhook_auth(cfg, &options.env)?;
     let (escalation_timer, escalations) =
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
-    let (reloader, rules_rx, lifecycle) =
-        reload_parts(cfg, &escalation_timer, &metrics, &options.clock);
+    let (reloader, rules_rx, lifecycle) = reload_parts(cfg, &escalation_timer, &worker);
     let committer = GroupCommitter::with_writer(writer);
     let feeds = start_feeds(
         cfg,
@@ -369,12 +367,12 @@ pub async fn start_with_store(
     };
     let (server, connections, addr) =
         serve_api(cfg, addr, state, stopped.clone(), sender_kind).await?;
-    let outbox = tokio::spawn(worker.run_until(stopped));
     let mut tasks = vec![
         tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),
-        tokio::spawn(worker_reconciler),
+        tokio::spawn(worker.reconciler().run()),
         tokio::spawn(escalation_timer.run()),
     ];
+    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.extend(feeds.tasks);
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
@@ -432,8 +430,7 @@ type RulesInbox = mpsc::Receiver<(crate::engine::EngineRules, oneshot::Sender<()
 fn reload_parts(
     cfg: &Config,
     escalation_timer: &EscalationTimer,
-    metrics: &Arc<Metrics>,
-    clock: &SharedClock,
+    worker: &OutboxWorker,
 ) -> (Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>) {
     let (rules_tx, rules_rx) = mpsc::channel(1);
     let reloader = Arc::new(reload::Reloader {
@@ -441,8 +438,9 @@ fn reload_parts(
         running: std::sync::Mutex::new(cfg.clone()),
         engine: rules_tx,
         escalation: escalation_timer.rules.clone(),
-        metrics: metrics.clone(),
-        clock: clock.clone(),
+        limiter: worker.limiter.clone(),
+        metrics: worker.metrics.clone(),
+        clock: worker.clock.clone(),
         serial: tokio::sync::Mutex::new(()),
     });
     let lifecycle = Arc::new(Lifecycle::default());
@@ -452,7 +450,10 @@ fn reload_parts(
         Box::pin(async move { hook.reload().await })
     }));
     // The start is the first successful load.
-    metrics.config_reloaded(true, u64::try_from(clock.now().0 / 1000).unwrap_or(0));
+    let now = worker.clock.now();
+    worker
+        .metrics
+        .config_reloaded(true, u64::try_from(now.0 / 1000).unwrap_or(0));
     (reloader, rules_rx, lifecycle)
 }
 

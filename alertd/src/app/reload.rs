@@ -1,7 +1,8 @@
 //! Config reload (SIGHUP, `POST /-/reload`): the file is read and validated, the policy parts
 //! (routes, receivers and rosters, templates, escalation policies, time intervals, inhibit
-//! rules) are compiled, and only then handed to the running engine and escalation timer, so a
-//! refused config leaves the old one running. The store, listeners, outbox and connections
+//! rules) are compiled, and only then are they handed to the running engine and escalation
+//! timer and `[twilio] mps` set on the outbox's pacing, so a refused config leaves the old one
+//! running. The store, listeners, outbox and connections
 //! keep running throughout. Settings that only a restart applies are named in the report.
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ pub(crate) struct Reloader {
     pub(crate) engine: mpsc::Sender<(EngineRules, oneshot::Sender<()>)>,
     /// The escalation timer's rules.
     pub(crate) escalation: Arc<RwLock<EscalationRules>>,
+    /// The outbox's per-From pacing (`[twilio] mps`).
+    pub(crate) limiter: Arc<crate::outbox::rate_limit::RateLimiter>,
     /// Counters.
     pub(crate) metrics: Arc<Metrics>,
     /// Time.
@@ -98,6 +101,7 @@ impl Reloader {
             .escalation
             .write()
             .unwrap_or_else(PoisonError::into_inner) = escalation;
+        self.limiter.set_mps(cfg.twilio.mps);
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let restart_needed = restart_needed(&running, &cfg);
         *running = cfg;
@@ -120,6 +124,7 @@ pub(crate) fn restart_needed(old: &Config, new: &Config) -> Vec<String> {
     // What the engine takes on reload.
     old_twilio.segment_budget = new.twilio.segment_budget;
     old_twilio.require_verified = new.twilio.require_verified;
+    old_twilio.mps = new.twilio.mps;
     let (a, b) = (&old.server, &new.server);
     check("server.listen", a.listen == b.listen);
     check("server.public_url", a.public_url == b.public_url);
@@ -162,6 +167,10 @@ mod tests {
         let old = Config::parse(base).unwrap();
         let routes = Config::parse(&base.replace("+15551230001", "+15551230002")).unwrap();
         assert!(restart_needed(&old, &routes).is_empty());
+        let rate = Config::parse(&format!("[twilio]\nmps = 10.0\n{base}")).unwrap();
+        assert!(restart_needed(&old, &rate).is_empty());
+        let retries = Config::parse(&format!("[twilio]\nmax_attempts = 2\n{base}")).unwrap();
+        assert_eq!(restart_needed(&old, &retries), vec!["twilio".to_owned()]);
         let listen = Config::parse(&format!("[server]\nlisten = \"127.0.0.1:1\"\n{base}")).unwrap();
         assert_eq!(
             restart_needed(&old, &listen),
