@@ -276,6 +276,28 @@ mod tests {
     }
 
     #[test]
+    fn reroute_keeps_a_flushed_groups_timing_and_routes_held_alerts_by_the_new_tree() {
+        let timing = "group_by=['alertname']\ngroup_wait='30s'\ngroup_interval='5m'";
+        let mut d = dispatcher(timing);
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
+        assert_eq!(d.take_due(Timestamp(30_000)).len(), 1);
+        // Same tree: the group flushed at 30 s is next due at 5m30s, not at once.
+        d.reroute(dispatcher(timing).root, Timestamp(60_000));
+        assert!(d.take_due(Timestamp(60_000)).is_empty());
+        assert_eq!(d.take_due(Timestamp(330_000)).len(), 1);
+        // A tree grouping by instance too: a new group, flushed at once (the alert is old).
+        let by_instance = dispatcher("group_by=['alertname', 'instance']\ngroup_wait='30s'");
+        d.reroute(by_instance.root, Timestamp(400_000));
+        let due = d.take_due(Timestamp(400_000));
+        assert_eq!(due.len(), 1);
+        assert!(
+            due[0].group_key.contains("instance"),
+            "{}",
+            due[0].group_key
+        );
+    }
+
+    #[test]
     fn groups_by_label_and_waits_group_wait() {
         let mut d = dispatcher("group_by=['alertname']\ngroup_wait='30s'\ngroup_interval='5m'");
         d.insert(&alert("Hot", "a", 0), Timestamp(0));
