@@ -36,6 +36,7 @@ wait_for() { # wait_for SECONDS COMMAND...
 sim_port=$(free_port)
 "$target/twilio-sim" --listen "127.0.0.1:$sim_port" --ca-out "$work/sim-ca.pem" > "$work/sim.log" 2>&1 &
 pids+=($!)
+disown # killed by the cleanup; not a job to report
 sim="https://127.0.0.1:$sim_port"
 simcurl() { curl -sf --cacert "$work/sim-ca.pem" "$@"; }
 wait_for 20 test -s "$work/sim-ca.pem"
