@@ -2,11 +2,15 @@
 //! reconciler, HTTP server.
 
 pub mod preview;
+mod reload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::{SharedClock, SystemClock};
@@ -17,6 +21,8 @@ use crate::escalation::ack::Escalations;
 use crate::escalation::timer::EscalationTimer;
 use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
+use crate::http::lifecycle::{Lifecycle, ReloadReport};
+use crate::http::server::ConnStats;
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -92,24 +98,87 @@ pub struct RunningApp {
     pub price_streams: Option<Arc<crate::metrics::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Open API connections and how many were closed to make room.
+    pub connections: ConnStats,
+    /// Draining, readiness, reload.
+    lifecycle: Arc<Lifecycle>,
+    /// Turns true to stop: the API stops accepting, the outbox finishes its sends in flight.
+    stop: watch::Sender<bool>,
     relay_shutdown: Option<oneshot::Sender<()>>,
+    reloader: Arc<reload::Reloader>,
+    outbox: Option<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// How a drain ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    /// Every send in flight finished and was recorded, and every request being answered was
+    /// answered, within the grace period.
+    pub complete: bool,
+    /// How long it took.
+    pub took: Duration,
+}
+
 impl RunningApp {
-    /// Stops the server and workers (pending outbox rows stay for the next start).
+    /// Stops the server and workers at once (pending outbox rows stay for the next start).
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.lifecycle.start_draining();
+        let _ = self.stop.send(true);
         if let Some(tx) = self.relay_shutdown.take() {
             let _ = tx.send(());
         }
+        for t in self.tasks.drain(..).chain(self.outbox.take()) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Stops taking work and lets the work in progress finish, for at most `grace`: ingest
+    /// answers 503, the listeners stop accepting, requests being answered are answered, and
+    /// sends already handed to Twilio finish and are recorded. Then everything stops; rows not
+    /// sent stay in the store for the next start.
+    pub async fn drain(mut self, grace: Duration) -> Drained {
+        let started = Instant::now();
+        self.lifecycle.start_draining();
+        let _ = self.stop.send(true);
+        if let Some(tx) = self.relay_shutdown.take() {
+            let _ = tx.send(());
+        }
+        // The HTTP server is the last task, the outbox worker has its own handle.
+        let server = self.tasks.pop();
+        let outbox = self.outbox.take();
+        let finish = async {
+            if let Some(server) = server {
+                let _ = server.await;
+            }
+            if let Some(outbox) = outbox {
+                let _ = outbox.await;
+            }
+        };
+        let complete = tokio::time::timeout(grace, finish).await.is_ok();
         for t in self.tasks.drain(..) {
             t.abort();
             let _ = t.await;
         }
+        Drained {
+            complete,
+            took: started.elapsed(),
+        }
+    }
+
+    /// Names the config file that reloads re-read (without one, reloads are refused).
+    pub fn set_config_path(&self, path: PathBuf) {
+        *self
+            .reloader
+            .path
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path);
+    }
+
+    /// Re-reads the config file and applies it (as SIGHUP and `POST /-/reload` do).
+    pub async fn reload(&self) -> ReloadReport {
+        self.reloader.reload().await
     }
 
     /// Waits until the HTTP server stops (never, unless it fails).
@@ -245,9 +314,7 @@ pub async fn start_with_store(
         outbox_wake.clone(),
     )?;
     let restored = engine.restore()?;
-    if restored > 0 {
-        tracing::info!(restored, "alerts restored from the store");
-    }
+    tracing::info!(restored, "alerts restored from the store");
     let (pipeline_tx, pipeline_rx) = mpsc::channel(4096);
     let heartbeats =
         load_heartbeats(cfg, &dyn_store, &writer, &pipeline_tx, &options.clock).await?;
@@ -265,12 +332,11 @@ pub async fn start_with_store(
     .await?;
 
     let worker = outbox_worker(cfg, &engine, sender, &options.clock, &writer, &outbox_wake);
-
+    let (stop, stopped) = watch::channel(false);
     let webhook = webhook_auth(cfg, &options.env)?;
-
     let (escalation_timer, escalations) =
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
-
+    let (reloader, rules_rx, lifecycle) = reload_parts(cfg, &escalation_timer, &worker);
     let committer = GroupCommitter::with_writer(writer);
     let feeds = start_feeds(
         cfg,
@@ -288,6 +354,8 @@ pub async fn start_with_store(
         clock: options.clock.clone(),
         bearer_token: bearer,
         max_body_bytes: cfg.server.max_body_bytes,
+        body_read_timeout: cfg.server.body_read_timeout,
+        lifecycle: lifecycle.clone(),
         webhook,
         escalations,
         opt_out: Arc::new(cfg.opt_out.clone()),
@@ -297,20 +365,17 @@ pub async fn start_with_store(
         tradingview: tradingview_hook(cfg, &options.env)?,
         heartbeats: heartbeats.clone(),
     };
-    let (listener, addr) = bind_api(addr).await?;
-    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let server = tokio::spawn(serve_api(listener, app, shutdown_rx));
+    let (server, connections, addr) =
+        serve_api(cfg, addr, state, stopped.clone(), sender_kind).await?;
     let mut tasks = vec![
-        tokio::spawn(engine.run(pipeline_rx)),
+        tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),
         tokio::spawn(worker.reconciler().run()),
-        tokio::spawn(worker.run()),
         tokio::spawn(escalation_timer.run()),
     ];
+    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.extend(feeds.tasks);
     let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
     tasks.push(server); // last: `wait` awaits it
-    tracing::info!(%addr, sender = sender_kind, "alertd listening");
     if let Some(warning) = exposure.warning(addr) {
         tracing::warn!("{warning}");
     }
@@ -322,10 +387,74 @@ pub async fn start_with_store(
         mqtt: feeds.mqtt,
         price_streams: feeds.price_streams,
         relay_addr,
-        shutdown: Some(shutdown_tx),
+        connections,
+        lifecycle,
+        stop,
         relay_shutdown,
+        reloader,
+        outbox: Some(outbox),
         tasks,
     })
+}
+
+/// Binds the API and serves the router over `state` until `stop`: the server task, its
+/// connection counts and the bound address. `sender_kind` is for the log line.
+async fn serve_api(
+    cfg: &Config,
+    addr: SocketAddr,
+    state: ApiState,
+    stop: watch::Receiver<bool>,
+    sender_kind: &str,
+) -> Result<(JoinHandle<()>, ConnStats, SocketAddr), StartError> {
+    let (listener, addr) = bind_api(addr).await?;
+    let lifecycle = state.lifecycle.clone();
+    let app = router(state, RequestGuard::new(&cfg.server, addr));
+    let limits =
+        crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
+    let (server, connections) = crate::http::server::serve(listener, app, limits, stop);
+    lifecycle.set_connections(connections.clone());
+    tracing::info!(
+        %addr,
+        sender = sender_kind,
+        max_connections = limits.max_connections,
+        "alertd listening"
+    );
+    Ok((server, connections, addr))
+}
+
+/// Reloaded rules for the engine, each with the sender it says "applied" through.
+type RulesInbox = mpsc::Receiver<(crate::engine::EngineRules, oneshot::Sender<()>)>;
+
+/// What reloads need: the reloader (its rules go to the engine through the receiver) and the
+/// lifecycle state that `POST /-/reload` runs it from.
+fn reload_parts(
+    cfg: &Config,
+    escalation_timer: &EscalationTimer,
+    worker: &OutboxWorker,
+) -> (Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>) {
+    let (rules_tx, rules_rx) = mpsc::channel(1);
+    let reloader = Arc::new(reload::Reloader {
+        path: std::sync::Mutex::new(None),
+        running: std::sync::Mutex::new(cfg.clone()),
+        engine: rules_tx,
+        escalation: escalation_timer.rules.clone(),
+        limiter: worker.limiter.clone(),
+        metrics: worker.metrics.clone(),
+        clock: worker.clock.clone(),
+        serial: tokio::sync::Mutex::new(()),
+    });
+    let lifecycle = Arc::new(Lifecycle::default());
+    let hook = reloader.clone();
+    lifecycle.set_reload(Arc::new(move || {
+        let hook = hook.clone();
+        Box::pin(async move { hook.reload().await })
+    }));
+    // The start is the first successful load.
+    let now = worker.clock.now();
+    worker
+        .metrics
+        .config_reloaded(true, u64::try_from(now.0 / 1000).unwrap_or(0));
+    (reloader, rules_rx, lifecycle)
 }
 
 /// The outbox sender over the engine's store and counters and the shared writer.
@@ -353,22 +482,6 @@ fn outbox_worker(
     }
 }
 
-/// Serves the API until `shutdown` fires (or the server fails).
-async fn serve_api(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    shutdown: oneshot::Receiver<()>,
-) {
-    // The peer's address is what `[sources.tradingview] allowed_ips` checks.
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-        let _ = shutdown.await;
-    });
-    if let Err(e) = serve.await {
-        tracing::error!("HTTP server stopped: {e}");
-    }
-}
-
 /// Binds the API's listener: it and the address it got (port 0 picks one).
 async fn bind_api(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), StartError> {
     let refused = |e: std::io::Error| StartError::Listen {
@@ -389,14 +502,18 @@ fn escalation_parts(
     outbox_wake: &Arc<Notify>,
 ) -> (EscalationTimer, Escalations) {
     let timer = EscalationTimer {
-        policies: engine.policies.clone(),
+        rules: Arc::new(std::sync::RwLock::new(
+            crate::escalation::timer::EscalationRules {
+                policies: engine.policies.clone(),
+                inhibit_rules: engine.inhibit_rules.clone(),
+            },
+        )),
         store: engine.store.clone(),
         writer: writer.clone(),
         clock: clock.clone(),
         wake: engine.escalation_wake.clone(),
         outbox_wake: outbox_wake.clone(),
         metrics: engine.metrics.clone(),
-        inhibit_rules: engine.inhibit_rules.clone(),
     };
     let service = Escalations {
         store: engine.store.clone(),

@@ -73,6 +73,43 @@ fn log_held(flush: &GroupFlush, interval: Option<&str>) {
     }
 }
 
+/// What the engine builds from a config: everything a reload may replace.
+pub(crate) struct EngineRules {
+    root: Route,
+    receivers: HashMap<String, Receiver>,
+    segment_budget: u16,
+    pub(crate) policies: Arc<PolicySet>,
+    time_intervals: TimeIntervals,
+    pub(crate) inhibit_rules: Arc<Vec<InhibitRule>>,
+    require_verified: bool,
+}
+
+impl EngineRules {
+    /// Compiles `cfg`'s routes, receivers (rosters expanded), templates, escalation policies,
+    /// time intervals and inhibition rules; any error refuses the whole config.
+    pub(crate) fn build(
+        cfg: &Config,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Self, crate::config::ConfigError> {
+        let root =
+            Route::from_config(&cfg.route).map_err(|e| crate::config::ConfigError::Invalid {
+                field: "route.matchers",
+                reason: e.to_string(),
+            })?;
+        // Compiled once here; every notification and escalation step renders with them.
+        let templates = Arc::new(Templates::from_config(cfg, Some(metrics.clone()))?);
+        Ok(Self {
+            root,
+            receivers: receivers(cfg, &templates)?,
+            segment_budget: cfg.twilio.segment_budget,
+            policies: Arc::new(PolicySet::from_config(cfg).with_templates(templates)),
+            time_intervals: crate::config::time_intervals::build(cfg)?,
+            inhibit_rules: Arc::new(crate::config::inhibit::build(cfg)?),
+            require_verified: cfg.twilio.require_verified(),
+        })
+    }
+}
+
 /// The pipeline task.
 pub(crate) struct Engine {
     /// Groups.
@@ -113,43 +150,44 @@ impl Engine {
         metrics: Arc<Metrics>,
         outbox_wake: Arc<Notify>,
     ) -> Result<Self, crate::config::ConfigError> {
-        let root =
-            Route::from_config(&cfg.route).map_err(|e| crate::config::ConfigError::Invalid {
-                field: "route.matchers",
-                reason: e.to_string(),
-            })?;
-        // Compiled once here; every notification and escalation step renders with them.
-        let templates = Arc::new(Templates::from_config(cfg, Some(metrics.clone()))?);
+        let rules = EngineRules::build(cfg, &metrics)?;
         Ok(Self {
-            dispatcher: Dispatcher::new(root),
-            receivers: receivers(cfg, &templates)?,
+            dispatcher: Dispatcher::new(rules.root),
+            receivers: rules.receivers,
             store,
             writer,
             clock,
             metrics,
             outbox_wake,
-            segment_budget: cfg.twilio.segment_budget,
-            policies: Arc::new(PolicySet::from_config(cfg).with_templates(templates)),
+            segment_budget: rules.segment_budget,
+            policies: rules.policies,
             escalation_wake: Arc::new(Notify::new()),
-            time_intervals: crate::config::time_intervals::build(cfg)?,
-            inhibit_rules: Arc::new(crate::config::inhibit::build(cfg)?),
-            require_verified: cfg.twilio.require_verified(),
+            time_intervals: rules.time_intervals,
+            inhibit_rules: rules.inhibit_rules,
+            require_verified: rules.require_verified,
         })
     }
 
-    /// Reloads the alerts held in the store (after a restart).
-    pub(crate) fn restore(&mut self) -> Result<usize, StoreError> {
-        let alerts = self.store.active_alerts()?;
-        let now = self.clock.now();
-        let n = alerts.len();
-        for a in alerts {
-            self.dispatcher.insert(&a, now);
-        }
-        Ok(n)
+    /// Puts a reloaded config's rules in force. Held alerts are routed again through the
+    /// new tree; a group that exists in both keeps its timing, so nothing is sent early twice.
+    pub(crate) fn apply(&mut self, rules: EngineRules) {
+        self.dispatcher.reroute(rules.root, self.clock.now());
+        self.receivers = rules.receivers;
+        self.segment_budget = rules.segment_budget;
+        self.policies = rules.policies;
+        self.time_intervals = rules.time_intervals;
+        self.inhibit_rules = rules.inhibit_rules;
+        self.require_verified = rules.require_verified;
     }
 
-    /// Runs until `inbox` closes.
-    pub(crate) async fn run(mut self, mut inbox: mpsc::Receiver<Vec<Alert>>) {
+    /// Runs until `inbox` closes, putting each `rules` received in force between flushes
+    /// (and saying so through its sender): alerts taken after that are routed by them.
+    pub(crate) async fn run_with_reloads(
+        mut self,
+        inbox: mpsc::Receiver<Vec<Alert>>,
+        mut rules: mpsc::Receiver<(EngineRules, tokio::sync::oneshot::Sender<()>)>,
+    ) {
+        let mut inbox = inbox;
         loop {
             self.flush_due().await;
             self.close_ended();
@@ -162,13 +200,28 @@ impl Engine {
                     Some(batch) => self.accept(batch),
                     None => return,
                 },
+                Some((new, applied)) = rules.recv() => {
+                    self.apply(new);
+                    tracing::info!("routes, receivers and policies reloaded");
+                    let _ = applied.send(());
+                }
                 () = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {}
             }
-            // Take whatever else arrived meanwhile before flushing.
             while let Ok(batch) = inbox.try_recv() {
                 self.accept(batch);
             }
         }
+    }
+
+    /// Reloads the alerts held in the store (after a restart).
+    pub(crate) fn restore(&mut self) -> Result<usize, StoreError> {
+        let alerts = self.store.active_alerts()?;
+        let now = self.clock.now();
+        let n = alerts.len();
+        for a in alerts {
+            self.dispatcher.insert(&a, now);
+        }
+        Ok(n)
     }
 
     fn accept(&mut self, batch: Vec<Alert>) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alertd::app::{self, StartOptions};
 use alertd::clock::{Clock, SystemClock};
 use alertd::config::secrets::{self, EnvLookup};
-use alertd::config::{ApiExposure, Config, example};
+use alertd::config::{ApiExposure, Config, LogFormat, example};
 use alertd::domain::channel::Channel;
 use alertd::outbox::{Outbound, SendOutcome};
 use alertd::store::sqlite::SqliteStore;
@@ -21,6 +21,9 @@ struct Cli {
     /// Config file (default: ./alertd.toml if present, else the embedded defaults).
     #[arg(long, short, global = true, env = "ALERTD_CONFIG")]
     config: Option<PathBuf>,
+    /// Log line format: `text` or `json` (default: `[server] log_format`, else text).
+    #[arg(long, global = true, value_parser = ["text", "json"])]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -93,15 +96,33 @@ fn load_config(path: Option<&Path>) -> Result<(Config, String), String> {
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        _ => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+}
+
+/// Raises the soft open-files limit to the hard one, as Go's runtime does: systemd's default
+/// soft limit (1024) is too low for a server, and the hard limit is what the admin allows.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(open_files = n, "open-files limit"),
+        Err(e) => tracing::warn!("cannot raise the open-files limit: {e}"),
+    }
+}
+
+/// Tells systemd (`Type=notify`) where alertd stands; nothing without `NOTIFY_SOCKET`.
+fn notify_systemd(state: &[sd_notify::NotifyState<'_>]) {
+    let _ = sd_notify::notify(false, state);
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -113,9 +134,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-fn run(cfg: &Config, source: &str) -> Result<(), String> {
+fn run(cfg: &Config, source: &str, path: Option<PathBuf>) -> Result<(), String> {
+    raise_open_files_limit();
     runtime()?.block_on(async {
+        // Handled from before the start: a stop during it is a drain too, not a kill.
+        let signals = Signals::new().map_err(|e| format!("cannot handle signals: {e}"))?;
         let running = app::start(cfg, StartOptions::default()).await.map_err(|e| e.to_string())?;
+        if let Some(path) = path {
+            running.set_config_path(path);
+        }
         tracing::info!(
             config = source,
             store = %cfg.store.path.display(),
@@ -127,14 +154,65 @@ fn run(cfg: &Config, source: &str) -> Result<(), String> {
                 "dry run: messages are logged, not sent (no Twilio credentials, twilio.dry_run, or no config file: see alertd generate-config)"
             );
         }
-        tokio::select! {
-            () = running.wait() => Err("HTTP server stopped".to_owned()),
-            r = tokio::signal::ctrl_c() => {
-                tracing::info!("shutting down; undelivered notifications stay in the outbox");
-                r.map_err(|e| e.to_string())
-            }
-        }
+        notify_systemd(&[sd_notify::NotifyState::Ready]);
+        serve_until_stopped(running, signals, cfg.server.shutdown_grace).await
     })
+}
+
+/// SIGTERM, SIGINT and SIGHUP.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+}
+
+/// Reloads on SIGHUP; on SIGTERM or SIGINT drains within `grace` and returns.
+async fn serve_until_stopped(
+    running: app::RunningApp,
+    mut signals: Signals,
+    grace: std::time::Duration,
+) -> Result<(), String> {
+    loop {
+        let name = tokio::select! {
+            _ = signals.hup.recv() => {
+                tracing::info!("SIGHUP: reloading the config");
+                running.reload().await;
+                continue;
+            }
+            _ = signals.term.recv() => "SIGTERM",
+            _ = signals.int.recv() => "SIGINT",
+        };
+        notify_systemd(&[sd_notify::NotifyState::Stopping]);
+        tracing::info!(
+            signal = name,
+            grace = %humantime::format_duration(grace),
+            "stopping: no new work; finishing sends in flight"
+        );
+        let drained = running.drain(grace).await;
+        if drained.complete {
+            tracing::info!(
+                took_ms = u64::try_from(drained.took.as_millis()).unwrap_or(u64::MAX),
+                "stopped; undelivered notifications stay in the outbox"
+            );
+        } else {
+            tracing::warn!(
+                took_ms = u64::try_from(drained.took.as_millis()).unwrap_or(u64::MAX),
+                "stopped at the end of the grace period; unfinished sends stay in the outbox and go out after the restart"
+            );
+        }
+        return Ok(());
+    }
 }
 
 fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
@@ -458,15 +536,24 @@ fn main() -> ExitCode {
         print!("{}", example::EXAMPLE);
         return ExitCode::SUCCESS;
     }
-    init_logging();
-    let result = load_config(cli.config.as_deref()).and_then(|(cfg, source)| match cli.command {
+    let loaded = load_config(cli.config.as_deref());
+    let format = match cli.log_format.as_deref() {
+        Some("json") => LogFormat::Json,
+        Some(_) => LogFormat::Text,
+        None => loaded
+            .as_ref()
+            .map_or(LogFormat::Text, |(cfg, _)| cfg.server.log_format),
+    };
+    init_logging(format);
+    let result = loaded.and_then(|(cfg, source)| match cli.command {
         None | Some(Command::Run) => {
             let mut cfg = cfg;
+            let path = (source != EMBEDDED).then(|| PathBuf::from(&source));
             if source == EMBEDDED {
                 // The embedded receiver is a placeholder number: never text it for real.
                 cfg.twilio.dry_run = true;
             }
-            run(&cfg, &source)
+            run(&cfg, &source, path)
         }
         Some(Command::CheckConfig) => check_config(&cfg, &source),
         Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),

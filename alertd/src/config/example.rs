@@ -11,6 +11,12 @@ listen = "127.0.0.1:9870"              # address of the HTTP API
 # bearer_token_file = "/etc/alertd/token"    # require `Authorization: Bearer <token>` on the API
 # allow_unauthenticated_remote = false      # true: no token needed on a non-loopback listen address
 max_body_bytes = 1048576               # larger request bodies get 413
+# shutdown_grace = "10s"               # SIGTERM/SIGINT: how long sends in flight may take to finish
+# header_read_timeout = "10s"          # a request head slower than this closes the connection
+# body_read_timeout = "30s"            # a request body slower than this gets 408
+# idle_timeout = "60s"                 # keep-alive connections idle this long are closed
+# max_connections = 4096               # at most, and never more than the open-files limit allows
+# log_format = "text"                  # or "json" (one object per line); --log-format wins
 
 [store]
 path = "./alertd-data/alertd.db"       # SQLite (WAL); alerts are stored before the API answers 202

@@ -117,6 +117,75 @@ pub struct ServerConfig {
     /// Largest request body accepted, bytes (default 1 MiB).
     #[serde(default = "default_max_body")]
     pub(crate) max_body_bytes: usize,
+    /// How long a stop (SIGTERM, SIGINT) waits for sends in flight and requests being
+    /// answered before it exits anyway (default 10 s); what is left is sent after the restart.
+    #[serde(
+        default = "default_shutdown_grace",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub shutdown_grace: Duration,
+    /// A request head that takes longer than this to arrive closes its connection (default 10 s).
+    #[serde(
+        default = "default_header_read_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub header_read_timeout: Duration,
+    /// A request body that takes longer than this to arrive is refused with 408 (default 30 s).
+    #[serde(
+        default = "default_body_read_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub body_read_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed (default 60 s).
+    #[serde(
+        default = "default_idle_timeout",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub idle_timeout: Duration,
+    /// Connections served at once (default 4096, and never more than the open-files limit
+    /// leaves room for). When full, the connection that has waited longest without a request
+    /// in progress is closed to make room.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// `text` (default) or `json` (one object per line); `--log-format` wins.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+///
+/// ```
+/// use alertd::config::{Config, LogFormat};
+/// let rest = "[[receivers]]\nname = \"a\"\n[route]\nreceiver = \"a\"\n";
+/// let cfg = Config::parse(&format!("[server]\nlog_format = \"json\"\n{rest}")).unwrap();
+/// assert_eq!(cfg.server.log_format, LogFormat::Json);
+/// assert!(Config::parse(&format!("[server]\nlog_format = \"xml\"\n{rest}")).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for journald, Loki, Elasticsearch).
+    Json,
+}
+
+fn default_shutdown_grace() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_header_read_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_body_read_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_idle_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_max_connections() -> usize {
+    4096
 }
 
 fn default_listen() -> String {
@@ -136,6 +205,12 @@ impl Default for ServerConfig {
             bearer_token_file: None,
             allow_unauthenticated_remote: false,
             max_body_bytes: default_max_body(),
+            shutdown_grace: default_shutdown_grace(),
+            header_read_timeout: default_header_read_timeout(),
+            body_read_timeout: default_body_read_timeout(),
+            idle_timeout: default_idle_timeout(),
+            max_connections: default_max_connections(),
+            log_format: LogFormat::default(),
         }
     }
 }
@@ -181,6 +256,21 @@ impl ServerConfig {
                 "server.max_body_bytes",
                 "must be at least 1024".into(),
             ));
+        }
+        if self.max_connections < 16 {
+            return Err(invalid(
+                "server.max_connections",
+                "must be at least 16".into(),
+            ));
+        }
+        for (field, d) in [
+            ("server.header_read_timeout", self.header_read_timeout),
+            ("server.body_read_timeout", self.body_read_timeout),
+            ("server.idle_timeout", self.idle_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(invalid(field, "must be longer than 0s".into()));
+            }
         }
         Ok(())
     }

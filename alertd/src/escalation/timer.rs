@@ -31,8 +31,8 @@ const IDLE_POLL: Duration = Duration::from_secs(30);
 
 /// The timer task.
 pub(crate) struct EscalationTimer {
-    /// The policies (a step is looked up by policy name and index).
-    pub(crate) policies: Arc<PolicySet>,
+    /// The policies and inhibition rules in force (a config reload replaces them).
+    pub(crate) rules: Arc<std::sync::RwLock<EscalationRules>>,
     /// Reads `next_at`.
     pub(crate) store: Arc<dyn Store>,
     /// Writes steps (sharing commits with the other stages).
@@ -45,6 +45,13 @@ pub(crate) struct EscalationTimer {
     pub(crate) outbox_wake: Arc<Notify>,
     /// Counters (escalations that ran out).
     pub(crate) metrics: Arc<Metrics>,
+}
+
+/// What the timer plans steps with.
+#[derive(Clone)]
+pub(crate) struct EscalationRules {
+    /// The policies (a step is looked up by policy name and index).
+    pub(crate) policies: Arc<PolicySet>,
     /// Inhibition rules (an inhibited alert is paged about as little as a silenced one).
     pub(crate) inhibit_rules: Arc<Vec<InhibitRule>>,
 }
@@ -53,7 +60,12 @@ impl EscalationTimer {
     /// Plans and records every step due now; returns the outbox rows written.
     pub(crate) async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let rules = self.inhibit_rules.clone();
+        let current = self
+            .rules
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let rules = current.inhibit_rules.clone();
         let (due, alerts, silences, sources) = crate::store::blocking(&self.store, move |s| {
             let due = s.due_escalations(now, STEP_BATCH)?;
             if due.is_empty() {
@@ -74,7 +86,7 @@ impl EscalationTimer {
         if due.is_empty() {
             return Ok(0);
         }
-        let inhibited = inhibited(&self.inhibit_rules, alerts.iter(), &sources, now);
+        let inhibited = inhibited(&current.inhibit_rules, alerts.iter(), &sources, now);
         let alerts: HashMap<Fingerprint, _> =
             alerts.into_iter().map(|a| (a.fingerprint(), a)).collect();
         let silences: Vec<Silence> = silences
@@ -90,7 +102,7 @@ impl EscalationTimer {
         let steps: Vec<_> = due
             .iter()
             .map(|e| {
-                let mut run = self
+                let mut run = current
                     .policies
                     .plan(e, &standing(e, &alerts, &mutes, now), now);
                 let called = call_landlines(&mut run.messages, &e.speech, |n| {

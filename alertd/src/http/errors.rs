@@ -42,6 +42,9 @@ pub enum ApiError {
     /// A body that is not declared `application/json` where JSON is expected.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The body did not arrive within `server.body_read_timeout`.
+    #[error("{0}")]
+    RequestTimeout(String),
 }
 
 #[derive(Serialize)]
@@ -66,6 +69,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
         }
     }
 }

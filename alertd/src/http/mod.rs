@@ -11,7 +11,9 @@ pub mod errors;
 pub(crate) mod escalations;
 pub mod grafana;
 pub(crate) mod guard;
+pub mod lifecycle;
 pub(crate) mod numbers;
+pub mod server;
 pub mod silences;
 pub mod tradingview;
 pub(crate) mod v2;
@@ -55,6 +57,10 @@ pub(crate) struct ApiState {
     pub(crate) bearer_token: Option<Arc<str>>,
     /// Body size limit.
     pub(crate) max_body_bytes: usize,
+    /// How long a body may take to arrive.
+    pub(crate) body_read_timeout: Duration,
+    /// Draining, readiness, reload.
+    pub(crate) lifecycle: Arc<lifecycle::Lifecycle>,
     /// Status-callback validation (Twilio auth token and public URL).
     pub(crate) webhook: Option<Arc<crate::http::webhooks::WebhookAuth>>,
     /// Acknowledgements and "escalate now" (webhooks and API).
@@ -134,7 +140,13 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
             "/hooks/tradingview/{token}",
             post(tradingview::post_tradingview),
         )
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(lifecycle::healthz))
+        .route(
+            "/-/healthy",
+            get(lifecycle::healthy).head(lifecycle::healthy),
+        )
+        .route("/-/ready", get(lifecycle::ready).head(lifecycle::ready))
+        .route("/-/reload", post(lifecycle::reload))
         .route("/metrics", get(metrics))
         .merge(console::router())
         .fallback(not_found)
@@ -143,7 +155,7 @@ pub(crate) fn router(state: ApiState, guard: guard::RequestGuard) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /metrics".into())
+    ApiError::NotFound("no such endpoint; see /api/v1/alerts, /api/v1/alertmanager, /api/v1/grafana, /api/v1/silences, /api/v2 (Alertmanager's API), /healthz, /-/healthy, /-/ready, /-/reload, /metrics".into())
 }
 
 /// Checks `Authorization: Bearer` when a token is configured.
@@ -179,14 +191,23 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::TooLarge { limit });
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let inner = e.into_inner();
-        if inner.is::<http_body_util::LengthLimitError>() {
-            ApiError::TooLarge { limit }
-        } else {
-            ApiError::BadRequest(format!("cannot read body: {inner}"))
-        }
-    })
+    let timeout = state.body_read_timeout;
+    // A client that sends its body slowly holds a connection; it gets a bounded time.
+    tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| {
+            ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {timeout:?}"
+            ))
+        })?
+        .map_err(|e| {
+            let inner = e.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                ApiError::TooLarge { limit }
+            } else {
+                ApiError::BadRequest(format!("cannot read body: {inner}"))
+            }
+        })
 }
 
 fn refuse(state: &ApiState, e: ApiError) -> Response {
@@ -206,6 +227,12 @@ async fn accept_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<Response,
 
 /// Stores alerts (committed before this returns) and hands them to the pipeline.
 pub(crate) async fn commit_alerts(state: &ApiState, alerts: Vec<Alert>) -> Result<(), ApiError> {
+    if state.lifecycle.draining() {
+        // Refused, not stored: the sender retries, against this alertd once it is back or a peer.
+        return Err(ApiError::Unavailable(
+            "alertd is shutting down; send again shortly".into(),
+        ));
+    }
     let n = alerts.len();
     state.committer.ingest(alerts.clone()).await.map_err(|e| {
         tracing::error!("cannot store alerts: {e}");
@@ -380,10 +407,6 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
     result.unwrap_or_else(|e| refuse(&state, e))
 }
 
-async fn healthz() -> Response {
-    axum::Json(json!({"status": "ok"})).into_response()
-}
-
 async fn metrics(State(state): State<ApiState>) -> Response {
     let store = state.store.clone();
     let now = state.clock.now();
@@ -392,9 +415,7 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&stats),
-    )
-        .into_response()
+    let mut text = state.metrics.render(&stats);
+    text.push_str(&state.lifecycle.render_connections());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

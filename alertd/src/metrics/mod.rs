@@ -39,6 +39,10 @@ pub struct Metrics {
     mqtt: OnceLock<Arc<MqttStats>>,
     price_streams: OnceLock<Arc<StreamStats>>,
     heartbeats: OnceLock<Arc<HeartbeatStats>>,
+    /// 1 when the last config reload applied (or none was tried), 0 when it was refused.
+    reload_failed: std::sync::atomic::AtomicBool,
+    /// Unix seconds of the last successful config load (the start counts).
+    reload_success_at: AtomicU64,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -118,6 +122,14 @@ impl Metrics {
         bump(&self.escalations_exhausted, policy.to_owned());
     }
 
+    /// Records a config reload's result; `at` (Unix seconds) is kept only when it applied.
+    pub(crate) fn config_reloaded(&self, ok: bool, at: u64) {
+        self.reload_failed.store(!ok, Ordering::Relaxed);
+        if ok {
+            self.reload_success_at.store(at, Ordering::Relaxed);
+        }
+    }
+
     /// Counts a template that failed while rendering (its default text went instead).
     pub(crate) fn template_failed(&self, template: &str) {
         bump(&self.template_failures, template.to_owned());
@@ -166,6 +178,17 @@ impl Metrics {
     #[allow(clippy::too_many_lines)] // one flat list of metric families
     pub fn render(&self, stats: &StoreStats) -> String {
         let mut out = String::new();
+        // Named as Alertmanager names them, so the same alert rules work.
+        let _ = writeln!(
+            out,
+            "# HELP alertd_config_last_reload_successful Whether the last configuration reload attempt was successful.\n# TYPE alertd_config_last_reload_successful gauge\nalertd_config_last_reload_successful {}",
+            u8::from(!self.reload_failed.load(Ordering::Relaxed))
+        );
+        let _ = writeln!(
+            out,
+            "# HELP alertd_config_last_reload_success_timestamp_seconds Timestamp of the last successful configuration reload.\n# TYPE alertd_config_last_reload_success_timestamp_seconds gauge\nalertd_config_last_reload_success_timestamp_seconds {}",
+            self.reload_success_at.load(Ordering::Relaxed)
+        );
         let _ = writeln!(
             out,
             "# HELP alertd_alerts_received_total Alerts accepted by the API.\n# TYPE alertd_alerts_received_total counter"

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use self::backoff::RetryPolicy;
@@ -67,12 +67,36 @@ pub(crate) struct OutboxWorker {
 impl OutboxWorker {
     /// Runs until the task is dropped. Up to [`MAX_IN_FLIGHT`] sends run at once; a row being
     /// sent, or whose result is being recorded, is never picked up a second time.
+    #[cfg(test)]
     pub(crate) async fn run(self) {
+        let (_keep, stop) = watch::channel(false);
+        self.run_until(stop).await;
+    }
+
+    /// [`Self::run`] until `stop` turns true; then no new row is picked up, sends not yet
+    /// handed to the sender are left for the next start, and the sends in flight finish and
+    /// their results are recorded before this returns.
+    pub(crate) async fn run_until(self, stop: watch::Receiver<bool>) {
         let worker = Arc::new(self);
+        let mut sends = JoinSet::new();
+        let mut stopping = stop.clone();
+        tokio::select! {
+            () = worker.clone().pick_up(&mut sends, stop) => {}
+            _ = stopping.wait_for(|s| *s) => {}
+        }
+        let in_flight = sends.len();
+        if in_flight > 0 {
+            tracing::info!(in_flight, "outbox: finishing the sends in flight");
+        }
+        while sends.join_next().await.is_some() {}
+    }
+
+    /// Picks up due rows and starts their sends in `sends`, forever.
+    async fn pick_up(self: Arc<Self>, sends: &mut JoinSet<()>, stop: watch::Receiver<bool>) {
+        let worker = self;
         let send_slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let relayed_slots = Arc::new(Semaphore::new(MAX_RELAYED_IN_FLIGHT));
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
-        let mut sends = JoinSet::new();
         loop {
             let now = worker.clock.now();
             // The in-flight set is locked across the query: a send finishing meanwhile cannot
@@ -130,10 +154,10 @@ impl OutboxWorker {
                     return; // Never closed; nothing left to do if it were.
                 };
                 started += 1;
-                let (w, flying) = (worker.clone(), in_flight.clone());
+                let (w, flying, stop) = (worker.clone(), in_flight.clone(), stop.clone());
                 sends.spawn(async move {
                     let id = msg.id;
-                    w.deliver_in_slot(msg, Some(slot)).await;
+                    w.deliver_in_slot(msg, Some(slot), stop).await;
                     drop(relayed_slot);
                     flying
                         .lock()
@@ -211,18 +235,35 @@ impl OutboxWorker {
     }
 
     /// [`Self::deliver`], giving `slot` back once Twilio has answered.
-    async fn deliver_in_slot(&self, msg: OutboxMessage, slot: Option<OwnedSemaphorePermit>) {
+    async fn deliver_in_slot(
+        &self,
+        msg: OutboxMessage,
+        slot: Option<OwnedSemaphorePermit>,
+        mut stop: watch::Receiver<bool>,
+    ) {
         if self.held_back_by_opt_out(&msg).await {
             return;
         }
         // Relayed rows are paced per the sender they asked for, behind alertd's own.
         let rate_key = msg.from.as_deref().unwrap_or(self.sender.rate_key());
-        if msg.relay_sid.is_some() {
-            self.limiter
-                .acquire_when_free(rate_key, self.clock.as_ref())
-                .await;
-        } else {
-            self.limiter.acquire(rate_key, self.clock.as_ref()).await;
+        let paced = async {
+            if msg.relay_sid.is_some() {
+                self.limiter
+                    .acquire_when_free(rate_key, self.clock.as_ref())
+                    .await;
+            } else {
+                self.limiter.acquire(rate_key, self.clock.as_ref()).await;
+            }
+        };
+        // A send still waiting for its turn when alertd stops is left pending for the next
+        // start; one handed to the sender is finished and recorded.
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            () = paced => {}
+        }
+        if *stop.borrow() {
+            return;
         }
         let outbound = Outbound {
             outbox_id: msg.id,
@@ -545,6 +586,26 @@ mod tests {
         );
         assert!(sender.calls.lock().unwrap().is_empty());
         task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_stop_records_the_sends_made_and_leaves_those_waiting_their_turn() {
+        // One message a second on a clock that does not move: the second waits its turn.
+        let (worker, sender, store, _clock) = setup(Vec::new(), 1.0, 2);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(worker.run_until(stopped));
+        until(|| sender.calls.lock().unwrap().len() == 1).await;
+        stop.send(true).unwrap();
+        task.await.unwrap();
+        assert_eq!(sender.calls.lock().unwrap().len(), 1);
+        let mut states: Vec<OutboxState> = store
+            .recent_outbox(2)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.state)
+            .collect();
+        states.sort_by_key(|s| s.as_str());
+        assert_eq!(states, [OutboxState::Pending, OutboxState::Sent]);
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use crate::clock::Clock;
@@ -20,11 +21,24 @@ use crate::domain::time::Timestamp;
 /// How much wider than `1 / mps` slots are spaced, as a fraction of the interval.
 pub(crate) const JITTER_MARGIN: f64 = 0.03;
 
+/// Microseconds between slots at `mps` (1 s for a rate that is not positive).
+fn interval_us(mps: f64) -> i64 {
+    let interval = if mps.is_finite() && mps > 0.0 {
+        Duration::from_secs_f64((1.0 + JITTER_MARGIN) / mps)
+    } else {
+        Duration::from_secs(1)
+    };
+    i64::try_from(interval.as_nanos().div_ceil(1000))
+        .unwrap_or(i64::MAX)
+        .max(1)
+}
+
 /// Evenly spaced send slots per key.
 #[derive(Debug)]
 pub struct RateLimiter {
-    /// Microseconds between slots (rounded up so the rate is never exceeded).
-    interval_us: i64,
+    /// Microseconds between slots (rounded up so the rate is never exceeded); a config reload
+    /// may change it.
+    interval_us: AtomicI64,
     /// Next free slot per key, in microseconds since the epoch.
     next_slot_us: Mutex<HashMap<String, i64>>,
 }
@@ -32,17 +46,28 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// At most `mps` per second per key (`mps` must be positive; config validation checks).
     pub fn new(mps: f64) -> Self {
-        let interval = if mps.is_finite() && mps > 0.0 {
-            Duration::from_secs_f64((1.0 + JITTER_MARGIN) / mps)
-        } else {
-            Duration::from_secs(1)
-        };
         Self {
-            interval_us: i64::try_from(interval.as_nanos().div_ceil(1000))
-                .unwrap_or(i64::MAX)
-                .max(1),
+            interval_us: AtomicI64::new(interval_us(mps)),
             next_slot_us: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Changes the rate from the next slot on (slots already booked stand).
+    ///
+    /// ```
+    /// use alertd::outbox::rate_limit::RateLimiter;
+    /// use alertd::domain::time::Timestamp;
+    /// let rl = RateLimiter::new(1.0);
+    /// rl.set_mps(2.0);
+    /// assert_eq!(rl.reserve("+1555", Timestamp(0)), Timestamp(0));
+    /// assert_eq!(rl.reserve("+1555", Timestamp(0)), Timestamp(515));
+    /// ```
+    pub fn set_mps(&self, mps: f64) {
+        self.interval_us.store(interval_us(mps), Ordering::Relaxed);
+    }
+
+    fn interval(&self) -> i64 {
+        self.interval_us.load(Ordering::Relaxed)
     }
 
     /// Reserves the next slot for `key` at or after `now`.
@@ -71,7 +96,7 @@ impl RateLimiter {
             .get(key)
             .copied()
             .map_or(now_us, |next| next.max(now_us));
-        slots.insert(key.to_owned(), slot_us.saturating_add(self.interval_us));
+        slots.insert(key.to_owned(), slot_us.saturating_add(self.interval()));
         // The clock has millisecond steps: a slot inside a millisecond waits for its end, so
         // no request goes before its slot.
         Timestamp(slot_us.saturating_add(999).div_euclid(1000))
@@ -107,7 +132,7 @@ impl RateLimiter {
                 Err(Timestamp(next.saturating_add(999).div_euclid(1000)))
             }
             _ => {
-                slots.insert(key.to_owned(), now_us.saturating_add(self.interval_us));
+                slots.insert(key.to_owned(), now_us.saturating_add(self.interval()));
                 Ok(())
             }
         }

@@ -121,6 +121,28 @@ impl Dispatcher {
         known
     }
 
+    /// Routes every held alert again through `root` (a reloaded config). A group whose key is
+    /// the same under the new tree keeps when it is next due and whether it has flushed; a new
+    /// group waits its group_wait from the alerts' arrival, as if they had just come in.
+    pub(crate) fn reroute(&mut self, root: Route, now: Timestamp) {
+        let old = std::mem::replace(self, Self::new(root));
+        let mut held: BTreeMap<Fingerprint, Alert> = BTreeMap::new();
+        for group in old.groups.values() {
+            for (fp, a) in &group.alerts {
+                held.entry(*fp).or_insert_with(|| a.clone());
+            }
+        }
+        for alert in held.values() {
+            self.insert(alert, alert.updated_at.min(now));
+        }
+        for (key, group) in &mut self.groups {
+            if let Some(before) = old.groups.get(key) {
+                group.next_flush = before.next_flush;
+                group.has_flushed = before.has_flushed;
+            }
+        }
+    }
+
     /// The earliest time a group is due or a held alert ends, if there is any.
     pub(crate) fn next_deadline(&self) -> Option<Timestamp> {
         let flush = self.groups.values().map(|g| g.next_flush).min();
@@ -251,6 +273,28 @@ mod tests {
             generator_url: None,
             updated_at: Timestamp(at),
         }
+    }
+
+    #[test]
+    fn reroute_keeps_a_flushed_groups_timing_and_routes_held_alerts_by_the_new_tree() {
+        let timing = "group_by=['alertname']\ngroup_wait='30s'\ngroup_interval='5m'";
+        let mut d = dispatcher(timing);
+        d.insert(&alert("Hot", "a", 0), Timestamp(0));
+        assert_eq!(d.take_due(Timestamp(30_000)).len(), 1);
+        // Same tree: the group flushed at 30 s is next due at 5m30s, not at once.
+        d.reroute(dispatcher(timing).root, Timestamp(60_000));
+        assert!(d.take_due(Timestamp(60_000)).is_empty());
+        assert_eq!(d.take_due(Timestamp(330_000)).len(), 1);
+        // A tree grouping by instance too: a new group, flushed at once (the alert is old).
+        let by_instance = dispatcher("group_by=['alertname', 'instance']\ngroup_wait='30s'");
+        d.reroute(by_instance.root, Timestamp(400_000));
+        let due = d.take_due(Timestamp(400_000));
+        assert_eq!(due.len(), 1);
+        assert!(
+            due[0].group_key.contains("instance"),
+            "{}",
+            due[0].group_key
+        );
     }
 
     #[test]

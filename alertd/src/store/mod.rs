@@ -349,6 +349,10 @@ pub trait Store:
     /// Counts.
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError>;
 
+    /// Whether a write would land now (readiness): the schema is migrated, the database takes
+    /// its write lock, and its folder has room for a page. Cheap; callers still cache it.
+    fn probe_write(&self) -> Result<(), StoreError>;
+
     /// Applies one write on its own; its result as in [`Store::write_all`].
     fn apply(&self, op: &WriteOp) -> Result<usize, StoreError> {
         match op {

@@ -8,6 +8,7 @@ mod common;
 mod console;
 mod escalation;
 mod inhibit;
+mod lifecycle;
 mod mqtt;
 mod numbers;
 mod opt_out;

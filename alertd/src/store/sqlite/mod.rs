@@ -30,6 +30,8 @@ pub struct SqliteStore {
     /// A second connection for reads, so reads never wait behind a commit's fsync (WAL lets
     /// readers run beside the writer). `None` for in-memory databases, which cannot share.
     read_conn: Option<Mutex<Connection>>,
+    /// The database file (`None` in memory): readiness writes a probe page beside it.
+    path: Option<std::path::PathBuf>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -72,6 +74,7 @@ impl SqliteStore {
         let reader = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         store.read_conn = Some(Mutex::new(reader));
+        store.path = Some(path.to_owned());
         Ok(store)
     }
 
@@ -89,6 +92,7 @@ impl SqliteStore {
         Ok(Self {
             conn: Mutex::new(conn),
             read_conn: None,
+            path: None,
         })
     }
 
@@ -195,7 +199,39 @@ fn apply_in(tx: &Connection, op: &WriteOp) -> Result<usize, StoreError> {
     }
 }
 
+/// A page-sized write beside the database, synced and removed: SQLite's own writes may
+/// still fit in a WAL file it already has when the disk is full, this one may not.
+fn probe_folder(db: &Path) -> Result<(), StoreError> {
+    use std::io::Write as _;
+    let probe = db.with_extension("probe");
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 4096])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| StoreError::Query(format!("cannot write in {}: {e}", probe.display())))
+}
+
 impl Store for SqliteStore {
+    fn probe_write(&self) -> Result<(), StoreError> {
+        {
+            let conn = self.conn();
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version != migrations::LATEST {
+                return Err(StoreError::Query(format!(
+                    "schema version {version}, expected {}",
+                    migrations::LATEST
+                )));
+            }
+            // Takes the write lock (a read-only or locked database fails here) and writes nothing.
+            conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
+        }
+        match &self.path {
+            Some(path) => probe_folder(path),
+            None => Ok(()),
+        }
+    }
+
     fn stats(&self, now: Timestamp) -> Result<StoreStats, StoreError> {
         let conn = self.reader();
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
