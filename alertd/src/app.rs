@@ -22,7 +22,7 @@ use crate::escalation::timer::EscalationTimer;
 use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
 use crate::http::lifecycle::{Lifecycle, ReloadReport};
-use crate::http::server::ConnStats;
+use crate::http::server::{ApiTls, ConnStats};
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -59,6 +59,9 @@ pub enum StartError {
     /// The device relay could not start (certificate, address, device secrets).
     #[error(transparent)]
     Relay(#[from] crate::relay::RelayError),
+    /// The API's certificate or key is unusable.
+    #[error("API {0}")]
+    Tls(#[from] crate::tls::TlsFileError),
 }
 
 /// What `start` can be given besides the config.
@@ -336,7 +339,7 @@ pub async fn start_with_store(
     let webhook = webhook_auth(cfg, &options.env)?;
     let (escalation_timer, escalations) =
         escalation_parts(&engine, &writer, &options.clock, &outbox_wake);
-    let (reloader, rules_rx, lifecycle) = reload_parts(cfg, &escalation_timer, &worker);
+    let (reloader, rules_rx, lifecycle) = reload_parts(cfg, &escalation_timer, &worker)?;
     let committer = GroupCommitter::with_writer(writer);
     let feeds = start_feeds(
         cfg,
@@ -365,8 +368,9 @@ pub async fn start_with_store(
         tradingview: tradingview_hook(cfg, &options.env)?,
         heartbeats: heartbeats.clone(),
     };
+    let tls = reloader.api_tls.clone();
     let (server, connections, addr) =
-        serve_api(cfg, addr, state, stopped.clone(), sender_kind).await?;
+        serve_api(cfg, (addr, tls), state, stopped.clone(), sender_kind).await?;
     let mut tasks = vec![
         tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),
         tokio::spawn(worker.reconciler().run()),
@@ -401,7 +405,7 @@ pub async fn start_with_store(
 /// connection counts and the bound address. `sender_kind` is for the log line.
 async fn serve_api(
     cfg: &Config,
-    addr: SocketAddr,
+    (addr, tls): (SocketAddr, Option<ApiTls>),
     state: ApiState,
     stop: watch::Receiver<bool>,
     sender_kind: &str,
@@ -411,10 +415,12 @@ async fn serve_api(
     let app = router(state, RequestGuard::new(&cfg.server, addr));
     let limits =
         crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
-    let (server, connections) = crate::http::server::serve(listener, app, limits, stop);
+    let https = tls.is_some();
+    let (server, connections) = crate::http::server::serve(listener, app, limits, tls, stop);
     lifecycle.set_connections(connections.clone());
     tracing::info!(
         %addr,
+        https,
         sender = sender_kind,
         max_connections = limits.max_connections,
         "alertd listening"
@@ -431,9 +437,14 @@ fn reload_parts(
     cfg: &Config,
     escalation_timer: &EscalationTimer,
     worker: &OutboxWorker,
-) -> (Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>) {
+) -> Result<(Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>), StartError> {
     let (rules_tx, rules_rx) = mpsc::channel(1);
+    let api_tls = match (&cfg.server.tls_cert_file, &cfg.server.tls_key_file) {
+        (Some(cert), Some(key)) => Some(ApiTls::new(crate::tls::server_config(cert, key)?)),
+        _ => None,
+    };
     let reloader = Arc::new(reload::Reloader {
+        api_tls,
         path: std::sync::Mutex::new(None),
         running: std::sync::Mutex::new(cfg.clone()),
         engine: rules_tx,
@@ -454,7 +465,7 @@ fn reload_parts(
     worker
         .metrics
         .config_reloaded(true, u64::try_from(now.0 / 1000).unwrap_or(0));
-    (reloader, rules_rx, lifecycle)
+    Ok((reloader, rules_rx, lifecycle))
 }
 
 /// The outbox sender over the engine's store and counters and the shared writer.

@@ -18,3 +18,4 @@ pub mod relay;
 pub mod sender;
 pub mod store;
 pub mod stream;
+pub mod tls;

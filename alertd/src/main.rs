@@ -147,7 +147,9 @@ fn run(cfg: &Config, source: &str, path: Option<PathBuf>) -> Result<(), String> 
             config = source,
             store = %cfg.store.path.display(),
             sender = running.sender_kind,
-            "alertd started on http://{}", running.addr
+            "alertd started on {}://{}",
+            if cfg.server.tls_cert_file.is_some() { "https" } else { "http" },
+            running.addr
         );
         if running.sender_kind == "dry-run" {
             tracing::info!(

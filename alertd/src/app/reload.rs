@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::engine::EngineRules;
 use crate::escalation::timer::EscalationRules;
 use crate::http::lifecycle::ReloadReport;
+use crate::http::server::ApiTls;
 use crate::metrics::Metrics;
 
 /// Re-reads the config file and applies it.
@@ -35,6 +36,8 @@ pub(crate) struct Reloader {
     pub(crate) clock: SharedClock,
     /// One reload at a time.
     pub(crate) serial: tokio::sync::Mutex<()>,
+    /// The API's certificate, when it serves HTTPS: read again on each reload.
+    pub(crate) api_tls: Option<ApiTls>,
 }
 
 fn notify(state: &[sd_notify::NotifyState<'_>]) {
@@ -85,6 +88,10 @@ impl Reloader {
             Ok(Err(e)) => return refused(e.to_string()),
             Err(e) => return refused(e.to_string()),
         };
+        let certificate = match self.read_certificate(&cfg).await {
+            Ok(c) => c,
+            Err(e) => return refused(e),
+        };
         let rules = match EngineRules::build(&cfg, &self.metrics) {
             Ok(rules) => rules,
             Err(e) => return refused(e.to_string()),
@@ -102,6 +109,9 @@ impl Reloader {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = escalation;
         self.limiter.set_mps(cfg.twilio.mps);
+        if let (Some(tls), Some(certificate)) = (&self.api_tls, certificate) {
+            tls.replace(certificate);
+        }
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let restart_needed = restart_needed(&running, &cfg);
         *running = cfg;
@@ -109,6 +119,25 @@ impl Reloader {
             error: None,
             restart_needed,
         }
+    }
+}
+
+impl Reloader {
+    /// The API's certificate and key from `cfg`'s files, when the API serves HTTPS and `cfg`
+    /// keeps it on (turning HTTPS on or off takes a restart).
+    async fn read_certificate(&self, cfg: &Config) -> Result<Option<rustls::ServerConfig>, String> {
+        let (Some(_), Some(cert), Some(key)) = (
+            &self.api_tls,
+            cfg.server.tls_cert_file.clone(),
+            cfg.server.tls_key_file.clone(),
+        ) else {
+            return Ok(None);
+        };
+        tokio::task::spawn_blocking(move || crate::tls::server_config(&cert, &key))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(Some)
+            .map_err(|e| format!("API {e}"))
     }
 }
 
@@ -127,6 +156,10 @@ pub(crate) fn restart_needed(old: &Config, new: &Config) -> Vec<String> {
     old_twilio.mps = new.twilio.mps;
     let (a, b) = (&old.server, &new.server);
     check("server.listen", a.listen == b.listen);
+    check(
+        "server.tls (HTTPS on or off)",
+        a.tls_cert_file.is_some() == b.tls_cert_file.is_some(),
+    );
     check("server.public_url", a.public_url == b.public_url);
     check(
         "server.bearer_token",
@@ -178,5 +211,25 @@ mod tests {
         );
         let store = Config::parse(&format!("[store]\npath = \"other.db\"\n{base}")).unwrap();
         assert_eq!(restart_needed(&old, &store), vec!["store.path".to_owned()]);
+        let https = Config::parse(&format!(
+            "[server]\ntls_cert_file = \"c.pem\"\ntls_key_file = \"k.pem\"\n{base}"
+        ))
+        .unwrap();
+        assert_eq!(
+            restart_needed(&old, &https),
+            vec!["server.tls (HTTPS on or off)".to_owned()]
+        );
+        let renewed = Config::parse(&format!(
+            "[server]\ntls_cert_file = \"c2.pem\"\ntls_key_file = \"k2.pem\"\n{base}"
+        ))
+        .unwrap();
+        assert!(restart_needed(&https, &renewed).is_empty());
+        let half = format!("[server]\ntls_cert_file = \"c.pem\"\n{base}");
+        assert!(
+            Config::parse(&half)
+                .unwrap_err()
+                .to_string()
+                .contains("both")
+        );
     }
 }

@@ -17,6 +17,8 @@ max_body_bytes = 1048576               # larger request bodies get 413
 # idle_timeout = "60s"                 # keep-alive connections idle this long are closed
 # max_connections = 4096               # at most, and never more than the open-files limit allows
 # log_format = "text"                  # or "json" (one object per line); --log-format wins
+# tls_cert_file = "/etc/alertd/tls/fullchain.pem"   # serve the API over HTTPS (with tls_key_file)
+# tls_key_file = "/etc/alertd/tls/privkey.pem"
 
 [store]
 path = "./alertd-data/alertd.db"       # SQLite (WAL); alerts are stored before the API answers 202

@@ -150,6 +150,13 @@ pub struct ServerConfig {
     /// `text` (default) or `json` (one object per line); `--log-format` wins.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// The API's PEM certificate chain, leaf first: the API serves HTTPS (with `tls_key_file`).
+    /// Read again on each reload, so a renewed certificate applies without a restart.
+    #[serde(default)]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key of `tls_cert_file` (PEM).
+    #[serde(default)]
+    pub tls_key_file: Option<PathBuf>,
 }
 
 /// How log lines are written.
@@ -211,6 +218,8 @@ impl Default for ServerConfig {
             idle_timeout: default_idle_timeout(),
             max_connections: default_max_connections(),
             log_format: LogFormat::default(),
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -255,6 +264,12 @@ impl ServerConfig {
             return Err(invalid(
                 "server.max_body_bytes",
                 "must be at least 1024".into(),
+            ));
+        }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(invalid(
+                "server.tls_cert_file",
+                "HTTPS needs both tls_cert_file and tls_key_file".into(),
             ));
         }
         if self.max_connections < 16 {
@@ -790,6 +805,8 @@ impl Config {
         fix(&mut self.twilio.auth_token_file);
         fix(&mut self.twilio.api_secret_file);
         fix(&mut self.server.bearer_token_file);
+        fix(&mut self.server.tls_cert_file);
+        fix(&mut self.server.tls_key_file);
         if let Some(relay) = &mut self.relay {
             relay.resolve_relative_paths(dir);
         }

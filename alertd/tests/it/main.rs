@@ -1,6 +1,7 @@
 //! alertd's integration tests: one binary, a module per area (as cargo's own test suite does).
 
 mod api;
+mod api_tls;
 mod api_v2;
 mod book;
 mod check_config;

@@ -2,9 +2,11 @@
 //! head, an idle keep-alive limit, and a table of connections that keeps the number of open
 //! connections under what the open-files limit allows, closing idle and slow ones first, so
 //! clients that open connections and send nothing (or send slowly) cannot stop ingest.
-//! Body read time is limited where bodies are read (`server.body_read_timeout`).
+//! Body read time is limited where bodies are read (`server.body_read_timeout`). With
+//! `tls_cert_file` it serves HTTPS; the handshake counts against the head's time limit.
 
 mod conns;
+mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -22,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use self::conns::{Conn, ConnTable};
+pub(crate) use self::tls::ApiTls;
 use crate::config::ServerConfig;
 
 /// File descriptors kept for everything but API connections: the store (database, WAL,
@@ -101,11 +104,12 @@ pub(crate) fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<ApiTls>,
     stop: watch::Receiver<bool>,
 ) -> (tokio::task::JoinHandle<()>, ConnStats) {
     let table = Arc::new(ConnTable::new(limits.max_connections));
     let stats = ConnStats(table.clone());
-    let task = tokio::spawn(accept_loop(listener, app, limits, table, stop));
+    let task = tokio::spawn(accept_loop(listener, app, limits, tls, table, stop));
     (task, stats)
 }
 
@@ -118,6 +122,7 @@ async fn accept_loop(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<ApiTls>,
     table: Arc<ConnTable>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -151,9 +156,29 @@ async fn accept_loop(
             conn: conn.clone(),
             peer,
         };
-        let (table, stop) = (table.clone(), stop.clone());
+        let (table, mut stop) = (table.clone(), stop.clone());
+        // The config in force when the connection came: a reload applies to the next ones.
+        let acceptor = tls.as_ref().map(ApiTls::acceptor);
         connections.spawn(async move {
-            serve_connection(tcp, service, limits, &conn, stop).await;
+            match acceptor {
+                None => serve_connection(tcp, service, limits, &conn, stop).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp));
+                    let done = tokio::select! {
+                        r = handshake => r,
+                        () = conn.evicted() => Ok(Err(std::io::ErrorKind::ConnectionAborted.into())),
+                        () = stopped(&mut stop) => Ok(Err(std::io::ErrorKind::ConnectionAborted.into())),
+                    };
+                    match done {
+                        Ok(Ok(stream)) => {
+                            serve_connection(stream, service, limits, &conn, stop).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, "API: TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%peer, "API: TLS handshake timed out"),
+                    }
+                }
+            }
             table.remove(&conn);
         });
     }
@@ -162,17 +187,19 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
-async fn serve_connection(
-    tcp: tokio::net::TcpStream,
+async fn serve_connection<I>(
+    io: I,
     service: Tracked,
     limits: Limits,
     conn: &Conn,
     mut stop: watch::Receiver<bool>,
-) {
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    let served = http.serve_connection(TokioIo::new(tcp), service);
+    let served = http.serve_connection(TokioIo::new(io), service);
     tokio::pin!(served);
     let check_every = (limits.idle_timeout / 4).max(Duration::from_millis(100));
     let mut closing = false;

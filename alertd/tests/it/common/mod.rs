@@ -43,12 +43,17 @@ pub fn config(extra_route: &str, extra: &str) -> Config {
 }
 
 pub fn config3(extra_route: &str, extra: &str, extra_twilio: &str) -> Config {
+    Config::parse(&config_text(extra_route, extra, extra_twilio)).unwrap()
+}
+
+/// The text of [`config3`]'s config.
+pub fn config_text(extra_route: &str, extra: &str, extra_twilio: &str) -> String {
     let group_wait = if extra_route.contains("group_wait") {
         ""
     } else {
         "group_wait = \"0s\""
     };
-    Config::parse(&format!(
+    format!(
         r#"
 [server]
 listen = "127.0.0.1:0"
@@ -70,8 +75,7 @@ group_by = ["alertname"]
 group_interval = "5m"
 {extra_route}
 "#
-    ))
-    .unwrap()
+    )
 }
 
 pub fn no_env() -> alertd::config::secrets::EnvLookup {
