@@ -37,3 +37,31 @@ cross_build() {
   # shellcheck disable=SC2086
   cargo build --target "$target" ${CORE_BUILD_STD:-} "$@"
 }
+
+# free_port: prints a TCP port free on loopback now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# running PID...: whether any of the processes is alive (not gone, not a zombie).
+running() {
+  local pid
+  for pid in "$@"; do
+    case "$(ps -o stat= -p "$pid" 2> /dev/null)" in "" | Z*) ;; *) return 0 ;; esac
+  done
+  return 1
+}
+
+# wait_for SECONDS WHAT COMMAND...: runs COMMAND every 0.2 s until it succeeds, at most SECONDS;
+# then calls the script's `fail` (or exits 1).
+wait_for() {
+  local seconds="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" > /dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      if declare -F fail > /dev/null; then fail "timed out after ${seconds}s waiting for $what"; fi
+      echo "timed out after ${seconds}s waiting for $what"
+      exit 1
+    fi
+    sleep 0.2
+  done
+}

@@ -27,7 +27,6 @@ work=$(mktemp -d)
 trap 'kill "${alertd_pid:-}" "${sim_pid:-}" 2> /dev/null || true; rm -rf "$work"' EXIT
 "$target/debug/examples/relay_test_cert" "$work"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sim_port=$(free_port)
 api_port=$(free_port)
 relay_port=$(free_port)

@@ -21,13 +21,6 @@ mkdir -p "$out"
 rm -f "$out"/*.png
 work=$(mktemp -d)
 if [ -n "${KEEP_WORK:-}" ]; then echo "work dir (kept): $work"; fi
-running() {
-  local pid
-  for pid in "$@"; do
-    case "$(ps -o stat= -p "$pid" 2> /dev/null)" in "" | Z*) ;; *) return 0 ;; esac
-  done
-  return 1
-}
 cleanup() {
   local pids=(${alertd_pid:-} ${sim_pid:-}) pid
   [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2> /dev/null || true
@@ -46,17 +39,7 @@ fail() {
   done
   exit 1
 }
-wait_for() {
-  local seconds="$1" what="$2"
-  shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" > /dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${seconds}s waiting for $what"
-    sleep 0.2
-  done
-}
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sim_port=$(free_port)
 api_port=$(free_port)
 api="http://127.0.0.1:$api_port"

@@ -515,9 +515,17 @@ async fn relaunch(
     SimApp::launch(sim, dir, launch, move |wiring| config_text(wiring, &extra)).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_silent_on_mqtt_is_a_missing_heartbeat_until_it_publishes_again() {
-    use rumqttc::v5::mqttbytes::QoS;
+/// alertd subscribed to a broker in this process, with `tables` (topics, heartbeats) beside
+/// `[mqtt]`, and a publisher `publisher_id` connected to the same broker.
+async fn start_with_mqtt(
+    tables: &str,
+    publisher_id: &str,
+) -> (
+    SimApp,
+    std::sync::Arc<alertd::mqtt::MqttStats>,
+    rumqttc::v5::AsyncClient,
+    crate::common::broker::Broker,
+) {
     use rumqttc::v5::{AsyncClient, MqttOptions};
 
     let broker = crate::common::broker::Broker::start().await;
@@ -525,26 +533,35 @@ async fn a_device_silent_on_mqtt_is_a_missing_heartbeat_until_it_publishes_again
         r#"
 [mqtt]
 port = {port}
-client_id = "alertd-heartbeats-{port}"
+client_id = "alertd-{publisher_id}-{port}"
 reconnect_min = "50ms"
 reconnect_max = "200ms"
-
-[[heartbeats]]
-name = "pump-1"
-timeout = "2m"
-mqtt_topic = "devices/pump-1/status"
-"#,
+{tables}"#,
         port = broker.port
     );
-    let mut rig = start(&mqtt).await;
+    let rig = start(&mqtt).await;
     let stats = rig.app().mqtt.clone().unwrap();
     eventually("alertd connected to the broker", || {
         alertd::mqtt::MqttStats::get(&stats.connections) >= 1
     })
     .await;
     let (client, mut eventloop) =
-        AsyncClient::new(MqttOptions::new("pump-1", "127.0.0.1", broker.port), 16);
+        AsyncClient::new(MqttOptions::new(publisher_id, "127.0.0.1", broker.port), 16);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    (rig, stats, client, broker)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_silent_on_mqtt_is_a_missing_heartbeat_until_it_publishes_again() {
+    use rumqttc::v5::mqttbytes::QoS;
+
+    let heartbeat = r#"
+[[heartbeats]]
+name = "pump-1"
+timeout = "2m"
+mqtt_topic = "devices/pump-1/status"
+"#;
+    let (mut rig, stats, client, _broker) = start_with_mqtt(heartbeat, "pump-1").await;
     // Retained, so alertd gets it even if its SUBSCRIBE is still on the way.
     client
         .publish("devices/pump-1/status", QoS::AtLeastOnce, true, "online")
@@ -586,35 +603,16 @@ mqtt_topic = "devices/pump-1/status"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_price_move_on_an_mqtt_topic_pages_once_and_resolves() {
     use rumqttc::v5::mqttbytes::QoS;
-    use rumqttc::v5::{AsyncClient, MqttOptions};
 
-    let broker = crate::common::broker::Broker::start().await;
-    let mqtt = format!(
-        r#"
-[mqtt]
-port = {port}
-client_id = "alertd-prices-{port}"
-reconnect_min = "50ms"
-reconnect_max = "200ms"
-
+    let prices = r#"
 [[mqtt.topics]]
 filter = "prices/+"
 alertname = "PriceMove"
 device_level = 2
 percent = 3.0
 window = "10m"
-"#,
-        port = broker.port
-    );
-    let mut rig = start(&mqtt).await;
-    let stats = rig.app().mqtt.clone().unwrap();
-    eventually("alertd connected to the broker", || {
-        alertd::mqtt::MqttStats::get(&stats.connections) >= 1
-    })
-    .await;
-    let (client, mut eventloop) =
-        AsyncClient::new(MqttOptions::new("ticker", "127.0.0.1", broker.port), 16);
-    tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+"#;
+    let (mut rig, stats, client, _broker) = start_with_mqtt(prices, "ticker").await;
     // The exchange's clock drives the window: each price carries its own time.
     let price = |value: f64, second: u64| {
         format!(
