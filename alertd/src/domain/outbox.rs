@@ -94,6 +94,77 @@ pub struct OutboxMessage {
     pub(crate) body_kind: BodyKind,
     /// The SID alertd answered a relaying device with (maps to `sid`, Twilio's).
     pub relay_sid: Option<String>,
+    /// What Twilio charged, once the reconciler fetched it (Twilio sets it some time after
+    /// the final status; status callbacks carry none).
+    pub price: Option<Price>,
+}
+
+/// What Twilio charged for a message or call, as its resource says.
+///
+/// ```
+/// use alertd::domain::outbox::Price;
+/// let p = Price { amount: "-0.00790".into(), unit: "USD".into() };
+/// assert_eq!(p.cost(), "0.0079 USD");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Price {
+    /// Twilio's decimal text, negative for a charge (`-0.00790`).
+    pub amount: String,
+    /// ISO 4217 currency (`USD`).
+    pub unit: String,
+}
+
+impl Price {
+    /// Reads Twilio's `price` and `price_unit`; `None` while Twilio has not priced it, or for
+    /// text that is not a decimal number.
+    ///
+    /// ```
+    /// use alertd::domain::outbox::Price;
+    /// assert!(Price::from_twilio(Some("-0.0140"), Some("USD")).is_some());
+    /// assert!(Price::from_twilio(None, Some("USD")).is_none());
+    /// assert!(Price::from_twilio(Some("free"), Some("USD")).is_none());
+    /// ```
+    pub fn from_twilio(amount: Option<&str>, unit: Option<&str>) -> Option<Self> {
+        let (amount, unit) = (amount?.trim(), unit?.trim());
+        let digits = amount.strip_prefix(['-', '+']).unwrap_or(amount);
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let decimal = !int.is_empty()
+            && amount.len() <= 32
+            && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
+        let currency =
+            !unit.is_empty() && unit.len() <= 8 && unit.bytes().all(|b| b.is_ascii_alphabetic());
+        (decimal && currency).then(|| Self {
+            amount: amount.to_owned(),
+            unit: unit.to_ascii_uppercase(),
+        })
+    }
+
+    /// The cost with its currency, for people: Twilio's negative charge as a positive cost
+    /// without trailing zeros (`-0.00790` is `0.0079 USD`); a positive amount (a credit) is
+    /// shown negative.
+    ///
+    /// ```
+    /// use alertd::domain::outbox::Price;
+    /// let p = |a: &str| Price { amount: a.into(), unit: "USD".into() }.cost();
+    /// assert_eq!(p("-0.01400"), "0.014 USD");
+    /// assert_eq!(p("-1.00"), "1 USD");
+    /// assert_eq!(p("0.00000"), "0 USD");
+    /// assert_eq!(p("0.5"), "-0.5 USD");
+    /// ```
+    pub fn cost(&self) -> String {
+        let (negative, digits) = match self.amount.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, self.amount.trim_start_matches('+')),
+        };
+        let digits = if digits.contains('.') {
+            digits.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            digits
+        };
+        let zero = digits.bytes().all(|b| b == b'0' || b == b'.');
+        let sign = if negative || zero { "" } else { "-" };
+        format!("{sign}{digits} {}", self.unit)
+    }
 }
 
 /// What an outbox row's body holds.
@@ -260,6 +331,33 @@ pub const FINAL_STATUSES: [&str; 8] = [
 /// ```
 pub fn is_final_status(status: &str) -> bool {
     FINAL_STATUSES.contains(&status)
+}
+
+/// Which rows with a final status have no price yet: the reconciler asks the store for rows
+/// accepted by Twilio, with a final status reached since `final_since`, without a price, whose
+/// next price lookup is due at `now` (the first one `first_after` after the final status); the
+/// longest waiting first, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceLookupQuery {
+    /// The time of the pass.
+    pub(crate) now: Timestamp,
+    /// Rows that reached their final status before this are no longer looked up.
+    pub(crate) final_since: Timestamp,
+    /// How long after its final status a row's first price lookup is due.
+    pub(crate) first_after: std::time::Duration,
+    /// Rows at most.
+    pub(crate) limit: usize,
+}
+
+/// What a price lookup found for an outbox row, and when to look again if nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceUpdate {
+    /// Outbox row id.
+    pub(crate) id: i64,
+    /// The price, when Twilio had set it.
+    pub(crate) price: Option<Price>,
+    /// When the price may next be looked up (unused once priced).
+    pub(crate) next_lookup_at: Timestamp,
 }
 
 /// Which sent rows may have missed their last status callback: the reconciler asks the store

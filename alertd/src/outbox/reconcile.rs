@@ -8,14 +8,25 @@
 //! exactly as a status callback would be ([`WriteOp::Deliveries`]). A row is looked up again
 //! no sooner than [`MIN_LOOKUP_GAP`], and later the older it is (half its age), and not at all
 //! once it is [`GIVE_UP_AFTER`] old; when its last lookup leaves it without a final status,
-//! that is logged. Lookups are counted in `alertd_status_lookups_total`.
+//! that is logged.
+//!
+//! Status callbacks carry no price; Twilio sets a message's or call's `price` some time after
+//! its final status. In the same passes, with what is left of the batch once statuses are
+//! looked up, the reconciler fetches rows with a final status and no price: first
+//! [`PRICE_FIRST_AFTER`] after the final status, then after as long again as the row has been
+//! final (1, 2, 4, ... minutes), and not once it has been final for [`GIVE_UP_AFTER`] (about a
+//! dozen lookups). A status lookup that finds a price records it too. Lookups are counted in
+//! `alertd_status_lookups_total` (result `priced` or `unpriced` for price lookups).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{LookupError, Sender};
 use crate::clock::SharedClock;
-use crate::domain::outbox::{DeliveryUpdate, OutboxMessage, StatusLookupQuery, is_final_status};
+use crate::domain::outbox::{
+    DeliveryUpdate, OutboxMessage, Price, PriceLookupQuery, PriceUpdate, StatusLookupQuery,
+    is_final_status,
+};
 use crate::domain::time::Timestamp;
 use crate::metrics::Metrics;
 use crate::store::group_commit::StoreWriter;
@@ -36,6 +47,10 @@ pub(crate) const MIN_LOOKUP_GAP: Duration = Duration::from_secs(5 * 60);
 /// Rows older than this are no longer looked up.
 pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How long after its final status a row's price is first looked up: Twilio prices a message
+/// or call shortly after it ends.
+pub(crate) const PRICE_FIRST_AFTER: Duration = Duration::from_secs(60);
+
 /// Which rows a pass at `now` looks up.
 pub(crate) fn query_at(now: Timestamp) -> StatusLookupQuery {
     StatusLookupQuery {
@@ -51,6 +66,22 @@ pub(crate) fn query_at(now: Timestamp) -> StatusLookupQuery {
 /// half its age, at least [`MIN_LOOKUP_GAP`] (about a dozen lookups in its first day).
 pub(crate) fn next_lookup_at(created_at: Timestamp, now: Timestamp) -> Timestamp {
     now.after((now.since(created_at) / 2).max(MIN_LOOKUP_GAP))
+}
+
+/// Which rows a pass at `now` looks the price up for, at most `limit`.
+pub(crate) fn price_query_at(now: Timestamp, limit: usize) -> PriceLookupQuery {
+    PriceLookupQuery {
+        now,
+        final_since: now.before(GIVE_UP_AFTER),
+        first_after: PRICE_FIRST_AFTER,
+        limit,
+    }
+}
+
+/// When the price of a row final since `final_at` and looked up at `now` may be looked up
+/// again: after as long again as it has been final, at least [`PRICE_FIRST_AFTER`].
+pub(crate) fn next_price_lookup_at(final_at: Timestamp, now: Timestamp) -> Timestamp {
+    now.after(now.since(final_at).max(PRICE_FIRST_AFTER))
 }
 
 /// The first instant at which a row created at `created_at` is too old to be looked up.
@@ -88,8 +119,15 @@ impl Reconciler {
         }
     }
 
-    /// One pass: looks up the rows due; returns how many it looked up.
+    /// One pass: looks up the statuses due, then the prices due with what is left of
+    /// [`BATCH`]; returns how many rows it looked up.
     pub(crate) async fn pass(&self) -> usize {
+        let statuses = self.status_pass().await;
+        statuses + self.price_pass(BATCH.saturating_sub(statuses)).await
+    }
+
+    /// Looks up the statuses due; returns how many.
+    async fn status_pass(&self) -> usize {
         let query = query_at(self.clock.now());
         let due = crate::store::blocking(&self.store, move |s| s.status_lookups_due(&query)).await;
         let rows = match due {
@@ -100,9 +138,17 @@ impl Reconciler {
             }
         };
         let mut schedule = Vec::with_capacity(rows.len());
+        let mut prices = Vec::new();
         for row in &rows {
-            if let Some(next) = self.look_up(row).await {
+            if let Some((next, price)) = self.look_up(row).await {
                 schedule.push((row.id, next));
+                if let Some(price) = price {
+                    prices.push(PriceUpdate {
+                        id: row.id,
+                        price: Some(price),
+                        next_lookup_at: next,
+                    });
+                }
             }
         }
         if !schedule.is_empty()
@@ -110,20 +156,105 @@ impl Reconciler {
         {
             tracing::error!("status lookups: cannot record when to look again: {e}");
         }
+        self.record_prices(prices).await;
         rows.len()
     }
 
-    /// Looks `row` up and records a changed status; returns when to look again.
-    async fn look_up(&self, row: &OutboxMessage) -> Option<Timestamp> {
+    /// Looks up at most `limit` prices due; returns how many.
+    async fn price_pass(&self, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        let query = price_query_at(self.clock.now(), limit);
+        let due = crate::store::blocking(&self.store, move |s| s.price_lookups_due(&query)).await;
+        let rows = match due {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("price lookups: cannot read final messages: {e}");
+                return 0;
+            }
+        };
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(update) = self.look_up_price(row).await {
+                updates.push(update);
+            }
+        }
+        self.record_prices(updates).await;
+        rows.len()
+    }
+
+    async fn record_prices(&self, updates: Vec<PriceUpdate>) {
+        if !updates.is_empty()
+            && let Err(e) = self.writer.submit(WriteOp::Prices(updates)).await
+        {
+            tracing::error!("price lookups: cannot record prices or when to look again: {e}");
+        }
+    }
+
+    /// Fetches the price of `row` (final since its `updated_at`); returns the price found, or
+    /// when to look again.
+    async fn look_up_price(&self, row: &OutboxMessage) -> Option<PriceUpdate> {
+        let sid = row.sid.as_deref()?;
+        let channel = row.channel.as_str();
+        let found = self.sender.fetch_status(row.channel, sid).await;
+        let now = self.clock.now();
+        let final_at = row.updated_at;
+        let next = next_price_lookup_at(final_at, now);
+        let price = match found {
+            Ok(found) if found.price.is_some() => {
+                self.metrics.status_lookup(channel, "priced");
+                found.price
+            }
+            Ok(_) => {
+                self.metrics.status_lookup(channel, "unpriced");
+                if given_up_by(final_at, next) {
+                    tracing::info!(
+                        id = row.id,
+                        %sid,
+                        channel,
+                        "no price {} hours after the final status; not looked up again",
+                        GIVE_UP_AFTER.as_secs() / 3600
+                    );
+                }
+                None
+            }
+            Err(LookupError::Retry(reason)) => {
+                self.metrics.status_lookup(channel, "retry");
+                tracing::warn!(id = row.id, %sid, "price lookup failed, trying again later: {reason}");
+                None
+            }
+            Err(LookupError::Permanent(reason)) => {
+                self.metrics.status_lookup(channel, "permanent");
+                tracing::warn!(id = row.id, %sid, "price lookup cannot succeed; not looked up again: {reason}");
+                return Some(PriceUpdate {
+                    id: row.id,
+                    price: None,
+                    next_lookup_at: too_old_at(final_at),
+                });
+            }
+        };
+        Some(PriceUpdate {
+            id: row.id,
+            price,
+            next_lookup_at: next,
+        })
+    }
+
+    /// Looks `row` up and records a changed status; returns when to look again, and the
+    /// price if Twilio had one.
+    async fn look_up(&self, row: &OutboxMessage) -> Option<(Timestamp, Option<Price>)> {
         let sid = row.sid.as_deref()?;
         let channel = row.channel.as_str();
         let seen = row.twilio_status.as_deref().unwrap_or("unknown");
         let found = self.sender.fetch_status(row.channel, sid).await;
         let now = self.clock.now();
         let next = next_lookup_at(row.created_at, now);
+        let mut price = None;
         let status = match found {
             Ok(found) if found.status == seen => {
                 self.metrics.status_lookup(channel, "unchanged");
+                price = found.price;
                 found.status
             }
             Ok(found) => {
@@ -141,6 +272,7 @@ impl Reconciler {
                 if let Err(e) = self.writer.submit(WriteOp::Deliveries(vec![update])).await {
                     tracing::error!(id = row.id, "status lookup not recorded: {e}");
                 }
+                price = found.price;
                 found.status
             }
             Err(LookupError::Retry(reason)) => {
@@ -151,7 +283,7 @@ impl Reconciler {
             Err(LookupError::Permanent(reason)) => {
                 self.metrics.status_lookup(channel, "permanent");
                 tracing::warn!(id = row.id, %sid, "status lookup cannot succeed; not looked up again (status stays {seen}): {reason}");
-                return Some(too_old_at(row.created_at));
+                return Some((too_old_at(row.created_at), None));
             }
         };
         if !is_final_status(&status) && given_up_by(row.created_at, next) {
@@ -163,7 +295,7 @@ impl Reconciler {
                 GIVE_UP_AFTER.as_secs() / 3600
             );
         }
-        Some(next)
+        Some((next, price))
     }
 }
 
@@ -322,6 +454,8 @@ mod tests {
     /// Answers lookups from a map of SID to result; counts them.
     struct Statuses {
         answers: Mutex<Vec<(String, Result<FetchedStatus, LookupError>)>>,
+        /// Prices Twilio has set so far, by SID.
+        prices: Mutex<Vec<(String, Price)>>,
         asked: Mutex<Vec<String>>,
     }
 
@@ -335,17 +469,32 @@ mod tests {
                             let r = r.clone().map(|status| FetchedStatus {
                                 status: status.into(),
                                 error_code: (status == "undelivered").then_some(30003),
+                                price: None,
                             });
                             ((*sid).to_owned(), r)
                         })
                         .collect(),
                 ),
+                prices: Mutex::new(Vec::new()),
                 asked: Mutex::new(Vec::new()),
             })
         }
 
         fn asked(&self) -> Vec<String> {
             self.asked.lock().unwrap().clone()
+        }
+
+        fn asked_for(&self, sid: &str) -> usize {
+            self.asked().iter().filter(|s| *s == sid).count()
+        }
+
+        /// Twilio prices `sid`.
+        fn price(&self, sid: &str, amount: &str) {
+            let price = Price {
+                amount: amount.into(),
+                unit: "USD".into(),
+            };
+            self.prices.lock().unwrap().push((sid.into(), price));
         }
     }
 
@@ -372,6 +521,14 @@ mod tests {
                     || Err(LookupError::Retry("not scripted".into())),
                     |(_, r)| r.clone(),
                 );
+            let price = self
+                .prices
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(s, _)| s == sid)
+                .map(|(_, p)| p.clone());
+            let answer = answer.map(|found| FetchedStatus { price, ..found });
             Box::pin(async move { answer })
         }
     }
@@ -402,6 +559,7 @@ mod tests {
         let sms = row(&store, Channel::Sms, "SMlost", Some("queued"), T0);
         let call = row(&store, Channel::Voice, "CAlong", Some("queued"), T0);
         let sender = Statuses::new(&[("SMlost", Ok("undelivered")), ("CAlong", Ok("in-progress"))]);
+        sender.price("SMlost", "-0.00790");
         let r = reconciler(&store, &sender, &clock);
         clock.advance(minutes(30));
         assert_eq!(r.pass().await, 2);
@@ -409,13 +567,14 @@ mod tests {
             status_of(&store, sms),
             (Some("undelivered".into()), Some(30003))
         );
+        assert!(price_of(&store, sms).is_some(), "priced with its status");
         assert_eq!(status_of(&store, call).0.as_deref(), Some("in-progress"));
         let metrics = r.metrics.render(&crate::store::StoreStats::default());
         assert!(
             metrics.contains("alertd_status_lookups_total{channel=\"sms\",result=\"updated\"} 1"),
             "{metrics}"
         );
-        // The settled SMS is done; the call is looked up again once quiet and due.
+        // The settled, priced SMS is done; the call is looked up again once quiet and due.
         clock.advance(minutes(10));
         assert_eq!(
             r.pass().await,
@@ -457,5 +616,120 @@ mod tests {
             "retried on the same schedule, then given up: {asked:?}"
         );
         assert!(clock.now() > T0.after(GIVE_UP_AFTER));
+    }
+
+    fn price_of(s: &SqliteStore, id: i64) -> Option<Price> {
+        s.outbox_message(id).unwrap().unwrap().price
+    }
+
+    #[tokio::test]
+    async fn a_final_row_gets_its_price_on_a_later_pass_and_one_never_priced_is_given_up() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let sms = row(&store, Channel::Sms, "SMdone", Some("delivered"), T0);
+        let call = row(&store, Channel::Voice, "CAmissed", Some("no-answer"), T0);
+        let sender = Statuses::new(&[("SMdone", Ok("delivered")), ("CAmissed", Ok("no-answer"))]);
+        let r = reconciler(&store, &sender, &clock);
+        assert_eq!(r.pass().await, 0, "Twilio prices a while after the end");
+        clock.advance(PRICE_FIRST_AFTER);
+        assert_eq!(r.pass().await, 2);
+        assert_eq!(price_of(&store, sms), None, "not priced yet");
+        sender.price("SMdone", "-0.00790");
+        clock.advance(MINUTE);
+        assert_eq!(r.pass().await, 2);
+        assert_eq!(
+            price_of(&store, sms),
+            Some(Price {
+                amount: "-0.00790".into(),
+                unit: "USD".into()
+            })
+        );
+        let row = store.outbox_message(sms).unwrap().unwrap();
+        assert_eq!(
+            (row.twilio_status.as_deref(), row.updated_at),
+            (Some("delivered"), T0),
+            "a price is not a status change"
+        );
+        for _ in 0..(25 * 60) {
+            clock.advance(MINUTE);
+            r.pass().await;
+        }
+        assert_eq!(sender.asked_for("SMdone"), 2, "priced: done");
+        assert_eq!(
+            sender.asked_for("CAmissed"),
+            11,
+            "at 1, 2, 4, ... 1024 minutes after the end, then given up"
+        );
+        assert_eq!(price_of(&store, call), None);
+        let metrics = r.metrics.render(&crate::store::StoreStats::default());
+        for line in [
+            "alertd_status_lookups_total{channel=\"sms\",result=\"priced\"} 1",
+            "alertd_status_lookups_total{channel=\"sms\",result=\"unpriced\"} 1",
+            "alertd_status_lookups_total{channel=\"voice\",result=\"unpriced\"} 11",
+        ] {
+            assert!(metrics.contains(line), "{line}: {metrics}");
+        }
+    }
+
+    #[tokio::test]
+    async fn statuses_are_looked_up_before_prices_within_one_batch() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        for i in 0..BATCH - 1 {
+            row(
+                &store,
+                Channel::Voice,
+                &format!("CA{i:02}"),
+                Some("ringing"),
+                T0,
+            );
+        }
+        let early = row(&store, Channel::Sms, "SMearly", Some("delivered"), T0);
+        let late = row(
+            &store,
+            Channel::Sms,
+            "SMlate",
+            Some("delivered"),
+            T0.after(MINUTE),
+        );
+        let sender = Statuses::new(&[("SMearly", Ok("delivered")), ("SMlate", Ok("delivered"))]);
+        sender.price("SMearly", "-0.00790");
+        sender.price("SMlate", "-0.00790");
+        let r = reconciler(&store, &sender, &clock);
+        clock.advance(CALL_QUIET);
+        assert_eq!(r.pass().await, BATCH);
+        assert_eq!(sender.asked().len(), BATCH);
+        assert_eq!(sender.asked().last().map(String::as_str), Some("SMearly"));
+        assert!(price_of(&store, early).is_some());
+        assert_eq!(price_of(&store, late), None, "left for the next pass");
+        clock.advance(MINUTE);
+        assert_eq!(r.pass().await, 1, "the calls' next lookups are not due");
+        assert!(price_of(&store, late).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_status_lookup_that_finds_a_price_records_it() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let id = row(&store, Channel::Voice, "CAlost", Some("queued"), T0);
+        let sender = Statuses::new(&[("CAlost", Ok("completed"))]);
+        sender.price("CAlost", "-0.01400");
+        let r = reconciler(&store, &sender, &clock);
+        clock.advance(CALL_QUIET);
+        assert_eq!(r.pass().await, 1);
+        assert_eq!(status_of(&store, id).0.as_deref(), Some("completed"));
+        assert_eq!(
+            price_of(&store, id).map(|p| p.cost()).as_deref(),
+            Some("0.014 USD")
+        );
+        for _ in 0..60 {
+            clock.advance(MINUTE);
+            r.pass().await;
+        }
+        assert_eq!(
+            sender.asked(),
+            ["CAlost"],
+            "priced with its status: no price lookup"
+        );
     }
 }

@@ -93,7 +93,11 @@ pub enum SendOutcome {
 /// What Twilio says a message or call is now: the answer of a status lookup.
 ///
 /// ```
-/// let now = alertd::outbox::FetchedStatus { status: "delivered".into(), error_code: None };
+/// let now = alertd::outbox::FetchedStatus {
+///     status: "delivered".into(),
+///     error_code: None,
+///     price: None,
+/// };
 /// assert_eq!(now.status, "delivered");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +106,9 @@ pub struct FetchedStatus {
     pub status: String,
     /// Twilio's error code, for a message that failed or was not delivered.
     pub error_code: Option<i64>,
+    /// What Twilio charged, once it has priced the message or call (some time after its
+    /// final status).
+    pub price: Option<crate::domain::outbox::Price>,
 }
 
 /// Why a status lookup got no status.

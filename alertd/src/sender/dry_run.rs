@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use crate::domain::channel::Channel;
+use crate::domain::outbox::Price;
 use crate::domain::text_budget::{self, Encoding};
 use crate::outbox::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
 
@@ -127,7 +128,7 @@ impl Sender for DryRunSender {
     }
 
     /// What a dry run "sent" came to: delivered, or a call completed (it pretends every send
-    /// goes through). A SID it did not hand out is not its to answer for.
+    /// goes through), for 0 USD. A SID it did not hand out is not its to answer for.
     fn fetch_status<'a>(
         &'a self,
         channel: Channel,
@@ -146,6 +147,11 @@ impl Sender for DryRunSender {
             Ok(FetchedStatus {
                 status: status.into(),
                 error_code: None,
+                // Nothing was sent, so nothing was charged.
+                price: Some(Price {
+                    amount: "0.00000".into(),
+                    unit: "USD".into(),
+                }),
             })
         })
     }

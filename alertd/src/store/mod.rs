@@ -20,7 +20,7 @@ use crate::domain::number::EnrolledNumber;
 use crate::domain::opt_out::OptOut;
 use crate::domain::outbox::{
     AttemptRecord, DeliveryUpdate, Enqueued, NewMessage, Notification, OutboxMessage,
-    RelayedMessage, StatusLookupQuery,
+    PriceLookupQuery, PriceUpdate, RelayedMessage, StatusLookupQuery,
 };
 use crate::domain::silence::SilenceRecord;
 use crate::domain::time::Timestamp;
@@ -100,6 +100,8 @@ pub enum WriteOp {
     /// [`OutboxStore::schedule_status_lookups`]: (outbox id, when its status may next be
     /// looked up), after the reconciler looked them up.
     StatusLookups(Vec<(i64, Timestamp)>),
+    /// [`OutboxStore::record_prices`]: prices the reconciler found, or when to look again.
+    Prices(Vec<PriceUpdate>),
     /// Records that a webhook with this key (`sms:<MessageSid>` ...) was processed, forgetting
     /// receipts older than `keep`; result: 1 the first time, 0 for a replay.
     Receipt {
@@ -123,6 +125,7 @@ impl WriteOp {
             Self::Escalation(e) => e.len(),
             Self::Deliveries(v) => v.len(),
             Self::StatusLookups(v) => v.len(),
+            Self::Prices(v) => v.len(),
             Self::Relay(..) | Self::Receipt { .. } => 1,
         }
     }
@@ -221,6 +224,12 @@ pub trait OutboxStore {
     ) -> Result<Vec<OutboxMessage>, StoreError>;
     /// Records when each row's status may next be looked up (outbox id, when).
     fn schedule_status_lookups(&self, batch: &[(i64, Timestamp)]) -> Result<(), StoreError>;
+    /// Rows with a final status and no price whose price lookup is due, as `query`
+    /// describes, longest waiting first.
+    fn price_lookups_due(&self, query: &PriceLookupQuery)
+    -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Records each row's price, or, when Twilio had none yet, when to look it up again.
+    fn record_prices(&self, batch: &[PriceUpdate]) -> Result<(), StoreError>;
     /// The newest messages, newest first.
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
     /// One outbox row by id.
@@ -363,6 +372,7 @@ pub trait Store:
             WriteOp::Escalation(e) => self.write_escalation(e),
             WriteOp::Deliveries(v) => self.update_deliveries(v),
             WriteOp::StatusLookups(v) => self.schedule_status_lookups(v).map(|()| 0),
+            WriteOp::Prices(v) => self.record_prices(v).map(|()| 0),
             WriteOp::Relay(msg, since, now) => self
                 .enqueue_relayed(msg, *since, *now)
                 .map(|e| usize::try_from(e.message.id).unwrap_or(0)),

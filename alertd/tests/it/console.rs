@@ -197,6 +197,51 @@ async fn pages_show_the_active_alert_and_its_delivery() {
 }
 
 #[tokio::test]
+async fn the_deliveries_page_shows_the_price_twilio_set_after_delivery() {
+    let app = rig().await;
+    app.post_alerts(&json!([{"labels": {"alertname": "BoilerOverTemp"}}]))
+        .await;
+    eventually("the SMS delivered", || {
+        app.outbox()
+            .iter()
+            .any(|m| m.twilio_status.as_deref() == Some("delivered"))
+    })
+    .await;
+    let mut b = Browser::new(&app.base);
+    let before = b.get("/console/deliveries/live").await;
+    assert!(
+        before.text.contains("delivered") && !before.text.contains("USD"),
+        "{}",
+        before.text
+    );
+    // The reconciler's next pass, a minute on, is when the price is first looked up.
+    app.advance(Duration::from_secs(60));
+    eventually("the price fetched", || {
+        app.outbox().iter().any(|m| m.price.is_some())
+    })
+    .await;
+    let price = app.outbox()[0].price.clone().unwrap();
+    assert_eq!(
+        (price.amount.as_str(), price.unit.as_str()),
+        ("-0.00790", "USD")
+    );
+    let after = b.get("/console/deliveries").await;
+    assert!(after.text.contains("0.0079 USD"), "{}", after.text);
+    let fetches = app
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/Messages/"))
+        .count();
+    assert_eq!(fetches, 1, "one lookup, then priced");
+    assert!(
+        app.metrics()
+            .await
+            .contains("alertd_status_lookups_total{channel=\"sms\",result=\"priced\"} 1")
+    );
+}
+
+#[tokio::test]
 async fn a_label_holding_script_is_escaped() {
     let app = rig().await;
     app.post_alerts(

@@ -109,6 +109,20 @@ async fn scripted_undelivered_and_failed_messages() {
     assert_eq!(fetched["status"], "failed");
     assert_eq!(fetched["error_code"], 30008);
     assert_eq!(fetched["error_message"], "Unknown error");
+    assert_eq!(
+        fetched["price"],
+        serde_json::Value::Null,
+        "failed: not charged"
+    );
+    let url = sim
+        .messages_url()
+        .replace("Messages.json", &format!("Messages/{}.json", a.sid));
+    let (_, fetched) = common::get_json(&sim, &url).await;
+    assert_eq!(
+        (fetched["price"].as_str(), fetched["price_unit"].as_str()),
+        (Some("-0.00790"), Some("USD")),
+        "undelivered: charged per segment"
+    );
 }
 
 const ALERT_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -452,10 +466,19 @@ async fn lost_status_callbacks_are_recorded_not_sent_and_fetching_shows_the_stat
         (status, fetched["status"].as_str()),
         (200, Some("delivered"))
     );
+    assert_eq!(
+        (fetched["price"].as_str(), fetched["price_unit"].as_str()),
+        (Some("-0.00790"), Some("USD"))
+    );
     let (status, fetched) = get_json(&sim, &format!("{base}Calls/{call}.json")).await;
     assert_eq!(
         (status, fetched["status"].as_str()),
         (200, Some("completed"))
+    );
+    assert_eq!(
+        (fetched["price"].as_str(), fetched["price_unit"].as_str()),
+        (Some("-0.01400"), Some("USD")),
+        "one started minute"
     );
 
     sim.set_status_callbacks_lost(false);

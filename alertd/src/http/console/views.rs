@@ -11,7 +11,7 @@ use twilio_core::text::segments;
 use crate::domain::channel::Channel;
 use crate::domain::escalation::{Contact, Escalation};
 use crate::domain::matchers::MatchOp;
-use crate::domain::outbox::{BodyKind, OutboxMessage};
+use crate::domain::outbox::{BodyKind, OutboxMessage, Price};
 use crate::domain::silence::SilenceRecord;
 use crate::domain::time::Timestamp;
 use crate::http::ApiState;
@@ -129,6 +129,8 @@ pub(super) struct Delivery {
     /// SMS only: segments and encoding as Twilio counts them.
     segments: Option<usize>,
     encoding: Option<&'static str>,
+    /// What Twilio charged, as a positive cost with its currency (`0.0079 USD`).
+    price: Option<String>,
     error: Option<String>,
     error_code: Option<ErrorMeaning>,
     escalation: Option<String>,
@@ -152,6 +154,7 @@ impl From<&OutboxMessage> for Delivery {
             twilio_status: m.twilio_status.clone(),
             segments: count.map(|c| c.segments),
             encoding: count.map(|c| c.encoding.name()),
+            price: m.price.as_ref().map(Price::cost),
             error: m.error.clone(),
             error_code: m.error_code.map(error_meaning),
             escalation: m.escalation.clone(),

@@ -8,6 +8,7 @@ use twilio_core::response::{
 };
 
 use crate::domain::channel::Channel;
+use crate::domain::outbox::Price;
 use crate::outbox::{FetchedStatus, LookupError, SendOutcome};
 
 #[derive(Deserialize)]
@@ -90,6 +91,7 @@ pub(crate) fn fetched(channel: Channel, resp: &Response<'_>) -> Result<FetchedSt
                 Ok(FetchedStatus {
                     status: m.status.as_str().to_owned(),
                     error_code: m.error_code.map(i64::from),
+                    price: Price::from_twilio(m.price, m.price_unit),
                 })
             }
             Channel::Voice => {
@@ -100,6 +102,7 @@ pub(crate) fn fetched(channel: Channel, resp: &Response<'_>) -> Result<FetchedSt
                 Ok(FetchedStatus {
                     status: c.status.as_str().to_owned(),
                     error_code: None,
+                    price: Price::from_twilio(c.price, c.price_unit),
                 })
             }
         };
@@ -236,10 +239,29 @@ mod tests {
             fetched_raw(Channel::Sms, &raw("200 OK", message)),
             Ok(FetchedStatus {
                 status: "undelivered".into(),
-                error_code: Some(30003)
+                error_code: Some(30003),
+                price: None,
             })
         );
-        let call = r#"{"sid": "CA0123456789abcdef0123456789abcdef", "status": "no-answer"}"#;
+        let call = r#"{"sid": "CA0123456789abcdef0123456789abcdef", "status": "completed",
+            "price": "-0.01400", "price_unit": "USD"}"#;
+        assert_eq!(
+            fetched_raw(Channel::Voice, &raw("200 OK", call))
+                .unwrap()
+                .price,
+            Some(Price {
+                amount: "-0.01400".into(),
+                unit: "USD".into()
+            })
+        );
+        let call = r#"{"sid": "CA0123456789abcdef0123456789abcdef", "status": "no-answer",
+            "price": null, "price_unit": "USD"}"#;
+        assert_eq!(
+            fetched_raw(Channel::Voice, &raw("200 OK", call))
+                .unwrap()
+                .price,
+            None
+        );
         assert_eq!(
             fetched_raw(Channel::Voice, &raw("200 OK", call))
                 .unwrap()

@@ -141,6 +141,16 @@ const MIGRATIONS: &[&str] = &[
     // 9: the severity a missing heartbeat's alert was raised with, to resolve that alert when
     // the configured severity changes or the heartbeat is removed.
     "ALTER TABLE heartbeats ADD COLUMN missing_severity TEXT;",
+    // 10: what Twilio charged (`price`, `price_unit`, text as Twilio sends them), fetched by
+    // the reconciler after the final status; when the price may next be looked up (NULL: a
+    // minute after the final status); and the rows with a final status and no price (the
+    // price lookup query repeats this WHERE so SQLite uses the index).
+    "ALTER TABLE outbox ADD COLUMN price TEXT;
+    ALTER TABLE outbox ADD COLUMN price_unit TEXT;
+    ALTER TABLE outbox ADD COLUMN price_lookup_due_at INTEGER;
+    CREATE INDEX outbox_unpriced ON outbox (updated_at)
+        WHERE state = 'sent' AND sid IS NOT NULL AND price IS NULL AND twilio_status IN
+            ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled');",
 ];
 
 /// The newest schema version this build knows.

@@ -193,6 +193,7 @@ fn apply_in(tx: &Connection, op: &WriteOp) -> Result<usize, StoreError> {
         WriteOp::Escalation(e) => escalations::write_in(tx, e),
         WriteOp::Deliveries(v) => outbox::deliveries_in(tx, v),
         WriteOp::StatusLookups(v) => outbox::status_lookups_in(tx, v).map(|()| 0),
+        WriteOp::Prices(v) => outbox::prices_in(tx, v).map(|()| 0),
         WriteOp::Relay(msg, since, now) => relay::enqueue_relayed_in(tx, msg, *since, *now)
             .map(|e| usize::try_from(e.message.id).unwrap_or(0)),
         WriteOp::Receipt { key, now, keep } => receipts::receipt_in(tx, key, *now, *keep),

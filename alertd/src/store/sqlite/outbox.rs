@@ -7,14 +7,15 @@ use super::{SqliteStore, unknown_column};
 use crate::domain::UnknownValue;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::{
-    AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState, StatusLookupQuery,
+    AttemptRecord, BodyKind, DeliveryUpdate, OutboxMessage, OutboxState, Price, PriceLookupQuery,
+    PriceUpdate, StatusLookupQuery,
 };
 use crate::domain::time::Timestamp;
 use crate::store::{OutboxStore, StoreError};
 
 pub(super) const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
     next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, from_number, body_kind, \
-    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id)";
+    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id), price, price_unit";
 
 pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let channel: String = row.get(3)?;
@@ -41,6 +42,10 @@ pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> 
             .map_err(|e| unknown_column(16, e))?,
         relay_sid: row.get(17)?,
         escalation: row.get(18)?,
+        price: match (row.get(19)?, row.get(20)?) {
+            (Some(amount), Some(unit)) => Some(Price { amount, unit }),
+            _ => None,
+        },
     })
 }
 
@@ -122,6 +127,20 @@ fn status_lookups_sql() -> String {
     )
 }
 
+/// The query of [`OutboxStore::price_lookups_due`]: (final since, now, first after in ms,
+/// limit).
+fn price_lookups_sql() -> String {
+    // The first four conditions are the `outbox_unpriced` index's, word for word.
+    format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox
+         WHERE state = 'sent' AND sid IS NOT NULL AND price IS NULL AND twilio_status IN
+            ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled')
+           AND updated_at >= ?1
+           AND COALESCE(price_lookup_due_at, updated_at + ?3) <= ?2
+         ORDER BY COALESCE(price_lookup_due_at, updated_at + ?3), id LIMIT ?4"
+    )
+}
+
 /// One row by id.
 pub(super) fn outbox_row(conn: &Connection, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
     Ok(conn
@@ -183,6 +202,25 @@ impl OutboxStore for SqliteStore {
 
     fn schedule_status_lookups(&self, batch: &[(i64, Timestamp)]) -> Result<(), StoreError> {
         self.write(|tx| status_lookups_in(tx, batch))
+    }
+
+    fn price_lookups_due(&self, q: &PriceLookupQuery) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&price_lookups_sql())?;
+        let rows = stmt.query_map(
+            params![
+                q.final_since.0,
+                q.now.0,
+                i64::try_from(q.first_after.as_millis()).unwrap_or(i64::MAX),
+                i64::try_from(q.limit).unwrap_or(i64::MAX)
+            ],
+            outbox_from_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn record_prices(&self, batch: &[PriceUpdate]) -> Result<(), StoreError> {
+        self.write(|tx| prices_in(tx, batch))
     }
 
     fn recent_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
@@ -269,6 +307,23 @@ pub(super) fn status_lookups_in(
         tx.prepare_cached("UPDATE outbox SET status_lookup_due_at = ?2 WHERE id = ?1")?;
     for (id, due) in batch {
         stmt.execute(params![id, due.0])?;
+    }
+    Ok(())
+}
+
+/// Records prices found, or when to look each one up again, inside `tx`. The price is not a
+/// status change: `updated_at` stays the time of the final status.
+pub(super) fn prices_in(tx: &Connection, batch: &[PriceUpdate]) -> Result<(), StoreError> {
+    let mut priced = tx.prepare_cached(
+        "UPDATE outbox SET price = ?2, price_unit = ?3, price_lookup_due_at = NULL WHERE id = ?1",
+    )?;
+    let mut later =
+        tx.prepare_cached("UPDATE outbox SET price_lookup_due_at = ?2 WHERE id = ?1")?;
+    for u in batch {
+        match &u.price {
+            Some(p) => priced.execute(params![u.id, p.amount, p.unit])?,
+            None => later.execute(params![u.id, u.next_lookup_at.0])?,
+        };
     }
     Ok(())
 }
@@ -382,6 +437,94 @@ mod tests {
             "{plan:?}"
         );
         // The index and the query name the same statuses as the domain.
+        for status in crate::domain::outbox::FINAL_STATUSES {
+            assert!(sql.contains(&format!("'{status}'")), "{status}");
+        }
+    }
+
+    #[test]
+    fn prices_are_stored_as_twilio_sends_them_and_lookups_are_scheduled() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let entry = NflogEntry {
+            firing: [Fingerprint(1)].into(),
+            resolved: std::collections::BTreeSet::default(),
+            sent_at: Timestamp(5),
+        };
+        let msgs: Vec<NewMessage> = ["+15551230001", "+15551230002", "+15551230003"]
+            .into_iter()
+            .map(|to| NewMessage {
+                channel: Channel::Sms,
+                to: to.into(),
+                body: "hi".into(),
+            })
+            .collect();
+        s.record_notification("r", "g", &entry, &msgs, Timestamp(5))
+            .unwrap();
+        for (id, status) in [(1, "delivered"), (2, "sent"), (3, "failed")] {
+            let sent = AttemptRecord::Sent {
+                sid: format!("SM{id}"),
+                status: status.into(),
+            };
+            s.record_attempt(id, &sent, Timestamp(1_000)).unwrap();
+        }
+        let query = |now: i64, limit: usize| PriceLookupQuery {
+            now: Timestamp(now),
+            final_since: Timestamp(now - 86_400_000),
+            first_after: std::time::Duration::from_secs(60),
+            limit,
+        };
+        let due = |now: i64| -> Vec<i64> {
+            s.price_lookups_due(&query(now, 10))
+                .unwrap()
+                .iter()
+                .map(|m| m.id)
+                .collect()
+        };
+        assert!(due(60_999).is_empty(), "a minute after the final status");
+        assert_eq!(due(61_000), [1, 3], "final rows only");
+        assert_eq!(s.price_lookups_due(&query(61_000, 1)).unwrap().len(), 1);
+        let price = Price {
+            amount: "-0.00790".into(),
+            unit: "USD".into(),
+        };
+        s.record_prices(&[
+            PriceUpdate {
+                id: 1,
+                price: Some(price.clone()),
+                next_lookup_at: Timestamp(0),
+            },
+            PriceUpdate {
+                id: 3,
+                price: None,
+                next_lookup_at: Timestamp(200_000),
+            },
+        ])
+        .unwrap();
+        let priced = s.outbox_message(1).unwrap().unwrap();
+        assert_eq!(
+            (priced.price, priced.updated_at),
+            (Some(price), Timestamp(1_000))
+        );
+        assert_eq!(s.outbox_message(3).unwrap().unwrap().price, None);
+        assert!(due(199_999).is_empty(), "priced, or not due again yet");
+        assert_eq!(due(200_000), [3]);
+        assert!(
+            due(86_401_001).is_empty(),
+            "a day after the final status, no more"
+        );
+        // The query reads the index of rows without a price, which names the final statuses.
+        let sql = price_lookups_sql();
+        let conn = s.conn();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![0, 0, 0, 10], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("outbox_unpriced")),
+            "{plan:?}"
+        );
         for status in crate::domain::outbox::FINAL_STATUSES {
             assert!(sql.contains(&format!("'{status}'")), "{status}");
         }

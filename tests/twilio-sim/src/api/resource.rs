@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::store::records::{CallRecord, MessageRecord};
+use crate::store::records::{CallRecord, CallStatus, Direction, MessageRecord, MessageStatus};
 use crate::time::rfc2822;
 
 const API_VERSION: &str = "2010-04-01";
@@ -24,6 +24,35 @@ fn error_message(code: u32) -> &'static str {
     }
 }
 
+/// What the simulator charges an SMS segment, in hundred-thousandths of a USD.
+const SEGMENT_PRICE: u64 = 790;
+/// What the simulator charges each started minute of a completed call, likewise.
+const MINUTE_PRICE: u64 = 1400;
+
+/// A charge in hundred-thousandths of a USD as Twilio writes it: negative, five decimals.
+fn charge(units: u64) -> String {
+    format!("-{}.{:05}", units / 100_000, units % 100_000)
+}
+
+/// An outgoing message's price once the carrier has it (sent, delivered or undelivered):
+/// per segment; none while queued, for a failed one (Twilio does not charge it) or an
+/// inbound one.
+fn message_price(m: &MessageRecord) -> Option<String> {
+    let charged = matches!(
+        m.status,
+        MessageStatus::Sent | MessageStatus::Delivered | MessageStatus::Undelivered
+    ) && m.direction != Direction::Inbound;
+    charged.then(|| charge(SEGMENT_PRICE * u64::from(m.num_segments.max(1))))
+}
+
+/// A call's price once completed: per started minute, at least one; none otherwise.
+fn call_price(c: &CallRecord) -> Option<String> {
+    (c.status == CallStatus::Completed).then(|| {
+        let minutes = u64::from(c.duration_secs.unwrap_or(0)).div_ceil(60).max(1);
+        charge(MINUTE_PRICE * minutes)
+    })
+}
+
 #[derive(Serialize)]
 pub(crate) struct MessageResource<'a> {
     account_sid: &'a str,
@@ -39,7 +68,7 @@ pub(crate) struct MessageResource<'a> {
     messaging_service_sid: Option<&'a str>,
     num_media: String,
     num_segments: String,
-    price: Option<&'static str>,
+    price: Option<String>,
     price_unit: &'static str,
     sid: &'a str,
     status: &'static str,
@@ -77,7 +106,7 @@ impl<'a> MessageResource<'a> {
                 m.num_segments
             }
             .to_string(),
-            price: None,
+            price: message_price(m),
             price_unit: "USD",
             sid: &m.sid,
             status: m.status.as_str(),
@@ -138,7 +167,7 @@ pub(crate) struct CallResource<'a> {
     group_sid: Option<&'static str>,
     parent_call_sid: Option<&'static str>,
     phone_number_sid: Option<&'static str>,
-    price: Option<&'static str>,
+    price: Option<String>,
     price_unit: &'static str,
     queue_time: &'static str,
     sid: &'a str,
@@ -194,7 +223,7 @@ impl<'a> CallResource<'a> {
             group_sid: None,
             parent_call_sid: None,
             phone_number_sid: None,
-            price: None,
+            price: call_price(c),
             price_unit: "USD",
             queue_time: "0",
             sid: &c.sid,
@@ -273,6 +302,13 @@ impl<T: Serialize> Page<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charges_are_written_as_twilio_does() {
+        assert_eq!(charge(SEGMENT_PRICE), "-0.00790");
+        assert_eq!(charge(SEGMENT_PRICE * 3), "-0.02370");
+        assert_eq!(charge(MINUTE_PRICE * 100), "-1.40000");
+    }
 
     #[test]
     fn north_american_numbers_are_formatted() {
