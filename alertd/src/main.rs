@@ -55,6 +55,12 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         recent: usize,
     },
+    /// Write shell completions (bash, zsh, fish) and man pages into a directory, for packages.
+    #[command(hide = true)]
+    GenerateAssets {
+        /// The directory (created if missing).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -452,11 +458,41 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Completions and man pages from the clap definition, so they never drift from the CLI.
+fn generate_assets(dir: &Path) -> Result<(), String> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let failed = |e: std::io::Error| format!("cannot write into {}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let mut cmd = Cli::command();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        clap_complete::generate_to(shell, &mut cmd, "alertd", dir).map_err(failed)?;
+    }
+    // `help` subcommands would only add pages repeating the others.
+    fn without_help(cmd: clap::Command) -> clap::Command {
+        cmd.disable_help_subcommand(true)
+            .mut_subcommands(without_help)
+    }
+    clap_mangen::generate_to(without_help(cmd), dir).map_err(failed)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::GenerateConfig) = cli.command {
-        print!("{}", example::EXAMPLE);
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::GenerateConfig) => {
+            print!("{}", example::EXAMPLE);
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::GenerateAssets { dir }) => {
+            return match generate_assets(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("alertd: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
     }
     init_logging();
     let result = load_config(cli.config.as_deref()).and_then(|(cfg, source)| match cli.command {
@@ -472,7 +508,7 @@ fn main() -> ExitCode {
         Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),
         Some(Command::Status { recent }) => status(&cfg, recent),
         Some(Command::Numbers { action }) => numbers(&cfg, action),
-        Some(Command::GenerateConfig) => Ok(()),
+        Some(Command::GenerateConfig | Command::GenerateAssets { .. }) => Ok(()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::RelayError;
 use crate::config::relay::RelayConfig;
@@ -38,7 +40,7 @@ pub fn server_config(
         })
     };
     let cert_pem = read(cert_file)?;
-    let chain = rustls_pemfile::certs(&mut cert_pem.as_slice())
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| RelayError::Tls {
             path: cert_file.display().to_string(),
@@ -51,9 +53,11 @@ pub fn server_config(
         });
     }
     let key_pem = read(key_file)?;
-    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .map_err(|e| e.to_string())
-        .and_then(|k| k.ok_or_else(|| "no PEM private key in the file".to_owned()))
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|e| match e {
+            pem::Error::NoItemsFound => "no PEM private key in the file".to_owned(),
+            other => other.to_string(),
+        })
         .map_err(|reason| RelayError::Tls {
             path: key_file.display().to_string(),
             reason,
