@@ -458,6 +458,12 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// `cmd` without `help` subcommands, which would only add man pages repeating the others.
+fn without_help(cmd: clap::Command) -> clap::Command {
+    cmd.disable_help_subcommand(true)
+        .mut_subcommands(without_help)
+}
+
 /// Completions and man pages from the clap definition, so they never drift from the CLI.
 fn generate_assets(dir: &Path) -> Result<(), String> {
     use clap::CommandFactory;
@@ -468,12 +474,8 @@ fn generate_assets(dir: &Path) -> Result<(), String> {
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         clap_complete::generate_to(shell, &mut cmd, "alertd", dir).map_err(failed)?;
     }
-    // `help` subcommands would only add pages repeating the others.
-    fn without_help(cmd: clap::Command) -> clap::Command {
-        cmd.disable_help_subcommand(true)
-            .mut_subcommands(without_help)
-    }
-    clap_mangen::generate_to(without_help(cmd), dir).map_err(failed)
+    // A fresh definition: generating completions has built `cmd`, help subcommands included.
+    clap_mangen::generate_to(without_help(Cli::command()), dir).map_err(failed)
 }
 
 fn main() -> ExitCode {

@@ -325,8 +325,10 @@ async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
         Endpoint::CreateMessage,
         FaultKind::CloseWithoutResponse,
     ));
-    rig.post_alert(json!([{"name": "PumpStopped", "severity": "critical", "message": "pump-1 stopped"}]))
-        .await;
+    rig.post_alert(
+        json!([{"name": "PumpStopped", "severity": "critical", "message": "pump-1 stopped"}]),
+    )
+    .await;
     // Past the one-message-a-second rate limit.
     rig.advance(Duration::from_secs(2));
     eventually("outcome recorded", || {
@@ -341,7 +343,11 @@ async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
     rig.advance(Duration::from_secs(3600));
     settle().await;
     let bodies: Vec<String> = rig.sim.messages().into_iter().map(|m| m.body).collect();
-    assert_eq!(bodies.len(), 2, "each alert reached Twilio once: {bodies:?}");
+    assert_eq!(
+        bodies.len(),
+        2,
+        "each alert reached Twilio once: {bodies:?}"
+    );
     assert_eq!(rig.message_posts().len(), 2, "no second POST");
     let row = rig
         .app()
@@ -353,7 +359,9 @@ async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
         .unwrap();
     assert_eq!(row.attempts, 1);
     assert!(
-        row.error.as_deref().is_some_and(|e| e.contains("outcome unknown")),
+        row.error
+            .as_deref()
+            .is_some_and(|e| e.contains("outcome unknown")),
         "{:?}",
         row.error
     );

@@ -103,53 +103,8 @@ async fn start_fake(script: Vec<String>) -> FakeTwilio {
             let (acceptor, seen, script, closed) =
                 (acceptor.clone(), s.clone(), sc.clone(), cl.clone());
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    // One request: head, then Content-Length bytes of body.
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.strip_prefix("Content-Length: ")
-                                .or_else(|| l.strip_prefix("content-length: "))
-                        })
-                        .map_or(0, |v| v.trim().parse().unwrap());
-                    while buf.len() < head_end + len {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-                    buf.drain(..head_end + len);
-                    seen.lock().unwrap().push(Seen { head, body });
-                    let answer = script.lock().unwrap().pop().unwrap_or_else(created);
-                    let (answer, close) = match answer.strip_prefix(CLOSE) {
-                        Some(rest) => (rest.to_owned(), true),
-                        None => (answer, false),
-                    };
-                    if tls.write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
-                    if close {
-                        let _ = tls.shutdown().await;
-                        drop(tls);
-                        closed.fetch_add(1, Ordering::SeqCst);
-                        return;
-                    }
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    serve_fake(tls, seen, script, closed).await;
                 }
             });
         }
@@ -161,6 +116,60 @@ async fn start_fake(script: Vec<String>) -> FakeTwilio {
         connections,
         closed,
         script,
+    }
+}
+
+/// Serves one connection: each request gets the next scripted answer (default 201).
+async fn serve_fake(
+    mut tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    script: Arc<Mutex<Vec<String>>>,
+    closed: Arc<AtomicUsize>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // One request: head, then Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            match tls.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Content-Length: ")
+                    .or_else(|| l.strip_prefix("content-length: "))
+            })
+            .map_or(0, |v| v.trim().parse().unwrap());
+        while buf.len() < head_end + len {
+            match tls.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+        buf.drain(..head_end + len);
+        seen.lock().unwrap().push(Seen { head, body });
+        let answer = script.lock().unwrap().pop().unwrap_or_else(created);
+        let (answer, close) = match answer.strip_prefix(CLOSE) {
+            Some(rest) => (rest.to_owned(), true),
+            None => (answer, false),
+        };
+        if tls.write_all(answer.as_bytes()).await.is_err() {
+            return;
+        }
+        if close {
+            let _ = tls.shutdown().await;
+            drop(tls);
+            closed.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
     }
 }
 
@@ -412,7 +421,9 @@ async fn a_connection_closed_after_the_request_is_an_unknown_outcome_not_resent(
     let m = sms("+15551230001", "x");
     assert!(matches!(s.send(&m).await, SendOutcome::Accepted { .. }));
     match s.send(&m).await {
-        SendOutcome::Unknown { reason } => assert!(reason.contains("after it was sent"), "{reason}"),
+        SendOutcome::Unknown { reason } => {
+            assert!(reason.contains("after it was sent"), "{reason}");
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(fake.seen.lock().unwrap().len(), 2, "the request went once");

@@ -288,11 +288,8 @@ async fn still_open(conn: &mut Box<dyn Stream>) -> bool {
     let mut byte = [0u8; 1];
     std::future::poll_fn(|cx| {
         let mut buf = ReadBuf::new(&mut byte);
-        Poll::Ready(match Pin::new(&mut *conn).poll_read(cx, &mut buf) {
-            Poll::Pending => true,
-            // EOF, an error, or bytes nobody asked for: the connection is done.
-            Poll::Ready(_) => false,
-        })
+        // Ready means EOF, an error, or bytes nobody asked for: the connection is done.
+        Poll::Ready(Pin::new(&mut *conn).poll_read(cx, &mut buf).is_pending())
     })
     .await
 }

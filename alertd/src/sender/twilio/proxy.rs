@@ -123,11 +123,12 @@ impl Proxy {
         } else {
             format!("{}:{}", target.host, target.port)
         };
-        let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
-        if let Some(auth) = &self.authorization {
-            head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
-        }
-        head.push_str("\r\n");
+        let auth = self
+            .authorization
+            .as_ref()
+            .map(|a| format!("Proxy-Authorization: {a}\r\n"))
+            .unwrap_or_default();
+        let head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n");
         stream
             .write_all(head.as_bytes())
             .await

@@ -143,9 +143,9 @@ fn refusal(kind: FaultKind) -> Option<Reply> {
             e.retry_after_secs = retry_after_secs;
             Some(Reply::error(&e))
         }
-        FaultKind::Slow { .. }
-        | FaultKind::ResetMidResponse
-        | FaultKind::CloseWithoutResponse => None,
+        FaultKind::Slow { .. } | FaultKind::ResetMidResponse | FaultKind::CloseWithoutResponse => {
+            None
+        }
     }
 }
 
