@@ -22,6 +22,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Completions and man pages are the same on every architecture: the host's debug build
 # (already built by the tests) writes them where the package metadata picks them up.
+rm -rf alertd/pkg/generated
 cargo run -q -p alertd --locked -- generate-assets alertd/pkg/generated
 
 section "amd64 .deb"
