@@ -16,7 +16,7 @@ command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 out="$target_dir/packages"
 rm -rf "$out"
-mkdir -p "$out"
+mkdir -p "$out/amd64" "$out/arm64"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -26,9 +26,9 @@ rm -rf alertd/pkg/generated
 cargo run -q -p alertd --locked -- generate-assets alertd/pkg/generated
 
 section "amd64 .deb"
-cargo deb -p alertd --locked --profile dist -o "$out/"
+cargo deb -p alertd --locked --profile dist -o "$out/amd64/"
 section "arm64 .deb"
-cargo deb -p alertd --locked --profile dist --target aarch64-unknown-linux-gnu -o "$out/"
+cargo deb -p alertd --locked --profile dist --target aarch64-unknown-linux-gnu -o "$out/arm64/"
 section "armv7 binary"
 cargo build -p alertd --locked --profile dist --target armv7-unknown-linux-gnueabihf
 
@@ -47,7 +47,7 @@ expected=(
 # extracts it into $work/ARCH.
 check_deb() {
   local arch="$1" deb
-  deb=$(ls "$out"/alertd_*_"$arch".deb)
+  deb=$(ls "$out/$arch"/alertd_*_"$arch".deb)
   section "contents of $(basename "$deb")"
   dpkg-deb -c "$deb" | tee "$work/$arch.list"
   for path in "${expected[@]}"; do
@@ -97,7 +97,7 @@ run_binary armv7 "$target_dir/armv7-unknown-linux-gnueabihf/dist/alertd" qemu-ar
 section "sizes (bytes)"
 printf '%-6s %12s %12s\n' arch package binary
 for arch in amd64 arm64; do
-  printf '%-6s %12s %12s\n' "$arch" "$(stat -c %s "$out"/alertd_*_"$arch".deb)" \
+  printf '%-6s %12s %12s\n' "$arch" "$(stat -c %s "$out/$arch"/alertd_*_"$arch".deb)" \
     "$(stat -c %s "$work/$arch/usr/bin/alertd")"
 done
 printf '%-6s %12s %12s\n' armv7 - "$(stat -c %s "$target_dir/armv7-unknown-linux-gnueabihf/dist/alertd")"
