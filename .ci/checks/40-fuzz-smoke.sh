@@ -2,14 +2,14 @@
 # Runs every fuzz target for a bounded time; any crash fails CI.
 # - twilio-core (response parser, Verify and Lookup responses, form body, signature input,
 #   TwiML escaping): FUZZ_SECONDS
-#   each (default 60);
+#   each (default 30);
 # - alertd's JSON ingest (/api/v1/alerts bodies, Alertmanager webhook bodies):
-#   ALERTD_FUZZ_SECONDS each (default 20, so 40 s for alertd).
+#   ALERTD_FUZZ_SECONDS each (default 15, so 30 s for alertd).
 # The longer documented run is in the README ("Fuzzing").
 set -euo pipefail
 source "$ROOT/.ci/lib.sh"
-seconds="${FUZZ_SECONDS:-60}"
-alertd_seconds="${ALERTD_FUZZ_SECONDS:-20}"
+seconds="${FUZZ_SECONDS:-30}"
+alertd_seconds="${ALERTD_FUZZ_SECONDS:-15}"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 total=0

@@ -58,6 +58,12 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         recent: usize,
     },
+    /// Write shell completions (bash, zsh, fish) and man pages into a directory, for packages.
+    #[command(hide = true)]
+    GenerateAssets {
+        /// The directory (created if missing).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,7 +243,7 @@ fn check_config(cfg: &Config, source: &str) -> Result<(), String> {
             .devices(|n| env(n), &cfg.own_numbers())
             .map_err(|e| e.to_string())?;
         if let (Some(cert), Some(key)) = (&relay.tls_cert_file, &relay.tls_key_file) {
-            alertd::relay::listener::server_config(cert, key).map_err(|e| e.to_string())?;
+            alertd::tls::server_config(cert, key).map_err(|e| e.to_string())?;
         }
         println!(
             "relay OK: listen {} ({}), {} device(s)",
@@ -532,11 +538,43 @@ fn status(cfg: &Config, recent: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// `cmd` without `help` subcommands, which would only add man pages repeating the others.
+fn without_help(cmd: clap::Command) -> clap::Command {
+    cmd.disable_help_subcommand(true)
+        .mut_subcommands(without_help)
+}
+
+/// Completions and man pages from the clap definition, so they never drift from the CLI.
+fn generate_assets(dir: &Path) -> Result<(), String> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let failed = |e: std::io::Error| format!("cannot write into {}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let mut cmd = Cli::command();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        clap_complete::generate_to(shell, &mut cmd, "alertd", dir).map_err(failed)?;
+    }
+    // A fresh definition: generating completions has built `cmd`, help subcommands included.
+    clap_mangen::generate_to(without_help(Cli::command()), dir).map_err(failed)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::GenerateConfig) = cli.command {
-        print!("{}", example::EXAMPLE);
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::GenerateConfig) => {
+            print!("{}", example::EXAMPLE);
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::GenerateAssets { dir }) => {
+            return match generate_assets(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("alertd: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
     }
     let loaded = load_config(cli.config.as_deref());
     let format = match cli.log_format.as_deref() {
@@ -561,7 +599,7 @@ fn main() -> ExitCode {
         Some(Command::Send { to, voice, text }) => send(&cfg, &to, voice, &text),
         Some(Command::Status { recent }) => status(&cfg, recent),
         Some(Command::Numbers { action }) => numbers(&cfg, action),
-        Some(Command::GenerateConfig) => Ok(()),
+        Some(Command::GenerateConfig | Command::GenerateAssets { .. }) => Ok(()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

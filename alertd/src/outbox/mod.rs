@@ -367,6 +367,18 @@ impl OutboxWorker {
                     error: format!("misconfigured: {reason}"),
                 }
             }
+            SendOutcome::Unknown { reason } => {
+                self.metrics.notification_failed(channel, "unknown".into());
+                tracing::error!(
+                    id = msg.id,
+                    to = %msg.to,
+                    "outcome unknown, not sent again (Twilio may have accepted it; see its message log): {reason}"
+                );
+                AttemptRecord::Failed {
+                    code: None,
+                    error: format!("outcome unknown, not sent again: {reason}"),
+                }
+            }
         }
     }
 

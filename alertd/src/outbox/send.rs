@@ -88,6 +88,12 @@ pub enum SendOutcome {
         /// What happened.
         reason: String,
     },
+    /// The request reached Twilio, or may have, and no answer came back (the connection broke
+    /// after it was written): Twilio may have acted on it, so it is not sent again.
+    Unknown {
+        /// What happened.
+        reason: String,
+    },
 }
 
 /// What Twilio says a message or call is now: the answer of a status lookup.

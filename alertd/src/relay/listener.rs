@@ -3,7 +3,6 @@
 //! never holds up another device; HTTP/1.1 keep-alive as twilio-embedded uses it.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,47 +25,6 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once; further devices wait in the listen backlog.
 pub(crate) const MAX_CONNECTIONS: usize = 1024;
 
-/// The rustls server config for the certificate chain and key in these PEM files.
-pub fn server_config(
-    cert_file: &Path,
-    key_file: &Path,
-) -> Result<rustls::ServerConfig, RelayError> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| RelayError::Tls {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
-    };
-    let cert_pem = read(cert_file)?;
-    let chain = rustls_pemfile::certs(&mut cert_pem.as_slice())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| RelayError::Tls {
-            path: cert_file.display().to_string(),
-            reason: e.to_string(),
-        })?;
-    if chain.is_empty() {
-        return Err(RelayError::Tls {
-            path: cert_file.display().to_string(),
-            reason: "no PEM certificate in the file".into(),
-        });
-    }
-    let key_pem = read(key_file)?;
-    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .map_err(|e| e.to_string())
-        .and_then(|k| k.ok_or_else(|| "no PEM private key in the file".to_owned()))
-        .map_err(|reason| RelayError::Tls {
-            path: key_file.display().to_string(),
-            reason,
-        })?;
-    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key))
-        .map_err(|e| RelayError::Tls {
-            path: cert_file.display().to_string(),
-            reason: format!("certificate and key do not make a TLS server: {e}"),
-        })
-}
-
 /// A bound relay listener, not yet serving.
 pub(crate) struct Bound {
     listener: TcpListener,
@@ -86,7 +44,12 @@ pub(crate) async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<
                 reason: "relay.tls_cert_file and relay.tls_key_file are required".into(),
             });
         };
-        Some(TlsAcceptor::from(Arc::new(server_config(cert, key)?)))
+        Some(TlsAcceptor::from(Arc::new(
+            crate::tls::server_config(cert, key).map_err(|e| RelayError::Tls {
+                path: e.path,
+                reason: e.reason,
+            })?,
+        )))
     };
     let addr = match addr {
         Some(a) => a,

@@ -306,6 +306,73 @@ async fn error_21211_is_recorded_and_not_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.post_alert(hot()).await;
+    eventually("first alert sent", || {
+        rig.app()
+            .store
+            .recent_outbox(1)
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.state == OutboxState::Sent)
+    })
+    .await;
+    // The next request goes over the kept connection; the simulator acts on it, then closes
+    // the connection without answering.
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::CloseWithoutResponse,
+    ));
+    rig.post_alert(
+        json!([{"name": "PumpStopped", "severity": "critical", "message": "pump-1 stopped"}]),
+    )
+    .await;
+    // Past the one-message-a-second rate limit.
+    rig.advance(Duration::from_secs(2));
+    eventually("outcome recorded", || {
+        rig.app()
+            .store
+            .recent_outbox(2)
+            .unwrap()
+            .iter()
+            .any(|m| m.state == OutboxState::Failed)
+    })
+    .await;
+    rig.advance(Duration::from_secs(3600));
+    settle().await;
+    let bodies: Vec<String> = rig.sim.messages().into_iter().map(|m| m.body).collect();
+    assert_eq!(
+        bodies.len(),
+        2,
+        "each alert reached Twilio once: {bodies:?}"
+    );
+    assert_eq!(rig.message_posts().len(), 2, "no second POST");
+    let row = rig
+        .app()
+        .store
+        .recent_outbox(2)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.state == OutboxState::Failed)
+        .unwrap();
+    assert_eq!(row.attempts, 1);
+    assert!(
+        row.error
+            .as_deref()
+            .is_some_and(|e| e.contains("outcome unknown")),
+        "{:?}",
+        row.error
+    );
+    let metrics = rig.metrics().await;
+    assert!(
+        metrics.contains("alertd_notifications_failed_total{channel=\"sms\",code=\"unknown\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_callbacks_update_delivery_and_forged_ones_get_403() {
     let rig = Rig::launch_with("", "", "", true).await;
     rig.post_alert(hot()).await;

@@ -32,8 +32,18 @@ struct FakeTwilio {
     ca_pem: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     connections: Arc<AtomicUsize>,
+    /// Connections the server closed after answering (a script entry starting with `CLOSE`).
+    closed: Arc<AtomicUsize>,
     script: Arc<Mutex<Vec<String>>>,
 }
+
+/// A script entry: answer `response`, then close the connection (no `Connection: close`: the
+/// client learns of it only from the socket, as when a server times an idle connection out).
+fn then_close(response: &str) -> String {
+    format!("{CLOSE}{response}")
+}
+
+const CLOSE: &str = "CLOSE";
 
 fn created() -> String {
     let body = r#"{"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}"#;
@@ -77,52 +87,24 @@ async fn start_fake(script: Vec<String>) -> FakeTwilio {
     );
     let seen = Arc::new(Mutex::new(Vec::new()));
     let connections = Arc::new(AtomicUsize::new(0));
+    let closed = Arc::new(AtomicUsize::new(0));
     let mut script = script;
     script.reverse();
     let script = Arc::new(Mutex::new(script));
-    let (s, c, sc) = (seen.clone(), connections.clone(), script.clone());
+    let (s, c, sc, cl) = (
+        seen.clone(),
+        connections.clone(),
+        script.clone(),
+        closed.clone(),
+    );
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             c.fetch_add(1, Ordering::SeqCst);
-            let (acceptor, seen, script) = (acceptor.clone(), s.clone(), sc.clone());
+            let (acceptor, seen, script, closed) =
+                (acceptor.clone(), s.clone(), sc.clone(), cl.clone());
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    // One request: head, then Content-Length bytes of body.
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.strip_prefix("Content-Length: ")
-                                .or_else(|| l.strip_prefix("content-length: "))
-                        })
-                        .map_or(0, |v| v.trim().parse().unwrap());
-                    while buf.len() < head_end + len {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-                    buf.drain(..head_end + len);
-                    seen.lock().unwrap().push(Seen { head, body });
-                    let answer = script.lock().unwrap().pop().unwrap_or_else(created);
-                    if tls.write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    serve_fake(tls, seen, script, closed).await;
                 }
             });
         }
@@ -132,11 +114,76 @@ async fn start_fake(script: Vec<String>) -> FakeTwilio {
         ca_pem: ca_cert.pem(),
         seen,
         connections,
+        closed,
         script,
     }
 }
 
+/// Serves one connection: each request gets the next scripted answer (default 201).
+async fn serve_fake(
+    mut tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    script: Arc<Mutex<Vec<String>>>,
+    closed: Arc<AtomicUsize>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // One request: head, then Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            match tls.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Content-Length: ")
+                    .or_else(|| l.strip_prefix("content-length: "))
+            })
+            .map_or(0, |v| v.trim().parse().unwrap());
+        while buf.len() < head_end + len {
+            match tls.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+        buf.drain(..head_end + len);
+        seen.lock().unwrap().push(Seen { head, body });
+        let answer = script.lock().unwrap().pop().unwrap_or_else(created);
+        let (answer, close) = match answer.strip_prefix(CLOSE) {
+            Some(rest) => (rest.to_owned(), true),
+            None => (answer, false),
+        };
+        if tls.write_all(answer.as_bytes()).await.is_err() {
+            return;
+        }
+        if close {
+            let _ = tls.shutdown().await;
+            drop(tls);
+            closed.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+    }
+}
+
 fn sender(fake: &FakeTwilio, trust_ca: bool, dir: &tempfile::TempDir) -> TwilioSender {
+    sender_with_env(fake, trust_ca, dir, &[])
+}
+
+/// A sender whose environment also holds `extra` (proxy settings).
+fn sender_with_env(
+    fake: &FakeTwilio,
+    trust_ca: bool,
+    dir: &tempfile::TempDir,
+    extra: &[(&str, String)],
+) -> TwilioSender {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &fake.ca_pem).unwrap();
     let ca_line = if trust_ca {
@@ -150,10 +197,14 @@ fn sender(fake: &FakeTwilio, trust_ca: bool, dir: &tempfile::TempDir) -> TwilioS
         fake.url
     ))
     .unwrap();
-    let env: EnvLookup = Arc::new(|n| match n {
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let env: EnvLookup = Arc::new(move |n| match n {
         "TWILIO_ACCOUNT_SID" => Some(ACCOUNT.into()),
         "TWILIO_AUTH_TOKEN" => Some(TOKEN.into()),
-        _ => None,
+        _ => extra.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()),
     });
     let creds = secrets::resolve(&cfg.twilio, |n| env(n)).unwrap().unwrap();
     TwilioSender::new(&cfg, creds, &env).unwrap()
@@ -337,5 +388,149 @@ async fn a_request_the_core_refuses_to_build_is_rejected_without_sending() {
         matches!(outcome, SendOutcome::Rejected { code: None, .. }),
         "{outcome:?}"
     );
+    assert!(fake.seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_not_reused() {
+    let fake = start_fake(vec![then_close(&created())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = sender(&fake, true, &dir);
+    let m = sms("+15551230001", "x");
+    assert!(matches!(s.send(&m).await, SendOutcome::Accepted { .. }));
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while fake.closed.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    // Writing into the closed connection would leave the outcome unknown; a fresh one
+    // carries the request and it is answered.
+    assert!(matches!(s.send(&m).await, SendOutcome::Accepted { .. }));
+    assert_eq!(fake.connections.load(Ordering::SeqCst), 2);
+    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_connection_closed_after_the_request_is_an_unknown_outcome_not_resent() {
+    // Reads the request, then closes without a byte of answer.
+    let fake = start_fake(vec![created(), then_close("")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = sender(&fake, true, &dir);
+    let m = sms("+15551230001", "x");
+    assert!(matches!(s.send(&m).await, SendOutcome::Accepted { .. }));
+    match s.send(&m).await {
+        SendOutcome::Unknown { reason } => {
+            assert!(reason.contains("after it was sent"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.seen.lock().unwrap().len(), 2, "the request went once");
+    assert_eq!(fake.connections.load(Ordering::SeqCst), 1);
+}
+
+/// A CONNECT proxy: records each request line, answers `refusal` if set, else tunnels.
+struct ConnectProxy {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+async fn start_proxy(refusal: Option<&'static str>) -> ConnectProxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut byte).await {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let line = head.lines().next().unwrap_or_default().to_owned();
+                seen.lock().unwrap().push(line.clone());
+                if let Some(answer) = refusal {
+                    let _ = client.write_all(answer.as_bytes()).await;
+                    return;
+                }
+                let target = line.split_whitespace().nth(1).unwrap_or_default();
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    ConnectProxy { url, requests }
+}
+
+#[tokio::test]
+async fn requests_go_through_the_https_proxy_with_tls_to_twilio() {
+    let fake = start_fake(vec![]).await;
+    let proxy = start_proxy(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = sender_with_env(&fake, true, &dir, &[("HTTPS_PROXY", proxy.url.clone())]);
+    let m = sms("+15551230001", "via proxy");
+    for _ in 0..2 {
+        assert!(matches!(s.send(&m).await, SendOutcome::Accepted { .. }));
+    }
+    let host = fake.url.trim_start_matches("https://");
+    assert_eq!(
+        *proxy.requests.lock().unwrap(),
+        [format!("CONNECT {host} HTTP/1.1")],
+        "one tunnel, kept alive"
+    );
+    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+    // The certificate is still checked end to end: an untrusted one fails through the tunnel.
+    let untrusted = sender_with_env(&fake, false, &dir, &[("HTTPS_PROXY", proxy.url.clone())]);
+    match untrusted.send(&m).await {
+        SendOutcome::Retry { reason, .. } => assert!(reason.contains("TLS"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn no_proxy_naming_the_api_host_bypasses_the_proxy() {
+    let fake = start_fake(vec![]).await;
+    let proxy = start_proxy(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("HTTPS_PROXY", proxy.url.clone()),
+        ("NO_PROXY", "localhost,127.0.0.1".to_owned()),
+    ];
+    let s = sender_with_env(&fake, true, &dir, &env);
+    assert!(matches!(
+        s.send(&sms("+15551230001", "direct")).await,
+        SendOutcome::Accepted { .. }
+    ));
+    assert!(proxy.requests.lock().unwrap().is_empty());
+    assert_eq!(fake.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_proxy_refusing_the_tunnel_is_retried_later_nothing_was_sent() {
+    let fake = start_fake(vec![]).await;
+    let proxy = start_proxy(Some("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = sender_with_env(&fake, true, &dir, &[("HTTPS_PROXY", proxy.url.clone())]);
+    match s.send(&sms("+15551230001", "x")).await {
+        SendOutcome::Retry { reason, .. } => assert!(reason.contains("proxy"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(proxy.requests.lock().unwrap().len(), 1);
     assert!(fake.seen.lock().unwrap().is_empty());
 }

@@ -1,10 +1,13 @@
 //! The Twilio sender: twilio-core builds each request's bytes (head and form body); a small
 //! keep-alive HTTP/1.1 client over rustls (ring, no OpenSSL) sends them; the response is
-//! classified into Accepted / Retry / Rejected / Misconfigured. Status lookups (`GET` of a
-//! message or call) go over the same connections.
+//! classified into Accepted / Retry / Rejected / Misconfigured, or Unknown when the connection
+//! broke after the request was written (never sent again: that could be a second SMS or
+//! call). `HTTPS_PROXY` / `NO_PROXY` are honoured. Status lookups (`GET` of a message or call)
+//! go over the same connections.
 
 pub mod classify;
 pub mod connection;
+pub mod proxy;
 pub mod request;
 mod tls;
 pub mod verify;
@@ -15,6 +18,7 @@ use twilio_core::auth::Credentials as CoreCredentials;
 use twilio_core::request::HttpConfig;
 
 use self::connection::{Endpoint, Pool, TransportError};
+use self::proxy::Proxy;
 use self::request::RequestParts;
 use crate::config::Config;
 use crate::config::callbacks::STATUS_PATH;
@@ -51,6 +55,9 @@ pub enum TwilioSetupError {
     /// The TLS client could not be built.
     #[error("TLS client: {0}")]
     Client(String),
+    /// `HTTPS_PROXY` (or `HTTP_PROXY`) cannot be used.
+    #[error("{0}")]
+    Proxy(#[from] proxy::ProxyError),
 }
 
 /// Sends through Twilio's REST API.
@@ -68,7 +75,8 @@ pub struct TwilioSender {
 
 impl TwilioSender {
     /// Builds the client: trust anchors are Mozilla's plus `twilio.ca_file`; the API base is
-    /// `TWILIO_API_BASE`, else `twilio.api_base`, else `DEFAULT_API_BASE`.
+    /// `TWILIO_API_BASE`, else `twilio.api_base`, else `DEFAULT_API_BASE`; the proxy is
+    /// `HTTPS_PROXY` unless `NO_PROXY` names the API host.
     pub fn new(
         cfg: &Config,
         creds: Credentials,
@@ -91,7 +99,16 @@ impl TwilioSender {
             .with_host(&endpoint.host_header)
             .map_err(|_| TwilioSetupError::ApiBase(api_base.clone()))?;
         let tls = tls::client_config(cfg.twilio.ca_file.as_deref())?;
-        let pool = Pool::new(endpoint, Arc::new(tls), cfg.twilio.request_timeout);
+        let proxy = Proxy::from_env(&endpoint, |n| env(n))?;
+        if let Some(p) = &proxy {
+            tracing::info!(
+                "requests to {} go through the HTTPS proxy {}:{}",
+                endpoint.host_header,
+                p.host,
+                p.port
+            );
+        }
+        let pool = Pool::new(endpoint, proxy, Arc::new(tls), cfg.twilio.request_timeout);
         let status_callback = cfg
             .server
             .public_url
@@ -169,6 +186,9 @@ impl TwilioSender {
                 reason:
                     "TLS handshake with Twilio failed (certificate not trusted? see twilio.ca_file)"
                         .into(),
+            },
+            Err(e) if e.request_may_have_arrived() => SendOutcome::Unknown {
+                reason: format!("request to Twilio failed after it was sent: {e}"),
             },
             Err(e) => SendOutcome::Retry {
                 after: None,

@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
 use super::TwilioSetupError;
 
 pub(super) fn client_config(
@@ -18,7 +21,7 @@ pub(super) fn client_config(
         };
         let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let mut added = 0;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
             let cert = cert.map_err(|e| err(e.to_string()))?;
             roots.add(cert).map_err(|e| err(e.to_string()))?;
             added += 1;

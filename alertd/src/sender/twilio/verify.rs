@@ -13,6 +13,7 @@ use twilio_core::request::{
 use twilio_core::response::{PhoneNumberLookup, Response};
 
 use super::connection::{Endpoint, Pool};
+use super::proxy::Proxy;
 use super::{DEFAULT_API_BASE, TwilioSetupError, USER_AGENT, core_credentials, tls};
 use crate::config::Config;
 use crate::config::secrets::{Credentials, EnvLookup};
@@ -32,9 +33,16 @@ fn pool(
     base: &str,
     tls: &Arc<rustls::ClientConfig>,
     cfg: &Config,
+    env: &EnvLookup,
 ) -> Result<Pool, TwilioSetupError> {
     let endpoint = Endpoint::parse(base).ok_or_else(|| TwilioSetupError::ApiBase(base.into()))?;
-    Ok(Pool::new(endpoint, tls.clone(), cfg.twilio.request_timeout))
+    let proxy = Proxy::from_env(&endpoint, |n| env(n))?;
+    Ok(Pool::new(
+        endpoint,
+        proxy,
+        tls.clone(),
+        cfg.twilio.request_timeout,
+    ))
 }
 
 impl TwilioVerifier {
@@ -61,8 +69,8 @@ impl TwilioVerifier {
         };
         let tls = Arc::new(tls::client_config(cfg.twilio.ca_file.as_deref())?);
         Ok(Some(Self {
-            verify: pool(&verify_base, &tls, cfg)?,
-            lookups: pool(&lookups_base, &tls, cfg)?,
+            verify: pool(&verify_base, &tls, cfg, env)?,
+            lookups: pool(&lookups_base, &tls, cfg, env)?,
             creds,
             service_sid: service_sid.to_owned(),
         }))

@@ -56,6 +56,10 @@ pub enum FaultKind {
     /// The request IS processed (the message or call exists), then the connection is cut after
     /// part of the response: the client cannot know it succeeded.
     ResetMidResponse,
+    /// The request IS processed (the message or call exists), then the connection is closed
+    /// without a byte of response, as a keep-alive connection the server times out just as the
+    /// request arrives: the client cannot know it succeeded.
+    CloseWithoutResponse,
 }
 
 /// One fault rule. Rules are checked in the order they were added; the first that fires wins.

@@ -3,7 +3,6 @@
 
 mod body;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -69,7 +68,7 @@ where
 {
     let service = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+        async move { handle(&state, req).await }
     });
     let result = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -144,7 +143,9 @@ fn refusal(kind: FaultKind) -> Option<Reply> {
             e.retry_after_secs = retry_after_secs;
             Some(Reply::error(&e))
         }
-        FaultKind::Slow { .. } | FaultKind::ResetMidResponse => None,
+        FaultKind::Slow { .. } | FaultKind::ResetMidResponse | FaultKind::CloseWithoutResponse => {
+            None
+        }
     }
 }
 
@@ -176,7 +177,22 @@ fn recorded(
     }
 }
 
-async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBody> {
+/// A service error: hyper then closes the connection without answering.
+#[derive(Debug)]
+struct ClosedWithoutResponse;
+
+impl std::fmt::Display for ClosedWithoutResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed without a response (fault)")
+    }
+}
+
+impl std::error::Error for ClosedWithoutResponse {}
+
+async fn handle(
+    state: &Arc<SimState>,
+    req: Request<Incoming>,
+) -> Result<Response<SimBody>, ClosedWithoutResponse> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let limit = state.max_body_bytes;
@@ -205,7 +221,7 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
             Ok(bytes) => inspect::handle(state, parts.method.as_str(), path, bytes).await,
             Err(e) => Reply::error(e),
         };
-        return response(&reply, false);
+        return Ok(response(&reply, false));
     }
 
     let received_at = SystemTime::now();
@@ -216,6 +232,7 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
         _ => Vec::new(),
     };
     let mut truncate = false;
+    let mut close = false;
     let reply = match (&body, &api::route(parts.method.as_str(), path)) {
         (Err(e), _) | (_, Err(e)) => Reply::error(e),
         (Ok(_), Ok(route)) => {
@@ -227,6 +244,7 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                 }
                 truncate = fault == Some(FaultKind::ResetMidResponse);
+                close = fault == Some(FaultKind::CloseWithoutResponse);
                 let request = ApiRequest {
                     path,
                     query: parts.uri.query(),
@@ -243,7 +261,10 @@ async fn handle(state: &Arc<SimState>, req: Request<Incoming>) -> Response<SimBo
     let mut record = recorded(&parts, form, &reply);
     record.received_at = received_at;
     state.store.record_request(record);
-    response(&reply, truncate)
+    if close {
+        return Err(ClosedWithoutResponse);
+    }
+    Ok(response(&reply, truncate))
 }
 
 /// Binds the listener (so the port is known before the loop starts).
