@@ -9,7 +9,7 @@ source "$ROOT/.ci/lib.sh"
 cd "$ROOT"
 started=$(date +%s)
 
-apt_install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross \
+apt_install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross file \
   libc6-dev-armhf-cross qemu-user
 rustup target add aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf >/dev/null
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
@@ -27,9 +27,9 @@ rm -rf alertd/pkg/generated
 cargo run -q -p alertd --locked -- generate-assets alertd/pkg/generated
 
 section "amd64 .deb"
-cargo deb -p alertd --locked -o "$out/amd64/"
+cargo deb -p alertd --locked --strip -o "$out/amd64/"
 section "arm64 .deb"
-cargo deb -p alertd --locked --target aarch64-unknown-linux-gnu -o "$out/arm64/"
+cargo deb -p alertd --locked --strip --target aarch64-unknown-linux-gnu -o "$out/arm64/"
 section "armv7 binary"
 cargo build -p alertd --locked --release --target armv7-unknown-linux-gnueabihf
 
@@ -68,6 +68,8 @@ check_deb() {
   grep -q 'deb-systemd-helper' "$work/$arch.control/postinst" \
     || { echo "postinst does not enable the unit"; exit 1; }
   dpkg-deb -x "$deb" "$work/$arch"
+  file "$work/$arch/usr/bin/alertd" | grep -q ', stripped' \
+    || { echo "$arch: /usr/bin/alertd is not stripped"; exit 1; }
   local unit
   unit=$(find "$work/$arch" -name alertd.service)
   for key in Type=notify DynamicUser=yes StateDirectory=alertd ProtectSystem=strict \
@@ -101,5 +103,7 @@ for arch in amd64 arm64; do
   printf '%-6s %12s %12s\n' "$arch" "$(stat -c %s "$out/$arch"/alertd_*_"$arch".deb)" \
     "$(stat -c %s "$work/$arch/usr/bin/alertd")"
 done
-printf '%-6s %12s %12s\n' armv7 - "$(stat -c %s "$target_dir/armv7-unknown-linux-gnueabihf/release/alertd")"
+# Stripped as the packages' binaries are (release keeps line tables for profiling).
+arm-linux-gnueabihf-strip -o "$work/armv7-alertd" "$target_dir/armv7-unknown-linux-gnueabihf/release/alertd"
+printf '%-6s %12s %12s\n' armv7 - "$(stat -c %s "$work/armv7-alertd")"
 echo "packages check took $(( $(date +%s) - started )) s"
