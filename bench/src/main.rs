@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// alertd vs Alertmanager: alerts/s accepted, notifications/s, latency, peak RSS.
     Compare(drivers::compare::CompareArgs),
+    /// Many active alerts (a million by default): ingest time, peak RSS, restart time.
+    Memory(drivers::memory::MemoryArgs),
     /// kill -9 alertd repeatedly under load; every accepted alert must be notified.
     Crash(drivers::crash::CrashArgs),
     /// 500s, 429 bursts, resets and stalls from the simulator; delivery bound and rate limit.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         let run = async {
             match &cli.command {
                 Command::Compare(args) => drivers::compare::run(args).await,
+                Command::Memory(args) => drivers::memory::run(args).await,
                 Command::Crash(args) => drivers::crash::run(args).await,
                 Command::Fault(args) => drivers::fault::run(args).await,
                 Command::CoreReport(args) => drivers::core_report::run(args),

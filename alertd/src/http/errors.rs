@@ -53,6 +53,20 @@ struct Body<'a> {
     message: String,
 }
 
+/// A failing store is a 503: nothing was accepted.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// A store call's blocking task that died (panicked or was cancelled at shutdown).
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Unavailable(format!("the store call did not finish: {e}"))
+    }
+}
+
 impl ApiError {
     /// HTTP status and error kind.
     pub fn status(&self) -> (StatusCode, &'static str) {

@@ -81,10 +81,7 @@ pub(crate) async fn get_escalations(State(state): State<ApiState>, headers: Head
     let result = async {
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
-        let list = tokio::task::spawn_blocking(move || store.recent_escalations(100))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let list = tokio::task::spawn_blocking(move || store.recent_escalations(100)).await??;
         Ok::<_, ApiError>(axum::Json(list).into_response())
     }
     .await;

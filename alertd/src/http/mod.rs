@@ -333,10 +333,7 @@ async fn post_silence(State(state): State<ApiState>, headers: HeaderMap, body: B
         let silence = silences::parse(&bytes, state.clock.now())?;
         let store = state.store.clone();
         let stored = silence.clone();
-        tokio::task::spawn_blocking(move || store.put_silence(&stored))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        tokio::task::spawn_blocking(move || store.put_silence(&stored)).await??;
         tracing::info!(id = %silence.id, "silence created");
         Ok::<_, ApiError>((StatusCode::CREATED, axum::Json(silence)).into_response())
     }
@@ -349,10 +346,7 @@ async fn get_silences(State(state): State<ApiState>, headers: HeaderMap) -> Resp
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
         let now = state.clock.now();
-        let list = tokio::task::spawn_blocking(move || store.silences(now))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let list = tokio::task::spawn_blocking(move || store.silences(now)).await??;
         Ok::<_, ApiError>(axum::Json(list).into_response())
     }
     .await;
@@ -369,10 +363,8 @@ async fn delete_silence(
         let store = state.store.clone();
         let now = state.clock.now();
         let lookup = id.clone();
-        let found = tokio::task::spawn_blocking(move || store.expire_silence(&lookup, now))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let found =
+            tokio::task::spawn_blocking(move || store.expire_silence(&lookup, now)).await??;
         if found {
             Ok(axum::Json(json!({"status": "expired", "id": id})).into_response())
         } else {
@@ -395,9 +387,7 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
                 store.opt_outs()?,
             ))
         })
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        .await??;
         Ok::<_, ApiError>(
             axum::Json(json!({"stats": stats, "recent": recent, "opt_outs": opt_outs}))
                 .into_response(),

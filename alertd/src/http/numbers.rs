@@ -139,10 +139,7 @@ pub(crate) async fn get_numbers(State(state): State<ApiState>, headers: HeaderMa
     let result = async {
         check_bearer(&state, &headers)?;
         let store = state.store.clone();
-        let enrolled = tokio::task::spawn_blocking(move || store.enrolled_numbers())
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let enrolled = tokio::task::spawn_blocking(move || store.enrolled_numbers()).await??;
         let unverified: Vec<&String> = state
             .numbers
             .configured

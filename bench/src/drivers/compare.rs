@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{BenchError, Result};
 use crate::load::{self, Posted, alert_id, webhook::Webhook};
+use crate::procs::Grouping;
 use crate::procs::alertd::{Alertd, SendPolicy};
 use crate::procs::alertmanager::Alertmanager;
 use crate::procs::sim::Sim;
@@ -52,6 +53,22 @@ pub struct CompareArgs {
     /// The Alertmanager binary.
     #[arg(long, default_value = crate::procs::alertmanager::DEFAULT_BIN)]
     pub alertmanager_bin: PathBuf,
+    /// Also run the wrk load (one distinct alert per request, `group_by [site]` and
+    /// `group_by [alertname]`, group_wait 1s, group_interval 5s).
+    #[arg(long)]
+    pub wrk: bool,
+    /// Only the wrk load, not the closed and open loops.
+    #[arg(long)]
+    pub wrk_only: bool,
+    /// wrk's `-d`, seconds.
+    #[arg(long, default_value_t = 15)]
+    pub wrk_seconds: u64,
+    /// wrk's `-c`.
+    #[arg(long, default_value_t = 16)]
+    pub wrk_connections: u32,
+    /// wrk's `-t`.
+    #[arg(long, default_value_t = 2)]
+    pub wrk_threads: u32,
 }
 
 /// What one system did.
@@ -194,7 +211,7 @@ async fn run_alertd(args: &CompareArgs) -> Result<Figures> {
         dir.path(),
         &sim,
         &SendPolicy::unthrottled(),
-        &args.group_wait,
+        &Grouping::per_alert(&args.group_wait),
     )
     .await?;
     measure(&AlertdSystem { alertd, sim }, args).await
@@ -207,7 +224,7 @@ async fn run_alertmanager(args: &CompareArgs) -> Result<Figures> {
         &args.alertmanager_bin,
         dir.path(),
         &webhook.url,
-        &args.group_wait,
+        &Grouping::per_alert(&args.group_wait),
     )
     .await?;
     measure(
@@ -229,8 +246,18 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// Runs both and prints the table; fails when either dropped an accepted alert.
-#[allow(clippy::cast_precision_loss)]
 pub async fn run(args: &CompareArgs) -> Result<()> {
+    if !args.wrk_only {
+        run_loops(args).await?;
+    }
+    if args.wrk || args.wrk_only {
+        super::wrk::run(args).await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)]
+async fn run_loops(args: &CompareArgs) -> Result<()> {
     println!(
         "load: closed loop {} alerts from {} clients, then open loop {}/s for {} s; one alert per request; group_by ['...'], group_wait {}",
         args.alerts, args.clients, args.rate, args.seconds, args.group_wait

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{BenchError, Result};
 use crate::load;
+use crate::procs::Grouping;
 use crate::procs::alertd::{Alertd, SendPolicy};
 use crate::procs::sim::Sim;
 use crate::stats::{Kill, duplicates};
@@ -58,7 +59,14 @@ pub async fn run(args: &CrashArgs) -> Result<()> {
         retry_base: "100ms".into(),
         retry_max: "2s".into(),
     };
-    let mut alertd = Alertd::start(&alertd_bin, dir.path(), &sim, &policy, "0s").await?;
+    let mut alertd = Alertd::start(
+        &alertd_bin,
+        dir.path(),
+        &sim,
+        &policy,
+        &Grouping::per_alert("0s"),
+    )
+    .await?;
     let url = alertd.alerts_url();
     let (n, rate) = (args.alerts, args.rate);
     let load_secs = n as f64 / rate.max(0.001);

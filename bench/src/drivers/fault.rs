@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::error::{BenchError, Result};
 use crate::load;
+use crate::procs::Grouping;
 use crate::procs::alertd::{Alertd, SendPolicy};
 use crate::procs::sim::Sim;
 use crate::stats::busiest_window;
@@ -113,7 +114,14 @@ pub async fn run(args: &FaultArgs) -> Result<()> {
         retry_base: "200ms".into(),
         retry_max: "2s".into(),
     };
-    let alertd = Alertd::start(&alertd_bin, dir.path(), &sim, &policy, "0s").await?;
+    let alertd = Alertd::start(
+        &alertd_bin,
+        dir.path(),
+        &sim,
+        &policy,
+        &Grouping::per_alert("0s"),
+    )
+    .await?;
     let url = alertd.alerts_url();
     let (n, rate) = (args.alerts, args.rate);
     let ideal = n as f64 * (1.0 + 0.03) / args.mps;

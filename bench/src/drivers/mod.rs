@@ -5,6 +5,8 @@ pub mod compare;
 pub mod core_report;
 pub mod crash;
 pub mod fault;
+pub mod memory;
+pub mod wrk;
 
 use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::sim::{ACCOUNT_SID, AUTH_TOKEN, Sim};
-use super::{ChildGuard, free_port};
+use super::{ChildGuard, Grouping, free_port};
 use crate::error::{BenchError, Result};
 
 /// The sending policy a run configures.
@@ -35,14 +35,14 @@ impl SendPolicy {
     }
 }
 
-/// The config a run uses: one SMS receiver, every alert its own group (`group_by = ["..."]`),
-/// `group_wait` as given, notifications to the simulator over TLS with its CA.
+/// The config a run uses: one SMS receiver, grouping as given, notifications to the simulator
+/// over TLS with its CA.
 pub fn config_toml(
     port: u16,
     db: &Path,
     sim: &Sim,
     policy: &SendPolicy,
-    group_wait: &str,
+    grouping: &Grouping,
 ) -> String {
     format!(
         r#"[server]
@@ -68,9 +68,9 @@ send_resolved = false
 
 [route]
 receiver = "bench"
-group_by = ["..."]
+group_by = {group_by}
 group_wait = "{group_wait}"
-group_interval = "1m"
+group_interval = "{group_interval}"
 repeat_interval = "1h"
 "#,
         db = db.display(),
@@ -80,6 +80,9 @@ repeat_interval = "1h"
         attempts = policy.max_attempts,
         base = policy.retry_base,
         max = policy.retry_max,
+        group_by = grouping.group_by_list(),
+        group_wait = grouping.group_wait,
+        group_interval = grouping.group_interval,
     )
 }
 
@@ -101,13 +104,13 @@ impl Alertd {
         dir: &Path,
         sim: &Sim,
         policy: &SendPolicy,
-        group_wait: &str,
+        grouping: &Grouping,
     ) -> Result<Self> {
         let port = free_port()?;
         let config = dir.join("alertd.toml");
         std::fs::write(
             &config,
-            config_toml(port, &dir.join("alertd.db"), sim, policy, group_wait),
+            config_toml(port, &dir.join("alertd.db"), sim, policy, grouping),
         )
         .map_err(BenchError::io("write alertd.toml"))?;
         let client = reqwest::Client::builder()

@@ -5,18 +5,21 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{ChildGuard, free_port, wait_until};
+use super::{ChildGuard, Grouping, free_port, wait_until};
 use crate::error::{BenchError, Result};
 
 /// Where Debian installs it.
 pub const DEFAULT_BIN: &str = "/usr/bin/prometheus-alertmanager";
 
-/// The config: every alert its own group (`group_by: ['...']`), the same `group_wait` as
-/// alertd's, one webhook receiver, resolved notifications off (as for alertd).
-pub fn config_yaml(webhook_url: &str, group_wait: &str) -> String {
+/// The config: the same grouping as alertd's, one webhook receiver, resolved notifications off
+/// (as for alertd).
+pub fn config_yaml(webhook_url: &str, grouping: &Grouping) -> String {
     format!(
-        "route:\n  receiver: bench\n  group_by: ['...']\n  group_wait: {group_wait}\n  group_interval: 1m\n  repeat_interval: 1h\n\
-         receivers:\n  - name: bench\n    webhook_configs:\n      - url: '{webhook_url}'\n        send_resolved: false\n"
+        "route:\n  receiver: bench\n  group_by: {group_by}\n  group_wait: {group_wait}\n  group_interval: {group_interval}\n  repeat_interval: 1h\n\
+         receivers:\n  - name: bench\n    webhook_configs:\n      - url: '{webhook_url}'\n        send_resolved: false\n",
+        group_by = grouping.group_by_list(),
+        group_wait = grouping.group_wait,
+        group_interval = grouping.group_interval,
     )
 }
 
@@ -34,7 +37,7 @@ impl Alertmanager {
         bin: &Path,
         dir: &Path,
         webhook_url: &str,
-        group_wait: &str,
+        grouping: &Grouping,
     ) -> Result<Self> {
         if !bin.is_file() {
             return Err(BenchError::Setup(format!(
@@ -44,7 +47,7 @@ impl Alertmanager {
         }
         let port = free_port()?;
         let config = dir.join("alertmanager.yml");
-        std::fs::write(&config, config_yaml(webhook_url, group_wait))
+        std::fs::write(&config, config_yaml(webhook_url, grouping))
             .map_err(BenchError::io("write alertmanager.yml"))?;
         let storage = dir.join("alertmanager-data");
         let mut cmd = Command::new(bin);

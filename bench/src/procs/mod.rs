@@ -12,6 +12,44 @@ use std::time::{Duration, Instant};
 
 use crate::error::{BenchError, Result};
 
+/// How both systems group alerts: the same `group_by`, `group_wait` and `group_interval`.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    /// Label names; `["..."]` makes every alert its own group.
+    pub group_by: Vec<String>,
+    /// `group_wait`, e.g. `"1s"`.
+    pub group_wait: String,
+    /// `group_interval`, e.g. `"5s"`.
+    pub group_interval: String,
+}
+
+impl Grouping {
+    /// Every alert its own group, notified after `group_wait`; the next flush a minute later.
+    ///
+    /// ```
+    /// let g = alertd_bench::procs::Grouping::per_alert("0s");
+    /// assert_eq!(g.group_by, ["..."]);
+    /// ```
+    pub fn per_alert(group_wait: &str) -> Self {
+        Self {
+            group_by: vec!["...".into()],
+            group_wait: group_wait.into(),
+            group_interval: "1m".into(),
+        }
+    }
+
+    /// `group_by` as a quoted list, the same in TOML and YAML flow style.
+    ///
+    /// ```
+    /// let g = alertd_bench::procs::Grouping { group_by: vec!["site".into()], group_wait: "1s".into(), group_interval: "5s".into() };
+    /// assert_eq!(g.group_by_list(), r#"["site"]"#);
+    /// ```
+    pub fn group_by_list(&self) -> String {
+        let names: Vec<String> = self.group_by.iter().map(|n| format!("{n:?}")).collect();
+        format!("[{}]", names.join(", "))
+    }
+}
+
 /// A running child process, killed (SIGKILL) and reaped on drop.
 #[derive(Debug)]
 pub struct ChildGuard {

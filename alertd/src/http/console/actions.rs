@@ -67,9 +67,7 @@ pub(super) async fn create_silence(
         let silence =
             crate::http::silences::parse(request.to_string().as_bytes(), state.clock.now())?;
         let stored = silence.clone();
-        crate::store::blocking(&state.store, move |s| s.put_silence(&stored))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        crate::store::blocking(&state.store, move |s| s.put_silence(&stored)).await?;
         tracing::info!(id = %silence.id, "silence created in the console");
         Ok("/console/silences?done=silenced")
     })
@@ -86,9 +84,8 @@ pub(super) async fn expire_silence(
     act(state, headers, body, |state, _| async move {
         let now = state.clock.now();
         let lookup = id.clone();
-        let found = crate::store::blocking(&state.store, move |s| s.expire_silence(&lookup, now))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let found =
+            crate::store::blocking(&state.store, move |s| s.expire_silence(&lookup, now)).await?;
         if !found {
             return Err(ApiError::NotFound(format!("no silence {id:?}")));
         }

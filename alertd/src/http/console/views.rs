@@ -27,7 +27,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     crate::store::blocking(&state.store, f)
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))
+        .map_err(ApiError::from)
 }
 
 /// A matcher's text, `name="value"`, as the silence form takes it.

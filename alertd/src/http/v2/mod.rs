@@ -79,9 +79,8 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .map_err(|e| ApiError::Unavailable(e.to_string()))
+        .await?
+        .map_err(ApiError::from)
 }
 
 /// What `GET /api/v2/alerts` and `/alerts/groups` share: the token checked, the listing

@@ -133,8 +133,7 @@ async fn opt_out_keyword(
     let applied = tokio::task::spawn_blocking(move || {
         optout::apply(store.as_ref(), &cfg, &number, keyword, now)
     })
-    .await
-    .map_err(|e| ApiError::Unavailable(e.to_string()))?
+    .await?
     .map_err(|e| ApiError::Unavailable(format!("opt-out not recorded: {e}")))?;
     tracing::info!(%from, ?keyword, changed = applied.changed, "opt-out keyword");
     Ok(optout::twiml_reply(applied.reply.as_deref()))

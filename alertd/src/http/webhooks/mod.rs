@@ -191,8 +191,7 @@ pub(crate) async fn status_callback(
         let known = state
             .committer
             .submit(WriteOp::Deliveries(vec![update]))
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?
+            .await?
             > 0;
         Ok((
             StatusCode::OK,
