@@ -56,6 +56,9 @@ pub enum StartError {
     /// The Twilio client could not be built (CA file, URL).
     #[error("cannot set up the Twilio client: {0}")]
     Twilio(String),
+    /// The MQTT ingest could not start (CA, certificate or key files).
+    #[error(transparent)]
+    Mqtt(#[from] crate::mqtt::MqttError),
     /// The device relay could not start (certificate, address, device secrets).
     #[error(transparent)]
     Relay(#[from] crate::relay::RelayError),
@@ -97,6 +100,8 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    /// The MQTT broker connection's state, when `[mqtt]` is configured.
+    pub mqtt_status: Option<Arc<crate::mqtt::MqttStatus>>,
     /// Price stream counters, when `[[price_streams]]` are configured.
     pub price_streams: Option<Arc<crate::metrics::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
@@ -389,6 +394,7 @@ pub async fn start_with_store(
         sender_kind,
         dry_run,
         mqtt: feeds.mqtt,
+        mqtt_status: feeds.mqtt_status,
         price_streams: feeds.price_streams,
         relay_addr,
         connections,
@@ -594,8 +600,12 @@ async fn bind_relay(
     Ok(Some((bound, relay::router(state))))
 }
 
-/// A started MQTT ingest: its task and counters.
-type MqttTask = (JoinHandle<()>, Arc<crate::mqtt::MqttStats>);
+/// A started MQTT ingest: its task, counters and connection state.
+type MqttTask = (
+    JoinHandle<()>,
+    Arc<crate::mqtt::MqttStats>,
+    Arc<crate::mqtt::MqttStatus>,
+);
 
 /// Starts the MQTT ingest when `[mqtt]` is configured.
 fn start_mqtt(
@@ -623,21 +633,25 @@ fn start_mqtt(
         pipeline: pipeline.clone(),
     };
     let pings = mqtt::HeartbeatPings::new(&cfg.heartbeats, heartbeats);
+    let link = mqtt::Link::new(mqtt_cfg)?;
+    let status = link.status();
     let task = tokio::spawn(mqtt::run(
         mqtt_cfg.clone(),
+        link,
         readings,
         sink,
         clock.clone(),
         stats.clone(),
         pings,
     ));
-    Ok(Some((task, stats)))
+    Ok(Some((task, stats, status)))
 }
 
 /// What feeds alerts in besides the API: their tasks and counters.
 struct Feeds {
     tasks: Vec<JoinHandle<()>>,
     mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    mqtt_status: Option<Arc<crate::mqtt::MqttStatus>>,
     price_streams: Option<Arc<crate::metrics::StreamStats>>,
 }
 
@@ -656,13 +670,16 @@ fn start_feeds(
     if let Some(h) = heartbeats.filter(|_| !cfg.heartbeats.is_empty()) {
         metrics.export_heartbeats(h.stats());
     }
-    let mqtt = mqtt.map(|(task, stats)| {
-        tasks.push(task);
-        stats
-    });
+    let (mqtt, mqtt_status) = mqtt
+        .map(|(task, stats, status)| {
+            tasks.push(task);
+            (stats, status)
+        })
+        .unzip();
     Ok(Feeds {
         tasks,
         mqtt,
+        mqtt_status,
         price_streams,
     })
 }
