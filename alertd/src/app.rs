@@ -22,7 +22,6 @@ use crate::escalation::timer::EscalationTimer;
 use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
 use crate::http::lifecycle::{Lifecycle, ReloadReport};
-use crate::http::server::{ApiTls, ConnStats};
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -31,6 +30,7 @@ use crate::outbox::Sender;
 use crate::outbox::backoff::RetryPolicy;
 use crate::outbox::rate_limit::RateLimiter;
 use crate::sender::dry_run::DryRunSender;
+use crate::serve::{ConnStats, ServerTls};
 use crate::store::group_commit::{GroupCommitter, StoreWriter};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
@@ -108,11 +108,12 @@ pub struct RunningApp {
     pub relay_addr: Option<SocketAddr>,
     /// Open API connections and how many were closed to make room.
     pub connections: ConnStats,
+    /// The same for the device relay, when `[relay]` is configured.
+    pub relay_connections: Option<ConnStats>,
     /// Draining, readiness, reload.
     lifecycle: Arc<Lifecycle>,
     /// Turns true to stop: the API stops accepting, the outbox finishes its sends in flight.
     stop: watch::Sender<bool>,
-    relay_shutdown: Option<oneshot::Sender<()>>,
     reloader: Arc<reload::Reloader>,
     outbox: Option<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -133,9 +134,6 @@ impl RunningApp {
     pub async fn shutdown(mut self) {
         self.lifecycle.start_draining();
         let _ = self.stop.send(true);
-        if let Some(tx) = self.relay_shutdown.take() {
-            let _ = tx.send(());
-        }
         for t in self.tasks.drain(..).chain(self.outbox.take()) {
             t.abort();
             let _ = t.await;
@@ -150,9 +148,6 @@ impl RunningApp {
         let started = Instant::now();
         self.lifecycle.start_draining();
         let _ = self.stop.send(true);
-        if let Some(tx) = self.relay_shutdown.take() {
-            let _ = tx.send(());
-        }
         // The HTTP server is the last task, the outbox worker has its own handle.
         let server = self.tasks.pop();
         let outbox = self.outbox.take();
@@ -381,9 +376,9 @@ pub async fn start_with_store(
         tokio::spawn(worker.reconciler().run()),
         tokio::spawn(escalation_timer.run()),
     ];
-    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.extend(feeds.tasks);
-    let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
+    let (relay_addr, relay_connections) = serve_relay(cfg, relay, stopped.clone(), &mut tasks);
+    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.push(server); // last: `wait` awaits it
     if let Some(warning) = exposure.warning(addr) {
         tracing::warn!("{warning}");
@@ -400,7 +395,7 @@ pub async fn start_with_store(
         connections,
         lifecycle,
         stop,
-        relay_shutdown,
+        relay_connections,
         reloader,
         outbox: Some(outbox),
         tasks,
@@ -411,7 +406,7 @@ pub async fn start_with_store(
 /// connection counts and the bound address. `sender_kind` is for the log line.
 async fn serve_api(
     cfg: &Config,
-    (addr, tls): (SocketAddr, Option<ApiTls>),
+    (addr, tls): (SocketAddr, Option<ServerTls>),
     state: ApiState,
     stop: watch::Receiver<bool>,
     sender_kind: &str,
@@ -419,10 +414,14 @@ async fn serve_api(
     let (listener, addr) = bind_api(addr).await?;
     let lifecycle = state.lifecycle.clone();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let limits =
-        crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
+    let limits = crate::serve::Limits::new(&cfg.server, crate::serve::open_files_limit());
     let https = tls.is_some();
-    let (server, connections) = crate::http::server::serve(listener, app, limits, tls, stop);
+    let site = crate::serve::Site {
+        name: "API",
+        app,
+        tls,
+    };
+    let (server, connections) = crate::serve::serve(listener, site, limits, stop);
     lifecycle.set_connections(connections.clone());
     tracing::info!(
         %addr,
@@ -446,7 +445,7 @@ fn reload_parts(
 ) -> Result<(Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>), StartError> {
     let (rules_tx, rules_rx) = mpsc::channel(1);
     let api_tls = match (&cfg.server.tls_cert_file, &cfg.server.tls_key_file) {
-        (Some(cert), Some(key)) => Some(ApiTls::new(crate::tls::server_config(cert, key)?)),
+        (Some(cert), Some(key)) => Some(ServerTls::new(crate::tls::server_config(cert, key)?)),
         _ => None,
     };
     let reloader = Arc::new(reload::Reloader {
@@ -545,19 +544,27 @@ fn escalation_parts(
 /// A bound relay listener and the routes it will serve.
 type BoundRelay = (crate::relay::listener::Bound, axum::Router);
 
-/// Starts serving a bound relay: its address and stop signal.
+/// Starts serving a bound relay until `stop`, with `[server]`'s limits on clients: its
+/// address and connection counts.
 fn serve_relay(
+    cfg: &Config,
     relay: Option<BoundRelay>,
+    stop: watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> (Option<SocketAddr>, Option<oneshot::Sender<()>>) {
+) -> (Option<SocketAddr>, Option<ConnStats>) {
     let Some((bound, router)) = relay else {
         return (None, None);
     };
-    let (stop, stopped) = oneshot::channel();
     let addr = bound.addr;
-    tracing::info!(%addr, "device relay listening");
-    tasks.push(bound.serve(router, stopped));
-    (Some(addr), Some(stop))
+    let limits = crate::serve::Limits::new(&cfg.server, crate::serve::open_files_limit());
+    let (task, connections) = bound.serve(router, limits, stop);
+    tracing::info!(
+        %addr,
+        max_connections = connections.max(),
+        "device relay listening"
+    );
+    tasks.push(task);
+    (Some(addr), Some(connections))
 }
 
 /// Binds the device relay when `[relay]` is configured.
@@ -595,6 +602,7 @@ async fn bind_relay(
         metrics: metrics.clone(),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
+        body_read_timeout: cfg.server.body_read_timeout,
         heartbeats: heartbeats.cloned(),
     };
     Ok(Some((bound, relay::router(state))))
