@@ -958,3 +958,25 @@ async fn a_device_is_relayed_while_idle_and_half_sent_connections_fill_the_table
     twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
     drop(held);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_does_not_arrive_in_time_gets_408_and_nothing_is_stored() {
+    let rig = Rig::start(RigOptions {
+        server: "body_read_timeout = \"300ms\"",
+        ..RigOptions::default()
+    })
+    .await;
+    // The head promises more body than is sent: the relay waits for it, then answers.
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=Freezer";
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        messages_path(),
+        rig.relay_host(),
+        freezer_auth(),
+        form.len() + 100
+    );
+    let answer = rig.relay_exchange(request.as_bytes()).await;
+    assert_eq!(answer.status, 408, "{}", answer.body);
+    assert_eq!(answer.json()["code"], 20408);
+    assert!(rig.outbox().is_empty(), "nothing stored");
+}
