@@ -86,7 +86,8 @@ sms = ["+15551230001"]
 receiver = "oncall"
 group_wait = "0s"
 TOML
-  "$alertd_bin" run --config "$work/$1.toml" > "$work/alertd-$1.log" 2>&1 &
+  # TMPDIR: alertd's private socket directory goes in $work, which the cleanup removes.
+  TMPDIR="$work" "$alertd_bin" run --config "$work/$1.toml" > "$work/alertd-$1.log" 2>&1 &
   pids+=($!)
   disown
 }
