@@ -22,7 +22,6 @@ use crate::escalation::timer::EscalationTimer;
 use crate::heartbeat::Heartbeats;
 use crate::http::guard::RequestGuard;
 use crate::http::lifecycle::{Lifecycle, ReloadReport};
-use crate::http::server::{ApiTls, ConnStats};
 use crate::http::webhooks::WebhookAuth;
 use crate::http::{ApiState, router};
 use crate::metrics::Metrics;
@@ -31,6 +30,7 @@ use crate::outbox::Sender;
 use crate::outbox::backoff::RetryPolicy;
 use crate::outbox::rate_limit::RateLimiter;
 use crate::sender::dry_run::DryRunSender;
+use crate::serve::{ConnStats, ServerTls};
 use crate::store::group_commit::{GroupCommitter, StoreWriter};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
@@ -56,6 +56,9 @@ pub enum StartError {
     /// The Twilio client could not be built (CA file, URL).
     #[error("cannot set up the Twilio client: {0}")]
     Twilio(String),
+    /// The MQTT ingest could not start (CA, certificate or key files).
+    #[error(transparent)]
+    Mqtt(#[from] crate::mqtt::MqttError),
     /// The device relay could not start (certificate, address, device secrets).
     #[error(transparent)]
     Relay(#[from] crate::relay::RelayError),
@@ -97,17 +100,20 @@ pub struct RunningApp {
     pub dry_run: Option<Arc<DryRunSender>>,
     /// MQTT ingest counters, when `[mqtt]` is configured.
     pub mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    /// The MQTT broker connection's state, when `[mqtt]` is configured.
+    pub mqtt_status: Option<Arc<crate::mqtt::MqttStatus>>,
     /// Price stream counters, when `[[price_streams]]` are configured.
     pub price_streams: Option<Arc<crate::metrics::StreamStats>>,
     /// Where the device relay listens, when `[relay]` is configured.
     pub relay_addr: Option<SocketAddr>,
     /// Open API connections and how many were closed to make room.
     pub connections: ConnStats,
+    /// The same for the device relay, when `[relay]` is configured.
+    pub relay_connections: Option<ConnStats>,
     /// Draining, readiness, reload.
     lifecycle: Arc<Lifecycle>,
     /// Turns true to stop: the API stops accepting, the outbox finishes its sends in flight.
     stop: watch::Sender<bool>,
-    relay_shutdown: Option<oneshot::Sender<()>>,
     reloader: Arc<reload::Reloader>,
     outbox: Option<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -128,9 +134,6 @@ impl RunningApp {
     pub async fn shutdown(mut self) {
         self.lifecycle.start_draining();
         let _ = self.stop.send(true);
-        if let Some(tx) = self.relay_shutdown.take() {
-            let _ = tx.send(());
-        }
         for t in self.tasks.drain(..).chain(self.outbox.take()) {
             t.abort();
             let _ = t.await;
@@ -145,9 +148,6 @@ impl RunningApp {
         let started = Instant::now();
         self.lifecycle.start_draining();
         let _ = self.stop.send(true);
-        if let Some(tx) = self.relay_shutdown.take() {
-            let _ = tx.send(());
-        }
         // The HTTP server is the last task, the outbox worker has its own handle.
         let server = self.tasks.pop();
         let outbox = self.outbox.take();
@@ -376,9 +376,9 @@ pub async fn start_with_store(
         tokio::spawn(worker.reconciler().run()),
         tokio::spawn(escalation_timer.run()),
     ];
-    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.extend(feeds.tasks);
-    let (relay_addr, relay_shutdown) = serve_relay(relay, &mut tasks);
+    let (relay_addr, relay_connections) = serve_relay(cfg, relay, stopped.clone(), &mut tasks);
+    let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.push(server); // last: `wait` awaits it
     if let Some(warning) = exposure.warning(addr) {
         tracing::warn!("{warning}");
@@ -389,12 +389,13 @@ pub async fn start_with_store(
         sender_kind,
         dry_run,
         mqtt: feeds.mqtt,
+        mqtt_status: feeds.mqtt_status,
         price_streams: feeds.price_streams,
         relay_addr,
         connections,
         lifecycle,
         stop,
-        relay_shutdown,
+        relay_connections,
         reloader,
         outbox: Some(outbox),
         tasks,
@@ -405,7 +406,7 @@ pub async fn start_with_store(
 /// connection counts and the bound address. `sender_kind` is for the log line.
 async fn serve_api(
     cfg: &Config,
-    (addr, tls): (SocketAddr, Option<ApiTls>),
+    (addr, tls): (SocketAddr, Option<ServerTls>),
     state: ApiState,
     stop: watch::Receiver<bool>,
     sender_kind: &str,
@@ -413,10 +414,14 @@ async fn serve_api(
     let (listener, addr) = bind_api(addr).await?;
     let lifecycle = state.lifecycle.clone();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
-    let limits =
-        crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
+    let limits = crate::serve::Limits::new(&cfg.server, crate::serve::open_files_limit());
     let https = tls.is_some();
-    let (server, connections) = crate::http::server::serve(listener, app, limits, tls, stop);
+    let site = crate::serve::Site {
+        name: "API",
+        app,
+        tls,
+    };
+    let (server, connections) = crate::serve::serve(listener, site, limits, stop);
     lifecycle.set_connections(connections.clone());
     tracing::info!(
         %addr,
@@ -440,7 +445,7 @@ fn reload_parts(
 ) -> Result<(Arc<reload::Reloader>, RulesInbox, Arc<Lifecycle>), StartError> {
     let (rules_tx, rules_rx) = mpsc::channel(1);
     let api_tls = match (&cfg.server.tls_cert_file, &cfg.server.tls_key_file) {
-        (Some(cert), Some(key)) => Some(ApiTls::new(crate::tls::server_config(cert, key)?)),
+        (Some(cert), Some(key)) => Some(ServerTls::new(crate::tls::server_config(cert, key)?)),
         _ => None,
     };
     let reloader = Arc::new(reload::Reloader {
@@ -539,19 +544,27 @@ fn escalation_parts(
 /// A bound relay listener and the routes it will serve.
 type BoundRelay = (crate::relay::listener::Bound, axum::Router);
 
-/// Starts serving a bound relay: its address and stop signal.
+/// Starts serving a bound relay until `stop`, with `[server]`'s limits on clients: its
+/// address and connection counts.
 fn serve_relay(
+    cfg: &Config,
     relay: Option<BoundRelay>,
+    stop: watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> (Option<SocketAddr>, Option<oneshot::Sender<()>>) {
+) -> (Option<SocketAddr>, Option<ConnStats>) {
     let Some((bound, router)) = relay else {
         return (None, None);
     };
-    let (stop, stopped) = oneshot::channel();
     let addr = bound.addr;
-    tracing::info!(%addr, "device relay listening");
-    tasks.push(bound.serve(router, stopped));
-    (Some(addr), Some(stop))
+    let limits = crate::serve::Limits::new(&cfg.server, crate::serve::open_files_limit());
+    let (task, connections) = bound.serve(router, limits, stop);
+    tracing::info!(
+        %addr,
+        max_connections = connections.max(),
+        "device relay listening"
+    );
+    tasks.push(task);
+    (Some(addr), Some(connections))
 }
 
 /// Binds the device relay when `[relay]` is configured.
@@ -589,13 +602,18 @@ async fn bind_relay(
         metrics: metrics.clone(),
         dedup_window: relay_cfg.dedup_window,
         max_body_bytes: cfg.server.max_body_bytes,
+        body_read_timeout: cfg.server.body_read_timeout,
         heartbeats: heartbeats.cloned(),
     };
     Ok(Some((bound, relay::router(state))))
 }
 
-/// A started MQTT ingest: its task and counters.
-type MqttTask = (JoinHandle<()>, Arc<crate::mqtt::MqttStats>);
+/// A started MQTT ingest: its task, counters and connection state.
+type MqttTask = (
+    JoinHandle<()>,
+    Arc<crate::mqtt::MqttStats>,
+    Arc<crate::mqtt::MqttStatus>,
+);
 
 /// Starts the MQTT ingest when `[mqtt]` is configured.
 fn start_mqtt(
@@ -623,21 +641,25 @@ fn start_mqtt(
         pipeline: pipeline.clone(),
     };
     let pings = mqtt::HeartbeatPings::new(&cfg.heartbeats, heartbeats);
+    let link = mqtt::Link::new(mqtt_cfg)?;
+    let status = link.status();
     let task = tokio::spawn(mqtt::run(
         mqtt_cfg.clone(),
+        link,
         readings,
         sink,
         clock.clone(),
         stats.clone(),
         pings,
     ));
-    Ok(Some((task, stats)))
+    Ok(Some((task, stats, status)))
 }
 
 /// What feeds alerts in besides the API: their tasks and counters.
 struct Feeds {
     tasks: Vec<JoinHandle<()>>,
     mqtt: Option<Arc<crate::mqtt::MqttStats>>,
+    mqtt_status: Option<Arc<crate::mqtt::MqttStatus>>,
     price_streams: Option<Arc<crate::metrics::StreamStats>>,
 }
 
@@ -656,13 +678,16 @@ fn start_feeds(
     if let Some(h) = heartbeats.filter(|_| !cfg.heartbeats.is_empty()) {
         metrics.export_heartbeats(h.stats());
     }
-    let mqtt = mqtt.map(|(task, stats)| {
-        tasks.push(task);
-        stats
-    });
+    let (mqtt, mqtt_status) = mqtt
+        .map(|(task, stats, status)| {
+            tasks.push(task);
+            (stats, status)
+        })
+        .unzip();
     Ok(Feeds {
         tasks,
         mqtt,
+        mqtt_status,
         price_streams,
     })
 }

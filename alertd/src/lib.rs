@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod relay;
 pub mod sender;
+pub mod serve;
 pub mod store;
 pub mod stream;
 pub mod tls;

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::engine::EngineRules;
 use crate::escalation::timer::EscalationRules;
 use crate::http::lifecycle::ReloadReport;
-use crate::http::server::ApiTls;
 use crate::metrics::Metrics;
+use crate::serve::ServerTls;
 
 /// Re-reads the config file and applies it.
 pub(crate) struct Reloader {
@@ -37,7 +37,7 @@ pub(crate) struct Reloader {
     /// One reload at a time.
     pub(crate) serial: tokio::sync::Mutex<()>,
     /// The API's certificate, when it serves HTTPS: read again on each reload.
-    pub(crate) api_tls: Option<ApiTls>,
+    pub(crate) api_tls: Option<ServerTls>,
 }
 
 fn notify(state: &[sd_notify::NotifyState<'_>]) {

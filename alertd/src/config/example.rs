@@ -136,7 +136,11 @@ receiver = "sms-only"
 # alerts. A message over 1 KiB (topic and payload) is no reading: counted, not evaluated.
 # [mqtt]
 # host = "127.0.0.1"
-# port = 1883
+# port = 1883                          # 8883 with tls
+# tls = true                           # MQTTS; the broker's certificate is always verified
+# ca_file = "/etc/alertd/mqtt-ca.pem"  # the CA of the broker's certificate (else Mozilla's roots)
+# client_cert_file = "/etc/alertd/mqtt-client.pem"   # mutual TLS, with client_key_file
+# client_key_file = "/etc/alertd/mqtt-client-key.pem"
 # reconnect_min = "500ms"              # backoff doubles up to reconnect_max while the broker is away
 # reconnect_max = "30s"
 # max_packet_bytes = 65536             # MQTT 5 Maximum Packet Size: the broker drops bigger messages

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, de};
@@ -19,9 +20,23 @@ pub struct MqttConfig {
     /// Broker host name or address (default `127.0.0.1`).
     #[serde(default = "default_host")]
     pub(crate) host: String,
-    /// Broker port (default 1883).
-    #[serde(default = "default_port")]
-    pub(crate) port: u16,
+    /// Broker port (default 1883, or 8883 with `tls`).
+    #[serde(default)]
+    pub(crate) port: Option<u16>,
+    /// Connect over TLS (MQTTS). The broker's certificate is always verified: its chain up to
+    /// a trusted CA and its name against `host`.
+    #[serde(default)]
+    pub(crate) tls: bool,
+    /// PEM file of the CA certificates that may sign the broker's certificate (a private CA);
+    /// without it, the public CAs that browsers trust (Mozilla's list, built in).
+    #[serde(default)]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// PEM certificate chain alertd presents to a broker that asks for one (mutual TLS).
+    #[serde(default)]
+    pub(crate) client_cert_file: Option<PathBuf>,
+    /// PEM private key of `client_cert_file`.
+    #[serde(default)]
+    pub(crate) client_key_file: Option<PathBuf>,
     /// MQTT client identifier (default `alertd`).
     #[serde(default = "default_client_id")]
     pub(crate) client_id: String,
@@ -87,9 +102,10 @@ pub const MAX_PACKET_BYTES: u32 = 268_435_460;
 fn default_host() -> String {
     "127.0.0.1".into()
 }
-fn default_port() -> u16 {
-    1883
-}
+/// MQTT's port, and MQTT over TLS's.
+const MQTT_PORT: u16 = 1883;
+const MQTTS_PORT: u16 = 8883;
+
 fn default_client_id() -> String {
     "alertd".into()
 }
@@ -135,9 +151,49 @@ fn deserialize_max_topics<'de, D: Deserializer<'de>>(d: D) -> Result<NonZeroUsiz
 }
 
 impl MqttConfig {
+    /// The broker's port: `port`, or MQTT's (1883) or MQTT over TLS's (8883) by `tls`.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+            .unwrap_or(if self.tls { MQTTS_PORT } else { MQTT_PORT })
+    }
+
+    /// Checks the TLS keys: files only with `tls = true` (so nobody believes a plain
+    /// connection is encrypted), a client certificate with its key, a host that can be a
+    /// certificate's name.
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let files = [
+            ("mqtt.ca_file", &self.ca_file),
+            ("mqtt.client_cert_file", &self.client_cert_file),
+            ("mqtt.client_key_file", &self.client_key_file),
+        ];
+        if !self.tls {
+            if let Some(&(field, _)) = files.iter().find(|(_, f)| f.is_some()) {
+                return Err(invalid(field, "needs tls = true".into()));
+            }
+            return Ok(());
+        }
+        if self.client_cert_file.is_some() != self.client_key_file.is_some() {
+            return Err(invalid(
+                "mqtt.client_cert_file",
+                "client_cert_file and client_key_file go together".into(),
+            ));
+        }
+        if rustls::pki_types::ServerName::try_from(self.host.as_str()).is_err() {
+            return Err(invalid(
+                "mqtt.host",
+                format!(
+                    "{:?} is neither a DNS name nor an IP address, so no certificate can name it",
+                    self.host
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks the timings (keep-alive and reconnection delays at most an hour, a topic's
     /// debounce and cooldown at most a day) and every topic's thresholds.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_tls()?;
         check_max("mqtt.keep_alive", self.keep_alive, HOUR)?;
         check_max("mqtt.reconnect_min", self.reconnect_min, HOUR)?;
         check_max("mqtt.reconnect_max", self.reconnect_max, HOUR)?;
@@ -377,5 +433,37 @@ mod tests {
         }
         let cfg = mqtt("max_topics = 1\nmax_packet_bytes = 2048").unwrap();
         assert_eq!((cfg.max_topics.get(), cfg.max_packet_bytes), (1, 2048));
+    }
+
+    #[test]
+    fn tls_changes_the_default_port_only() {
+        assert_eq!(mqtt("").unwrap().port(), 1883);
+        assert_eq!(mqtt("tls = true").unwrap().port(), 8883);
+        assert_eq!(mqtt("tls = true\nport = 18883").unwrap().port(), 18883);
+    }
+
+    #[test]
+    fn tls_keys_are_checked() {
+        for (extra, needed) in [
+            ("ca_file = \"ca.pem\"", "`mqtt.ca_file`: needs tls = true"),
+            (
+                "client_cert_file = \"c.pem\"\nclient_key_file = \"k.pem\"",
+                "needs tls = true",
+            ),
+            (
+                "tls = true\nclient_cert_file = \"c.pem\"",
+                "client_cert_file and client_key_file go together",
+            ),
+            (
+                "tls = true\nhost = \"broker name\"",
+                "neither a DNS name nor an IP address",
+            ),
+        ] {
+            let err = mqtt(extra).unwrap().validate().unwrap_err().to_string();
+            assert!(err.contains(needed), "{extra}: {err}");
+        }
+        let ok = "tls = true\nhost = \"broker.example\"\nca_file = \"ca.pem\"\n\
+                  client_cert_file = \"c.pem\"\nclient_key_file = \"k.pem\"";
+        mqtt(ok).unwrap().validate().unwrap();
     }
 }

@@ -44,7 +44,7 @@ pub(crate) struct Lifecycle {
     draining: AtomicBool,
     ready: Mutex<Option<(Timestamp, Result<(), String>)>>,
     reload: OnceLock<ReloadFn>,
-    connections: OnceLock<crate::http::server::ConnStats>,
+    connections: OnceLock<crate::serve::ConnStats>,
 }
 
 impl Lifecycle {
@@ -64,7 +64,7 @@ impl Lifecycle {
     }
 
     /// The API's connection counts, once it serves.
-    pub(crate) fn set_connections(&self, stats: crate::http::server::ConnStats) {
+    pub(crate) fn set_connections(&self, stats: crate::serve::ConnStats) {
         let _ = self.connections.set(stats);
     }
 

@@ -13,7 +13,6 @@ pub mod grafana;
 pub(crate) mod guard;
 pub mod lifecycle;
 pub(crate) mod numbers;
-pub mod server;
 pub mod silences;
 pub mod tradingview;
 pub(crate) mod v2;

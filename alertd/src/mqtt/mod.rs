@@ -11,12 +11,17 @@
 //! broker drops bigger messages instead of sending them: no publisher can make alertd lose its
 //! connection with one big (or retained) message. Smaller messages that are still too big to
 //! be a reading are counted and skipped.
+//!
+//! With `tls = true` the connection goes through `tls` (alertd's rustls, the broker's
+//! certificate verified against `ca_file` or the built-in roots).
 
 pub mod evaluate;
 pub mod payload;
+#[cfg(unix)]
+mod tls;
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -31,6 +36,108 @@ use crate::domain::alert::Alert;
 use crate::domain::time::Timestamp;
 pub use crate::metrics::MqttStats;
 use crate::store::group_commit::GroupCommitter;
+
+/// Why the MQTT ingest cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MqttError {
+    /// A CA, certificate or key file is unusable.
+    #[error("MQTT {0}")]
+    TlsFile(#[from] crate::tls::TlsFileError),
+    /// The local end of the TLS connection cannot be set up.
+    #[error("MQTT over TLS: {reason}")]
+    Bridge {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The broker connection's state as an operator would ask for it.
+#[derive(Debug, Default)]
+pub struct MqttStatus {
+    last_error: Mutex<Option<String>>,
+}
+
+impl MqttStatus {
+    /// Why the last connection attempt failed or the connection was lost; `None` once
+    /// connected again.
+    ///
+    /// ```
+    /// let status = alertd::mqtt::MqttStatus::default();
+    /// assert_eq!(status.last_error(), None);
+    /// ```
+    pub fn last_error(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn set(&self, error: Option<String>) {
+        *self.lock() = error;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How the connection loop reaches the broker: rumqttc's options, and with TLS the bridge
+/// they point at.
+pub(crate) struct Link {
+    options: MqttOptions,
+    status: Arc<MqttStatus>,
+    #[cfg(unix)]
+    bridge: Option<(tls::Bridge, Arc<tls::LastFailure>)>,
+}
+
+impl Link {
+    /// The link `cfg` asks for; with TLS, the certificates are read and the bridge starts.
+    pub(crate) fn new(cfg: &MqttConfig) -> Result<Self, MqttError> {
+        let mut link = Self {
+            options: options(cfg),
+            status: Arc::default(),
+            #[cfg(unix)]
+            bridge: None,
+        };
+        if cfg.tls {
+            link.start_tls(cfg)?;
+        }
+        Ok(link)
+    }
+
+    #[cfg(unix)]
+    fn start_tls(&mut self, cfg: &MqttConfig) -> Result<(), MqttError> {
+        let failure = Arc::new(tls::LastFailure::default());
+        let bridge = tls::start(cfg, failure.clone())?;
+        let socket = bridge.socket().to_string_lossy().into_owned();
+        let mut opts = MqttOptions::new(cfg.client_id.clone(), socket, 0);
+        copy_settings(cfg, &mut opts);
+        opts.set_transport(rumqttc::Transport::Unix);
+        self.options = opts;
+        self.bridge = Some((bridge, failure));
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn start_tls(&mut self, _cfg: &MqttConfig) -> Result<(), MqttError> {
+        Err(MqttError::Bridge {
+            reason: "MQTT over TLS needs a Unix system".into(),
+        })
+    }
+
+    /// The connection's state.
+    pub(crate) fn status(&self) -> Arc<MqttStatus> {
+        self.status.clone()
+    }
+
+    /// The TLS failure behind a lost connection, when there was one.
+    fn tls_failure(&self) -> Option<String> {
+        #[cfg(unix)]
+        return self.bridge.as_ref().and_then(|(_, f)| f.take());
+        #[cfg(not(unix))]
+        None
+    }
+}
 
 /// Where produced alerts go: stored durably first, then handed to the pipeline.
 #[derive(Clone)]
@@ -87,7 +194,13 @@ const KEEP_ALIVE_MIN: Duration = Duration::from_secs(5);
 const KEEP_ALIVE_MAX: Duration = Duration::from_secs(u16::MAX as u64);
 
 fn options(cfg: &MqttConfig) -> MqttOptions {
-    let mut opts = MqttOptions::new(cfg.client_id.clone(), cfg.host.clone(), cfg.port);
+    let mut opts = MqttOptions::new(cfg.client_id.clone(), cfg.host.clone(), cfg.port());
+    copy_settings(cfg, &mut opts);
+    opts
+}
+
+/// Everything but the address.
+fn copy_settings(cfg: &MqttConfig, opts: &mut MqttOptions) {
     opts.set_keep_alive(cfg.keep_alive.clamp(KEEP_ALIVE_MIN, KEEP_ALIVE_MAX));
     opts.set_clean_start(true);
     // Sent in CONNECT: the broker must not send alertd a bigger packet. rumqttc ends the
@@ -97,7 +210,6 @@ fn options(cfg: &MqttConfig) -> MqttOptions {
     if let Some(user) = &cfg.username {
         opts.set_credentials(user.clone(), cfg.password.clone().unwrap_or_default());
     }
-    opts
 }
 
 /// How often a repeated warning (oversized messages, evicted topics) may be logged.
@@ -301,6 +413,7 @@ impl HeartbeatPings {
 /// is aborted.
 pub(crate) async fn run(
     cfg: MqttConfig,
+    link: Link,
     readings: Readings,
     sink: AlertSink,
     clock: SharedClock,
@@ -324,14 +437,17 @@ pub(crate) async fn run(
         oversized_warnings: Throttle::new(WARNING_INTERVAL),
         eviction_warnings: Throttle::new(WARNING_INTERVAL),
     };
-    let (client, mut eventloop) = AsyncClient::new(options(&cfg), 64);
+    let status = link.status.clone();
+    let (client, mut eventloop) = AsyncClient::new(link.options.clone(), 64);
+    let port = cfg.port();
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff.reset();
+                status.set(None);
                 stats.connections.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(host = %cfg.host, port = cfg.port, "connected to the MQTT broker");
+                tracing::info!(host = %cfg.host, port, tls = cfg.tls, "connected to the MQTT broker");
                 for f in &filters {
                     if let Err(e) = client.try_subscribe(f.clone(), QoS::AtLeastOnce) {
                         tracing::error!(filter = %f, "cannot subscribe: {e}");
@@ -353,11 +469,14 @@ pub(crate) async fn run(
                     ingest.oversized_packet(bytes, max);
                 }
                 let delay = backoff.next_delay();
+                // Through TLS, rumqttc only sees the bridge close: the bridge knows why.
+                let reason = link.tls_failure().unwrap_or_else(|| e.to_string());
                 tracing::warn!(
                     host = %cfg.host,
-                    port = cfg.port,
-                    "MQTT broker unreachable ({e}); retrying in {delay:?}"
+                    port,
+                    "MQTT broker unreachable ({reason}); retrying in {delay:?}"
                 );
+                status.set(Some(reason));
                 // Reconnect pacing is real time on purpose: it talks to a real broker.
                 tokio::time::sleep(delay).await;
             }

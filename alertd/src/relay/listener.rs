@@ -1,34 +1,29 @@
 //! The relay's listener: TLS from rustls (ring) with the gateway's certificate, or plain HTTP
-//! where the config allows it (loopback only). One task per connection, so a slow handshake
-//! never holds up another device; HTTP/1.1 keep-alive as twilio-embedded uses it.
+//! where the config allows it (loopback only). It is the API's server (`crate::serve`) with
+//! the same protection: one task per connection, `[server]`'s header, body and idle
+//! timeouts, and a table of connections that closes idle and half-sent ones first, so
+//! connections held open by anyone on the network cannot keep a device from relaying.
+//! HTTP/1.1 keep-alive as twilio-embedded uses it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
 
 use super::RelayError;
 use crate::config::relay::RelayConfig;
+use crate::serve::{ConnStats, Limits, ServerTls, Site};
 
-/// A handshake that takes longer than this is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A request head that takes longer than this to arrive closes the connection (slow clients
-/// cannot hold connections open forever).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections served at once; further devices wait in the listen backlog.
+/// Most connections the relay serves at once (fewer when the open-files limit leaves less
+/// room). When they are all taken, the one idle longest is closed for a new one.
 pub(crate) const MAX_CONNECTIONS: usize = 1024;
 
 /// A bound relay listener, not yet serving.
 pub(crate) struct Bound {
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
+    tls: Option<ServerTls>,
     /// The address it is bound to.
     pub(crate) addr: SocketAddr,
 }
@@ -44,12 +39,12 @@ pub(crate) async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<
                 reason: "relay.tls_cert_file and relay.tls_key_file are required".into(),
             });
         };
-        Some(TlsAcceptor::from(Arc::new(
+        Some(ServerTls::new(
             crate::tls::server_config(cert, key).map_err(|e| RelayError::Tls {
                 path: e.path,
                 reason: e.reason,
             })?,
-        )))
+        ))
     };
     let addr = match addr {
         Some(a) => a,
@@ -73,71 +68,23 @@ pub(crate) async fn bind(cfg: &RelayConfig, addr: Option<SocketAddr>) -> Result<
 }
 
 impl Bound {
-    /// Serves `app` until `shutdown` fires.
-    pub(crate) fn serve(self, app: Router, shutdown: oneshot::Receiver<()>) -> JoinHandle<()> {
-        let Self {
-            listener,
-            tls,
-            addr,
-        } = self;
-        tokio::spawn(async move {
-            let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-            let accept = async {
-                loop {
-                    let Ok(slot) = slots.clone().acquire_owned().await else {
-                        return; // Never closed.
-                    };
-                    let (tcp, peer) = match listener.accept().await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            // Out of file descriptors and the like: wait, do not spin.
-                            tracing::warn!(%addr, "relay: accept failed: {e}");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            continue;
-                        }
-                    };
-                    let _ = tcp.set_nodelay(true);
-                    let (app, tls) = (app.clone(), tls.clone());
-                    tokio::spawn(async move {
-                        let _slot = slot;
-                        // The client's address for the handlers (failed-authentication lockout).
-                        let app = app.layer(axum::Extension(super::ClientAddr(peer)));
-                        let service = TowerToHyperService::new(app);
-                        let mut http = hyper::server::conn::http1::Builder::new();
-                        http.timer(TokioTimer::new())
-                            .header_read_timeout(HEADER_READ_TIMEOUT);
-                        let served = match tls {
-                            Some(acceptor) => {
-                                let stream = match tokio::time::timeout(
-                                    HANDSHAKE_TIMEOUT,
-                                    acceptor.accept(tcp),
-                                )
-                                .await
-                                {
-                                    Ok(Ok(s)) => s,
-                                    Ok(Err(e)) => {
-                                        tracing::info!(%peer, "relay: TLS handshake failed: {e}");
-                                        return;
-                                    }
-                                    Err(_) => {
-                                        tracing::info!(%peer, "relay: TLS handshake timed out");
-                                        return;
-                                    }
-                                };
-                                http.serve_connection(TokioIo::new(stream), service).await
-                            }
-                            None => http.serve_connection(TokioIo::new(tcp), service).await,
-                        };
-                        if let Err(e) = served {
-                            tracing::debug!(%peer, "relay: connection ended: {e}");
-                        }
-                    });
-                }
-            };
-            tokio::select! {
-                () = accept => {}
-                _ = shutdown => {}
-            }
-        })
+    /// Serves `app` until `stop` turns true, within `limits` (at most [`MAX_CONNECTIONS`]
+    /// connections): the task and its connection counts.
+    pub(crate) fn serve(
+        self,
+        app: Router,
+        limits: Limits,
+        stop: watch::Receiver<bool>,
+    ) -> (JoinHandle<()>, ConnStats) {
+        let limits = Limits {
+            max_connections: limits.max_connections.min(MAX_CONNECTIONS),
+            ..limits
+        };
+        let site = Site {
+            name: "relay",
+            app,
+            tls: self.tls,
+        };
+        crate::serve::serve(self.listener, site, limits, stop)
     }
 }

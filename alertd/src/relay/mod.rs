@@ -28,7 +28,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -102,6 +102,8 @@ pub(crate) struct RelayState {
     pub(crate) dedup_window: Duration,
     /// Largest request body accepted.
     pub(crate) max_body_bytes: usize,
+    /// Longest a request body may take to arrive (`[server] body_read_timeout`).
+    pub(crate) body_read_timeout: Duration,
     /// Heartbeats devices name (`heartbeat`): any authenticated request pings its own.
     pub(crate) heartbeats: Option<crate::heartbeat::Heartbeats>,
 }
@@ -140,13 +142,9 @@ async fn not_found(uri: Uri) -> Response {
     twilio_error(&TwilioError::not_found(uri.path()))
 }
 
-/// The client's address, which the listener attaches to every request.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddr(pub SocketAddr);
-
-/// [`ClientAddr`] as the handlers take it: absent only when the router is served some other way
-/// (nothing is throttled then).
-type Peer = Option<Extension<ClientAddr>>;
+/// The client's address, which the listener attaches to every request, as the handlers take
+/// it: absent only when the router is served some other way (nothing is throttled then).
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
 fn authenticated<'s>(
     state: &'s RelayState,
@@ -154,7 +152,7 @@ fn authenticated<'s>(
     headers: &HeaderMap,
     account: &str,
 ) -> Result<&'s Device, TwilioError> {
-    let peer = peer.map(|Extension(ClientAddr(addr))| addr.ip());
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     let now = state.clock.now();
     let credentials = headers
         .get(header::AUTHORIZATION)
@@ -372,8 +370,11 @@ async fn checked_request(
     channel: Channel,
     body: Body,
 ) -> Result<request::RelayRequest, TwilioError> {
-    let bytes = axum::body::to_bytes(body, state.max_body_bytes)
+    let timeout = state.body_read_timeout;
+    // A device that sends its body slowly holds a connection; it gets a bounded time.
+    let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, state.max_body_bytes))
         .await
+        .map_err(|_| TwilioError::request_timeout(timeout))?
         .map_err(|e| {
             if e.into_inner().is::<http_body_util::LengthLimitError>() {
                 TwilioError::too_large(state.max_body_bytes)

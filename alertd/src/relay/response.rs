@@ -99,6 +99,16 @@ impl TwilioError {
         }
     }
 
+    /// 408 / 20408 for a body that did not arrive in time.
+    pub(crate) fn request_timeout(timeout: Duration) -> Self {
+        Self {
+            status: 408,
+            code: 20408,
+            message: format!("The request body did not arrive within {timeout:?}"),
+            retry_after_secs: None,
+        }
+    }
+
     /// 503 / 20503 when the relay cannot store the request (nothing was accepted).
     pub(crate) fn unavailable(message: impl Into<String>) -> Self {
         Self {

@@ -11,6 +11,7 @@ mod escalation;
 mod inhibit;
 mod lifecycle;
 mod mqtt;
+mod mqtt_tls;
 mod numbers;
 mod opt_out;
 mod relay;

@@ -901,3 +901,82 @@ async fn strangers_cannot_lock_a_device_out_of_the_address_it_shares_with_them()
     assert_eq!(boiler.status, 201, "{}", boiler.body);
     rig.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_is_relayed_while_idle_and_half_sent_connections_fill_the_table() {
+    use tokio::io::AsyncWriteExt;
+
+    let rig = Rig::start(RigOptions {
+        server: "max_connections = 32",
+        ..RigOptions::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    // Connections that never start their handshake, or stop halfway through its first record.
+    for i in 0..150 {
+        let mut c = tokio::net::TcpStream::connect(rig.relay_addr)
+            .await
+            .unwrap();
+        if i % 2 == 0 {
+            c.write_all(b"\x16\x03\x01\x02\x00\x01").await.unwrap();
+        }
+        held.push(Box::new(c) as Box<dyn std::any::Any + Send>);
+    }
+    // And TLS connections whose request head stops halfway.
+    let connector = tokio_rustls::TlsConnector::from(rig.ca.client_config());
+    for _ in 0..50 {
+        let tcp = tokio::net::TcpStream::connect(rig.relay_addr)
+            .await
+            .unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let Ok(mut tls) = connector.connect(name, tcp).await else {
+            continue; // Closed to make room already: the table is doing its work.
+        };
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: localhost\r\nContent-",
+            messages_path()
+        );
+        let _ = tls.write_all(head.as_bytes()).await;
+        held.push(Box::new(tls));
+    }
+    let connections = rig.app().relay_connections.clone().unwrap();
+    eventually("the relay's table is full and closing the oldest", || {
+        connections.evicted() > 0
+    })
+    .await;
+
+    let creds = Credentials::auth_token(DEVICE_ACCOUNT, FREEZER_TOKEN).unwrap();
+    let sms = MessageRequest::sms(TO, FROM, "Freezer 2 at -4 C").unwrap();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        rig.relay_exchange(&request_bytes(&sms, &creds, &rig.relay_host())),
+    )
+    .await
+    .expect("the relay answered");
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert!(connections.open() <= 32, "{}", connections.open());
+    twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_does_not_arrive_in_time_gets_408_and_nothing_is_stored() {
+    let rig = Rig::start(RigOptions {
+        server: "body_read_timeout = \"300ms\"",
+        ..RigOptions::default()
+    })
+    .await;
+    // The head promises more body than is sent: the relay waits for it, then answers.
+    let form = "To=%2B15551230001&From=%2B15005550006&Body=Freezer";
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        messages_path(),
+        rig.relay_host(),
+        freezer_auth(),
+        form.len() + 100
+    );
+    let answer = rig.relay_exchange(request.as_bytes()).await;
+    assert_eq!(answer.status, 408, "{}", answer.body);
+    assert_eq!(answer.json()["code"], 20408);
+    assert!(rig.outbox().is_empty(), "nothing stored");
+}

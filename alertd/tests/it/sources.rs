@@ -526,18 +526,34 @@ async fn start_with_mqtt(
     rumqttc::v5::AsyncClient,
     crate::common::broker::Broker,
 ) {
+    let broker = crate::common::broker::Broker::start().await;
+    let keys = format!("port = {}", broker.port);
+    let (rig, stats, client) = start_with_mqtt_keys(broker.port, &keys, tables, publisher_id).await;
+    (rig, stats, client, broker)
+}
+
+/// alertd subscribed with the connection `keys` in `[mqtt]`, and a publisher `publisher_id`
+/// connected to the broker on `broker_port` without TLS.
+async fn start_with_mqtt_keys(
+    broker_port: u16,
+    keys: &str,
+    tables: &str,
+    publisher_id: &str,
+) -> (
+    SimApp,
+    std::sync::Arc<alertd::mqtt::MqttStats>,
+    rumqttc::v5::AsyncClient,
+) {
     use rumqttc::v5::{AsyncClient, MqttOptions};
 
-    let broker = crate::common::broker::Broker::start().await;
     let mqtt = format!(
         r#"
 [mqtt]
-port = {port}
-client_id = "alertd-{publisher_id}-{port}"
+{keys}
+client_id = "alertd-{publisher_id}-{broker_port}"
 reconnect_min = "50ms"
 reconnect_max = "200ms"
-{tables}"#,
-        port = broker.port
+{tables}"#
     );
     let rig = start(&mqtt).await;
     let stats = rig.app().mqtt.clone().unwrap();
@@ -546,9 +562,56 @@ reconnect_max = "200ms"
     })
     .await;
     let (client, mut eventloop) =
-        AsyncClient::new(MqttOptions::new(publisher_id, "127.0.0.1", broker.port), 16);
+        AsyncClient::new(MqttOptions::new(publisher_id, "127.0.0.1", broker_port), 16);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
-    (rig, stats, client, broker)
+    (rig, stats, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reading_over_mqtt_with_tls_pages() {
+    use rumqttc::v5::mqttbytes::QoS;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = crate::common::relay::TestCa::generate(dir.path());
+    let broker = crate::common::broker::Broker::start().await;
+    let server = alertd::tls::server_config(&ca.cert_file, &ca.key_file).unwrap();
+    let front = crate::common::broker::TlsFront::start(broker.port, server).await;
+    let keys = format!(
+        "host = \"localhost\"\nport = {}\ntls = true\nca_file = {:?}",
+        front.port,
+        ca.ca_file.display().to_string()
+    );
+    let topics = r#"
+[[mqtt.topics]]
+filter = "sensors/+/temperature"
+alertname = "BoilerHot"
+device_level = 2
+warning = 90.0
+"#;
+    let (mut rig, stats, client) = start_with_mqtt_keys(broker.port, &keys, topics, "boiler").await;
+    // Retained, so alertd gets it even if its SUBSCRIBE is still on the way.
+    client
+        .publish(
+            "sensors/boiler-1/temperature",
+            QoS::AtLeastOnce,
+            true,
+            "95.5",
+        )
+        .await
+        .unwrap();
+    eventually("the reading evaluated", || {
+        alertd::mqtt::MqttStats::get(&stats.readings) == 1
+    })
+    .await;
+    let paged = wait_for_texts(&rig, 1).await;
+    assert!(
+        paged[0].body.starts_with("[FIRING:1] BoilerHot (warning)")
+            && paged[0].body.contains("device=boiler-1"),
+        "{}",
+        paged[0].body
+    );
+    assert_eq!(paged[0].to, ONCALL);
+    rig.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

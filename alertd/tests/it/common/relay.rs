@@ -102,6 +102,8 @@ impl TestCa {
 pub struct RigOptions<'a> {
     /// `[[receivers]]` tables (default: one `oncall` with SMS to [`TO`]).
     pub receivers: &'a str,
+    /// More `[server]` keys.
+    pub server: &'a str,
     /// More `[relay]` keys.
     pub relay: &'a str,
     /// More keys for the `freezer` device.
@@ -266,7 +268,7 @@ fn config_text(
     let receivers = receivers_or_oncall(opts.receivers);
     format!(
         r#"
-    {server}
+    {server}{server_keys}
     {twilio_head}from = "{FROM}"
     retry_base = "1s"
     retry_max = "10s"
@@ -302,6 +304,7 @@ fn config_text(
     {tail}
     "#,
         server = wiring.server,
+        server_keys = opts.server,
         twilio_head = wiring.twilio,
         cert = ca.cert_file.display(),
         key = ca.key_file.display(),

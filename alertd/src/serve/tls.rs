@@ -1,14 +1,14 @@
-//! The API's TLS server config, replaced when a reload reads the certificate again.
+//! A listener's TLS server config, replaced when a reload reads the certificate again.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio_rustls::TlsAcceptor;
 
-/// The certificate the API serves now: each new connection takes the one in force.
+/// The certificate a listener serves now: each new connection takes the one in force.
 #[derive(Clone)]
-pub(crate) struct ApiTls(Arc<RwLock<TlsAcceptor>>);
+pub(crate) struct ServerTls(Arc<RwLock<TlsAcceptor>>);
 
-impl ApiTls {
+impl ServerTls {
     /// Serves `config`.
     pub(crate) fn new(config: rustls::ServerConfig) -> Self {
         Self(Arc::new(RwLock::new(TlsAcceptor::from(Arc::new(config)))))

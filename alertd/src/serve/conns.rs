@@ -1,4 +1,4 @@
-//! The table of open API connections: a fixed number of places; when they are all taken, the
+//! The table of a listener's open connections: a fixed number of places; when they are all taken, the
 //! connection that has waited longest without a request in progress (idle keep-alive, or a
 //! request head still arriving) is closed to make room for the new one.
 //!

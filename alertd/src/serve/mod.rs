@@ -1,9 +1,10 @@
-//! The API's HTTP/1.1 server: one task per connection, with a time limit on each request
-//! head, an idle keep-alive limit, and a table of connections that keeps the number of open
-//! connections under what the open-files limit allows, closing idle and slow ones first, so
-//! clients that open connections and send nothing (or send slowly) cannot stop ingest.
-//! Body read time is limited where bodies are read (`server.body_read_timeout`). With
-//! `tls_cert_file` it serves HTTPS; the handshake counts against the head's time limit.
+//! The HTTP/1.1 server under the API and the device relay: one task per connection, with a
+//! time limit on each request head, an idle keep-alive limit, and a table of connections that
+//! keeps the number of open connections under what the open-files limit allows, closing idle
+//! and slow ones first, so clients that open connections and send nothing (or send slowly)
+//! cannot stop ingest or relaying. Body read time is limited where bodies are read
+//! (`server.body_read_timeout`). With a certificate it serves HTTPS; the handshake counts
+//! against the head's time limit.
 
 mod conns;
 mod tls;
@@ -24,11 +25,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use self::conns::{Conn, ConnTable};
-pub(crate) use self::tls::ApiTls;
+pub(crate) use self::tls::ServerTls;
 use crate::config::ServerConfig;
 
-/// File descriptors kept for everything but API connections: the store (database, WAL,
-/// shared memory), Twilio connections, the relay, MQTT, logs.
+/// File descriptors kept for everything but a listener's connections: the store (database,
+/// WAL, shared memory), Twilio connections, MQTT, logs.
 const RESERVED_FDS: u64 = 128;
 
 /// The server's limits on clients.
@@ -48,7 +49,7 @@ impl Limits {
     ///
     /// ```
     /// use alertd::config::ServerConfig;
-    /// use alertd::http::server::Limits;
+    /// use alertd::serve::Limits;
     /// let limits = Limits::new(&ServerConfig::default(), Some(1024));
     /// assert_eq!(limits.max_connections, 1024 - 128);
     /// assert_eq!(Limits::new(&ServerConfig::default(), None).max_connections, 4096);
@@ -69,7 +70,7 @@ impl Limits {
 ///
 /// ```
 /// # #[cfg(unix)]
-/// assert!(alertd::http::server::open_files_limit().is_some_and(|n| n > 0));
+/// assert!(alertd::serve::open_files_limit().is_some_and(|n| n > 0));
 /// ```
 pub fn open_files_limit() -> Option<u64> {
     rlimit::getrlimit(rlimit::Resource::NOFILE)
@@ -97,19 +98,28 @@ impl ConnStats {
     }
 }
 
-/// Starts serving `app` on `listener` until `stop` turns true: then no connection is accepted,
-/// idle ones close, and requests being answered finish. The task ends when the listener is
-/// closed; connections finish on their own tasks.
+/// What a listener serves: its name in logs, its routes, its certificate (HTTPS) if any.
+pub(crate) struct Site {
+    /// `API`, `relay`: the log lines' prefix.
+    pub(crate) name: &'static str,
+    /// The routes; each request carries the peer's address as `ConnectInfo<SocketAddr>`.
+    pub(crate) app: Router,
+    /// The certificate, for HTTPS.
+    pub(crate) tls: Option<ServerTls>,
+}
+
+/// Starts serving `site` on `listener` until `stop` turns true: then no connection is
+/// accepted, idle ones close, and requests being answered finish. The task ends when the
+/// listener is closed; connections finish on their own tasks.
 pub(crate) fn serve(
     listener: TcpListener,
-    app: Router,
+    site: Site,
     limits: Limits,
-    tls: Option<ApiTls>,
     stop: watch::Receiver<bool>,
 ) -> (tokio::task::JoinHandle<()>, ConnStats) {
     let table = Arc::new(ConnTable::new(limits.max_connections));
     let stats = ConnStats(table.clone());
-    let task = tokio::spawn(accept_loop(listener, app, limits, tls, table, stop));
+    let task = tokio::spawn(accept_loop(listener, site, limits, table, stop));
     (task, stats)
 }
 
@@ -120,12 +130,12 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 
 async fn accept_loop(
     listener: TcpListener,
-    app: Router,
+    site: Site,
     limits: Limits,
-    tls: Option<ApiTls>,
     table: Arc<ConnTable>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let Site { name, app, tls } = site;
     let app = TowerToHyperService::new(app);
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -140,14 +150,14 @@ async fn accept_loop(
                 // Out of file descriptors: give one back by closing an idle connection, then
                 // try again (without spinning).
                 let shed = table.shed_one();
-                tracing::warn!(shed, "API: accept failed: {e}");
+                tracing::warn!(shed, "{name}: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
         let Some(conn) = table.admit() else {
             // Every connection is answering a request: this one waits for a later try.
-            tracing::warn!(%peer, "API: connection refused, every connection is busy");
+            tracing::warn!(%peer, "{name}: connection refused, every connection is busy");
             continue;
         };
         let _ = tcp.set_nodelay(true);
@@ -158,10 +168,10 @@ async fn accept_loop(
         };
         let (table, mut stop) = (table.clone(), stop.clone());
         // The config in force when the connection came: a reload applies to the next ones.
-        let acceptor = tls.as_ref().map(ApiTls::acceptor);
+        let acceptor = tls.as_ref().map(ServerTls::acceptor);
         connections.spawn(async move {
             match acceptor {
-                None => serve_connection(tcp, service, limits, &conn, stop).await,
+                None => serve_connection(tcp, service, (name, limits), &conn, stop).await,
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp));
@@ -172,10 +182,10 @@ async fn accept_loop(
                     };
                     match done {
                         Ok(Ok(stream)) => {
-                            serve_connection(stream, service, limits, &conn, stop).await;
+                            serve_connection(stream, service, (name, limits), &conn, stop).await;
                         }
-                        Ok(Err(e)) => tracing::debug!(%peer, "API: TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!(%peer, "API: TLS handshake timed out"),
+                        Ok(Err(e)) => tracing::debug!(%peer, "{name}: TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%peer, "{name}: TLS handshake timed out"),
                     }
                 }
             }
@@ -190,7 +200,7 @@ async fn accept_loop(
 async fn serve_connection<I>(
     io: I,
     service: Tracked,
-    limits: Limits,
+    (name, limits): (&'static str, Limits),
     conn: &Conn,
     mut stop: watch::Receiver<bool>,
 ) where
@@ -207,7 +217,7 @@ async fn serve_connection<I>(
         tokio::select! {
             r = served.as_mut() => {
                 if let Err(e) = r {
-                    tracing::debug!("API: connection ended: {e}");
+                    tracing::debug!("{name}: connection ended: {e}");
                 }
                 return;
             }
@@ -248,7 +258,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Tracked {
     type Future = Answer;
 
     fn call(&self, mut req: hyper::Request<Incoming>) -> Self::Future {
-        // What `[sources.tradingview] allowed_ips` checks.
+        // What `[sources.tradingview] allowed_ips` and the relay's lockout check.
         req.extensions_mut().insert(ConnectInfo(self.peer));
         let busy = self.conn.busy();
         let answer = self.inner.call(req);
