@@ -532,6 +532,7 @@ fn escalation_parts(
         clock: clock.clone(),
         outbox_wake: outbox_wake.clone(),
         timer_wake: engine.escalation_wake.clone(),
+        metrics: engine.metrics.clone(),
     };
     (timer, service)
 }

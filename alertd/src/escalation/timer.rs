@@ -114,9 +114,13 @@ impl EscalationTimer {
                 run
             })
             .collect();
+        let mut stepped = Vec::new();
         for run in &steps {
             if run.state == EscalationState::Exhausted {
                 self.metrics.escalation_exhausted(&run.policy);
+            }
+            if !run.messages.is_empty() {
+                stepped.push(run.policy.clone());
             }
         }
         let written = self
@@ -125,6 +129,9 @@ impl EscalationTimer {
             .await?;
         if written > 0 {
             self.outbox_wake.notify_one();
+        }
+        for policy in &stepped {
+            self.metrics.escalation_step(policy);
         }
         Ok(written)
     }
