@@ -411,13 +411,13 @@ async fn serve_api(
     sender_kind: &str,
 ) -> Result<(JoinHandle<()>, ConnStats, SocketAddr), StartError> {
     let (listener, addr) = bind_api(addr).await?;
-    let lifecycle = state.lifecycle.clone();
+    let metrics = state.metrics.clone();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
     let limits =
         crate::http::server::Limits::new(&cfg.server, crate::http::server::open_files_limit());
     let https = tls.is_some();
     let (server, connections) = crate::http::server::serve(listener, app, limits, tls, stop);
-    lifecycle.set_connections(connections.clone());
+    metrics.export_connections(Arc::new(connections.clone()));
     tracing::info!(
         %addr,
         https,

@@ -127,11 +127,11 @@ impl EscalationTimer {
             .writer
             .submit(WriteOp::Escalation(EscalationWrite::RunSteps(steps, now)))
             .await?;
-        if written > 0 {
-            self.outbox_wake.notify_one();
-        }
         for policy in &stepped {
             self.metrics.escalation_step(policy);
+        }
+        if written > 0 {
+            self.outbox_wake.notify_one();
         }
         Ok(written)
     }

@@ -415,10 +415,7 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         Err(e) => Err(format!("store task failed: {e}")),
     };
     match state.metrics.scrape(stats) {
-        Ok(mut text) => {
-            text.push_str(&state.lifecycle.render_connections());
-            ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
-        }
+        Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
         Err(e) => {
             tracing::error!("/metrics: {e}");
             (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()

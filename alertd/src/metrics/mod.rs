@@ -78,12 +78,23 @@ pub struct Metrics {
     active_alerts: Gauge,
 }
 
-/// Counters owned by the ingests, exported once they run.
+/// The API server's connection counts, read at each scrape.
+pub(crate) trait ConnectionCounts: std::fmt::Debug + Send + Sync {
+    /// Connections open now.
+    fn open(&self) -> u64;
+    /// The most connections served at once.
+    fn max(&self) -> u64;
+    /// Connections closed to make room since the start.
+    fn evicted(&self) -> u64;
+}
+
+/// Counters owned by the ingests and the API server, exported once they run.
 #[derive(Debug, Default)]
 struct Exported {
     mqtt: OnceLock<Arc<MqttStats>>,
     price_streams: OnceLock<Arc<StreamStats>>,
     heartbeats: OnceLock<Arc<HeartbeatStats>>,
+    connections: OnceLock<Arc<dyn ConnectionCounts>>,
 }
 
 impl Collector for Exported {
@@ -96,6 +107,27 @@ impl Collector for Exported {
         }
         if let Some(mqtt) = self.mqtt.get() {
             mqtt.encode(&mut encoder)?;
+        }
+        if let Some(c) = self.connections.get() {
+            let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            families::const_gauge(
+                &mut encoder,
+                "alertd_http_connections",
+                "API connections open",
+                gauge(c.open()),
+            )?;
+            families::const_gauge(
+                &mut encoder,
+                "alertd_http_connections_max",
+                "API connections served at once (from server.max_connections and the open-files limit)",
+                gauge(c.max()),
+            )?;
+            families::const_counter(
+                &mut encoder,
+                "alertd_http_connections_evicted",
+                "Idle or slow API connections closed to make room for new ones",
+                c.evicted(),
+            )?;
         }
         Ok(())
     }
@@ -253,6 +285,11 @@ impl Metrics {
     /// Exports the heartbeats' counters too; the first call wins.
     pub(crate) fn export_heartbeats(&self, stats: Arc<HeartbeatStats>) {
         let _ = self.exported.heartbeats.set(stats);
+    }
+
+    /// Exports the API server's connection counts; the first call wins.
+    pub(crate) fn export_connections(&self, counts: Arc<dyn ConnectionCounts>) {
+        let _ = self.exported.connections.set(counts);
     }
 
     /// Observes one Twilio request's latency.

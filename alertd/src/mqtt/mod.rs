@@ -330,8 +330,8 @@ pub(crate) async fn run(
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff.reset();
-                stats.connections.fetch_add(1, Ordering::Relaxed);
                 stats.connected.store(1, Ordering::Relaxed);
+                stats.connections.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(host = %cfg.host, port = cfg.port, "connected to the MQTT broker");
                 for f in &filters {
                     if let Err(e) = client.try_subscribe(f.clone(), QoS::AtLeastOnce) {
@@ -349,8 +349,8 @@ pub(crate) async fn run(
             }
             Ok(_) => {}
             Err(e) => {
-                stats.connection_errors.fetch_add(1, Ordering::Relaxed);
                 stats.connected.store(0, Ordering::Relaxed);
+                stats.connection_errors.fetch_add(1, Ordering::Relaxed);
                 if let Some((bytes, max)) = oversized_packet(&e) {
                     ingest.oversized_packet(bytes, max);
                 }

@@ -97,6 +97,18 @@ impl ConnStats {
     }
 }
 
+impl crate::metrics::ConnectionCounts for ConnStats {
+    fn open(&self) -> u64 {
+        u64::try_from(ConnStats::open(self)).unwrap_or(u64::MAX)
+    }
+    fn max(&self) -> u64 {
+        u64::try_from(ConnStats::max(self)).unwrap_or(u64::MAX)
+    }
+    fn evicted(&self) -> u64 {
+        ConnStats::evicted(self)
+    }
+}
+
 /// Starts serving `app` on `listener` until `stop` turns true: then no connection is accepted,
 /// idle ones close, and requests being answered finish. The task ends when the listener is
 /// closed; connections finish on their own tasks.
