@@ -412,7 +412,7 @@ async fn serve_api(
     sender_kind: &str,
 ) -> Result<(JoinHandle<()>, ConnStats, SocketAddr), StartError> {
     let (listener, addr) = bind_api(addr).await?;
-    let lifecycle = state.lifecycle.clone();
+    let metrics = state.metrics.clone();
     let app = router(state, RequestGuard::new(&cfg.server, addr));
     let limits = crate::serve::Limits::new(&cfg.server, crate::serve::open_files_limit());
     let https = tls.is_some();
@@ -422,7 +422,7 @@ async fn serve_api(
         tls,
     };
     let (server, connections) = crate::serve::serve(listener, site, limits, stop);
-    lifecycle.set_connections(connections.clone());
+    metrics.export_connections(Arc::new(connections.clone()));
     tracing::info!(
         %addr,
         https,
@@ -537,6 +537,7 @@ fn escalation_parts(
         clock: clock.clone(),
         outbox_wake: outbox_wake.clone(),
         timer_wake: engine.escalation_wake.clone(),
+        metrics: engine.metrics.clone(),
     };
     (timer, service)
 }

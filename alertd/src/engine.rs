@@ -435,6 +435,9 @@ impl Engine {
             escalation_op(EscalationWrite::Resolve(closes, now)),
             escalation_op(EscalationWrite::Silence(silenced, now)),
         );
+        if let Ok(n) = &started_ok {
+            self.metrics.escalations_started(*n);
+        }
         if let Err(e) = started_ok.and(closed_ok).and(silenced_ok) {
             tracing::error!("escalations not started or closed, will retry at the next flush: {e}");
         } else if started {

@@ -72,6 +72,7 @@ pub(crate) struct Escalations {
     pub(crate) outbox_wake: Arc<Notify>,
     /// Poked after "escalate now".
     pub(crate) timer_wake: Arc<Notify>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Escalations {
@@ -201,6 +202,13 @@ impl Escalations {
             return Err(closed(&now_stored));
         }
         tracing::info!(escalation = %now_stored.short_id, %by, via = via.as_str(), "escalation acknowledged");
+        // The console acknowledges through the API path under its own name.
+        let source = if by == "api:console" {
+            "console"
+        } else {
+            via.as_str()
+        };
+        self.metrics.escalation_acked(source);
         self.outbox_wake.notify_one();
         Ok(now_stored)
     }

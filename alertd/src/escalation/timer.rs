@@ -114,15 +114,22 @@ impl EscalationTimer {
                 run
             })
             .collect();
+        let mut stepped = Vec::new();
         for run in &steps {
             if run.state == EscalationState::Exhausted {
                 self.metrics.escalation_exhausted(&run.policy);
+            }
+            if !run.messages.is_empty() {
+                stepped.push(run.policy.clone());
             }
         }
         let written = self
             .writer
             .submit(WriteOp::Escalation(EscalationWrite::RunSteps(steps, now)))
             .await?;
+        for policy in &stepped {
+            self.metrics.escalation_step(policy);
+        }
         if written > 0 {
             self.outbox_wake.notify_one();
         }

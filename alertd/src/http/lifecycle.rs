@@ -44,7 +44,6 @@ pub(crate) struct Lifecycle {
     draining: AtomicBool,
     ready: Mutex<Option<(Timestamp, Result<(), String>)>>,
     reload: OnceLock<ReloadFn>,
-    connections: OnceLock<crate::serve::ConnStats>,
 }
 
 impl Lifecycle {
@@ -61,26 +60,6 @@ impl Lifecycle {
     /// Installs what `POST /-/reload` runs (once; later calls are ignored).
     pub(crate) fn set_reload(&self, reload: ReloadFn) {
         let _ = self.reload.set(reload);
-    }
-
-    /// The API's connection counts, once it serves.
-    pub(crate) fn set_connections(&self, stats: crate::serve::ConnStats) {
-        let _ = self.connections.set(stats);
-    }
-
-    /// The connection counts in the text format, for `/metrics`.
-    pub(crate) fn render_connections(&self) -> String {
-        let Some(c) = self.connections.get() else {
-            return String::new();
-        };
-        format!(
-            "# HELP alertd_http_connections API connections open.\n# TYPE alertd_http_connections gauge\nalertd_http_connections {}\n\
-             # HELP alertd_http_connections_max API connections served at once (from server.max_connections and the open-files limit).\n# TYPE alertd_http_connections_max gauge\nalertd_http_connections_max {}\n\
-             # HELP alertd_http_connections_evicted_total Idle or slow API connections closed to make room for new ones.\n# TYPE alertd_http_connections_evicted_total counter\nalertd_http_connections_evicted_total {}\n",
-            c.open(),
-            c.max(),
-            c.evicted()
-        )
     }
 
     fn cached(&self, now: Timestamp) -> Option<Result<(), String>> {

@@ -399,12 +399,15 @@ async fn get_status(State(state): State<ApiState>, headers: HeaderMap) -> Respon
 async fn metrics(State(state): State<ApiState>) -> Response {
     let store = state.store.clone();
     let now = state.clock.now();
-    let stats = tokio::task::spawn_blocking(move || store.stats(now))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let mut text = state.metrics.render(&stats);
-    text.push_str(&state.lifecycle.render_connections());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    let stats = match tokio::task::spawn_blocking(move || store.stats(now)).await {
+        Ok(read) => read.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("store task failed: {e}")),
+    };
+    match state.metrics.scrape(stats) {
+        Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
+        Err(e) => {
+            tracing::error!("/metrics: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! The MQTT ingest's counters, and their Prometheus families.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus_client::encoding::DescriptorEncoder;
+
+use super::families::{const_counter, const_gauge};
 
 /// Counters of the MQTT ingest (also read by tests).
 #[derive(Debug, Default)]
@@ -25,6 +28,8 @@ pub struct MqttStats {
     pub connections: AtomicU64,
     /// Connection failures or losses.
     pub connection_errors: AtomicU64,
+    /// 1 while connected to the broker, 0 otherwise.
+    pub connected: AtomicU64,
 }
 
 impl MqttStats {
@@ -33,70 +38,73 @@ impl MqttStats {
         counter.load(Ordering::Relaxed)
     }
 
-    /// Appends the MQTT families in the Prometheus text format.
-    pub(crate) fn render(&self, out: &mut String) {
-        let families: [(&str, &str, &str, &AtomicU64); 9] = [
+    /// Encodes the MQTT families.
+    pub(crate) fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {
+        let counters = [
             (
-                "alertd_mqtt_readings_total",
-                "counter",
-                "MQTT readings evaluated.",
+                "alertd_mqtt_readings",
+                "MQTT readings evaluated",
                 &self.readings,
             ),
             (
-                "alertd_mqtt_alerts_total",
-                "counter",
-                "Firing or resolved alerts raised by MQTT readings.",
+                "alertd_mqtt_alerts",
+                "Firing or resolved alerts raised by MQTT readings",
                 &self.alerts,
             ),
             (
-                "alertd_mqtt_bad_payloads_total",
-                "counter",
-                "MQTT payloads that were not readings.",
+                "alertd_mqtt_bad_payloads",
+                "MQTT payloads that were not readings",
                 &self.bad_payloads,
             ),
             (
-                "alertd_mqtt_oversized_messages_total",
-                "counter",
-                "MQTT messages too big to be a reading, not evaluated.",
+                "alertd_mqtt_oversized_messages",
+                "MQTT messages too big to be a reading, not evaluated",
                 &self.oversized_messages,
             ),
             (
-                "alertd_mqtt_unknown_topic_messages_total",
-                "counter",
-                "MQTT messages on topics no filter matches.",
+                "alertd_mqtt_unknown_topic_messages",
+                "MQTT messages on topics no filter matches",
                 &self.unknown_topics,
             ),
             (
-                "alertd_mqtt_tracked_topics",
-                "gauge",
-                "MQTT topics with an evaluator.",
-                &self.tracked_topics,
-            ),
-            (
-                "alertd_mqtt_evicted_topics_total",
-                "counter",
-                "MQTT topics whose evaluator was dropped to make room for a new topic (max_topics).",
+                "alertd_mqtt_evicted_topics",
+                "MQTT topics whose evaluator was dropped to make room for a new topic (max_topics)",
                 &self.evicted_topics,
             ),
             (
-                "alertd_mqtt_connections_total",
-                "counter",
-                "Connections made to the MQTT broker.",
+                "alertd_mqtt_connections",
+                "Connections made to the MQTT broker",
                 &self.connections,
             ),
             (
-                "alertd_mqtt_connection_errors_total",
-                "counter",
-                "MQTT broker connections that failed or were lost.",
+                "alertd_mqtt_connection_errors",
+                "MQTT broker connections that failed or were lost",
                 &self.connection_errors,
             ),
         ];
-        for (name, kind, help, value) in families {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
-                Self::get(value)
-            );
+        for (name, help, value) in counters {
+            const_counter(encoder, name, help, Self::get(value))?;
         }
+        let gauges = [
+            (
+                "alertd_mqtt_tracked_topics",
+                "MQTT topics with an evaluator",
+                &self.tracked_topics,
+            ),
+            (
+                "alertd_mqtt_connected",
+                "1 while connected to the MQTT broker, 0 otherwise",
+                &self.connected,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            const_gauge(
+                encoder,
+                name,
+                help,
+                i64::try_from(Self::get(value)).unwrap_or(i64::MAX),
+            )?;
+        }
+        Ok(())
     }
 }

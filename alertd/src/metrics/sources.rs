@@ -1,7 +1,10 @@
 //! The counters of the price streams and the heartbeats, and their Prometheus families.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus_client::encoding::DescriptorEncoder;
+
+use super::families::{const_counter, const_gauge};
 
 /// Counters over every price stream (also read by tests and the throughput example).
 #[derive(Debug, Default)]
@@ -32,49 +35,44 @@ impl StreamStats {
         counter.load(Ordering::Relaxed)
     }
 
-    /// Appends the price-stream families in the Prometheus text format.
-    pub(crate) fn render(&self, out: &mut String) {
-        render(
-            out,
-            [
-                (
-                    "alertd_price_stream_ticks_total",
-                    "counter",
-                    "Prices evaluated by the price-stream rules.",
-                    &self.ticks,
-                ),
-                (
-                    "alertd_price_stream_bad_messages_total",
-                    "counter",
-                    "Price-stream messages that were not JSON or held no numeric price.",
-                    &self.bad_messages,
-                ),
-                (
-                    "alertd_price_stream_skipped_messages_total",
-                    "counter",
-                    "Price-stream messages without a price at the pointer (acks, heartbeats).",
-                    &self.skipped,
-                ),
-                (
-                    "alertd_price_stream_connections_total",
-                    "counter",
-                    "Connections made to price-stream feeds.",
-                    &self.connections,
-                ),
-                (
-                    "alertd_price_stream_connection_errors_total",
-                    "counter",
-                    "Price-stream connections that failed or were lost.",
-                    &self.connection_errors,
-                ),
-                (
-                    "alertd_price_stream_alerts_total",
-                    "counter",
-                    "Firing or resolved alerts raised by price-stream rules.",
-                    &self.alerts,
-                ),
-            ],
-        );
+    /// Encodes the price-stream families.
+    pub(crate) fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {
+        let counters = [
+            (
+                "alertd_price_stream_ticks",
+                "Prices evaluated by the price-stream rules",
+                &self.ticks,
+            ),
+            (
+                "alertd_price_stream_bad_messages",
+                "Price-stream messages that were not JSON or held no numeric price",
+                &self.bad_messages,
+            ),
+            (
+                "alertd_price_stream_skipped_messages",
+                "Price-stream messages without a price at the pointer (acks, heartbeats)",
+                &self.skipped,
+            ),
+            (
+                "alertd_price_stream_connections",
+                "Connections made to price-stream feeds",
+                &self.connections,
+            ),
+            (
+                "alertd_price_stream_connection_errors",
+                "Price-stream connections that failed or were lost",
+                &self.connection_errors,
+            ),
+            (
+                "alertd_price_stream_alerts",
+                "Firing or resolved alerts raised by price-stream rules",
+                &self.alerts,
+            ),
+        ];
+        for (name, help, value) in counters {
+            const_counter(encoder, name, help, Self::get(value))?;
+        }
+        Ok(())
     }
 }
 
@@ -90,40 +88,26 @@ pub struct HeartbeatStats {
 }
 
 impl HeartbeatStats {
-    /// Appends the heartbeat families in the Prometheus text format.
-    pub(crate) fn render(&self, out: &mut String) {
-        render(
-            out,
-            [
-                (
-                    "alertd_heartbeat_pings_total",
-                    "counter",
-                    "Pings of configured heartbeats.",
-                    &self.pings,
-                ),
-                (
-                    "alertd_heartbeats_missing",
-                    "gauge",
-                    "Heartbeats missing now.",
-                    &self.missing,
-                ),
-                (
-                    "alertd_heartbeat_alerts_total",
-                    "counter",
-                    "Firing or resolved HeartbeatMissing alerts committed.",
-                    &self.alerts,
-                ),
-            ],
-        );
-    }
-}
-
-fn render<const N: usize>(out: &mut String, families: [(&str, &str, &str, &AtomicU64); N]) {
-    for (name, kind, help, value) in families {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
-            value.load(Ordering::Relaxed)
-        );
+    /// Encodes the heartbeat families.
+    pub(crate) fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        const_counter(
+            encoder,
+            "alertd_heartbeat_pings",
+            "Pings of configured heartbeats",
+            read(&self.pings),
+        )?;
+        const_gauge(
+            encoder,
+            "alertd_heartbeats_missing",
+            "Heartbeats missing now",
+            i64::try_from(read(&self.missing)).unwrap_or(i64::MAX),
+        )?;
+        const_counter(
+            encoder,
+            "alertd_heartbeat_alerts",
+            "Firing or resolved HeartbeatMissing alerts committed",
+            read(&self.alerts),
+        )
     }
 }

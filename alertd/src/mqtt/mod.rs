@@ -446,6 +446,7 @@ pub(crate) async fn run(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff.reset();
                 status.set(None);
+                stats.connected.store(1, Ordering::Relaxed);
                 stats.connections.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(host = %cfg.host, port, tls = cfg.tls, "connected to the MQTT broker");
                 for f in &filters {
@@ -464,6 +465,7 @@ pub(crate) async fn run(
             }
             Ok(_) => {}
             Err(e) => {
+                stats.connected.store(0, Ordering::Relaxed);
                 stats.connection_errors.fetch_add(1, Ordering::Relaxed);
                 if let Some((bytes, max)) = oversized_packet(&e) {
                     ingest.oversized_packet(bytes, max);

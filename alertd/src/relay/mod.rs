@@ -257,7 +257,10 @@ async fn create_inner(
     let device = authenticated(state, peer, headers, account)?;
     let name = device.config.name.clone();
     match relay_request(state, device, channel, account, body).await {
-        Ok(response) => Ok(response),
+        Ok(response) => {
+            state.metrics.relay_accepted(&name);
+            Ok(response)
+        }
         Err((reason, e)) => {
             state.metrics.relay_refused(&name, reason);
             tracing::warn!(device = %name, reason, status = e.status, code = e.code, "relay: refused: {}", e.message);

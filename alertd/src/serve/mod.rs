@@ -98,6 +98,18 @@ impl ConnStats {
     }
 }
 
+impl crate::metrics::ConnectionCounts for ConnStats {
+    fn open(&self) -> u64 {
+        u64::try_from(ConnStats::open(self)).unwrap_or(u64::MAX)
+    }
+    fn max(&self) -> u64 {
+        u64::try_from(ConnStats::max(self)).unwrap_or(u64::MAX)
+    }
+    fn evicted(&self) -> u64 {
+        ConnStats::evicted(self)
+    }
+}
+
 /// What a listener serves: its name in logs, its routes, its certificate (HTTPS) if any.
 pub(crate) struct Site {
     /// `API`, `relay`: the log lines' prefix.

@@ -596,6 +596,14 @@ async fn the_api_acks_for_an_authenticated_tool_and_tells_who_was_paged() {
             .contains("alertd_ingest_rejected_total{status=\"409\"}"),
         "and not a refused request"
     );
+    let metrics = rig.metrics().await;
+    for line in [
+        "\nalertd_escalations_started_total 1\n",
+        "\nalertd_escalation_steps_total{policy=\"critical\"} 1\n",
+        "\nalertd_escalation_acks_total{via=\"api\"} 1\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     let list = rig.get_json("/api/v1/escalations").await;
     assert_eq!(list[0]["short_id"], e.short_id.as_str());
     assert_eq!(list[0]["acked_via"], "api");

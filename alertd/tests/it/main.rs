@@ -10,6 +10,7 @@ mod console;
 mod escalation;
 mod inhibit;
 mod lifecycle;
+mod metrics;
 mod mqtt;
 mod mqtt_tls;
 mod numbers;

@@ -225,8 +225,20 @@ async fn reconnects_when_the_broker_comes_back() {
         count(&h, |s| &s.connection_errors) >= 1
     })
     .await;
+    assert!(
+        h.get("/metrics")
+            .await
+            .1
+            .contains("\nalertd_mqtt_connected 0\n")
+    );
     let broker = Broker::start_on(port).await;
     eventually("reconnected", || count(&h, |s| &s.connections) >= 2).await;
+    assert!(
+        h.get("/metrics")
+            .await
+            .1
+            .contains("\nalertd_mqtt_connected 1\n")
+    );
     settle().await;
     let client = publisher(broker.port);
     for (i, v) in [95.0, 96.0].iter().enumerate() {

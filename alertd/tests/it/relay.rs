@@ -741,6 +741,8 @@ async fn toll_fraud_through_a_stolen_device_secret_is_refused_and_nothing_is_sen
         r#"alertd_relay_refused_total{device="freezer",reason="twiml"} 5"#,
         r#"alertd_relay_refused_total{device="freezer",reason="parameter"} 2"#,
         r#"alertd_relay_refused_total{device="freezer",reason="segments"} 1"#,
+        r#"alertd_relay_requests_total{device="freezer",outcome="refused"} 11"#,
+        r#"alertd_relay_requests_total{device="freezer",outcome="accepted"} 1"#,
     ] {
         assert!(metrics.contains(line), "{line} in\n{metrics}");
     }
