@@ -378,6 +378,9 @@ pub async fn start_with_store(
     ];
     tasks.extend(feeds.tasks);
     let (relay_addr, relay_connections) = serve_relay(cfg, relay, stopped.clone(), &mut tasks);
+    if let Some(c) = &relay_connections {
+        metrics.export_relay_connections(Arc::new(c.clone()));
+    }
     let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.push(server); // last: `wait` awaits it
     if let Some(warning) = exposure.warning(addr) {

@@ -95,6 +95,40 @@ struct Exported {
     price_streams: OnceLock<Arc<StreamStats>>,
     heartbeats: OnceLock<Arc<HeartbeatStats>>,
     connections: OnceLock<Arc<dyn ConnectionCounts>>,
+    relay_connections: OnceLock<Arc<dyn ConnectionCounts>>,
+}
+
+/// `alertd_{listener}_connections`, `_max` and `_evicted_total` of one listener.
+fn encode_connections(
+    encoder: &mut DescriptorEncoder<'_>,
+    listener: &str,
+    what: &str,
+    c: &dyn ConnectionCounts,
+) -> Result<(), std::fmt::Error> {
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    families::const_gauge(
+        encoder,
+        &format!("alertd_{listener}_connections"),
+        &format!("{what} connections open"),
+        gauge(c.open()),
+    )?;
+    families::const_gauge(
+        encoder,
+        &format!("alertd_{listener}_connections_max"),
+        &format!(
+            "{what} connections served at once (from server.max_connections and the open-files limit)"
+        ),
+        gauge(c.max()),
+    )?;
+    families::const_counter(
+        encoder,
+        &format!("alertd_{listener}_connections_evicted"),
+        &format!(
+            "Idle or slow {} connections closed to make room for new ones",
+            what.to_lowercase()
+        ),
+        c.evicted(),
+    )
 }
 
 impl Collector for Exported {
@@ -109,25 +143,10 @@ impl Collector for Exported {
             mqtt.encode(&mut encoder)?;
         }
         if let Some(c) = self.connections.get() {
-            let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-            families::const_gauge(
-                &mut encoder,
-                "alertd_http_connections",
-                "API connections open",
-                gauge(c.open()),
-            )?;
-            families::const_gauge(
-                &mut encoder,
-                "alertd_http_connections_max",
-                "API connections served at once (from server.max_connections and the open-files limit)",
-                gauge(c.max()),
-            )?;
-            families::const_counter(
-                &mut encoder,
-                "alertd_http_connections_evicted",
-                "Idle or slow API connections closed to make room for new ones",
-                c.evicted(),
-            )?;
+            encode_connections(&mut encoder, "http", "API", c.as_ref())?;
+        }
+        if let Some(c) = self.relay_connections.get() {
+            encode_connections(&mut encoder, "relay", "Relay", c.as_ref())?;
         }
         Ok(())
     }
@@ -290,6 +309,11 @@ impl Metrics {
     /// Exports the API server's connection counts; the first call wins.
     pub(crate) fn export_connections(&self, counts: Arc<dyn ConnectionCounts>) {
         let _ = self.exported.connections.set(counts);
+    }
+
+    /// Exports the relay listener's connection counts; the first call wins.
+    pub(crate) fn export_relay_connections(&self, counts: Arc<dyn ConnectionCounts>) {
+        let _ = self.exported.relay_connections.set(counts);
     }
 
     /// Observes one Twilio request's latency.

@@ -958,6 +958,17 @@ async fn a_device_is_relayed_while_idle_and_half_sent_connections_fill_the_table
     assert_eq!(answer.status, 201, "{}", answer.body);
     assert!(connections.open() <= 32, "{}", connections.open());
     twilio_sid_of(&rig, "Freezer 2 at -4 C").await;
+    let metrics = rig.metrics().await;
+    assert!(
+        metrics.contains("alertd_relay_connections_max 32"),
+        "{metrics}"
+    );
+    let evicted = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("alertd_relay_connections_evicted_total "))
+        .and_then(|v| v.parse::<u64>().ok())
+        .expect("the relay's evictions are exported");
+    assert!(evicted > 0, "{metrics}");
     drop(held);
 }
 

@@ -192,8 +192,20 @@ pub async fn run(args: &MemoryArgs) -> Result<()> {
         after - before
     );
     if after != before {
+        let messages = sim.messages().await?;
+        let heads: Vec<&str> = messages[before..]
+            .iter()
+            .take(3)
+            .map(|m| m.body.lines().next().unwrap_or(""))
+            .collect();
+        let last_before: Vec<&str> = messages[..before]
+            .iter()
+            .rev()
+            .take(3)
+            .map(|m| m.body.lines().next().unwrap_or(""))
+            .collect();
         return Err(BenchError::Failed(format!(
-            "the restart notified {} times again",
+            "the restart notified {} times again: {heads:?} (the last before it: {last_before:?})",
             after - before
         )));
     }
