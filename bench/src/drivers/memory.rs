@@ -110,19 +110,50 @@ async fn ingest(args: &MemoryArgs, url: &str) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
-/// Waits until the simulator's message count stops changing for `quiet`; returns it.
-async fn settled_count(sim: &Sim, quiet: Duration) -> Result<usize> {
-    let mut last = sim.messages().await?.len();
+/// The group and alert count of a notification text (`"g7 2500"`).
+///
+/// ```
+/// assert_eq!(alertd_bench::drivers::memory::group_and_count("g7 2500"), Some((7, 2500)));
+/// assert_eq!(alertd_bench::drivers::memory::group_and_count("hello"), None);
+/// ```
+pub fn group_and_count(text: &str) -> Option<(usize, usize)> {
+    let (group, count) = text.trim().split_once(' ')?;
+    Some((group.strip_prefix('g')?.parse().ok()?, count.parse().ok()?))
+}
+
+/// Waits until every group's latest notification covers all of its alerts and nothing more
+/// arrives for `quiet`; returns how many notifications there were.
+async fn settled_count(sim: &Sim, args: &MemoryArgs, quiet: Duration) -> Result<usize> {
+    let groups = args.groups.max(1);
+    let expected: Vec<usize> = (0..groups)
+        .map(|g| args.alerts / groups + usize::from(g < args.alerts % groups))
+        .collect();
+    let started = Instant::now();
+    let mut last = usize::MAX;
     let mut since = Instant::now();
     loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = sim.messages().await?.len();
-        if now != last {
-            last = now;
-            since = Instant::now();
-        } else if since.elapsed() >= quiet {
-            return Ok(now);
+        let messages = sim.messages().await?;
+        let mut latest = vec![0; groups];
+        for m in &messages {
+            if let Some((g, n)) = group_and_count(&m.body).filter(|(g, _)| *g < groups) {
+                latest[g] = latest[g].max(n);
+            }
         }
+        if messages.len() != last {
+            last = messages.len();
+            since = Instant::now();
+        } else if latest == expected && since.elapsed() >= quiet {
+            return Ok(last);
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err(BenchError::Timeout {
+                what: format!(
+                    "every group notified with all its alerts (latest counts {latest:?})"
+                ),
+                after: Duration::from_secs(600),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -137,6 +168,8 @@ pub async fn run(args: &MemoryArgs) -> Result<()> {
         group_by: vec!["grp".into()],
         group_wait: "1s".into(),
         group_interval: "5s".into(),
+        // "g7 2500": the group and how many alerts its notification covered.
+        sms_template: Some("{{ groupLabels.grp }} {{ firingCount }}".into()),
     };
     let mut alertd = Alertd::start(
         &alertd_bin,
@@ -152,8 +185,7 @@ pub async fn run(args: &MemoryArgs) -> Result<()> {
         args.alerts, args.per_request, args.groups, args.clients
     );
     let took = ingest(args, &url).await?;
-    // Past group_interval with nothing new, every group has notified what it holds.
-    let before = settled_count(&sim, Duration::from_secs(12)).await?;
+    let before = settled_count(&sim, args, Duration::from_secs(12)).await?;
     let peak = alertd.peak_rss_kib().unwrap_or(0);
     println!(
         "ingest: {:.1} s, {:.0} alerts/s; peak RSS {:.1} MiB; {before} notifications",
@@ -183,7 +215,7 @@ pub async fn run(args: &MemoryArgs) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let ready = restarted.elapsed();
-    let after = settled_count(&sim, Duration::from_secs(12)).await?;
+    let after = settled_count(&sim, args, Duration::from_secs(12)).await?;
     let peak_after = alertd.peak_rss_kib().unwrap_or(0);
     println!(
         "restart: taking alerts after {:.2} s; peak RSS {:.1} MiB; {} notifications after it",

@@ -143,6 +143,7 @@ fn grouping(label: &str) -> Grouping {
         group_by: vec![label.into()],
         group_wait: "1s".into(),
         group_interval: "5s".into(),
+        sms_template: None,
     }
 }
 

@@ -65,6 +65,7 @@ request_timeout = "10s"
 name = "bench"
 sms = ["+15551230001"]
 send_resolved = false
+{template}
 
 [route]
 receiver = "bench"
@@ -83,6 +84,11 @@ repeat_interval = "1h"
         group_by = grouping.group_by_list(),
         group_wait = grouping.group_wait,
         group_interval = grouping.group_interval,
+        template = grouping
+            .sms_template
+            .as_ref()
+            .map(|t| format!("sms_template = {t:?}"))
+            .unwrap_or_default(),
     )
 }
 

@@ -21,6 +21,8 @@ pub struct Grouping {
     pub group_wait: String,
     /// `group_interval`, e.g. `"5s"`.
     pub group_interval: String,
+    /// alertd's SMS template, when a driver reads its texts (Alertmanager has no such text).
+    pub sms_template: Option<String>,
 }
 
 impl Grouping {
@@ -35,13 +37,14 @@ impl Grouping {
             group_by: vec!["...".into()],
             group_wait: group_wait.into(),
             group_interval: "1m".into(),
+            sms_template: None,
         }
     }
 
     /// `group_by` as a quoted list, the same in TOML and YAML flow style.
     ///
     /// ```
-    /// let g = alertd_bench::procs::Grouping { group_by: vec!["site".into()], group_wait: "1s".into(), group_interval: "5s".into() };
+    /// let g = alertd_bench::procs::Grouping { group_by: vec!["site".into()], group_wait: "1s".into(), group_interval: "5s".into(), sms_template: None };
     /// assert_eq!(g.group_by_list(), r#"["site"]"#);
     /// ```
     pub fn group_by_list(&self) -> String {
