@@ -445,6 +445,54 @@ async fn a_send_twilio_never_acted_on_whose_answer_was_lost_is_sent_again_after_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_twilio_placed_whose_answer_was_lost_is_found_in_its_list_not_placed_again() {
+    let receivers = "[[receivers]]\nname = \"oncall\"\nvoice = [\"+15551230001\"]\n";
+    let rig = Rig::launch_with("", receivers, "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateCall,
+        FaultKind::CloseWithoutResponse,
+    ));
+    rig.post_alert(hot()).await;
+    eventually("outcome unconfirmed", || {
+        row_in(&rig, OutboxState::Unconfirmed).is_some()
+    })
+    .await;
+    step_lookups(&rig, 3).await;
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().next().cloned())
+        .await
+        .unwrap();
+    eventually("found in Twilio's list of calls", || {
+        row_in(&rig, OutboxState::Sent).is_some_and(|m| m.sid.as_deref() == Some(call.sid.as_str()))
+    })
+    .await;
+    rig.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(rig.sim.calls().len(), 1, "one call");
+    let lists = rig
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/Calls.json"))
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        lists.first().map(String::as_str),
+        Some("To=%2B15551230001&From=%2B15005550006&PageSize=20"),
+        "{lists:?}"
+    );
+    let posts = rig
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/Calls.json"))
+        .count();
+    assert_eq!(posts, 1, "no second POST");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_twilios_list_cannot_be_read_a_send_whose_answer_was_lost_is_not_sent_again() {
     let rig = Rig::launch_with("", "", "", true).await;
     rig.sim.add_fault(FaultRule::next(
