@@ -20,16 +20,20 @@ pub enum OutboxState {
     /// Not sent: the recipient opted out of SMS (texted STOP, or Twilio answered 21610).
     #[serde(rename = "opted_out")]
     OptedOut,
+    /// The request may have reached Twilio but no answer came: the reconciler looks for it in
+    /// Twilio's list (then `sent`) or, once sure it is not there, sends it again (`pending`).
+    Unconfirmed,
 }
 
 impl OutboxState {
-    /// `"pending"`, `"sent"`, `"failed"` or `"opted_out"`.
+    /// `"pending"`, `"sent"`, `"failed"`, `"opted_out"` or `"unconfirmed"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
             Self::OptedOut => "opted_out",
+            Self::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -47,6 +51,7 @@ impl OutboxState {
             "sent" => Ok(Self::Sent),
             "failed" => Ok(Self::Failed),
             "opted_out" => Ok(Self::OptedOut),
+            "unconfirmed" => Ok(Self::Unconfirmed),
             _ => Err(UnknownValue::new("outbox state", s)),
         }
     }
@@ -97,6 +102,10 @@ pub struct OutboxMessage {
     /// What Twilio charged, once the reconciler fetched it (Twilio sets it some time after
     /// the final status; status callbacks carry none).
     pub price: Option<Price>,
+    /// When the last send attempt began (recorded for an unconfirmed one: what Twilio created
+    /// since then may be it).
+    #[serde(skip)]
+    pub(crate) attempted_at: Option<Timestamp>,
 }
 
 /// What Twilio charged for a message or call, as its resource says.
@@ -293,6 +302,35 @@ pub enum AttemptRecord {
         code: Option<i64>,
         /// What happened.
         error: String,
+    },
+    /// The request may have reached Twilio and no answer came: the row is `unconfirmed` until
+    /// the reconciler finds the message or call, or is sure Twilio has none.
+    Unconfirmed {
+        /// When the attempt began.
+        attempted_at: Timestamp,
+        /// When to look for it in Twilio's list.
+        lookup_at: Timestamp,
+        /// What happened.
+        error: String,
+    },
+    /// An unconfirmed row found in Twilio's list: recorded as if Twilio had answered. Not an
+    /// attempt of its own (the count stays).
+    Found {
+        /// Message or call SID.
+        sid: String,
+        /// Twilio's status now.
+        status: String,
+    },
+    /// An unconfirmed row Twilio has no message or call for: back to `pending`, due now.
+    NotFound {
+        /// Why it is sent again.
+        error: String,
+    },
+    /// An unconfirmed row not settled yet (too soon to be sure, or the lookup failed): look
+    /// again at `lookup_at`.
+    LookAgain {
+        /// When.
+        lookup_at: Timestamp,
     },
 }
 

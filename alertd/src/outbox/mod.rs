@@ -1,6 +1,8 @@
 //! The outbox worker: sends what the pipeline wrote to the outbox table, oldest first, within
 //! the per-From rate limit; retries Retry outcomes with backoff and jitter; records Rejected
-//! and Misconfigured as failures. After a restart it simply continues with the table.
+//! and Misconfigured as failures, and a send whose answer was lost as `unconfirmed` (the
+//! reconciler then looks for it at Twilio, and only sends it again once sure Twilio has
+//! none). After a restart it simply continues with the table.
 //!
 //! alertd's own notifications and escalations go before relayed device traffic on the same
 //! From: relayed rows are read after them, use at most `MAX_RELAYED_IN_FLIGHT` (4) send slots,
@@ -21,10 +23,13 @@ use tokio::task::JoinSet;
 
 use self::backoff::RetryPolicy;
 use self::rate_limit::RateLimiter;
-pub use self::send::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
+pub use self::send::{
+    BoxFuture, Created, FetchedStatus, LookupError, Outbound, SendOutcome, Sender,
+};
 use crate::clock::SharedClock;
 use crate::domain::channel::Channel;
 use crate::domain::outbox::{AttemptRecord, OutboxMessage};
+use crate::domain::time::Timestamp;
 use crate::metrics::Metrics;
 use crate::store::group_commit::StoreWriter;
 use crate::store::{OutboxStore, Store, WriteOp};
@@ -185,6 +190,7 @@ impl OutboxWorker {
             clock: self.clock.clone(),
             metrics: self.metrics.clone(),
             writer: self.attempts.clone(),
+            wake: self.wake.clone(),
         }
     }
 
@@ -275,15 +281,21 @@ impl OutboxWorker {
             body_kind: msg.body_kind,
         };
         let started = Instant::now();
+        let attempted_at = self.clock.now();
         let outcome = self.sender.send(&outbound).await;
         drop(slot);
         self.metrics.twilio_latency(started.elapsed());
-        let record = self.attempt_record(&msg, outcome);
+        let record = self.attempt_record(&msg, outcome, attempted_at);
         self.record(msg.id, record).await;
     }
 
     /// What to record for `msg` after the sender answered `outcome`.
-    fn attempt_record(&self, msg: &OutboxMessage, outcome: SendOutcome) -> AttemptRecord {
+    fn attempt_record(
+        &self,
+        msg: &OutboxMessage,
+        outcome: SendOutcome,
+        attempted_at: Timestamp,
+    ) -> AttemptRecord {
         let now = self.clock.now();
         let channel = msg.channel.as_str();
         let failed_attempts = msg.attempts.saturating_add(1);
@@ -369,14 +381,15 @@ impl OutboxWorker {
             }
             SendOutcome::Unknown { reason } => {
                 self.metrics.notification_failed(channel, "unknown".into());
-                tracing::error!(
+                tracing::warn!(
                     id = msg.id,
                     to = %msg.to,
-                    "outcome unknown, not sent again (Twilio may have accepted it; see its message log): {reason}"
+                    "outcome unknown, not sent again until Twilio's list shows it does not have it: {reason}"
                 );
-                AttemptRecord::Failed {
-                    code: None,
-                    error: format!("outcome unknown, not sent again: {reason}"),
+                AttemptRecord::Unconfirmed {
+                    attempted_at,
+                    lookup_at: now.after(reconcile::UNCONFIRMED_GAP),
+                    error: format!("outcome unknown, looking for it at Twilio: {reason}"),
                 }
             }
         }
@@ -666,6 +679,33 @@ mod tests {
             metrics
                 .render(&crate::store::StoreStats::default())
                 .contains("code=\"21211\"} 1")
+        );
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_send_whose_answer_was_lost_waits_unconfirmed_and_is_not_sent_again() {
+        let lost = SendOutcome::Unknown {
+            reason: "connection closed".into(),
+        };
+        let (worker, sender, store, clock) = setup(vec![lost], 1000.0, 1);
+        let t0 = clock.now();
+        let task = tokio::spawn(worker.run());
+        until(|| store.recent_outbox(1).unwrap()[0].state == OutboxState::Unconfirmed).await;
+        let row = store.recent_outbox(1).unwrap().remove(0);
+        assert_eq!(row.attempts, 1);
+        assert_eq!(row.attempted_at, Some(t0));
+        assert_eq!(
+            row.next_attempt_at,
+            t0.after(reconcile::UNCONFIRMED_GAP),
+            "when to look for it at Twilio"
+        );
+        clock.advance(Duration::from_secs(3600));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            sender.calls.lock().unwrap().len(),
+            1,
+            "the worker leaves it alone"
         );
         task.abort();
     }

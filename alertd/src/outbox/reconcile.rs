@@ -17,15 +17,28 @@
 //! final (1, 2, 4, ... minutes), and not once it has been final for [`GIVE_UP_AFTER`] (about a
 //! dozen lookups). A status lookup that finds a price records it too. Lookups are counted in
 //! `alertd_status_lookups_total` (result `priced` or `unpriced` for price lookups).
+//!
+//! A send whose answer was lost (the request may have reached Twilio) leaves its row
+//! `unconfirmed`. Every [`UNCONFIRMED_GAP`] the reconciler lists Twilio's newest messages or
+//! calls to that number from that sender and looks for one created since the attempt (less
+//! [`CLOCK_MARGIN`]), with the same text for an SMS. Found: the row is `sent` with its SID and
+//! status, as if Twilio had answered (result `found`). Not found by a lookup at least
+//! [`SETTLE`] after the attempt: Twilio has none (it lists what it created within seconds), so
+//! the row goes back to `pending` and is sent again (result `resent`); that is the only way
+//! an unconfirmed row is sent a second time. A lookup sooner finds nothing yet (`not_listed`);
+//! a failed lookup is tried again later (`retry`, `permanent`), never taken for "none". A row
+//! still unconfirmed [`GIVE_UP_AFTER`] after its attempt is recorded failed (`given_up`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{LookupError, Sender};
+use tokio::sync::Notify;
+
+use super::{LookupError, Outbound, Sender};
 use crate::clock::SharedClock;
 use crate::domain::outbox::{
-    DeliveryUpdate, OutboxMessage, Price, PriceLookupQuery, PriceUpdate, StatusLookupQuery,
-    is_final_status,
+    AttemptRecord, DeliveryUpdate, OutboxMessage, Price, PriceLookupQuery, PriceUpdate,
+    StatusLookupQuery, is_final_status,
 };
 use crate::domain::time::Timestamp;
 use crate::metrics::Metrics;
@@ -50,6 +63,17 @@ pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long after its final status a row's price is first looked up: Twilio prices a message
 /// or call shortly after it ends.
 pub(crate) const PRICE_FIRST_AFTER: Duration = Duration::from_secs(60);
+
+/// How long after a send whose answer was lost Twilio's list is first looked at, and then
+/// between lookups until the row is settled.
+pub(crate) const UNCONFIRMED_GAP: Duration = Duration::from_secs(30);
+/// How long after the attempt a lookup must be for "not in Twilio's list" to mean Twilio
+/// has none: Twilio lists a message or call within seconds of creating it; twice that margin
+/// and more, so the second lookup decides.
+pub(crate) const SETTLE: Duration = Duration::from_secs(60);
+/// How much earlier than alertd's clock said the attempt began a listed message or call may
+/// say it was created (the two clocks differ).
+pub(crate) const CLOCK_MARGIN: Duration = Duration::from_secs(60);
 
 /// Which rows a pass at `now` looks up.
 pub(crate) fn query_at(now: Timestamp) -> StatusLookupQuery {
@@ -108,14 +132,132 @@ pub(crate) struct Reconciler {
     pub(crate) metrics: Arc<Metrics>,
     /// Records what was found (the app's one writer).
     pub(crate) writer: StoreWriter,
+    /// Wakes the outbox worker when a row is to be sent again.
+    pub(crate) wake: Arc<Notify>,
+}
+
+/// How looking for one unconfirmed row ended.
+enum Settled {
+    /// Found, not found (sent again), or still to be looked for.
+    Record(AttemptRecord),
+    /// Sent again: the worker is to be woken.
+    Resend(AttemptRecord),
 }
 
 impl Reconciler {
-    /// Runs a pass now and then every [`PASS_EVERY`], until the task is dropped.
+    /// Runs a pass now and then every [`PASS_EVERY`], and a pass over unconfirmed rows every
+    /// [`UNCONFIRMED_GAP`], until the task is dropped.
     pub(crate) async fn run(self) {
-        loop {
-            self.pass().await;
-            crate::clock::sleep(self.clock.as_ref(), PASS_EVERY).await;
+        let statuses = async {
+            loop {
+                self.pass().await;
+                crate::clock::sleep(self.clock.as_ref(), PASS_EVERY).await;
+            }
+        };
+        let unconfirmed = async {
+            loop {
+                self.unconfirmed_pass().await;
+                crate::clock::sleep(self.clock.as_ref(), UNCONFIRMED_GAP).await;
+            }
+        };
+        tokio::join!(statuses, unconfirmed);
+    }
+
+    /// Looks for the unconfirmed rows due in Twilio's list and settles them; returns how many
+    /// it looked for.
+    pub(crate) async fn unconfirmed_pass(&self) -> usize {
+        let now = self.clock.now();
+        let due = crate::store::blocking(&self.store, move |s| s.unconfirmed_due(now, BATCH)).await;
+        let rows = match due {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("unconfirmed sends: cannot read them: {e}");
+                return 0;
+            }
+        };
+        let mut records = Vec::with_capacity(rows.len());
+        let mut resent = false;
+        for row in &rows {
+            match self.settle(row).await {
+                Settled::Record(r) => records.push((row.id, r, self.clock.now())),
+                Settled::Resend(r) => {
+                    resent = true;
+                    records.push((row.id, r, self.clock.now()));
+                }
+            }
+        }
+        if !records.is_empty()
+            && let Err(e) = self.writer.submit(WriteOp::Attempts(records)).await
+        {
+            tracing::error!("unconfirmed sends: cannot record what was found: {e}");
+        }
+        if resent {
+            self.wake.notify_one();
+        }
+        rows.len()
+    }
+
+    /// Looks for unconfirmed `row` in Twilio's list.
+    async fn settle(&self, row: &OutboxMessage) -> Settled {
+        let channel = row.channel.as_str();
+        let attempted_at = row.attempted_at.unwrap_or(row.updated_at);
+        let now = self.clock.now();
+        if now >= attempted_at.after(GIVE_UP_AFTER) {
+            self.metrics.status_lookup(channel, "given_up");
+            tracing::error!(id = row.id, to = %row.to, channel, "outcome still unknown a day after the attempt; not sent again");
+            return Settled::Record(AttemptRecord::Failed {
+                code: None,
+                error: "outcome unknown: Twilio's list could not be read for a day; not sent again"
+                    .into(),
+            });
+        }
+        let outbound = Outbound {
+            outbox_id: row.id,
+            channel: row.channel,
+            to: &row.to,
+            body: &row.body,
+            escalation: row.escalation.as_deref(),
+            from: row.from.as_deref(),
+            body_kind: row.body_kind,
+        };
+        let found = self
+            .sender
+            .find_created(&outbound, attempted_at.before(CLOCK_MARGIN))
+            .await;
+        let now = self.clock.now();
+        let look_again = AttemptRecord::LookAgain {
+            lookup_at: now.after(UNCONFIRMED_GAP),
+        };
+        match found {
+            Ok(Some(created)) => {
+                self.metrics.status_lookup(channel, "found");
+                tracing::info!(id = row.id, sid = %created.sid, channel, "the send whose answer was lost reached Twilio");
+                Settled::Record(AttemptRecord::Found {
+                    sid: created.sid,
+                    status: created.status,
+                })
+            }
+            Ok(None) if now >= attempted_at.after(SETTLE) => {
+                self.metrics.status_lookup(channel, "resent");
+                tracing::warn!(id = row.id, to = %row.to, channel, "Twilio has no trace of the send whose answer was lost; sending it again");
+                Settled::Resend(AttemptRecord::NotFound {
+                    error: "outcome unknown, and Twilio's list has none: sent again".into(),
+                })
+            }
+            Ok(None) => {
+                self.metrics.status_lookup(channel, "not_listed");
+                Settled::Record(look_again)
+            }
+            Err(e) => {
+                self.metrics
+                    .status_lookup(channel, if e.is_retry() { "retry" } else { "permanent" });
+                tracing::warn!(
+                    id = row.id,
+                    channel,
+                    "cannot look for the send whose answer was lost, trying again later: {e}"
+                );
+                Settled::Record(look_again)
+            }
         }
     }
 
@@ -308,8 +450,9 @@ mod tests {
     use crate::clock::{Clock, ManualClock};
     use crate::domain::channel::Channel;
     use crate::domain::nflog::NflogEntry;
+    use crate::domain::outbox::OutboxState;
     use crate::domain::outbox::{AttemptRecord, FINAL_STATUSES, NewMessage};
-    use crate::outbox::{BoxFuture, FetchedStatus, Outbound, SendOutcome};
+    use crate::outbox::{BoxFuture, Created, FetchedStatus, Outbound, SendOutcome};
     use crate::store::sqlite::SqliteStore;
     use crate::store::{NotificationLog, OutboxStore};
 
@@ -451,12 +594,19 @@ mod tests {
         assert_eq!(lookups, 13, "about a dozen lookups in its first day");
     }
 
+    /// What one look in Twilio's list finds.
+    type Listed = Result<Option<Created>, LookupError>;
+
     /// Answers lookups from a map of SID to result; counts them.
     struct Statuses {
         answers: Mutex<Vec<(String, Result<FetchedStatus, LookupError>)>>,
         /// Prices Twilio has set so far, by SID.
         prices: Mutex<Vec<(String, Price)>>,
         asked: Mutex<Vec<String>>,
+        /// What each look in Twilio's list finds, in turn, by outbox id.
+        lists: Mutex<Vec<(i64, Vec<Listed>)>>,
+        /// The `since` of each look.
+        listed_since: Mutex<Vec<Timestamp>>,
     }
 
     impl Statuses {
@@ -477,7 +627,14 @@ mod tests {
                 ),
                 prices: Mutex::new(Vec::new()),
                 asked: Mutex::new(Vec::new()),
+                lists: Mutex::new(Vec::new()),
+                listed_since: Mutex::new(Vec::new()),
             })
+        }
+
+        /// Looks in Twilio's list for row `id` find `answers`, in turn (then fail).
+        fn lists(&self, id: i64, answers: Vec<Listed>) {
+            self.lists.lock().unwrap().push((id, answers));
         }
 
         fn asked(&self) -> Vec<String> {
@@ -531,6 +688,23 @@ mod tests {
             let answer = answer.map(|found| FetchedStatus { price, ..found });
             Box::pin(async move { answer })
         }
+        fn find_created<'a>(
+            &'a self,
+            msg: &'a Outbound<'a>,
+            since: Timestamp,
+        ) -> BoxFuture<'a, Listed> {
+            self.listed_since.lock().unwrap().push(since);
+            let mut lists = self.lists.lock().unwrap();
+            let answer = lists
+                .iter_mut()
+                .find(|(id, _)| *id == msg.outbox_id)
+                .filter(|(_, answers)| !answers.is_empty())
+                .map_or_else(
+                    || Err(LookupError::Retry("not scripted".into())),
+                    |(_, answers)| answers.remove(0),
+                );
+            Box::pin(async move { answer })
+        }
     }
 
     fn reconciler(
@@ -544,6 +718,7 @@ mod tests {
             clock: Arc::new(clock.clone()),
             metrics: Arc::new(Metrics::default()),
             writer: StoreWriter::start(store.clone()),
+            wake: Arc::new(Notify::new()),
         }
     }
 
@@ -730,6 +905,124 @@ mod tests {
             sender.asked(),
             ["CAlost"],
             "priced with its status: no price lookup"
+        );
+    }
+
+    /// Writes a pending SMS row at `T0` and records its send at `T0` as unconfirmed.
+    fn unconfirmed(s: &SqliteStore, to: &str) -> i64 {
+        let id = row(s, Channel::Sms, to, None, T0);
+        let record = AttemptRecord::Unconfirmed {
+            attempted_at: T0,
+            lookup_at: T0.after(UNCONFIRMED_GAP),
+            error: "outcome unknown".into(),
+        };
+        s.record_attempt(id, &record, T0).unwrap();
+        id
+    }
+
+    fn state_of(s: &SqliteStore, id: i64) -> (OutboxState, Option<String>, Option<String>) {
+        let m = s.outbox_message(id).unwrap().unwrap();
+        (m.state, m.sid, m.twilio_status)
+    }
+
+    #[tokio::test]
+    async fn an_unconfirmed_send_found_in_twilios_list_is_sent_and_one_not_listed_is_sent_again() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let found = unconfirmed(&store, "g-found");
+        let missing = unconfirmed(&store, "g-missing");
+        let sender = Statuses::new(&[]);
+        let created = Created {
+            sid: "SM00000000000000000000000000000001".into(),
+            status: "sent".into(),
+        };
+        sender.lists(found, vec![Ok(Some(created))]);
+        sender.lists(missing, vec![Ok(None), Ok(None)]);
+        let r = reconciler(&store, &sender, &clock);
+        assert_eq!(
+            r.unconfirmed_pass().await,
+            0,
+            "Twilio is given time to list it"
+        );
+        clock.advance(UNCONFIRMED_GAP);
+        assert_eq!(r.unconfirmed_pass().await, 2);
+        assert_eq!(
+            state_of(&store, found),
+            (
+                OutboxState::Sent,
+                Some("SM00000000000000000000000000000001".into()),
+                Some("sent".into())
+            ),
+            "recorded as if Twilio had answered"
+        );
+        assert_eq!(store.outbox_message(found).unwrap().unwrap().attempts, 1);
+        assert_eq!(
+            state_of(&store, missing).0,
+            OutboxState::Unconfirmed,
+            "not listed yet, but too soon to be sure"
+        );
+        assert!(store.due_outbox(clock.now(), 10).unwrap().is_empty());
+        assert_eq!(
+            sender.listed_since.lock().unwrap()[0],
+            T0.before(CLOCK_MARGIN),
+            "created since the attempt, give or take the clocks' difference"
+        );
+        clock.advance(UNCONFIRMED_GAP);
+        assert_eq!(r.unconfirmed_pass().await, 1);
+        assert_eq!(state_of(&store, missing).0, OutboxState::Pending);
+        let due = store.due_outbox(clock.now(), 10).unwrap();
+        assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [missing]);
+        tokio::time::timeout(Duration::from_secs(5), r.wake.notified())
+            .await
+            .expect("the worker is woken to send it again");
+        let metrics = r.metrics.render(&crate::store::StoreStats::default());
+        for line in [
+            "alertd_status_lookups_total{channel=\"sms\",result=\"found\"} 1",
+            "alertd_status_lookups_total{channel=\"sms\",result=\"not_listed\"} 1",
+            "alertd_status_lookups_total{channel=\"sms\",result=\"resent\"} 1",
+        ] {
+            assert!(metrics.contains(line), "{line}: {metrics}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_look_in_twilios_list_never_sends_again_and_a_day_later_it_is_given_up() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let flaky = unconfirmed(&store, "g-flaky");
+        let down = unconfirmed(&store, "g-down");
+        let sender = Statuses::new(&[]);
+        let failed = || Err(LookupError::Retry("503".into()));
+        sender.lists(flaky, vec![failed(), failed(), failed(), Ok(None)]);
+        let r = reconciler(&store, &sender, &clock);
+        for _ in 0..3 {
+            clock.advance(UNCONFIRMED_GAP);
+            assert_eq!(r.unconfirmed_pass().await, 2);
+            assert_eq!(state_of(&store, flaky).0, OutboxState::Unconfirmed);
+        }
+        clock.advance(UNCONFIRMED_GAP);
+        r.unconfirmed_pass().await;
+        assert_eq!(
+            state_of(&store, flaky).0,
+            OutboxState::Pending,
+            "the first lookup that succeeds, past the settle delay, decides"
+        );
+        while clock.now().after(minutes(30)) < T0.after(GIVE_UP_AFTER) {
+            clock.advance(minutes(30));
+            r.unconfirmed_pass().await;
+            assert_eq!(state_of(&store, down).0, OutboxState::Unconfirmed);
+        }
+        clock.advance(minutes(30));
+        r.unconfirmed_pass().await;
+        let row = store.outbox_message(down).unwrap().unwrap();
+        assert_eq!(row.state, OutboxState::Failed);
+        assert!(row.error.unwrap().contains("outcome unknown"));
+        assert!(
+            store
+                .due_outbox(clock.now(), 10)
+                .unwrap()
+                .iter()
+                .all(|m| m.id != down)
         );
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::domain::channel::Channel;
 use crate::domain::outbox::BodyKind;
+use crate::domain::time::Timestamp;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -117,6 +118,21 @@ pub struct FetchedStatus {
     pub price: Option<crate::domain::outbox::Price>,
 }
 
+/// A message or call Twilio created, found in its list: the SID and status a lost answer
+/// would have carried.
+///
+/// ```
+/// let found = alertd::outbox::Created { sid: "SM00000000000000000000000000000001".into(), status: "sent".into() };
+/// assert!(found.sid.starts_with("SM"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// Message (SM...) or call (CA...) SID.
+    pub sid: String,
+    /// Its status now.
+    pub status: String,
+}
+
 /// Why a status lookup got no status.
 ///
 /// ```
@@ -170,6 +186,32 @@ pub trait Sender: Send + Sync + 'static {
         Box::pin(async {
             Err(LookupError::Permanent(
                 "this sender cannot look statuses up".into(),
+            ))
+        })
+    }
+    /// Looks in Twilio's list for the message or call `msg` created at or after `since` (for a
+    /// send whose answer was lost): `None` when the list has none. Senders that cannot look
+    /// say so permanently.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use alertd::domain::channel::Channel;
+    /// use alertd::domain::time::Timestamp;
+    /// use alertd::outbox::{Outbound, Sender};
+    /// let dry = alertd::sender::dry_run::DryRunSender::new("+15005550006");
+    /// let msg = Outbound::text(1, Channel::Sms, "+15551230001", "hi");
+    /// assert!(dry.find_created(&msg, Timestamp(0)).await.is_err());
+    /// # });
+    /// ```
+    fn find_created<'a>(
+        &'a self,
+        msg: &'a Outbound<'a>,
+        since: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<Created>, LookupError>> {
+        let _ = (msg, since);
+        Box::pin(async {
+            Err(LookupError::Permanent(
+                "this sender cannot list what Twilio created".into(),
             ))
         })
     }

@@ -172,7 +172,7 @@ pub fn rfc2822(t: Timestamp) -> String {
 pub(crate) fn status_of(m: &OutboxMessage) -> String {
     match (m.state, &m.twilio_status) {
         (OutboxState::Sent, Some(s)) => s.clone(),
-        (OutboxState::Pending | OutboxState::Sent, _) => "queued".into(),
+        (OutboxState::Pending | OutboxState::Sent | OutboxState::Unconfirmed, _) => "queued".into(),
         (OutboxState::Failed | OutboxState::OptedOut, _) => "failed".into(),
     }
 }

@@ -185,6 +185,13 @@ pub trait NotificationLog {
 pub trait OutboxStore {
     /// Pending messages due at `now`: alertd's own oldest first, then relayed ones oldest first.
     fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Unconfirmed messages (sent, no answer) whose lookup in Twilio's list is due at `now`,
+    /// the longest waiting first, at most `limit`.
+    fn unconfirmed_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
     /// When the next pending message is due.
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
     /// Records attempts' results (outbox id, result, when), in one transaction.

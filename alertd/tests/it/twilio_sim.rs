@@ -305,17 +305,40 @@ async fn error_21211_is_recorded_and_not_retried() {
     );
 }
 
+/// The one outbox row of `rig` whose send is `state`.
+fn row_in(rig: &Rig, state: OutboxState) -> Option<alertd::domain::outbox::OutboxMessage> {
+    rig.app()
+        .store
+        .recent_outbox(10)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.state == state)
+}
+
+/// Looks in the simulator's list of messages made so far.
+fn message_lists(rig: &Rig) -> usize {
+    rig.sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/Messages.json"))
+        .count()
+}
+
+/// Steps the manual clock `n` times by 30 s (the reconciler's look at unconfirmed sends),
+/// letting each pass run.
+async fn step_lookups(rig: &Rig, n: usize) {
+    for _ in 0..n {
+        rig.advance(Duration::from_secs(30));
+        settle().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
+async fn a_send_twilio_acted_on_whose_answer_was_lost_is_found_in_its_list_not_sent_again() {
     let rig = Rig::launch_with("", "", "", true).await;
     rig.post_alert(hot()).await;
     eventually("first alert sent", || {
-        rig.app()
-            .store
-            .recent_outbox(1)
-            .unwrap()
-            .first()
-            .is_some_and(|m| m.state == OutboxState::Sent)
+        row_in(&rig, OutboxState::Sent).is_some()
     })
     .await;
     // The next request goes over the kept connection; the simulator acts on it, then closes
@@ -331,43 +354,188 @@ async fn a_kept_connection_closed_after_the_request_is_never_sent_again() {
     .await;
     // Past the one-message-a-second rate limit.
     rig.advance(Duration::from_secs(2));
-    eventually("outcome recorded", || {
+    eventually("outcome unconfirmed", || {
+        row_in(&rig, OutboxState::Unconfirmed).is_some()
+    })
+    .await;
+    let id = row_in(&rig, OutboxState::Unconfirmed).unwrap().id;
+    step_lookups(&rig, 3).await;
+    eventually("found in Twilio's list", || {
         rig.app()
             .store
-            .recent_outbox(2)
+            .outbox_message(id)
             .unwrap()
-            .iter()
-            .any(|m| m.state == OutboxState::Failed)
+            .is_some_and(|m| m.state == OutboxState::Sent)
     })
     .await;
     rig.advance(Duration::from_secs(3600));
     settle().await;
-    let bodies: Vec<String> = rig.sim.messages().into_iter().map(|m| m.body).collect();
-    assert_eq!(
-        bodies.len(),
-        2,
-        "each alert reached Twilio once: {bodies:?}"
-    );
-    assert_eq!(rig.message_posts().len(), 2, "no second POST");
-    let row = rig
-        .app()
-        .store
-        .recent_outbox(2)
-        .unwrap()
+    let pump: Vec<_> = rig
+        .sim
+        .messages()
         .into_iter()
-        .find(|m| m.state == OutboxState::Failed)
-        .unwrap();
+        .filter(|m| m.body.contains("PumpStopped"))
+        .collect();
+    assert_eq!(pump.len(), 1, "reached Twilio once: {pump:?}");
+    assert_eq!(rig.message_posts().len(), 2, "no second POST");
+    let row = rig.app().store.outbox_message(id).unwrap().unwrap();
+    assert_eq!(row.sid.as_deref(), Some(pump[0].sid.as_str()));
     assert_eq!(row.attempts, 1);
     assert!(
-        row.error
-            .as_deref()
-            .is_some_and(|e| e.contains("outcome unknown")),
-        "{:?}",
-        row.error
+        matches!(
+            row.twilio_status.as_deref(),
+            Some("queued" | "sent" | "delivered")
+        ),
+        "{row:?}"
+    );
+    let metrics = rig.metrics().await;
+    for line in [
+        "alertd_notifications_failed_total{channel=\"sms\",code=\"unknown\"} 1",
+        "alertd_status_lookups_total{channel=\"sms\",result=\"found\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line}: {metrics}");
+    }
+    assert!(!metrics.contains("result=\"resent\""), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_twilio_never_acted_on_whose_answer_was_lost_is_sent_again_after_the_settle_delay() {
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::CloseBeforeProcessing,
+    ));
+    rig.post_alert(hot()).await;
+    eventually("outcome unconfirmed", || {
+        row_in(&rig, OutboxState::Unconfirmed).is_some()
+    })
+    .await;
+    assert!(rig.sim.messages().is_empty());
+    // A look 30 s after the attempt finds nothing yet; it is too soon to be sure.
+    step_lookups(&rig, 1).await;
+    eventually("looked at Twilio's list", || message_lists(&rig) >= 1).await;
+    settle().await;
+    assert_eq!(rig.message_posts().len(), 1);
+    assert!(row_in(&rig, OutboxState::Unconfirmed).is_some());
+    // The next look, past the settle delay, decides: Twilio has none, so it is sent again.
+    step_lookups(&rig, 2).await;
+    let msg = rig
+        .sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    eventually("sent with the new SID", || {
+        row_in(&rig, OutboxState::Sent).is_some_and(|m| m.sid.as_deref() == Some(msg.sid.as_str()))
+    })
+    .await;
+    rig.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(rig.sim.messages().len(), 1, "exactly one message at Twilio");
+    assert_eq!(
+        rig.message_posts().len(),
+        2,
+        "the lost POST and the one sent again"
     );
     let metrics = rig.metrics().await;
     assert!(
-        metrics.contains("alertd_notifications_failed_total{channel=\"sms\",code=\"unknown\"} 1"),
+        metrics.contains("alertd_status_lookups_total{channel=\"sms\",result=\"resent\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_twilio_placed_whose_answer_was_lost_is_found_in_its_list_not_placed_again() {
+    let receivers = "[[receivers]]\nname = \"oncall\"\nvoice = [\"+15551230001\"]\n";
+    let rig = Rig::launch_with("", receivers, "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateCall,
+        FaultKind::CloseWithoutResponse,
+    ));
+    rig.post_alert(hot()).await;
+    eventually("outcome unconfirmed", || {
+        row_in(&rig, OutboxState::Unconfirmed).is_some()
+    })
+    .await;
+    step_lookups(&rig, 3).await;
+    let call = rig
+        .sim
+        .wait_for(WAIT, |v| v.calls().next().cloned())
+        .await
+        .unwrap();
+    eventually("found in Twilio's list of calls", || {
+        row_in(&rig, OutboxState::Sent).is_some_and(|m| m.sid.as_deref() == Some(call.sid.as_str()))
+    })
+    .await;
+    rig.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(rig.sim.calls().len(), 1, "one call");
+    let lists = rig
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/Calls.json"))
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        lists.first().map(String::as_str),
+        Some("To=%2B15551230001&From=%2B15005550006&PageSize=20"),
+        "{lists:?}"
+    );
+    let posts = rig
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/Calls.json"))
+        .count();
+    assert_eq!(posts, 1, "no second POST");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_twilios_list_cannot_be_read_a_send_whose_answer_was_lost_is_not_sent_again() {
+    let rig = Rig::launch_with("", "", "", true).await;
+    rig.sim.add_fault(FaultRule::next(
+        1,
+        Endpoint::CreateMessage,
+        FaultKind::CloseBeforeProcessing,
+    ));
+    rig.sim.add_fault(FaultRule::next(
+        4,
+        Endpoint::ListMessages,
+        FaultKind::ServerError {
+            status: 503,
+            retry_after_secs: None,
+        },
+    ));
+    rig.post_alert(hot()).await;
+    eventually("outcome unconfirmed", || {
+        row_in(&rig, OutboxState::Unconfirmed).is_some()
+    })
+    .await;
+    for looks in 1..=4 {
+        step_lookups(&rig, 1).await;
+        eventually("looked at Twilio's list", || message_lists(&rig) >= looks).await;
+    }
+    settle().await;
+    assert_eq!(message_lists(&rig), 4, "one look per 30 s");
+    assert_eq!(
+        rig.message_posts().len(),
+        1,
+        "not sent again while the list fails"
+    );
+    assert!(row_in(&rig, OutboxState::Unconfirmed).is_some());
+    // The list answers again: it has none, so the alert goes out.
+    step_lookups(&rig, 1).await;
+    rig.sim
+        .wait_for(WAIT, |v| v.messages().next().cloned())
+        .await
+        .unwrap();
+    eventually("sent", || row_in(&rig, OutboxState::Sent).is_some()).await;
+    assert_eq!(rig.message_posts().len(), 2);
+    let metrics = rig.metrics().await;
+    assert!(
+        metrics.contains("alertd_status_lookups_total{channel=\"sms\",result=\"retry\"} 4"),
         "{metrics}"
     );
 }

@@ -25,6 +25,30 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     )
 }
 
+/// The start (00:00 UTC) of a `YYYY-MM-DD` date, as list filters such as `DateSent>` give it;
+/// `None` for anything else.
+pub(crate) fn date_start(date: &str) -> Option<SystemTime> {
+    let mut parts = date.splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = u64::try_from(days.checked_mul(86_400)?).ok()?;
+    UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))
+}
+
 /// Formats a time as RFC 2822 in GMT.
 pub(crate) fn rfc2822(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -88,5 +112,21 @@ mod tests {
         // A leap day.
         let leap = UNIX_EPOCH + Duration::from_secs(1_709_208_000);
         assert_eq!(rfc2822(leap), "Thu, 29 Feb 2024 12:00:00 +0000");
+    }
+
+    #[test]
+    fn list_filter_dates_start_at_midnight_utc() {
+        let day = date_start("2024-02-29").unwrap();
+        assert_eq!(rfc2822(day), "Thu, 29 Feb 2024 00:00:00 +0000");
+        assert_eq!(date_start("1970-01-01"), Some(UNIX_EPOCH));
+        for bad in [
+            "2024-2-29",
+            "2024-13-01",
+            "24-02-29",
+            "yesterday",
+            "2024-02-29T00",
+        ] {
+            assert_eq!(date_start(bad), None, "{bad}");
+        }
     }
 }

@@ -384,6 +384,21 @@ async fn lists_are_paged_newest_first_and_filtered() {
     assert_eq!(tos, ["+14155550199", "+14155550199"]);
     let (_, none) = get_json(&sim, &format!("{}?From=%2B19999999999", sim.messages_url())).await;
     assert!(none["messages"].as_array().unwrap().is_empty());
+    // A date filter leaves out a message not sent yet (it has no `date_sent`), as Twilio does.
+    sim.set_message_outcome("+14155550177", twilio_sim::MessageOutcome::StaysQueued);
+    let (_, queued) = send_sms(&sim, "+14155550177", "later", None).await;
+    let to_queued = format!("{}?To=%2B14155550177", sim.messages_url());
+    let (_, listed) = get_json(&sim, &to_queued).await;
+    assert_eq!(listed["messages"][0]["sid"], queued["sid"]);
+    let (_, dated) = get_json(&sim, &format!("{to_queued}&DateSent%3E=1970-01-01")).await;
+    assert!(dated["messages"].as_array().unwrap().is_empty(), "{dated}");
+    assert!(
+        dated["uri"]
+            .as_str()
+            .unwrap()
+            .contains("DateSent%3E=1970-01-01"),
+        "{dated}"
+    );
 
     let twiml = "<Response/>";
     post_form(
@@ -398,6 +413,15 @@ async fn lists_are_paged_newest_first_and_filtered() {
     .await;
     let (_, calls) = get_json(&sim, &format!("{}?To=%2B14155550100", sim.calls_url())).await;
     assert_eq!(calls["calls"].as_array().unwrap().len(), 1);
+    let (_, future) = get_json(
+        &sim,
+        &format!(
+            "{}?To=%2B14155550100&StartTime%3E=2999-01-01",
+            sim.calls_url()
+        ),
+    )
+    .await;
+    assert!(future["calls"].as_array().unwrap().is_empty(), "{future}");
 }
 
 #[tokio::test]

@@ -166,6 +166,33 @@ async fn reset_mid_response_after_processing() {
 }
 
 #[tokio::test]
+async fn closed_without_response_after_or_before_processing() {
+    let sim = sim().await;
+    for (kind, created) in [
+        (FaultKind::CloseWithoutResponse, 1),
+        (FaultKind::CloseBeforeProcessing, 0),
+    ] {
+        sim.reset();
+        sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, kind));
+        let result = sim
+            .client()
+            .unwrap()
+            .post(sim.messages_url())
+            .basic_auth(sim.account_sid(), Some(sim.auth_token()))
+            .form(&[
+                ("To", "+14155550100"),
+                ("From", "+15005550006"),
+                ("Body", "hi"),
+            ])
+            .send()
+            .await;
+        assert!(result.is_err(), "{kind:?}: no answer at all");
+        assert_eq!(sim.messages().len(), created, "{kind:?}");
+        assert_eq!(sim.requests().len(), 1, "{kind:?}: the request was read");
+    }
+}
+
+#[tokio::test]
 async fn random_faults_hit_about_their_percentage() {
     let sim = sim().await;
     sim.add_fault(FaultRule::random(

@@ -5,6 +5,7 @@
 //!   checks every value and the spec's conditional rules, so a built request is well-formed;
 //!   encoding it can only fail for lack of space.
 //! - [`FetchRequest`]: `GET .../Messages/{Sid}.json` and `.../Calls/{Sid}.json`.
+//! - [`ListRequest`]: `GET .../Messages.json` and `.../Calls.json`, filtered by `To` and `From`.
 //! - [`VerificationRequest`] and [`VerificationCheckRequest`] (Verify v2, `verify.twilio.com`):
 //!   send a code to a number, then check the code the person read back.
 //! - [`LookupRequest`] (Lookup v2, `lookups.twilio.com`): a number's validity and line type.
@@ -36,6 +37,7 @@ mod check;
 mod error;
 mod fetch;
 mod head;
+mod list;
 mod lookup;
 mod message;
 mod verify;
@@ -49,6 +51,7 @@ pub use fetch::FetchRequest;
 pub use head::{
     DEFAULT_USER_AGENT, HttpConfig, HttpMethod, LOOKUPS_API_HOST, TWILIO_API_HOST, VERIFY_API_HOST,
 };
+pub use list::{ListRequest, MAX_PAGE_SIZE};
 pub use lookup::LookupRequest;
 pub use message::{MAX_BODY_CHARS, MAX_MEDIA_URLS, MessageBuilder, MessageRequest};
 pub use verify::{

@@ -2,7 +2,7 @@
 //!
 //! Feed received bytes to a [`ResponseParser`] over a caller-owned buffer until it reports
 //! [`Progress::Complete`], then read the [`Response`] and either parse its body as a [`Message`],
-//! [`Call`], [`Verification`], [`PhoneNumberLookup`] or [`TwilioError`], or hand it to [`crate::outcome::Outcome::from_response`].
+//! [`Call`], a list [`Page`], [`Verification`], [`PhoneNumberLookup`] or [`TwilioError`], or hand it to [`crate::outcome::Outcome::from_response`].
 //!
 //! ```
 //! use twilio_core::response::{Message, MessageStatus, Progress, ResponseParser};
@@ -25,6 +25,7 @@ mod delay;
 mod head;
 mod http_date;
 mod json_str;
+mod list;
 mod parser;
 mod resource;
 mod status;
@@ -33,6 +34,7 @@ mod verify;
 pub use delay::Delay;
 pub use http_date::RETRY_AFTER_DATE_DELAY;
 pub use json_str::{JsonStr, UnescapeError};
+pub use list::{CallPage, MessagePage, Page};
 pub use parser::{MAX_HEADERS, Progress, Response, ResponseError, ResponseParser};
 pub use resource::{Call, Message, ResourceError, TwilioError};
 pub use status::{AnsweredBy, CallStatus, LineType, MessageStatus, VerificationStatus};

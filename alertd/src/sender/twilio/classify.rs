@@ -18,7 +18,7 @@ struct ErrorText {
 }
 
 /// The human-readable part of an error body (`message`), else the start of the body.
-fn reason(status: u16, body: &[u8]) -> String {
+pub(super) fn reason(status: u16, body: &[u8]) -> String {
     let message = serde_json::from_slice::<ErrorText>(body)
         .ok()
         .and_then(|e| e.message);
@@ -137,7 +137,7 @@ pub fn fetched_raw(channel: Channel, raw: &[u8]) -> Result<FetchedStatus, Lookup
 }
 
 /// Parses a whole raw HTTP response and hands it to `read`; `None` if it is not one.
-fn parse_raw<R>(raw: &[u8], read: impl Fn(&Response<'_>) -> R) -> Option<R> {
+pub(super) fn parse_raw<R>(raw: &[u8], read: impl Fn(&Response<'_>) -> R) -> Option<R> {
     let mut buf = vec![0u8; raw.len().max(1024)];
     let mut parser = ResponseParser::new(&mut buf);
     let complete = match parser.feed(raw) {

@@ -3,10 +3,11 @@
 //! classified into Accepted / Retry / Rejected / Misconfigured, or Unknown when the connection
 //! broke after the request was written (never sent again: that could be a second SMS or
 //! call). `HTTPS_PROXY` / `NO_PROXY` are honoured. Status lookups (`GET` of a message or call)
-//! go over the same connections.
+//! and lists (finding what such a send created) go over the same connections.
 
 pub mod classify;
 pub mod connection;
+pub mod find;
 pub mod proxy;
 pub mod request;
 mod tls;
@@ -25,7 +26,10 @@ use crate::config::callbacks::STATUS_PATH;
 use crate::config::secrets::Credentials;
 use crate::config::secrets::EnvLookup;
 use crate::domain::channel::Channel;
-use crate::outbox::{BoxFuture, FetchedStatus, LookupError, Outbound, SendOutcome, Sender};
+use crate::domain::time::Timestamp;
+use crate::outbox::{
+    BoxFuture, Created, FetchedStatus, LookupError, Outbound, SendOutcome, Sender,
+};
 
 /// The default API base.
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.twilio.com";
@@ -215,6 +219,43 @@ impl TwilioSender {
             Err(e) => Err(LookupError::Retry(format!("request to Twilio failed: {e}"))),
         }
     }
+
+    /// Lists the messages or calls `msg` may have created since `since` and picks it out.
+    async fn find(
+        &self,
+        msg: &Outbound<'_>,
+        since: Timestamp,
+    ) -> Result<Option<Created>, LookupError> {
+        // The From Twilio shows: the number sent from; none known when a messaging service
+        // picked it from its pool.
+        let from = match (msg.channel, msg.from) {
+            (Channel::Sms, Some(mg)) if mg.starts_with("MG") => None,
+            (_, Some(number)) => Some(number),
+            (Channel::Sms, None) if self.messaging_service_sid.is_some() => None,
+            (_, None) => self.from.as_deref(),
+        };
+        let sought = find::Sought {
+            channel: msg.channel,
+            to: msg.to,
+            from,
+            body: (msg.channel == Channel::Sms).then_some(msg.body),
+            since,
+        };
+        let bytes = self
+            .core_parts()
+            .and_then(|(creds, http)| {
+                find::list_http(&sought, &creds, &http).map_err(|e| e.to_string())
+            })
+            .map_err(|reason| LookupError::Permanent(format!("request not built: {reason}")))?;
+        match self
+            .pool
+            .exchange(&bytes, |resp| find::listed(&sought, resp))
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => Err(LookupError::Retry(format!("request to Twilio failed: {e}"))),
+        }
+    }
 }
 
 fn core_credentials(c: &Credentials) -> Result<CoreCredentials<'_>, twilio_core::auth::AuthError> {
@@ -240,5 +281,13 @@ impl Sender for TwilioSender {
         sid: &'a str,
     ) -> BoxFuture<'a, Result<FetchedStatus, LookupError>> {
         Box::pin(self.fetch(channel, sid))
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        msg: &'a Outbound<'a>,
+        since: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<Created>, LookupError>> {
+        Box::pin(self.find(msg, since))
     }
 }

@@ -151,6 +151,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_unpriced ON outbox (updated_at)
         WHERE state = 'sent' AND sid IS NOT NULL AND price IS NULL AND twilio_status IN
             ('delivered', 'undelivered', 'failed', 'read', 'completed', 'busy', 'no-answer', 'canceled');",
+    // 11: when the last send attempt began (for a row in state 'unconfirmed': the request may
+    // have reached Twilio, no answer came; `next_attempt_at` is then when to look for it in
+    // Twilio's list), and the unconfirmed rows.
+    "ALTER TABLE outbox ADD COLUMN attempted_at INTEGER;
+    CREATE INDEX outbox_unconfirmed ON outbox (next_attempt_at) WHERE state = 'unconfirmed';",
 ];
 
 /// The newest schema version this build knows.

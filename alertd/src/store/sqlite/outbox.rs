@@ -15,7 +15,8 @@ use crate::store::{OutboxStore, StoreError};
 
 pub(super) const OUTBOX_COLUMNS: &str = "id, receiver, group_key, channel, to_number, body, created_at, attempts, \
     next_attempt_at, state, sid, twilio_status, error_code, error, updated_at, from_number, body_kind, \
-    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id), price, price_unit";
+    relay_sid, (SELECT short_id FROM escalations WHERE escalations.id = outbox.escalation_id), price, price_unit, \
+    attempted_at";
 
 pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let channel: String = row.get(3)?;
@@ -46,6 +47,7 @@ pub(super) fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> 
             (Some(amount), Some(unit)) => Some(Price { amount, unit }),
             _ => None,
         },
+        attempted_at: row.get::<_, Option<i64>>(21)?.map(Timestamp),
     })
 }
 
@@ -166,6 +168,23 @@ impl OutboxStore for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    fn unconfirmed_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'unconfirmed' AND next_attempt_at <= ?1
+             ORDER BY next_attempt_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(
+            params![now.0, i64::try_from(limit).unwrap_or(i64::MAX)],
+            outbox_from_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let conn = self.reader();
         let next: Option<i64> = conn.query_row(
@@ -278,6 +297,27 @@ pub(super) fn attempts_in(
                     params![id, i64::from(code.is_some()), code, error, now.0],
                 )?
             }
+            AttemptRecord::Unconfirmed { attempted_at, lookup_at, error } => tx.execute(
+                "UPDATE outbox SET state = 'unconfirmed', attempts = attempts + 1, attempted_at = ?2,
+                 next_attempt_at = ?3, error_code = NULL, error = ?4, updated_at = ?5 WHERE id = ?1",
+                params![id, attempted_at.0, lookup_at.0, error, now.0],
+            )?,
+            // The three below settle an unconfirmed row only: a row settled meanwhile (a
+            // status callback cannot, it has no SID yet) is left alone.
+            AttemptRecord::Found { sid, status } => tx.execute(
+                "UPDATE outbox SET state = 'sent', sid = ?2, twilio_status = ?3, error_code = NULL,
+                 error = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'unconfirmed'",
+                params![id, sid, status, now.0],
+            )?,
+            AttemptRecord::NotFound { error } => tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, error = ?3, updated_at = ?2
+                 WHERE id = ?1 AND state = 'unconfirmed'",
+                params![id, now.0, error],
+            )?,
+            AttemptRecord::LookAgain { lookup_at } => tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'unconfirmed'",
+                params![id, lookup_at.0],
+            )?,
         };
     }
     Ok(())

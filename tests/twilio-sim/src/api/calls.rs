@@ -67,11 +67,21 @@ pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
         query_value(&query, "From"),
         query_value(&query, "Status"),
     );
+    // `StartTime>=YYYY-MM-DD`: started on or after; a call not dialled yet has no start time and
+    // is left out, as Twilio does.
+    let started_since = query_value(&query, "StartTime>");
+    let since = started_since.as_deref().map(crate::time::date_start);
     let all = state.store.calls_newest_first(|c| {
         to.as_ref().is_none_or(|t| &c.to == t)
             && from.as_ref().is_none_or(|f| &c.from == f)
             && status.as_ref().is_none_or(|s| c.status.as_str() == s)
+            && since.is_none_or(|s| s.zip(c.start_time).is_some_and(|(s, at)| at >= s))
     });
-    let filters = vec![("To", to), ("From", from), ("Status", status)];
+    let filters = vec![
+        ("To", to),
+        ("From", from),
+        ("Status", status),
+        ("StartTime>", started_since),
+    ];
     list_reply("calls", path, &query, filters, &all, CallResource::new)
 }

@@ -63,10 +63,16 @@ pub(super) fn fetch(state: &SimState, path: &str, sid: &str) -> Result<Reply, Ap
 pub(super) fn list(state: &SimState, path: &str, query: Option<&str>) -> Reply {
     let query = list_query(query);
     let (to, from) = (query_value(&query, "To"), query_value(&query, "From"));
+    // `DateSent>=YYYY-MM-DD`: sent on or after; a message not sent yet has no date and is left
+    // out, as Twilio does.
+    let sent_since = query_value(&query, "DateSent>");
+    let since = sent_since.as_deref().map(crate::time::date_start);
     let all = state.store.messages_newest_first(|m| {
-        to.as_ref().is_none_or(|t| &m.to == t) && from.as_ref().is_none_or(|f| &m.from == f)
+        to.as_ref().is_none_or(|t| &m.to == t)
+            && from.as_ref().is_none_or(|f| &m.from == f)
+            && since.is_none_or(|s| s.zip(m.date_sent).is_some_and(|(s, sent)| sent >= s))
     });
-    let filters = vec![("To", to), ("From", from)];
+    let filters = vec![("To", to), ("From", from), ("DateSent>", sent_since)];
     list_reply(
         "messages",
         path,

@@ -1,4 +1,5 @@
-//! Fault injection: scripted or random 429s, 5xx, slow answers and connections cut mid-response.
+//! Fault injection: scripted or random 429s, 5xx, slow answers, and connections cut
+//! mid-response or closed without one (after or before the request is acted on).
 
 use std::sync::Mutex;
 
@@ -60,6 +61,10 @@ pub enum FaultKind {
     /// without a byte of response, as a keep-alive connection the server times out just as the
     /// request arrives: the client cannot know it succeeded.
     CloseWithoutResponse,
+    /// The connection is closed without a byte of response BEFORE the request is processed
+    /// (no message or call exists), though the whole request was read: the client cannot
+    /// know it failed.
+    CloseBeforeProcessing,
 }
 
 /// One fault rule. Rules are checked in the order they were added; the first that fires wins.

@@ -143,9 +143,10 @@ fn refusal(kind: FaultKind) -> Option<Reply> {
             e.retry_after_secs = retry_after_secs;
             Some(Reply::error(&e))
         }
-        FaultKind::Slow { .. } | FaultKind::ResetMidResponse | FaultKind::CloseWithoutResponse => {
-            None
-        }
+        FaultKind::Slow { .. }
+        | FaultKind::ResetMidResponse
+        | FaultKind::CloseWithoutResponse
+        | FaultKind::CloseBeforeProcessing => None,
     }
 }
 
@@ -239,6 +240,13 @@ async fn handle(
             let fault = state.faults.take(route.endpoint);
             if let Some(refused) = fault.and_then(refusal) {
                 refused
+            } else if fault == Some(FaultKind::CloseBeforeProcessing) {
+                close = true;
+                Reply::error(&ApiError::new(
+                    500,
+                    20500,
+                    "connection closed before the request was processed (fault)",
+                ))
             } else {
                 if let Some(FaultKind::Slow { delay_ms }) = fault {
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
