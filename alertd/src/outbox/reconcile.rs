@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::{LookupError, Outbound, Sender};
+use super::{Created, LookupError, Outbound, Sender};
 use crate::clock::SharedClock;
 use crate::domain::outbox::{
     AttemptRecord, DeliveryUpdate, OutboxMessage, Price, PriceLookupQuery, PriceUpdate,
@@ -220,10 +220,14 @@ impl Reconciler {
             from: row.from.as_deref(),
             body_kind: row.body_kind,
         };
-        let found = self
+        let found = match self
             .sender
             .find_created(&outbound, attempted_at.before(CLOCK_MARGIN))
-            .await;
+            .await
+        {
+            Ok(candidates) => self.first_unrecorded(candidates).await,
+            Err(e) => Err(e),
+        };
         let now = self.clock.now();
         let look_again = AttemptRecord::LookAgain {
             lookup_at: now.after(UNCONFIRMED_GAP),
@@ -259,6 +263,22 @@ impl Reconciler {
                 Settled::Record(look_again)
             }
         }
+    }
+
+    /// The first of `candidates` (oldest first) whose SID no other outbox row holds: an
+    /// identical text sent just before this one is that send's, not this one's.
+    async fn first_unrecorded(
+        &self,
+        candidates: Vec<Created>,
+    ) -> Result<Option<Created>, LookupError> {
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let sids: Vec<String> = candidates.iter().map(|c| c.sid.clone()).collect();
+        let recorded = crate::store::blocking(&self.store, move |s| s.recorded_sids(&sids))
+            .await
+            .map_err(|e| LookupError::Retry(format!("cannot read the outbox's SIDs: {e}")))?;
+        Ok(candidates.into_iter().find(|c| !recorded.contains(&c.sid)))
     }
 
     /// One pass: looks up the statuses due, then the prices due with what is left of
@@ -595,7 +615,7 @@ mod tests {
     }
 
     /// What one look in Twilio's list finds.
-    type Listed = Result<Option<Created>, LookupError>;
+    type Listed = Result<Vec<Created>, LookupError>;
 
     /// Answers lookups from a map of SID to result; counts them.
     struct Statuses {
@@ -908,6 +928,44 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn an_identical_text_already_recorded_as_another_send_is_not_taken_for_this_one() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let clock = ManualClock::new(T0);
+        let sid = |n: u8| format!("SM{n:032}");
+        let earlier = row(&store, Channel::Sms, "g-earlier", None, T0);
+        let sent = AttemptRecord::Sent {
+            sid: sid(1),
+            status: "delivered".into(),
+        };
+        store.record_attempt(earlier, &sent, T0).unwrap();
+        let lost = unconfirmed(&store, "g-lost");
+        let never_made = unconfirmed(&store, "g-never-made");
+        let listed = |n: u8| Created {
+            sid: sid(n),
+            status: "queued".into(),
+        };
+        let sender = Statuses::new(&[]);
+        sender.lists(lost, vec![Ok(vec![listed(1), listed(2)])]);
+        sender.lists(never_made, vec![Ok(vec![listed(1)]), Ok(vec![listed(1)])]);
+        let r = reconciler(&store, &sender, &clock);
+        clock.advance(UNCONFIRMED_GAP);
+        assert_eq!(r.unconfirmed_pass().await, 2);
+        assert_eq!(
+            state_of(&store, lost),
+            (OutboxState::Sent, Some(sid(2)), Some("queued".into())),
+            "the earlier send's message is skipped"
+        );
+        assert_eq!(state_of(&store, never_made).0, OutboxState::Unconfirmed);
+        clock.advance(UNCONFIRMED_GAP);
+        assert_eq!(r.unconfirmed_pass().await, 1);
+        assert_eq!(
+            state_of(&store, never_made).0,
+            OutboxState::Pending,
+            "only another send's message is listed: this one is sent again"
+        );
+    }
+
     /// Writes a pending SMS row at `T0` and records its send at `T0` as unconfirmed.
     fn unconfirmed(s: &SqliteStore, to: &str) -> i64 {
         let id = row(s, Channel::Sms, to, None, T0);
@@ -936,8 +994,8 @@ mod tests {
             sid: "SM00000000000000000000000000000001".into(),
             status: "sent".into(),
         };
-        sender.lists(found, vec![Ok(Some(created))]);
-        sender.lists(missing, vec![Ok(None), Ok(None)]);
+        sender.lists(found, vec![Ok(vec![created])]);
+        sender.lists(missing, vec![Ok(Vec::new()), Ok(Vec::new())]);
         let r = reconciler(&store, &sender, &clock);
         assert_eq!(
             r.unconfirmed_pass().await,
@@ -993,7 +1051,7 @@ mod tests {
         let down = unconfirmed(&store, "g-down");
         let sender = Statuses::new(&[]);
         let failed = || Err(LookupError::Retry("503".into()));
-        sender.lists(flaky, vec![failed(), failed(), failed(), Ok(None)]);
+        sender.lists(flaky, vec![failed(), failed(), failed(), Ok(Vec::new())]);
         let r = reconciler(&store, &sender, &clock);
         for _ in 0..3 {
             clock.advance(UNCONFIRMED_GAP);

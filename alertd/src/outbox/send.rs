@@ -207,7 +207,7 @@ pub trait Sender: Send + Sync + 'static {
         &'a self,
         msg: &'a Outbound<'a>,
         since: Timestamp,
-    ) -> BoxFuture<'a, Result<Option<Created>, LookupError>> {
+    ) -> BoxFuture<'a, Result<Vec<Created>, LookupError>> {
         let _ = (msg, since);
         Box::pin(async {
             Err(LookupError::Permanent(

@@ -192,6 +192,8 @@ pub trait OutboxStore {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Which of `sids` are already recorded on an outbox row (a send's own Twilio SID).
+    fn recorded_sids(&self, sids: &[String]) -> Result<Vec<String>, StoreError>;
     /// When the next pending message is due.
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError>;
     /// Records attempts' results (outbox id, result, when), in one transaction.

@@ -78,9 +78,10 @@ fn same_text(listed: &str, ours: &str) -> bool {
     listed == ours || listed.ends_with(ours)
 }
 
-/// Reads the answer to [`list_http`]: the oldest resource created since `s.since` with the
-/// same parties (and text, for an SMS), or `None`.
-pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Option<Created>, LookupError> {
+/// Reads the answer to [`list_http`]: every resource created since `s.since` with the same
+/// parties (and text, for an SMS), oldest first (the caller skips those already known as
+/// another send's).
+pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Vec<Created>, LookupError> {
     if !resp.is_success() {
         let why = super::classify::reason(resp.status, resp.body);
         return match Outcome::from_response(resp) {
@@ -93,9 +94,8 @@ pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Option<Creat
     let parties = |to: Option<&str>, from: Option<&str>| {
         to == Some(s.to) && s.from.is_none_or(|f| from == Some(f))
     };
-    // Newest first: the oldest match (read from the end) is the one created nearest the
-    // attempt.
-    let found = match s.channel {
+    // Twilio lists newest first; read from the end, the oldest match comes first.
+    let found: Vec<(&str, &str)> = match s.channel {
         Channel::Sms => {
             let page = MessagePage::<PAGE>::from_json(resp.body).map_err(|_| unreadable())?;
             let mut text = vec![0u8; resp.body.len()];
@@ -103,7 +103,7 @@ pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Option<Creat
                 .iter()
                 .rev()
                 .filter(|m| recent(m.date_created) && parties(m.to, m.from))
-                .find(|m| {
+                .filter(|m| {
                     let listed = m.body.and_then(|b| b.unescape_into(&mut text).ok());
                     match (listed, s.body) {
                         (Some(listed), Some(ours)) => same_text(listed, ours),
@@ -111,21 +111,26 @@ pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Option<Creat
                         (None, Some(_)) => false,
                     }
                 })
-                .and_then(|m| Some((m.sid?, m.status.as_str())))
+                .filter_map(|m| Some((m.sid?, m.status.as_str())))
+                .collect()
         }
         Channel::Voice => {
             let page = CallPage::<PAGE>::from_json(resp.body).map_err(|_| unreadable())?;
             page.items()
                 .iter()
                 .rev()
-                .find(|c| recent(c.date_created) && parties(c.to, c.from))
-                .and_then(|c| Some((c.sid?, c.status.as_str())))
+                .filter(|c| recent(c.date_created) && parties(c.to, c.from))
+                .filter_map(|c| Some((c.sid?, c.status.as_str())))
+                .collect()
         }
     };
-    Ok(found.map(|(sid, status)| Created {
-        sid: sid.to_owned(),
-        status: status.to_owned(),
-    }))
+    Ok(found
+        .into_iter()
+        .map(|(sid, status)| Created {
+            sid: sid.to_owned(),
+            status: status.to_owned(),
+        })
+        .collect())
 }
 
 /// Parses a whole raw HTTP response and reads it as the answer to [`list_http`].
@@ -137,9 +142,9 @@ pub(crate) fn listed(s: &Sought<'_>, resp: &Response<'_>) -> Result<Option<Creat
 /// let s = Sought { channel: Channel::Voice, to: "+15551230001", from: None, body: None, since: Timestamp(1_767_268_800_000) };
 /// let body = r#"{"calls": [{"sid": "CA0123456789abcdef0123456789abcdef", "status": "ringing", "to": "+15551230001", "date_created": "Thu, 01 Jan 2026 12:00:05 +0000"}]}"#;
 /// let raw = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-/// assert_eq!(listed_raw(&s, raw.as_bytes()).unwrap().unwrap().status, "ringing");
+/// assert_eq!(listed_raw(&s, raw.as_bytes()).unwrap()[0].status, "ringing");
 /// ```
-pub fn listed_raw(s: &Sought<'_>, raw: &[u8]) -> Result<Option<Created>, LookupError> {
+pub fn listed_raw(s: &Sought<'_>, raw: &[u8]) -> Result<Vec<Created>, LookupError> {
     super::classify::parse_raw(raw, |resp| listed(s, resp))
         .unwrap_or_else(|| Err(LookupError::Retry("unreadable HTTP response".into())))
 }
@@ -207,10 +212,11 @@ mod tests {
                 ),
             ],
         );
-        let found = listed_raw(&sms("Hot \"1\""), &raw).unwrap().unwrap();
+        let all = listed_raw(&sms("Hot \"1\""), &raw).unwrap();
+        let found = &all[0];
         assert_eq!(found.sid, format!("SM{:032}", 2));
         assert_eq!(found.status, "queued");
-        assert_eq!(listed_raw(&sms("Cold"), &raw).unwrap(), None);
+        assert!(listed_raw(&sms("Cold"), &raw).unwrap().is_empty());
         let trial = page(
             "messages",
             &[message(
@@ -220,7 +226,7 @@ mod tests {
                 "+15005550006",
             )],
         );
-        assert!(listed_raw(&sms("Hot"), &trial).unwrap().is_some());
+        assert_eq!(listed_raw(&sms("Hot"), &trial).unwrap().len(), 1);
     }
 
     #[test]
@@ -234,9 +240,10 @@ mod tests {
         };
         let call = serde_json::json!({"sid": "CA0123456789abcdef0123456789abcdef", "status": "in-progress",
             "to": "+15551230001", "from": "+15005550006", "date_created": "Thu, 01 Jan 2026 12:00:00 +0000"});
-        let found = listed_raw(&s, &page("calls", &[call])).unwrap().unwrap();
+        let all = listed_raw(&s, &page("calls", &[call])).unwrap();
+        let found = &all[0];
         assert_eq!(found.status, "in-progress");
-        assert_eq!(listed_raw(&s, &page("calls", &[])).unwrap(), None);
+        assert!(listed_raw(&s, &page("calls", &[])).unwrap().is_empty());
         let busy =
             b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 15\r\n\r\n{\"code\": 20503}";
         assert!(listed_raw(&s, busy).unwrap_err().is_retry());

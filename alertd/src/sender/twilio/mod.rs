@@ -225,7 +225,7 @@ impl TwilioSender {
         &self,
         msg: &Outbound<'_>,
         since: Timestamp,
-    ) -> Result<Option<Created>, LookupError> {
+    ) -> Result<Vec<Created>, LookupError> {
         // The From Twilio shows: the number sent from; none known when a messaging service
         // picked it from its pool.
         let from = match (msg.channel, msg.from) {
@@ -287,7 +287,7 @@ impl Sender for TwilioSender {
         &'a self,
         msg: &'a Outbound<'a>,
         since: Timestamp,
-    ) -> BoxFuture<'a, Result<Option<Created>, LookupError>> {
+    ) -> BoxFuture<'a, Result<Vec<Created>, LookupError>> {
         Box::pin(self.find(msg, since))
     }
 }

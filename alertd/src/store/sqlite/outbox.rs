@@ -185,6 +185,18 @@ impl OutboxStore for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    fn recorded_sids(&self, sids: &[String]) -> Result<Vec<String>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached("SELECT 1 FROM outbox WHERE sid = ?1 LIMIT 1")?;
+        let mut recorded = Vec::new();
+        for sid in sids {
+            if stmt.exists([sid])? {
+                recorded.push(sid.clone());
+            }
+        }
+        Ok(recorded)
+    }
+
     fn next_outbox_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let conn = self.reader();
         let next: Option<i64> = conn.query_row(
