@@ -368,19 +368,13 @@ pub async fn start_with_store(
         tradingview: tradingview_hook(cfg, &options.env)?,
         heartbeats: heartbeats.clone(),
     };
-    let tls = reloader.api_tls.clone();
+    let api = (addr, reloader.api_tls.clone());
     let (server, connections, addr) =
-        serve_api(cfg, (addr, tls), state, stopped.clone(), sender_kind).await?;
-    let mut tasks = vec![
-        tokio::spawn(engine.run_with_reloads(pipeline_rx, rules_rx)),
-        tokio::spawn(worker.reconciler().run()),
-        tokio::spawn(escalation_timer.run()),
-    ];
+        serve_api(cfg, api, state, stopped.clone(), sender_kind).await?;
+    let mut tasks = pipeline_tasks(engine, (pipeline_rx, rules_rx), &worker, escalation_timer);
     tasks.extend(feeds.tasks);
-    let (relay_addr, relay_connections) = serve_relay(cfg, relay, stopped.clone(), &mut tasks);
-    if let Some(c) = &relay_connections {
-        metrics.export_relay_connections(Arc::new(c.clone()));
-    }
+    let (relay_addr, relay_conns) =
+        serve_relay(cfg, relay, (stopped.clone(), &metrics), &mut tasks);
     let outbox = tokio::spawn(worker.run_until(stopped));
     tasks.push(server); // last: `wait` awaits it
     if let Some(warning) = exposure.warning(addr) {
@@ -398,7 +392,7 @@ pub async fn start_with_store(
         connections,
         lifecycle,
         stop,
-        relay_connections,
+        relay_connections: relay_conns,
         reloader,
         outbox: Some(outbox),
         tasks,
@@ -546,6 +540,20 @@ fn escalation_parts(
 }
 
 /// A bound relay listener and the routes it will serve.
+/// The engine, the reconciler and the escalation timer, running.
+fn pipeline_tasks(
+    engine: Engine,
+    (alerts, rules): (mpsc::Receiver<Vec<crate::domain::alert::Alert>>, RulesInbox),
+    worker: &OutboxWorker,
+    escalation_timer: EscalationTimer,
+) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(engine.run_with_reloads(alerts, rules)),
+        tokio::spawn(worker.reconciler().run()),
+        tokio::spawn(escalation_timer.run()),
+    ]
+}
+
 type BoundRelay = (crate::relay::listener::Bound, axum::Router);
 
 /// Starts serving a bound relay until `stop`, with `[server]`'s limits on clients: its
@@ -553,7 +561,7 @@ type BoundRelay = (crate::relay::listener::Bound, axum::Router);
 fn serve_relay(
     cfg: &Config,
     relay: Option<BoundRelay>,
-    stop: watch::Receiver<bool>,
+    (stop, metrics): (watch::Receiver<bool>, &Metrics),
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> (Option<SocketAddr>, Option<ConnStats>) {
     let Some((bound, router)) = relay else {
@@ -568,6 +576,7 @@ fn serve_relay(
         "device relay listening"
     );
     tasks.push(task);
+    metrics.export_relay_connections(Arc::new(connections.clone()));
     (Some(addr), Some(connections))
 }
 
