@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use common::{post_form, send_sms, sim};
 use twilio_sim::{Endpoint, FaultKind, FaultRule, RateLimitConfig};
 
-async fn create(sim: &twilio_sim::Simulator) -> reqwest::Response {
+/// A CreateMessage request, not yet sent.
+fn create_request(sim: &twilio_sim::Simulator) -> reqwest::RequestBuilder {
     sim.client()
         .unwrap()
         .post(sim.messages_url())
@@ -18,9 +19,10 @@ async fn create(sim: &twilio_sim::Simulator) -> reqwest::Response {
             ("From", "+15005550006"),
             ("Body", "hi"),
         ])
-        .send()
-        .await
-        .unwrap()
+}
+
+async fn create(sim: &twilio_sim::Simulator) -> reqwest::Response {
+    create_request(sim).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -119,16 +121,7 @@ async fn slow_responses_are_delayed() {
         Endpoint::CreateMessage,
         FaultKind::Slow { delay_ms: 2_000 },
     ));
-    let result = sim
-        .client()
-        .unwrap()
-        .post(sim.messages_url())
-        .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[
-            ("To", "+14155550100"),
-            ("From", "+15005550006"),
-            ("Body", "hi"),
-        ])
+    let result = create_request(&sim)
         .timeout(Duration::from_millis(100))
         .send()
         .await;
@@ -143,18 +136,7 @@ async fn reset_mid_response_after_processing() {
         Endpoint::CreateMessage,
         FaultKind::ResetMidResponse,
     ));
-    let result = sim
-        .client()
-        .unwrap()
-        .post(sim.messages_url())
-        .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-        .form(&[
-            ("To", "+14155550100"),
-            ("From", "+15005550006"),
-            ("Body", "hi"),
-        ])
-        .send()
-        .await;
+    let result = create_request(&sim).send().await;
     let failed = match result {
         Err(_) => true,
         Ok(response) => response.bytes().await.is_err(),
@@ -174,18 +156,7 @@ async fn closed_without_response_after_or_before_processing() {
     ] {
         sim.reset();
         sim.add_fault(FaultRule::next(1, Endpoint::CreateMessage, kind));
-        let result = sim
-            .client()
-            .unwrap()
-            .post(sim.messages_url())
-            .basic_auth(sim.account_sid(), Some(sim.auth_token()))
-            .form(&[
-                ("To", "+14155550100"),
-                ("From", "+15005550006"),
-                ("Body", "hi"),
-            ])
-            .send()
-            .await;
+        let result = create_request(&sim).send().await;
         assert!(result.is_err(), "{kind:?}: no answer at all");
         assert_eq!(sim.messages().len(), created, "{kind:?}");
         assert_eq!(sim.requests().len(), 1, "{kind:?}: the request was read");
