@@ -5,8 +5,8 @@
 //! `cargo run -p twilio-core --example check_request_spec -- ../shared/twilio/openapi [EXTRACTS]`
 //!
 //! With a second directory (written by `tools/extract_verify_lookup_params.py`), the Verify
-//! and Lookup requests are checked too: their form parameters, the `Channel` values, and the
-//! Lookup query parameters.
+//! and Lookup requests are checked too (their form parameters, the `Channel` values, and the
+//! Lookup query parameters), and so are the query parameters of the Messages and Calls lists.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -15,8 +15,9 @@ use std::path::Path;
 use twilio_core::auth::Credentials;
 use twilio_core::buf::Encode;
 use twilio_core::request::{
-    ApiRequest, CallBuilder, CallEvent, CallRequest, HttpConfig, HttpMethod, LookupRequest,
-    MachineDetection, MessageRequest, VerificationCheckRequest, VerificationRequest, VerifyChannel,
+    ApiRequest, CallBuilder, CallEvent, CallRequest, HttpConfig, HttpMethod, ListRequest,
+    LookupRequest, MachineDetection, MessageRequest, VerificationCheckRequest, VerificationRequest,
+    VerifyChannel,
 };
 
 fn main() {
@@ -181,22 +182,45 @@ fn check_verify_lookup(dir: &Path) -> Result<usize, Box<dyn Error>> {
     ] {
         mismatches += compare("verification check", &pairs(&check)?, &check_params);
     }
+    let lookup = LookupRequest::line_type("+15551234567")?;
+    mismatches += compare("lookup", &query_pairs(&lookup)?, &lookup_params);
+    let (messages, calls) = (
+        load(dir, "messages_list_params.json")?,
+        load(dir, "calls_list_params.json")?,
+    );
+    for (what, list, params) in [
+        (
+            "message list",
+            ListRequest::messages("+15551234567", Some("+15005550006"))?,
+            &messages,
+        ),
+        (
+            "call list",
+            ListRequest::calls("+15551234567", Some("+15005550006"))?,
+            &calls,
+        ),
+    ] {
+        let list = list.since("2026-12-07")?.page_size(20)?;
+        mismatches += compare(what, &query_pairs(&list)?, params);
+    }
+    Ok(mismatches)
+}
+
+/// The (name, value) pairs of a GET request's query string.
+fn query_pairs(req: &impl ApiRequest) -> Result<Vec<(String, String)>, Box<dyn Error>> {
     let creds = Credentials::auth_token(
         "AC0123456789abcdef0123456789abcdef",
         "0123456789abcdef0123456789abcdef",
     )?;
-    let lookup = LookupRequest::line_type("+15551234567")?;
-    let mut buf = vec![0u8; lookup.http_len(&creds, &HttpConfig::default())];
-    let n = lookup.write_http(&creds, &HttpConfig::default(), &mut buf)?;
+    let mut buf = vec![0u8; req.http_len(&creds, &HttpConfig::default())];
+    let n = req.write_http(&creds, &HttpConfig::default(), &mut buf)?;
     let line = std::str::from_utf8(&buf[..n])?
         .lines()
         .next()
         .unwrap_or_default();
     let target = line.split(' ').nth(1).unwrap_or_default();
     let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let emitted: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+    Ok(form_urlencoded::parse(query.as_bytes())
         .into_owned()
-        .collect();
-    mismatches += compare("lookup", &emitted, &lookup_params);
-    Ok(mismatches)
+        .collect())
 }
