@@ -65,3 +65,16 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# start_sim BIN DIR [ARGS...]: twilio-sim on a free loopback port with its CA in DIR/sim-ca.pem
+# and its log in DIR/sim.log; sets sim_port, sim_pid and sim (its base URL) once the CA is
+# written. The caller kills sim_pid when it ends.
+start_sim() {
+  local bin="$1" dir="$2"
+  shift 2
+  sim_port=$(free_port)
+  "$bin" --listen "127.0.0.1:$sim_port" --ca-out "$dir/sim-ca.pem" "$@" > "$dir/sim.log" 2>&1 &
+  sim_pid=$!
+  sim="https://127.0.0.1:$sim_port"
+  wait_for 10 "twilio-sim's CA" test -s "$dir/sim-ca.pem"
+}

@@ -38,17 +38,13 @@ fail() {
 }
 
 
-sim_port=$(free_port)
 api_port=$(free_port)
 prom_port=$(free_port)
 api="http://127.0.0.1:$api_port"
-sim="https://127.0.0.1:$sim_port"
 token="ci-prometheus-token-$RANDOM$RANDOM"
 account=AC0123456789abcdef0123456789abcdef
 
-"$target/debug/twilio-sim" --listen "127.0.0.1:$sim_port" --ca-out "$work/sim-ca.pem" > "$work/sim.log" 2>&1 &
-sim_pid=$!
-wait_for 10 "twilio-sim's CA" test -s "$work/sim-ca.pem"
+start_sim "$target/debug/twilio-sim" "$work"
 
 cat > "$work/alertd.toml" << TOML
 [server]

@@ -40,18 +40,13 @@ fail() {
   exit 1
 }
 
-sim_port=$(free_port)
 api_port=$(free_port)
 api="http://127.0.0.1:$api_port"
-sim="https://127.0.0.1:$sim_port"
 token="ci-console-token-$RANDOM$RANDOM"
 account=AC0123456789abcdef0123456789abcdef
 auth=fedcba9876543210fedcba9876543210
 
-"$target/debug/twilio-sim" --listen "127.0.0.1:$sim_port" --ca-out "$work/sim-ca.pem" \
-  --account-sid "$account" --auth-token "$auth" > "$work/sim.log" 2>&1 &
-sim_pid=$!
-wait_for 10 "twilio-sim's CA" test -s "$work/sim-ca.pem"
+start_sim "$target/debug/twilio-sim" "$work" --account-sid "$account" --auth-token "$auth"
 
 # The escalation calls 40 s after it starts unless acknowledged; the check acknowledges within
 # seconds and then makes sure no call went out.

@@ -24,22 +24,12 @@ cleanup() {
 trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
-wait_until() { # wait_until SECONDS COMMAND...: 0.1 s polls; returns 1 when it times out
-  local until=$(( $(date +%s) + $1 )); shift
-  until "$@" > /dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$until" ] || { echo "timed out: $*"; return 1; }
-    sleep 0.1
-  done
-}
 
-sim_port=$(free_port)
-"$target/twilio-sim" --listen "127.0.0.1:$sim_port" --ca-out "$work/sim-ca.pem" > "$work/sim.log" 2>&1 &
-pids+=($!)
+start_sim "$target/twilio-sim" "$work"
+pids+=("$sim_pid")
 disown # killed by the cleanup; not a job to report
-sim="https://127.0.0.1:$sim_port"
 simcurl() { curl -sf --cacert "$work/sim-ca.pem" "$@"; }
-wait_until 20 test -s "$work/sim-ca.pem"
-wait_until 20 simcurl "$sim/_sim/info"
+wait_for 20 "twilio-sim's API" simcurl "$sim/_sim/info"
 count_is() { [ "$(messages_to "$1")" = "$2" ]; }
 messages_to() { simcurl "$sim/_sim/messages" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m.get('to') == sys.argv[1]))" "$1"; }
 
@@ -77,7 +67,7 @@ start_alertd() { # start_alertd [prlimit args...]
     "$target/alertd" run --config "$work/alertd.toml" >> "$work/alertd.log" 2>&1 &
   alertd=$!
   pids+=("$alertd")
-  wait_until 20 curl -sf "$api/-/ready"
+  wait_for 20 "alertd's /-/ready" curl -sf "$api/-/ready"
 }
 post_alert() { curl -s -o /dev/null -w '%{http_code}' -X POST "$api/api/v1/alerts" \
   -H 'Content-Type: application/json' -d "[{\"name\": \"$1\", \"severity\": \"critical\", \"message\": \"ci\"}]"; }
@@ -111,19 +101,19 @@ section "reload: SIGHUP applies a new roster; a broken file is refused"
 write_config +15551230002 "$work/alertd.db"
 t0=$(now_ms)
 kill -HUP "$alertd"
-wait_until 10 grep -q "config reloaded" "$work/alertd.log"
+wait_for 10 "the reload in the log" grep -q "config reloaded" "$work/alertd.log"
 hup_ms=$(( $(now_ms) - t0 ))
 [ "$(post_alert AfterReload)" = 202 ]
-wait_until 10 count_is +15551230002 1
+wait_for 10 "a page to the new roster" count_is +15551230002 1
 echo 'oops = ' >> "$work/alertd.toml"
 reload_status=$(curl -s -o "$work/reload.json" -w '%{http_code}' -X POST "$api/-/reload")
 [ "$reload_status" = 400 ] || { echo "broken reload answered $reload_status"; cat "$work/reload.json"; exit 1; }
 grep -q "TOML parse error" "$work/reload.json"
 grep -qx "alertd_config_last_reload_successful 0" <<< "$(curl -sf "$api/metrics")"
 kill -HUP "$alertd"
-wait_until 10 grep -q "config reload refused" "$work/alertd.log"
+wait_for 10 "the refusal in the log" grep -q "config reload refused" "$work/alertd.log"
 [ "$(post_alert StillRouted)" = 202 ]
-wait_until 10 count_is +15551230002 2
+wait_for 10 "a page under the kept config" count_is +15551230002 2
 write_config +15551230002 "$work/alertd.db"
 reload_ms=$(curl -s -o /dev/null -w '%{time_total}' -X POST "$api/-/reload" | python3 -c 'import sys; print(round(float(sys.stdin.read())*1000, 1))')
 grep -qx "alertd_config_last_reload_successful 1" <<< "$(curl -sf "$api/metrics")"
